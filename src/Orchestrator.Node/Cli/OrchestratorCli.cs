@@ -1,0 +1,16 @@
+using System.CommandLine;
+
+namespace Orchestrator.Node.Cli;
+
+/// <summary>The <c>orchestrator</c> executable's verbs. Each verb lives in its own file and adds itself here.</summary>
+internal static class OrchestratorCli
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("orchestrator: live migration of SR-IOV VFs between hosts, on an Akka.NET cluster")
+        {
+            FsmCommand.Create(),
+        };
+        return await root.Parse(args).InvokeAsync();
+    }
+}

@@ -1,0 +1,3 @@
+using Orchestrator.Node.Cli;
+
+return await OrchestratorCli.RunAsync(args);
