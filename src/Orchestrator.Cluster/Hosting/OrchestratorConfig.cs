@@ -1,0 +1,119 @@
+using System.Globalization;
+using System.Text;
+using Akka.Configuration;
+using Akka.Persistence.Sql;
+
+namespace Orchestrator.Cluster.Hosting;
+
+/// <summary>
+/// Builds the Akka configuration of a node from <see cref="NodeSettings"/>: cluster + SBR, sharding with
+/// event-sourced remember-entities (shared/PACKAGES.md: the ddata store is broken here), the SQL journal, and the
+/// serializer bindings (Hyperion for remote messages, our own for persisted events).
+/// </summary>
+public static class OrchestratorConfig
+{
+    /// <summary>Journal plugin id used by coordinators and sharding.</summary>
+    public const string JournalPluginId = "akka.persistence.journal.sql";
+
+    /// <summary>Snapshot plugin id.</summary>
+    public const string SnapshotPluginId = "akka.persistence.snapshot-store.sql";
+
+    /// <summary>The full configuration; throws <see cref="ArgumentException"/> naming every bad value.</summary>
+    public static Config Build(NodeSettings settings)
+    {
+        var errors = settings.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("invalid node settings: " + string.Join("; ", errors));
+        }
+
+        var (journal, snapshot) = settings.Persistence == PersistenceProvider.InMemory
+            ? ("akka.persistence.journal.inmem", "akka.persistence.snapshot-store.inmem")
+            : (JournalPluginId, SnapshotPluginId);
+        var provider = settings.Persistence == PersistenceProvider.PostgreSql ? "PostgreSQL.15" : "SQLite.MS";
+        var seeds = string.Join(", ", settings.SeedNodes.Select(Quote));
+        var roles = string.Join(", ", settings.Roles.Select(Quote));
+        var hocon = new StringBuilder();
+        hocon.Append(CultureInfo.InvariantCulture, $$"""
+            akka {
+              loglevel = INFO
+              stdout-loglevel = WARNING
+              log-dead-letters = 0
+              log-dead-letters-during-shutdown = off
+              actor {
+                provider = cluster
+                serializers {
+                  hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
+                  orchestrator-events = "Orchestrator.Cluster.Serialization.MigrationEventSerializer, Orchestrator.Cluster"
+                }
+                serialization-bindings {
+                  "Orchestrator.Cluster.IOrchestratorMessage, Orchestrator.Cluster" = hyperion
+                  "Orchestrator.Domain.Migrations.IMigrationEvent, Orchestrator.Domain" = orchestrator-events
+                }
+                serialization-identifiers {
+                  "Orchestrator.Cluster.Serialization.MigrationEventSerializer, Orchestrator.Cluster" = 4711
+                }
+              }
+              remote.dot-netty.tcp {
+                hostname = {{Quote(settings.Hostname)}}
+                port = {{settings.Port}}
+              }
+              cluster {
+                seed-nodes = [{{seeds}}]
+                roles = [{{roles}}]
+                min-nr-of-members = 1
+                failure-detector {
+                  heartbeat-interval = 500ms
+                  acceptable-heartbeat-pause = {{Ms(settings.AcceptableHeartbeatPause)}}
+                }
+                downing-provider-class = "Akka.Cluster.SBR.SplitBrainResolverProvider, Akka.Cluster"
+                split-brain-resolver {
+                  active-strategy = keep-majority
+                  stable-after = {{Ms(settings.DowningStableAfter)}}
+                }
+                sharding {
+                  role = {{Quote(ClusterRoles.Coordinator)}}
+                  state-store-mode = ddata
+                  remember-entities = on
+                  remember-entities-store = eventsourced
+                  journal-plugin-id = {{Quote(journal)}}
+                  snapshot-plugin-id = {{Quote(snapshot)}}
+                  passivate-idle-entity-after = off
+                  distributed-data.durable.keys = []
+                }
+                singleton.role = {{Quote(ClusterRoles.Coordinator)}}
+                singleton-proxy.role = {{Quote(ClusterRoles.Coordinator)}}
+              }
+              persistence {
+                journal {
+                  plugin = {{Quote(journal)}}
+                  sql {
+                    connection-string = {{Quote(settings.ConnectionString)}}
+                    provider-name = {{Quote(provider)}}
+                    auto-initialize = on
+                  }
+                }
+                snapshot-store {
+                  plugin = {{Quote(snapshot)}}
+                  sql {
+                    connection-string = {{Quote(settings.ConnectionString)}}
+                    provider-name = {{Quote(provider)}}
+                    auto-initialize = on
+                  }
+                }
+              }
+            }
+
+            """);
+        if (!string.IsNullOrWhiteSpace(settings.ExtraHocon))
+        {
+            hocon.AppendLine(settings.ExtraHocon);
+        }
+
+        return ConfigurationFactory.ParseString(hocon.ToString()).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+
+    private static string Ms(TimeSpan t) => ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
+}
