@@ -1,0 +1,494 @@
+using Akka.Actor;
+using Akka.Event;
+using Orchestrator.Cluster.Vfs;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Compatibility;
+using Orchestrator.Domain.Ids;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
+
+namespace Orchestrator.Cluster.Pfs;
+
+/// <summary>
+/// The supervisor of one PF's VFs and the only actor that talks to its driver. Runs every device step of the
+/// migrations that touch this PF, one step per migration at a time, with the PF's command channel serialized
+/// (<see cref="PfDeviceLane"/>). Admits at most the driver's migration limit at once and queues the rest FIFO.
+/// Fences commands from an older epoch of a migration; the same (migration, epoch, step) twice answers the same reply.
+/// </summary>
+/// <remarks>
+/// <code>
+///   command ──fenced?──► CommandFenced            (older epoch: the device is not touched)
+///      │ same step+epoch done? ──► cached reply   (idempotent)
+///      │ slot needed and none free ──► queue ──► CommandQueued(position)
+///      ▼
+///   running (one per migration) ──PipeTo──► StepFinished ──► reply, sync VF actors, publish snapshot, next
+/// </code>
+/// </remarks>
+public sealed class PfActor : UntypedActor
+{
+    private readonly PfId _id;
+    private readonly PfDeviceLane _lane;
+    private readonly PfActorSettings _settings;
+    private readonly IDeviceObserver _observer;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<int, IActorRef> _vfActors = [];
+    private readonly Dictionary<int, VfioDeviceState> _lastStates = [];
+    private readonly Dictionary<int, WorkloadId?> _workloads;
+    private readonly Dictionary<int, (MigrationId Migration, bool IsTarget)> _owners = [];
+    private readonly Dictionary<MigrationId, Epoch> _epochs = [];
+    private readonly Dictionary<(MigrationId, string), CachedReply> _replies = [];
+    private readonly Dictionary<MigrationId, InFlight> _running = [];
+    private readonly Dictionary<MigrationId, (IMigrationCommand Command, IActorRef Sender)> _pending = [];
+    private readonly HashSet<MigrationId> _slotHolders = [];
+    private readonly List<(IMigrationCommand Command, IActorRef Sender)> _slotQueue = [];
+    private readonly Dictionary<MigrationId, SourceSession> _sources = [];
+    private readonly Dictionary<MigrationId, TargetSession> _targets = [];
+
+    public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer)
+    {
+        _id = id;
+        _lane = new PfDeviceLane(driver);
+        _settings = settings;
+        _observer = observer;
+        _workloads = workloads.ToDictionary(kv => kv.Key, kv => (WorkloadId?)kv.Value);
+    }
+
+    public static Props Props(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer) =>
+        Akka.Actor.Props.Create(() => new PfActor(id, driver, workloads, settings, observer));
+
+    private int MigrationLimit => _lane.Driver.Descriptor.MaxConcurrentMigrations;
+
+    protected override void PreStart()
+    {
+        SyncVfs(null);
+        Publish();
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var flight in _running.Values)
+        {
+            flight.Cancellation.Cancel();
+        }
+
+        foreach (var session in _sources.Values)
+        {
+            _ = session.DisposeAsync().AsTask();
+        }
+
+        foreach (var session in _targets.Values)
+        {
+            _ = session.DisposeAsync().AsTask();
+        }
+
+        _lane.Dispose();
+    }
+
+    protected override void OnReceive(object message)
+    {
+        switch (message)
+        {
+            case IMigrationCommand command:
+                Handle(command, Sender);
+                break;
+            case StepFinished finished:
+                OnStepFinished(finished);
+                break;
+            case CreateVf create:
+                OnCreateVf(create);
+                break;
+            case DestroyVf destroy:
+                OnDestroyVf(destroy);
+                break;
+            case VfCommandDone done:
+                SyncVfs(null);
+                Publish();
+                done.ReplyTo.Tell(done.Reply);
+                break;
+            case GetPfStatus:
+                Sender.Tell(Snapshot());
+                break;
+            default:
+                Unhandled(message);
+                break;
+        }
+    }
+
+    // ---- Migration commands ----
+
+    private void Handle(IMigrationCommand command, IActorRef sender)
+    {
+        var (migration, epoch) = (command.Ticket.Migration, command.Ticket.Epoch);
+        if (_epochs.TryGetValue(migration, out var current) && epoch < current)
+        {
+            _log.Warning("[{0}] fenced {1} from epoch {2}; current epoch is {3}", migration, command.Step, epoch, current);
+            _observer.CommandFenced(_id, command.Ticket, command.Step, current);
+            sender.Tell(new CommandFenced(command.Ticket, command.Step, current));
+            return;
+        }
+
+        if (epoch > current || !_epochs.ContainsKey(migration))
+        {
+            _epochs[migration] = epoch;
+            if (_running.TryGetValue(migration, out var stale) && stale.Ticket.Epoch < epoch)
+            {
+                // A newer incarnation of the coordinator took over: what the old one started stops now.
+                stale.Cancellation.Cancel();
+            }
+        }
+
+        if (_replies.TryGetValue((migration, command.Step), out var cached) && cached.Epoch == epoch)
+        {
+            sender.Tell(cached.Reply);
+            return;
+        }
+
+        if (_running.TryGetValue(migration, out var flight))
+        {
+            if (flight.Ticket == command.Ticket && flight.Step == command.Step)
+            {
+                flight.Waiters.Add(sender);
+            }
+            else
+            {
+                _pending[migration] = (command, sender);
+            }
+
+            return;
+        }
+
+        if (NeedsSlot(command) && !_slotHolders.Contains(migration))
+        {
+            var queued = _slotQueue.FindIndex(q => q.Command.Ticket.Migration == migration);
+            if (queued >= 0)
+            {
+                _slotQueue[queued] = (command, sender);
+            }
+            else if (_slotHolders.Count >= MigrationLimit)
+            {
+                _slotQueue.Add((command, sender));
+                queued = _slotQueue.Count - 1;
+            }
+
+            if (queued >= 0)
+            {
+                _log.Info("[{0}] waits for a migration slot on {1} (position {2}, limit {3})", migration, _id, queued + 1, MigrationLimit);
+                sender.Tell(new CommandQueued(command.Ticket, command.Step, queued + 1));
+                Publish();
+                return;
+            }
+
+            _slotHolders.Add(migration);
+            _observer.SlotChanged(_id, migration, acquired: true);
+        }
+
+        Start(command, sender);
+    }
+
+    private void Start(IMigrationCommand command, IActorRef sender)
+    {
+        var migration = command.Ticket.Migration;
+        var flight = new InFlight(command.Ticket, command.Step, new CancellationTokenSource(), [sender]);
+        _running[migration] = flight;
+        Claim(command);
+        var ct = flight.Cancellation.Token;
+        RunAsync(command, ct).PipeTo(
+            Self,
+            success: reply => new StepFinished(command, reply),
+            failure: ex => new StepFinished(command, new MigrationStepFailed(command.Ticket, command.Step, Describe(ex))));
+    }
+
+    private Task<IMigrationReply> RunAsync(IMigrationCommand command, CancellationToken ct)
+    {
+        switch (command)
+        {
+            case PrepareTarget prepare:
+                return Cast(TargetFor(prepare.Ticket).PrepareAsync(prepare.Vfs, ct));
+            case LoadTarget:
+                return Cast(TargetFor(command.Ticket).LoadAsync(ct));
+            case StartTarget start:
+                return Cast(TargetFor(start.Ticket).StartAsync(start.Targets, ct));
+            case DestroyTarget destroy:
+                return Cast(TargetFor(destroy.Ticket).DestroyAsync(destroy.Targets, ct));
+            case StartPreCopy pre:
+                return Cast(SourceFor(pre.Ticket).StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, ct));
+            case RunPreCopyRound round:
+                return Cast(SourceFor(round.Ticket).RunRoundAsync(round.Round, ct));
+            case QuiesceSources:
+                return Cast(SourceFor(command.Ticket).QuiesceAsync(ct));
+            case StopAndCopy stop:
+                return Cast(SourceFor(stop.Ticket).StopAndCopyAsync(stop.Offers, ct));
+            case ResumeSource resume:
+                return Cast(SourceFor(resume.Ticket).ResumeAsync(resume.Sources, ct));
+            case ReleaseSource release:
+                return Cast(SourceFor(release.Ticket).ReleaseAsync(release.Sources, ct));
+            default:
+                return Task.FromException<IMigrationReply>(new InvalidOperationException($"unknown command {command.GetType().Name}"));
+        }
+
+        static async Task<IMigrationReply> Cast<T>(Task<T> task)
+            where T : IMigrationReply => await task.ConfigureAwait(false);
+    }
+
+    private void OnStepFinished(StepFinished finished)
+    {
+        var (command, reply) = (finished.Command, finished.Reply);
+        var migration = command.Ticket.Migration;
+        _running.Remove(migration, out var flight);
+        if (reply is MigrationStepFailed failed)
+        {
+            _log.Warning("[{0}] {1} failed on {2}: {3}", migration, command.Step, _id, failed.Reason);
+        }
+
+        _replies[(migration, command.Step)] = new CachedReply(command.Ticket.Epoch, reply);
+        Observe(command, reply);
+        if (EndsSession(reply))
+        {
+            EndSession(migration, reply);
+        }
+
+        SyncVfs(command.Ticket);
+        Publish();
+        foreach (var waiter in flight?.Waiters ?? [])
+        {
+            waiter.Tell(reply);
+        }
+
+        if (_pending.Remove(migration, out var next))
+        {
+            Handle(next.Command, next.Sender);
+        }
+    }
+
+    private void EndSession(MigrationId migration, IMigrationReply reply)
+    {
+        var targetSide = reply is TargetDestroyed or TargetStarted;
+        if (targetSide && _targets.Remove(migration, out var target))
+        {
+            _ = target.DisposeAsync().AsTask();
+        }
+
+        if (!targetSide && _sources.Remove(migration, out var source))
+        {
+            _ = source.DisposeAsync().AsTask();
+        }
+
+        foreach (var index in _owners.Where(kv => kv.Value.Migration == migration && kv.Value.IsTarget == targetSide).Select(kv => kv.Key).ToList())
+        {
+            _owners.Remove(index);
+        }
+
+        if (!_sources.ContainsKey(migration) && !_targets.ContainsKey(migration) && _slotHolders.Remove(migration))
+        {
+            _observer.SlotChanged(_id, migration, acquired: false);
+            AdmitQueued();
+        }
+    }
+
+    private void AdmitQueued()
+    {
+        while (_slotQueue.Count > 0 && _slotHolders.Count < MigrationLimit)
+        {
+            var (command, sender) = _slotQueue[0];
+            _slotQueue.RemoveAt(0);
+            _slotHolders.Add(command.Ticket.Migration);
+            _observer.SlotChanged(_id, command.Ticket.Migration, acquired: true);
+            _log.Info("[{0}] admitted to a migration slot on {1}", command.Ticket.Migration, _id);
+            Start(command, sender);
+        }
+    }
+
+    private static bool NeedsSlot(IMigrationCommand command) => command is PrepareTarget or StartPreCopy or StopAndCopy;
+
+    private static bool EndsSession(IMigrationReply reply) => reply is TargetDestroyed or TargetStarted or SourceResumed or SourceReleased;
+
+    private void Claim(IMigrationCommand command)
+    {
+        var migration = command.Ticket.Migration;
+        switch (command)
+        {
+            case PrepareTarget prepare:
+                foreach (var vf in prepare.Vfs)
+                {
+                    _owners[vf.Target.Index] = (migration, true);
+                    _workloads[vf.Target.Index] = vf.Workload;
+                }
+
+                break;
+            case StartPreCopy pre:
+                foreach (var offer in pre.Offers)
+                {
+                    _owners[offer.Source.Index] = (migration, false);
+                }
+
+                break;
+            case StopAndCopy stop:
+                foreach (var offer in stop.Offers)
+                {
+                    _owners[offer.Source.Index] = (migration, false);
+                }
+
+                break;
+        }
+    }
+
+    private TargetSession TargetFor(MigrationTicket ticket)
+    {
+        if (!_targets.TryGetValue(ticket.Migration, out var session))
+        {
+            session = new TargetSession(ticket, _lane, _settings);
+            _targets[ticket.Migration] = session;
+        }
+
+        session.Advance(ticket);
+        return session;
+    }
+
+    private SourceSession SourceFor(MigrationTicket ticket)
+    {
+        if (!_sources.TryGetValue(ticket.Migration, out var session))
+        {
+            session = new SourceSession(ticket, _lane, _settings);
+            _sources[ticket.Migration] = session;
+        }
+
+        session.Advance(ticket);
+        return session;
+    }
+
+    private void Observe(IMigrationCommand command, IMigrationReply reply)
+    {
+        switch (reply)
+        {
+            case StateTransferred transferred:
+                foreach (var c in transferred.Checksums)
+                {
+                    _observer.StateSaved(command.Ticket, c);
+                }
+
+                break;
+            case TargetLoaded loaded:
+                foreach (var c in loaded.Checksums)
+                {
+                    _observer.StateLoaded(command.Ticket, c);
+                }
+
+                break;
+        }
+    }
+
+    // ---- VF life cycle ----
+
+    private void OnCreateVf(CreateVf create)
+    {
+        var replyTo = Sender;
+        var existing = create.Index is int wanted ? _lane.Driver.ListVfs().FirstOrDefault(v => v.Index == wanted) : null;
+        if (existing is not null)
+        {
+            var same = existing.Kind == create.Kind && existing.Profile == create.Profile && _workloads.GetValueOrDefault(existing.Index) == create.Workload;
+            replyTo.Tell(same
+                ? new VfCreated(_id.Vf(existing.Index), existing.Kind, existing.Profile, create.Workload)
+                : new VfCommandFailed($"VF {_id.Vf(existing.Index)} exists already with kind {existing.Kind}, profile '{existing.Profile}'"));
+            return;
+        }
+
+        _lane.RunAsync(d => d.CreateVfAsync(create.Kind, create.Profile, create.Index, CancellationToken.None), CancellationToken.None)
+            .PipeTo(
+                Self,
+                success: vf =>
+                {
+                    _workloads[vf.Index] = create.Workload;
+                    return new VfCommandDone(replyTo, new VfCreated(_id.Vf(vf.Index), vf.Kind, vf.Profile, create.Workload));
+                },
+                failure: ex => new VfCommandDone(replyTo, new VfCommandFailed($"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}")));
+    }
+
+    private void OnDestroyVf(DestroyVf destroy)
+    {
+        var replyTo = Sender;
+        if (destroy.Vf.Pf != _id)
+        {
+            replyTo.Tell(new VfCommandFailed($"VF {destroy.Vf} is not on PF {_id}"));
+            return;
+        }
+
+        if (_owners.TryGetValue(destroy.Vf.Index, out var owner))
+        {
+            replyTo.Tell(new VfCommandFailed($"VF {destroy.Vf} is in use by migration {owner.Migration}"));
+            return;
+        }
+
+        var index = destroy.Vf.Index;
+        _lane.DestroyAsync(index, CancellationToken.None).PipeTo(
+            Self,
+            success: () =>
+            {
+                _workloads.Remove(index);
+                return new VfCommandDone(replyTo, new VfDestroyed(destroy.Vf));
+            },
+            failure: ex => new VfCommandDone(replyTo, new VfCommandFailed($"destroy VF {destroy.Vf}: {Describe(ex)}")));
+    }
+
+    // ---- Inventory ----
+
+    /// <summary>Re-reads the device: VF actors follow what exists, and every state change is told and recorded.</summary>
+    private void SyncVfs(MigrationTicket? cause)
+    {
+        var now = _settings.TimeProvider.GetUtcNow();
+        var present = _lane.Driver.ListVfs();
+        foreach (var vf in present)
+        {
+            var vfId = _id.Vf(vf.Index);
+            if (!_vfActors.TryGetValue(vf.Index, out var actor))
+            {
+                var index = vf.Index;
+                actor = Context.ActorOf(VfActor.Props(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), () => _lane.Driver.GetDeviceState(index)), $"vf{index}");
+                _vfActors[vf.Index] = actor;
+                _observer.VfCreated(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), cause);
+            }
+
+            if (!_lastStates.TryGetValue(vf.Index, out var last) || last != vf.State)
+            {
+                _observer.VfStateChanged(vfId, _workloads.GetValueOrDefault(vf.Index), _lastStates.TryGetValue(vf.Index, out var from) ? from : null, vf.State, cause);
+                _lastStates[vf.Index] = vf.State;
+                actor.Tell(new VfProtocol.StateObserved(vf.State, cause?.Migration, cause?.Epoch, now));
+            }
+        }
+
+        foreach (var gone in _vfActors.Keys.Except(present.Select(v => v.Index)).ToList())
+        {
+            Context.Stop(_vfActors[gone]);
+            _vfActors.Remove(gone);
+            _lastStates.Remove(gone);
+            _observer.VfDestroyed(_id.Vf(gone), _workloads.GetValueOrDefault(gone), cause);
+            _workloads.Remove(gone);
+        }
+    }
+
+    private PfSnapshot Snapshot()
+    {
+        var vfs = _lane.Driver.ListVfs()
+            .Select(v => new VfInventory(_id.Vf(v.Index), v.Kind, v.Profile, _workloads.GetValueOrDefault(v.Index), v.State))
+            .ToList();
+        var inventory = new PfInventory(_id, _lane.Driver.Descriptor, vfs, _slotHolders.Count);
+        return new PfSnapshot(inventory, Self, _slotQueue.Count, _owners.ToDictionary(kv => _id.Vf(kv.Key), kv => kv.Value.Migration));
+    }
+
+    private void Publish() => Context.Parent.Tell(Snapshot());
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        AggregateException { InnerException: { } inner } => Describe(inner),
+        VfioException v => v.Message,
+        OperationCanceledException => "cancelled (a newer epoch took over, or the PF is stopping)",
+        TimeoutException => "timed out",
+        _ => ex.Message,
+    };
+
+    private sealed record StepFinished(IMigrationCommand Command, IMigrationReply Reply);
+
+    private sealed record VfCommandDone(IActorRef ReplyTo, object Reply);
+
+    private sealed record CachedReply(Epoch Epoch, IMigrationReply Reply);
+
+    private sealed record InFlight(MigrationTicket Ticket, string Step, CancellationTokenSource Cancellation, List<IActorRef> Waiters);
+}

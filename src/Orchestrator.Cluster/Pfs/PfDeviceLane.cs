@@ -1,0 +1,88 @@
+using Orchestrator.Devices.Contract;
+
+namespace Orchestrator.Cluster.Pfs;
+
+/// <summary>
+/// The PF's command channel: state-changing driver commands (create, destroy, state arcs, reset) run one at a time,
+/// as they do through a PF's firmware command interface. Data-stream reads and writes do not take the lane.
+/// </summary>
+internal sealed class PfDeviceLane(IPfDriver driver) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public IPfDriver Driver { get; } = driver;
+
+    public async Task<T> RunAsync<T>(Func<IPfDriver, Task<T>> command, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await command(Driver).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public Task RunAsync(Func<IPfDriver, Task> command, CancellationToken cancellationToken) =>
+        RunAsync(async d =>
+        {
+            await command(d).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Walks the kernel path to <paramref name="target"/>; returns the stream the last arc opened.</summary>
+    public Task<IVfioDataStream?> SetStateAsync(int index, VfioDeviceState target, CancellationToken cancellationToken) =>
+        RunAsync(d => VfioDevice.SetStateAsync(d, index, target, cancellationToken), cancellationToken);
+
+    /// <summary>Brings a VF back to RUNNING whatever state it is in: the kernel path, or a reset out of ERROR.</summary>
+    public Task ResumeAsync(int index, CancellationToken cancellationToken) =>
+        RunAsync(async d =>
+        {
+            if (!d.ListVfs().Any(v => v.Index == index))
+            {
+                throw new VfioException(VfioErrno.ENOENT, $"VF {index} on {d.Descriptor.Address} does not exist");
+            }
+
+            var state = d.GetDeviceState(index);
+            if (state == VfioDeviceState.Running)
+            {
+                return;
+            }
+
+            try
+            {
+                if (state != VfioDeviceState.Error)
+                {
+                    await VfioDevice.SetStateAsync(d, index, VfioDeviceState.Running, cancellationToken).ConfigureAwait(false);
+                    return;
+                }
+            }
+            catch (VfioException)
+            {
+                // Fall through to the reset: QEMU does the same when the recover state cannot be reached.
+            }
+
+            await d.ResetAsync(index, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>Resets (kills any stream) and destroys a VF; a missing VF is already destroyed.</summary>
+    public Task DestroyAsync(int index, CancellationToken cancellationToken) =>
+        RunAsync(async d =>
+        {
+            if (!d.ListVfs().Any(v => v.Index == index))
+            {
+                return;
+            }
+
+            if (d.GetDeviceState(index) != VfioDeviceState.Running)
+            {
+                await d.ResetAsync(index, cancellationToken).ConfigureAwait(false);
+            }
+
+            await d.DestroyVfAsync(index, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    public void Dispose() => _gate.Dispose();
+}

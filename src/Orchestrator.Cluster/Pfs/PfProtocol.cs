@@ -1,0 +1,208 @@
+using Orchestrator.Cluster.Transfer;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Pfs;
+
+/// <summary>
+/// Commands a PF actor runs and what it answers. Migration commands carry a <see cref="MigrationTicket"/> and a
+/// step name: the same (migration, epoch, step) twice answers the same result; an older epoch is fenced.
+/// </summary>
+public static class PfProtocol
+{
+    /// <summary>A command for one migration on this PF.</summary>
+    public interface IMigrationCommand : IOrchestratorMessage
+    {
+        MigrationTicket Ticket { get; }
+
+        /// <summary>Step name used for idempotency (same step + epoch = same answer).</summary>
+        string Step { get; }
+    }
+
+    /// <summary>An answer to an <see cref="IMigrationCommand"/>.</summary>
+    public interface IMigrationReply : IOrchestratorMessage
+    {
+        MigrationTicket Ticket { get; }
+
+        string Step { get; }
+    }
+
+    // ---- VF life cycle (API, provisioning) ----
+
+    /// <summary>Create a VF with a kind and a profile (at a given index, or the lowest free one).</summary>
+    public sealed record CreateVf(VfKind Kind, string Profile, WorkloadId? Workload, int? Index = null) : IOrchestratorMessage;
+
+    /// <summary>The VF exists (also the answer when the same VF already existed with the same identity).</summary>
+    public sealed record VfCreated(VfId Vf, VfKind Kind, string Profile, WorkloadId? Workload) : IOrchestratorMessage;
+
+    /// <summary>Destroy a VF that no migration is using.</summary>
+    public sealed record DestroyVf(VfId Vf) : IOrchestratorMessage;
+
+    /// <summary>The VF is gone (also when it was already gone).</summary>
+    public sealed record VfDestroyed(VfId Vf) : IOrchestratorMessage;
+
+    /// <summary>A VF command was refused or failed; nothing was half-done.</summary>
+    public sealed record VfCommandFailed(string Reason) : IOrchestratorMessage;
+
+    /// <summary>Ask for the PF's status (descriptor, VFs, slots, queue).</summary>
+    public sealed record GetPfStatus : IOrchestratorMessage
+    {
+        public static GetPfStatus Instance { get; } = new();
+    }
+
+    // ---- Target side ----
+
+    /// <summary>One VF to create on the target, with what it must match.</summary>
+    public sealed record TargetVfSpec(VfId Source, VfId Target, VfKind Kind, string Profile, WorkloadId Workload);
+
+    /// <summary>Create the target VFs with the same kind and profile, move them to RESUMING, open a state listener each.</summary>
+    public sealed record PrepareTarget(MigrationTicket Ticket, IReadOnlyList<TargetVfSpec> Vfs) : IMigrationCommand
+    {
+        public string Step => "prepare-target";
+    }
+
+    /// <summary>Where each target VF receives its state.</summary>
+    public sealed record TargetVfOffer(VfId Source, VfId Target, StateTransferOffer Offer);
+
+    /// <summary>The target VFs are RESUMING and listening.</summary>
+    public sealed record TargetPrepared(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers) : IMigrationReply
+    {
+        public string Step => "prepare-target";
+    }
+
+    /// <summary>Wait for the whole stream, then RESUMING→STOP: the device validates match data and checksum.</summary>
+    public sealed record LoadTarget(MigrationTicket Ticket) : IMigrationCommand
+    {
+        public string Step => "load-target";
+    }
+
+    /// <summary>The target accepted the state; the checksums are what it received.</summary>
+    public sealed record TargetLoaded(MigrationTicket Ticket, IReadOnlyList<VfChecksum> Checksums) : IMigrationReply
+    {
+        public string Step => "load-target";
+    }
+
+    /// <summary>Start the loaded target VFs (→RUNNING). Only after Committed.</summary>
+    public sealed record StartTarget(MigrationTicket Ticket, IReadOnlyList<VfId> Targets) : IMigrationCommand
+    {
+        public string Step => "start-target";
+    }
+
+    /// <summary>The target VFs run.</summary>
+    public sealed record TargetStarted(MigrationTicket Ticket, DateTimeOffset At) : IMigrationReply
+    {
+        public string Step => "start-target";
+    }
+
+    /// <summary>Roll back on the target: close listeners, reset and destroy the target VFs.</summary>
+    public sealed record DestroyTarget(MigrationTicket Ticket, IReadOnlyList<VfId> Targets) : IMigrationCommand
+    {
+        public string Step => "destroy-target";
+    }
+
+    /// <summary>The target VFs are gone.</summary>
+    public sealed record TargetDestroyed(MigrationTicket Ticket) : IMigrationReply
+    {
+        public string Step => "destroy-target";
+    }
+
+    // ---- Source side ----
+
+    /// <summary>Connect to the target's listeners and, where the device supports it, enter PRE_COPY.</summary>
+    public sealed record StartPreCopy(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers, long BandwidthBytesPerSecond) : IMigrationCommand
+    {
+        public string Step => "start-pre-copy";
+    }
+
+    /// <summary>Pre-copy started (<paramref name="Supported"/> false: the device has no PRE_COPY, go to stop-copy).</summary>
+    public sealed record PreCopyStarted(MigrationTicket Ticket, bool Supported, long StopCopyBytes) : IMigrationReply
+    {
+        public string Step => "start-pre-copy";
+    }
+
+    /// <summary>Stream what the device has now (initial, then dirty state) while the workload runs.</summary>
+    public sealed record RunPreCopyRound(MigrationTicket Ticket, int Round) : IMigrationCommand
+    {
+        public string Step => $"pre-copy-{Round}";
+    }
+
+    /// <summary>One round: what moved, what is left, how fast the workload dirties state.</summary>
+    public sealed record PreCopyRoundCompleted(
+        MigrationTicket Ticket,
+        int Round,
+        long BytesThisRound,
+        long BytesTransferred,
+        long BytesRemaining,
+        long DirtyBytesPerSecond,
+        long BandwidthBytesPerSecond,
+        TimeSpan Elapsed) : IMigrationReply
+    {
+        public string Step => $"pre-copy-{Round}";
+    }
+
+    /// <summary>Move every source VF of the workload to a P2P state (no new peer DMA) before any stops.</summary>
+    public sealed record QuiesceSources(MigrationTicket Ticket) : IMigrationCommand
+    {
+        public string Step => "quiesce";
+    }
+
+    /// <summary>All source VFs are in RUNNING_P2P or PRE_COPY_P2P.</summary>
+    public sealed record SourcesQuiesced(MigrationTicket Ticket) : IMigrationReply
+    {
+        public string Step => "quiesce";
+    }
+
+    /// <summary>STOP_COPY: stop the source VFs and stream the rest of their state; the downtime starts here.</summary>
+    public sealed record StopAndCopy(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers) : IMigrationCommand
+    {
+        public string Step => "stop-copy";
+    }
+
+    /// <summary>The final state was received and verified by the target (end-of-stream acknowledged).</summary>
+    public sealed record StateTransferred(
+        MigrationTicket Ticket,
+        IReadOnlyList<VfChecksum> Checksums,
+        long BytesTransferred,
+        DateTimeOffset StoppedAt) : IMigrationReply
+    {
+        public string Step => "stop-copy";
+    }
+
+    /// <summary>Rollback on the source: drop the saving streams and put the VFs back to RUNNING (reset if needed).</summary>
+    public sealed record ResumeSource(MigrationTicket Ticket, IReadOnlyList<VfId> Sources) : IMigrationCommand
+    {
+        public string Step => "resume-source";
+    }
+
+    /// <summary>The source VFs run again.</summary>
+    public sealed record SourceResumed(MigrationTicket Ticket) : IMigrationReply
+    {
+        public string Step => "resume-source";
+    }
+
+    /// <summary>After the target runs: reset and destroy the source VFs and free their slots.</summary>
+    public sealed record ReleaseSource(MigrationTicket Ticket, IReadOnlyList<VfId> Sources) : IMigrationCommand
+    {
+        public string Step => "release-source";
+    }
+
+    /// <summary>The source VFs are gone.</summary>
+    public sealed record SourceReleased(MigrationTicket Ticket) : IMigrationReply
+    {
+        public string Step => "release-source";
+    }
+
+    // ---- Common answers ----
+
+    /// <summary>The command failed on the device or the stream; the device is where <paramref name="Reason"/> says.</summary>
+    public sealed record MigrationStepFailed(MigrationTicket Ticket, string Step, string Reason) : IMigrationReply;
+
+    /// <summary>The command's epoch is older than one already seen for that migration: nothing was done.</summary>
+    public sealed record CommandFenced(MigrationTicket Ticket, string Step, Epoch CurrentEpoch) : IMigrationReply;
+
+    /// <summary>The PF's migration slots are full; the command waits in a FIFO queue at this position.</summary>
+    public sealed record CommandQueued(MigrationTicket Ticket, string Step, int Position) : IMigrationReply;
+
+    /// <summary>Checksum of the state one VF pair moved.</summary>
+    public sealed record VfChecksum(VfId Vf, long Bytes, string Checksum);
+}

@@ -1,0 +1,217 @@
+using Orchestrator.Cluster.Transfer;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Ids;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
+
+namespace Orchestrator.Cluster.Pfs;
+
+/// <summary>
+/// The source side of one migration on one PF: the saving streams of the workload's VFs and a state-stream sender
+/// each. Pre-copy rounds stream what the device has while the workload runs; stop-copy streams the rest.
+/// </summary>
+internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, PfActorSettings settings) : IAsyncDisposable
+{
+    private readonly Dictionary<VfId, SourceVf> _vfs = [];
+    private long _bandwidth;
+
+    public MigrationTicket Ticket { get; private set; } = ticket;
+
+    public void Advance(MigrationTicket ticket) => Ticket = ticket;
+
+    private bool PreCopySupported => lane.Driver.Descriptor.MigrationFlags.HasFlag(MigrationFlags.PreCopy);
+
+    private bool P2PSupported => lane.Driver.Descriptor.MigrationFlags.HasFlag(MigrationFlags.P2P);
+
+    public async Task<PreCopyStarted> StartPreCopyAsync(IReadOnlyList<TargetVfOffer> offers, long bandwidthCap, CancellationToken ct)
+    {
+        foreach (var offer in offers)
+        {
+            if (!_vfs.TryGetValue(offer.Source, out var vf))
+            {
+                vf = new SourceVf(offer);
+                _vfs[offer.Source] = vf;
+            }
+
+            vf.Sender ??= await StateTransferSender.ConnectAsync(
+                offer.Offer,
+                new StateTransferSenderOptions { BandwidthLimit = bandwidthCap > 0 ? bandwidthCap : null, TimeProvider = settings.TimeProvider },
+                ct).ConfigureAwait(false);
+            if (PreCopySupported && vf.Stream is null)
+            {
+                vf.Stream = await lane.SetStateAsync(offer.Source.Index, VfioDeviceState.PreCopy, ct).ConfigureAwait(false);
+            }
+        }
+
+        var stopCopy = _vfs.Values.Sum(v => lane.Driver.GetStopCopySize(v.Offer.Source.Index));
+        return new PreCopyStarted(Ticket, PreCopySupported, stopCopy);
+    }
+
+    public async Task<PreCopyRoundCompleted> RunRoundAsync(int round, CancellationToken ct)
+    {
+        var started = settings.TimeProvider.GetTimestamp();
+        var before = _vfs.Values.Sum(v => v.Sender?.BytesSent ?? 0);
+        long dirty = 0;
+        foreach (var vf in _vfs.Values)
+        {
+            if (vf.Stream is null || vf.Sender is null)
+            {
+                continue;
+            }
+
+            var stream = vf.Stream;
+            var result = await vf.Sender.SendSegmentAsync(
+                async (buffer, token) =>
+                {
+                    var read = await stream.ReadAsync(buffer, token).ConfigureAwait(false);
+                    return read.Status == VfioReadStatus.Data ? read.BytesRead : 0; // NoDataYet ends the round.
+                },
+                isLast: false,
+                ct).ConfigureAwait(false);
+            if (!result.IsOk)
+            {
+                throw new InvalidOperationException($"{vf.Offer.Source}: pre-copy stream {result.Outcome}: {result.Detail}");
+            }
+
+            dirty += stream.GetPreCopyInfo().DirtyBytes;
+        }
+
+        var elapsed = settings.TimeProvider.GetElapsedTime(started);
+        var total = _vfs.Values.Sum(v => v.Sender?.BytesSent ?? 0);
+        var moved = total - before;
+        if (moved >= 1 << 20 && elapsed > TimeSpan.Zero)
+        {
+            // Too small a round says more about latency than bandwidth; keep the last good measure then.
+            _bandwidth = (long)(moved / elapsed.TotalSeconds);
+        }
+
+        var remaining = _vfs.Values.Sum(v => lane.Driver.GetStopCopySize(v.Offer.Source.Index));
+        var dirtyRate = elapsed > TimeSpan.Zero ? (long)(dirty / elapsed.TotalSeconds) : 0;
+        return new PreCopyRoundCompleted(Ticket, round, moved, total, remaining, dirtyRate, _bandwidth, elapsed);
+    }
+
+    public async Task<SourcesQuiesced> QuiesceAsync(CancellationToken ct)
+    {
+        if (P2PSupported)
+        {
+            foreach (var vf in _vfs.Values)
+            {
+                var state = lane.Driver.GetDeviceState(vf.Offer.Source.Index);
+                var p2p = state == VfioDeviceState.PreCopy ? VfioDeviceState.PreCopyP2P : VfioDeviceState.RunningP2P;
+                if (state is not (VfioDeviceState.PreCopyP2P or VfioDeviceState.RunningP2P))
+                {
+                    await lane.SetStateAsync(vf.Offer.Source.Index, p2p, ct).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return new SourcesQuiesced(Ticket);
+    }
+
+    public async Task<StateTransferred> StopAndCopyAsync(IReadOnlyList<TargetVfOffer> offers, CancellationToken ct)
+    {
+        foreach (var offer in offers)
+        {
+            if (!_vfs.ContainsKey(offer.Source))
+            {
+                _vfs[offer.Source] = new SourceVf(offer);
+            }
+        }
+
+        // Downtime starts when the first source VF leaves a running state.
+        var stoppedAt = settings.TimeProvider.GetUtcNow();
+        foreach (var vf in _vfs.Values)
+        {
+            var opened = await lane.SetStateAsync(vf.Offer.Source.Index, VfioDeviceState.StopCopy, ct).ConfigureAwait(false);
+            vf.Stream = opened ?? vf.Stream ?? throw new VfioException(VfioErrno.EINVAL, $"{vf.Offer.Source}: STOP_COPY has no data stream");
+        }
+
+        // The VFs stream in parallel: the multi-VF downtime is the slowest VF, not the sum.
+        var results = await Task.WhenAll(_vfs.Values.Select(vf => FinishAsync(vf, ct))).ConfigureAwait(false);
+        return new StateTransferred(Ticket, results, results.Sum(r => r.Bytes), stoppedAt);
+    }
+
+    public async Task<SourceResumed> ResumeAsync(IReadOnlyList<VfId> sources, CancellationToken ct)
+    {
+        await DisposeStreamsAsync().ConfigureAwait(false);
+        foreach (var source in sources)
+        {
+            await lane.ResumeAsync(source.Index, ct).ConfigureAwait(false);
+        }
+
+        _vfs.Clear();
+        return new SourceResumed(Ticket);
+    }
+
+    public async Task<SourceReleased> ReleaseAsync(IReadOnlyList<VfId> sources, CancellationToken ct)
+    {
+        await DisposeStreamsAsync().ConfigureAwait(false);
+        foreach (var source in sources)
+        {
+            await lane.DestroyAsync(source.Index, ct).ConfigureAwait(false);
+        }
+
+        _vfs.Clear();
+        return new SourceReleased(Ticket);
+    }
+
+    public async ValueTask DisposeAsync() => await DisposeStreamsAsync().ConfigureAwait(false);
+
+    private async Task<VfChecksum> FinishAsync(SourceVf vf, CancellationToken ct)
+    {
+        vf.Sender ??= await StateTransferSender.ConnectAsync(vf.Offer.Offer, new StateTransferSenderOptions { TimeProvider = settings.TimeProvider }, ct)
+            .ConfigureAwait(false);
+        var stream = vf.Stream!;
+        var result = await vf.Sender.SendSegmentAsync(
+            async (buffer, token) =>
+            {
+                while (true)
+                {
+                    var read = await stream.ReadAsync(buffer, token).ConfigureAwait(false);
+                    switch (read.Status)
+                    {
+                        case VfioReadStatus.Data:
+                            return read.BytesRead;
+                        case VfioReadStatus.EndOfStream:
+                            return 0;
+                        default:
+                            continue; // STOP_COPY never answers ENOMSG; a device that does is read again.
+                    }
+                }
+            },
+            isLast: true,
+            ct).ConfigureAwait(false);
+        if (!result.IsOk)
+        {
+            throw new InvalidOperationException($"{vf.Offer.Source}: stop-copy stream {result.Outcome}: {result.Detail}");
+        }
+
+        return new VfChecksum(vf.Offer.Source, result.Bytes, result.ChecksumHex);
+    }
+
+    private async Task DisposeStreamsAsync()
+    {
+        foreach (var vf in _vfs.Values)
+        {
+            if (vf.Sender is not null)
+            {
+                await vf.Sender.DisposeAsync().ConfigureAwait(false);
+                vf.Sender = null;
+            }
+
+            if (vf.Stream is not null)
+            {
+                await vf.Stream.DisposeAsync().ConfigureAwait(false);
+                vf.Stream = null;
+            }
+        }
+    }
+
+    private sealed class SourceVf(TargetVfOffer offer)
+    {
+        public TargetVfOffer Offer { get; } = offer;
+
+        public IVfioDataStream? Stream { get; set; }
+
+        public StateTransferSender? Sender { get; set; }
+    }
+}

@@ -1,0 +1,145 @@
+using System.Net;
+using Orchestrator.Cluster.Transfer;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Ids;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
+
+namespace Orchestrator.Cluster.Pfs;
+
+/// <summary>
+/// The target side of one migration on one PF: the target VFs in RESUMING, their resuming streams and one
+/// state listener each. Steps run one at a time (the coordinator sends the next only after the answer).
+/// </summary>
+internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, PfActorSettings settings) : IAsyncDisposable
+{
+    private readonly List<TargetVf> _vfs = [];
+
+    public MigrationTicket Ticket { get; private set; } = ticket;
+
+    public IReadOnlyList<VfId> Targets => [.. _vfs.Select(v => v.Spec.Target)];
+
+    public void Advance(MigrationTicket ticket) => Ticket = ticket;
+
+    public async Task<TargetPrepared> PrepareAsync(IReadOnlyList<TargetVfSpec> specs, CancellationToken ct)
+    {
+        if (_vfs.Count > 0)
+        {
+            // Prepared already under an older epoch of the same migration: the offers still stand.
+            return new TargetPrepared(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
+        }
+
+        try
+        {
+            foreach (var spec in specs)
+            {
+                await lane.RunAsync(d => d.CreateVfAsync(spec.Kind, spec.Profile, spec.Target.Index, ct), ct).ConfigureAwait(false);
+                var stream = await lane.SetStateAsync(spec.Target.Index, VfioDeviceState.Resuming, ct).ConfigureAwait(false)
+                             ?? throw new VfioException(VfioErrno.EINVAL, $"{spec.Target}: RESUMING opened no data stream");
+                var listener = StateTransferListener.Start(
+                    Ticket.Migration.ToString(),
+                    Ticket.Epoch.Value,
+                    (data, token) => stream.WriteAsync(data, token),
+                    new StateTransferListenerOptions
+                    {
+                        BindAddress = settings.TransferBindAddress,
+                        IdleTimeout = settings.TransferIdleTimeout,
+                        TimeProvider = settings.TimeProvider,
+                    });
+                _vfs.Add(new TargetVf(spec, stream, listener, settings.TransferAdvertisedHost));
+            }
+        }
+        catch
+        {
+            await DestroyAsync(specs.Select(s => s.Target).ToList(), CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
+        return new TargetPrepared(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
+    }
+
+    public async Task<TargetLoaded> LoadAsync(CancellationToken ct)
+    {
+        if (_vfs.Count == 0)
+        {
+            throw new InvalidOperationException($"{Ticket}: no target VFs prepared on this PF (node restarted?)");
+        }
+
+        var checksums = new List<VfChecksum>();
+        foreach (var vf in _vfs)
+        {
+            var received = await vf.Listener.Completion.WaitAsync(settings.LoadTimeout, settings.TimeProvider, ct).ConfigureAwait(false);
+            if (!received.IsOk)
+            {
+                throw new InvalidOperationException($"{vf.Spec.Target}: state stream {received.Outcome}: {received.Detail}");
+            }
+
+            // RESUMING -> STOP: the device validates match data and the stream; a bad stream fails here (VF to ERROR).
+            await lane.SetStateAsync(vf.Spec.Target.Index, VfioDeviceState.Stop, ct).ConfigureAwait(false);
+            checksums.Add(new VfChecksum(vf.Spec.Target, received.Bytes, received.ChecksumHex));
+        }
+
+        return new TargetLoaded(Ticket, checksums);
+    }
+
+    public async Task<TargetStarted> StartAsync(IReadOnlyList<VfId> targets, CancellationToken ct)
+    {
+        // Idempotent by device state: a VF already RUNNING is started; after a node restart the session is empty
+        // but the devices still are where the last epoch left them.
+        foreach (var target in targets)
+        {
+            if (lane.Driver.GetDeviceState(target.Index) != VfioDeviceState.Running)
+            {
+                await lane.SetStateAsync(target.Index, VfioDeviceState.Running, ct).ConfigureAwait(false);
+            }
+        }
+
+        await DisposeListenersAsync().ConfigureAwait(false);
+        return new TargetStarted(Ticket, settings.TimeProvider.GetUtcNow());
+    }
+
+    public async Task<TargetDestroyed> DestroyAsync(IReadOnlyList<VfId> targets, CancellationToken ct)
+    {
+        await DisposeListenersAsync().ConfigureAwait(false);
+        foreach (var target in targets.Union(_vfs.Select(v => v.Spec.Target)))
+        {
+            await lane.DestroyAsync(target.Index, ct).ConfigureAwait(false);
+        }
+
+        _vfs.Clear();
+        return new TargetDestroyed(Ticket);
+    }
+
+    public async ValueTask DisposeAsync() => await DisposeListenersAsync().ConfigureAwait(false);
+
+    private async Task DisposeListenersAsync()
+    {
+        foreach (var vf in _vfs)
+        {
+            await vf.Listener.DisposeAsync().ConfigureAwait(false);
+            await vf.Stream.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private sealed record TargetVf(TargetVfSpec Spec, IVfioDataStream Stream, StateTransferListener Listener, string? AdvertisedHost)
+    {
+        public TargetVfOffer OfferFor() => new(
+            Spec.Source,
+            Spec.Target,
+            AdvertisedHost is null ? Listener.Offer : Listener.Offer with { Host = AdvertisedHost });
+    }
+}
+
+/// <summary>How a PF actor talks to the data plane and what it waits for.</summary>
+public sealed record PfActorSettings
+{
+    public IPAddress TransferBindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Host name put in offers when the bind address is not what peers should dial (e.g. 0.0.0.0).</summary>
+    public string? TransferAdvertisedHost { get; init; }
+
+    public TimeSpan TransferIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}
