@@ -1,0 +1,63 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Cluster.Transfer;
+
+/// <summary>Settings of a target-side <see cref="StateTransferListener"/>.</summary>
+public sealed class StateTransferListenerOptions
+{
+    /// <summary>Address to bind; loopback by default. The offer carries it as its host.</summary>
+    public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>Port to bind; 0 lets the OS choose (the offer carries the real one).</summary>
+    public int Port { get; init; }
+
+    /// <summary>How long a new connection may take to present a complete Hello before it is refused.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Longest wait for the next bytes from the sender, or for one sink write, before the transfer fails with
+    /// <see cref="StateTransferOutcome.IdleTimeout"/>. <see cref="Timeout.InfiniteTimeSpan"/> disables it.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Pipe buffer and socket receive buffer size; large so the stream runs close to raw TCP.</summary>
+    public int BufferSize { get; init; } = 1 << 20;
+
+    /// <summary>Connections allowed in the handshake at once; more are refused straight away.</summary>
+    public int MaxPendingHandshakes { get; init; } = 8;
+
+    /// <summary>Clock for timeouts and elapsed time.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Logger for refusals and failures; none by default.</summary>
+    public ILogger? Logger { get; init; }
+
+    internal void Validate()
+    {
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Port), Port, "Port must be 0..65535");
+        }
+
+        ValidateTimeout(HandshakeTimeout, nameof(HandshakeTimeout));
+        ValidateTimeout(IdleTimeout, nameof(IdleTimeout));
+        if (BufferSize < 4096)
+        {
+            throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, "BufferSize must be at least 4096");
+        }
+
+        if (MaxPendingHandshakes < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaxPendingHandshakes), MaxPendingHandshakes, "MaxPendingHandshakes must be at least 1");
+        }
+    }
+
+    internal static void ValidateTimeout(TimeSpan value, string name)
+    {
+        if (value != Timeout.InfiniteTimeSpan && value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive or Timeout.InfiniteTimeSpan");
+        }
+    }
+}
