@@ -1,0 +1,43 @@
+namespace Orchestrator.Devices.Simulation;
+
+/// <summary>How long each PF command takes on a driver model, before the latency scale is applied.</summary>
+/// <param name="CreateVf">Creating a VF.</param>
+/// <param name="DestroyVf">Destroying a VF.</param>
+/// <param name="Reset">VFIO_DEVICE_RESET.</param>
+/// <param name="Suspend">A quiesce command; for pds the whole SUSPEND_STATUS poll.</param>
+/// <param name="Resume">An un-quiesce command.</param>
+/// <param name="Save">Starting a save (first image) or the final save on entering STOP_COPY.</param>
+/// <param name="EndSave">Ending a save session.</param>
+/// <param name="PrepareLoad">STOP→RESUMING.</param>
+/// <param name="Load">RESUMING→STOP: loading and validating the written state.</param>
+/// <param name="SuspendTimeout">
+/// When set, a suspend that would take longer fails with ETIMEDOUT after this long (pds: SUSPEND_STATUS polled every
+/// 1 ms up to <c>SUSPEND_TIMEOUT_S</c> = 5 s). Never scaled: it is a bound in the driver code, not a device speed.
+/// </param>
+public sealed record CommandLatencies(
+    TimeSpan CreateVf,
+    TimeSpan DestroyVf,
+    TimeSpan Reset,
+    TimeSpan Suspend,
+    TimeSpan Resume,
+    TimeSpan Save,
+    TimeSpan EndSave,
+    TimeSpan PrepareLoad,
+    TimeSpan Load,
+    TimeSpan? SuspendTimeout = null)
+{
+    /// <summary>The latency of one command.</summary>
+    public TimeSpan Of(DeviceCommand command) => command switch
+    {
+        DeviceCommand.CreateVf => CreateVf,
+        DeviceCommand.DestroyVf => DestroyVf,
+        DeviceCommand.Reset => Reset,
+        DeviceCommand.Suspend => Suspend,
+        DeviceCommand.Resume => Resume,
+        DeviceCommand.Save => Save,
+        DeviceCommand.EndSave => EndSave,
+        DeviceCommand.PrepareLoad => PrepareLoad,
+        DeviceCommand.Load => Load,
+        _ => TimeSpan.Zero,
+    };
+}
