@@ -23,6 +23,7 @@ namespace Orchestrator.Cluster.Pfs;
 ///   running (one per migration) ──PipeTo──► StepFinished ──► reply, sync VF actors, publish snapshot, next
 /// </code>
 /// </remarks>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in PostStop, as actors are.")]
 public sealed class PfActor : UntypedActor
 {
     private readonly PfId _id;

@@ -1,0 +1,39 @@
+using Akka.Actor;
+using Orchestrator.Domain.Compatibility;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Hosts;
+
+/// <summary>Messages of a host actor.</summary>
+public static class HostProtocol
+{
+    /// <summary>Stop placing migrations onto this host.</summary>
+    public sealed record Cordon(string? Reason) : IOrchestratorMessage;
+
+    /// <summary>Allow migrations onto this host again.</summary>
+    public sealed record Uncordon : IOrchestratorMessage
+    {
+        public static Uncordon Instance { get; } = new();
+    }
+
+    /// <summary>The host's cordon flag now.</summary>
+    public sealed record CordonState(HostId Host, bool Cordoned) : IOrchestratorMessage;
+
+    /// <summary>Ask for the host's snapshot now (not the replicated one).</summary>
+    public sealed record GetHostSnapshot : IOrchestratorMessage
+    {
+        public static GetHostSnapshot Instance { get; } = new();
+    }
+}
+
+/// <summary>
+/// One host as the cluster sees it: the placement facts plus where its actors are. Replicated to every node
+/// (Akka.DistributedData) so that placement and the API read it locally.
+/// </summary>
+public sealed record HostSnapshot(
+    HostInventory Inventory,
+    IActorRef Host,
+    IReadOnlyDictionary<PfId, IActorRef> Pfs,
+    IReadOnlyDictionary<VfId, MigrationId> VfMigrations,
+    int QueuedMigrations,
+    DateTimeOffset UpdatedAt) : IOrchestratorMessage;
