@@ -44,14 +44,16 @@ public static class OrchestratorConfig
                 provider = cluster
                 serializers {
                   hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
-                  orchestrator-events = "Orchestrator.Cluster.Serialization.MigrationEventSerializer, Orchestrator.Cluster"
+                  orchestrator-events = "Orchestrator.Cluster.Serialization.EventSerializer, Orchestrator.Cluster"
                 }
                 serialization-bindings {
                   "Orchestrator.Cluster.IOrchestratorMessage, Orchestrator.Cluster" = hyperion
                   "Orchestrator.Domain.Migrations.IMigrationEvent, Orchestrator.Domain" = orchestrator-events
+                  "Orchestrator.Cluster.Hosts.HostEvents+IHostEvent, Orchestrator.Cluster" = orchestrator-events
+                  "Orchestrator.Cluster.Migrations.PlacementEvents+IPlacementEvent, Orchestrator.Cluster" = orchestrator-events
                 }
                 serialization-identifiers {
-                  "Orchestrator.Cluster.Serialization.MigrationEventSerializer, Orchestrator.Cluster" = 4711
+                  "Orchestrator.Cluster.Serialization.EventSerializer, Orchestrator.Cluster" = 4711
                 }
               }
               remote.dot-netty.tcp {

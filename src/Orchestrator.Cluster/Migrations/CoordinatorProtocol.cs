@@ -1,0 +1,32 @@
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
+
+namespace Orchestrator.Cluster.Migrations;
+
+/// <summary>What clients send a migration coordinator (through the shard region, in a <see cref="MigrationEnvelope"/>).</summary>
+public static class CoordinatorProtocol
+{
+    /// <summary>Start the migration (idempotent: the same request again answers the migration as it is).</summary>
+    public sealed record StartMigration(MigrationCommands.RequestMigration Request) : IOrchestratorMessage;
+
+    /// <summary>Ask for the migration as it is now.</summary>
+    public sealed record GetMigration : IOrchestratorMessage
+    {
+        public static GetMigration Instance { get; } = new();
+    }
+
+    /// <summary>Abort: accepted until Committed.</summary>
+    public sealed record AbortMigration(string Reason) : IOrchestratorMessage;
+
+    /// <summary>End pre-copy now (force) or when the prediction allows (not forced).</summary>
+    public sealed record Switchover(bool Force) : IOrchestratorMessage;
+
+    /// <summary>The request was refused; nothing changed.</summary>
+    public sealed record Rejected(MigrationId Migration, string Code, string Reason) : IOrchestratorMessage;
+
+    /// <summary>No migration has this id.</summary>
+    public sealed record Unknown(MigrationId Migration) : IOrchestratorMessage;
+}
+
+/// <summary>The sharding envelope: which migration, and the message for its coordinator.</summary>
+public sealed record MigrationEnvelope(MigrationId Migration, object Message) : IOrchestratorMessage;

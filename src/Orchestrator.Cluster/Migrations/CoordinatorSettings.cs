@@ -1,0 +1,30 @@
+using Akka.Actor;
+
+namespace Orchestrator.Cluster.Migrations;
+
+/// <summary>What every migration coordinator on a node shares.</summary>
+public sealed record CoordinatorSettings
+{
+    /// <summary>The placement authority (a cluster singleton proxy).</summary>
+    public required IActorRef Placement { get; init; }
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>How long a device step may go without an answer before it counts as failed.</summary>
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>How often timeouts are evaluated.</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How often a migration waiting for admission or inventory asks again.</summary>
+    public TimeSpan RetryInterval { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>How long an ended migration stays in memory before it passivates (it recovers on demand).</summary>
+    public TimeSpan PassivateAfterEnd { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Test-only fault: skip persisting the Committed checkpoint. Exists so that the chaos checker can be shown to
+    /// catch a broken build; never set in production.
+    /// </summary>
+    public bool UnsafeSkipCommitCheckpoint { get; init; }
+}

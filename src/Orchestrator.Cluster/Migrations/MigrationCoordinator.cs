@@ -1,0 +1,574 @@
+using Akka.Actor;
+using Akka.DistributedData;
+using Akka.Event;
+using Akka.Persistence;
+using Orchestrator.Cluster.Hosts;
+using Orchestrator.Cluster.Inventory;
+using Orchestrator.Cluster.Pfs;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
+using Orchestrator.Domain.Placement;
+using static Orchestrator.Cluster.Migrations.CoordinatorProtocol;
+using A = Orchestrator.Domain.Migrations.MigrationActions;
+using C = Orchestrator.Domain.Migrations.MigrationCommands;
+using P = Orchestrator.Cluster.Pfs.PfProtocol;
+
+namespace Orchestrator.Cluster.Migrations;
+
+/// <summary>
+/// One migration: a sharded, event-sourced entity that drives source and target PFs through the protocol of
+/// DESIGN.md §4. A thin loop over the domain: command → <c>Decide</c> → persist events → <c>Apply</c> → execute
+/// <c>NextAction</c> → the device outcome comes back as the next command. Every event is persisted before the
+/// step it enables is sent, so when this node dies, sharding restarts the coordinator elsewhere, it replays its
+/// journal, advances the epoch (<c>Recover</c>: PF actors fence the old incarnation) and re-issues its next action.
+/// </summary>
+/// <remarks>
+/// <code>
+///  client ──StartMigration──► Decide ──events──► Persist ──► Apply ──► NextAction ──► PF actors / placement
+///     ▲                                                                                    │
+///     └──────────── MigrationView ◄── index ◄── Decide(Record*/ReportStepFailed) ◄─────────┘
+/// </code>
+/// </remarks>
+public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
+{
+    private const string TickTimer = "tick";
+    private const string StepTimer = "step-timeout";
+    private const string RetryTimer = "retry";
+    private const string PassivateTimer = "passivate";
+
+    private readonly MigrationId _id;
+    private readonly CoordinatorSettings _settings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<VfId, P.TargetVfOffer> _offers = [];
+    private readonly Dictionary<VfId, P.VfChecksum> _sourceChecksums = [];
+    private MigrationState _state;
+    private InventoryView _inventory = InventoryView.Empty;
+    private Flight? _flight;
+    private DateTimeOffset? _stoppedAt;
+    private int? _queuePosition;
+
+    public MigrationCoordinator(MigrationId id, CoordinatorSettings settings)
+    {
+        _id = id;
+        _settings = settings;
+        _state = MigrationState.Empty(id);
+
+        Recover<IMigrationEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => OnRecovered());
+
+        Command<StartMigration>(OnStart);
+        Command<GetMigration>(_ => Sender.Tell(ViewOrUnknown()));
+        Command<AbortMigration>(a => Decide(new C.Abort(_id, a.Reason), Sender));
+        Command<Switchover>(s => Decide(s.Force ? new C.ForceSwitchover(_id) : new C.StartSwitchover(_id), Sender));
+        Command<P.IMigrationReply>(OnPfReply);
+        Command<PlacementProtocol.PlacementAnswer>(OnPlacement);
+        Command<PlacementProtocol.Admitted>(a => Complete(MigrationStep.Admission, new C.RecordAdmitted(_id, _state.Epoch)));
+        Command<PlacementProtocol.AdmissionQueued>(q => _queuePosition = q.Position);
+        Command<PlacementProtocol.MigrationReleased>(_ => Complete(MigrationStep.ReleaseReservations, new C.RecordReservationsReleased(_id, _state.Epoch)));
+        Command<Changed>(c => OnInventory(c.Get(InventoryKeys.Hosts)));
+        Command<GetSuccess>(g => OnInventory(g.Get(InventoryKeys.Hosts)));
+        Command<NotFound>(_ => { });
+        Command<Tick>(_ => OnTick());
+        Command<StepTimedOut>(OnStepTimeout);
+        Command<RetryNow>(_ =>
+        {
+            _flight = null;
+            Execute();
+        });
+        Command<Passivate>(_ => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance)));
+    }
+
+    public override string PersistenceId => PersistenceIdOf(_id);
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static string PersistenceIdOf(MigrationId id) => $"migration-{id}";
+
+    public static Props Props(MigrationId id, CoordinatorSettings settings) =>
+        Akka.Actor.Props.Create(() => new MigrationCoordinator(id, settings));
+
+    protected override void PreStart()
+    {
+        var replicator = DistributedData.Get(Context.System).Replicator;
+        replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
+        replicator.Tell(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance));
+        base.PreStart();
+    }
+
+    private DateTimeOffset Now => _settings.TimeProvider.GetUtcNow();
+
+    // ---- Recovery ----
+
+    private void OnRecovered()
+    {
+        if (_state.Phase == MigrationPhase.New)
+        {
+            return; // Started by a first message; nothing happened yet.
+        }
+
+        if (_state.IsTerminal)
+        {
+            PublishView();
+            SchedulePassivation();
+            return;
+        }
+
+        // A new incarnation: advance the epoch before anything else, so PF actors fence the old one.
+        _log.Info("[{0}] recovering in {1} at epoch {2}", _id, _state.Phase, _state.Epoch);
+        Decide(new C.Recover(_id), ActorRefs.Nobody);
+    }
+
+    // ---- Client commands ----
+
+    private void OnStart(StartMigration start)
+    {
+        if (_state.Phase != MigrationPhase.New)
+        {
+            // The same id again: idempotent, answer what exists (the API compares the request body).
+            Sender.Tell(View());
+            return;
+        }
+
+        Decide(start.Request, Sender);
+    }
+
+    private object ViewOrUnknown() => _state.Phase == MigrationPhase.New ? new Unknown(_id) : View();
+
+    private MigrationView View() => MigrationView.From(_state, Now, _queuePosition);
+
+    // ---- The loop ----
+
+    private void Decide(IMigrationCommand command, IActorRef replyTo)
+    {
+        var result = _state.Decide(command, Now);
+        if (!result.Accepted)
+        {
+            if (_log.IsDebugEnabled)
+            {
+                _log.Debug("[{0}] {1} rejected: {2}", _id, command.GetType().Name, result.Reason);
+            }
+
+            replyTo.Tell(new Rejected(_id, result.Code?.ToString() ?? "Rejected", result.Reason));
+            return;
+        }
+
+        if (result.Events.Count == 0)
+        {
+            replyTo.Tell(ViewOrUnknown());
+            return;
+        }
+
+        var events = _settings.UnsafeSkipCommitCheckpoint
+            ? result.Events.Where(e => e is not MigrationEvents.MigrationCommitted).ToList()
+            : result.Events;
+        if (_settings.UnsafeSkipCommitCheckpoint)
+        {
+            foreach (var e in result.Events.OfType<MigrationEvents.MigrationCommitted>())
+            {
+                _state = _state.Apply(e); // Act on it without the checkpoint: the broken build the checker must catch.
+            }
+        }
+
+        var retried = result.Events.OfType<MigrationEvents.StepRetried>().LastOrDefault();
+        PersistAll(events, e => _state = _state.Apply(e));
+        DeferAsync(command, _ =>
+        {
+            foreach (var e in result.Events)
+            {
+                LogEvent(e);
+            }
+
+            PublishView();
+            replyTo.Tell(View());
+            if (retried is not null)
+            {
+                // After Committed a failed step is retried forward, with backoff.
+                _flight = null;
+                Timers.StartSingleTimer(RetryTimer, RetryNow.Instance, _state.Policy.RetryDelay(retried.Attempt));
+                return;
+            }
+
+            Execute();
+        });
+    }
+
+    private void Execute()
+    {
+        EnsureTicking();
+        var action = _state.NextAction();
+        var key = new FlightKey(action.Step, action.Epoch, action is A.ContinuePreCopy next ? next.Round : 0);
+        if (_flight?.Key == key)
+        {
+            return; // Already in flight: its answer will move us on.
+        }
+
+        _flight = null;
+        Timers.Cancel(StepTimer);
+        Timers.Cancel(RetryTimer);
+        var ticket = new MigrationTicket(_id, action.Epoch);
+        switch (action)
+        {
+            case A.Done done:
+                _log.Info("[{0}] {1}{2}", _id, done.Outcome, done.Reason is null ? string.Empty : ": " + done.Reason);
+                Timers.Cancel(TickTimer);
+                SchedulePassivation();
+                return;
+            case A.None none:
+                if (_log.IsDebugEnabled)
+                {
+                    _log.Debug("[{0}] waiting: {1}", _id, none.Why);
+                }
+
+                return;
+            case A.Place place:
+                Start(key, []);
+                _settings.Placement.Tell(new PlacementProtocol.PlaceMigration(_id, place.Request));
+                return;
+            case A.AwaitAdmission admission:
+                Start(key, []);
+                _settings.Placement.Tell(new PlacementProtocol.RequestAdmission(_id, admission.SourceHost, admission.TargetHost, admission.SourcePfs, admission.TargetPfs));
+                Timers.StartSingleTimer(RetryTimer, RetryNow.Instance, _settings.RetryInterval * 4);
+                return;
+            case A.ReleaseReservations:
+                Start(key, []);
+                _settings.Placement.Tell(new PlacementProtocol.ReleaseMigration(_id));
+                return;
+            case A.Commit:
+                Decide(new C.Commit(_id, action.Epoch), ActorRefs.Nobody);
+                return;
+            case A.PrepareTarget prepare:
+                SendToPfs(key, prepare.Vfs.GroupBy(v => v.Target.Pf), g => new P.PrepareTarget(ticket, [.. g.Select(v => new P.TargetVfSpec(v.Source, v.Target, v.Kind, v.Profile, _state.Workload))]));
+                return;
+            case A.StartPreCopy pre:
+                if (!HaveOffers(pre.Vfs))
+                {
+                    return;
+                }
+
+                SendToPfs(key, pre.Vfs.GroupBy(v => v.Source.Pf), g => new P.StartPreCopy(ticket, OffersFor(g), _state.Policy.BandwidthCapBytesPerSecond ?? 0));
+                return;
+            case A.ContinuePreCopy round:
+                SendToPfs(key, round.Vfs.GroupBy(v => v.Source.Pf), _ => new P.RunPreCopyRound(ticket, round.Round));
+                return;
+            case A.QuiesceSources quiesce:
+                SendToPfs(key, quiesce.Vfs.GroupBy(v => v.Source.Pf), _ => new P.QuiesceSources(ticket));
+                return;
+            case A.StopAndCopy stop:
+                if (!HaveOffers(stop.Vfs))
+                {
+                    return;
+                }
+
+                SendToPfs(key, stop.Vfs.GroupBy(v => v.Source.Pf), g => new P.StopAndCopy(ticket, OffersFor(g)));
+                return;
+            case A.LoadTarget load:
+                SendToPfs(key, load.Vfs.GroupBy(v => v.Target.Pf), _ => new P.LoadTarget(ticket));
+                return;
+            case A.StartTarget start:
+                SendToPfs(key, start.Vfs.GroupBy(v => v.Target.Pf), g => new P.StartTarget(ticket, [.. g.Select(v => v.Target)]));
+                return;
+            case A.ReleaseSource release:
+                SendToPfs(key, release.Vfs.GroupBy(v => v.Source.Pf), g => new P.ReleaseSource(ticket, [.. g.Select(v => v.Source)]));
+                return;
+            case A.ResumeSource resume:
+                SendToPfs(key, resume.Vfs.GroupBy(v => v.Source.Pf), g => new P.ResumeSource(ticket, [.. g.Select(v => v.Source)]));
+                return;
+            case A.DestroyTarget destroy:
+                SendToPfs(key, destroy.Vfs.GroupBy(v => v.Target.Pf), g => new P.DestroyTarget(ticket, [.. g.Select(v => v.Target)]));
+                return;
+            default:
+                _log.Error("[{0}] no executor for action {1}", _id, action.GetType().Name);
+                return;
+        }
+    }
+
+    private bool HaveOffers(IReadOnlyList<VfPlacement> vfs)
+    {
+        if (vfs.All(v => _offers.ContainsKey(v.Source)))
+        {
+            return true;
+        }
+
+        // Offers live in memory only (a token must not be persisted). Without them the stream cannot be set up:
+        // fail the step, which rolls back before Committed.
+        Decide(new C.ReportStepFailed(_id, _state.CurrentStep, _state.Epoch, "the target's state-stream offers were lost (coordinator restarted)"), ActorRefs.Nobody);
+        return false;
+    }
+
+    private IReadOnlyList<P.TargetVfOffer> OffersFor(IEnumerable<VfPlacement> vfs) => [.. vfs.Select(v => _offers[v.Source])];
+
+    private void SendToPfs(FlightKey key, IEnumerable<IGrouping<PfId, VfPlacement>> groups, Func<IGrouping<PfId, VfPlacement>, P.IMigrationCommand> build)
+    {
+        var flight = Start(key, []);
+        foreach (var group in groups)
+        {
+            var pf = _inventory.PfRef(group.Key);
+            var command = build(group);
+            flight.Expected[group.Key] = command;
+            if (pf is null)
+            {
+                // The PF's host is not in the directory (node down or not joined yet): ask again shortly; the step
+                // timeout decides when waiting becomes a failure.
+                _log.Warning("[{0}] PF {1} is not reachable now; waiting", _id, group.Key);
+                Timers.StartSingleTimer(RetryTimer, RetryNow.Instance, _settings.RetryInterval);
+                continue;
+            }
+
+            pf.Tell(command);
+        }
+    }
+
+    private Flight Start(FlightKey key, Dictionary<PfId, P.IMigrationCommand> expected)
+    {
+        var flight = new Flight(key, expected, [], Now);
+        _flight = flight;
+        Timers.StartSingleTimer(StepTimer, new StepTimedOut(key), _settings.StepTimeout);
+        return flight;
+    }
+
+    private void OnPfReply(P.IMigrationReply reply)
+    {
+        if (reply.Ticket.Migration != _id || reply.Ticket.Epoch != _state.Epoch || _flight is not { } flight)
+        {
+            return; // An answer for an older incarnation or a finished step.
+        }
+
+        var pf = flight.Expected.FirstOrDefault(kv => kv.Value.Step == reply.Step && _inventory.PfRef(kv.Key)?.Equals(Sender) == true).Key;
+        switch (reply)
+        {
+            case P.CommandFenced fenced:
+                _log.Error("[{0}] PF fenced our epoch {1}: epoch {2} exists; stopping this stale incarnation", _id, _state.Epoch, fenced.CurrentEpoch);
+                Context.Stop(Self);
+                return;
+            case P.CommandQueued queued:
+                _queuePosition = queued.Position;
+                Timers.StartSingleTimer(StepTimer, new StepTimedOut(flight.Key), _settings.StepTimeout); // Waiting in a queue is not a stall.
+                PublishView();
+                return;
+            case P.MigrationStepFailed failed:
+                _flight = null;
+                Decide(new C.ReportStepFailed(_id, flight.Key.Step, _state.Epoch, failed.Reason), ActorRefs.Nobody);
+                return;
+        }
+
+        if (pf.Host.Value is null || !flight.Expected.ContainsKey(pf))
+        {
+            // Sender not matched by ref (e.g. the directory changed): match by step alone when one PF is expected.
+            if (flight.Expected.Count == 1 && flight.Expected.Values.First().Step == reply.Step)
+            {
+                pf = flight.Expected.Keys.First();
+            }
+            else
+            {
+                return;
+            }
+        }
+
+        flight.Replies[pf] = reply;
+        _queuePosition = null;
+        if (flight.Replies.Count < flight.Expected.Count)
+        {
+            return;
+        }
+
+        var replies = flight.Replies.Values.ToList();
+        switch (flight.Key.Step)
+        {
+            case MigrationStep.PrepareTarget:
+                foreach (var offer in replies.OfType<P.TargetPrepared>().SelectMany(r => r.Offers))
+                {
+                    _offers[offer.Source] = offer;
+                }
+
+                Complete(flight.Key.Step, new C.RecordTargetPrepared(_id, _state.Epoch));
+                break;
+            case MigrationStep.StartPreCopy:
+                Complete(flight.Key.Step, new C.RecordPreCopyStarted(_id, _state.Epoch, replies.OfType<P.PreCopyStarted>().Sum(r => r.StopCopyBytes)));
+                break;
+            case MigrationStep.PreCopyRound:
+                var rounds = replies.OfType<P.PreCopyRoundCompleted>().ToList();
+                Complete(flight.Key.Step, new C.RecordPreCopyRound(
+                    _id,
+                    _state.Epoch,
+                    flight.Key.Round,
+                    rounds.Sum(r => r.BytesTransferred),
+                    rounds.Sum(r => r.BytesRemaining),
+                    rounds.Sum(r => r.DirtyBytesPerSecond),
+                    rounds.Sum(r => r.BandwidthBytesPerSecond),
+                    TimeSpan.Zero,
+                    TimeSpan.Zero));
+                break;
+            case MigrationStep.QuiesceSources:
+                Complete(flight.Key.Step, new C.RecordSourcesQuiesced(_id, _state.Epoch));
+                break;
+            case MigrationStep.StopAndCopy:
+                var transferred = replies.OfType<P.StateTransferred>().ToList();
+                foreach (var c in transferred.SelectMany(t => t.Checksums))
+                {
+                    _sourceChecksums[c.Vf] = c;
+                }
+
+                _stoppedAt = transferred.Min(t => t.StoppedAt);
+                Complete(flight.Key.Step, new C.RecordStateTransferred(
+                    _id,
+                    _state.Epoch,
+                    transferred.Sum(t => t.BytesTransferred),
+                    string.Join(",", transferred.SelectMany(t => t.Checksums).OrderBy(c => c.Vf).Select(c => c.Checksum))));
+                break;
+            case MigrationStep.LoadTarget:
+                var mismatch = ChecksumMismatch(replies.OfType<P.TargetLoaded>().SelectMany(r => r.Checksums));
+                Complete(flight.Key.Step, mismatch is null
+                    ? new C.RecordTargetLoaded(_id, _state.Epoch)
+                    : new C.ReportStepFailed(_id, MigrationStep.LoadTarget, _state.Epoch, mismatch));
+                break;
+            case MigrationStep.StartTarget:
+                var startedAt = replies.OfType<P.TargetStarted>().Max(r => r.At);
+                Complete(flight.Key.Step, new C.RecordTargetRunning(_id, _state.Epoch, _stoppedAt is { } stopped ? startedAt - stopped : null));
+                break;
+            case MigrationStep.ReleaseSource:
+                Complete(flight.Key.Step, new C.RecordSourceReleased(_id, _state.Epoch));
+                break;
+            case MigrationStep.ResumeSource:
+                Complete(flight.Key.Step, new C.RecordSourceResumed(_id, _state.Epoch));
+                break;
+            case MigrationStep.DestroyTarget:
+                Complete(flight.Key.Step, new C.RecordTargetDestroyed(_id, _state.Epoch));
+                break;
+        }
+    }
+
+    private string? ChecksumMismatch(IEnumerable<P.VfChecksum> loaded)
+    {
+        foreach (var target in loaded)
+        {
+            var pair = _state.Vfs.FirstOrDefault(v => v.Target == target.Vf);
+            if (pair is null || !_sourceChecksums.TryGetValue(pair.Source, out var source))
+            {
+                continue; // Saved by an earlier incarnation: the device validated the stream's own checksum.
+            }
+
+            if (source.Checksum != target.Checksum || source.Bytes != target.Bytes)
+            {
+                return $"state of {pair.Source} -> {pair.Target} differs: source {source.Bytes} B {source.Checksum}, target {target.Bytes} B {target.Checksum}";
+            }
+        }
+
+        return null;
+    }
+
+    private void OnPlacement(PlacementProtocol.PlacementAnswer answer)
+    {
+        if (_flight?.Key.Step != MigrationStep.Place)
+        {
+            return;
+        }
+
+        Complete(MigrationStep.Place, answer.Result.Target is { } target
+            ? new C.RecordPlacement(_id, _state.Epoch, target)
+            : new C.ReportStepFailed(_id, MigrationStep.Place, _state.Epoch, "no compatible target: " + answer.Result.Explain()));
+    }
+
+    private void Complete(MigrationStep step, IMigrationCommand next)
+    {
+        if (_flight?.Key.Step != step)
+        {
+            return;
+        }
+
+        Timers.Cancel(StepTimer);
+        Decide(next, ActorRefs.Nobody);
+    }
+
+    private void OnStepTimeout(StepTimedOut timeout)
+    {
+        if (_flight?.Key != timeout.Key)
+        {
+            return;
+        }
+
+        var missing = string.Join(", ", _flight.Expected.Keys.Except(_flight.Replies.Keys));
+        _flight = null;
+        Decide(new C.ReportStepFailed(_id, timeout.Key.Step, _state.Epoch, $"no answer within {_settings.StepTimeout.TotalSeconds:0.#} s{(missing.Length > 0 ? " from " + missing : string.Empty)}"), ActorRefs.Nobody);
+    }
+
+    private void OnTick()
+    {
+        if (_state.IsTerminal || _state.Phase == MigrationPhase.New)
+        {
+            Timers.Cancel(TickTimer);
+            return;
+        }
+
+        var result = _state.Decide(new C.Tick(_id), Now);
+        if (result.Accepted && result.Events.Count > 0)
+        {
+            _flight = null;
+            Decide(new C.Tick(_id), ActorRefs.Nobody);
+        }
+    }
+
+    private void OnInventory(LWWDictionary<string, HostSnapshot> data) => _inventory = InventoryView.From(data);
+
+    private void EnsureTicking()
+    {
+        if (!Timers.IsTimerActive(TickTimer) && !_state.IsTerminal)
+        {
+            Timers.StartPeriodicTimer(TickTimer, Tick.Instance, _settings.TickInterval);
+        }
+    }
+
+    private void SchedulePassivation() => Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, _settings.PassivateAfterEnd);
+
+    private void PublishView()
+    {
+        var view = View();
+        var replicator = DistributedData.Get(Context.System).Replicator;
+        var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
+        replicator.Tell(Dsl.Update(MigrationIndex.Key, LWWDictionary<string, MigrationView>.Empty, WriteLocal.Instance, d => d.SetItem(self, _id.ToString(), view)));
+        Context.System.EventStream.Publish(view);
+    }
+
+    private void LogEvent(IMigrationEvent e)
+    {
+        switch (e)
+        {
+            case MigrationEvents.PreCopyRoundRecorded r:
+                if (_log.IsDebugEnabled)
+                {
+                    _log.Debug("[{0}] pre-copy round {1}: {2} B sent, {3} B left, predicted downtime {4:0.0} ms", _id, r.Sample.Round, r.Sample.BytesTransferred, r.Sample.BytesRemaining, r.Sample.PredictedDowntime.TotalMilliseconds);
+                }
+
+                break;
+            case MigrationEvents.RollbackStarted rb:
+                _log.Warning("[{0}] rolling back from {1}: {2}", _id, rb.FromPhase, rb.Reason);
+                break;
+            case MigrationEvents.StepRetried retry:
+                _log.Warning("[{0}] retrying {1} (attempt {2}): {3}", _id, retry.Step, retry.Attempt, retry.Reason);
+                break;
+            default:
+                _log.Info("[{0}] {1} (epoch {2})", _id, e.GetType().Name, _state.Epoch);
+                break;
+        }
+    }
+
+    private sealed record FlightKey(MigrationStep Step, Epoch Epoch, int Round);
+
+    private sealed record Flight(FlightKey Key, Dictionary<PfId, P.IMigrationCommand> Expected, Dictionary<PfId, P.IMigrationReply> Replies, DateTimeOffset StartedAt);
+
+    private sealed record Tick
+    {
+        public static Tick Instance { get; } = new();
+    }
+
+    private sealed record StepTimedOut(FlightKey Key);
+
+    private sealed record RetryNow
+    {
+        public static RetryNow Instance { get; } = new();
+    }
+
+    private sealed record Passivate
+    {
+        public static Passivate Instance { get; } = new();
+    }
+}

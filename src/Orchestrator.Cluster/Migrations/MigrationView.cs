@@ -1,0 +1,73 @@
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
+
+namespace Orchestrator.Cluster.Migrations;
+
+/// <summary>
+/// A migration as clients see it: flat and serializable, built from the coordinator's state after every event.
+/// The API's migration resource is this record in camelCase.
+/// </summary>
+public sealed record MigrationView(
+    MigrationId Id,
+    WorkloadId Workload,
+    HostId? Source,
+    HostId? Target,
+    string State,
+    long Epoch,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    MigrationProgress Progress,
+    double? DowntimeMs,
+    string? Reason,
+    IReadOnlyList<MigrationCheckpoint> Checkpoints,
+    IReadOnlyList<MigrationRound> Rounds,
+    IReadOnlyList<MigrationVfPair> Vfs,
+    string Step,
+    int? QueuePosition,
+    string? LastError) : IOrchestratorMessage
+{
+    /// <summary>True once Completed or RolledBack.</summary>
+    public bool IsTerminal => State is nameof(MigrationPhase.Completed) or nameof(MigrationPhase.RolledBack);
+
+    public static MigrationView From(MigrationState s, DateTimeOffset now, int? queuePosition = null)
+    {
+        var last = s.Rounds.Count > 0 ? s.Rounds[^1] : null;
+        var transferred = s.FinalState?.Bytes ?? last?.BytesTransferred ?? 0;
+        var progress = new MigrationProgress(
+            transferred,
+            s.FinalState is not null ? 0 : last?.BytesRemaining ?? s.StateBytes,
+            s.Rounds.Count,
+            (long)(last?.DirtyRateBytesPerSecond ?? 0),
+            last is null ? null : last.PredictedDowntime.TotalMilliseconds);
+        return new MigrationView(
+            s.Id,
+            s.Workload,
+            s.SourceHost,
+            s.Placement?.Host,
+            s.Phase.ToString(),
+            s.Epoch.Value,
+            s.RequestedAt ?? now,
+            s.Timeline.Count > 0 ? s.Timeline[^1].At : now,
+            progress,
+            s.MeasuredDowntime?.TotalMilliseconds,
+            s.RollbackReason,
+            [.. s.Timeline.Select(t => new MigrationCheckpoint(t.Phase.ToString(), t.At))],
+            [.. s.Rounds.Select(r => new MigrationRound(r.Round, r.BytesTransferred, r.BytesRemaining, (long)r.DirtyRateBytesPerSecond, (long)r.BandwidthBytesPerSecond, r.PredictedDowntime.TotalMilliseconds, r.At))],
+            [.. s.Vfs.Select(v => new MigrationVfPair(v.Source, v.Target, v.Kind.ToString().ToLowerInvariant(), v.Profile))],
+            s.IsTerminal ? "None" : s.CurrentStep.ToString(),
+            queuePosition,
+            s.LastError);
+    }
+}
+
+/// <summary>Progress now: what moved, what is left, how fast state is dirtied, the downtime it predicts.</summary>
+public sealed record MigrationProgress(long BytesTransferred, long BytesRemaining, int Rounds, long DirtyBytesPerSecond, double? PredictedDowntimeMs);
+
+/// <summary>When the migration reached a protocol state.</summary>
+public sealed record MigrationCheckpoint(string State, DateTimeOffset At);
+
+/// <summary>One pre-copy round, kept so an ended migration still shows its curve.</summary>
+public sealed record MigrationRound(int Round, long BytesTransferred, long BytesRemaining, long DirtyBytesPerSecond, long BandwidthBytesPerSecond, double PredictedDowntimeMs, DateTimeOffset At);
+
+/// <summary>A source VF and the target VF it moves to.</summary>
+public sealed record MigrationVfPair(VfId Source, VfId Target, string Kind, string Profile);

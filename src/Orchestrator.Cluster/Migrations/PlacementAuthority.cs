@@ -1,0 +1,207 @@
+using Akka.Actor;
+using Akka.DistributedData;
+using Akka.Event;
+using Akka.Persistence;
+using Orchestrator.Cluster.Hosts;
+using Orchestrator.Cluster.Inventory;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Placement;
+using Orchestrator.Domain.Policies;
+using static Orchestrator.Cluster.Migrations.PlacementEvents;
+using static Orchestrator.Cluster.Migrations.PlacementProtocol;
+
+namespace Orchestrator.Cluster.Migrations;
+
+/// <summary>
+/// The one place that decides targets and admissions, so that two coordinators on two nodes never reserve the
+/// same VF slot or exceed a concurrency limit (the race peers have had). A persistent cluster singleton: its
+/// ledger of reservations and admissions survives a move to another node. Waiting admissions are not persisted:
+/// coordinators ask again until admitted.
+/// </summary>
+public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
+{
+    private const string InventoryWaitTimer = "inventory-wait";
+
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly TimeProvider _time;
+    private readonly Dictionary<MigrationId, PlacementTarget> _targets = [];
+    private readonly Dictionary<MigrationId, IActorRef> _waiters = [];
+    private ReservationLedger _ledger = ReservationLedger.Empty;
+    private AdmissionQueue _admission;
+    private InventoryView _inventory = InventoryView.Empty;
+    private bool _inventoryKnown;
+
+    public PlacementAuthority(ConcurrencyLimits limits, TimeProvider time)
+    {
+        _time = time;
+        _admission = AdmissionQueue.Create(limits);
+
+        Recover<Reserved>(Apply);
+        Recover<AdmissionGranted>(Apply);
+        Recover<Released>(Apply);
+        Recover<RecoveryCompleted>(_ =>
+        {
+            var replicator = DistributedData.Get(Context.System).Replicator;
+            replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
+            replicator.Tell(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance));
+            Timers.StartSingleTimer(InventoryWaitTimer, InventoryWaitOver.Instance, TimeSpan.FromSeconds(5));
+        });
+
+        Command<Changed>(c => OnInventory(c.Get(InventoryKeys.Hosts)));
+        Command<GetSuccess>(g => OnInventory(g.Get(InventoryKeys.Hosts)));
+        Command<NotFound>(_ => { });
+        Command<InventoryWaitOver>(_ => BecomeReady("waited 5 s for the inventory"));
+        Command<PlaceMigration>(_ => Stash.Stash());
+        Command<QueryPlacement>(_ => Stash.Stash());
+        Command<RequestAdmission>(_ => Stash.Stash());
+        Command<ReleaseMigration>(_ => Stash.Stash());
+    }
+
+    public override string PersistenceId => "placement-authority";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(ConcurrencyLimits limits, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new PlacementAuthority(limits, time));
+
+    private void OnInventory(LWWDictionary<string, HostSnapshot> data)
+    {
+        _inventory = InventoryView.From(data);
+        if (!_inventoryKnown && _inventory.Hosts.Count > 0)
+        {
+            BecomeReady($"{_inventory.Hosts.Count} host(s) known");
+        }
+    }
+
+    private void BecomeReady(string why)
+    {
+        if (_inventoryKnown)
+        {
+            return;
+        }
+
+        _inventoryKnown = true;
+        Timers.Cancel(InventoryWaitTimer);
+        _log.Info("placement authority ready: {0}; {1} reservation(s), {2} admitted migration(s)", why, _ledger.All.Count, _admission.Running.Count);
+        Become(Ready);
+        Stash.UnstashAll();
+    }
+
+    private void Ready()
+    {
+        Command<Changed>(c => _inventory = InventoryView.From(c.Get(InventoryKeys.Hosts)));
+        Command<GetSuccess>(g => _inventory = InventoryView.From(g.Get(InventoryKeys.Hosts)));
+        Command<NotFound>(_ => { });
+        Command<InventoryWaitOver>(_ => { });
+        Command<PlaceMigration>(OnPlace);
+        Command<QueryPlacement>(q => Sender.Tell(new PlacementAnswer(null, Placer.Place(q.Request, _inventory.Inventory, _ledger))));
+        Command<RequestAdmission>(OnAdmission);
+        Command<ReleaseMigration>(OnRelease);
+    }
+
+    private void OnPlace(PlaceMigration place)
+    {
+        if (_targets.TryGetValue(place.Migration, out var existing))
+        {
+            Sender.Tell(new PlacementAnswer(place.Migration, new PlacementResult(existing, [])));
+            return;
+        }
+
+        // Ignore this migration's own reservations: none exist yet. Everyone else's count against free slots.
+        var result = Placer.Place(place.Request, _inventory.Inventory, _ledger);
+        if (result.Target is not { } target)
+        {
+            _log.Info("[{0}] no target for {1}: {2}", place.Migration, place.Request.Workload, result.Explain());
+            Sender.Tell(new PlacementAnswer(place.Migration, result));
+            return;
+        }
+
+        var replyTo = Sender;
+        Persist(new Reserved(place.Migration, target, target.ReservationsFor(place.Migration), _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            _log.Info("[{0}] placed {1} on {2}", e.Migration, place.Request.Workload, target.Host);
+            replyTo.Tell(new PlacementAnswer(e.Migration, result));
+        });
+    }
+
+    private void OnAdmission(RequestAdmission request)
+    {
+        if (_admission.Running.Any(r => r.Migration == request.Migration))
+        {
+            Sender.Tell(new Admitted(request.Migration));
+            return;
+        }
+
+        _waiters[request.Migration] = Sender;
+        if (!_admission.Contains(request.Migration))
+        {
+            _admission = _admission.Enqueue(new AdmissionRequest(request.Migration, request.SourceHost, request.TargetHost, request.SourcePfs, request.TargetPfs));
+        }
+
+        AdmitWaiting();
+        if (_admission.PositionOf(request.Migration) is int position && !_admission.Running.Any(r => r.Migration == request.Migration))
+        {
+            Sender.Tell(new AdmissionQueued(request.Migration, position));
+        }
+    }
+
+    private void AdmitWaiting()
+    {
+        var (next, admitted) = _admission.Admit();
+        if (admitted.Count == 0)
+        {
+            _admission = next;
+            return;
+        }
+
+        _admission = next;
+        var granted = admitted.Select(id => next.Running.First(r => r.Migration == id)).ToList();
+        var events = granted.Select(r => new AdmissionGranted(r, _time.GetUtcNow())).ToList();
+        PersistAll(events, e =>
+        {
+            if (_waiters.Remove(e.Request.Migration, out var waiter))
+            {
+                waiter.Tell(new Admitted(e.Request.Migration));
+            }
+        });
+    }
+
+    private void OnRelease(ReleaseMigration release)
+    {
+        var replyTo = Sender;
+        if (!_targets.ContainsKey(release.Migration) && !_admission.Contains(release.Migration) && _ledger.Of(release.Migration).Count == 0)
+        {
+            replyTo.Tell(new MigrationReleased(release.Migration));
+            return;
+        }
+
+        Persist(new Released(release.Migration, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            _waiters.Remove(e.Migration);
+            replyTo.Tell(new MigrationReleased(e.Migration));
+            AdmitWaiting();
+        });
+    }
+
+    private void Apply(Reserved e)
+    {
+        _targets[e.Migration] = e.Target;
+        _ledger = _ledger.Add(e.Reservations);
+    }
+
+    private void Apply(AdmissionGranted e) => _admission = _admission.Restore(e.Request);
+
+    private void Apply(Released e)
+    {
+        _targets.Remove(e.Migration);
+        _ledger = _ledger.Release(e.Migration);
+        _admission = _admission.Release(e.Migration);
+    }
+
+    private sealed record InventoryWaitOver
+    {
+        public static InventoryWaitOver Instance { get; } = new();
+    }
+}

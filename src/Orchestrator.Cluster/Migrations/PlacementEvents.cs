@@ -1,0 +1,21 @@
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Placement;
+using Orchestrator.Domain.Policies;
+
+namespace Orchestrator.Cluster.Migrations;
+
+/// <summary>Persisted events of the placement authority: the cluster's reservation ledger.</summary>
+public static class PlacementEvents
+{
+    /// <summary>Marker of the placement authority's persisted events.</summary>
+    public interface IPlacementEvent;
+
+    /// <summary>A migration holds these reservations (source and target VF slots, migration slots).</summary>
+    public sealed record Reserved(MigrationId Migration, PlacementTarget Target, IReadOnlyList<Reservation> Reservations, DateTimeOffset At) : IPlacementEvent;
+
+    /// <summary>The concurrency limits admitted a migration; it counts against them until released.</summary>
+    public sealed record AdmissionGranted(AdmissionRequest Request, DateTimeOffset At) : IPlacementEvent;
+
+    /// <summary>A migration ended; its reservations are free.</summary>
+    public sealed record Released(MigrationId Migration, DateTimeOffset At) : IPlacementEvent;
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+using Orchestrator.Cluster.Hosts;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
+
+namespace Orchestrator.Cluster.Serialization;
+
+/// <summary>
+/// Serializer of every persisted event (migration and host events): JSON payloads under explicit, stable,
+/// versioned manifests (<c>MigrationRequested.v1</c>), never CLR type names, so a class can be renamed or moved
+/// without breaking a journal. A changed event shape gets a new manifest version; the old one stays readable.
+/// </summary>
+public sealed class EventSerializer : SerializerWithStringManifest
+{
+    /// <summary>The serializer id in HOCON <c>serialization-identifiers</c>.</summary>
+    public const int SerializerId = 4711;
+
+    private static readonly JsonSerializerOptions Json = CreateOptions();
+
+    // Manifest -> type. Add, never change: each manifest is a promise to every journal already written.
+    private static readonly Dictionary<string, Type> Types = new()
+    {
+        ["MigrationRequested.v1"] = typeof(MigrationEvents.MigrationRequested),
+        ["MigrationPlaced.v1"] = typeof(MigrationEvents.MigrationPlaced),
+        ["MigrationAdmitted.v1"] = typeof(MigrationEvents.MigrationAdmitted),
+        ["TargetPrepared.v1"] = typeof(MigrationEvents.TargetPrepared),
+        ["PreCopyStarted.v1"] = typeof(MigrationEvents.PreCopyStarted),
+        ["PreCopyRoundRecorded.v1"] = typeof(MigrationEvents.PreCopyRoundRecorded),
+        ["SwitchoverStarted.v1"] = typeof(MigrationEvents.SwitchoverStarted),
+        ["SourcesQuiesced.v1"] = typeof(MigrationEvents.SourcesQuiesced),
+        ["StateTransferred.v1"] = typeof(MigrationEvents.StateTransferred),
+        ["TargetLoaded.v1"] = typeof(MigrationEvents.TargetLoaded),
+        ["MigrationCommitted.v1"] = typeof(MigrationEvents.MigrationCommitted),
+        ["TargetStarted.v1"] = typeof(MigrationEvents.TargetStarted),
+        ["SourceReleased.v1"] = typeof(MigrationEvents.SourceReleased),
+        ["MigrationCompleted.v1"] = typeof(MigrationEvents.MigrationCompleted),
+        ["RollbackStarted.v1"] = typeof(MigrationEvents.RollbackStarted),
+        ["RollbackStepCompleted.v1"] = typeof(MigrationEvents.RollbackStepCompleted),
+        ["MigrationRolledBack.v1"] = typeof(MigrationEvents.MigrationRolledBack),
+        ["StepRetried.v1"] = typeof(MigrationEvents.StepRetried),
+        ["MigrationRecovered.v1"] = typeof(MigrationEvents.MigrationRecovered),
+        ["WorkloadAssigned.v1"] = typeof(HostEvents.WorkloadAssigned),
+        ["CordonChanged.v1"] = typeof(HostEvents.CordonChanged),
+        ["PlacementReserved.v1"] = typeof(Migrations.PlacementEvents.Reserved),
+        ["AdmissionGranted.v1"] = typeof(Migrations.PlacementEvents.AdmissionGranted),
+        ["PlacementReleased.v1"] = typeof(Migrations.PlacementEvents.Released),
+    };
+
+    private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);
+
+    public EventSerializer(ExtendedActorSystem system)
+        : base(system)
+    {
+    }
+
+    public override int Identifier => SerializerId;
+
+    /// <summary>Every manifest this version reads.</summary>
+    public static IReadOnlyCollection<string> KnownManifests => Types.Keys;
+
+    public override string Manifest(object o) =>
+        Manifests.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new ArgumentException($"{o.GetType().FullName} has no stable manifest; add one to {nameof(EventSerializer)}");
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        Types.TryGetValue(manifest, out var type)
+            ? JsonSerializer.Deserialize(bytes, type, Json) ?? throw new System.Runtime.Serialization.SerializationException($"manifest {manifest}: null payload")
+            : throw new System.Runtime.Serialization.SerializationException($"unknown event manifest '{manifest}' (written by a newer version?)");
+
+    /// <summary>Serializes an event to its manifest and JSON, without an ActorSystem (tools and tests).</summary>
+    public static (string Manifest, byte[] Payload) Encode(object e) =>
+        (Manifests.TryGetValue(e.GetType(), out var m) ? m : throw new ArgumentException(e.GetType().FullName), JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Json));
+
+    /// <summary>Reads an event back from its manifest and JSON.</summary>
+    public static object Decode(string manifest, byte[] payload) =>
+        JsonSerializer.Deserialize(payload, Types[manifest], Json)!;
+
+    private static JsonSerializerOptions CreateOptions()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = false,
+            DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        };
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.Converters.Add(new IdJsonConverter<HostId>(HostId.Parse));
+        options.Converters.Add(new IdJsonConverter<PfId>(PfId.Parse));
+        options.Converters.Add(new IdJsonConverter<VfId>(VfId.Parse));
+        options.Converters.Add(new IdJsonConverter<WorkloadId>(WorkloadId.Parse));
+        options.Converters.Add(new IdJsonConverter<MigrationId>(MigrationId.Parse));
+        options.Converters.Add(new EpochJsonConverter());
+        return options;
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Serialization;
+
+/// <summary>Ids are written in their canonical text form, so stored events read like the API and the logs.</summary>
+internal sealed class IdJsonConverter<T>(Func<string, T> parse) : JsonConverter<T>
+{
+    public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var text = reader.GetString() ?? throw new JsonException($"{typeof(T).Name}: null");
+        try
+        {
+            return parse(text);
+        }
+        catch (FormatException ex)
+        {
+            throw new JsonException(ex.Message, ex);
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(value!.ToString());
+}
+
+/// <summary>Epochs are numbers.</summary>
+internal sealed class EpochJsonConverter : JsonConverter<Epoch>
+{
+    public override Epoch Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Epoch.Of(reader.GetInt64());
+
+    public override void Write(Utf8JsonWriter writer, Epoch value, JsonSerializerOptions options) => writer.WriteNumberValue(value.Value);
+}
