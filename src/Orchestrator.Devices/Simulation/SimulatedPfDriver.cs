@@ -76,6 +76,9 @@ public sealed class SimulatedPfDriver : IPfDriver
     /// <inheritdoc />
     public PfDescriptor Descriptor { get; }
 
+    /// <summary>The configuration this PF was built with.</summary>
+    public SimulatedPfConfig Config => _config;
+
     /// <summary>The driver model this PF follows.</summary>
     public DriverModel Model { get; }
 
