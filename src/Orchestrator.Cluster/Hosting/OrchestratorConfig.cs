@@ -35,6 +35,7 @@ public static class OrchestratorConfig
         var roles = string.Join(", ", settings.Roles.Select(Quote));
         var hocon = new StringBuilder();
         hocon.Append(CultureInfo.InvariantCulture, $$"""
+            orchestrator.node-name = {{Quote(settings.NodeName)}}
             akka {
               loglevel = INFO
               stdout-loglevel = WARNING

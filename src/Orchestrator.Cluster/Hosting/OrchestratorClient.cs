@@ -1,0 +1,194 @@
+using Akka.Actor;
+using Akka.DistributedData;
+using Orchestrator.Cluster.Hosts;
+using Orchestrator.Cluster.Inventory;
+using Orchestrator.Cluster.Migrations;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
+using Orchestrator.Domain.Placement;
+using Orchestrator.Domain.Policies;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
+
+namespace Orchestrator.Cluster.Hosting;
+
+/// <summary>
+/// What the API, the CLI and tests call: inventory, VFs, placement and migrations, on any node. Answers are
+/// values or a <see cref="ClientError"/> naming what was wrong; nothing is half-done.
+/// </summary>
+public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations, IActorRef placement)
+{
+    public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public async Task<InventoryView> GetInventoryAsync(CancellationToken ct = default)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
+        return response is GetSuccess success ? InventoryView.From(success.Get(InventoryKeys.Hosts)) : InventoryView.Empty;
+    }
+
+    /// <summary>Waits until the directory shows at least <paramref name="hosts"/> hosts (start-up, tests).</summary>
+    public async Task<InventoryView> WaitForHostsAsync(int hosts, TimeSpan timeout, CancellationToken ct = default)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var view = await GetInventoryAsync(ct).ConfigureAwait(false);
+            if (view.Hosts.Count >= hosts || DateTime.UtcNow > deadline)
+            {
+                return view;
+            }
+
+            await Task.Delay(50, ct).ConfigureAwait(false);
+        }
+    }
+
+    public async Task<IReadOnlyList<MigrationView>> ListMigrationsAsync(CancellationToken ct = default)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(MigrationIndex.Key, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
+        return response is GetSuccess success
+            ? [.. success.Get(MigrationIndex.Key).Entries.Values.OrderBy(v => v.CreatedAt).ThenBy(v => v.Id)]
+            : [];
+    }
+
+    /// <summary>Starts a migration of a workload's VFs (all of them move together).</summary>
+    public async Task<Result<MigrationView>> StartMigrationAsync(MigrationId id, WorkloadId workload, HostId? target, MigrationPolicy? policy = null, CancellationToken ct = default)
+    {
+        var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
+        var vfs = inventory.Inventory.VfsOf(workload);
+        if (vfs.Count == 0)
+        {
+            return ClientError.NotFound($"workload '{workload}' has no VF in the inventory");
+        }
+
+        if (target is { } t && inventory.Inventory.FindHost(t) is null)
+        {
+            return ClientError.NotFound($"target host '{t}' is not in the inventory");
+        }
+
+        var active = (await ListMigrationsAsync(ct).ConfigureAwait(false)).FirstOrDefault(m => m.Workload == workload && !m.IsTerminal && m.Id != id);
+        if (active is not null)
+        {
+            return ClientError.Conflict($"workload '{workload}' is already migrating ({active.Id}, {active.State})");
+        }
+
+        var request = new MigrationCommands.RequestMigration(id, workload, [.. vfs.Select(v => v.Id).OrderBy(v => v)], target, policy);
+        return await AskMigrationAsync(id, new CoordinatorProtocol.StartMigration(request), ct).ConfigureAwait(false);
+    }
+
+    public Task<Result<MigrationView>> GetMigrationAsync(MigrationId id, CancellationToken ct = default) =>
+        AskMigrationAsync(id, CoordinatorProtocol.GetMigration.Instance, ct);
+
+    public Task<Result<MigrationView>> AbortAsync(MigrationId id, string reason, CancellationToken ct = default) =>
+        AskMigrationAsync(id, new CoordinatorProtocol.AbortMigration(reason), ct);
+
+    public Task<Result<MigrationView>> SwitchoverAsync(MigrationId id, bool force, CancellationToken ct = default) =>
+        AskMigrationAsync(id, new CoordinatorProtocol.Switchover(force), ct);
+
+    /// <summary>Which targets fit a workload, and why every other one was rejected; reserves nothing.</summary>
+    public async Task<Result<PlacementResult>> QueryPlacementAsync(WorkloadId workload, HostId? target, CancellationToken ct = default)
+    {
+        var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
+        var vfs = inventory.Inventory.VfsOf(workload);
+        if (vfs.Count == 0)
+        {
+            return ClientError.NotFound($"workload '{workload}' has no VF in the inventory");
+        }
+
+        var answer = await placement.Ask<PlacementProtocol.PlacementAnswer>(
+            new PlacementProtocol.QueryPlacement(new PlacementRequest(workload, [.. vfs.Select(v => v.Id)], target)), AskTimeout, ct).ConfigureAwait(false);
+        return answer.Result;
+    }
+
+    public async Task<Result<VfCreated>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index = null, CancellationToken ct = default)
+    {
+        var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
+        if (inventory.PfRef(pf) is not { } actor)
+        {
+            return ClientError.NotFound($"PF '{pf}' is not in the inventory");
+        }
+
+        var reply = await actor.Ask<object>(new CreateVf(kind, profile, workload, index), AskTimeout, ct).ConfigureAwait(false);
+        return reply switch
+        {
+            VfCreated created => created,
+            VfCommandFailed failed => ClientError.Invalid(failed.Reason),
+            _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
+        };
+    }
+
+    public async Task<Result<VfDestroyed>> DestroyVfAsync(VfId vf, CancellationToken ct = default)
+    {
+        var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
+        if (inventory.PfRef(vf.Pf) is not { } actor)
+        {
+            return ClientError.NotFound($"PF '{vf.Pf}' is not in the inventory");
+        }
+
+        if (inventory.Inventory.FindVf(vf) is null)
+        {
+            return ClientError.NotFound($"VF '{vf}' does not exist");
+        }
+
+        var reply = await actor.Ask<object>(new DestroyVf(vf), AskTimeout, ct).ConfigureAwait(false);
+        return reply switch
+        {
+            VfDestroyed destroyed => destroyed,
+            VfCommandFailed failed => ClientError.Conflict(failed.Reason),
+            _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
+        };
+    }
+
+    public async Task<Result<HostProtocol.CordonState>> CordonAsync(HostId host, bool cordon, string? reason = null, CancellationToken ct = default)
+    {
+        var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
+        if (inventory.HostRef(host) is not { } actor)
+        {
+            return ClientError.NotFound($"host '{host}' is not in the inventory");
+        }
+
+        object message = cordon ? new HostProtocol.Cordon(reason) : HostProtocol.Uncordon.Instance;
+        return await actor.Ask<HostProtocol.CordonState>(message, AskTimeout, ct).ConfigureAwait(false);
+    }
+
+    private async Task<Result<MigrationView>> AskMigrationAsync(MigrationId id, object message, CancellationToken ct)
+    {
+        var reply = await migrations.Ask<object>(new MigrationEnvelope(id, message), AskTimeout, ct).ConfigureAwait(false);
+        return reply switch
+        {
+            MigrationView view => view,
+            CoordinatorProtocol.Rejected rejected => ClientError.Conflict(rejected.Reason, rejected.Code),
+            CoordinatorProtocol.Unknown => ClientError.NotFound($"migration '{id}' does not exist"),
+            _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
+        };
+    }
+}
+
+/// <summary>What went wrong with a client call: a kind the API maps to a status, and a message naming the value.</summary>
+public sealed record ClientError(ClientErrorKind Kind, string Message, string? Code = null)
+{
+    public static ClientError NotFound(string message) => new(ClientErrorKind.NotFound, message);
+
+    public static ClientError Conflict(string message, string? code = null) => new(ClientErrorKind.Conflict, message, code);
+
+    public static ClientError Invalid(string message) => new(ClientErrorKind.Invalid, message);
+}
+
+/// <summary>Kinds of client errors (404, 409, 400).</summary>
+public enum ClientErrorKind
+{
+    NotFound,
+    Conflict,
+    Invalid,
+}
+
+/// <summary>A value or a <see cref="ClientError"/>.</summary>
+public readonly record struct Result<T>(T? Value, ClientError? Error)
+{
+    public bool IsOk => Error is null;
+
+    public static implicit operator Result<T>(T value) => new(value, null);
+
+    public static implicit operator Result<T>(ClientError error) => new(default, error);
+}

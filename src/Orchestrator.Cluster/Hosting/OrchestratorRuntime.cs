@@ -1,0 +1,129 @@
+using Akka.Actor;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Singleton;
+using Orchestrator.Cluster.Hosts;
+using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Pfs;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Policies;
+
+namespace Orchestrator.Cluster.Hosting;
+
+/// <summary>What a node runs besides the config: limits, timeouts, device observer, data-plane settings.</summary>
+public sealed record RuntimeOptions
+{
+    public ConcurrencyLimits Limits { get; init; } = ConcurrencyLimits.Default;
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    public PfActorSettings Pf { get; init; } = new();
+
+    public IDeviceObserver Observer { get; init; } = NullDeviceObserver.Instance;
+
+    public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan PassivateAfterEnd { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Test-only fault (see <see cref="CoordinatorSettings.UnsafeSkipCommitCheckpoint"/>).</summary>
+    public bool UnsafeSkipCommitCheckpoint { get; init; }
+}
+
+/// <summary>
+/// Starts what runs on one node of the cluster: the placement authority singleton (on coordinator nodes), the
+/// migration shard region (or a proxy), and a host actor per local host.
+/// </summary>
+public sealed class OrchestratorRuntime
+{
+    /// <summary>The sharding type name of migration coordinators.</summary>
+    public const string MigrationTypeName = "migration";
+
+    private OrchestratorRuntime(ActorSystem system, IActorRef migrations, IActorRef placement, IReadOnlyDictionary<HostId, IActorRef> hosts)
+    {
+        System = system;
+        Migrations = migrations;
+        Placement = placement;
+        Hosts = hosts;
+        Client = new OrchestratorClient(system, migrations, placement);
+    }
+
+    public ActorSystem System { get; }
+
+    /// <summary>The migration shard region (or proxy): send <see cref="MigrationEnvelope"/>s here.</summary>
+    public IActorRef Migrations { get; }
+
+    /// <summary>The placement authority proxy.</summary>
+    public IActorRef Placement { get; }
+
+    /// <summary>The host actors of this node.</summary>
+    public IReadOnlyDictionary<HostId, IActorRef> Hosts { get; }
+
+    /// <summary>The client facade the API and the CLI use.</summary>
+    public OrchestratorClient Client { get; }
+
+    public static OrchestratorRuntime Start(ActorSystem system, IReadOnlyList<HostDevices> hosts, RuntimeOptions? options = null)
+    {
+        options ??= new RuntimeOptions();
+        var roles = Akka.Cluster.Cluster.Get(system).SelfRoles;
+        var isCoordinator = roles.Contains(ClusterRoles.Coordinator);
+
+        if (isCoordinator)
+        {
+            system.ActorOf(
+                ClusterSingletonManager.Props(
+                    PlacementAuthority.Props(options.Limits, options.TimeProvider),
+                    PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName("authority")),
+                "placement");
+        }
+
+        var placement = system.ActorOf(
+            ClusterSingletonProxy.Props("/user/placement", ClusterSingletonProxySettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName("authority")),
+            "placement-proxy");
+
+        var sharding = ClusterSharding.Get(system);
+        var extractor = new MigrationMessageExtractor(100);
+        IActorRef migrations;
+        if (isCoordinator)
+        {
+            var coordinatorSettings = new CoordinatorSettings
+            {
+                Placement = placement,
+                TimeProvider = options.TimeProvider,
+                StepTimeout = options.StepTimeout,
+                PassivateAfterEnd = options.PassivateAfterEnd,
+                UnsafeSkipCommitCheckpoint = options.UnsafeSkipCommitCheckpoint,
+            };
+            migrations = sharding.Start(
+                MigrationTypeName,
+                id => MigrationCoordinator.Props(MigrationId.Parse(id), coordinatorSettings),
+                ClusterShardingSettings.Create(system).WithRole(ClusterRoles.Coordinator),
+                extractor);
+        }
+        else
+        {
+            migrations = sharding.StartProxy(MigrationTypeName, ClusterRoles.Coordinator, extractor);
+        }
+
+        var hostRefs = new Dictionary<HostId, IActorRef>();
+        if (roles.Contains(ClusterRoles.Hosts))
+        {
+            var nodeName = system.Settings.Config.GetString("orchestrator.node-name", system.Name);
+            foreach (var host in hosts)
+            {
+                hostRefs[host.Host] = system.ActorOf(
+                    HostActor.Props(host.Host, nodeName, host.Drivers, host.Workloads, options.Pf, options.Observer),
+                    HostActor.ActorName(host.Host));
+            }
+        }
+
+        return new OrchestratorRuntime(system, migrations, placement, hostRefs);
+    }
+}
+
+/// <summary>Routes <see cref="MigrationEnvelope"/>s to their coordinator by migration id.</summary>
+internal sealed class MigrationMessageExtractor(int maxShards) : HashCodeMessageExtractor(maxShards)
+{
+    public override string EntityId(object message) => message is MigrationEnvelope envelope ? envelope.Migration.ToString() : null!;
+
+    public override object EntityMessage(object message) => message is MigrationEnvelope envelope ? envelope.Message : message;
+}
