@@ -1,0 +1,163 @@
+using Akka.Actor;
+using Orchestrator.Cluster.Hosting;
+using Orchestrator.Cluster.Migrations;
+using Orchestrator.Devices.Simulation;
+using Orchestrator.Devices.Topology;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Tests.Support;
+
+/// <summary>
+/// Several ActorSystems on 127.0.0.1 forming one cluster in the test process, each running the production runtime
+/// on the hosts it is given, with one shared SQLite journal (or PostgreSQL). Disposing stops every node and removes
+/// the files.
+/// </summary>
+public sealed class TestCluster : IAsyncDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly List<TestNode> _nodes = [];
+
+    private TestCluster(Topology topology, string connectionString, PersistenceProvider provider)
+    {
+        Topology = topology;
+        ConnectionString = connectionString;
+        Provider = provider;
+    }
+
+    public Topology Topology { get; }
+
+    public string ConnectionString { get; }
+
+    public PersistenceProvider Provider { get; }
+
+    public IReadOnlyList<TestNode> Nodes => _nodes;
+
+    public TestNode this[string name] => _nodes.Single(n => n.Name == name);
+
+    /// <summary>Devices by host, shared across node restarts (the hardware outlives the process).</summary>
+    public Dictionary<string, HostDevices> Devices { get; } = [];
+
+    public static TestCluster Create(string topologyYaml, PersistenceProvider provider = PersistenceProvider.Sqlite, string? connectionString = null)
+    {
+        var topology = TopologyLoader.Parse(topologyYaml, "test-topology.yaml").Topology
+                       ?? throw new InvalidOperationException("bad test topology");
+        var dir = new TempDirectory();
+        var conn = connectionString ?? $"Data Source={dir.File("journal.db")}";
+        var cluster = new TestCluster(topology, conn, provider);
+        dir.Dispose();
+        foreach (var host in topology.Hosts)
+        {
+            cluster.Devices[host.Id] = HostDevices.FromTopology(topology, host.Id, new TopologySimulationOptions { LatencyScale = 0, Seed = 7 });
+        }
+
+        return cluster;
+    }
+
+    public string JournalPath => Path.Combine(_dir.Path, "journal.db");
+
+    /// <summary>Starts a node running the named hosts; the first node forms the cluster, the others join it.</summary>
+    public async Task<TestNode> StartNodeAsync(string name, IEnumerable<string> hosts, RuntimeOptions? options = null, IReadOnlyList<string>? roles = null)
+    {
+        var settings = new NodeSettings
+        {
+            NodeName = name,
+            Port = 0,
+            Persistence = Provider,
+            ConnectionString = Provider == PersistenceProvider.Sqlite ? $"Data Source={JournalPath}" : ConnectionString,
+            AcceptableHeartbeatPause = TimeSpan.FromSeconds(2),
+            DowningStableAfter = TimeSpan.FromSeconds(2),
+            Roles = roles ?? [ClusterRoles.Coordinator, ClusterRoles.Hosts],
+        };
+        var system = ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(settings));
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() => up.TrySetResult());
+        var seed = _nodes.FirstOrDefault(n => !n.IsStopped);
+        await cluster.JoinAsync(seed?.Address ?? cluster.SelfAddress).WaitAsync(TimeSpan.FromSeconds(20));
+        await up.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        var runtime = OrchestratorRuntime.Start(system, [.. hosts.Select(h => Devices[h])], options ?? DefaultOptions);
+        var node = new TestNode(name, system, runtime);
+        _nodes.Add(node);
+        return node;
+    }
+
+    public static RuntimeOptions DefaultOptions { get; } = new()
+    {
+        StepTimeout = TimeSpan.FromSeconds(10),
+        PassivateAfterEnd = TimeSpan.FromMinutes(5),
+    };
+
+    public SimulatedPfDriver Driver(string host, string address) =>
+        (SimulatedPfDriver)Devices[host].Drivers.Single(d => d.Descriptor.Address == address);
+
+    /// <summary>Waits until the migration ends (Completed or RolledBack), polling any live node.</summary>
+    public async Task<MigrationView> WaitForEndAsync(MigrationId id, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        MigrationView? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            var node = _nodes.First(n => !n.IsStopped);
+            try
+            {
+                var result = await node.Client.GetMigrationAsync(id);
+                if (result.Value is { } view)
+                {
+                    last = view;
+                    if (view.IsTerminal)
+                    {
+                        return view;
+                    }
+                }
+            }
+            catch (AskTimeoutException)
+            {
+                // The coordinator is moving between nodes; ask again.
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new TimeoutException($"migration {id} did not end within {timeout}; last seen {last?.State} step {last?.Step} error {last?.LastError}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes.Where(n => !n.IsStopped).Reverse())
+        {
+            await node.StopAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _dir.Dispose();
+    }
+}
+
+/// <summary>One node of a <see cref="TestCluster"/>.</summary>
+public sealed class TestNode(string name, ActorSystem system, OrchestratorRuntime runtime)
+{
+    public string Name { get; } = name;
+
+    public ActorSystem System { get; } = system;
+
+    public OrchestratorRuntime Runtime { get; } = runtime;
+
+    public OrchestratorClient Client => Runtime.Client;
+
+    public Address Address => Akka.Cluster.Cluster.Get(System).SelfAddress;
+
+    public bool IsStopped { get; private set; }
+
+    /// <summary>Stops the node abruptly (no graceful leave): the others see it unreachable and down it.</summary>
+    public async Task CrashAsync()
+    {
+        IsStopped = true;
+        await System.Terminate().WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    public async Task StopAsync()
+    {
+        IsStopped = true;
+        await CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClrExitReason.Instance).WaitAsync(TimeSpan.FromSeconds(20));
+    }
+}
