@@ -24,5 +24,8 @@ internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
-        writer.WriteStringValue(value.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture));
+        writer.WriteStringValue(ToText(value));
+
+    /// <summary>The history spelling of a time, also used in check reports.</summary>
+    public static string ToText(DateTimeOffset value) => value.UtcDateTime.ToString(Format, CultureInfo.InvariantCulture);
 }
