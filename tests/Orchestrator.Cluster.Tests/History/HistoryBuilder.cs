@@ -46,8 +46,15 @@ internal sealed class HistoryBuilder
     public HistoryBuilder Created(string vf, string? workload, string? migration = null, long? epoch = null, string? state = null) =>
         Add(HostOf(vf), new VfCreated
         {
-            Host = HostOf(vf), Pf = PfOf(vf), Vf = vf, Kind = "vfio", Profile = "mlx5-migratable",
-            Workload = workload, Migration = migration, Epoch = epoch, State = state,
+            Host = HostOf(vf),
+            Pf = PfOf(vf),
+            Vf = vf,
+            Kind = "vfio",
+            Profile = "mlx5-migratable",
+            Workload = workload,
+            Migration = migration,
+            Epoch = epoch,
+            State = state,
         });
 
     public HistoryBuilder Destroyed(string vf, string? workload, string? migration = null, long? epoch = null) =>
@@ -56,31 +63,65 @@ internal sealed class HistoryBuilder
     public HistoryBuilder State(string vf, string from, string to, string? workload, string? migration = null, long? epoch = null) =>
         Add(HostOf(vf), new VfStateChanged
         {
-            Host = HostOf(vf), Pf = PfOf(vf), Vf = vf, From = from, To = to, Workload = workload, Migration = migration, Epoch = epoch,
+            Host = HostOf(vf),
+            Pf = PfOf(vf),
+            Vf = vf,
+            From = from,
+            To = to,
+            Workload = workload,
+            Migration = migration,
+            Epoch = epoch,
         });
 
     public HistoryBuilder Reset(string vf, string from, bool detached, string? workload, string? migration = null, long? epoch = null) =>
         Add(HostOf(vf), new VfReset
         {
-            Host = HostOf(vf), Pf = PfOf(vf), Vf = vf, From = from, Detached = detached, Workload = workload, Migration = migration, Epoch = epoch,
+            Host = HostOf(vf),
+            Pf = PfOf(vf),
+            Vf = vf,
+            From = from,
+            Detached = detached,
+            Workload = workload,
+            Migration = migration,
+            Epoch = epoch,
         });
 
     public HistoryBuilder Saved(string vf, string migration, long epoch, long bytes, string checksum, string? pair = null) =>
         Add(HostOf(vf), new StateSaved
         {
-            Host = HostOf(vf), Pf = PfOf(vf), Vf = vf, Migration = migration, Epoch = epoch, Bytes = bytes, Checksum = checksum, Pair = pair,
+            Host = HostOf(vf),
+            Pf = PfOf(vf),
+            Vf = vf,
+            Migration = migration,
+            Epoch = epoch,
+            Bytes = bytes,
+            Checksum = checksum,
+            Pair = pair,
         });
 
     public HistoryBuilder Loaded(string vf, string migration, long epoch, long bytes, string checksum, string? pair = null) =>
         Add(HostOf(vf), new StateLoaded
         {
-            Host = HostOf(vf), Pf = PfOf(vf), Vf = vf, Migration = migration, Epoch = epoch, Bytes = bytes, Checksum = checksum, Pair = pair,
+            Host = HostOf(vf),
+            Pf = PfOf(vf),
+            Vf = vf,
+            Migration = migration,
+            Epoch = epoch,
+            Bytes = bytes,
+            Checksum = checksum,
+            Pair = pair,
         });
 
     public HistoryBuilder Fenced(string vf, string migration, long epoch, long currentEpoch, string command) =>
         Add(HostOf(vf), new CommandFenced
         {
-            Host = HostOf(vf), Pf = PfOf(vf), Vf = vf, Migration = migration, Epoch = epoch, CurrentEpoch = currentEpoch, Command = command,
+            Host = HostOf(vf),
+            Pf = PfOf(vf),
+            Vf = vf,
+            Migration = migration,
+            Epoch = epoch,
+            CurrentEpoch = currentEpoch,
+            Command = command,
         });
 
     public HistoryBuilder Slot(string pf, string migration, SlotOp op, SlotKind kind, long? epoch = null) =>
@@ -92,13 +133,25 @@ internal sealed class HistoryBuilder
     public HistoryBuilder Migration(string migration, string workload, string state, long epoch, string sourceHost, string? targetHost, string? reason = null) =>
         Add(Coordinator, new MigrationStateChanged
         {
-            Migration = migration, Workload = workload, State = state, Epoch = epoch, SourceHost = sourceHost, TargetHost = targetHost, Reason = reason,
+            Migration = migration,
+            Workload = workload,
+            State = state,
+            Epoch = epoch,
+            SourceHost = sourceHost,
+            TargetHost = targetHost,
+            Reason = reason,
         });
 
     public HistoryBuilder ClientOp(string op, ClientOutcome outcome, string? workload, string? migration, DateTimeOffset start, string? detail = null) =>
         Add(Client, new ClientOperation
         {
-            Op = op, Outcome = outcome, Workload = workload, Migration = migration, Start = start, End = Now, Detail = detail,
+            Op = op,
+            Outcome = outcome,
+            Workload = workload,
+            Migration = migration,
+            Start = start,
+            End = Now,
+            Detail = detail,
         });
 
     public HistoryBuilder Fault(string kind, string target, DateTimeOffset start, DateTimeOffset? end, string? id = null) =>

@@ -75,6 +75,23 @@ public sealed class HistoryCheckerTests
         Assert.Contains("host-a, host-b", first.Description, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Target_running_while_the_source_still_pre_copies_is_two_hosts_at_once()
+    {
+        // PRE_COPY still runs the workload, so a target resumed during pre-copy runs it a second time.
+        var b = SingleVf().InsertAfter(
+            r => r is VfStateChanged { Vf: SourceVf, To: "PRE_COPY" },
+            "host-b",
+            new VfStateChanged { Host = "host-b", Pf = TargetPf, Vf = TargetVf, From = "RESUMING", To = "RUNNING", Workload = Workload, Migration = Migration, Epoch = 1 });
+
+        var report = b.Check();
+        var first = AssertOnlyFails(report, 1);
+
+        Assert.Equal(Workload, first.Workload);
+        Assert.Contains("ran on two hosts at once (host-a, host-b)", first.Description, StringComparison.Ordinal);
+        Assert.Contains(report.Invariants[0].Excerpt, l => l.StartsWith('>') && l.Contains(TargetVf, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(0, false)]
     [InlineData(1, false)] // the overlap is exactly one 1 ms step: not strictly shorter than the tolerance
@@ -187,10 +204,17 @@ public sealed class HistoryCheckerTests
         Assert.Contains(leaked switch { "target-vf" => TargetVf, "slot" => "migration slot held on PF " + TargetPf, _ => "reservation on " + TargetPf }, first.Description, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Source_vf_still_existing_after_completed_is_a_leak()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // found by its workload on the source host even when its records name no migration
+    public void Source_vf_still_existing_after_completed_is_a_leak(bool recordsNameNoMigration)
     {
         var b = SingleVf().Without(r => r is VfDestroyed { Vf: SourceVf });
+        if (recordsNameNoMigration)
+        {
+            b.Map<VfStateChanged>(s => s.Vf == SourceVf, s => s with { Migration = null, Epoch = null })
+                .Map<VfReset>(r => r.Vf == SourceVf, r => r with { Migration = null, Epoch = null });
+        }
 
         var first = AssertOnlyFails(b.Check(), 3);
 
