@@ -1,0 +1,718 @@
+using System.Globalization;
+
+namespace Orchestrator.Cluster.History;
+
+/// <summary>
+/// One pass of <see cref="HistoryChecker"/> over merged records: replays VF, slot, reservation and migration state
+/// record by record (invariants 1 and 4 are judged as they happen), then judges 2, 3 and 5 at the end.
+/// </summary>
+internal sealed class CheckRun
+{
+    // "Runs the workload": the P2P states still run it (they only stop peer-to-peer DMA).
+    private static readonly HashSet<string> RunningStates = new(StringComparer.Ordinal)
+    {
+        "RUNNING", "RUNNING_P2P", "PRE_COPY", "PRE_COPY_P2P",
+    };
+
+    private static readonly (int Number, string Name, string Statement)[] Invariants =
+    [
+        (1, "single-host", "a workload never runs on two hosts at once, and after a migration ends it runs on exactly one host (source if RolledBack, target if Completed)"),
+        (2, "settles", "every requested migration reaches Completed or RolledBack within the settle bound after the last fault healed"),
+        (3, "no-leaks", "no reservation, slot or VF is left behind by an ended migration"),
+        (4, "epoch-fencing", "a command from an older epoch never changes a device"),
+        (5, "state-integrity", "the state loaded on the target is byte-identical to what the source saved"),
+    ];
+
+    private readonly IReadOnlyList<HistoryRecord> _records;
+    private readonly CheckOptions _options;
+    private readonly List<Violation> _violations = [];
+    private readonly Dictionary<string, Vf> _liveVfs = new(StringComparer.Ordinal);
+    private readonly List<Vf> _allVfs = [];
+    private readonly Dictionary<string, Overlap> _overlaps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Migration> _migrations = new(StringComparer.Ordinal);
+    private readonly List<Migration> _migrationOrder = [];
+    private readonly Dictionary<string, (long Epoch, int Index)> _maxEpochs = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Migration, string Pf, SlotKind Kind), Hold> _slots = [];
+    private readonly Dictionary<(string Migration, string Host, string Pf), Hold> _reservations = [];
+    private readonly List<(StateSaved Record, int Index)> _saves = [];
+    private readonly List<(StateLoaded Record, int Index)> _loads = [];
+    private readonly Dictionary<string, Fault> _faults = new(StringComparer.Ordinal);
+    private readonly List<(DateTimeOffset CheckTime, Migration Migration)> _pendingEndChecks = [];
+    private readonly SortedDictionary<string, int> _recordsPerNode = new(StringComparer.Ordinal);
+    private readonly SortedDictionary<string, SortedDictionary<string, int>> _operations = new(StringComparer.Ordinal);
+
+    public CheckRun(IReadOnlyList<HistoryRecord> sortedRecords, CheckOptions options)
+    {
+        _records = sortedRecords;
+        _options = options;
+    }
+
+    public CheckReport Run()
+    {
+        for (var i = 0; i < _records.Count; i++)
+        {
+            var record = _records[i];
+            RunEndChecksBefore(record.Time);
+            Count(record);
+            CheckEpoch(record, i);
+            Apply(record, i);
+        }
+
+        RunEndChecksBefore(DateTimeOffset.MaxValue);
+        FinishOverlaps();
+        FinishSettling();
+        FinishLeaks();
+        FinishStateIntegrity();
+        return BuildReport();
+    }
+
+    // ---- replay ----------------------------------------------------------------------------------------------
+
+    private void Apply(HistoryRecord record, int index)
+    {
+        switch (record)
+        {
+            case VfCreated c:
+                OnVfCreated(c, index);
+                break;
+            case VfDestroyed d:
+                if (_liveVfs.Remove(d.Vf, out var gone))
+                {
+                    gone.Alive = false;
+                    UpdateRunning(gone.Workload, index);
+                }
+
+                break;
+            case VfStateChanged s:
+                {
+                    var vf = LiveVf(s.Host, s.Pf, s.Vf, index);
+                    var before = vf.Workload;
+                    vf.State = s.To;
+                    Bind(vf, s.Workload);
+                    Note(vf, s.Migration);
+                    UpdateRunning(before, index);
+                    UpdateRunning(vf.Workload, index);
+                    break;
+                }
+
+            case VfReset r:
+                {
+                    var vf = LiveVf(r.Host, r.Pf, r.Vf, index);
+                    var before = vf.Workload;
+                    vf.State = "RUNNING";
+                    Bind(vf, r.Workload);
+                    if (r.Detached)
+                    {
+                        vf.Workload = null;
+                    }
+
+                    Note(vf, r.Migration);
+                    UpdateRunning(before, index);
+                    UpdateRunning(vf.Workload, index);
+                    break;
+                }
+
+            case StateSaved s:
+                _saves.Add((s, index));
+                break;
+            case StateLoaded l:
+                _loads.Add((l, index));
+                break;
+            case SlotChanged s:
+                Take(_slots, (s.Migration, s.Pf, s.Kind), s.Op == SlotOp.Acquire, index);
+                break;
+            case ReservationChanged r:
+                Take(_reservations, (r.Migration, r.Host, r.Pf ?? ""), r.Op == ReservationOp.Reserve, index);
+                break;
+            case MigrationStateChanged m:
+                OnMigrationState(m, index);
+                break;
+            case ClientOperation o when o.Op == "migrate" && o.Outcome == ClientOutcome.Ok && o.Migration is not null:
+                {
+                    var migration = MigrationFor(o.Migration, index, o.Time);
+                    migration.Workload ??= o.Workload;
+                    migration.ClientIndex ??= index;
+                    break;
+                }
+
+            case FaultInjected f:
+                {
+                    var key = f.Id ?? "#" + index.ToString(CultureInfo.InvariantCulture);
+                    if (!_faults.TryGetValue(key, out var fault))
+                    {
+                        _faults[key] = fault = new Fault(f.Kind);
+                    }
+
+                    fault.End = f.End ?? fault.End;
+                    break;
+                }
+
+            default:
+                break;
+        }
+    }
+
+    private void OnVfCreated(VfCreated c, int index)
+    {
+        // A create for a VF that is already live is a re-announcement (a restarted node lists its VFs again),
+        // not a new device: keep the same incarnation so migration bookkeeping stays attached to it.
+        if (!_liveVfs.TryGetValue(c.Vf, out var vf))
+        {
+            vf = new Vf(c.Vf, c.Host, c.Pf, index) { CreatedBy = c.Migration };
+            _liveVfs[c.Vf] = vf;
+            _allVfs.Add(vf);
+        }
+
+        var before = vf.Workload;
+        vf.State = c.State ?? "RUNNING";
+        vf.Workload = c.Workload;
+        vf.Owner = c.Workload ?? vf.Owner;
+        Note(vf, c.Migration);
+        UpdateRunning(before, index);
+        UpdateRunning(vf.Workload, index);
+    }
+
+    private void OnMigrationState(MigrationStateChanged m, int index)
+    {
+        var migration = MigrationFor(m.Migration, index, m.Time);
+        migration.SeenInStates = true;
+        migration.Workload ??= m.Workload;
+        migration.SourceHost ??= m.SourceHost;
+        migration.TargetHost = m.TargetHost ?? migration.TargetHost;
+        migration.LastState = m.State;
+        migration.LastIndex = index;
+        if (!MigrationStates.IsEnd(m.State))
+        {
+            return;
+        }
+
+        if (migration.EndState is { } earlier)
+        {
+            if (earlier != m.State)
+            {
+                Add(2, $"migration {m.Migration} (workload {m.Workload}) ended twice: {earlier} at #{migration.EndIndex}, then {m.State}", m.Migration, m.Workload, null, index, migration.EndIndex);
+            }
+
+            return;
+        }
+
+        migration.EndState = m.State;
+        migration.EndIndex = index;
+        migration.EndTime = m.Time;
+        if (m.State == MigrationStates.Completed)
+        {
+            // The source VFs are those of the workload on the source host still alive at the end (or that carried
+            // the migration); they must all be gone by the end of the history.
+            migration.SourceVfs.AddRange(_liveVfs.Values.Where(v =>
+                v.Host == migration.SourceHost && (v.Owner == migration.Workload || v.Migrations.Contains(m.Migration))));
+        }
+
+        _pendingEndChecks.Add((m.Time + _options.ClockTolerance, migration));
+    }
+
+    private Vf LiveVf(string host, string pf, string id, int index)
+    {
+        // A VF first seen in a state change predates the history (or its vf-created was torn off): start tracking it.
+        if (!_liveVfs.TryGetValue(id, out var vf))
+        {
+            vf = new Vf(id, host, pf, index) { State = "RUNNING" };
+            _liveVfs[id] = vf;
+            _allVfs.Add(vf);
+        }
+
+        return vf;
+    }
+
+    private static void Bind(Vf vf, string? workload)
+    {
+        if (workload is not null)
+        {
+            vf.Workload = workload;
+            vf.Owner = workload;
+        }
+    }
+
+    private static void Note(Vf vf, string? migration)
+    {
+        if (migration is not null)
+        {
+            vf.Migrations.Add(migration);
+        }
+    }
+
+    private static void Take<TKey>(Dictionary<TKey, Hold> holds, TKey key, bool take, int index)
+        where TKey : notnull
+    {
+        // Set semantics, not counting: commands are idempotent, so an acquire repeated by a retry is one hold.
+        if (take)
+        {
+            if (!holds.TryGetValue(key, out var hold) || !hold.Held)
+            {
+                holds[key] = new Hold(true, index);
+            }
+        }
+        else if (holds.TryGetValue(key, out var hold))
+        {
+            holds[key] = hold with { Held = false };
+        }
+    }
+
+    private Migration MigrationFor(string id, int index, DateTimeOffset time)
+    {
+        if (!_migrations.TryGetValue(id, out var migration))
+        {
+            migration = new Migration(id, index, time);
+            _migrations[id] = migration;
+            _migrationOrder.Add(migration);
+        }
+
+        return migration;
+    }
+
+    private void Count(HistoryRecord record)
+    {
+        _recordsPerNode[record.Node] = _recordsPerNode.GetValueOrDefault(record.Node) + 1;
+        if (record is ClientOperation o)
+        {
+            if (!_operations.TryGetValue(o.Op, out var byOutcome))
+            {
+                _operations[o.Op] = byOutcome = new SortedDictionary<string, int>(StringComparer.Ordinal);
+            }
+
+            var outcome = OutcomeName(o.Outcome);
+            byOutcome[outcome] = byOutcome.GetValueOrDefault(outcome) + 1;
+        }
+    }
+
+    private static string OutcomeName(ClientOutcome outcome) => outcome switch
+    {
+        ClientOutcome.Ok => "ok",
+        ClientOutcome.Failed => "failed",
+        _ => "indeterminate",
+    };
+
+    // ---- invariant 1 -----------------------------------------------------------------------------------------
+
+    private List<string> RunningHosts(string workload) =>
+        [.. _liveVfs.Values
+            .Where(v => v.Workload == workload && RunningStates.Contains(v.State))
+            .Select(v => v.Host)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
+
+    private void UpdateRunning(string? workload, int index)
+    {
+        if (workload is null)
+        {
+            return;
+        }
+
+        var hosts = RunningHosts(workload);
+        var open = _overlaps.GetValueOrDefault(workload);
+        if (hosts.Count > 1 && open is null)
+        {
+            _overlaps[workload] = new Overlap(index, _records[index].Time, string.Join(", ", hosts));
+        }
+        else if (hosts.Count <= 1 && open is not null)
+        {
+            _overlaps.Remove(workload);
+            var length = _records[index].Time - open.StartTime;
+            // Strictly shorter than the tolerance is forgiven; with the default tolerance of zero nothing is.
+            if (!(length < _options.ClockTolerance))
+            {
+                Add(1, $"workload {workload} ran on two hosts at once ({open.Hosts}) for {Ms(length)} (clock tolerance {Ms(_options.ClockTolerance)})", MigrationOf(workload), workload, null, open.StartIndex, index);
+            }
+        }
+    }
+
+    private void FinishOverlaps()
+    {
+        foreach (var (workload, open) in _overlaps)
+        {
+            Add(1, $"workload {workload} runs on two hosts at once ({open.Hosts}) from {UtcTimestampConverter.ToText(open.StartTime)} to the end of the history", MigrationOf(workload), workload, null, open.StartIndex);
+        }
+    }
+
+    private void RunEndChecksBefore(DateTimeOffset time)
+    {
+        // An end check waits until every record up to (end + tolerance) has been applied.
+        for (var i = 0; i < _pendingEndChecks.Count;)
+        {
+            var (checkTime, migration) = _pendingEndChecks[i];
+            if (checkTime < time)
+            {
+                _pendingEndChecks.RemoveAt(i);
+                CheckEndHost(migration);
+            }
+            else
+            {
+                i++;
+            }
+        }
+    }
+
+    private void CheckEndHost(Migration migration)
+    {
+        var completed = migration.EndState == MigrationStates.Completed;
+        var expected = completed ? migration.TargetHost : migration.SourceHost;
+        var hosts = migration.Workload is null ? [] : RunningHosts(migration.Workload);
+        if (expected is not null && hosts.Count == 1 && hosts[0] == expected)
+        {
+            return;
+        }
+
+        var where = hosts.Count == 0 ? "no host" : string.Join(", ", hosts);
+        Add(1, $"after migration {migration.Id} {migration.EndState}, workload {migration.Workload} runs on {where}; expected exactly {(completed ? "the target" : "the source")} {expected ?? "(unknown)"}", migration.Id, migration.Workload, null, migration.EndIndex);
+    }
+
+    private string? MigrationOf(string workload) =>
+        _migrationOrder.LastOrDefault(m => m.Workload == workload)?.Id;
+
+    // ---- invariant 2 -----------------------------------------------------------------------------------------
+
+    private void FinishSettling()
+    {
+        var lastHealed = LastFaultHealed();
+        var unhealed = _faults.Values.Where(f => f.End is null).Select(f => f.Kind).ToList();
+        var historyEnd = _records.Count == 0 ? DateTimeOffset.MinValue : _records[^1].Time;
+        foreach (var m in _migrationOrder)
+        {
+            if (!m.SeenInStates)
+            {
+                // Only an accepted migrate names a migration that must appear; indeterminate ones may never exist.
+                Add(2, $"migration {m.Id} (workload {m.Workload}) was accepted by the API (client-op #{m.ClientIndex}) but never appears in a migration-state record", m.Id, m.Workload, null, m.ClientIndex ?? m.FirstIndex);
+                continue;
+            }
+
+            var baseline = lastHealed is { } healed && healed > m.FirstTime ? healed : m.FirstTime;
+            var since = lastHealed is { } h && h > m.FirstTime ? "the last fault healed" : "it was requested";
+            if (m.EndState is null)
+            {
+                var faults = unhealed.Count == 0 ? "" : $"; faults never healed: {string.Join(", ", unhealed)}";
+                Add(2, $"migration {m.Id} (workload {m.Workload}) did not end: still in {m.LastState} at the end of the history ({Ms(historyEnd - baseline)} after {since}, bound {Ms(_options.SettleBound)}){faults}", m.Id, m.Workload, null, m.LastIndex);
+            }
+            else if (m.EndTime - baseline > _options.SettleBound)
+            {
+                Add(2, $"migration {m.Id} (workload {m.Workload}) reached {m.EndState} {Ms(m.EndTime - baseline)} after {since}, more than the bound {Ms(_options.SettleBound)}", m.Id, m.Workload, null, m.EndIndex);
+            }
+        }
+    }
+
+    private DateTimeOffset? LastFaultHealed() =>
+        _faults.Values.Where(f => f.End is not null).Select(f => f.End).Max();
+
+    // ---- invariant 3 -----------------------------------------------------------------------------------------
+
+    private void FinishLeaks()
+    {
+        foreach (var m in _migrationOrder.Where(m => m.EndState is not null))
+        {
+            foreach (var ((_, pf, kind), hold) in _slots.Where(s => s.Key.Migration == m.Id && s.Value.Held))
+            {
+                var name = kind == SlotKind.Vf ? "VF" : "migration";
+                Add(3, $"migration {m.Id} (workload {m.Workload}, {m.EndState}) left a {name} slot held on PF {pf}: acquired at #{hold.Index}, never released", m.Id, m.Workload, null, hold.Index, m.EndIndex);
+            }
+
+            foreach (var ((_, host, pf), hold) in _reservations.Where(r => r.Key.Migration == m.Id && r.Value.Held))
+            {
+                var on = pf.Length == 0 ? host : pf;
+                Add(3, $"migration {m.Id} (workload {m.Workload}, {m.EndState}) left a reservation on {on}: reserved at #{hold.Index}, never released", m.Id, m.Workload, null, hold.Index, m.EndIndex);
+            }
+
+            if (m.EndState == MigrationStates.RolledBack)
+            {
+                foreach (var vf in _allVfs.Where(v => v.Alive && v.CreatedBy == m.Id))
+                {
+                    Add(3, $"target VF {vf.Id} created by migration {m.Id} (workload {m.Workload}) still exists after it RolledBack", m.Id, m.Workload, vf.Id, vf.FirstIndex, m.EndIndex);
+                }
+            }
+            else
+            {
+                foreach (var vf in m.SourceVfs.Where(v => v.Alive))
+                {
+                    Add(3, $"source VF {vf.Id} of workload {m.Workload} still exists after migration {m.Id} Completed", m.Id, m.Workload, vf.Id, m.EndIndex, vf.FirstIndex);
+                }
+            }
+        }
+    }
+
+    // ---- invariant 4 -----------------------------------------------------------------------------------------
+
+    private void CheckEpoch(HistoryRecord record, int index)
+    {
+        var (migration, epoch, changesDevice, vf) = record switch
+        {
+            VfCreated c => (c.Migration, c.Epoch, true, c.Vf),
+            VfDestroyed d => (d.Migration, d.Epoch, true, d.Vf),
+            VfStateChanged s => (s.Migration, s.Epoch, true, s.Vf),
+            VfReset r => (r.Migration, r.Epoch, true, r.Vf),
+            StateLoaded l => (l.Migration, (long?)l.Epoch, true, l.Vf),
+            StateSaved s => (s.Migration, (long?)s.Epoch, false, s.Vf),
+            CommandFenced f => (f.Migration, (long?)f.Epoch, false, f.Vf),
+            SlotChanged s => (s.Migration, s.Epoch, false, null),
+            ReservationChanged r => (r.Migration, r.Epoch, false, null),
+            MigrationStateChanged m => (m.Migration, (long?)m.Epoch, false, null),
+            _ => ((string?)null, (long?)null, false, (string?)null),
+        };
+        if (migration is null || epoch is not { } e)
+        {
+            return;
+        }
+
+        var seen = _maxEpochs.TryGetValue(migration, out var max) ? max : (Epoch: long.MinValue, Index: -1);
+        if (changesDevice && seen.Epoch > e)
+        {
+            var kind = KindOf(record);
+            Add(4, $"{kind} of VF {vf} carries migration {migration} epoch {e} after #{seen.Index} carried epoch {seen.Epoch}: a stale command changed the device", migration, _migrations.GetValueOrDefault(migration)?.Workload, vf, index, seen.Index);
+        }
+
+        if (e > seen.Epoch)
+        {
+            _maxEpochs[migration] = (e, index);
+        }
+    }
+
+    // ---- invariant 5 -----------------------------------------------------------------------------------------
+
+    private void FinishStateIntegrity()
+    {
+        foreach (var m in _migrationOrder.Where(m => m.EndState == MigrationStates.Completed))
+        {
+            var loads = _loads.Where(l => l.Record.Migration == m.Id).ToList();
+            if (loads.Count == 0)
+            {
+                Add(5, $"migration {m.Id} (workload {m.Workload}) Completed but no state-loaded record shows the target loading state", m.Id, m.Workload, null, m.EndIndex);
+                continue;
+            }
+
+            foreach (var group in loads.GroupBy(l => l.Record.Epoch))
+            {
+                var saves = _saves.Where(s => s.Record.Migration == m.Id && s.Record.Epoch == group.Key).ToList();
+                var unpairedSaves = saves.Where(s => s.Record.Pair is null).ToList();
+                var unpairedLoads = 0;
+                foreach (var (load, loadIndex) in group)
+                {
+                    (StateSaved Record, int Index)? save;
+                    if (load.Pair is { } pair)
+                    {
+                        // The latest save of that pair before the load: a retried save supersedes the earlier one.
+                        var same = saves.Where(s => s.Record.Pair == pair).ToList();
+                        save = same.LastOrDefault(s => s.Index < loadIndex) is { Record: not null } before ? before
+                            : same.Count > 0 ? same[^1] : null;
+                    }
+                    else
+                    {
+                        save = unpairedLoads < unpairedSaves.Count ? unpairedSaves[unpairedLoads] : null;
+                        unpairedLoads++;
+                    }
+
+                    var name = load.Pair is null ? $"load #{unpairedLoads} (by order)" : $"pair {load.Pair}";
+                    if (save is not { } s)
+                    {
+                        Add(5, $"migration {m.Id} epoch {group.Key} {name}: target VF {load.Vf} loaded {load.Bytes} bytes (checksum {load.Checksum}) that no state-saved of that migration and epoch produced", m.Id, m.Workload, load.Vf, loadIndex);
+                    }
+                    else if (s.Record.Checksum != load.Checksum || s.Record.Bytes != load.Bytes)
+                    {
+                        Add(5, $"migration {m.Id} epoch {group.Key} {name}: target VF {load.Vf} loaded checksum {load.Checksum} ({load.Bytes} bytes) but source VF {s.Record.Vf} saved checksum {s.Record.Checksum} ({s.Record.Bytes} bytes)", m.Id, m.Workload, load.Vf, loadIndex, s.Index);
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- report ----------------------------------------------------------------------------------------------
+
+    private void Add(int invariant, string description, string? migration, string? workload, string? vf, int index, int? related = null) =>
+        _violations.Add(new Violation(invariant, description, migration, workload, vf, index, related));
+
+    private CheckReport BuildReport()
+    {
+        var verdicts = new List<InvariantVerdict>();
+        foreach (var (number, name, statement) in Invariants)
+        {
+            // Earliest first; a violation judged at the end of the history (index -1) comes after all others.
+            var found = _violations
+                .Where(v => v.Invariant == number)
+                .OrderBy(v => v.RecordIndex < 0 ? int.MaxValue : v.RecordIndex)
+                .ToList();
+            var first = found.FirstOrDefault();
+            verdicts.Add(new InvariantVerdict(
+                number,
+                name,
+                statement,
+                found.Count == 0,
+                found.Count,
+                first,
+                first is null ? [] : Excerpt(first),
+                [.. found.Take(_options.MaxListedViolations).Select(v => v.Description)]));
+        }
+
+        var migrations = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var m in _migrationOrder)
+        {
+            var state = m.EndState ?? m.LastState ?? "NeverAppeared";
+            migrations[state] = migrations.GetValueOrDefault(state) + 1;
+        }
+
+        var faults = new SortedDictionary<string, int>(StringComparer.Ordinal);
+        foreach (var f in _faults.Values)
+        {
+            faults[f.Kind] = faults.GetValueOrDefault(f.Kind) + 1;
+        }
+
+        return new CheckReport
+        {
+            RecordCount = _records.Count,
+            FirstTime = _records.Count == 0 ? null : _records[0].Time,
+            LastTime = _records.Count == 0 ? null : _records[^1].Time,
+            LastFaultHealed = LastFaultHealed(),
+            RecordsPerNode = _recordsPerNode,
+            Operations = _operations.ToDictionary(o => o.Key, o => (IReadOnlyDictionary<string, int>)o.Value, StringComparer.Ordinal),
+            Faults = faults,
+            Migrations = migrations,
+            Invariants = verdicts,
+        };
+    }
+
+    private List<string> Excerpt(Violation violation)
+    {
+        var focus = violation.RecordIndex >= 0 ? violation.RecordIndex : _records.Count;
+        var related = violation.RelatedRecordIndex ?? -1;
+        var picked = new SortedSet<int>();
+        for (int i = focus - 1, n = 0; i >= 0 && n < _options.ExcerptBefore; i--)
+        {
+            if (i == related || Relevant(_records[i], violation))
+            {
+                picked.Add(i);
+                n++;
+            }
+        }
+
+        for (int i = focus + 1, n = 0; i < _records.Count && n < _options.ExcerptAfter; i++)
+        {
+            if (i == related || Relevant(_records[i], violation))
+            {
+                picked.Add(i);
+                n++;
+            }
+        }
+
+        if (focus < _records.Count)
+        {
+            picked.Add(focus);
+        }
+
+        if (related >= 0)
+        {
+            picked.Add(related);
+        }
+
+        return [.. picked.Select(i => $"{(i == focus ? ">" : " ")} #{i} {HistoryJson.Serialize(_records[i])}")];
+    }
+
+    private static bool Relevant(HistoryRecord record, Violation v)
+    {
+        bool Is(string? value, string? wanted) => wanted is not null && value == wanted;
+        bool About(string? migration, string? workload, string? vf) =>
+            Is(migration, v.Migration) || Is(workload, v.Workload) || Is(vf, v.Vf);
+
+        return record switch
+        {
+            VfCreated c => About(c.Migration, c.Workload, c.Vf),
+            VfDestroyed d => About(d.Migration, d.Workload, d.Vf),
+            VfStateChanged s => About(s.Migration, s.Workload, s.Vf),
+            VfReset r => About(r.Migration, r.Workload, r.Vf),
+            StateSaved s => About(s.Migration, null, s.Vf),
+            StateLoaded l => About(l.Migration, null, l.Vf),
+            CommandFenced f => About(f.Migration, null, f.Vf),
+            SlotChanged s => About(s.Migration, null, null),
+            ReservationChanged r => About(r.Migration, null, null),
+            MigrationStateChanged m => About(m.Migration, m.Workload, null),
+            ClientOperation o => About(o.Migration, o.Workload, null),
+            // Faults are rare and explain most violations: always show them.
+            FaultInjected => true,
+            _ => false,
+        };
+    }
+
+    private static string KindOf(HistoryRecord record) => record switch
+    {
+        VfCreated => "vf-created",
+        VfDestroyed => "vf-destroyed",
+        VfStateChanged => "vf-state",
+        VfReset => "vf-reset",
+        StateLoaded => "state-loaded",
+        _ => record.GetType().Name,
+    };
+
+    private static string Ms(TimeSpan span) => span.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture) + " ms";
+
+    /// <summary>One incarnation of a VF: from its create (or first sighting) to its destroy.</summary>
+    private sealed class Vf(string id, string host, string pf, int firstIndex)
+    {
+        public string Id { get; } = id;
+
+        public string Host { get; } = host;
+
+        public string Pf { get; } = pf;
+
+        public int FirstIndex { get; } = firstIndex;
+
+        public string State { get; set; } = "RUNNING";
+
+        /// <summary>The workload the VF runs now; null when unassigned or detached by a release reset.</summary>
+        public string? Workload { get; set; }
+
+        /// <summary>The last workload it was bound to, kept across a detaching reset to find source VFs.</summary>
+        public string? Owner { get; set; }
+
+        public string? CreatedBy { get; init; }
+
+        public HashSet<string> Migrations { get; } = new(StringComparer.Ordinal);
+
+        public bool Alive { get; set; } = true;
+    }
+
+    private sealed class Migration(string id, int firstIndex, DateTimeOffset firstTime)
+    {
+        public string Id { get; } = id;
+
+        public int FirstIndex { get; } = firstIndex;
+
+        public DateTimeOffset FirstTime { get; } = firstTime;
+
+        public string? Workload { get; set; }
+
+        public string? SourceHost { get; set; }
+
+        public string? TargetHost { get; set; }
+
+        public bool SeenInStates { get; set; }
+
+        public int? ClientIndex { get; set; }
+
+        public string? LastState { get; set; }
+
+        public int LastIndex { get; set; } = -1;
+
+        public string? EndState { get; set; }
+
+        public int EndIndex { get; set; } = -1;
+
+        public DateTimeOffset EndTime { get; set; }
+
+        public List<Vf> SourceVfs { get; } = [];
+    }
+
+    private sealed record Overlap(int StartIndex, DateTimeOffset StartTime, string Hosts);
+
+    private sealed class Fault(string kind)
+    {
+        public string Kind { get; } = kind;
+
+        public DateTimeOffset? End { get; set; }
+    }
+
+    /// <summary>A held slot or reservation and the record that took it.</summary>
+    private readonly record struct Hold(bool Held, int Index);
+}

@@ -1,0 +1,330 @@
+using System.Text.Json;
+using Orchestrator.Cluster.History;
+using static Orchestrator.Cluster.Tests.History.Scenarios;
+
+namespace Orchestrator.Cluster.Tests.History;
+
+public sealed class HistoryCheckerTests
+{
+    private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
+
+    [Fact]
+    public void Clean_single_vf_migration_passes_every_invariant()
+    {
+        var report = SingleVf().Check();
+
+        Assert.True(report.IsSuccess, report.ToText());
+        Assert.Equal(5, report.Invariants.Count);
+        Assert.Equal(1, report.Migrations["Completed"]);
+        Assert.Equal(1, report.Operations["migrate"]["ok"]);
+    }
+
+    [Fact]
+    public void Clean_multi_vf_migration_passes_with_pairs_loaded_out_of_order()
+    {
+        var report = MultiVf().Check();
+
+        Assert.True(report.IsSuccess, report.ToText());
+    }
+
+    [Fact]
+    public void Clean_rollback_passes()
+    {
+        var report = RolledBack().Check();
+
+        Assert.True(report.IsSuccess, report.ToText());
+        Assert.Equal(1, report.Migrations["RolledBack"]);
+        Assert.Equal(1, report.Operations["abort"]["ok"]);
+    }
+
+    [Fact]
+    public void Counts_nodes_operations_faults_and_migrations()
+    {
+        var b = new HistoryBuilder();
+        b.Fault("kill", "host-c", b.Now, b.Now + Second, id: "f1");
+        SingleVf(builder: b.Wait(2 * Second));
+        b.Fault("partition", "host-a|host-b", b.Now, null, id: "f2")
+            .Fault("partition", "host-a|host-b", b.Now - Second, b.Now, id: "f2")
+            .ClientOp("migrate", ClientOutcome.Indeterminate, "vm-9", null, b.Now);
+
+        var report = b.Check();
+
+        Assert.True(report.IsSuccess, report.ToText());
+        Assert.Equal(new Dictionary<string, int> { ["kill"] = 1, ["partition"] = 1 }, report.Faults);
+        Assert.Equal(new Dictionary<string, int> { ["indeterminate"] = 1, ["ok"] = 1 }, report.Operations["migrate"]);
+        Assert.Equal(3, report.RecordsPerNode[HistoryBuilder.Harness]);
+        Assert.Equal(2, report.RecordsPerNode[HistoryBuilder.Client]);
+        Assert.Equal(b.Records.Count, report.RecordCount);
+        Assert.Equal(b.Records[^2].Time, report.LastFaultHealed);
+    }
+
+    // ---- invariant 1 --------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Source_resumed_after_commit_is_two_hosts_at_once()
+    {
+        var b = SingleVf().InsertAfter(
+            r => r is VfStateChanged { Vf: TargetVf, To: "RUNNING" },
+            "host-a",
+            new VfStateChanged { Host = "host-a", Pf = SourcePf, Vf = SourceVf, From = "STOP_COPY", To = "RUNNING", Workload = Workload, Migration = Migration, Epoch = 1 });
+
+        var first = AssertOnlyFails(b.Check(), 1);
+
+        Assert.Equal(Workload, first.Workload);
+        Assert.Equal(Migration, first.Migration);
+        Assert.Contains("host-a, host-b", first.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Target_running_while_the_source_still_pre_copies_is_two_hosts_at_once()
+    {
+        // PRE_COPY still runs the workload, so a target resumed during pre-copy runs it a second time.
+        var b = SingleVf().InsertAfter(
+            r => r is VfStateChanged { Vf: SourceVf, To: "PRE_COPY" },
+            "host-b",
+            new VfStateChanged { Host = "host-b", Pf = TargetPf, Vf = TargetVf, From = "RESUMING", To = "RUNNING", Workload = Workload, Migration = Migration, Epoch = 1 });
+
+        var report = b.Check();
+        var first = AssertOnlyFails(report, 1);
+
+        Assert.Equal(Workload, first.Workload);
+        Assert.Contains("ran on two hosts at once (host-a, host-b)", first.Description, StringComparison.Ordinal);
+        Assert.Contains(report.Invariants[0].Excerpt, l => l.StartsWith('>') && l.Contains(TargetVf, StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(1, false)] // the overlap is exactly one 1 ms step: not strictly shorter than the tolerance
+    [InlineData(2, true)]
+    public void Short_overlap_is_forgiven_only_below_the_clock_tolerance(int toleranceMs, bool passes)
+    {
+        // A reset that forgets to detach leaves the source VF RUNNING for the workload until it is destroyed 1 ms later.
+        var b = SingleVf().Map<VfReset>(r => r.Vf == SourceVf, r => r with { Detached = false });
+
+        var report = b.Check(new CheckOptions { ClockTolerance = TimeSpan.FromMilliseconds(toleranceMs) });
+
+        if (passes)
+        {
+            Assert.True(report.IsSuccess, report.ToText());
+        }
+        else
+        {
+            Assert.Equal(Workload, AssertOnlyFails(report, 1).Workload);
+        }
+    }
+
+    [Fact]
+    public void Rollback_that_leaves_the_source_stopped_runs_on_no_host()
+    {
+        var b = RolledBack().Map<VfStateChanged>(s => s is { Vf: SourceVf, To: "RUNNING" }, s => s with { To = "ERROR" });
+
+        var first = AssertOnlyFails(b.Check(), 1);
+
+        Assert.Equal(Migration, first.Migration);
+        Assert.Contains("runs on no host; expected exactly the source host-a", first.Description, StringComparison.Ordinal);
+    }
+
+    // ---- invariant 2 --------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Migration_stuck_in_pre_copy_after_faults_healed_is_reported()
+    {
+        var b = new HistoryBuilder();
+        var start = b.Now;
+        b.Created(SourceVf, Workload)
+            .Migration(Migration, Workload, MigrationStates.Requested, 1, "host-a", null)
+            .Reservation(TargetPf, Migration, ReservationOp.Reserve, 1)
+            .Migration(Migration, Workload, MigrationStates.Placed, 1, "host-a", "host-b")
+            .Created(TargetVf, Workload, Migration, 1, state: "RESUMING")
+            .Migration(Migration, Workload, MigrationStates.TargetPrepared, 1, "host-a", "host-b")
+            .State(SourceVf, "RUNNING", "PRE_COPY", Workload, Migration, 1)
+            .Migration(Migration, Workload, MigrationStates.PreCopying, 1, "host-a", "host-b")
+            .ClientOp("migrate", ClientOutcome.Ok, Workload, Migration, start);
+        var kill = b.Now;
+        b.Wait(5 * Second).Fault("kill", "host-c", kill, b.Now).Wait(61 * Second).ClientOp("cordon", ClientOutcome.Ok, null, null, b.Now);
+
+        var first = AssertOnlyFails(b.Check(), 2);
+
+        Assert.Equal(Migration, first.Migration);
+        Assert.Equal(Workload, first.Workload);
+        Assert.Contains("still in PreCopying", first.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Migration_that_ends_later_than_the_bound_fails_and_a_larger_bound_passes()
+    {
+        // Re-time a clean history: everything after SourceReleased happens 61 s later.
+        var slow = new HistoryBuilder();
+        foreach (var r in SingleVf().Records)
+        {
+            slow.Add(r.Node, r);
+            if (r is MigrationStateChanged { State: MigrationStates.SourceReleased })
+            {
+                slow.Wait(61 * Second);
+            }
+        }
+
+        Assert.Contains("more than the bound", AssertOnlyFails(slow.Check(), 2).Description, StringComparison.Ordinal);
+        Assert.True(slow.Check(new CheckOptions { SettleBound = TimeSpan.FromMinutes(2) }).IsSuccess);
+    }
+
+    [Fact]
+    public void Indeterminate_migrate_whose_migration_never_appears_is_allowed_but_an_accepted_one_is_not()
+    {
+        var b = SingleVf().ClientOp("migrate", ClientOutcome.Indeterminate, "vm-2", "m-2", HistoryBuilder.Origin);
+        Assert.True(b.Check().IsSuccess, b.Check().ToText());
+
+        b.ClientOp("migrate", ClientOutcome.Ok, "vm-3", "m-3", HistoryBuilder.Origin);
+        var first = AssertOnlyFails(b.Check(), 2);
+        Assert.Equal("m-3", first.Migration);
+        Assert.Contains("never appears", first.Description, StringComparison.Ordinal);
+    }
+
+    // ---- invariant 3 --------------------------------------------------------------------------------------
+
+    [Theory]
+    [InlineData("target-vf")]
+    [InlineData("slot")]
+    [InlineData("reservation")]
+    public void Rollback_that_leaves_something_behind_is_a_leak(string leaked)
+    {
+        var b = RolledBack();
+        Func<HistoryRecord, bool> drop = leaked switch
+        {
+            "target-vf" => r => r is VfDestroyed { Vf: TargetVf },
+            "slot" => r => r is SlotChanged { Op: SlotOp.Release, Kind: SlotKind.Migration } s && s.Pf == TargetPf,
+            _ => r => r is ReservationChanged { Op: ReservationOp.Release },
+        };
+        b.Without(drop);
+
+        var first = AssertOnlyFails(b.Check(), 3);
+
+        Assert.Equal(Migration, first.Migration);
+        Assert.Equal(Workload, first.Workload);
+        Assert.Contains(leaked switch { "target-vf" => TargetVf, "slot" => "migration slot held on PF " + TargetPf, _ => "reservation on " + TargetPf }, first.Description, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // found by its workload on the source host even when its records name no migration
+    public void Source_vf_still_existing_after_completed_is_a_leak(bool recordsNameNoMigration)
+    {
+        var b = SingleVf().Without(r => r is VfDestroyed { Vf: SourceVf });
+        if (recordsNameNoMigration)
+        {
+            b.Map<VfStateChanged>(s => s.Vf == SourceVf, s => s with { Migration = null, Epoch = null })
+                .Map<VfReset>(r => r.Vf == SourceVf, r => r with { Migration = null, Epoch = null });
+        }
+
+        var first = AssertOnlyFails(b.Check(), 3);
+
+        Assert.Equal(SourceVf, first.Vf);
+        Assert.Contains("after migration m-1 Completed", first.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_leak_that_is_cleaned_up_before_the_end_of_the_history_is_not_a_leak()
+    {
+        var b = RolledBack().Without(r => r is VfDestroyed { Vf: TargetVf }).Destroyed(TargetVf, Workload);
+
+        Assert.True(b.Check().IsSuccess, b.Check().ToText());
+    }
+
+    // ---- invariant 4 --------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Device_change_with_an_older_epoch_after_a_newer_one_is_a_violation()
+    {
+        // The coordinator restarted (epoch 2) during pre-copy, yet the source still obeys epoch 1's switchover.
+        var b = SingleVf().InsertAfter(
+            r => r is MigrationStateChanged { State: MigrationStates.PreCopying },
+            HistoryBuilder.Coordinator,
+            new MigrationStateChanged { Migration = Migration, Workload = Workload, State = MigrationStates.PreCopying, Epoch = 2, SourceHost = "host-a", TargetHost = "host-b" });
+
+        var report = b.Check();
+        var first = AssertOnlyFails(report, 4);
+
+        Assert.Equal(Migration, first.Migration);
+        Assert.Equal(SourceVf, first.Vf);
+        Assert.Contains("epoch 1 after", first.Description, StringComparison.Ordinal);
+        Assert.Contains(report.Invariants[3].Excerpt, l => l.StartsWith('>') && l.Contains("\"to\":\"STOP_COPY\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Fenced_stale_command_is_not_a_violation()
+    {
+        var b = SingleVf(epoch: 2).Fenced(SourceVf, Migration, 1, 2, "SetState(STOP_COPY)");
+
+        Assert.True(b.Check().IsSuccess, b.Check().ToText());
+    }
+
+    // ---- invariant 5 --------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Checksum_mismatch_on_a_completed_migration_is_a_violation()
+    {
+        var b = SingleVf().Map<StateLoaded>(_ => true, l => l with { Checksum = "deadbeef" });
+
+        var first = AssertOnlyFails(b.Check(), 5);
+
+        Assert.Equal(Migration, first.Migration);
+        Assert.Equal(Workload, first.Workload);
+        Assert.Contains("loaded checksum deadbeef", first.Description, StringComparison.Ordinal);
+        Assert.Contains("saved checksum c0ffee01", first.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Multi_vf_pairs_are_matched_by_pair_not_by_order()
+    {
+        var b = MultiVf().Map<StateLoaded>(l => l.Vf == TargetVf, l => l with { Pair = SourceVf2 });
+
+        var first = AssertOnlyFails(b.Check(), 5);
+
+        Assert.Equal(TargetVf, first.Vf);
+        Assert.Contains("pair " + SourceVf2, first.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Completed_migration_without_any_load_is_a_violation()
+    {
+        var b = SingleVf().Without(r => r is StateLoaded);
+
+        Assert.Contains("no state-loaded", AssertOnlyFails(b.Check(), 5).Description, StringComparison.Ordinal);
+    }
+
+    // ---- report -------------------------------------------------------------------------------------------
+
+    [Fact]
+    public void Report_renders_as_json_and_text_with_the_first_violation_and_its_excerpt()
+    {
+        var b = SingleVf().Map<StateLoaded>(_ => true, l => l with { Checksum = "deadbeef" });
+        var report = b.Check();
+
+        using var json = JsonDocument.Parse(report.ToJson());
+        var root = json.RootElement;
+        Assert.False(root.GetProperty("isSuccess").GetBoolean());
+        var verdict = root.GetProperty("invariants")[4];
+        Assert.Equal("state-integrity", verdict.GetProperty("name").GetString());
+        Assert.Equal(1, verdict.GetProperty("violationCount").GetInt32());
+        Assert.Equal("m-1", verdict.GetProperty("firstViolation").GetProperty("migration").GetString());
+
+        var text = report.ToText();
+        Assert.StartsWith("history check: FAIL (1 of 5 invariants failed)", text, StringComparison.Ordinal);
+        Assert.Contains("[FAIL] 5 state-integrity", text, StringComparison.Ordinal);
+        Assert.Contains("[PASS] 1 single-host", text, StringComparison.Ordinal);
+        // The excerpt marks the load and shows the save it was compared with.
+        var excerpt = report.Invariants[4].Excerpt;
+        Assert.Single(excerpt, l => l.StartsWith('>'));
+        Assert.Contains(excerpt, l => l.StartsWith('>') && l.Contains("\"type\":\"state-loaded\"", StringComparison.Ordinal));
+        Assert.Contains(excerpt, l => l.Contains("\"type\":\"state-saved\"", StringComparison.Ordinal));
+    }
+
+    private static Violation AssertOnlyFails(CheckReport report, int invariant)
+    {
+        Assert.Equal([invariant], report.Invariants.Where(v => !v.Passed).Select(v => v.Number));
+        var verdict = report.Invariants[invariant - 1];
+        Assert.True(verdict.ViolationCount > 0);
+        Assert.NotEmpty(verdict.Excerpt);
+        return Assert.IsType<Violation>(verdict.FirstViolation);
+    }
+}
