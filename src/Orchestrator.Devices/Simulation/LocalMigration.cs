@@ -68,6 +68,7 @@ public static class LocalMigration
                     var predicted = Predict(remaining, preCopyBytes, elapsed, source, target);
                     var r = new LocalMigrationRound(round, bytes, pre.InitialBytes, pre.DirtyBytes, remaining, time.GetElapsedTime(roundStart), predicted);
                     rounds.Add(r);
+                    options.OnRound?.Invoke(r);
                     var converged = pre.InitialBytes == 0 && predicted <= options.DowntimeLimit;
                     if (round >= options.MaxPreCopyRounds || (round >= options.MinPreCopyRounds && converged))
                     {

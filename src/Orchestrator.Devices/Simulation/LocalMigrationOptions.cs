@@ -21,6 +21,9 @@ public sealed record LocalMigrationOptions
     /// <summary>Called after each pre-copy round; tests advance a fake clock here so the workload dirties state.</summary>
     public Func<LocalMigrationRound, CancellationToken, ValueTask>? AfterRound { get; init; }
 
+    /// <summary>Called as each pre-copy round ends, the last one included (live progress).</summary>
+    public Action<LocalMigrationRound>? OnRound { get; init; }
+
     /// <summary>Called at each protocol step with a short line for an operator.</summary>
     public Action<string>? OnStep { get; init; }
 }

@@ -50,6 +50,7 @@ internal sealed class ResumeSession
 
     public long BytesWritten { get; private set; }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Write(ReadOnlySpan<byte> data)
     {
         if (Error is not null)
@@ -217,6 +218,7 @@ internal sealed class ResumeSession
         _gatherFill = 0;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Consume(ReadOnlySpan<byte> chunk)
     {
         if (_tag != StateStreamFormat.TagEnd)

@@ -94,6 +94,7 @@ internal sealed class SaveSession
     }
 
     /// <summary>Copies as many stream bytes as fit; 0 when nothing is available now (or ever, see <see cref="Complete"/>).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int Read(Span<byte> destination)
     {
         var total = 0;
@@ -233,6 +234,7 @@ internal sealed class SaveSession
         _currentPosition = 0;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int CopyCurrent(Span<byte> destination)
     {
         var n = Math.Min(destination.Length, _currentLength - _currentPosition);

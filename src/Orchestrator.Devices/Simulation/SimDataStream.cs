@@ -95,7 +95,7 @@ internal sealed class SimDataStream : IVfioDataStream
             }
             catch (VfioException e)
             {
-                throw new VfioException(e.Errno, $"{Name}: {e.Message}");
+                throw new VfioException(e.Errno, $"{Name}: {ErrnoText.Detail(e)}");
             }
         }
 

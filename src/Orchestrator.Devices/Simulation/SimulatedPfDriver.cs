@@ -241,7 +241,7 @@ public sealed class SimulatedPfDriver : IPfDriver
                     Transition(vf, S.Error);
                 }
 
-                throw new VfioException(e.Errno, $"{Name(vfIndex)}: {from.Name()}->{next.Name()} ({command}) failed, VF is in ERROR: {e.Message}");
+                throw new VfioException(e.Errno, $"{Name(vfIndex)}: {from.Name()}->{next.Name()} ({command}) failed, VF is in ERROR: {ErrnoText.Detail(e)}");
             }
             catch (OperationCanceledException)
             {
@@ -316,7 +316,7 @@ public sealed class SimulatedPfDriver : IPfDriver
         }
         catch (VfioException e)
         {
-            throw new VfioException(e.Errno, $"{Name(vfIndex)}: reset failed: {e.Message}");
+            throw new VfioException(e.Errno, $"{Name(vfIndex)}: reset failed: {ErrnoText.Detail(e)}");
         }
 
         var vf = Get(vfIndex);
@@ -456,7 +456,7 @@ public sealed class SimulatedPfDriver : IPfDriver
                 ? $"state layout mismatch: stream {header.StateBytes} B in {header.PageSize} B pages, target {vf.StateBytes} B"
             : Model.FirmwareCheck != FirmwareCheck.OnRestore ? MatchBlock.Compare(Model.MatchRule, s.MatchData, mine.MatchData)
             : null;
-        return reason is null ? null : $"incompatible state for {Name(vf.Index)}: {reason}";
+        return reason is null ? null : $"incompatible state: {reason}";
     }
 
     private CompatibilityData Compatibility(SimVf vf) => new(

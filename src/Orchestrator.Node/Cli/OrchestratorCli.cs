@@ -10,6 +10,7 @@ internal static class OrchestratorCli
         var root = new RootCommand("orchestrator: live migration of SR-IOV VFs between hosts, on an Akka.NET cluster")
         {
             FsmCommand.Create(),
+            DemoCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }
