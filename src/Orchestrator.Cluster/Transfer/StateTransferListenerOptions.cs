@@ -21,7 +21,10 @@ public sealed class StateTransferListenerOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Pipe buffer and socket receive buffer size; large so the stream runs close to raw TCP.</summary>
+    /// <summary>
+    /// Pipe buffer size: large so each socket read moves up to this much and the sink gets big slices. Socket
+    /// buffers are left to the kernel's autotuning (a fixed SO_RCVBUF turns it off).
+    /// </summary>
     public int BufferSize { get; init; } = 1 << 20;
 
     /// <summary>Connections allowed in the handshake at once; more are refused straight away.</summary>
