@@ -62,7 +62,7 @@ public sealed class StateTransferListener : IAsyncDisposable
         }
 
         LocalEndPoint = (IPEndPoint)_listenSocket.LocalEndPoint!;
-        Offer = new StateTransferOffer(LocalEndPoint.Address.ToString(), LocalEndPoint.Port, token, migrationId, epoch);
+        Offer = new StateTransferOffer(options.AdvertisedHost ?? LocalEndPoint.Address.ToString(), LocalEndPoint.Port, token, migrationId, epoch);
         _acceptLoop = AcceptLoopAsync();
     }
 

@@ -94,6 +94,47 @@ public sealed class StateTransferTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_wire_format_is_the_documented_one()
+    {
+        // Hand-built frames, byte by byte as README.md and StateStreamProtocol describe them.
+        var sink = new PatternSink();
+        await using var listener = StateTransferListener.Start("m-42", 9, sink.WriteAsync);
+        using var raw = await ConnectRawAsync(listener.Offer);
+        var token = System.Text.Encoding.UTF8.GetBytes(listener.Offer.Token);
+        var id = "m-42"u8.ToArray();
+        var hello = new List<byte> { 1 };
+        hello.AddRange(BitConverter.GetBytes(9L));
+        hello.AddRange(BitConverter.GetBytes((ushort)token.Length));
+        hello.AddRange(token);
+        hello.AddRange(BitConverter.GetBytes((ushort)id.Length));
+        hello.AddRange(id);
+        await raw.SendAsync(Frame(1, [.. hello]));
+        var (acceptedType, accepted) = await ReadRawFrameAsync(raw);
+        Assert.Equal(2, acceptedType);
+        Assert.Empty(accepted);
+
+        var data = new byte[3];
+        StatePattern.Fill(0, data);
+        var checksum = XxHash128.HashToUInt128(data);
+        var end = new List<byte>();
+        end.AddRange(BitConverter.GetBytes(3L));
+        end.AddRange(BitConverter.GetBytes((ulong)checksum));
+        end.AddRange(BitConverter.GetBytes((ulong)(checksum >> 64)));
+        end.Add(1);
+        await raw.SendAsync(Frame(3, data).Concat(Frame(4, [.. end])).ToArray());
+        var (ackType, ack) = await ReadRawFrameAsync(raw);
+
+        Assert.Equal(5, ackType);
+        Assert.Equal(0, ack[0]);
+        Assert.Equal(3, BitConverter.ToInt64(ack, 1));
+        Assert.Equal(checksum, new UInt128(BitConverter.ToUInt64(ack, 17), BitConverter.ToUInt64(ack, 9)));
+        var received = await listener.Completion.WaitAsync(Patience);
+        Assert.True(received.IsOk, received.Detail);
+        Assert.Equal(3, sink.Received);
+        Assert.Null(sink.FirstMismatch);
+    }
+
+    [Fact]
     public async Task Hello_from_another_epoch_is_refused()
     {
         await using var listener = StateTransferListener.Start("m-1", 7, (_, _) => ValueTask.CompletedTask);
@@ -144,7 +185,6 @@ public sealed class StateTransferTests(ITestOutputHelper output)
             IdleTimeout = TimeSpan.FromMilliseconds(300),
         });
         var firstChunkSent = false;
-        var neverMore = new TaskCompletionSource<int>();
 
         var sent = await StateTransferSender.SendAsync(listener.Offer, async (buffer, ct) =>
         {
@@ -155,8 +195,8 @@ public sealed class StateTransferTests(ITestOutputHelper output)
             }
 
             // A source VF that stops producing state: only cancellation gets us out.
-            using var _ = ct.Register(() => neverMore.TrySetCanceled(ct));
-            return await neverMore.Task;
+            await StallUntilCancelledAsync(ct);
+            return 0;
         }).WaitAsync(Patience);
         var received = await listener.Completion.WaitAsync(Patience);
 
@@ -305,7 +345,7 @@ public sealed class StateTransferTests(ITestOutputHelper output)
         var listener = StateTransferListener.Start("m-1", 1, async (_, ct) =>
         {
             started.TrySetResult();
-            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            await StallUntilCancelledAsync(ct);
         });
         var send = StateTransferSender.SendAsync(listener.Offer, StatePattern.Source(64 * MiB));
         await started.Task.WaitAsync(Patience);
@@ -324,6 +364,14 @@ public sealed class StateTransferTests(ITestOutputHelper output)
         Assert.True(warm.IsOk, warm.Detail);
     }
 
+    /// <summary>A device that stops answering: completes (cancelled) only when the token fires.</summary>
+    private static async Task StallUntilCancelledAsync(CancellationToken cancellationToken)
+    {
+        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var registration = cancellationToken.Register(() => never.TrySetCanceled(cancellationToken));
+        await never.Task;
+    }
+
     private static UInt128 ExpectedChecksum(long length)
     {
         var hash = new XxHash128();
@@ -336,6 +384,15 @@ public sealed class StateTransferTests(ITestOutputHelper output)
         }
 
         return hash.GetCurrentHashAsUInt128();
+    }
+
+    private static byte[] Frame(byte type, byte[] payload)
+    {
+        var frame = new byte[8 + payload.Length];
+        frame[0] = type;
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), (uint)payload.Length);
+        payload.CopyTo(frame, 8);
+        return frame;
     }
 
     private static async Task<Socket> ConnectRawAsync(StateTransferOffer offer)
