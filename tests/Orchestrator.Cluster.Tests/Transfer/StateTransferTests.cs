@@ -100,15 +100,7 @@ public sealed class StateTransferTests(ITestOutputHelper output)
         var sink = new PatternSink();
         await using var listener = StateTransferListener.Start("m-42", 9, sink.WriteAsync);
         using var raw = await ConnectRawAsync(listener.Offer);
-        var token = System.Text.Encoding.UTF8.GetBytes(listener.Offer.Token);
-        var id = "m-42"u8.ToArray();
-        var hello = new List<byte> { 1 };
-        hello.AddRange(BitConverter.GetBytes(9L));
-        hello.AddRange(BitConverter.GetBytes((ushort)token.Length));
-        hello.AddRange(token);
-        hello.AddRange(BitConverter.GetBytes((ushort)id.Length));
-        hello.AddRange(id);
-        await raw.SendAsync(Frame(1, [.. hello]));
+        await raw.SendAsync(HelloFrame(listener.Offer));
         var (acceptedType, accepted) = await ReadRawFrameAsync(raw);
         Assert.Equal(2, acceptedType);
         Assert.Empty(accepted);
@@ -116,12 +108,7 @@ public sealed class StateTransferTests(ITestOutputHelper output)
         var data = new byte[3];
         StatePattern.Fill(0, data);
         var checksum = XxHash128.HashToUInt128(data);
-        var end = new List<byte>();
-        end.AddRange(BitConverter.GetBytes(3L));
-        end.AddRange(BitConverter.GetBytes((ulong)checksum));
-        end.AddRange(BitConverter.GetBytes((ulong)(checksum >> 64)));
-        end.Add(1);
-        await raw.SendAsync(Frame(3, data).Concat(Frame(4, [.. end])).ToArray());
+        await raw.SendAsync(Frame(3, data).Concat(EndFrame(3, checksum)).ToArray());
         var (ackType, ack) = await ReadRawFrameAsync(raw);
 
         Assert.Equal(5, ackType);
@@ -132,6 +119,59 @@ public sealed class StateTransferTests(ITestOutputHelper output)
         Assert.True(received.IsOk, received.Detail);
         Assert.Equal(3, sink.Received);
         Assert.Null(sink.FirstMismatch);
+    }
+
+    [Fact]
+    public async Task A_length_that_differs_from_the_end_frame_is_reported()
+    {
+        await using var listener = StateTransferListener.Start("m-1", 1, (_, _) => ValueTask.CompletedTask);
+        using var raw = await ConnectRawAsync(listener.Offer);
+        await raw.SendAsync(HelloFrame(listener.Offer));
+        _ = await ReadRawFrameAsync(raw);
+        var data = new byte[] { 1, 2, 3 };
+
+        // The End claims a fourth byte that never came.
+        await raw.SendAsync(Frame(3, data).Concat(EndFrame(4, XxHash128.HashToUInt128(data))).ToArray());
+        var (ackType, ack) = await ReadRawFrameAsync(raw);
+
+        Assert.Equal(5, ackType);
+        Assert.Equal((byte)StateTransferOutcome.LengthMismatch, ack[0]);
+        var received = await listener.Completion.WaitAsync(Patience);
+        Assert.Equal(StateTransferOutcome.LengthMismatch, received.Outcome);
+        Assert.Equal(3, received.Bytes);
+    }
+
+    [Fact]
+    public async Task An_unknown_frame_after_the_handshake_is_a_protocol_error()
+    {
+        await using var listener = StateTransferListener.Start("m-1", 1, (_, _) => ValueTask.CompletedTask);
+        using var raw = await ConnectRawAsync(listener.Offer);
+        await raw.SendAsync(HelloFrame(listener.Offer));
+        _ = await ReadRawFrameAsync(raw);
+
+        await raw.SendAsync(Frame(99, [0, 0]));
+        var (ackType, ack) = await ReadRawFrameAsync(raw);
+
+        Assert.Equal(5, ackType);
+        Assert.Equal((byte)StateTransferOutcome.ProtocolError, ack[0]);
+        Assert.Equal(StateTransferOutcome.ProtocolError, (await listener.Completion.WaitAsync(Patience)).Outcome);
+    }
+
+    [Fact]
+    public async Task Refusals_are_logged_with_the_migration_and_the_reason()
+    {
+        var logger = new ListLogger();
+        await using var listener = StateTransferListener.Start("m-77", 1, (_, _) => ValueTask.CompletedTask, new StateTransferListenerOptions
+        {
+            Logger = logger,
+        });
+
+        await Assert.ThrowsAsync<StateTransferException>(() => StateTransferSender.ConnectAsync(listener.Offer with { Token = "guess" })).WaitAsync(Patience);
+
+        var refusal = Assert.Single(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains("m-77", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(StateTransferRefusal.BadToken), refusal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(listener.Offer.Token, string.Concat(logger.Entries.Select(e => e.Message)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -384,6 +424,29 @@ public sealed class StateTransferTests(ITestOutputHelper output)
         }
 
         return hash.GetCurrentHashAsUInt128();
+    }
+
+    private static byte[] HelloFrame(StateTransferOffer offer)
+    {
+        var token = System.Text.Encoding.UTF8.GetBytes(offer.Token);
+        var id = System.Text.Encoding.UTF8.GetBytes(offer.MigrationId);
+        var hello = new List<byte> { 1 };
+        hello.AddRange(BitConverter.GetBytes(offer.Epoch));
+        hello.AddRange(BitConverter.GetBytes((ushort)token.Length));
+        hello.AddRange(token);
+        hello.AddRange(BitConverter.GetBytes((ushort)id.Length));
+        hello.AddRange(id);
+        return Frame(1, [.. hello]);
+    }
+
+    private static byte[] EndFrame(long total, UInt128 checksum)
+    {
+        var end = new List<byte>();
+        end.AddRange(BitConverter.GetBytes(total));
+        end.AddRange(BitConverter.GetBytes((ulong)checksum));
+        end.AddRange(BitConverter.GetBytes((ulong)(checksum >> 64)));
+        end.Add(1);
+        return Frame(4, [.. end]);
     }
 
     private static byte[] Frame(byte type, byte[] payload)
