@@ -232,6 +232,20 @@ internal static class StateStreamProtocol
         }
     }
 
+    /// <summary>Reads and discards until the peer closes (or the token fires), for a graceful close.</summary>
+    public static async ValueTask DrainAsync(PipeReader reader, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var read = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            reader.AdvanceTo(read.Buffer.End);
+            if (read.IsCompleted || read.IsCanceled)
+            {
+                return;
+            }
+        }
+    }
+
     private static (FrameType Type, int Length) ParseHeader(ReadOnlySequence<byte> buffer)
     {
         Span<byte> header = stackalloc byte[HeaderSize];

@@ -217,15 +217,7 @@ internal sealed class StateStreamReceiver
             if (idle is not null)
             {
                 // Only drain when the reader is healthy (a cancelled read leaves it unusable).
-                while (true)
-                {
-                    var read = await _reader.ReadAsync(linger.Token).ConfigureAwait(false);
-                    _reader.AdvanceTo(read.Buffer.End);
-                    if (read.IsCompleted || read.IsCanceled)
-                    {
-                        break;
-                    }
-                }
+                await StateStreamProtocol.DrainAsync(_reader, linger.Token).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)

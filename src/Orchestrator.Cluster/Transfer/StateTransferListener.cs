@@ -62,7 +62,7 @@ public sealed class StateTransferListener : IAsyncDisposable
         }
 
         LocalEndPoint = (IPEndPoint)_listenSocket.LocalEndPoint!;
-        Offer = new StateTransferOffer(LocalEndPoint.Address.ToString(), LocalEndPoint.Port, token, migrationId, epoch);
+        Offer = new StateTransferOffer(options.AdvertisedHost ?? LocalEndPoint.Address.ToString(), LocalEndPoint.Port, token, migrationId, epoch);
         _acceptLoop = AcceptLoopAsync();
     }
 
@@ -171,12 +171,12 @@ public sealed class StateTransferListener : IAsyncDisposable
     {
         await Task.Yield();
         var inHandshake = true;
+        var accepted = false;
         var pending = Interlocked.Increment(ref _pending);
         var remote = client.RemoteEndPoint?.ToString() ?? "?";
         try
         {
             client.NoDelay = true;
-            client.ReceiveBufferSize = _options.BufferSize;
             var stream = new NetworkStream(client, ownsSocket: true);
             await using (stream.ConfigureAwait(false))
             {
@@ -190,9 +190,11 @@ public sealed class StateTransferListener : IAsyncDisposable
                 inHandshake = false;
                 if (refusal != StateTransferRefusal.None)
                 {
-                    await RefuseAsync(writer, remote, refusal, detail).ConfigureAwait(false);
+                    await RefuseAsync(client, reader, writer, remote, refusal, detail).ConfigureAwait(false);
                     return;
                 }
+
+                accepted = true;
 
                 if (_logger.IsEnabled(LogLevel.Information))
                 {
@@ -213,7 +215,15 @@ public sealed class StateTransferListener : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            if (_logger.IsEnabled(LogLevel.Debug))
+            if (accepted)
+            {
+                // The receiver turns every failure it knows into a result; this is one it did not expect, and the
+                // caller must not wait for a Completion that would otherwise come only at dispose.
+                _logger.LogError(ex, "[{MigrationId}] state stream from {Remote} failed unexpectedly", _migrationId, remote);
+                _completion.TrySetResult(new StateTransferResult(
+                    StateTransferOutcome.ConnectionLost, $"unexpected receiver error: {ex.Message}", 0, 0, TimeSpan.Zero, 0));
+            }
+            else if (_logger.IsEnabled(LogLevel.Debug))
             {
                 _logger.LogDebug(ex, "[{MigrationId}] state-stream connection from {Remote} ended with an error", _migrationId, remote);
             }
@@ -277,7 +287,7 @@ public sealed class StateTransferListener : IAsyncDisposable
         }
     }
 
-    private async Task RefuseAsync(PipeWriter writer, string remote, StateTransferRefusal refusal, string detail)
+    private async Task RefuseAsync(Socket client, PipeReader reader, PipeWriter writer, string remote, StateTransferRefusal refusal, string detail)
     {
         Interlocked.Increment(ref _refused);
         if (_logger.IsEnabled(LogLevel.Warning))
@@ -291,6 +301,14 @@ public sealed class StateTransferListener : IAsyncDisposable
         {
             StateStreamProtocol.WriteReason(writer, FrameType.Refused, (byte)refusal, detail);
             await writer.FlushAsync(timeout.Token).ConfigureAwait(false);
+            client.Shutdown(SocketShutdown.Send);
+            if (refusal != StateTransferRefusal.HandshakeTimeout)
+            {
+                // Read what the peer already sent: closing with unread bytes resets the connection, and the reset
+                // may destroy the Refused frame before the peer reads it. (After a timed-out read the reader is
+                // not reusable, and a silent peer has nothing to drain anyway.)
+                await StateStreamProtocol.DrainAsync(reader, timeout.Token).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
         {

@@ -9,6 +9,12 @@ public sealed class StateTransferListenerOptions
     /// <summary>Address to bind; loopback by default. The offer carries it as its host.</summary>
     public IPAddress BindAddress { get; init; } = IPAddress.Loopback;
 
+    /// <summary>
+    /// Host the offer tells the source to connect to; defaults to <see cref="BindAddress"/>. Required when binding
+    /// a wildcard address (0.0.0.0, ::), which a source on another host cannot dial.
+    /// </summary>
+    public string? AdvertisedHost { get; init; }
+
     /// <summary>Port to bind; 0 lets the OS choose (the offer carries the real one).</summary>
     public int Port { get; init; }
 
@@ -21,7 +27,10 @@ public sealed class StateTransferListenerOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Pipe buffer and socket receive buffer size; large so the stream runs close to raw TCP.</summary>
+    /// <summary>
+    /// Pipe buffer size: large so each socket read moves up to this much and the sink gets big slices. Socket
+    /// buffers are left to the kernel's autotuning (a fixed SO_RCVBUF turns it off).
+    /// </summary>
     public int BufferSize { get; init; } = 1 << 20;
 
     /// <summary>Connections allowed in the handshake at once; more are refused straight away.</summary>
@@ -38,6 +47,11 @@ public sealed class StateTransferListenerOptions
         if (Port is < 0 or > 65535)
         {
             throw new ArgumentOutOfRangeException(nameof(Port), Port, "Port must be 0..65535");
+        }
+
+        if (AdvertisedHost is null && (BindAddress.Equals(IPAddress.Any) || BindAddress.Equals(IPAddress.IPv6Any)))
+        {
+            throw new ArgumentException($"BindAddress {BindAddress} is a wildcard: set AdvertisedHost to the address the source should dial", nameof(AdvertisedHost));
         }
 
         ValidateTimeout(HandshakeTimeout, nameof(HandshakeTimeout));

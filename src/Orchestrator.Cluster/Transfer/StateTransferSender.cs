@@ -89,7 +89,6 @@ public sealed class StateTransferSender : IAsyncDisposable
         try
         {
             socket.NoDelay = true;
-            socket.SendBufferSize = options.SocketBufferSize;
             using (var timeout = new CancellationTokenSource(options.ConnectTimeout, options.TimeProvider))
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken))
             {

@@ -23,9 +23,6 @@ public sealed class StateTransferSenderOptions
     /// <summary>Token-bucket burst for <see cref="BandwidthLimit"/>; defaults to one chunk.</summary>
     public long? BurstBytes { get; init; }
 
-    /// <summary>Socket send buffer size.</summary>
-    public int SocketBufferSize { get; init; } = 1 << 20;
-
     /// <summary>Clock for timeouts, the bandwidth cap and elapsed time.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 

@@ -16,6 +16,7 @@ public sealed class StateTransferTests(ITestOutputHelper output)
     public async Task Streams_256_MiB_with_matching_count_checksum_and_content()
     {
         const long length = 256L * MiB;
+        await WarmUpAsync();
         var sink = new PatternSink();
         await using var listener = StateTransferListener.Start("m-1", 1, sink.WriteAsync);
 
@@ -93,6 +94,87 @@ public sealed class StateTransferTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task The_wire_format_is_the_documented_one()
+    {
+        // Hand-built frames, byte by byte as README.md and StateStreamProtocol describe them.
+        var sink = new PatternSink();
+        await using var listener = StateTransferListener.Start("m-42", 9, sink.WriteAsync);
+        using var raw = await ConnectRawAsync(listener.Offer);
+        await raw.SendAsync(HelloFrame(listener.Offer));
+        var (acceptedType, accepted) = await ReadRawFrameAsync(raw);
+        Assert.Equal(2, acceptedType);
+        Assert.Empty(accepted);
+
+        var data = new byte[3];
+        StatePattern.Fill(0, data);
+        var checksum = XxHash128.HashToUInt128(data);
+        await raw.SendAsync(Frame(3, data).Concat(EndFrame(3, checksum)).ToArray());
+        var (ackType, ack) = await ReadRawFrameAsync(raw);
+
+        Assert.Equal(5, ackType);
+        Assert.Equal(0, ack[0]);
+        Assert.Equal(3, BitConverter.ToInt64(ack, 1));
+        Assert.Equal(checksum, new UInt128(BitConverter.ToUInt64(ack, 17), BitConverter.ToUInt64(ack, 9)));
+        var received = await listener.Completion.WaitAsync(Patience);
+        Assert.True(received.IsOk, received.Detail);
+        Assert.Equal(3, sink.Received);
+        Assert.Null(sink.FirstMismatch);
+    }
+
+    [Fact]
+    public async Task A_length_that_differs_from_the_end_frame_is_reported()
+    {
+        await using var listener = StateTransferListener.Start("m-1", 1, (_, _) => ValueTask.CompletedTask);
+        using var raw = await ConnectRawAsync(listener.Offer);
+        await raw.SendAsync(HelloFrame(listener.Offer));
+        _ = await ReadRawFrameAsync(raw);
+        var data = new byte[] { 1, 2, 3 };
+
+        // The End claims a fourth byte that never came.
+        await raw.SendAsync(Frame(3, data).Concat(EndFrame(4, XxHash128.HashToUInt128(data))).ToArray());
+        var (ackType, ack) = await ReadRawFrameAsync(raw);
+
+        Assert.Equal(5, ackType);
+        Assert.Equal((byte)StateTransferOutcome.LengthMismatch, ack[0]);
+        var received = await listener.Completion.WaitAsync(Patience);
+        Assert.Equal(StateTransferOutcome.LengthMismatch, received.Outcome);
+        Assert.Equal(3, received.Bytes);
+    }
+
+    [Fact]
+    public async Task An_unknown_frame_after_the_handshake_is_a_protocol_error()
+    {
+        await using var listener = StateTransferListener.Start("m-1", 1, (_, _) => ValueTask.CompletedTask);
+        using var raw = await ConnectRawAsync(listener.Offer);
+        await raw.SendAsync(HelloFrame(listener.Offer));
+        _ = await ReadRawFrameAsync(raw);
+
+        await raw.SendAsync(Frame(99, [0, 0]));
+        var (ackType, ack) = await ReadRawFrameAsync(raw);
+
+        Assert.Equal(5, ackType);
+        Assert.Equal((byte)StateTransferOutcome.ProtocolError, ack[0]);
+        Assert.Equal(StateTransferOutcome.ProtocolError, (await listener.Completion.WaitAsync(Patience)).Outcome);
+    }
+
+    [Fact]
+    public async Task Refusals_are_logged_with_the_migration_and_the_reason()
+    {
+        var logger = new ListLogger();
+        await using var listener = StateTransferListener.Start("m-77", 1, (_, _) => ValueTask.CompletedTask, new StateTransferListenerOptions
+        {
+            Logger = logger,
+        });
+
+        await Assert.ThrowsAsync<StateTransferException>(() => StateTransferSender.ConnectAsync(listener.Offer with { Token = "guess" })).WaitAsync(Patience);
+
+        var refusal = Assert.Single(logger.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning);
+        Assert.Contains("m-77", refusal.Message, StringComparison.Ordinal);
+        Assert.Contains(nameof(StateTransferRefusal.BadToken), refusal.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(listener.Offer.Token, string.Concat(logger.Entries.Select(e => e.Message)), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Hello_from_another_epoch_is_refused()
     {
         await using var listener = StateTransferListener.Start("m-1", 7, (_, _) => ValueTask.CompletedTask);
@@ -143,7 +225,6 @@ public sealed class StateTransferTests(ITestOutputHelper output)
             IdleTimeout = TimeSpan.FromMilliseconds(300),
         });
         var firstChunkSent = false;
-        var neverMore = new TaskCompletionSource<int>();
 
         var sent = await StateTransferSender.SendAsync(listener.Offer, async (buffer, ct) =>
         {
@@ -154,8 +235,8 @@ public sealed class StateTransferTests(ITestOutputHelper output)
             }
 
             // A source VF that stops producing state: only cancellation gets us out.
-            using var _ = ct.Register(() => neverMore.TrySetCanceled(ct));
-            return await neverMore.Task;
+            await StallUntilCancelledAsync(ct);
+            return 0;
         }).WaitAsync(Patience);
         var received = await listener.Completion.WaitAsync(Patience);
 
@@ -304,7 +385,7 @@ public sealed class StateTransferTests(ITestOutputHelper output)
         var listener = StateTransferListener.Start("m-1", 1, async (_, ct) =>
         {
             started.TrySetResult();
-            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            await StallUntilCancelledAsync(ct);
         });
         var send = StateTransferSender.SendAsync(listener.Offer, StatePattern.Source(64 * MiB));
         await started.Task.WaitAsync(Patience);
@@ -313,6 +394,22 @@ public sealed class StateTransferTests(ITestOutputHelper output)
 
         Assert.Equal(StateTransferOutcome.Cancelled, (await listener.Completion.WaitAsync(Patience)).Outcome);
         Assert.Equal(StateTransferOutcome.Cancelled, (await send.WaitAsync(Patience)).Outcome);
+    }
+
+    /// <summary>16 MiB first, so the printed figure measures the stream rather than the JIT (as PACKAGES.md did).</summary>
+    private static async Task WarmUpAsync()
+    {
+        await using var listener = StateTransferListener.Start("warm-up", 1, new PatternSink().WriteAsync);
+        var warm = await StateTransferSender.SendAsync(listener.Offer, StatePattern.Source(16 * MiB)).WaitAsync(Patience);
+        Assert.True(warm.IsOk, warm.Detail);
+    }
+
+    /// <summary>A device that stops answering: completes (cancelled) only when the token fires.</summary>
+    private static async Task StallUntilCancelledAsync(CancellationToken cancellationToken)
+    {
+        var never = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var registration = cancellationToken.Register(() => never.TrySetCanceled(cancellationToken));
+        await never.Task;
     }
 
     private static UInt128 ExpectedChecksum(long length)
@@ -327,6 +424,38 @@ public sealed class StateTransferTests(ITestOutputHelper output)
         }
 
         return hash.GetCurrentHashAsUInt128();
+    }
+
+    private static byte[] HelloFrame(StateTransferOffer offer)
+    {
+        var token = System.Text.Encoding.UTF8.GetBytes(offer.Token);
+        var id = System.Text.Encoding.UTF8.GetBytes(offer.MigrationId);
+        var hello = new List<byte> { 1 };
+        hello.AddRange(BitConverter.GetBytes(offer.Epoch));
+        hello.AddRange(BitConverter.GetBytes((ushort)token.Length));
+        hello.AddRange(token);
+        hello.AddRange(BitConverter.GetBytes((ushort)id.Length));
+        hello.AddRange(id);
+        return Frame(1, [.. hello]);
+    }
+
+    private static byte[] EndFrame(long total, UInt128 checksum)
+    {
+        var end = new List<byte>();
+        end.AddRange(BitConverter.GetBytes(total));
+        end.AddRange(BitConverter.GetBytes((ulong)checksum));
+        end.AddRange(BitConverter.GetBytes((ulong)(checksum >> 64)));
+        end.Add(1);
+        return Frame(4, [.. end]);
+    }
+
+    private static byte[] Frame(byte type, byte[] payload)
+    {
+        var frame = new byte[8 + payload.Length];
+        frame[0] = type;
+        BinaryPrimitives.WriteUInt32LittleEndian(frame.AsSpan(4), (uint)payload.Length);
+        payload.CopyTo(frame, 8);
+        return frame;
     }
 
     private static async Task<Socket> ConnectRawAsync(StateTransferOffer offer)
