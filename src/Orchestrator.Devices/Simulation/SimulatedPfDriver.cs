@@ -463,8 +463,20 @@ public sealed class SimulatedPfDriver : IPfDriver
         Model.Name, Descriptor.DeviceType, Descriptor.Firmware, vf.Profile.Name, vf.Kind,
         MatchBlock.Build(Model.MatchRule, _config, vf.Profile, vf.Index));
 
-    private byte[] BuildHeader(SimVf vf) =>
-        StateStreamFormat.BuildHeader(new StreamHeader(StateStreamFormat.PageSize, vf.StateBytes, vf.ContentSeed, Compatibility(vf)));
+    /// <summary>
+    /// The head of a saving stream: the HEADER record, then an optional STOP_COPY_SIZE record (like mlx5's tag 1, so a
+    /// target could pre-allocate) that every target skips, which keeps the optional-record path exercised.
+    /// </summary>
+    private byte[] BuildHeader(SimVf vf)
+    {
+        var header = StateStreamFormat.BuildHeader(new StreamHeader(StateStreamFormat.PageSize, vf.StateBytes, vf.ContentSeed, Compatibility(vf)));
+        var head = new byte[header.Length + StateStreamFormat.StopCopySizeRecordBytes];
+        header.CopyTo(head, 0);
+        var size = head.AsSpan(header.Length);
+        StateStreamFormat.WriteRecordHeader(size, 8, StateStreamFormat.FlagOptional, StateStreamFormat.TagStopCopySize);
+        BinaryPrimitives.WriteInt64LittleEndian(size[StateStreamFormat.RecordHeaderBytes..], SaveSession.FullImageBytes(vf, head.Length) + StateStreamFormat.EndRecordBytes);
+        return head;
+    }
 
     private void Transition(SimVf vf, S state)
     {

@@ -26,6 +26,7 @@ internal static class StateStreamFormat
     public const uint TagStopCopySize = 0x12;
     public const uint TagEnd = 0x1F;
     public const int EndDataBytes = 8 + 16 + 16;
+    public const int StopCopySizeRecordBytes = RecordHeaderBytes + 8;
     public const int EndRecordBytes = RecordHeaderBytes + EndDataBytes;
     public const ulong Magic = 0x3156_5354_4d49_5356; // "VSIMTSV1" little-endian
     public const uint FormatVersion = 1;

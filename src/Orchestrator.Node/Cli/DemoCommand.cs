@@ -34,6 +34,12 @@ internal static class DemoCommand
 
     internal static async Task<int> RunAsync(DemoSettings settings, IAnsiConsole console, CancellationToken cancellationToken)
     {
+        if (!console.Profile.Capabilities.Interactive)
+        {
+            // Piped or logged: no terminal width to respect, and wrapped table rows are harder to read than long ones.
+            console.Profile.Width = Math.Max(console.Profile.Width, 160);
+        }
+
         var path = settings.Topology ?? FindDefaultTopology();
         if (path is null || !File.Exists(path))
         {
@@ -102,7 +108,7 @@ internal static class DemoCommand
                                                    p.Driver.Descriptor.DeviceType == sourcePf.DeviceType &&
                                                    p.Driver.Descriptor.Firmware != sourcePf.Firmware &&
                                                    p.Driver.Descriptor.Profiles.Contains(profile));
-        string refused = "no incompatible PF in this topology";
+        var refused = "not shown (no PF of other firmware in this topology)";
         var refusedAsExpected = true;
         if (incompatible is not null)
         {
@@ -117,14 +123,15 @@ internal static class DemoCommand
             refused = bad.Succeeded ? "unexpectedly accepted" : $"refused and rolled back ({Reason(bad.Failure)})";
             console.MarkupLine(bad.Succeeded
                 ? "  [red]the incompatible PF accepted the state[/]"
-                : $"  [green]refused[/]: {Esc(bad.Failure ?? "")}");
+                : $"  [green]refused[/], rolled back: {Esc(Reason(bad.Failure))}");
             console.MarkupLine($"  source VF {result.TargetVf} on {Esc(target.Name)} is {target.Driver.GetDeviceState(result.TargetVf).Name()}, " +
                                $"target PF has {incompatible.Driver.ListVfs().Count} VF(s) and {incompatible.Driver.ActiveMigrations} migration(s) open");
         }
 
         var ok = result.ChecksumsEqual && refusedAsExpected;
         console.WriteLine();
-        console.WriteLine(
+        // The summary goes straight to the writer so it stays one line whatever the console width.
+        console.Profile.Out.Writer.WriteLine(
             $"demo: {(ok ? "OK" : "FAILED")}: {settings.Workload} migrated {source.Name} -> {target.Name} in {Ms(result.Total)} " +
             $"(downtime {Ms(result.Downtime)}, {result.Rounds.Count} pre-copy round(s), {Bytes(result.PreCopyBytes + result.StopCopyBytes)}), " +
             $"checksums {(result.ChecksumsEqual ? "equal" : "DIFFER")}; incompatible load {refused}");
