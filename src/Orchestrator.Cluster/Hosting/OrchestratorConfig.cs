@@ -1,6 +1,9 @@
 using System.Globalization;
 using System.Text;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.DistributedData;
 using Akka.Persistence.Sql;
 
 namespace Orchestrator.Cluster.Hosting;
@@ -84,6 +87,11 @@ public static class OrchestratorConfig
                   passivate-idle-entity-after = off
                   distributed-data.durable.keys = []
                 }
+                # Placement and the API read the replicated directory: spread changes in well under a second.
+                distributed-data {
+                  gossip-interval = 500ms
+                  notify-subscribers-interval = 100ms
+                }
                 singleton.role = {{Quote(ClusterRoles.Coordinator)}}
                 singleton-proxy.role = {{Quote(ClusterRoles.Coordinator)}}
               }
@@ -113,7 +121,13 @@ public static class OrchestratorConfig
             hocon.AppendLine(settings.ExtraHocon);
         }
 
-        return ConfigurationFactory.ParseString(hocon.ToString()).WithFallback(SqlPersistence.DefaultConfiguration);
+        // The extensions' own defaults (serializers included) must be known before the node joins, or the first gossip
+        // from a peer arrives before DistributedData/Sharding are started and is dropped as undeserializable.
+        return ConfigurationFactory.ParseString(hocon.ToString())
+            .WithFallback(SqlPersistence.DefaultConfiguration)
+            .WithFallback(ClusterSharding.DefaultConfig())
+            .WithFallback(ClusterSingleton.DefaultConfig())
+            .WithFallback(DistributedData.DefaultConfig());
     }
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

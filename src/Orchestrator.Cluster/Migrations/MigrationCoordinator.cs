@@ -134,7 +134,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     private object ViewOrUnknown() => _state.Phase == MigrationPhase.New ? new Unknown(_id) : View();
 
-    private MigrationView View() => MigrationView.From(_state, Now, _queuePosition);
+    private MigrationView View() => MigrationView.From(_state, Now, _queuePosition, Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString());
 
     // ---- The loop ----
 

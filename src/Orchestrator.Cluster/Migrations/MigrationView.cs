@@ -24,12 +24,13 @@ public sealed record MigrationView(
     IReadOnlyList<MigrationVfPair> Vfs,
     string Step,
     int? QueuePosition,
-    string? LastError) : IOrchestratorMessage
+    string? LastError,
+    string? Coordinator) : IOrchestratorMessage
 {
     /// <summary>True once Completed or RolledBack.</summary>
     public bool IsTerminal => State is nameof(MigrationPhase.Completed) or nameof(MigrationPhase.RolledBack);
 
-    public static MigrationView From(MigrationState s, DateTimeOffset now, int? queuePosition = null)
+    public static MigrationView From(MigrationState s, DateTimeOffset now, int? queuePosition = null, string? coordinator = null)
     {
         var last = s.Rounds.Count > 0 ? s.Rounds[^1] : null;
         var transferred = s.FinalState?.Bytes ?? last?.BytesTransferred ?? 0;
@@ -56,7 +57,8 @@ public sealed record MigrationView(
             [.. s.Vfs.Select(v => new MigrationVfPair(v.Source, v.Target, v.Kind.ToString().ToLowerInvariant(), v.Profile))],
             s.IsTerminal ? "None" : s.CurrentStep.ToString(),
             queuePosition,
-            s.LastError);
+            s.LastError,
+            coordinator);
     }
 }
 

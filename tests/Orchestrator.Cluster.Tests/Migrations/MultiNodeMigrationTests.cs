@@ -1,0 +1,66 @@
+using Orchestrator.Cluster.Tests.Support;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Tests.Migrations;
+
+/// <summary>Three ActorSystems on 127.0.0.1 forming one cluster; each runs one host's devices.</summary>
+public class MultiNodeMigrationTests
+{
+    [Fact]
+    public async Task Single_and_multi_vf_workloads_migrate_across_three_nodes()
+    {
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await cluster.StartNodeAsync("node-1", ["host-a"]);
+        await cluster.StartNodeAsync("node-2", ["host-b"]);
+        var node3 = await cluster.StartNodeAsync("node-3", ["host-c"]);
+        await node3.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(15));
+
+        // Ask a node that holds neither the source nor the target devices.
+        var single = MigrationId.Parse("m-multi-node-1");
+        Assert.True((await node3.Client.StartMigrationAsync(single, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
+        var multi = MigrationId.Parse("m-multi-node-2");
+        Assert.True((await node3.Client.StartMigrationAsync(multi, WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
+
+        var singleEnd = await cluster.WaitForEndAsync(single, TimeSpan.FromSeconds(30));
+        var multiEnd = await cluster.WaitForEndAsync(multi, TimeSpan.FromSeconds(30));
+        Assert.Equal("Completed", singleEnd.State);
+        Assert.Equal("Completed", multiEnd.State);
+        Assert.Equal(2, multiEnd.Vfs.Count);
+        Assert.All(multiEnd.Vfs, pair => Assert.Equal(HostId.Parse("host-b"), pair.Target.Host));
+
+        var source = cluster.Driver("host-a", "0000:3b:00.0");
+        var target = cluster.Driver("host-b", "0000:3b:00.0");
+        Assert.Empty(source.ListVfs());
+        Assert.Equal(3, target.ListVfs().Count);
+        Assert.All(target.ListVfs(), vf => Assert.Equal(VfioDeviceState.Running, vf.State));
+
+        // Every node's replicated inventory agrees on where the workloads run now.
+        foreach (var node in cluster.Nodes)
+        {
+            await AwaitAssert(async () =>
+            {
+                var inventory = (await node.Client.GetInventoryAsync()).Inventory;
+                Assert.All(inventory.VfsOf(WorkloadId.Parse("vm-2")), vf => Assert.Equal(HostId.Parse("host-b"), vf.Id.Host));
+                Assert.Equal(2, inventory.VfsOf(WorkloadId.Parse("vm-2")).Count);
+            });
+        }
+    }
+
+    internal static async Task AwaitAssert(Func<Task> assertion, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            try
+            {
+                await assertion();
+                return;
+            }
+            catch (Exception) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}
