@@ -10,6 +10,10 @@ namespace Orchestrator.Devices.Simulation;
 /// <param name="EndSave">Ending a save session.</param>
 /// <param name="PrepareLoad">STOP→RESUMING.</param>
 /// <param name="Load">RESUMING→STOP: loading and validating the written state.</param>
+/// <param name="SuspendPollInterval">
+/// When set, a suspend completes only at a status poll: its latency is rounded up to whole intervals (pds polls
+/// SUSPEND_STATUS every 1 ms).
+/// </param>
 /// <param name="SuspendTimeout">
 /// When set, a suspend that would take longer fails with ETIMEDOUT after this long (pds: SUSPEND_STATUS polled every
 /// 1 ms up to <c>SUSPEND_TIMEOUT_S</c> = 5 s). Never scaled: it is a bound in the driver code, not a device speed.
@@ -24,6 +28,7 @@ public sealed record CommandLatencies(
     TimeSpan EndSave,
     TimeSpan PrepareLoad,
     TimeSpan Load,
+    TimeSpan? SuspendPollInterval = null,
     TimeSpan? SuspendTimeout = null)
 {
     /// <summary>The latency of one command.</summary>

@@ -79,7 +79,7 @@ public static class DriverModels
         new CommandLatencies(
             CreateVf: Ms(20), DestroyVf: Ms(10), Reset: Ms(10),
             Suspend: Ms(3), Resume: Ms(2), Save: Ms(3), EndSave: Ms(1), PrepareLoad: Ms(1), Load: Ms(3),
-            SuspendTimeout: TimeSpan.FromSeconds(5)),
+            SuspendPollInterval: Ms(1), SuspendTimeout: TimeSpan.FromSeconds(5)),
         DefaultMaxVfs: 16,
         DefaultMaxConcurrentMigrations: 4,
         PreCopyTracking.Incremental,

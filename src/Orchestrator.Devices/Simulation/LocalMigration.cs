@@ -46,6 +46,7 @@ public static class LocalMigration
             Step(options, $"target {target.Descriptor.Address}: create VF ({info.Kind}, {info.Profile}) and move it to RESUMING");
             var created = await target.CreateVfAsync(info.Kind, info.Profile, null, cancellationToken).ConfigureAwait(false);
             targetVf = created.Index;
+            target.SetDirtyRate(targetVf, info.DirtyBytesPerSecond); // the workload moves with its state
             dst.Path.Add(created.State);
             var sink = await VfioDevice.SetStateAsync(dst, targetVf, S.Resuming, cancellationToken).ConfigureAwait(false)
                 ?? throw new VfioException(VfioErrno.EIO, "RESUMING opened no data stream");

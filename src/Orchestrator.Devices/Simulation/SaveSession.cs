@@ -82,6 +82,11 @@ internal sealed class SaveSession
                 SetDirty(page);
                 break;
             case PreCopyTracking.FullContext:
+                if (_dirtyCount == _cursor)
+                {
+                    break; // the whole context read so far is already due again
+                }
+
                 for (var p = 0; p < _cursor; p++)
                 {
                     SetDirty(p);

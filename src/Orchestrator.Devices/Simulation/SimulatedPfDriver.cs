@@ -501,6 +501,11 @@ public sealed class SimulatedPfDriver : IPfDriver
     {
         var (fail, injected, hang) = Faults.OnCommand(command);
         var latency = (Model.Latencies.Of(command) + extra) * _config.LatencyScale + injected;
+        if (command == DeviceCommand.Suspend && Model.Latencies.SuspendPollInterval is { Ticks: > 0 } poll && latency > TimeSpan.Zero)
+        {
+            latency = poll * Math.Ceiling(latency / poll);
+        }
+
         if (command == DeviceCommand.Suspend && Model.Latencies.SuspendTimeout is { } timeout && latency > timeout)
         {
             await DelayAsync(timeout, cancellationToken).ConfigureAwait(false);

@@ -141,6 +141,21 @@ public class LimitsAndFaultsTests
     }
 
     [Fact]
+    public async Task Pds_suspend_completes_only_at_a_status_poll()
+    {
+        var time = new FakeTimeProvider();
+        var pf = Sim.Pf(DriverModels.Pds, time, latencyScale: 1);
+        var vf = pf.AddExistingVf(VfKind.Vfio, "vf-default").Index;
+        pf.Faults.AddLatency(DeviceCommand.Suspend, TimeSpan.FromMilliseconds(2.5)); // 3 ms + 2.5 ms -> the 6th poll
+        var suspend = pf.SetDeviceStateAsync(vf, S.RunningP2P);
+        time.Advance(TimeSpan.FromMilliseconds(5.9));
+        Assert.False(suspend.IsCompleted);
+        time.Advance(TimeSpan.FromMilliseconds(0.1));
+        await suspend;
+        Assert.Equal(S.RunningP2P, pf.GetDeviceState(vf));
+    }
+
+    [Fact]
     public async Task Pds_suspend_that_outlasts_its_poll_timeout_fails_ETIMEDOUT()
     {
         var time = new FakeTimeProvider();

@@ -47,6 +47,7 @@ public class LocalMigrationTests
         Assert.Equal([S.Running, S.RunningP2P, S.Stop, S.Resuming, S.Stop, S.RunningP2P, S.Running], result.TargetPath);
         Assert.DoesNotContain(source.ListVfs(), v => v.Index == 0);
         Assert.Equal(S.Running, target.GetDeviceState(result.TargetVf));
+        Assert.Equal(before.DirtyBytesPerSecond, target.GetVfInfo(result.TargetVf).DirtyBytesPerSecond);
         Assert.Equal(0, source.ActiveMigrations);
         Assert.Equal(0, target.ActiveMigrations);
     }

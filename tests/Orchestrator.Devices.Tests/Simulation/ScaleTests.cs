@@ -6,6 +6,8 @@ using Orchestrator.Devices.Simulation;
 namespace Orchestrator.Devices.Tests.Simulation;
 
 /// <summary>State is metadata only: a node can hold 100 000 small VFs, and a 256 MiB state is never materialized.</summary>
+/// <remarks>Memory is measured, so these run alone (other tests' allocations would blur the figures).</remarks>
+[Collection(SerialCollection.Name)]
 public class ScaleTests
 {
     [Fact]

@@ -124,6 +124,31 @@ public class TopologyLoaderTests
     }
 
     [Fact]
+    public void Duplicate_pf_address_on_one_host_and_duplicate_workload_id_are_reported()
+    {
+        const string yaml = """
+            workloads:
+              - id: vm-1
+              - id: vm-1
+            hosts:
+              - id: h
+                pfs:
+                  - { address: "0000:3b:00.0", driver: pds, deviceType: D, firmware: "1", maxVfs: 2, profiles: [vf-default] }
+                  - { address: "0000:3B:00.0", driver: pds, deviceType: D, firmware: "1", maxVfs: 2, profiles: [vf-default] }
+            """;
+        var result = TopologyLoader.Parse(yaml, "dup.yaml");
+        Assert.Contains(result.Errors, e => e.Line == 3 && e.Message.Contains("duplicate workload id 'vm-1' (first at line 2)", StringComparison.Ordinal));
+        Assert.Contains(result.Errors, e => e.Line == 8 && e.Message.Contains("duplicate PF address '0000:3B:00.0' (first at line 7)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_same_pf_address_on_two_hosts_is_fine()
+    {
+        var result = TopologyLoader.Parse(Yaml(), "t.yaml");
+        Assert.Equal(result.Topology!.Hosts[0].Pfs[0].Address, result.Topology.Hosts[1].Pfs[0].Address);
+    }
+
+    [Fact]
     public void A_yaml_syntax_error_names_its_position()
     {
         var result = TopologyLoader.Parse("hosts:\n  - id: [unclosed\n", "syntax.yaml");
