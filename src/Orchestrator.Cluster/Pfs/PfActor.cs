@@ -151,6 +151,14 @@ public sealed class PfActor : UntypedActor
             }
             else
             {
+                if (command is ResumeSource or DestroyTarget)
+                {
+                    // Rolling back: a forward step still running (a hung device command, a stalled stream) must
+                    // not hold the rollback hostage. Cancel it; the rollback runs when it has unwound.
+                    _log.Warning("[{0}] cancelling {1} on {2} to roll back", migration, flight.Step, _id);
+                    flight.Cancellation.Cancel();
+                }
+
                 _pending[migration] = (command, sender);
             }
 
