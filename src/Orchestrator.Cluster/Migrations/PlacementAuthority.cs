@@ -94,7 +94,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Command<NotFound>(_ => { });
         Command<InventoryWaitOver>(_ => { });
         Command<PlaceMigration>(OnPlace);
-        Command<QueryPlacement>(q => Sender.Tell(new PlacementAnswer(null, Placer.Place(q.Request, _inventory.Inventory, _ledger))));
+        Command<QueryPlacement>(q => Sender.Tell(new PlacementAnswer(null, Placer.Place(q.Request, _inventory.Inventory, _ledger, queueForMigrationSlots: true))));
         Command<RequestAdmission>(OnAdmission);
         Command<ReleaseMigration>(OnRelease);
     }
@@ -108,7 +108,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
 
         // Ignore this migration's own reservations: none exist yet. Everyone else's count against free slots.
-        var result = Placer.Place(place.Request, _inventory.Inventory, _ledger);
+        var result = Placer.Place(place.Request, _inventory.Inventory, _ledger, queueForMigrationSlots: true);
         if (result.Target is not { } target)
         {
             _log.Info("[{0}] no target for {1}: {2}", place.Migration, place.Request.Workload, result.Explain());

@@ -39,7 +39,7 @@ public sealed class PfActor : UntypedActor
     private readonly Dictionary<(MigrationId, string), CachedReply> _replies = [];
     private readonly Dictionary<MigrationId, InFlight> _running = [];
     private readonly Dictionary<MigrationId, (IMigrationCommand Command, IActorRef Sender)> _pending = [];
-    private readonly HashSet<MigrationId> _slotHolders = [];
+    private readonly Dictionary<MigrationId, int> _slotHolders = []; // migration -> VFs of it holding a slot here
     private readonly List<(IMigrationCommand Command, IActorRef Sender)> _slotQueue = [];
     private readonly Dictionary<MigrationId, SourceSession> _sources = [];
     private readonly Dictionary<MigrationId, TargetSession> _targets = [];
@@ -165,28 +165,29 @@ public sealed class PfActor : UntypedActor
             return;
         }
 
-        if (NeedsSlot(command) && !_slotHolders.Contains(migration))
+        if (SlotsNeeded(command) is > 0 and var needed && !_slotHolders.ContainsKey(migration))
         {
             var queued = _slotQueue.FindIndex(q => q.Command.Ticket.Migration == migration);
             if (queued >= 0)
             {
                 _slotQueue[queued] = (command, sender);
             }
-            else if (_slotHolders.Count >= MigrationLimit)
+            else if (_slotQueue.Count > 0 || !HasRoomFor(needed))
             {
+                // FIFO: nobody overtakes a migration already waiting for this PF.
                 _slotQueue.Add((command, sender));
                 queued = _slotQueue.Count - 1;
             }
 
             if (queued >= 0)
             {
-                _log.Info("[{0}] waits for a migration slot on {1} (position {2}, limit {3})", migration, _id, queued + 1, MigrationLimit);
+                _log.Info("[{0}] waits for {1} migration slot(s) on {2} (position {3}, limit {4})", migration, needed, _id, queued + 1, MigrationLimit);
                 sender.Tell(new CommandQueued(command.Ticket, command.Step, queued + 1));
                 Publish();
                 return;
             }
 
-            _slotHolders.Add(migration);
+            _slotHolders[migration] = needed;
             _observer.SlotChanged(_id, migration, acquired: true);
         }
 
@@ -295,18 +296,35 @@ public sealed class PfActor : UntypedActor
 
     private void AdmitQueued()
     {
-        while (_slotQueue.Count > 0 && _slotHolders.Count < MigrationLimit)
+        while (_slotQueue.Count > 0 && HasRoomFor(SlotsNeeded(_slotQueue[0].Command)))
         {
             var (command, sender) = _slotQueue[0];
             _slotQueue.RemoveAt(0);
-            _slotHolders.Add(command.Ticket.Migration);
+            _slotHolders[command.Ticket.Migration] = SlotsNeeded(command);
             _observer.SlotChanged(_id, command.Ticket.Migration, acquired: true);
             _log.Info("[{0}] admitted to a migration slot on {1}", command.Ticket.Migration, _id);
             Start(command, sender);
         }
     }
 
-    private static bool NeedsSlot(IMigrationCommand command) => command is PrepareTarget or StartPreCopy or StopAndCopy;
+    /// <summary>
+    /// Migration slots count VFs, as firmware does (RHEL: at most 4 VFs of a CX-7 PF at once, one VM with 4 or 4 VMs
+    /// with one). Commands that open device sessions need one per VF; the others none.
+    /// </summary>
+    private static int SlotsNeeded(IMigrationCommand command) => command switch
+    {
+        PrepareTarget prepare => prepare.Vfs.Count,
+        StartPreCopy pre => pre.Offers.Count,
+        StopAndCopy stop => stop.Offers.Count,
+        _ => 0,
+    };
+
+    /// <summary>An oversized migration still runs alone (the device then answers for itself) rather than wait forever.</summary>
+    private bool HasRoomFor(int needed)
+    {
+        var used = _slotHolders.Values.Sum();
+        return used == 0 || used + needed <= MigrationLimit;
+    }
 
     private static bool EndsSession(IMigrationReply reply) => reply is TargetDestroyed or TargetStarted or SourceResumed or SourceReleased;
 
@@ -478,7 +496,7 @@ public sealed class PfActor : UntypedActor
         var vfs = _lane.Driver.ListVfs()
             .Select(v => new VfInventory(_id.Vf(v.Index), v.Kind, v.Profile, _workloads.GetValueOrDefault(v.Index), v.State))
             .ToList();
-        var inventory = new PfInventory(_id, _lane.Driver.Descriptor, vfs, _slotHolders.Count);
+        var inventory = new PfInventory(_id, _lane.Driver.Descriptor, vfs, _slotHolders.Values.Sum());
         return new PfSnapshot(inventory, Self, _slotQueue.Count, _owners.ToDictionary(kv => _id.Vf(kv.Key), kv => kv.Value.Migration));
     }
 

@@ -23,7 +23,15 @@ namespace Orchestrator.Domain.Placement;
 public static class Placer
 {
     /// <summary>Places <paramref name="request"/> on <paramref name="inventory"/>, counting <paramref name="reservations"/>.</summary>
-    public static PlacementResult Place(PlacementRequest request, Inventory inventory, ReservationLedger reservations)
+    /// <param name="request">The workload and its source VFs.</param>
+    /// <param name="inventory">Hosts, PFs and VFs now.</param>
+    /// <param name="reservations">What in-flight migrations hold.</param>
+    /// <param name="queueForMigrationSlots">
+    /// True when the caller queues for busy migration slots (the cluster's admission queue and the PF's FIFO do):
+    /// a PF whose migration slots are all in use is then still a target, since a slot frees when a migration ends.
+    /// False answers "where could it start right now".
+    /// </param>
+    public static PlacementResult Place(PlacementRequest request, Inventory inventory, ReservationLedger reservations, bool queueForMigrationSlots = false)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(inventory);
@@ -57,7 +65,7 @@ public static class Placer
         (PlacementTarget Target, int Score)? best = null;
         foreach (var host in hosts)
         {
-            if (TryHost(host, sourceHost, sources, reservations, rejections) is { } candidate
+            if (TryHost(host, sourceHost, sources, reservations, queueForMigrationSlots, rejections) is { } candidate
                 && (best is null || candidate.Score > best.Value.Score))
             {
                 best = candidate;
@@ -122,6 +130,7 @@ public static class Placer
         HostId sourceHost,
         List<(VfInventory Vf, PfInventory Pf)> sources,
         ReservationLedger reservations,
+        bool queueForMigrationSlots,
         List<PlacementRejection> rejections)
     {
         if (host.Id == sourceHost)
@@ -174,6 +183,11 @@ public static class Placer
             {
                 rejections.Add(new(PlacementRejectionReasonCode.NoFreeVfSlot, $"no free VF slot: {used.Count} of {pf.Descriptor.MaxVfs} used or reserved", host.Id, pf.Id));
                 continue;
+            }
+
+            if (queueForMigrationSlots)
+            {
+                freeMigration = freeVf;
             }
 
             if (freeMigration == 0)

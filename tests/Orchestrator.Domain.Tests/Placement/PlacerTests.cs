@@ -57,6 +57,16 @@ public sealed class PlacerTests
     }
 
     [Fact]
+    public void A_busy_pf_is_still_a_target_when_the_caller_queues_for_migration_slots()
+    {
+        var busy = new HostInventory(HostB, "n", false, [Pf(HostB, Cx7("0000:5e:00.0", slots: 1)) with { MigrationSlotsInUse = 1 }]);
+        Assert.False(Placer.Place(Req(), Build(1, busy), ReservationLedger.Empty).IsPlaced);
+        var queued = Placer.Place(Req(), Build(1, busy), ReservationLedger.Empty, queueForMigrationSlots: true);
+        Assert.True(queued.IsPlaced, queued.Explain());
+        Assert.Equal(HostB, queued.Target!.Host);
+    }
+
+    [Fact]
     public void Reservations_count_against_free_slots()
     {
         var pf = PfId.Parse("host-b/0000:5e:00.0");

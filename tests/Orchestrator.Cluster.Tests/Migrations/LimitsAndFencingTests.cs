@@ -1,0 +1,206 @@
+using Akka.Actor;
+using Orchestrator.Cluster.Pfs;
+using Orchestrator.Cluster.Tests.Support;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Devices.Simulation;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Policies;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
+
+namespace Orchestrator.Cluster.Tests.Migrations;
+
+public class LimitsAndFencingTests
+{
+    private const string FourWorkloads = """
+        workloads:
+          - id: vm-1
+          - id: vm-2
+          - id: vm-3
+          - id: vm-4
+        hosts:
+          - id: host-a
+            pfs:
+              - address: "0000:3b:00.0"
+                driver: mlx5
+                deviceType: ConnectX-7
+                firmware: "28.41.1000"
+                maxVfs: 8
+                maxConcurrentMigrations: 1
+                profiles: [eth-small]
+                vfs:
+                  - { index: 0, kind: vfio, profile: eth-small, workload: vm-1 }
+                  - { index: 1, kind: vfio, profile: eth-small, workload: vm-2 }
+                  - { index: 2, kind: vfio, profile: eth-small, workload: vm-3 }
+                  - { index: 3, kind: vfio, profile: eth-small, workload: vm-4 }
+          - id: host-b
+            pfs:
+              - address: "0000:3b:00.0"
+                driver: mlx5
+                deviceType: ConnectX-7
+                firmware: "28.41.1000"
+                maxVfs: 8
+                maxConcurrentMigrations: 1
+                profiles: [eth-small]
+        """;
+
+    [Fact]
+    public async Task Per_pf_limit_of_one_queues_migrations_and_all_complete_one_at_a_time()
+    {
+        await using var cluster = TestCluster.Create(FourWorkloads);
+        var observer = new RecordingObserver();
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], TestCluster.DefaultOptions with { Observer = observer });
+        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+
+        var ids = Enumerable.Range(1, 4).Select(i => MigrationId.Parse($"m-limit-{i}")).ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            Assert.True((await node.Client.StartMigrationAsync(ids[i], WorkloadId.Parse($"vm-{i + 1}"), HostId.Parse("host-b"))).IsOk);
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
+        }
+
+        // Never more than one migration held a slot on either PF, and every slot was given back.
+        Assert.Equal(1, observer.MaxConcurrentSlots);
+        Assert.Equal(0, observer.SlotsHeld);
+        Assert.Equal(4, cluster.Driver("host-b", "0000:3b:00.0").ListVfs().Count);
+    }
+
+    [Fact]
+    public async Task Per_host_limit_queues_in_the_placement_authority()
+    {
+        await using var cluster = TestCluster.Create(FourWorkloads.Replace("maxConcurrentMigrations: 1", "maxConcurrentMigrations: 4", StringComparison.Ordinal));
+        var observer = new RecordingObserver();
+        var limits = ConcurrencyLimits.Default with { PerHostOutbound = 1, PerHostInbound = 1 };
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], TestCluster.DefaultOptions with { Observer = observer, Limits = limits });
+        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+
+        var ids = Enumerable.Range(1, 3).Select(i => MigrationId.Parse($"m-host-{i}")).ToList();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            Assert.True((await node.Client.StartMigrationAsync(ids[i], WorkloadId.Parse($"vm-{i + 1}"), HostId.Parse("host-b"))).IsOk);
+        }
+
+        foreach (var id in ids)
+        {
+            Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
+        }
+
+        Assert.Equal(1, observer.MaxConcurrentSlots);
+    }
+
+    [Fact]
+    public async Task A_command_from_an_older_epoch_is_fenced_and_never_touches_the_device()
+    {
+        var driver = new SimulatedPfDriver(DriverModels.Mlx5, new SimulatedPfConfig("0000:3b:00.0", "ConnectX-7", "28.41.1000") { LatencyScale = 0 });
+        await driver.CreateVfAsync(VfKind.Vfio, "eth-small", 0);
+        var system = ActorSystem.Create("fencing");
+        try
+        {
+            var observer = new RecordingObserver();
+            var pfId = PfId.Of(HostId.Parse("host-a"), "0000:3b:00.0");
+            var pf = system.ActorOf(PfActor.Props(pfId, driver, new Dictionary<int, WorkloadId> { [0] = WorkloadId.Parse("vm-1") }, new PfActorSettings(), observer));
+            var migration = MigrationId.Parse("m-fence");
+            var vf = pfId.Vf(0);
+
+            // Epoch 2 quiesces the source: the PF now knows epoch 2.
+            var quiesced = await pf.Ask<IMigrationReply>(new QuiesceSources(new MigrationTicket(migration, Epoch.Of(2))), TimeSpan.FromSeconds(10));
+            Assert.IsType<SourcesQuiesced>(quiesced);
+            var before = driver.GetDeviceState(0);
+
+            // A stale incarnation (epoch 1) asks to release the source: refused, device untouched.
+            var stale = await pf.Ask<IMigrationReply>(new ReleaseSource(new MigrationTicket(migration, Epoch.Of(1)), [vf]), TimeSpan.FromSeconds(10));
+            var fenced = Assert.IsType<CommandFenced>(stale);
+            Assert.Equal(Epoch.Of(2), fenced.CurrentEpoch);
+            Assert.Equal(before, driver.GetDeviceState(0));
+            Assert.Single(driver.ListVfs());
+            Assert.Single(observer.Fenced);
+
+            // The same command twice in the current epoch answers the same reply (idempotent) without a second effect.
+            var first = await pf.Ask<IMigrationReply>(new ResumeSource(new MigrationTicket(migration, Epoch.Of(2)), [vf]), TimeSpan.FromSeconds(10));
+            var second = await pf.Ask<IMigrationReply>(new ResumeSource(new MigrationTicket(migration, Epoch.Of(2)), [vf]), TimeSpan.FromSeconds(10));
+            Assert.IsType<SourceResumed>(first);
+            Assert.Same(first, second);
+            Assert.Equal(VfioDeviceState.Running, driver.GetDeviceState(0));
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+}
+
+/// <summary>Records device facts from PF actors (thread-safe: several PF actors report concurrently).</summary>
+internal sealed class RecordingObserver : IDeviceObserver
+{
+    private readonly object _gate = new();
+    private readonly HashSet<(PfId, MigrationId)> _slots = [];
+
+    public int MaxConcurrentSlots { get; private set; }
+
+    public int SlotsHeld
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _slots.Count;
+            }
+        }
+    }
+
+    public List<(PfId Pf, MigrationTicket Ticket)> Fenced { get; } = [];
+
+    public List<(VfId Vf, VfioDeviceState? From, VfioDeviceState To, MigrationTicket? Cause)> States { get; } = [];
+
+    public void SlotChanged(PfId pf, MigrationId migration, bool acquired)
+    {
+        lock (_gate)
+        {
+            if (acquired)
+            {
+                _slots.Add((pf, migration));
+            }
+            else
+            {
+                _slots.Remove((pf, migration));
+            }
+
+            MaxConcurrentSlots = Math.Max(MaxConcurrentSlots, _slots.Where(s => s.Item1 == pf).Count());
+        }
+    }
+
+    public void CommandFenced(PfId pf, MigrationTicket ticket, string step, Epoch current)
+    {
+        lock (_gate)
+        {
+            Fenced.Add((pf, ticket));
+        }
+    }
+
+    public void VfStateChanged(VfId vf, WorkloadId? workload, VfioDeviceState? from, VfioDeviceState to, MigrationTicket? cause)
+    {
+        lock (_gate)
+        {
+            States.Add((vf, from, to, cause));
+        }
+    }
+
+    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, MigrationTicket? cause)
+    {
+    }
+
+    public void VfDestroyed(VfId vf, WorkloadId? workload, MigrationTicket? cause)
+    {
+    }
+
+    public void StateSaved(MigrationTicket ticket, VfChecksum checksum)
+    {
+    }
+
+    public void StateLoaded(MigrationTicket ticket, VfChecksum checksum)
+    {
+    }
+}
