@@ -1,0 +1,120 @@
+using Orchestrator.Cluster.Hosting;
+using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Tests.Support;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Devices.Simulation;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Policies;
+
+namespace Orchestrator.Cluster.Tests.Migrations;
+
+/// <summary>
+/// Kill the node that runs a migration's coordinator at the moments that matter. Devices live on two other nodes
+/// (the hardware outlives the orchestrator process); two coordinator nodes let sharding move the coordinator.
+/// </summary>
+public class CrashRecoveryTests
+{
+    public enum Stage
+    {
+        PreCopy,
+        StopCopy,
+        AfterCommitted,
+    }
+
+    [Theory]
+    [InlineData(Stage.PreCopy, "RolledBack")]
+    [InlineData(Stage.StopCopy, "RolledBack")]
+    [InlineData(Stage.AfterCommitted, "Completed")]
+    public Task Sqlite(Stage stage, string expected) => RunAsync(PersistenceProvider.Sqlite, null, stage, expected);
+
+    internal static async Task RunAsync(PersistenceProvider provider, string? connectionString, Stage stage, string expected)
+    {
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts, provider, connectionString);
+        var observer = new RecordingObserver();
+        var options = TestCluster.DefaultOptions with { Observer = observer, StepTimeout = TimeSpan.FromSeconds(60) };
+        await cluster.StartNodeAsync("devices-1", ["host-a"], options, [ClusterRoles.Hosts]);
+        await cluster.StartNodeAsync("devices-2", ["host-b", "host-c"], options, [ClusterRoles.Hosts]);
+        await cluster.StartNodeAsync("coord-1", [], options, [ClusterRoles.Coordinator]);
+        await cluster.StartNodeAsync("coord-2", [], options, [ClusterRoles.Coordinator]);
+        var client = cluster["devices-1"].Client;
+        await client.WaitForHostsAsync(3, TimeSpan.FromSeconds(15));
+
+        var source = cluster.Driver("host-a", "0000:3b:00.0");
+        var target = cluster.Driver("host-b", "0000:3b:00.0");
+        var policy = MigrationPolicy.Default;
+        HungCommand? hang = null;
+        switch (stage)
+        {
+            case Stage.PreCopy:
+                // A limit the device cannot meet keeps it pre-copying until the crash.
+                policy = policy with { DowntimeLimit = TimeSpan.FromTicks(1), NonConvergenceAction = NonConvergenceAction.KeepWaiting, MaxPreCopyRounds = 100_000 };
+                source.SetDirtyRate(0, 1L << 30);
+                break;
+            case Stage.StopCopy:
+                hang = source.Faults.HangCommand(DeviceCommand.Save, 2); // 1: ->PRE_COPY, 2: ->STOP_COPY
+                break;
+            case Stage.AfterCommitted:
+                hang = target.Faults.HangCommand(DeviceCommand.Resume, 1); // target STOP -> RUNNING_P2P
+                break;
+        }
+
+        var id = MigrationId.Parse($"m-crash-{stage.ToString().ToLowerInvariant()}");
+        Assert.True((await client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"), policy)).IsOk);
+
+        var before = await WaitForAsync(client, id, v => stage switch
+        {
+            Stage.PreCopy => v.State == "PreCopying" && v.Progress.Rounds >= 2,
+            Stage.StopCopy => v.State == "SwitchoverStarted" && hang!.Reached.IsCompleted,
+            _ => v.State == "Committed" && hang!.Reached.IsCompleted,
+        });
+
+        var victim = cluster.Nodes.Single(n => n.Address.ToString() == before.Coordinator);
+        Assert.StartsWith("coord-", victim.Name, StringComparison.Ordinal);
+        await victim.CrashAsync();
+
+        var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(90));
+        Assert.Equal(expected, end.State);
+        Assert.True(end.Epoch > before.Epoch, $"recovery must advance the epoch: {before.Epoch} -> {end.Epoch}");
+        Assert.NotEqual(before.Coordinator, end.Coordinator);
+
+        // The workload runs on exactly one host, and nothing is left behind.
+        var onSource = source.ListVfs().Where(v => v.Index == 0).ToList();
+        var onTarget = target.ListVfs();
+        if (expected == "Completed")
+        {
+            Assert.Empty(onSource);
+            Assert.Equal(VfioDeviceState.Running, Assert.Single(onTarget).State);
+        }
+        else
+        {
+            Assert.Equal(VfioDeviceState.Running, Assert.Single(onSource).State);
+            Assert.Empty(onTarget);
+        }
+
+        Assert.Equal(0, source.ActiveMigrations);
+        Assert.Equal(0, target.ActiveMigrations);
+        await MultiNodeMigrationTests.AwaitAssert(() =>
+        {
+            Assert.Equal(0, observer.SlotsHeld);
+            return Task.CompletedTask;
+        });
+    }
+
+    private static async Task<MigrationView> WaitForAsync(OrchestratorClient client, MigrationId id, Func<MigrationView, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        MigrationView? last = null;
+        while (DateTime.UtcNow < deadline)
+        {
+            last = (await client.GetMigrationAsync(id)).Value;
+            if (last is not null && condition(last))
+            {
+                return last;
+            }
+
+            await Task.Delay(20);
+        }
+
+        throw new TimeoutException($"{id} never reached the stage; last {last?.State} rounds {last?.Progress.Rounds} error {last?.LastError}");
+    }
+}
