@@ -249,7 +249,15 @@ public sealed class PfActor : UntypedActor
             _log.Warning("[{0}] {1} failed on {2}: {3}", migration, command.Step, _id, failed.Reason);
         }
 
-        _replies[(migration, command.Step)] = new CachedReply(command.Ticket.Epoch, reply);
+        if (reply is MigrationStepFailed)
+        {
+            // A failure is not an answer to keep: the coordinator's retry of the same step must run it again.
+            _replies.Remove((migration, command.Step));
+        }
+        else
+        {
+            _replies[(migration, command.Step)] = new CachedReply(command.Ticket.Epoch, reply);
+        }
         Observe(command, reply);
         if (EndsSession(reply))
         {

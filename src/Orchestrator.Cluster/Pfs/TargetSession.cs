@@ -85,12 +85,11 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
     {
         // Idempotent by device state: a VF already RUNNING is started; after a node restart the session is empty
         // but the devices still are where the last epoch left them.
+        // After Committed the target must run: if an arc fails and leaves the VF in ERROR, reset it (the kernel's only
+        // way out of ERROR, as QEMU does) rather than retry an arc that can no longer succeed.
         foreach (var target in targets)
         {
-            if (lane.Driver.GetDeviceState(target.Index) != VfioDeviceState.Running)
-            {
-                await lane.SetStateAsync(target.Index, VfioDeviceState.Running, ct).ConfigureAwait(false);
-            }
+            await lane.ResumeAsync(target.Index, ct).ConfigureAwait(false);
         }
 
         await DisposeListenersAsync().ConfigureAwait(false);

@@ -1,0 +1,59 @@
+using Orchestrator.Cluster.Tests.Migrations;
+using Orchestrator.Cluster.Tests.Support;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Devices.Simulation;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Tests.Serialization;
+
+/// <summary>
+/// Writes <see cref="JournalFixture"/> when ORCHESTRATOR_WRITE_FIXTURE=1; otherwise a no-op that says so. The
+/// scenario makes every event kind: a multi-VF migration, a rollback, a retry after Committed, a recovery after a
+/// node restart, a cordon.
+/// </summary>
+public class JournalFixtureWriter
+{
+    private static void Ok<T>(Orchestrator.Cluster.Hosting.Result<T> result) => Assert.True(result.IsOk, result.Error?.Message);
+
+    [Fact]
+    public async Task Write_the_journal_fixture_when_asked()
+    {
+        if (!JournalFixture.Writing)
+        {
+            return; // Regenerating the fixture is a deliberate act; see JournalFixture.
+        }
+
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
+        var client = node.Client;
+        await client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var source = cluster.Driver("host-a", "0000:3b:00.0");
+        var target = cluster.Driver("host-b", "0000:3b:00.0");
+
+        // 1. Multi-VF migration that completes (quiesce, pre-copy, commit...).
+        Ok(await client.StartMigrationAsync(MigrationId.Parse("m-fixture-multi"), WorkloadId.Parse("vm-2"), HostId.Parse("host-b")));
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-multi"), TimeSpan.FromSeconds(30))).State);
+
+        // 2. A load failure: rollback.
+        target.Faults.FailCommand(DeviceCommand.Load, 1, VfioErrno.EIO);
+        Ok(await client.StartMigrationAsync(MigrationId.Parse("m-fixture-rollback"), WorkloadId.Parse("vm-1"), HostId.Parse("host-b")));
+        Assert.Equal("RolledBack", (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-rollback"), TimeSpan.FromSeconds(30))).State);
+
+        // 3. A failure after Committed is retried forward; then the node restarts mid-way and the migration recovers.
+        source.Faults.FailCommand(DeviceCommand.DestroyVf, 1, VfioErrno.EIO);
+        var hang = target.Faults.HangCommand(DeviceCommand.Resume, 1);
+        Ok(await client.StartMigrationAsync(MigrationId.Parse("m-fixture-recover"), WorkloadId.Parse("vm-1"), HostId.Parse("host-b")));
+        await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        await node.StopAsync();
+        hang.Release();
+        var restarted = await cluster.StartNodeAsync("node-1b", ["host-a", "host-b", "host-c"]);
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-recover"), TimeSpan.FromSeconds(60))).State);
+
+        // 4. A cordon.
+        Ok(await restarted.Client.CordonAsync(HostId.Parse("host-c"), true, "fixture"));
+        await restarted.StopAsync();
+
+        File.Copy(cluster.JournalPath, JournalFixture.SourcePath, overwrite: true);
+        Assert.Empty(source.ListVfs());
+    }
+}
