@@ -32,15 +32,16 @@ public sealed class RequestBody
         }
         catch (JsonException e)
         {
-            return (null, ApiProblems.BadInput("body", Excerpt(buffer.ToArray()),
-                $"malformed JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}: {e.Message}"));
+            var excerpt = Excerpt(buffer.ToArray());
+            return (null, ApiProblems.BadInput("body", excerpt,
+                $"malformed JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1} of '{excerpt}': {e.Message}"));
         }
 
         using (document)
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return (null, ApiProblems.BadInput("body", document.RootElement.GetRawText(), "the body must be a JSON object"));
+                return (null, ApiProblems.BadInput("body", document.RootElement.GetRawText(), $"the body must be a JSON object, not {document.RootElement.GetRawText()}"));
             }
 
             var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -49,7 +50,7 @@ public sealed class RequestBody
                 if (!allowed.Contains(property.Name))
                 {
                     return (null, ApiProblems.BadInput(property.Name, property.Value.GetRawText(),
-                        $"unknown field '{property.Name}'; expected {string.Join(", ", allowed)}"));
+                        $"unknown field '{property.Name}' (value {property.Value.GetRawText()}); expected {string.Join(", ", allowed)}"));
                 }
 
                 if (!fields.TryAdd(property.Name, property.Value.Clone()))
