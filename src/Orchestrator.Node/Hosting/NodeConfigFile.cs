@@ -208,14 +208,23 @@ public static class NodeConfigFile
         }
 
         var value = config.GetValue(key);
-        if (!value.IsArray())
+        if (value.IsString() || value.IsObject())
         {
             errors.Add($"{key}: '{Render(value)}' must be a list, e.g. [\"a\", \"b\"]");
             return;
         }
 
-        set([.. value.GetStringList()]);
+        try
+        {
+            set([.. value.GetStringList()]);
+        }
+#pragma warning disable CA1031 // Whatever HOCON throws here means the same: not a list of strings.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            errors.Add($"{key}: '{Render(value)}' must be a list of strings, e.g. [\"a\", \"b\"]");
+        }
     }
 
-    private static string Render(HoconValue value) => value.ToString().Trim();
+    private static string Render(HoconValue value) => value.IsString() ? value.GetString() : value.ToString().Trim();
 }
