@@ -173,4 +173,22 @@ public class NodeConfigTests : IDisposable
         Assert.Equal("env-token-0123456789", fromEnv.Value);
         Assert.Null(fromEnv.WrittenTo);
     }
+
+    [Theory]
+    [InlineData("node-single.hocon")]
+    [InlineData("node-1.hocon")]
+    [InlineData("node-single.json")]
+    public void The_shipped_example_configs_are_valid(string file)
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!Directory.Exists(Path.Combine(dir, "cluster-config")))
+        {
+            dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("cluster-config");
+        }
+
+        var options = new NodeOptions();
+        var errors = NodeConfigFile.Load(Path.Combine(dir, "cluster-config", file), options).Concat(NodeOptionsValidator.Errors(options));
+        Assert.Empty(errors);
+        Assert.True(File.Exists(options.Topology));
+    }
 }
