@@ -11,6 +11,7 @@ internal static class OrchestratorCli
         {
             FsmCommand.Create(),
             DemoCommand.Create(),
+            NodeCommand.Create(),
         };
         return await root.Parse(args).InvokeAsync();
     }

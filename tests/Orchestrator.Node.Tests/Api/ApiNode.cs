@@ -1,0 +1,211 @@
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Orchestrator.Node.Api;
+using Orchestrator.Node.Hosting;
+
+namespace Orchestrator.Node.Tests.Api;
+
+/// <summary>
+/// One real node (the production <see cref="NodeHost"/> composition: Akka.Hosting, cluster of one, SQLite journal,
+/// simulated devices at their modelled latencies) with the API on a TestServer. Shared by the API tests.
+/// </summary>
+public sealed class ApiNode : IAsyncLifetime
+{
+    public const string Token = "test-token-0123456789abcdef";
+
+    /// <summary>host-a runs vm-1..vm-6 on one mlx5 PF; host-b is a compatible target; host-c has incompatible firmware.</summary>
+    public const string Topology = """
+        workloads:
+          - id: vm-1
+          - id: vm-2
+          - id: vm-3
+          - id: vm-4
+          - id: vm-5
+          - id: vm-6
+        hosts:
+          - id: host-a
+            pfs:
+              - address: "0000:3b:00.0"
+                driver: mlx5
+                deviceType: ConnectX-7
+                firmware: "28.41.1000"
+                maxVfs: 16
+                maxConcurrentMigrations: 8
+                profiles: [eth-small]
+                vfs:
+                  - { index: 0, kind: vfio, profile: eth-small, workload: vm-1 }
+                  - { index: 1, kind: vfio, profile: eth-small, workload: vm-2 }
+                  - { index: 2, kind: vfio, profile: eth-small, workload: vm-3 }
+                  - { index: 3, kind: vfio, profile: eth-small, workload: vm-4 }
+                  - { index: 4, kind: vfio, profile: eth-small, workload: vm-5 }
+                  - { index: 5, kind: vfio, profile: eth-small, workload: vm-6 }
+          - id: host-b
+            pfs:
+              - address: "0000:3b:00.0"
+                driver: mlx5
+                deviceType: ConnectX-7
+                firmware: "28.41.1000"
+                maxVfs: 16
+                maxConcurrentMigrations: 8
+                profiles: [eth-small]
+          - id: host-c
+            pfs:
+              - address: "0000:5e:00.0"
+                driver: mlx5
+                deviceType: ConnectX-7
+                firmware: "28.39.1002"
+                maxVfs: 8
+                profiles: [eth-small]
+        """;
+
+    private readonly DirectoryInfo _dir = System.IO.Directory.CreateTempSubdirectory("orchestrator-api-test-");
+
+    public WebApplication App { get; private set; } = null!;
+
+    public NodeRuntime Node { get; private set; } = null!;
+
+    public ClusterFeed Feed { get; private set; } = null!;
+
+    public HttpClient Client { get; private set; } = null!;
+
+    public string Directory => _dir.FullName;
+
+    public static NodeOptions Options(string dir) => new()
+    {
+        Name = "node-1",
+        Port = 0,
+        Topology = Path.Combine(dir, "topology.yaml"),
+        Persistence = "sqlite",
+        ConnectionString = $"Data Source={Path.Combine(dir, "journal.db")}",
+        ApiUrl = "http://127.0.0.1:0",
+        Token = Token,
+        LatencyScale = 1,
+        AcceptableHeartbeatPause = TimeSpan.FromSeconds(2),
+        DowningStableAfter = TimeSpan.FromSeconds(2),
+        SseHeartbeat = TimeSpan.FromMilliseconds(200),
+        StepTimeout = TimeSpan.FromSeconds(15),
+    };
+
+    public async Task InitializeAsync()
+    {
+        await File.WriteAllTextAsync(Path.Combine(Directory, "topology.yaml"), Topology);
+        var options = Options(Directory);
+        App = NodeHost.Build(options, new NodeToken(Token, "test", null), b =>
+        {
+            b.WebHost.UseTestServer();
+            b.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await App.StartAsync();
+        Node = App.Services.GetRequiredService<NodeRuntime>();
+        Feed = App.Services.GetRequiredService<ClusterFeed>();
+        Client = App.GetTestClient();
+        var runtime = await Node.Ready.WaitAsync(TimeSpan.FromSeconds(30));
+        var hosts = await runtime.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(20));
+        Assert.Equal(3, hosts.Hosts.Count);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Client.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            _dir.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // The OS temp cleaner gets what a late writer still holds.
+        }
+    }
+
+    public HttpRequestMessage Request(HttpMethod method, string path, string? json = null, bool auth = true, string? idempotencyKey = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        if (auth)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add(MigrationEndpoints.IdempotencyHeader, idempotencyKey);
+        }
+
+        return request;
+    }
+
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? json = null, bool auth = true, string? idempotencyKey = null) =>
+        Client.SendAsync(Request(method, path, json, auth, idempotencyKey));
+
+    /// <summary>Waits (on the replicated feed, no polling) until migration <paramref name="id"/> satisfies <paramref name="done"/>.</summary>
+    public async Task<MigrationResource> WaitForMigrationAsync(string id, Func<MigrationResource, bool> done, TimeSpan timeout)
+    {
+        var channel = Feed.Subscribe();
+        using var cts = new CancellationTokenSource(timeout);
+        MigrationResource? last = null;
+        try
+        {
+            while (true)
+            {
+                var e = await channel.Reader.ReadAsync(cts.Token);
+                if (e.Resource is MigrationResource m && m.Id == id)
+                {
+                    last = m;
+                    if (done(m))
+                    {
+                        return m;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"migration {id} did not get there within {timeout}; last seen {last?.State} step {last?.Step} error {last?.LastError}");
+        }
+        finally
+        {
+            Feed.Unsubscribe(channel);
+        }
+    }
+
+    /// <summary>Waits (on the replicated feed) until host <paramref name="id"/> satisfies <paramref name="done"/>.</summary>
+    public async Task<HostResource> WaitForHostAsync(string id, Func<HostResource, bool> done)
+    {
+        var channel = Feed.Subscribe();
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        try
+        {
+            while (true)
+            {
+                var e = await channel.Reader.ReadAsync(cts.Token);
+                if (e.Resource is HostResource h && h.Id == id && done(h))
+                {
+                    return h;
+                }
+            }
+        }
+        finally
+        {
+            Feed.Unsubscribe(channel);
+        }
+    }
+
+    public Task<MigrationResource> WaitForEndAsync(string id) => WaitForMigrationAsync(id, m => m.Terminal, TimeSpan.FromSeconds(30));
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiNodeCollection : ICollectionFixture<ApiNode>
+{
+    public const string Name = "api-node";
+}

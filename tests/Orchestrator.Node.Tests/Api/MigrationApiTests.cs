@@ -1,0 +1,100 @@
+using System.Net;
+using System.Text.Json;
+using Orchestrator.Node.Api;
+
+namespace Orchestrator.Node.Tests.Api;
+
+[Collection(ApiNodeCollection.Name)]
+public class MigrationApiTests(ApiNode node)
+{
+    [Fact]
+    public async Task A_migration_started_over_http_reaches_Completed_with_progress_and_checkpoints()
+    {
+        var response = await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", """{"workload": "vm-1", "target": "host-b"}""", idempotencyKey: "complete-vm-1");
+        var started = await Json.ReadAsync(response, HttpStatusCode.Accepted);
+        var id = started.Str("id");
+        Assert.Equal(MigrationResource.Location(id), response.Headers.Location?.OriginalString);
+        Assert.Equal("vm-1", started.Str("workload"));
+
+        await node.WaitForEndAsync(id);
+        var end = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, $"/api/v1/migrations/{id}", auth: false), HttpStatusCode.OK);
+        Assert.Equal("Completed", end.Str("state"));
+        Assert.Equal("host-a", end.Str("source"));
+        Assert.Equal("host-b", end.Str("target"));
+        Assert.True(end.GetProperty("epoch").GetInt64() >= 0);
+        Assert.True(end.GetProperty("progress").GetProperty("bytesTransferred").GetInt64() > 0);
+        Assert.True(end.GetProperty("progress").TryGetProperty("predictedDowntimeMs", out _));
+        Assert.True(end.GetProperty("downtimeMs").GetDouble() >= 0);
+        Assert.Equal(JsonValueKind.Null, end.GetProperty("reason").ValueKind);
+        var checkpoints = end.GetProperty("checkpoints").EnumerateArray().Select(c => c.Str("state")).ToList();
+        Assert.Equal("Requested", checkpoints[0]);
+        Assert.Contains("Committed", checkpoints);
+        Assert.Equal("Completed", checkpoints[^1]);
+        Assert.NotEmpty(end.GetProperty("rounds").EnumerateArray());
+
+        var list = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/migrations", auth: false), HttpStatusCode.OK);
+        Assert.Contains(list.EnumerateArray(), m => m.Str("id") == id);
+
+        var hostB = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/hosts/host-b", auth: false), HttpStatusCode.OK);
+        Assert.Contains(hostB.GetProperty("pfs")[0].GetProperty("vfs").EnumerateArray(), v => v.Str("workload") == "vm-1" && v.Str("state") == "RUNNING");
+    }
+
+    [Fact]
+    public async Task The_same_key_and_body_give_the_same_migration_and_another_body_is_409()
+    {
+        const string body = """{"workload": "vm-2", "target": "host-b"}""";
+        var first = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", body, idempotencyKey: "idem-vm-2"), HttpStatusCode.Accepted);
+        var again = await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", """{ "target": "host-b",  "workload": "vm-2" }""", idempotencyKey: "idem-vm-2");
+        var second = await Json.ReadAsync(again, HttpStatusCode.Accepted);
+        Assert.Equal(first.Str("id"), second.Str("id"));
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+
+        var other = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", """{"workload": "vm-5", "target": "host-b"}""", idempotencyKey: "idem-vm-2"), HttpStatusCode.Conflict);
+        Assert.Equal("IdempotencyKeyReused", other.Str("code"));
+        Assert.Contains("idem-vm-2", other.Str("detail"), StringComparison.Ordinal);
+
+        var end = await node.WaitForEndAsync(first.Str("id"));
+        Assert.Equal("Completed", end.State);
+        var afterEnd = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", body, idempotencyKey: "idem-vm-2"), HttpStatusCode.Accepted);
+        Assert.Equal(first.Str("id"), afterEnd.Str("id"));
+        Assert.Equal("Completed", afterEnd.Str("state"));
+        Assert.Single((await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/migrations", auth: false), HttpStatusCode.OK))
+            .EnumerateArray(), m => m.Str("workload") == "vm-2");
+    }
+
+    [Fact]
+    public async Task Abort_is_accepted_before_commit_and_409_once_the_migration_has_ended()
+    {
+        var started = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", """{"workload": "vm-3"}""", idempotencyKey: "abort-vm-3"), HttpStatusCode.Accepted);
+        var id = started.Str("id");
+        var aborted = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Accepted);
+        Assert.Equal(id, aborted.Str("id"));
+
+        var end = await node.WaitForEndAsync(id);
+        Assert.Equal("RolledBack", end.State);
+        Assert.Contains("aborted", end.Reason, StringComparison.OrdinalIgnoreCase);
+
+        var lateResponse = await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}");
+        var late = await Json.ReadAsync(lateResponse, HttpStatusCode.Conflict);
+        Assert.Equal("application/problem+json", lateResponse.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(id, late.Str("detail"), StringComparison.Ordinal);
+        await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, $"/api/v1/migrations/{id}/switchover?force=true"), HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Abort_after_commit_is_409()
+    {
+        var started = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", """{"workload": "vm-4", "target": "host-b"}""", idempotencyKey: "commit-vm-4"), HttpStatusCode.Accepted);
+        var id = started.Str("id");
+        await node.WaitForMigrationAsync(id, m => m.Checkpoints.Any(c => c.State == "Committed"), TimeSpan.FromSeconds(30));
+        var refused = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Conflict);
+        Assert.False(string.IsNullOrEmpty(refused.Str("detail")));
+        Assert.Equal("Completed", (await node.WaitForEndAsync(id)).State);
+    }
+
+    [Fact]
+    public async Task Unknown_migration_is_404()
+    {
+        await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/migrations/m-does-not-exist", auth: false), HttpStatusCode.NotFound);
+    }
+}

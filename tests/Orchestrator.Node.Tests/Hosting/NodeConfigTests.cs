@@ -1,0 +1,194 @@
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orchestrator.Cluster.Hosting;
+using Orchestrator.Node.Cli;
+using Orchestrator.Node.Hosting;
+
+namespace Orchestrator.Node.Tests.Hosting;
+
+public class NodeConfigTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("orchestrator-config-test-");
+
+    public void Dispose()
+    {
+        _dir.Delete(recursive: true);
+        GC.SuppressFinalize(this);
+    }
+
+    [Fact]
+    public void A_hocon_file_sets_every_key()
+    {
+        var options = new NodeOptions();
+        var errors = NodeConfigFile.Apply("""
+            node { name = node-7, hostname = 10.0.0.7, port = 4053, latency-scale = 0.5, seed = 9 }
+            cluster {
+              seed-nodes = ["akka.tcp://orchestrator@10.0.0.1:4053"]
+              roles = [hosts]
+              acceptable-heartbeat-pause = 4s
+              downing-stable-after = 7s
+            }
+            persistence { provider = postgres, connection-string = "Host=db;Database=o" }
+            api { url = "http://0.0.0.0:7405", token = "0123456789abcdef0123", token-file = "/tmp/t" }
+            runtime.step-timeout = 30s
+            akka.loglevel = DEBUG
+            """, options);
+        Assert.Empty(errors);
+        Assert.Equal("node-7", options.Name);
+        Assert.Equal("10.0.0.7", options.Hostname);
+        Assert.Equal(4053, options.Port);
+        Assert.Equal(0.5, options.LatencyScale);
+        Assert.Equal(9UL, options.DeviceSeed);
+        Assert.Equal(["akka.tcp://orchestrator@10.0.0.1:4053"], options.SeedNodes);
+        Assert.Equal(["hosts"], options.Roles);
+        Assert.Equal(TimeSpan.FromSeconds(4), options.AcceptableHeartbeatPause);
+        Assert.Equal(TimeSpan.FromSeconds(7), options.DowningStableAfter);
+        Assert.Equal(PersistenceProvider.PostgreSql, options.PersistenceProvider);
+        Assert.Equal("Host=db;Database=o", options.ConnectionString);
+        Assert.Equal("http://0.0.0.0:7405", options.ApiUrl);
+        Assert.Equal("0123456789abcdef0123", options.Token);
+        Assert.Equal(TimeSpan.FromSeconds(30), options.StepTimeout);
+        Assert.Equal("DEBUG", options.FileConfig!.GetString("akka.loglevel"));
+        Assert.Empty(NodeOptionsValidator.Errors(options));
+    }
+
+    [Fact]
+    public void A_json_file_is_read_the_same_way()
+    {
+        var options = new NodeOptions();
+        var errors = NodeConfigFile.Apply("""{"node": {"name": "node-2", "port": 4054}, "cluster": {"seed-nodes": []}}""", options);
+        Assert.Empty(errors);
+        Assert.Equal("node-2", options.Name);
+        Assert.Equal(4054, options.Port);
+        Assert.Empty(options.SeedNodes);
+    }
+
+    [Theory]
+    [InlineData("node.port = abc", "node.port: 'abc'")]
+    [InlineData("node.port = 70000", "node.port: 70000")]
+    [InlineData("node.name = \"bad name\"", "node.name: 'bad name'")]
+    [InlineData("node.prot = 1", "node.prot: unknown key")]
+    [InlineData("cluster.seed-nodes = \"akka.tcp://orchestrator@h:1\"", "cluster.seed-nodes: 'akka.tcp://orchestrator@h:1' must be a list")]
+    [InlineData("cluster.seed-nodes = [\"http://h:1\"]", "cluster.seed-nodes: 'http://h:1'")]
+    [InlineData("cluster.roles = [admin]", "cluster.roles: 'admin'")]
+    [InlineData("cluster.downing-stable-after = soon", "cluster.downing-stable-after: 'soon'")]
+    [InlineData("persistence.provider = oracle", "persistence.provider: 'oracle'")]
+    [InlineData("persistence.connection-string = \"\"", "persistence.connection-string: empty")]
+    [InlineData("api.url = \"ftp://h\"", "api.url: 'ftp://h'")]
+    [InlineData("api.token = short", "api.token: the configured token (5 characters)")]
+    [InlineData("node.latency-scale = -1", "node.latency-scale: '-1'")]
+    [InlineData("node.topology = /nonexistent/t.yaml", "node.topology: file '/nonexistent/t.yaml' does not exist")]
+    [InlineData("node = ${missing}", "not valid HOCON or JSON")]
+    public void Every_error_names_the_key_and_the_value(string hocon, string expected)
+    {
+        var options = new NodeOptions();
+        var errors = NodeConfigFile.Apply(hocon, options).Concat(NodeOptionsValidator.Errors(options)).ToList();
+        Assert.Contains(errors, e => e.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_token_is_never_echoed_in_an_error()
+    {
+        var options = new NodeOptions { Token = "secret" };
+        var error = Assert.Single(NodeOptionsValidator.Errors(options));
+        Assert.DoesNotContain("secret", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_bad_topology_is_reported_with_file_line_and_column()
+    {
+        var path = Path.Combine(_dir.FullName, "bad.yaml");
+        File.WriteAllText(path, "hosts:\n  - id: host-a\n    pfs:\n      - address: nope\n        driver: mlx5\n");
+        var errors = NodeOptionsValidator.Errors(new NodeOptions { Topology = path });
+        Assert.NotEmpty(errors);
+        Assert.All(errors, e => Assert.StartsWith("node.topology: ", e, StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("bad.yaml:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_command_exits_2_naming_key_and_value_before_anything_starts()
+    {
+        var config = Path.Combine(_dir.FullName, "node.hocon");
+        await File.WriteAllTextAsync(config, "node { port = 99999 }\npersistence.provider = oracle\n");
+        var options = new NodeOptions();
+        var loadErrors = NodeConfigFile.Load(config, options);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var exit = await NodeCommand.RunAsync(options, loadErrors, output, error, CancellationToken.None);
+        Assert.Equal(NodeCommand.ConfigError, exit);
+        Assert.Contains("node.port: 99999 is not a TCP port", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("persistence.provider: 'oracle' is unknown", error.ToString(), StringComparison.Ordinal);
+        Assert.Equal("", output.ToString());
+    }
+
+    [Fact]
+    public async Task The_command_line_exits_2_for_a_missing_config_file()
+    {
+        using var error = new StringWriter();
+        var saved = Console.Error;
+        Console.SetError(error);
+        try
+        {
+            var exit = await OrchestratorCli.RunAsync(["node", "--config", Path.Combine(_dir.FullName, "missing.hocon")]);
+            Assert.Equal(2, exit);
+        }
+        finally
+        {
+            Console.SetError(saved);
+        }
+
+        Assert.Contains("missing.hocon' does not exist", error.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_host_validates_options_on_start_and_never_creates_the_actor_system()
+    {
+        var options = new NodeOptions { Port = -5, ApiUrl = "http://127.0.0.1:0" };
+        await using var app = NodeHost.Build(options, new NodeToken("test-token-0123456789abcdef", "test", null), b =>
+        {
+            b.WebHost.UseTestServer();
+            b.Logging.ClearProviders();
+        });
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        Assert.Contains(failure.Failures, f => f.Contains("node.port: -5", StringComparison.Ordinal));
+        Assert.Null(app.Services.GetRequiredService<NodeRuntime>().System);
+    }
+
+    [Fact]
+    public void A_generated_token_is_written_to_its_file_and_the_environment_wins_over_config()
+    {
+        var file = Path.Combine(_dir.FullName, "sub", "node.token");
+        var generated = NodeToken.Resolve(new NodeOptions { TokenFile = file }, _ => null);
+        Assert.Equal(file, generated.WrittenTo);
+        Assert.Equal(generated.Value, File.ReadAllText(file).Trim());
+        Assert.Equal(64, generated.Value.Length);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+
+        var fromEnv = NodeToken.Resolve(new NodeOptions { Token = "configured-token-0123" }, name => name == "ORCHESTRATOR_TOKEN" ? "env-token-0123456789" : null);
+        Assert.Equal("env-token-0123456789", fromEnv.Value);
+        Assert.Null(fromEnv.WrittenTo);
+    }
+
+    [Theory]
+    [InlineData("node-single.hocon")]
+    [InlineData("node-1.hocon")]
+    [InlineData("node-single.json")]
+    public void The_shipped_example_configs_are_valid(string file)
+    {
+        var dir = AppContext.BaseDirectory;
+        while (!Directory.Exists(Path.Combine(dir, "cluster-config")))
+        {
+            dir = Path.GetDirectoryName(dir) ?? throw new DirectoryNotFoundException("cluster-config");
+        }
+
+        var options = new NodeOptions();
+        var errors = NodeConfigFile.Load(Path.Combine(dir, "cluster-config", file), options).Concat(NodeOptionsValidator.Errors(options));
+        Assert.Empty(errors);
+        Assert.True(File.Exists(options.Topology));
+    }
+}
