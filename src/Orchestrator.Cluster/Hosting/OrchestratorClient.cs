@@ -113,6 +113,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         return reply switch
         {
             VfCreated created => created,
+            VfCommandFailed { IsConflict: true } failed => ClientError.Conflict(failed.Reason),
             VfCommandFailed failed => ClientError.Invalid(failed.Reason),
             _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
         };

@@ -103,7 +103,10 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     {
         if (_state.Phase == MigrationPhase.New)
         {
-            return; // Started by a first message; nothing happened yet.
+            // Started by a query for an id nobody created, or by the StartMigration that follows: passivate soon
+            // unless it starts, so that a wrong id does not stay a remembered entity forever.
+            Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, TimeSpan.FromSeconds(5));
+            return;
         }
 
         if (_state.IsTerminal)
@@ -122,6 +125,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     private void OnStart(StartMigration start)
     {
+        Timers.Cancel(PassivateTimer);
         if (_state.Phase != MigrationPhase.New)
         {
             // The same id again: idempotent, answer what exists (the API compares the request body).

@@ -25,7 +25,8 @@ public sealed record MigrationView(
     string Step,
     int? QueuePosition,
     string? LastError,
-    string? Coordinator) : IOrchestratorMessage
+    string? Coordinator,
+    HostId? RequestedTarget = null) : IOrchestratorMessage
 {
     /// <summary>True once Completed or RolledBack.</summary>
     public bool IsTerminal => State is nameof(MigrationPhase.Completed) or nameof(MigrationPhase.RolledBack);
@@ -58,7 +59,8 @@ public sealed record MigrationView(
             s.IsTerminal ? "None" : s.CurrentStep.ToString(),
             queuePosition,
             s.LastError,
-            coordinator);
+            coordinator,
+            s.RequestedTarget);
     }
 }
 

@@ -422,7 +422,7 @@ public sealed class PfActor : UntypedActor
             var same = existing.Kind == create.Kind && existing.Profile == create.Profile && _workloads.GetValueOrDefault(existing.Index) == create.Workload;
             replyTo.Tell(same
                 ? new VfCreated(_id.Vf(existing.Index), existing.Kind, existing.Profile, create.Workload)
-                : new VfCommandFailed($"VF {_id.Vf(existing.Index)} exists already with kind {existing.Kind}, profile '{existing.Profile}'"));
+                : new VfCommandFailed($"VF {_id.Vf(existing.Index)} exists already with kind {existing.Kind}, profile '{existing.Profile}'", IsConflict: true));
             return;
         }
 
@@ -434,7 +434,9 @@ public sealed class PfActor : UntypedActor
                     _workloads[vf.Index] = create.Workload;
                     return new VfCommandDone(replyTo, new VfCreated(_id.Vf(vf.Index), vf.Kind, vf.Profile, create.Workload));
                 },
-                failure: ex => new VfCommandDone(replyTo, new VfCommandFailed($"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}")));
+                failure: ex => new VfCommandDone(replyTo, new VfCommandFailed(
+                    $"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}",
+                    IsConflict: Unwrap(ex) is VfioException { Errno: VfioErrno.EBUSY })));
     }
 
     private void OnDestroyVf(DestroyVf destroy)
@@ -448,7 +450,7 @@ public sealed class PfActor : UntypedActor
 
         if (_owners.TryGetValue(destroy.Vf.Index, out var owner))
         {
-            replyTo.Tell(new VfCommandFailed($"VF {destroy.Vf} is in use by migration {owner.Migration}"));
+            replyTo.Tell(new VfCommandFailed($"VF {destroy.Vf} is in use by migration {owner.Migration}", IsConflict: true));
             return;
         }
 
@@ -509,6 +511,8 @@ public sealed class PfActor : UntypedActor
     }
 
     private void Publish() => Context.Parent.Tell(Snapshot());
+
+    private static Exception Unwrap(Exception ex) => ex is AggregateException { InnerException: { } inner } ? Unwrap(inner) : ex;
 
     private static string Describe(Exception ex) => ex switch
     {

@@ -42,7 +42,7 @@ public static class PfProtocol
     public sealed record VfDestroyed(VfId Vf) : IOrchestratorMessage;
 
     /// <summary>A VF command was refused or failed; nothing was half-done.</summary>
-    public sealed record VfCommandFailed(string Reason) : IOrchestratorMessage;
+    public sealed record VfCommandFailed(string Reason, bool IsConflict = false) : IOrchestratorMessage;
 
     /// <summary>Ask for the PF's status (descriptor, VFs, slots, queue).</summary>
     public sealed record GetPfStatus : IOrchestratorMessage

@@ -13,6 +13,7 @@ internal static class OrchestratorCli
             DemoCommand.Create(),
             NodeCommand.Create(),
         };
-        return await root.Parse(args).InvokeAsync();
+        // A node leaving the cluster on SIGTERM needs more than System.CommandLine's default 2 s.
+        return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });
     }
 }
