@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Node.Cli.Client;
 
 namespace Orchestrator.Node.Cli;
 
@@ -12,6 +13,11 @@ internal static class OrchestratorCli
             FsmCommand.Create(),
             DemoCommand.Create(),
         };
+        foreach (var verb in ClientCommands.Create(CliIo.Standard))
+        {
+            root.Add(verb);
+        }
+
         return await root.Parse(args).InvokeAsync();
     }
 }
