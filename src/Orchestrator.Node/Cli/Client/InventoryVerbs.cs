@@ -21,33 +21,39 @@ internal static class InventoryVerbs
                 return ExitCodes.Ok;
             }
 
-            var table = new Table();
-            table.AddColumns("Host", "Node", "Cordoned", "PF", "Driver", "Device type", "Firmware", "Flags", "VFs", "Free VF slots", "Free migration slots");
-            foreach (var h in hosts.Value.OrderBy(h => h.Id, StringComparer.Ordinal))
-            {
-                var first = true;
-                foreach (var pf in h.PfList)
-                {
-                    table.AddRow(
-                        first ? Markup.Escape(h.Id) : "",
-                        first ? Markup.Escape(h.Node ?? "-") : "",
-                        first ? (h.Cordoned ? "[yellow]yes[/]" : "no") : "",
-                        Markup.Escape(pf.Id), Markup.Escape(pf.Driver ?? "-"), Markup.Escape(pf.DeviceType ?? "-"), Markup.Escape(pf.Firmware ?? "-"),
-                        Markup.Escape(pf.MigrationFlags ?? "-"), $"{pf.VfList.Count}/{pf.MaxVfs}", $"{pf.FreeVfSlots}", $"{pf.FreeMigrationSlots}");
-                    first = false;
-                }
-
-                if (first)
-                {
-                    table.AddRow(Markup.Escape(h.Id), Markup.Escape(h.Node ?? "-"), h.Cordoned ? "[yellow]yes[/]" : "no", "-", "", "", "", "", "", "", "");
-                }
-            }
-
-            c.Io.Console.Write(table);
+            c.Io.Console.Write(HostsTable(hosts.Value));
             c.Io.Console.WriteLine($"{hosts.Value.Count} host(s), {hosts.Value.Sum(h => h.PfList.Count)} PF(s)");
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>One row per PF, grouped by host (the <c>hosts</c> verb and the demo).</summary>
+    internal static Table HostsTable(IEnumerable<ApiHost> hosts)
+    {
+        var table = new Table();
+        table.AddColumns("Host", "Node", "Cordoned", "PF", "Driver", "Device type", "Firmware", "Flags", "VFs", "Free VF slots", "Free migration slots");
+        foreach (var h in hosts.OrderBy(h => h.Id, StringComparer.Ordinal))
+        {
+            var first = true;
+            foreach (var pf in h.PfList)
+            {
+                table.AddRow(
+                    first ? Markup.Escape(h.Id) : "",
+                    first ? Markup.Escape(h.Node ?? "-") : "",
+                    first ? (h.Cordoned ? "[yellow]yes[/]" : "no") : "",
+                    Markup.Escape(pf.Id), Markup.Escape(pf.Driver ?? "-"), Markup.Escape(pf.DeviceType ?? "-"), Markup.Escape(pf.Firmware ?? "-"),
+                    Markup.Escape(pf.MigrationFlags ?? "-"), $"{pf.VfList.Count}/{pf.MaxVfs}", $"{pf.FreeVfSlots}", $"{pf.FreeMigrationSlots}");
+                first = false;
+            }
+
+            if (first)
+            {
+                table.AddRow(Markup.Escape(h.Id), Markup.Escape(h.Node ?? "-"), h.Cordoned ? "[yellow]yes[/]" : "no", "-", "", "", "", "", "", "", "");
+            }
+        }
+
+        return table;
     }
 
     public static Command Vfs(CliIo io)
