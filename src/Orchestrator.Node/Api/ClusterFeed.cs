@@ -1,0 +1,137 @@
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.DistributedData;
+using Orchestrator.Cluster.Hosts;
+using Orchestrator.Cluster.Inventory;
+using Orchestrator.Cluster.Migrations;
+
+namespace Orchestrator.Node.Api;
+
+/// <summary>
+/// Live updates from the replicated directory (Akka.DistributedData <c>Changed</c> of the migration index and the host
+/// inventory), on any node: fans out changed migrations and hosts to SSE subscribers and feeds <see cref="ApiMetrics"/>.
+/// </summary>
+public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
+{
+    private readonly Lock _gate = new();
+    private readonly List<Channel<FeedEvent>> _subscribers = [];
+    private readonly Dictionary<string, MigrationView> _migrations = [];
+    private readonly Dictionary<string, HostSnapshot> _hosts = [];
+
+    /// <summary>Subscribes to the replicator of <paramref name="system"/>.</summary>
+    public void Start(ActorSystem system)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        system.ActorOf(Props.Create(() => new FeedActor(this)), "api-feed");
+        logger.LogInformation("API feed subscribed to the replicated migration index and host inventory");
+    }
+
+    /// <summary>A subscription: the current migrations and hosts first, then every change. Dispose the reader's owner with <see cref="Unsubscribe"/>.</summary>
+    public Channel<FeedEvent> Subscribe()
+    {
+        var channel = Channel.CreateBounded<FeedEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        lock (_gate)
+        {
+            foreach (var host in _hosts.Values.OrderBy(h => h.Inventory.Id))
+            {
+                channel.Writer.TryWrite(HostEvent(host));
+            }
+
+            foreach (var migration in _migrations.Values.OrderBy(m => m.CreatedAt))
+            {
+                channel.Writer.TryWrite(MigrationEvent(migration));
+            }
+
+            _subscribers.Add(channel);
+        }
+
+        return channel;
+    }
+
+    public void Unsubscribe(Channel<FeedEvent> channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        lock (_gate)
+        {
+            _subscribers.Remove(channel);
+        }
+
+        channel.Writer.TryComplete();
+    }
+
+    internal void OnMigrations(LWWDictionary<string, MigrationView> data)
+    {
+        lock (_gate)
+        {
+            foreach (var (id, view) in data.Entries)
+            {
+                if (_migrations.TryGetValue(id, out var seen) && Same(seen, view))
+                {
+                    continue;
+                }
+
+                _migrations[id] = view;
+                Publish(MigrationEvent(view));
+            }
+
+            metrics.ObserveMigrations(_migrations.Values);
+        }
+    }
+
+    internal void OnHosts(LWWDictionary<string, HostSnapshot> data)
+    {
+        lock (_gate)
+        {
+            foreach (var (id, host) in data.Entries)
+            {
+                if (_hosts.TryGetValue(id, out var seen) && seen.UpdatedAt == host.UpdatedAt && seen.Inventory.Cordoned == host.Inventory.Cordoned)
+                {
+                    continue;
+                }
+
+                _hosts[id] = host;
+                Publish(HostEvent(host));
+            }
+
+            metrics.ObserveHosts(_hosts.Values);
+        }
+    }
+
+    private static bool Same(MigrationView a, MigrationView b) =>
+        a.UpdatedAt == b.UpdatedAt && a.State == b.State && a.Epoch == b.Epoch && a.Step == b.Step
+        && a.Progress == b.Progress && a.QueuePosition == b.QueuePosition && a.LastError == b.LastError;
+
+    private static FeedEvent MigrationEvent(MigrationView view) => new("migration", view.Id.Value, MigrationResource.From(view));
+
+    private static FeedEvent HostEvent(HostSnapshot host) => new("host", host.Inventory.Id.Value, HostResource.From(host));
+
+    private void Publish(FeedEvent e)
+    {
+        foreach (var subscriber in _subscribers)
+        {
+            subscriber.Writer.TryWrite(e);
+        }
+    }
+
+    /// <summary>Subscribes to both keys and hands every change to the feed.</summary>
+    private sealed class FeedActor : ReceiveActor
+    {
+        public FeedActor(ClusterFeed feed)
+        {
+            var replicator = DistributedData.Get(Context.System).Replicator;
+            replicator.Tell(Dsl.Subscribe(MigrationIndex.Key, Self));
+            replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
+            Receive<Changed>(changed =>
+            {
+                if (changed.Key.Equals(MigrationIndex.Key))
+                {
+                    feed.OnMigrations(changed.Get(MigrationIndex.Key));
+                }
+                else if (changed.Key.Equals(InventoryKeys.Hosts))
+                {
+                    feed.OnHosts(changed.Get(InventoryKeys.Hosts));
+                }
+            });
+        }
+    }
+}

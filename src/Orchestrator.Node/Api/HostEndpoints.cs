@@ -1,0 +1,62 @@
+using Orchestrator.Node.Hosting;
+
+namespace Orchestrator.Node.Api;
+
+/// <summary><c>GET /hosts</c>, <c>GET /hosts/{id}</c>, <c>POST /hosts/{id}/cordon</c>, <c>POST /hosts/{id}/uncordon</c>.</summary>
+public static class HostEndpoints
+{
+    private static readonly string[] CordonFields = ["reason"];
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapGet("/hosts", async (NodeRuntime node, CancellationToken ct) =>
+        {
+            var inventory = await node.Runtime!.Client.GetInventoryAsync(ct);
+            return Results.Ok(inventory.Hosts.Values.OrderBy(h => h.Inventory.Id).Select(HostResource.From).ToList());
+        }).WithName("ListHosts").Produces<List<HostResource>>();
+
+        api.MapGet("/hosts/{id}", async (string id, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!ApiIds.TryHost("id", id, out var host, out var problem))
+            {
+                return problem;
+            }
+
+            var inventory = await node.Runtime!.Client.GetInventoryAsync(ct);
+            return inventory.Hosts.TryGetValue(host, out var snapshot)
+                ? Results.Ok(HostResource.From(snapshot))
+                : ApiProblems.NotFound($"host '{host}' is not in the inventory");
+        }).WithName("GetHost").Produces<HostResource>().ProducesProblem(404);
+
+        api.MapPost("/hosts/{id}/cordon", (string id, HttpRequest request, NodeRuntime node, CancellationToken ct) => CordonAsync(id, true, request, node, ct))
+            .WithName("CordonHost").RequireBearer();
+        api.MapPost("/hosts/{id}/uncordon", (string id, HttpRequest request, NodeRuntime node, CancellationToken ct) => CordonAsync(id, false, request, node, ct))
+            .WithName("UncordonHost").RequireBearer();
+    }
+
+    private static async Task<IResult> CordonAsync(string id, bool cordon, HttpRequest request, NodeRuntime node, CancellationToken ct)
+    {
+        if (!ApiIds.TryHost("id", id, out var host, out var problem))
+        {
+            return problem;
+        }
+
+        var (body, bodyProblem) = await RequestBody.ReadAsync(request, CordonFields, optional: true);
+        if (body is null)
+        {
+            return bodyProblem!;
+        }
+
+        var reason = body.Text("reason", required: false, ref bodyProblem);
+        if (bodyProblem is not null)
+        {
+            return bodyProblem;
+        }
+
+        var result = await node.Runtime!.Client.CordonAsync(host, cordon, reason, ct);
+        return result.Value is { } state
+            ? Results.Ok(new { id = state.Host.Value, cordoned = state.Cordoned })
+            : ApiProblems.From(result.Error!);
+    }
+}

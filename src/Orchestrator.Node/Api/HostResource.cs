@@ -1,0 +1,73 @@
+using Orchestrator.Cluster.Hosts;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Compatibility;
+
+namespace Orchestrator.Node.Api;
+
+/// <summary>A host as the API shows it: <c>{id, node, cordoned, pfs}</c> plus its queue and when it was last seen.</summary>
+public sealed record HostResource(string Id, string Node, bool Cordoned, int QueuedMigrations, DateTimeOffset UpdatedAt, IReadOnlyList<PfResource> Pfs)
+{
+    public static HostResource From(HostSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var inventory = snapshot.Inventory;
+        return new HostResource(
+            inventory.Id.Value,
+            inventory.NodeName,
+            inventory.Cordoned,
+            snapshot.QueuedMigrations,
+            snapshot.UpdatedAt,
+            [.. inventory.Pfs.OrderBy(p => p.Id).Select(p => PfResource.From(p, snapshot))]);
+    }
+}
+
+/// <summary>A PF: <c>{id, driver, deviceType, firmware, migrationFlags, maxVfs, freeVfSlots, freeMigrationSlots, vfs}</c> and more.</summary>
+public sealed record PfResource(
+    string Id,
+    string Address,
+    string Driver,
+    string DeviceType,
+    string Firmware,
+    string MigrationFlags,
+    int MaxVfs,
+    int MaxConcurrentMigrations,
+    int FreeVfSlots,
+    int FreeMigrationSlots,
+    int MigrationSlotsInUse,
+    IReadOnlyList<string> Profiles,
+    IReadOnlyList<VfResource> Vfs)
+{
+    public static PfResource From(PfInventory pf, HostSnapshot snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(pf);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        var d = pf.Descriptor;
+        return new PfResource(
+            pf.Id.ToString(),
+            pf.Id.Address,
+            d.Driver,
+            d.DeviceType,
+            d.Firmware,
+            d.MigrationFlags.Name(),
+            d.MaxVfs,
+            d.MaxConcurrentMigrations,
+            pf.FreeVfSlots,
+            pf.FreeMigrationSlots,
+            pf.MigrationSlotsInUse,
+            [.. d.Profiles],
+            [.. pf.Vfs.OrderBy(v => v.Id).Select(v => VfResource.From(v, snapshot))]);
+    }
+}
+
+/// <summary>A VF: <c>{id, kind, profile, workload, state}</c> (state is the VFIO state name) and the migration using it.</summary>
+public sealed record VfResource(string Id, string Kind, string Profile, string? Workload, string State, string? Migration)
+{
+    public static VfResource From(VfInventory vf, HostSnapshot? snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(vf);
+        var migration = snapshot is not null && snapshot.VfMigrations.TryGetValue(vf.Id, out var m) ? m.Value : null;
+        return new VfResource(vf.Id.ToString(), KindName(vf.Kind), vf.Profile, vf.Workload?.Value, vf.State.Name(), migration);
+    }
+
+    public static string KindName(VfKind kind) => kind.ToString().ToLowerInvariant();
+}

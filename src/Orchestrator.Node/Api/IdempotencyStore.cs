@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Text;
+using Akka.Actor;
+using Akka.DistributedData;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Node.Api;
+
+/// <summary>
+/// Idempotency keys of <c>POST /migrations</c>, kept in the cluster so they survive the API node:
+/// <list type="bullet">
+/// <item>The migration id is derived from the key (<c>m-</c> + SHA-256 of the key, 128 bits, Crockford base32), so
+/// the same key on any node, at any time, addresses the same sharded coordinator, which is idempotent itself.</item>
+/// <item>The request (workload, target) is hashed and stored under the key in a replicated
+/// <c>LWWDictionary</c> (<see cref="Key"/>, written with majority) once the migration was accepted; the same key
+/// with another body is 409.</item>
+/// <item>Two different bodies racing with one key on two nodes both reach the coordinator; the loser gets the
+/// winner's migration back and the API compares workload and target with it (409 when they differ).</item>
+/// </list>
+/// </summary>
+public sealed class IdempotencyStore(ActorSystem system)
+{
+    /// <summary>The replicated key → request-hash map.</summary>
+    public static LWWDictionaryKey<string, string> Key { get; } = new("orchestrator-idempotency");
+
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>The migration id a key stands for.</summary>
+    public static MigrationId MigrationIdFor(string key)
+    {
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes("orchestrator-idempotency-key:" + key));
+        return MigrationId.New(new Guid(digest.AsSpan(0, 16)));
+    }
+
+    /// <summary>The hash of a request body's meaning (workload and target; field order and spacing do not matter).</summary>
+    public static string RequestHash(WorkloadId workload, HostId? target) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"workload={workload}\ntarget={target?.Value ?? ""}")));
+
+    /// <summary>A valid key: 1–255 printable ASCII characters.</summary>
+    public static bool IsValidKey(string key) => key.Length is > 0 and <= 255 && key.All(c => c is >= ' ' and <= '~');
+
+    /// <summary>The request hash stored under <paramref name="key"/>, or null.</summary>
+    public async Task<string?> GetAsync(string key, CancellationToken ct)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(Key, new ReadMajority(Timeout)), Timeout + TimeSpan.FromSeconds(1), ct);
+        if (response is not GetSuccess)
+        {
+            // Majority not reachable: what this node has is the best answer there is.
+            response = await replicator.Ask<IGetResponse>(Dsl.Get(Key, ReadLocal.Instance), Timeout, ct);
+        }
+
+        return response is GetSuccess success && success.Get(Key).TryGetValue(key, out var hash) ? hash : null;
+    }
+
+    /// <summary>Stores the request hash under <paramref name="key"/> (majority write; locally at least).</summary>
+    public async Task SetAsync(string key, string hash, CancellationToken ct)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        var self = Akka.Cluster.Cluster.Get(system);
+        await replicator.Ask<IUpdateResponse>(
+            Dsl.Update(Key, LWWDictionary<string, string>.Empty, new WriteMajority(Timeout), d => d.SetItem(self, key, hash)),
+            Timeout + TimeSpan.FromSeconds(1),
+            ct);
+    }
+}

@@ -1,0 +1,191 @@
+using Orchestrator.Cluster.Migrations;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Node.Hosting;
+
+namespace Orchestrator.Node.Api;
+
+/// <summary>
+/// <c>POST /migrations</c> (<c>{workload, target?}</c>, <c>Idempotency-Key</c> header → 202 + Location),
+/// <c>GET /migrations</c>, <c>GET /migrations/{id}</c>, <c>DELETE /migrations/{id}</c> (abort; 409 once Committed),
+/// <c>POST /migrations/{id}/switchover?force=true</c>. See <see cref="IdempotencyStore"/> for how keys are kept.
+/// </summary>
+public static class MigrationEndpoints
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    private static readonly string[] Fields = ["workload", "target"];
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapPost("/migrations", StartAsync).WithName("StartMigration").WithDescription("Body: {\"workload\": \"vm-1\", \"target\": \"host-b\" (optional)}; header Idempotency-Key (optional)")
+            .Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
+
+        api.MapGet("/migrations", async (NodeRuntime node, CancellationToken ct) =>
+            Results.Ok((await node.Runtime!.Client.ListMigrationsAsync(ct)).Select(MigrationResource.From).ToList()))
+            .WithName("ListMigrations").Produces<List<MigrationResource>>();
+
+        api.MapGet("/migrations/{id}", async (string id, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!ApiIds.TryMigration("id", id, out var migration, out var problem))
+            {
+                return problem;
+            }
+
+            var result = await node.Runtime!.Client.GetMigrationAsync(migration, ct);
+            return result.Value is { } view ? Results.Ok(MigrationResource.From(view)) : ApiProblems.From(result.Error!);
+        }).WithName("GetMigration").Produces<MigrationResource>().ProducesProblem(404);
+
+        api.MapDelete("/migrations/{id}", async (string id, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!ApiIds.TryMigration("id", id, out var migration, out var problem))
+            {
+                return problem;
+            }
+
+            var result = await node.Runtime!.Client.AbortAsync(migration, "aborted through the API", ct);
+            return result.Value is { } view
+                ? Results.Accepted(MigrationResource.Location(view.Id.Value), MigrationResource.From(view))
+                : ApiProblems.From(result.Error!);
+        }).WithName("AbortMigration").Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
+
+        api.MapPost("/migrations/{id}/switchover", async (string id, string? force, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!ApiIds.TryMigration("id", id, out var migration, out var problem))
+            {
+                return problem;
+            }
+
+            if (!TryBool(force, out var forced))
+            {
+                return ApiProblems.BadInput("force", force, $"force: '{force}' is not true or false");
+            }
+
+            var result = await node.Runtime!.Client.SwitchoverAsync(migration, forced, ct);
+            return result.Value is { } view
+                ? Results.Accepted(MigrationResource.Location(view.Id.Value), MigrationResource.From(view))
+                : ApiProblems.From(result.Error!);
+        }).WithName("Switchover").Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
+    }
+
+    private static async Task<IResult> StartAsync(HttpContext http, NodeRuntime node, IdempotencyStore keys, TimeProvider time, ILogger<IdempotencyStore> logger)
+    {
+        var ct = http.RequestAborted;
+        var (body, problem) = await RequestBody.ReadAsync(http.Request, Fields);
+        if (body is null)
+        {
+            return problem!;
+        }
+
+        var workloadText = body.Text("workload", required: true, ref problem);
+        var targetText = body.Text("target", required: false, ref problem);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!ApiIds.TryWorkload("workload", workloadText, out var workload, out problem))
+        {
+            return problem;
+        }
+
+        HostId? target = null;
+        if (targetText is not null)
+        {
+            if (!ApiIds.TryHost("target", targetText, out var t, out problem))
+            {
+                return problem;
+            }
+
+            target = t;
+        }
+
+        var client = node.Runtime!.Client;
+        var key = http.Request.Headers[IdempotencyHeader].ToString();
+        if (http.Request.Headers.ContainsKey(IdempotencyHeader) && !IdempotencyStore.IsValidKey(key))
+        {
+            return ApiProblems.BadInput(IdempotencyHeader, key, $"{IdempotencyHeader}: '{key}' must be 1-255 printable ASCII characters");
+        }
+
+        if (key.Length == 0)
+        {
+            var fresh = MigrationId.New(time.GetUtcNow(), Random.Shared);
+            return Answer(http, await client.StartMigrationAsync(fresh, workload, target, ct: ct), replayed: false);
+        }
+
+        var id = IdempotencyStore.MigrationIdFor(key);
+        var hash = IdempotencyStore.RequestHash(workload, target);
+        var stored = await keys.GetAsync(key, ct);
+        if (stored is not null && stored != hash)
+        {
+            return ApiProblems.Conflict($"{IdempotencyHeader} '{key}' was used for another request (migration {id}); use a new key for a new request", "IdempotencyKeyReused");
+        }
+
+        var existing = await client.GetMigrationAsync(id, ct);
+        if (existing.Value is { } known)
+        {
+            if (!Matches(known, workload, target))
+            {
+                return KeyConflict(key, known);
+            }
+
+            if (stored is null)
+            {
+                await keys.SetAsync(key, hash, ct);
+            }
+
+            return Answer(http, known, replayed: true);
+        }
+
+        var started = await client.StartMigrationAsync(id, workload, target, ct: ct);
+        if (started.Value is { } view)
+        {
+            if (!Matches(view, workload, target))
+            {
+                // Another request with the same key but another body won the race to the coordinator.
+                return KeyConflict(key, view);
+            }
+
+            await keys.SetAsync(key, hash, ct);
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("{MigrationId} started for {Workload} under idempotency key {Key}", view.Id, workload, key);
+            }
+        }
+
+        return Answer(http, started, replayed: false);
+    }
+
+    private static IResult KeyConflict(string key, MigrationView view) => ApiProblems.Conflict(
+        $"{IdempotencyHeader} '{key}' belongs to migration {view.Id} of workload '{view.Workload}' to '{view.Target?.Value ?? "(placement)"}'; use a new key for a new request",
+        "IdempotencyKeyReused");
+
+    private static bool Matches(MigrationView view, WorkloadId workload, HostId? target) =>
+        view.Workload == workload && (target is null || view.Target is null || view.Target == target);
+
+    private static IResult Answer(HttpContext http, Cluster.Hosting.Result<MigrationView> result, bool replayed)
+    {
+        if (result.Value is not { } view)
+        {
+            return ApiProblems.From(result.Error!);
+        }
+
+        if (replayed)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        return Results.Accepted(MigrationResource.Location(view.Id.Value), MigrationResource.From(view));
+    }
+
+    private static bool TryBool(string? text, out bool value)
+    {
+        value = false;
+        if (text is null)
+        {
+            return true;
+        }
+
+        return bool.TryParse(text, out value);
+    }
+}

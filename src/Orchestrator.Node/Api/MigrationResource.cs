@@ -1,0 +1,59 @@
+using Orchestrator.Cluster.Migrations;
+
+namespace Orchestrator.Node.Api;
+
+/// <summary>
+/// A migration as the API shows it: <c>{id, workload, source, target, state, epoch, createdAt, updatedAt, progress,
+/// downtimeMs, reason, checkpoints}</c> (the contract) plus the pre-copy curve (<c>rounds</c>), the VF pairs, the
+/// current step, the admission queue position and the last error.
+/// </summary>
+public sealed record MigrationResource(
+    string Id,
+    string Workload,
+    string? Source,
+    string? Target,
+    string State,
+    long Epoch,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    MigrationProgress Progress,
+    double? DowntimeMs,
+    string? Reason,
+    IReadOnlyList<MigrationCheckpoint> Checkpoints,
+    IReadOnlyList<MigrationRound> Rounds,
+    IReadOnlyList<MigrationVfResource> Vfs,
+    string Step,
+    int? QueuePosition,
+    string? LastError,
+    bool Terminal)
+{
+    public static MigrationResource From(MigrationView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return new MigrationResource(
+            view.Id.Value,
+            view.Workload.Value,
+            view.Source?.Value,
+            view.Target?.Value,
+            view.State,
+            view.Epoch,
+            view.CreatedAt,
+            view.UpdatedAt,
+            view.Progress,
+            view.DowntimeMs,
+            view.Reason,
+            view.Checkpoints,
+            view.Rounds,
+            [.. view.Vfs.Select(v => new MigrationVfResource(v.Source.ToString(), v.Target.ToString(), v.Kind, v.Profile))],
+            view.Step,
+            view.QueuePosition,
+            view.LastError,
+            view.IsTerminal);
+    }
+
+    /// <summary>Where the migration resource lives.</summary>
+    public static string Location(string id) => $"/api/v1/migrations/{id}";
+}
+
+/// <summary>A source VF and the target VF it moves to.</summary>
+public sealed record MigrationVfResource(string Source, string Target, string Kind, string Profile);

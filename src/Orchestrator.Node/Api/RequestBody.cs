@@ -1,0 +1,97 @@
+using System.Text.Json;
+
+namespace Orchestrator.Node.Api;
+
+/// <summary>
+/// A JSON request body read strictly: it must be one object, with only the allowed fields, each a string (or null
+/// where optional). Reading it by hand rather than by binding lets every error name the field and the value.
+/// </summary>
+public sealed class RequestBody
+{
+    private readonly Dictionary<string, JsonElement> _fields;
+
+    private RequestBody(Dictionary<string, JsonElement> fields) => _fields = fields;
+
+    /// <summary>Reads the body; on failure <c>Problem</c> is the 400 to answer.</summary>
+    public static async Task<(RequestBody? Body, IResult? Problem)> ReadAsync(HttpRequest request, IReadOnlyCollection<string> allowed, bool optional = false)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        if (buffer.Length == 0)
+        {
+            return optional
+                ? (new RequestBody([]), null)
+                : (null, ApiProblems.BadInput("body", "", $"a JSON object with {string.Join(", ", allowed)} is required"));
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(buffer.ToArray());
+        }
+        catch (JsonException e)
+        {
+            return (null, ApiProblems.BadInput("body", Excerpt(buffer.ToArray()),
+                $"malformed JSON at line {(e.LineNumber ?? 0) + 1}, byte {(e.BytePositionInLine ?? 0) + 1}: {e.Message}"));
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (null, ApiProblems.BadInput("body", document.RootElement.GetRawText(), "the body must be a JSON object"));
+            }
+
+            var fields = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                if (!allowed.Contains(property.Name))
+                {
+                    return (null, ApiProblems.BadInput(property.Name, property.Value.GetRawText(),
+                        $"unknown field '{property.Name}'; expected {string.Join(", ", allowed)}"));
+                }
+
+                if (!fields.TryAdd(property.Name, property.Value.Clone()))
+                {
+                    return (null, ApiProblems.BadInput(property.Name, property.Value.GetRawText(), $"field '{property.Name}' is given twice"));
+                }
+            }
+
+            return (new RequestBody(fields), null);
+        }
+    }
+
+    /// <summary>A string field; null when absent or null and optional, else a problem naming the field and value.</summary>
+    public string? Text(string field, bool required, ref IResult? problem)
+    {
+        if (problem is not null)
+        {
+            return null;
+        }
+
+        if (!_fields.TryGetValue(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                problem = ApiProblems.BadInput(field, null, $"field '{field}' is required");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            problem = ApiProblems.BadInput(field, value.GetRawText(), $"field '{field}': {value.GetRawText()} is not a string");
+            return null;
+        }
+
+        return value.GetString();
+    }
+
+    private static string Excerpt(byte[] bytes)
+    {
+        var text = System.Text.Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 200));
+        return bytes.Length > 200 ? text + "…" : text;
+    }
+}

@@ -1,0 +1,120 @@
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Node.Hosting;
+
+namespace Orchestrator.Node.Api;
+
+/// <summary><c>POST /vfs</c> (<c>{pf, kind, profile, workload?}</c>), <c>GET /vfs/{id}</c>, <c>DELETE /vfs/{id}</c> (ids contain slashes).</summary>
+public static class VfEndpoints
+{
+    private static readonly string[] CreateFields = ["pf", "kind", "profile", "workload"];
+
+    public static void Map(RouteGroupBuilder api)
+    {
+        ArgumentNullException.ThrowIfNull(api);
+        api.MapPost("/vfs", CreateAsync).WithName("CreateVf").WithDescription("Body: {\"pf\": \"host-a/0000:3b:00.0\", \"kind\": \"vfio\" | \"kernel\", \"profile\": \"eth-small\", \"workload\": \"vm-1\" (optional)}")
+            .Produces<VfChangeResource>(StatusCodes.Status201Created).ProducesProblem(404).RequireBearer();
+
+        api.MapGet("/vfs/{**id}", async (string id, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!ApiIds.TryVf("id", id, out var vf, out var problem))
+            {
+                return problem;
+            }
+
+            var inventory = await node.Runtime!.Client.GetInventoryAsync(ct);
+            return inventory.Inventory.FindVf(vf) is { } found
+                ? Results.Ok(VfResource.From(found, inventory.Hosts.GetValueOrDefault(vf.Host)))
+                : ApiProblems.NotFound($"VF '{vf}' does not exist");
+        }).WithName("GetVf").Produces<VfResource>().ProducesProblem(404);
+
+        api.MapDelete("/vfs/{**id}", async (string id, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!ApiIds.TryVf("id", id, out var vf, out var problem))
+            {
+                return problem;
+            }
+
+            var result = await node.Runtime!.Client.DestroyVfAsync(vf, ct);
+            return result.Value is { } destroyed
+                ? Results.Ok(new VfChangeResource(destroyed.Vf.ToString(), destroyed.Vf.Pf.ToString(), null, null, null, Exists: false))
+                : ApiProblems.From(result.Error!);
+        }).WithName("DestroyVf").Produces<VfChangeResource>().ProducesProblem(404).ProducesProblem(409).RequireBearer();
+    }
+
+    private static async Task<IResult> CreateAsync(HttpRequest request, NodeRuntime node, CancellationToken ct)
+    {
+        var (body, problem) = await RequestBody.ReadAsync(request, CreateFields);
+        if (body is null)
+        {
+            return problem!;
+        }
+
+        var pfText = body.Text("pf", required: true, ref problem);
+        var kindText = body.Text("kind", required: true, ref problem);
+        var profile = body.Text("profile", required: true, ref problem);
+        var workloadText = body.Text("workload", required: false, ref problem);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (!ApiIds.TryPf("pf", pfText, out var pf, out problem))
+        {
+            return problem;
+        }
+
+        if (!TryKind(kindText!, out var kind))
+        {
+            return ApiProblems.BadInput("kind", kindText, $"kind: '{kindText}' is unknown; expected vfio or kernel");
+        }
+
+        if (string.IsNullOrWhiteSpace(profile))
+        {
+            return ApiProblems.BadInput("profile", profile, $"profile: '{profile}' is empty");
+        }
+
+        WorkloadId? workload = null;
+        if (workloadText is not null)
+        {
+            if (!ApiIds.TryWorkload("workload", workloadText, out var w, out problem))
+            {
+                return problem;
+            }
+
+            workload = w;
+        }
+
+        var inventory = await node.Runtime!.Client.GetInventoryAsync(ct);
+        if (inventory.Inventory.FindPf(pf) is { } known && !known.Descriptor.Profiles.Contains(profile))
+        {
+            return ApiProblems.BadInput("profile", profile,
+                $"profile: '{profile}' is not offered by PF '{pf}'; it offers {string.Join(", ", known.Descriptor.Profiles)}");
+        }
+
+        var result = await node.Runtime.Client.CreateVfAsync(pf, kind, profile, workload, ct: ct);
+        if (result.Value is not { } created)
+        {
+            return ApiProblems.From(result.Error!);
+        }
+
+        var resource = new VfChangeResource(created.Vf.ToString(), created.Vf.Pf.ToString(), VfResource.KindName(created.Kind), created.Profile, created.Workload?.Value, Exists: true);
+        return Results.Created($"/api/v1/vfs/{created.Vf}", resource);
+    }
+
+    private static bool TryKind(string text, out VfKind kind)
+    {
+        switch (text)
+        {
+            case "vfio":
+                kind = VfKind.Vfio;
+                return true;
+            case "kernel":
+                kind = VfKind.Kernel;
+                return true;
+            default:
+                kind = default;
+                return false;
+        }
+    }
+}

@@ -1,0 +1,221 @@
+using System.Globalization;
+using Akka.Configuration;
+using Akka.Configuration.Hocon;
+
+namespace Orchestrator.Node.Hosting;
+
+/// <summary>
+/// Reads a node config file, HOCON or JSON (JSON is HOCON), into <see cref="NodeOptions"/>. Every error names the key
+/// and the value; unknown keys in the node's sections are errors too, so a typo does not pass silently. The file's
+/// <c>akka { … }</c> block is kept and applied over the generated Akka configuration.
+/// </summary>
+public static class NodeConfigFile
+{
+    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime"];
+
+    private static readonly HashSet<string> KnownKeys =
+    [
+        NodeConfigKeys.Name, NodeConfigKeys.Hostname, NodeConfigKeys.Port, NodeConfigKeys.Topology, NodeConfigKeys.LatencyScale,
+        NodeConfigKeys.DeviceSeed, NodeConfigKeys.SeedNodes, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
+        NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ApiUrl,
+        NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.StepTimeout,
+    ];
+
+    /// <summary>Reads <paramref name="path"/> into <paramref name="options"/>; returns the errors (empty when fine).</summary>
+    public static IReadOnlyList<string> Load(string path, NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!File.Exists(path))
+        {
+            return [$"--config: file '{path}' does not exist"];
+        }
+
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (IOException e)
+        {
+            return [$"--config: file '{path}' cannot be read: {e.Message}"];
+        }
+
+        var errors = Apply(text, options, path);
+        if (errors.Count == 0 && options.Topology is { } topology && !Path.IsPathRooted(topology))
+        {
+            // A relative topology path in a config file is relative to the file, not to the working directory.
+            options.Topology = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", topology));
+        }
+
+        return errors;
+    }
+
+    /// <summary>Applies config text to <paramref name="options"/>; returns the errors (empty when fine).</summary>
+    public static IReadOnlyList<string> Apply(string text, NodeOptions options, string source = "config")
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Config config;
+        try
+        {
+            config = ConfigurationFactory.ParseString(text);
+        }
+#pragma warning disable CA1031 // The HOCON parser throws several exception types for bad syntax; all mean the same here.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return [$"{source}: not valid HOCON or JSON: {e.Message}"];
+        }
+
+        var errors = new List<string>();
+        foreach (var key in LeafKeys(config))
+        {
+            if (!KnownKeys.Contains(key))
+            {
+                errors.Add($"{key}: unknown key in {source}; known keys are {string.Join(", ", KnownKeys.Order(StringComparer.Ordinal))}");
+            }
+        }
+
+        Read(config, NodeConfigKeys.Name, errors, v => options.Name = v);
+        Read(config, NodeConfigKeys.Hostname, errors, v => options.Hostname = v);
+        ReadParsed(config, NodeConfigKeys.Port, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : (int?)null,
+            "is not a TCP port (0-65535)", v => options.Port = v);
+        Read(config, NodeConfigKeys.Topology, errors, v => options.Topology = v);
+        ReadParsed(config, NodeConfigKeys.LatencyScale, errors, v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : (double?)null,
+            "is not a number", v => options.LatencyScale = v);
+        ReadParsed(config, NodeConfigKeys.DeviceSeed, errors, v => ulong.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (ulong?)null,
+            "is not a non-negative integer", v => options.DeviceSeed = v);
+        ReadList(config, NodeConfigKeys.SeedNodes, errors, v => options.SeedNodes = v);
+        ReadList(config, NodeConfigKeys.Roles, errors, v => options.Roles = v);
+        ReadDuration(config, NodeConfigKeys.AcceptableHeartbeatPause, errors, v => options.AcceptableHeartbeatPause = v);
+        ReadDuration(config, NodeConfigKeys.DowningStableAfter, errors, v => options.DowningStableAfter = v);
+        Read(config, NodeConfigKeys.Persistence, errors, v => options.Persistence = v);
+        Read(config, NodeConfigKeys.ConnectionString, errors, v => options.ConnectionString = v);
+        Read(config, NodeConfigKeys.ApiUrl, errors, v => options.ApiUrl = v);
+        Read(config, NodeConfigKeys.Token, errors, v => options.Token = v);
+        Read(config, NodeConfigKeys.TokenFile, errors, v => options.TokenFile = v);
+        ReadDuration(config, NodeConfigKeys.SseHeartbeat, errors, v => options.SseHeartbeat = v);
+        ReadDuration(config, NodeConfigKeys.StepTimeout, errors, v => options.StepTimeout = v);
+        if (config.HasPath("akka"))
+        {
+            options.FileConfig = config;
+        }
+
+        return errors;
+    }
+
+    /// <summary>Parses a HOCON duration (<c>500ms</c>, <c>3s</c>, <c>1m</c>) or a .NET TimeSpan (<c>00:00:03</c>).</summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && text.Contains(':', StringComparison.Ordinal))
+        {
+            return span;
+        }
+
+        try
+        {
+            return ConfigurationFactory.ParseString("d = " + text).GetTimeSpan("d", null, allowInfinite: false);
+        }
+#pragma warning disable CA1031 // Any parse failure means "not a duration".
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
+    private static IEnumerable<string> LeafKeys(Config config)
+    {
+        foreach (var section in Sections)
+        {
+            if (!config.HasPath(section))
+            {
+                continue;
+            }
+
+            var value = config.GetValue(section);
+            if (!value.IsObject())
+            {
+                yield return section;
+                continue;
+            }
+
+            foreach (var item in value.GetObject().Items)
+            {
+                yield return $"{section}.{item.Key}";
+            }
+        }
+
+        foreach (var item in config.Root.GetObject().Items)
+        {
+            if (!Sections.Contains(item.Key) && item.Key != "akka")
+            {
+                yield return item.Key;
+            }
+        }
+    }
+
+    private static string? Raw(Config config, string key, List<string> errors)
+    {
+        if (!config.HasPath(key))
+        {
+            return null;
+        }
+
+        var value = config.GetValue(key);
+        if (value.IsObject() || value.IsArray())
+        {
+            errors.Add($"{key}: '{Render(value)}' must be a single value");
+            return null;
+        }
+
+        return value.GetString();
+    }
+
+    private static void Read(Config config, string key, List<string> errors, Action<string> set)
+    {
+        if (Raw(config, key, errors) is { } value)
+        {
+            set(value);
+        }
+    }
+
+    private static void ReadParsed<T>(Config config, string key, List<string> errors, Func<string, T?> parse, string problem, Action<T> set)
+        where T : struct
+    {
+        if (Raw(config, key, errors) is not { } value)
+        {
+            return;
+        }
+
+        if (parse(value) is { } parsed)
+        {
+            set(parsed);
+        }
+        else
+        {
+            errors.Add($"{key}: '{value}' {problem}");
+        }
+    }
+
+    private static void ReadDuration(Config config, string key, List<string> errors, Action<TimeSpan> set) =>
+        ReadParsed(config, key, errors, ParseDuration, "is not a duration (e.g. 500ms, 3s, 1m)", set);
+
+    private static void ReadList(Config config, string key, List<string> errors, Action<List<string>> set)
+    {
+        if (!config.HasPath(key))
+        {
+            return;
+        }
+
+        var value = config.GetValue(key);
+        if (!value.IsArray())
+        {
+            errors.Add($"{key}: '{Render(value)}' must be a list, e.g. [\"a\", \"b\"]");
+            return;
+        }
+
+        set([.. value.GetStringList()]);
+    }
+
+    private static string Render(HoconValue value) => value.ToString().Trim();
+}

@@ -1,0 +1,26 @@
+namespace Orchestrator.Node.Hosting;
+
+/// <summary>The keys of a node config file (HOCON or JSON), as error messages name them.</summary>
+public static class NodeConfigKeys
+{
+    public const string Name = "node.name";
+    public const string Hostname = "node.hostname";
+    public const string Port = "node.port";
+    public const string Topology = "node.topology";
+    public const string LatencyScale = "node.latency-scale";
+    public const string DeviceSeed = "node.seed";
+    public const string SeedNodes = "cluster.seed-nodes";
+    public const string Roles = "cluster.roles";
+    public const string AcceptableHeartbeatPause = "cluster.acceptable-heartbeat-pause";
+    public const string DowningStableAfter = "cluster.downing-stable-after";
+    public const string Persistence = "persistence.provider";
+    public const string ConnectionString = "persistence.connection-string";
+    public const string ApiUrl = "api.url";
+    public const string Token = "api.token";
+    public const string TokenFile = "api.token-file";
+    public const string SseHeartbeat = "api.sse-heartbeat";
+    public const string StepTimeout = "runtime.step-timeout";
+
+    /// <summary>The environment variable that overrides <see cref="Token"/>.</summary>
+    public const string TokenEnvironmentVariable = "ORCHESTRATOR_TOKEN";
+}

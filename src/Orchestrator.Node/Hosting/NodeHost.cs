@@ -1,0 +1,137 @@
+using Akka.Hosting;
+using Microsoft.Extensions.Options;
+using Orchestrator.Cluster.Hosting;
+using Orchestrator.Devices.Topology;
+using Orchestrator.Node.Api;
+
+namespace Orchestrator.Node.Hosting;
+
+/// <summary>
+/// Composes a node: options (validated on start, before the ActorSystem exists), Akka.Hosting with the cluster
+/// layer's configuration, the runtime once this member is Up, and the HTTP API. Production and tests use the same
+/// composition; tests add a TestServer through <c>configure</c>.
+/// </summary>
+public static class NodeHost
+{
+    public static WebApplication Build(NodeOptions options, NodeToken token, Action<WebApplicationBuilder>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(token);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
+        builder.WebHost.UseUrls(options.ApiUrl);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+
+        var services = builder.Services;
+        services.AddOptions<NodeOptions>().Configure(target => options.CopyTo(target)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
+        services.AddSingleton(token);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<NodeRuntime>();
+        services.AddSingleton<ApiMetrics>();
+        services.AddSingleton<ClusterFeed>();
+        services.AddSingleton(sp => new IdempotencyStore(sp.GetRequiredService<NodeRuntime>().System
+            ?? throw new InvalidOperationException("the ActorSystem has not started")));
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<NodeOptions>>().Value;
+            return new JournalProbe(o.PersistenceProvider ?? PersistenceProvider.Sqlite, o.ConnectionString);
+        });
+        services.AddOpenApi();
+        services.AddAkka(ClusterRoles.SystemName, (akka, sp) => ConfigureAkka(akka, sp));
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapOrchestratorApi();
+        return app;
+    }
+
+    private static void ConfigureAkka(AkkaConfigurationBuilder akka, IServiceProvider sp)
+    {
+        // Reading the options validates them: a bad value stops here, before any ActorSystem or cluster join.
+        var options = sp.GetRequiredService<IOptions<NodeOptions>>().Value;
+        var node = sp.GetRequiredService<NodeRuntime>();
+        var feed = sp.GetRequiredService<ClusterFeed>();
+        var time = sp.GetRequiredService<TimeProvider>();
+        var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Orchestrator.Node");
+        var settings = options.ToSettings();
+
+        akka.AddHocon(OrchestratorConfig.Build(settings), HoconAddMode.Prepend);
+        if (options.FileConfig is { } file)
+        {
+            akka.AddHocon(file, HoconAddMode.Prepend);
+        }
+
+        akka.ConfigureLoggers(loggers =>
+        {
+            loggers.ClearLoggers();
+            loggers.AddLoggerFactory();
+        });
+        akka.AddStartup((system, _) =>
+        {
+            node.SetSystem(system);
+            IReadOnlyList<HostDevices> hosts = [];
+            if (options.Topology is { } path)
+            {
+                var topology = TopologyLoader.TryLoad(path).Topology ?? throw new InvalidOperationException($"topology '{path}' no longer loads");
+                hosts = HostDevices.ForNode(topology, options.Name, new TopologySimulationOptions
+                {
+                    Seed = options.DeviceSeed,
+                    LatencyScale = options.LatencyScale,
+                    TimeProvider = time,
+                });
+            }
+
+            var cluster = Akka.Cluster.Cluster.Get(system);
+            cluster.RegisterOnMemberUp(() =>
+            {
+                try
+                {
+                    var runtime = OrchestratorRuntime.Start(system, hosts, new RuntimeOptions
+                    {
+                        TimeProvider = time,
+                        StepTimeout = options.StepTimeout,
+                    });
+                    feed.Start(system);
+                    node.SetRuntime(runtime);
+                    if (logger.IsEnabled(LogLevel.Information))
+                    {
+                        logger.LogInformation("{Node} is Up at {Address} with {Hosts} host(s): {HostIds}",
+                            options.Name, cluster.SelfAddress, hosts.Count, string.Join(", ", hosts.Select(h => h.Host)));
+                    }
+                }
+#pragma warning disable CA1031 // Reported and the node stops; nothing else can be done with it here.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    logger.LogError(e, "{Node} failed to start its runtime", options.Name);
+                    node.Fail(e);
+                    CoordinatedShutdownFor(system);
+                }
+            });
+
+            if (options.SeedNodes.Count == 0)
+            {
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    logger.LogInformation("{Node} has no seed nodes: forming a new cluster by joining itself at {Address}", options.Name, cluster.SelfAddress);
+                }
+                cluster.Join(cluster.SelfAddress);
+            }
+            else
+            {
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    logger.LogInformation("{Node} joining the cluster through {Seeds}", options.Name, string.Join(", ", options.SeedNodes));
+                }
+            }
+        });
+    }
+
+    private static void CoordinatedShutdownFor(Akka.Actor.ActorSystem system) =>
+        _ = Akka.Actor.CoordinatedShutdown.Get(system).Run(Akka.Actor.CoordinatedShutdown.ClrExitReason.Instance);
+}

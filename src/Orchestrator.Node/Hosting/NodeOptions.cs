@@ -1,0 +1,99 @@
+using Akka.Configuration;
+using Orchestrator.Cluster.Hosting;
+
+namespace Orchestrator.Node.Hosting;
+
+/// <summary>
+/// Everything <c>orchestrator node</c> is configured with, as read from the config file (HOCON or JSON), the command
+/// line and the environment, before anything starts. <see cref="NodeOptionsValidator"/> checks it and names every bad
+/// key and value. Keys are given in <see cref="NodeConfigKeys"/>.
+/// </summary>
+public sealed class NodeOptions
+{
+    /// <summary><c>node.name</c>: the node's name; hosts of the topology with <c>node: NAME</c> run here.</summary>
+    public string Name { get; set; } = "node-1";
+
+    /// <summary><c>node.hostname</c>: the address Akka remoting binds to and advertises.</summary>
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    /// <summary><c>node.port</c>: Akka remoting port; 0 picks a free one.</summary>
+    public int Port { get; set; }
+
+    /// <summary><c>node.topology</c>: topology file (YAML) of the simulated hosts; none = a node without hosts.</summary>
+    public string? Topology { get; set; }
+
+    /// <summary><c>node.latency-scale</c>: multiplies simulated device command latencies (0 = instant).</summary>
+    public double LatencyScale { get; set; } = 1.0;
+
+    /// <summary><c>node.seed</c>: seed of the simulated device state.</summary>
+    public ulong DeviceSeed { get; set; } = 42;
+
+    /// <summary><c>cluster.seed-nodes</c>: <c>akka.tcp://orchestrator@host:port</c>; empty = form a cluster by joining yourself.</summary>
+    public List<string> SeedNodes { get; set; } = [];
+
+    /// <summary><c>cluster.roles</c>: <c>coordinator</c> and/or <c>hosts</c>.</summary>
+    public List<string> Roles { get; set; } = [ClusterRoles.Coordinator, ClusterRoles.Hosts];
+
+    /// <summary><c>cluster.acceptable-heartbeat-pause</c>.</summary>
+    public TimeSpan AcceptableHeartbeatPause { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary><c>cluster.downing-stable-after</c>.</summary>
+    public TimeSpan DowningStableAfter { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>persistence.provider</c>: <c>sqlite</c>, <c>postgres</c> or <c>memory</c> (tests only).</summary>
+    public string Persistence { get; set; } = "sqlite";
+
+    /// <summary><c>persistence.connection-string</c>.</summary>
+    public string ConnectionString { get; set; } = "Data Source=orchestrator.db";
+
+    /// <summary><c>api.url</c>: where the HTTP API listens, <c>http://host:port</c>.</summary>
+    public string ApiUrl { get; set; } = "http://127.0.0.1:7401";
+
+    /// <summary><c>api.token</c> (or <c>ORCHESTRATOR_TOKEN</c>): the bearer token of mutating calls; none = generate one.</summary>
+    public string? Token { get; set; }
+
+    /// <summary><c>api.token-file</c>: where a generated token is written (default <c>.orchestrator/NAME.token</c>).</summary>
+    public string? TokenFile { get; set; }
+
+    /// <summary><c>api.sse-heartbeat</c>: how often <c>GET /events</c> writes a comment line to keep proxies open.</summary>
+    public TimeSpan SseHeartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary><c>runtime.step-timeout</c>: how long one migration step may take before the coordinator fails it.</summary>
+    public TimeSpan StepTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The config file as HOCON: its <c>akka { … }</c> block is applied over the generated configuration.</summary>
+    public Config? FileConfig { get; set; }
+
+    /// <summary>The journal provider named by <see cref="Persistence"/>, or null when it names none.</summary>
+    public PersistenceProvider? PersistenceProvider => Persistence.ToLowerInvariant() switch
+    {
+        "sqlite" => Cluster.Hosting.PersistenceProvider.Sqlite,
+        "postgres" or "postgresql" => Cluster.Hosting.PersistenceProvider.PostgreSql,
+        "memory" or "inmemory" => Cluster.Hosting.PersistenceProvider.InMemory,
+        _ => null,
+    };
+
+    /// <summary>The cluster layer's settings (call after validation).</summary>
+    public NodeSettings ToSettings() => new()
+    {
+        NodeName = Name,
+        Hostname = Hostname,
+        Port = Port,
+        SeedNodes = [.. SeedNodes],
+        Roles = [.. Roles],
+        Persistence = PersistenceProvider ?? Cluster.Hosting.PersistenceProvider.Sqlite,
+        ConnectionString = ConnectionString,
+        AcceptableHeartbeatPause = AcceptableHeartbeatPause,
+        DowningStableAfter = DowningStableAfter,
+    };
+
+    /// <summary>Copies every setting to <paramref name="target"/> (the options pattern builds its own instance).</summary>
+    public void CopyTo(NodeOptions target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        foreach (var property in typeof(NodeOptions).GetProperties().Where(p => p.CanWrite))
+        {
+            property.SetValue(target, property.GetValue(this));
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Orchestrator.Devices.Topology;
+
+namespace Orchestrator.Node.Hosting;
+
+/// <summary>
+/// Checks <see cref="NodeOptions"/> before the node starts (and so before it joins a cluster). Every failure names the
+/// key and the value (a token is never echoed); the cluster layer's own checks (<c>NodeSettings.Validate</c>) are
+/// included, so one run shows every problem.
+/// </summary>
+public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
+{
+    /// <summary>The shortest bearer token accepted from configuration.</summary>
+    public const int MinTokenLength = 16;
+
+    public ValidateOptionsResult Validate(string? name, NodeOptions options)
+    {
+        var errors = Errors(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>Every problem of <paramref name="options"/>; empty when valid.</summary>
+    public static IReadOnlyList<string> Errors(NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (options.PersistenceProvider is null)
+        {
+            errors.Add($"{NodeConfigKeys.Persistence}: '{options.Persistence}' is unknown; expected sqlite, postgres or memory");
+        }
+
+        errors.AddRange(options.ToSettings().Validate());
+
+        if (!Uri.TryCreate(options.ApiUrl, UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https")
+            || api.AbsolutePath != "/" || !string.IsNullOrEmpty(api.Query))
+        {
+            errors.Add($"{NodeConfigKeys.ApiUrl}: '{options.ApiUrl}' is not http://host:port");
+        }
+
+        if (options.Token is { } token && (token.Length < MinTokenLength || token.Any(c => c <= ' ' || c > '~')))
+        {
+            errors.Add($"{NodeConfigKeys.Token}: the configured token ({token.Length} characters) must be at least {MinTokenLength} printable ASCII characters without spaces");
+        }
+
+        if (options.TokenFile is { Length: 0 })
+        {
+            errors.Add($"{NodeConfigKeys.TokenFile}: '' is empty");
+        }
+
+        if (!double.IsFinite(options.LatencyScale) || options.LatencyScale < 0)
+        {
+            errors.Add($"{NodeConfigKeys.LatencyScale}: '{options.LatencyScale.ToString(CultureInfo.InvariantCulture)}' must be 0 or more");
+        }
+
+        if (options.SseHeartbeat <= TimeSpan.Zero)
+        {
+            errors.Add($"{NodeConfigKeys.SseHeartbeat}: '{options.SseHeartbeat}' must be positive");
+        }
+
+        if (options.StepTimeout <= TimeSpan.Zero)
+        {
+            errors.Add($"{NodeConfigKeys.StepTimeout}: '{options.StepTimeout}' must be positive");
+        }
+
+        if (options.Topology is { } path)
+        {
+            if (!File.Exists(path))
+            {
+                errors.Add($"{NodeConfigKeys.Topology}: file '{path}' does not exist");
+            }
+            else
+            {
+                var loaded = TopologyLoader.TryLoad(path);
+                errors.AddRange(loaded.Errors.Select(e => $"{NodeConfigKeys.Topology}: {e}"));
+            }
+        }
+
+        return errors;
+    }
+}
