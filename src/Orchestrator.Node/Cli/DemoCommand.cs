@@ -30,6 +30,11 @@ internal static class DemoCommand
         };
         command.SetAction((parse, ct) =>
         {
+            if (Console.IsOutputRedirected)
+            {
+                AnsiConsole.Console.Profile.Width = Math.Max(AnsiConsole.Console.Profile.Width, 160); // tables in logs and CI
+            }
+
             if (parse.GetValue(devicesOnly))
             {
                 return DeviceDemo.RunAsync(

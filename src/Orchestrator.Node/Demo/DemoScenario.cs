@@ -123,11 +123,25 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
 
     private async Task<string?> StartAsync(string workload, string target, CancellationToken ct)
     {
+        var key = Guid.NewGuid().ToString("N");
+        var watch = Stopwatch.StartNew();
         try
         {
-            var started = await api.StartMigrationAsync(workload, target, Guid.NewGuid().ToString("N"), ct);
-            Track(started.Value);
-            return started.Value.Id;
+            while (true)
+            {
+                try
+                {
+                    var started = await api.StartMigrationAsync(workload, target, key, ct);
+                    Track(started.Value);
+                    return started.Value.Id;
+                }
+                catch (ApiException e) when (e.Kind == ApiErrorKind.Conflict && e.Message.Contains("already migrating", StringComparison.Ordinal) &&
+                                             watch.Elapsed < TimeSpan.FromSeconds(10))
+                {
+                    // The migration index is replicated: a migration that just completed can look active for a moment.
+                    await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
+                }
+            }
         }
         catch (ApiException e) when (e.Kind is not ApiErrorKind.Unreachable)
         {
@@ -173,7 +187,7 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
             }
             else if (m.State == ApiMigration.RolledBack)
             {
-                console.MarkupLine($"  [green]rolled back as expected[/]: {Markup.Escape(m.Reason ?? "(no reason given)")}");
+                console.MarkupLine($"  [green]rolled back as expected[/] ({Markup.Escape(m.Id)})");
             }
         }
     }

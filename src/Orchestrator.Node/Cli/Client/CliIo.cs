@@ -8,5 +8,15 @@ namespace Orchestrator.Node.Cli.Client;
 /// </summary>
 internal sealed record CliIo(IAnsiConsole Console, TextWriter Out, TextWriter Error, TimeProvider Time, Func<string, string?> Environment, string WorkingDirectory)
 {
-    public static CliIo Standard => new(AnsiConsole.Console, System.Console.Out, System.Console.Error, TimeProvider.System, System.Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory());
+    public static CliIo Standard => new(WideWhenRedirected(AnsiConsole.Console), System.Console.Out, System.Console.Error, TimeProvider.System, System.Environment.GetEnvironmentVariable, Directory.GetCurrentDirectory());
+
+    private static IAnsiConsole WideWhenRedirected(IAnsiConsole console)
+    {
+        if (System.Console.IsOutputRedirected)
+        {
+            console.Profile.Width = Math.Max(console.Profile.Width, 160); // tables in logs are not cut at 80 columns
+        }
+
+        return console;
+    }
 }
