@@ -257,10 +257,10 @@ public sealed class OrchestratorApiClient : IDisposable
             HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity => ApiErrorKind.BadInput,
             HttpStatusCode.NotFound => ApiErrorKind.NotFound,
             HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed => ApiErrorKind.Conflict,
-            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden => ApiErrorKind.Unreachable,
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout => ApiErrorKind.Unreachable,
             _ => ApiErrorKind.Failed,
         };
-        if (kind == ApiErrorKind.Unreachable)
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
         {
             detail += " (give --token, ORCHESTRATOR_TOKEN or .orchestrator/demo-token)";
         }
