@@ -66,9 +66,9 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
 
         try
         {
-            var bad = await api.StartMigrationAsync("vm-web", "host-c", Guid.NewGuid().ToString("N"), ct);
-            Track(bad.Value);
-            await ExpectAsync([bad.Value.Id], ApiMigration.RolledBack, ct);
+            var bad = await StartRetryingAsync("vm-web", "host-c", ct);
+            Track(bad);
+            await ExpectAsync([bad.Id], ApiMigration.RolledBack, ct);
         }
         catch (ApiException e) when (e.Kind is ApiErrorKind.Conflict or ApiErrorKind.BadInput)
         {
@@ -79,8 +79,12 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
         Step("4. evacuate host-a: every workload still there moves away");
         await EvacuateAsync("host-a", ct);
 
-        var final = await other.GetMigrationsAsync(ct);
-        var ours = final.Value.Where(m => _migrations.Contains(m.Id)).ToList();
+        var ours = new List<ApiMigration>();
+        foreach (var id in _migrations.Distinct())
+        {
+            ours.Add((await other.GetMigrationAsync(id, ct)).Value);
+        }
+
         console.WriteLine();
         console.MarkupLine($"[bold]Migrations[/] (as {Markup.Escape(other.BaseAddress.ToString())} reports them)");
         console.Write(MigrationVerbs.Table(ours));
@@ -123,31 +127,39 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
 
     private async Task<string?> StartAsync(string workload, string target, CancellationToken ct)
     {
-        var key = Guid.NewGuid().ToString("N");
-        var watch = Stopwatch.StartNew();
         try
         {
-            while (true)
-            {
-                try
-                {
-                    var started = await api.StartMigrationAsync(workload, target, key, ct);
-                    Track(started.Value);
-                    return started.Value.Id;
-                }
-                catch (ApiException e) when (e.Kind == ApiErrorKind.Conflict && e.Message.Contains("already migrating", StringComparison.Ordinal) &&
-                                             watch.Elapsed < TimeSpan.FromSeconds(10))
-                {
-                    // The migration index is replicated: a migration that just completed can look active for a moment.
-                    await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
-                }
-            }
+            var started = await StartRetryingAsync(workload, target, ct);
+            Track(started);
+            return started.Id;
         }
         catch (ApiException e) when (e.Kind is not ApiErrorKind.Unreachable)
         {
             _failures.Add($"migrate {workload} to {target}: {e.Message}");
             console.MarkupLine($"  [red]migrate {Markup.Escape(workload)} refused[/]: {Markup.Escape(e.Message)}");
             return null;
+        }
+    }
+
+    /// <summary>
+    /// Starts a migration with one idempotency key, retrying while the replicated migration index still shows the
+    /// workload's previous migration as active (it ended a moment ago).
+    /// </summary>
+    private async Task<ApiMigration> StartRetryingAsync(string workload, string target, CancellationToken ct)
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return (await api.StartMigrationAsync(workload, target, key, ct)).Value;
+            }
+            catch (ApiException e) when (e.Kind == ApiErrorKind.Conflict && e.Message.Contains("already migrating", StringComparison.Ordinal) &&
+                                         watch.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
+            }
         }
     }
 
