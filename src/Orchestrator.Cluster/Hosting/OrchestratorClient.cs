@@ -67,10 +67,13 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             return ClientError.NotFound($"target host '{t}' is not in the inventory");
         }
 
-        var active = (await ListMigrationsAsync(ct).ConfigureAwait(false)).FirstOrDefault(m => m.Workload == workload && !m.IsTerminal && m.Id != id);
-        if (active is not null)
+        foreach (var listed in (await ListMigrationsAsync(ct).ConfigureAwait(false)).Where(m => m.Workload == workload && !m.IsTerminal && m.Id != id))
         {
-            return ClientError.Conflict($"workload '{workload}' is already migrating ({active.Id}, {active.State})");
+            // The replicated index lags behind coordinators by a gossip round: ask the coordinator itself.
+            if ((await GetMigrationAsync(listed.Id, ct).ConfigureAwait(false)).Value is { IsTerminal: false } active)
+            {
+                return ClientError.Conflict($"workload '{workload}' is already migrating ({active.Id}, {active.State})");
+            }
         }
 
         var request = new MigrationCommands.RequestMigration(id, workload, [.. vfs.Select(v => v.Id).OrderBy(v => v)], target, policy);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Node.Cli.Client;
 
 namespace Orchestrator.Node.Cli;
 
@@ -13,6 +14,11 @@ internal static class OrchestratorCli
             DemoCommand.Create(),
             NodeCommand.Create(),
         };
+        foreach (var verb in ClientCommands.Create(CliIo.Standard))
+        {
+            root.Add(verb);
+        }
+
         // A node leaving the cluster on SIGTERM needs more than System.CommandLine's default 2 s.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = TimeSpan.FromSeconds(20) });
     }

@@ -1,10 +1,10 @@
-using Orchestrator.Node.Cli;
+using Orchestrator.Node.Demo;
 using Spectre.Console;
 
-namespace Orchestrator.Node.Tests.Cli;
+namespace Orchestrator.Node.Tests.Demo;
 
-/// <summary>`orchestrator demo` end to end with instant device latencies.</summary>
-public class DemoCommandTests
+/// <summary>`orchestrator demo --devices-only` end to end with instant device latencies.</summary>
+public class DeviceDemoTests
 {
     private static (IAnsiConsole Console, StringWriter Output) Capture()
     {
@@ -23,7 +23,7 @@ public class DemoCommandTests
     public async Task Demo_migrates_byte_identical_state_and_shows_the_refused_incompatible_load()
     {
         var (console, output) = Capture();
-        var exit = await DemoCommand.RunAsync(new DemoSettings(null, 42, "vm-web", 0), console, CancellationToken.None);
+        var exit = await DeviceDemo.RunAsync(new DemoSettings(null, 42, "vm-web", 0), console, CancellationToken.None);
         var text = output.ToString();
         Assert.True(exit == 0, text);
         Assert.Contains("checksums equal", text, StringComparison.Ordinal);
@@ -39,7 +39,7 @@ public class DemoCommandTests
         try
         {
             var (console, output) = Capture();
-            var exit = await DemoCommand.RunAsync(new DemoSettings(path, 1, "vm-web", 0), console, CancellationToken.None);
+            var exit = await DeviceDemo.RunAsync(new DemoSettings(path, 1, "vm-web", 0), console, CancellationToken.None);
             Assert.Equal(2, exit);
             Assert.Contains($"{path}:4:", output.ToString(), StringComparison.Ordinal);
             Assert.Contains("unknown driver 'mlx9'", output.ToString(), StringComparison.Ordinal);
@@ -54,7 +54,7 @@ public class DemoCommandTests
     public async Task Demo_names_an_unknown_workload()
     {
         var (console, output) = Capture();
-        var exit = await DemoCommand.RunAsync(new DemoSettings(null, 42, "vm-nope", 0), console, CancellationToken.None);
+        var exit = await DeviceDemo.RunAsync(new DemoSettings(null, 42, "vm-nope", 0), console, CancellationToken.None);
         Assert.Equal(2, exit);
         Assert.Contains("unknown workload 'vm-nope'", output.ToString(), StringComparison.Ordinal);
     }

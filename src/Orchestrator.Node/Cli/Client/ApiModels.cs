@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Orchestrator.Node.Cli.Client;
+
+// The resource shapes of the HTTP API (issue 6, camelCase JSON). Only the contract fields are read; more are ignored.
+
+/// <summary>A host with its PFs and their VFs.</summary>
+public sealed record ApiHost(string Id, string? Node, bool Cordoned, IReadOnlyList<ApiPf>? Pfs)
+{
+    public IReadOnlyList<ApiPf> PfList => Pfs ?? [];
+}
+
+/// <summary>A physical function: driver, firmware, capacity and its VFs.</summary>
+public sealed record ApiPf(
+    string Id,
+    string? Driver,
+    string? DeviceType,
+    string? Firmware,
+    [property: JsonConverter(typeof(FlexibleStringConverter))] string? MigrationFlags,
+    int MaxVfs,
+    int FreeVfSlots,
+    int FreeMigrationSlots,
+    IReadOnlyList<ApiVf>? Vfs)
+{
+    public IReadOnlyList<ApiVf> VfList => Vfs ?? [];
+}
+
+/// <summary>A virtual function; <see cref="State"/> is the VFIO state name.</summary>
+public sealed record ApiVf(string Id, string? Kind, string? Profile, string? Workload, string? State);
+
+/// <summary>A migration; <see cref="State"/> is a protocol state (Completed and RolledBack are terminal).</summary>
+public sealed record ApiMigration(
+    string Id,
+    string Workload,
+    string? Source,
+    string? Target,
+    string State,
+    long Epoch,
+    DateTimeOffset? CreatedAt,
+    DateTimeOffset? UpdatedAt,
+    ApiProgress? Progress,
+    double? DowntimeMs,
+    string? Reason,
+    IReadOnlyList<ApiCheckpoint>? Checkpoints)
+{
+    public const string Completed = "Completed";
+    public const string RolledBack = "RolledBack";
+
+    public bool IsTerminal => State is Completed or RolledBack;
+}
+
+/// <summary>Progress of a migration now.</summary>
+public sealed record ApiProgress(long BytesTransferred, long BytesRemaining, int Rounds, double DirtyBytesPerSecond, double? PredictedDowntimeMs);
+
+/// <summary>When a migration reached a protocol state.</summary>
+public sealed record ApiCheckpoint(string State, DateTimeOffset At);
+
+/// <summary>The answer of <c>POST /placement</c>.</summary>
+public sealed record ApiPlacement(IReadOnlyList<ApiPlacementCandidate>? Candidates, IReadOnlyList<ApiPlacementRejection>? Rejected);
+
+/// <summary>A target that fits.</summary>
+public sealed record ApiPlacementCandidate(string Host, string? Pf);
+
+/// <summary>A target that does not fit, and why.</summary>
+public sealed record ApiPlacementRejection(string Host, string? Pf, string Reason);
+
+/// <summary>One Server-Sent Event: its <c>event:</c> name (or "message") and its <c>data:</c> text.</summary>
+public sealed record ApiEvent(string Event, string Data, string? Id);
+
+/// <summary>An answer with the server's own JSON (what <c>--json</c> prints) and its parsed value.</summary>
+public sealed record ApiResult<T>(T Value, string Json);
+
+/// <summary>Reads a string, a number or an array of strings (joined with '|') as one string.</summary>
+internal sealed class FlexibleStringConverter : JsonConverter<string?>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        switch (reader.TokenType)
+        {
+            case JsonTokenType.Null:
+                return null;
+            case JsonTokenType.String:
+                return reader.GetString();
+            case JsonTokenType.StartArray:
+                var parts = new List<string>();
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    parts.Add(reader.TokenType == JsonTokenType.String ? reader.GetString() ?? "" : JsonDocument.ParseValue(ref reader).RootElement.GetRawText());
+                }
+
+                return string.Join('|', parts);
+            default:
+                return JsonDocument.ParseValue(ref reader).RootElement.GetRawText();
+        }
+    }
+
+    public override void Write(Utf8JsonWriter writer, string? value, JsonSerializerOptions options) => writer.WriteStringValue(value);
+}

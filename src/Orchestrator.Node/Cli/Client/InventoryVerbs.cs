@@ -1,0 +1,221 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace Orchestrator.Node.Cli.Client;
+
+/// <summary><c>hosts</c>, <c>vfs</c>, <c>cordon</c> and <c>evacuate</c>.</summary>
+internal static class InventoryVerbs
+{
+    public static Command Hosts(CliIo io)
+    {
+        var options = new ClientOptions();
+        var command = new Command("hosts", "List hosts with their PFs: driver, firmware, migration flags, free VF and migration slots");
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "hosts", async (c, _, ct) =>
+        {
+            var hosts = await c.Api.GetHostsAsync(ct);
+            if (c.Json)
+            {
+                c.PrintJson(hosts.Json);
+                return ExitCodes.Ok;
+            }
+
+            c.Io.Console.Write(HostsTable(hosts.Value));
+            c.Io.Console.WriteLine($"{hosts.Value.Count} host(s), {hosts.Value.Sum(h => h.PfList.Count)} PF(s)");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>One row per PF, grouped by host (the <c>hosts</c> verb and the demo).</summary>
+    internal static Table HostsTable(IEnumerable<ApiHost> hosts)
+    {
+        var table = new Table();
+        table.AddColumns("Host", "Node", "Cordoned", "PF", "Driver", "Device type", "Firmware", "Flags", "VFs", "Free VF slots", "Free migration slots");
+        foreach (var h in hosts.OrderBy(h => h.Id, StringComparer.Ordinal))
+        {
+            var first = true;
+            foreach (var pf in h.PfList)
+            {
+                table.AddRow(
+                    first ? Markup.Escape(h.Id) : "",
+                    first ? Markup.Escape(h.Node ?? "-") : "",
+                    first ? (h.Cordoned ? "[yellow]yes[/]" : "no") : "",
+                    Markup.Escape(pf.Id), Markup.Escape(pf.Driver ?? "-"), Markup.Escape(pf.DeviceType ?? "-"), Markup.Escape(pf.Firmware ?? "-"),
+                    Markup.Escape(pf.MigrationFlags ?? "-"), $"{pf.VfList.Count}/{pf.MaxVfs}", $"{pf.FreeVfSlots}", $"{pf.FreeMigrationSlots}");
+                first = false;
+            }
+
+            if (first)
+            {
+                table.AddRow(Markup.Escape(h.Id), Markup.Escape(h.Node ?? "-"), h.Cordoned ? "[yellow]yes[/]" : "no", "-", "", "", "", "", "", "", "");
+            }
+        }
+
+        return table;
+    }
+
+    public static Command Vfs(CliIo io)
+    {
+        var options = new ClientOptions();
+        var host = new Option<string?>("--host") { Description = "Only the VFs of this host" };
+        var workload = new Option<string?>("--workload") { Description = "Only the VFs of this workload" };
+        var command = new Command("vfs", "List VFs: host, PF, kind, profile, workload and VFIO state") { host, workload };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "vfs", async (c, parse, ct) =>
+        {
+            var onlyHost = parse.GetValue(host);
+            var onlyWorkload = parse.GetValue(workload);
+            var hosts = await c.Api.GetHostsAsync(ct);
+            if (onlyHost is not null && hosts.Value.All(h => h.Id != onlyHost))
+            {
+                throw new ApiException(ApiErrorKind.NotFound, 404, $"--host: host '{onlyHost}' is not in the inventory");
+            }
+
+            var rows = hosts.Value
+                .Where(h => onlyHost is null || h.Id == onlyHost)
+                .SelectMany(h => h.PfList.SelectMany(pf => pf.VfList.Select(vf => (Host: h.Id, Pf: pf.Id, Vf: vf))))
+                .Where(r => onlyWorkload is null || r.Vf.Workload == onlyWorkload)
+                .OrderBy(r => r.Vf.Id, StringComparer.Ordinal)
+                .ToList();
+            if (c.Json)
+            {
+                c.PrintJson(JsonSerializer.Serialize(rows.Select(r => new { host = r.Host, pf = r.Pf, r.Vf.Id, r.Vf.Kind, r.Vf.Profile, r.Vf.Workload, r.Vf.State }), OrchestratorApiClient.Json));
+                return ExitCodes.Ok;
+            }
+
+            var table = new Table();
+            table.AddColumns("VF", "Host", "Kind", "Profile", "Workload", "State");
+            foreach (var (h, _, vf) in rows)
+            {
+                table.AddRow(Markup.Escape(vf.Id), Markup.Escape(h), Markup.Escape(vf.Kind ?? "-"), Markup.Escape(vf.Profile ?? "-"),
+                    Markup.Escape(vf.Workload ?? "-"), Markup.Escape(vf.State ?? "-"));
+            }
+
+            c.Io.Console.Write(table);
+            c.Io.Console.WriteLine($"{rows.Count} VF(s)");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Cordon(CliIo io)
+    {
+        var options = new ClientOptions();
+        var host = new Argument<string>("host") { Description = "Host to cordon (no new migrations target it)" };
+        var undo = new Option<bool>("--undo") { Description = "Uncordon the host" };
+        var command = new Command("cordon", "Cordon a host so placement no longer targets it (--undo to uncordon)") { host, undo };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "cordon", async (c, parse, ct) =>
+        {
+            var id = ClientCommands.RequireName(parse.GetValue(host), "host");
+            var cordon = !parse.GetValue(undo);
+            var answer = await c.Api.CordonAsync(id, cordon, ct);
+            if (c.Json)
+            {
+                c.PrintJson(string.IsNullOrWhiteSpace(answer.Json) ? JsonSerializer.Serialize(new { host = id, cordoned = cordon }) : answer.Json);
+            }
+            else
+            {
+                c.Io.Console.WriteLine($"{id}: {(cordon ? "cordoned" : "uncordoned")}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Evacuate(CliIo io)
+    {
+        var options = new ClientOptions();
+        var host = new Argument<string>("host") { Description = "Host to empty: every workload VF migrates away" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan (which workload goes where) without moving anything" };
+        var wait = new Option<bool>("--wait") { Description = "Follow the evacuation's migrations until they end" };
+        var command = new Command("evacuate", "Migrate every workload off a host (a persistent evacuation job)") { host, dryRun, wait };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "evacuate", async (c, parse, ct) =>
+        {
+            var id = ClientCommands.RequireName(parse.GetValue(host), "host");
+            var answer = await c.Api.EvacuateAsync(id, parse.GetValue(dryRun), ct);
+            var job = answer.Value;
+            var migrations = EvacuationMigrationIds(job);
+            if (c.Json)
+            {
+                c.PrintJson(answer.Json);
+            }
+            else
+            {
+                c.Io.Console.WriteLine(parse.GetValue(dryRun) ? $"evacuation plan for {id}:" : $"evacuation {Text(job, "id") ?? "?"} of {id}: {Text(job, "state") ?? "accepted"}");
+                PrintEvacuation(c.Io.Console, job);
+            }
+
+            if (!parse.GetValue(wait) || parse.GetValue(dryRun) || migrations.Count == 0)
+            {
+                return ExitCodes.Ok;
+            }
+
+            var final = await new MigrationFollower(c.Api, c.Io.Console, c.Io.Time) { Quiet = c.Json }.FollowAsync(migrations, ct);
+            return final.All(m => m.State == ApiMigration.Completed) ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return command;
+    }
+
+    /// <summary>The migration ids an evacuation job names: <c>migrations</c> as strings or objects with <c>id</c>.</summary>
+    internal static IReadOnlyList<string> EvacuationMigrationIds(JsonElement job)
+    {
+        if (job.ValueKind != JsonValueKind.Object || !job.TryGetProperty("migrations", out var list) || list.ValueKind != JsonValueKind.Array)
+        {
+            return [];
+        }
+
+        return [.. list.EnumerateArray()
+            .Select(e => e.ValueKind == JsonValueKind.String ? e.GetString() : Text(e, "id") ?? Text(e, "migration"))
+            .OfType<string>()];
+    }
+
+    internal static string? Text(JsonElement e, string name) =>
+        e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) ? v.ValueKind switch
+        {
+            JsonValueKind.String => v.GetString(),
+            JsonValueKind.Null or JsonValueKind.Undefined => null,
+            _ => v.GetRawText(),
+        } : null;
+
+    private static void PrintEvacuation(IAnsiConsole console, JsonElement job)
+    {
+        var items = job.ValueKind == JsonValueKind.Array ? job : FirstArray(job, "plan", "items", "migrations");
+        if (items is not { } list || list.GetArrayLength() == 0)
+        {
+            console.WriteLine(job.ValueKind == JsonValueKind.Undefined ? "(no answer body)" : "  nothing to move");
+            return;
+        }
+
+        var table = new Table();
+        table.AddColumns("Workload", "Target", "Migration", "State", "Reason");
+        foreach (var e in list.EnumerateArray())
+        {
+            table.AddRow(
+                Markup.Escape(Text(e, "workload") ?? "-"),
+                Markup.Escape(Text(e, "target") ?? Text(e, "host") ?? "-"),
+                Markup.Escape(e.ValueKind == JsonValueKind.String ? e.GetString()! : Text(e, "id") ?? Text(e, "migration") ?? "-"),
+                Markup.Escape(Text(e, "state") ?? "-"),
+                Markup.Escape(Text(e, "reason") ?? ""));
+        }
+
+        console.Write(table);
+    }
+
+    private static JsonElement? FirstArray(JsonElement e, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Array)
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,355 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Orchestrator.Node.Cli.Client;
+
+/// <summary>
+/// Typed client of the node's HTTP API <c>/api/v1</c> (issue 6 shapes). Every failure is an <see cref="ApiException"/>
+/// whose kind maps to an exit code: 400 → bad input, 404 → not found, 409 → conflict, no connection / 401 / 403 →
+/// unreachable, anything else → failed. The server's problem+json <c>detail</c> (or <c>title</c>) is the message.
+/// </summary>
+public sealed class OrchestratorApiClient : IDisposable
+{
+    /// <summary>The API address when neither <c>--api</c> nor <c>ORCHESTRATOR_API</c> is given.</summary>
+    public const string DefaultApi = "http://127.0.0.1:7401";
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly HttpClient _http;
+    private readonly bool _ownsHttp;
+
+    public OrchestratorApiClient(Uri baseAddress, string? token, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
+    {
+        BaseAddress = baseAddress;
+        _ownsHttp = true;
+        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        _http.BaseAddress = new Uri(baseAddress.ToString().TrimEnd('/') + "/api/v1/");
+        _http.Timeout = Timeout.InfiniteTimeSpan; // per call: RequestTimeout, and none for the event stream
+        RequestTimeout = timeout ?? TimeSpan.FromSeconds(30);
+        if (!string.IsNullOrEmpty(token))
+        {
+            _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    }
+
+    /// <summary>The node's address (without <c>/api/v1</c>).</summary>
+    public Uri BaseAddress { get; }
+
+    /// <summary>How long one request may take.</summary>
+    public TimeSpan RequestTimeout { get; }
+
+    public Task<ApiResult<IReadOnlyList<ApiHost>>> GetHostsAsync(CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<ApiHost>>(HttpMethod.Get, "hosts", null, null, ct, ListOf<ApiHost>);
+
+    public Task<ApiResult<ApiHost>> GetHostAsync(string host, CancellationToken ct = default) =>
+        SendAsync<ApiHost>(HttpMethod.Get, $"hosts/{Uri.EscapeDataString(host)}", null, null, ct);
+
+    /// <summary><c>POST /hosts/{id}/cordon</c> or <c>/uncordon</c>.</summary>
+    public Task<ApiResult<JsonElement>> CordonAsync(string host, bool cordon, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/{(cordon ? "cordon" : "uncordon")}", new { }, null, ct);
+
+    /// <summary><c>POST /hosts/{id}/evacuate</c>: an evacuation job, or with <paramref name="dryRun"/> its plan.</summary>
+    public Task<ApiResult<JsonElement>> EvacuateAsync(string host, bool dryRun, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/evacuate{(dryRun ? "?dryRun=true" : "")}", new { }, null, ct);
+
+    public Task<ApiResult<JsonElement>> GetEvacuationAsync(string id, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Get, $"evacuations/{Uri.EscapeDataString(id)}", null, null, ct);
+
+    public Task<ApiResult<ApiPlacement>> QueryPlacementAsync(string workload, string? target, CancellationToken ct = default) =>
+        SendAsync<ApiPlacement>(HttpMethod.Post, "placement", new { workload, target }, null, ct);
+
+    /// <summary>
+    /// <c>POST /migrations</c> with an <c>Idempotency-Key</c>: the same key and body answer the same migration, so a
+    /// retry after a lost answer does not start a second one. When the 202 has no body, follows <c>Location</c>.
+    /// </summary>
+    public async Task<ApiResult<ApiMigration>> StartMigrationAsync(string workload, string? target, string idempotencyKey, CancellationToken ct = default)
+    {
+        using var response = await SendRawAsync(HttpMethod.Post, "migrations", new { workload, target }, idempotencyKey, ct).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(body) && response.Headers.Location is { } location)
+        {
+            var id = location.OriginalString.TrimEnd('/').Split('/')[^1];
+            return await GetMigrationAsync(Uri.UnescapeDataString(id), ct).ConfigureAwait(false);
+        }
+
+        return new ApiResult<ApiMigration>(Parse<ApiMigration>(body, "migrations"), body);
+    }
+
+    public Task<ApiResult<IReadOnlyList<ApiMigration>>> GetMigrationsAsync(CancellationToken ct = default) =>
+        SendAsync<IReadOnlyList<ApiMigration>>(HttpMethod.Get, "migrations", null, null, ct, ListOf<ApiMigration>);
+
+    public Task<ApiResult<ApiMigration>> GetMigrationAsync(string id, CancellationToken ct = default) =>
+        SendAsync<ApiMigration>(HttpMethod.Get, $"migrations/{Uri.EscapeDataString(id)}", null, null, ct);
+
+    /// <summary><c>DELETE /migrations/{id}</c>: abort (409 once Committed).</summary>
+    public Task<ApiResult<ApiMigration?>> AbortAsync(string id, CancellationToken ct = default) =>
+        SendAsync<ApiMigration?>(HttpMethod.Delete, $"migrations/{Uri.EscapeDataString(id)}", null, null, ct, OptionalMigration);
+
+    /// <summary><c>POST /migrations/{id}/switchover</c>; <paramref name="force"/> switches over before convergence.</summary>
+    public Task<ApiResult<ApiMigration?>> SwitchoverAsync(string id, bool force, CancellationToken ct = default) =>
+        SendAsync<ApiMigration?>(HttpMethod.Post, $"migrations/{Uri.EscapeDataString(id)}/switchover{(force ? "?force=true" : "")}", new { force }, null, ct, OptionalMigration);
+
+    /// <summary><c>GET /healthz</c> answered 2xx.</summary>
+    public async Task<bool> IsHealthyAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(2));
+            using var response = await _http.GetAsync(new Uri(BaseAddress, "/healthz"), timeout.Token).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>The Server-Sent Events of <c>GET /events</c>, until the server closes the stream or <paramref name="ct"/> fires.</summary>
+    public async IAsyncEnumerable<ApiEvent> EventsAsync([EnumeratorCancellation] CancellationToken ct = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "events");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Unreachable(e);
+        }
+
+        using (response)
+        {
+            await EnsureSuccessAsync(response, "events", ct).ConfigureAwait(false);
+            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), Encoding.UTF8);
+            string name = "message";
+            string? id = null;
+            var data = new StringBuilder();
+            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+            {
+                if (line.Length == 0)
+                {
+                    if (data.Length > 0)
+                    {
+                        yield return new ApiEvent(name, data.ToString(), id);
+                    }
+
+                    name = "message";
+                    data.Clear();
+                    continue;
+                }
+
+                if (line[0] == ':')
+                {
+                    continue; // comment / keep-alive
+                }
+
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                var field = colon < 0 ? line : line[..colon];
+                var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
+                switch (field)
+                {
+                    case "event":
+                        name = value;
+                        break;
+                    case "data":
+                        if (data.Length > 0)
+                        {
+                            data.Append('\n');
+                        }
+
+                        data.Append(value);
+                        break;
+                    case "id":
+                        id = value;
+                        break;
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_ownsHttp)
+        {
+            _http.Dispose();
+        }
+    }
+
+    private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken ct, Func<string, string, T>? parse = null)
+    {
+        using var response = await SendRawAsync(method, path, body, idempotencyKey, ct).ConfigureAwait(false);
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        return new ApiResult<T>(parse is null ? Parse<T>(text, path) : parse(text, path), text);
+    }
+
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+        {
+            request.Content = JsonContent.Create(body, options: Json);
+        }
+
+        if (idempotencyKey is not null)
+        {
+            request.Headers.Add("Idempotency-Key", idempotencyKey);
+        }
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(RequestTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _http.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e)
+        {
+            throw Unreachable(e);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new ApiException(ApiErrorKind.Unreachable, null, $"{method} {_http.BaseAddress}{path}: no answer within {RequestTimeout.TotalSeconds:0} s", e);
+        }
+
+        try
+        {
+            await EnsureSuccessAsync(response, $"{method} {path}", ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+
+        return response;
+    }
+
+    private ApiException Unreachable(HttpRequestException e)
+    {
+        var why = e.InnerException is SocketException s ? s.SocketErrorCode.ToString() : e.Message;
+        return new ApiException(ApiErrorKind.Unreachable, null, $"API {BaseAddress} unreachable ({why}); start a node or give --api / ORCHESTRATOR_API", e);
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken ct)
+    {
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+
+        var status = (int)response.StatusCode;
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        var detail = ProblemDetail(text) ?? response.ReasonPhrase ?? response.StatusCode.ToString();
+        var kind = response.StatusCode switch
+        {
+            HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity => ApiErrorKind.BadInput,
+            HttpStatusCode.NotFound => ApiErrorKind.NotFound,
+            HttpStatusCode.Conflict or HttpStatusCode.PreconditionFailed => ApiErrorKind.Conflict,
+            HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden or HttpStatusCode.BadGateway or HttpStatusCode.ServiceUnavailable or HttpStatusCode.GatewayTimeout => ApiErrorKind.Unreachable,
+            _ => ApiErrorKind.Failed,
+        };
+        if (response.StatusCode is HttpStatusCode.Unauthorized or HttpStatusCode.Forbidden)
+        {
+            detail += " (give --token, ORCHESTRATOR_TOKEN or .orchestrator/demo-token)";
+        }
+
+        throw new ApiException(kind, status, $"{what}: {status} {detail}");
+    }
+
+    private static string? ProblemDetail(string text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return text.Trim();
+            }
+
+            foreach (var name in new[] { "detail", "title", "error", "message" })
+            {
+                if (doc.RootElement.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String)
+                {
+                    return value.GetString();
+                }
+            }
+
+            return text.Trim();
+        }
+        catch (JsonException)
+        {
+            return text.Trim();
+        }
+    }
+
+    private static T Parse<T>(string text, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(text, Json) ?? throw new JsonException("null");
+        }
+        catch (JsonException e)
+        {
+            throw new ApiException(ApiErrorKind.Failed, null, $"{what}: answer is not the documented shape ({e.Message})", e);
+        }
+    }
+
+    /// <summary>A list answer: a bare array, or an object with the array under <c>items</c> or the first array property.</summary>
+    private static List<T> ListOf<T>(string text, string what)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                root = root.TryGetProperty("items", out var items)
+                    ? items
+                    : root.EnumerateObject().Select(p => p.Value).FirstOrDefault(v => v.ValueKind == JsonValueKind.Array);
+            }
+
+            return root.ValueKind == JsonValueKind.Array ? root.Deserialize<List<T>>(Json) ?? [] : throw new JsonException($"no array in the answer of {what}");
+        }
+        catch (JsonException e)
+        {
+            throw new ApiException(ApiErrorKind.Failed, null, $"{what}: answer is not the documented shape ({e.Message})", e);
+        }
+    }
+
+    private static ApiMigration? OptionalMigration(string text, string what)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("state", out _)
+                ? Parse<ApiMigration>(text, what)
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Orchestrator.Devices.Topology;
+using Orchestrator.Node.Cli.Client;
+using Spectre.Console;
+
+namespace Orchestrator.Node.Demo;
+
+/// <summary>
+/// <c>orchestrator demo</c>: starts the cluster (<see cref="DemoCluster"/>), runs <see cref="DemoScenario"/> through
+/// the API, prints <c>demo: N completed, N rolled back, N failed</c> as its last line and stops every process it
+/// started, also on Ctrl-C and on failure (unless <c>--keep</c>). Exit 0 when nothing failed, 1 when something did,
+/// 2 for bad input, 4 when a kept demo or another program holds the API ports.
+/// </summary>
+internal static class ClusterDemo
+{
+    public static async Task<int> RunAsync(DemoOptions options, IAnsiConsole console, TimeProvider time, CancellationToken ct)
+    {
+        var errors = options.Validate().ToList();
+        var topologyPath = options.Topology ?? DeviceDemo.FindDefaultTopology();
+        if (topologyPath is null || !File.Exists(topologyPath))
+        {
+            errors.Add($"--topology: file not found: '{topologyPath ?? "cluster-config/demo-topology.yaml"}'");
+        }
+
+        var loaded = errors.Count == 0 ? TopologyLoader.TryLoad(topologyPath!) : null;
+        if (loaded is { Topology: null })
+        {
+            errors.AddRange(loaded.Errors.Select(e => e.ToString()));
+        }
+
+        if (errors.Count > 0)
+        {
+            errors.ForEach(e => console.WriteLine($"orchestrator demo: {e}"));
+            return ExitCodes.BadInput;
+        }
+
+        var kept = DemoCluster.LiveKept(options.StateDirectory);
+        if (kept.Count > 0)
+        {
+            console.WriteLine($"orchestrator demo: a kept demo cluster is running ({string.Join(", ", kept.Select(k => $"{k.Name} pid {k.Pid}"))}); end it with `orchestrator demo --stop`");
+            return ExitCodes.Conflict;
+        }
+
+        var busy = Enumerable.Range(options.ApiPortBase, options.Nodes).Where(DemoCluster.PortInUse).ToList();
+        if (busy.Count > 0)
+        {
+            console.WriteLine($"orchestrator demo: --api-port-base: port(s) {string.Join(", ", busy)} on 127.0.0.1 are in use; give another --api-port-base");
+            return ExitCodes.Conflict;
+        }
+
+        var watch = Stopwatch.StartNew();
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var hostCount = loaded!.Topology!.Hosts.Count;
+        var cluster = DemoCluster.Prepare(options, topologyPath!, hostCount, token);
+        using var onExit = new ExitGuard(cluster);
+        var completed = 0;
+        var rolledBack = 0;
+        var failed = 0;
+        var keep = false;
+        try
+        {
+            console.MarkupLine($"[bold]orchestrator demo[/]: {options.Nodes} node process(es) on 127.0.0.1, SQLite journal {Markup.Escape(cluster.JournalPath)}, topology {Markup.Escape(topologyPath!)} ({hostCount} hosts)");
+            console.MarkupLine($"token: [cyan]{token}[/] (written to {Markup.Escape(Path.Combine(options.StateDirectory, DemoCluster.TokenFileName))})");
+            cluster.Start();
+            foreach (var node in cluster.Nodes)
+            {
+                console.MarkupLine($"  {node.Name}: pid {node.Process!.Id}, API {Markup.Escape(node.Api.ToString())}, akka 127.0.0.1:{node.AkkaPort}, log {Markup.Escape(node.LogPath)}");
+            }
+
+            await cluster.WaitReadyAsync(time, ct);
+            console.MarkupLine($"cluster up after {watch.Elapsed.TotalSeconds:0.0} s: every node answers, {hostCount} hosts in the inventory");
+
+            using var api = new OrchestratorApiClient(cluster.Nodes[0].Api, token);
+            using var other = new OrchestratorApiClient(cluster.Nodes[^1].Api, token);
+            var scenario = new DemoScenario(api, other, console, time, options);
+            var final = await scenario.RunAsync(ct);
+            completed = final.Count(m => m.State == ApiMigration.Completed);
+            rolledBack = final.Count(m => m.State == ApiMigration.RolledBack);
+            failed = scenario.Failures.Count;
+            foreach (var f in scenario.Failures)
+            {
+                console.MarkupLine($"[red]failed[/]: {Markup.Escape(f)}");
+            }
+
+            keep = options.Keep;
+        }
+        catch (DemoFailure e)
+        {
+            failed++;
+            console.MarkupLine($"[red]failed[/]: {Markup.Escape(e.Message)}");
+        }
+        catch (ApiException e)
+        {
+            failed++;
+            console.MarkupLine($"[red]failed[/]: {Markup.Escape(e.Message)}");
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            failed++;
+            console.WriteLine("interrupted: stopping the cluster");
+        }
+        finally
+        {
+            if (keep)
+            {
+                cluster.Detach();
+                console.MarkupLine($"cluster kept running: API {string.Join(", ", cluster.Nodes.Select(n => n.Api.ToString().TrimEnd('/')))}; " +
+                                   $"pids in {Markup.Escape(DemoCluster.PidFile(options.StateDirectory))}; end it with `orchestrator demo --stop`");
+            }
+            else
+            {
+                cluster.Stop();
+                console.WriteLine($"stopped {cluster.Nodes.Count} node process(es); took {watch.Elapsed.TotalSeconds:0.0} s");
+            }
+        }
+
+        console.WriteLine($"demo: {completed} completed, {rolledBack} rolled back, {failed} failed");
+        return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>Stops the cluster if this process exits some other way (SIGTERM, an unhandled exception).</summary>
+    private sealed class ExitGuard : IDisposable
+    {
+        private readonly DemoCluster _cluster;
+
+        public ExitGuard(DemoCluster cluster)
+        {
+            _cluster = cluster;
+            AppDomain.CurrentDomain.ProcessExit += OnExit;
+        }
+
+        public void Dispose() => AppDomain.CurrentDomain.ProcessExit -= OnExit;
+
+        private void OnExit(object? sender, EventArgs e) => _cluster.Stop();
+    }
+}

@@ -1,0 +1,388 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using Orchestrator.Node.Cli.Client;
+
+namespace Orchestrator.Node.Demo;
+
+/// <summary>
+/// The demo's cluster: N <c>orchestrator node</c> processes of this build on 127.0.0.1, one SQLite journal file shared
+/// by all, a topology whose hosts are spread over the nodes, a bearer token. Every process it starts is written to
+/// <c>demo.pids</c> and ended by <see cref="Stop"/> (also on Ctrl-C and on failure), or by <see cref="StopKept"/>
+/// from another process when the cluster was kept.
+/// </summary>
+internal sealed partial class DemoCluster
+{
+    public const string PidFileName = "demo.pids";
+    public const string TokenFileName = "demo-token";
+
+    private readonly DemoOptions _options;
+    private readonly object _gate = new();
+    private bool _stopped;
+
+    private DemoCluster(DemoOptions options, string directory, string token, IReadOnlyList<DemoNode> nodes, int hosts)
+    {
+        _options = options;
+        WorkDirectory = directory;
+        Token = token;
+        Nodes = nodes;
+        Hosts = hosts;
+    }
+
+    /// <summary>The demo's working directory (configs, journal, logs, topology).</summary>
+    public string WorkDirectory { get; }
+
+    public string Token { get; }
+
+    public IReadOnlyList<DemoNode> Nodes { get; }
+
+    /// <summary>How many hosts the topology has, all of which must appear in the inventory.</summary>
+    public int Hosts { get; }
+
+    public string JournalPath => Path.Combine(WorkDirectory, "journal.db");
+
+    /// <summary>Writes the configs, the topology variant and the token; starts nothing.</summary>
+    public static DemoCluster Prepare(DemoOptions options, string topologyPath, int hostCount, string token)
+    {
+        var state = Path.GetFullPath(options.StateDirectory);
+        var directory = Path.Combine(state, "demo");
+        if (System.IO.Directory.Exists(directory))
+        {
+            System.IO.Directory.Delete(directory, recursive: true);
+        }
+
+        System.IO.Directory.CreateDirectory(directory);
+        var topology = Path.Combine(directory, "topology.yaml");
+        File.WriteAllText(topology, SpreadHosts(File.ReadAllText(topologyPath), options.Nodes));
+        WriteSecret(Path.Combine(state, TokenFileName), token + "\n");
+
+        var akkaPorts = FreePorts(options.Nodes);
+        var seed = $"akka.tcp://orchestrator@127.0.0.1:{akkaPorts[0]}";
+        var journal = Path.Combine(directory, "journal.db");
+        var latency = options.Quick ? 0.2 : 1.0;
+        var nodes = new List<DemoNode>();
+        for (var i = 0; i < options.Nodes; i++)
+        {
+            var name = $"node-{i + 1}";
+            var api = new Uri($"http://127.0.0.1:{options.ApiPortBase + i}");
+            var config = Path.Combine(directory, $"{name}.conf");
+            File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture, $$"""
+                # Written by `orchestrator demo`; one file per node.
+                node {
+                  name = "{{name}}"
+                  hostname = "127.0.0.1"
+                  port = {{akkaPorts[i]}}
+                  topology = "{{Hocon(topology)}}"
+                  latency-scale = {{latency}}
+                  seed = {{options.Seed}}
+                }
+                cluster {
+                  seed-nodes = ["{{seed}}"]
+                  roles = [coordinator, hosts]
+                }
+                persistence {
+                  provider = sqlite
+                  connection-string = "Data Source={{Hocon(journal)}}"
+                }
+                api {
+                  url = "{{api.ToString().TrimEnd('/')}}"
+                  token = "{{token}}"
+                }
+
+                """));
+            nodes.Add(new DemoNode(name, akkaPorts[i], api, config, Path.Combine(directory, $"{name}.log")));
+        }
+
+        return new DemoCluster(options, directory, token, nodes, hostCount);
+    }
+
+    /// <summary>Starts every node process and writes the pid file.</summary>
+    public void Start()
+    {
+        var command = _options.NodeCommand ?? ThisBuild();
+        foreach (var node in Nodes)
+        {
+            // exec keeps the pid: the pid we record is the node's, and its output goes to its log, not to our terminal.
+            var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("exec \"$@\" >\"$ORCHESTRATOR_DEMO_LOG\" 2>&1 </dev/null");
+            start.ArgumentList.Add("orchestrator-demo-node");
+            foreach (var part in command)
+            {
+                start.ArgumentList.Add(part);
+            }
+
+            start.ArgumentList.Add("node");
+            start.ArgumentList.Add("--config");
+            start.ArgumentList.Add(node.ConfigPath);
+            start.Environment["ORCHESTRATOR_DEMO_LOG"] = node.LogPath;
+            start.Environment["ORCHESTRATOR_TOKEN"] = Token;
+            start.Environment["DOTNET_gcServer"] = "0";
+            start.WorkingDirectory = WorkDirectory;
+            node.Process = Process.Start(start) ?? throw new DemoFailure($"{node.Name}: could not start {string.Join(' ', command)}");
+            WritePids();
+        }
+    }
+
+    /// <summary>Waits until every node's API answers and every host is in the inventory; fails naming the node that died.</summary>
+    public async Task WaitReadyAsync(TimeProvider time, CancellationToken ct)
+    {
+        var deadline = time.GetUtcNow() + _options.StartTimeout;
+        foreach (var node in Nodes)
+        {
+            using var client = new OrchestratorApiClient(node.Api, Token, timeout: TimeSpan.FromSeconds(5));
+            while (!await client.IsHealthyAsync(ct))
+            {
+                Check(node, deadline, time, "its API answered");
+                await Task.Delay(TimeSpan.FromMilliseconds(200), time, ct);
+            }
+        }
+
+        using var first = new OrchestratorApiClient(Nodes[0].Api, Token, timeout: TimeSpan.FromSeconds(5));
+        while (true)
+        {
+            try
+            {
+                var hosts = await first.GetHostsAsync(ct);
+                if (hosts.Value.Count >= Hosts)
+                {
+                    return;
+                }
+            }
+            catch (ApiException) when (time.GetUtcNow() < deadline)
+            {
+                // Not ready yet (503 until the member is Up).
+            }
+
+            foreach (var node in Nodes)
+            {
+                Check(node, deadline, time, $"all {Hosts} hosts were in the inventory");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), time, ct);
+        }
+    }
+
+    /// <summary>Ends every node process this cluster started (idempotent) and removes the pid file.</summary>
+    public void Stop()
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+        }
+
+        foreach (var node in Nodes)
+        {
+            if (node.Process is { } p)
+            {
+                try
+                {
+                    if (!p.HasExited)
+                    {
+                        p.Kill(entireProcessTree: true);
+                    }
+
+                    p.WaitForExit(5000);
+                }
+                catch (InvalidOperationException)
+                {
+                    // Already gone.
+                }
+
+                p.Dispose();
+            }
+        }
+
+        File.Delete(PidFile(_options.StateDirectory));
+    }
+
+    /// <summary>Forgets the processes without ending them (<c>--keep</c>): the pid file stays for <see cref="StopKept"/>.</summary>
+    public void Detach()
+    {
+        lock (_gate)
+        {
+            _stopped = true;
+        }
+    }
+
+    /// <summary>The last lines of a node's log, to say why it died.</summary>
+    public static string Tail(string path, int lines = 8)
+    {
+        if (!File.Exists(path))
+        {
+            return "(no log)";
+        }
+
+        var all = File.ReadAllLines(path);
+        return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)).Select(l => "    | " + l));
+    }
+
+    public static string PidFile(string stateDirectory) => Path.Combine(Path.GetFullPath(stateDirectory), PidFileName);
+
+    /// <summary>
+    /// The live node processes a kept demo left in <paramref name="stateDirectory"/>: a pid counts only while its
+    /// command line still names the demo's config file, so a reused pid is never touched.
+    /// </summary>
+    public static IReadOnlyList<(int Pid, string Name)> LiveKept(string stateDirectory)
+    {
+        var file = PidFile(stateDirectory);
+        if (!File.Exists(file))
+        {
+            return [];
+        }
+
+        var live = new List<(int, string)>();
+        foreach (var line in File.ReadAllLines(file))
+        {
+            var parts = line.Split('\t');
+            if (parts.Length >= 3 && int.TryParse(parts[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var pid) && IsOurs(pid, parts[2]))
+            {
+                live.Add((pid, parts[1]));
+            }
+        }
+
+        return live;
+    }
+
+    /// <summary><c>orchestrator demo --stop</c>: ends the nodes of a kept demo; returns how many it ended.</summary>
+    public static int StopKept(string stateDirectory, TextWriter output)
+    {
+        var stopped = 0;
+        foreach (var (pid, name) in LiveKept(stateDirectory))
+        {
+            try
+            {
+                using var p = Process.GetProcessById(pid);
+                p.Kill(entireProcessTree: true);
+                p.WaitForExit(5000);
+                output.WriteLine($"stopped {name} (pid {pid})");
+                stopped++;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // Ended meanwhile.
+            }
+        }
+
+        File.Delete(PidFile(stateDirectory));
+        return stopped;
+    }
+
+    /// <summary>Rewrites the <c>node:</c> of each host so the hosts are spread round-robin over <paramref name="nodes"/> nodes.</summary>
+    internal static string SpreadHosts(string yaml, int nodes)
+    {
+        var index = 0;
+        return NodeLine().Replace(yaml, m => $"{m.Groups[1].Value}node-{(index++ % nodes) + 1}");
+    }
+
+    internal static IReadOnlyList<int> FreePorts(int count)
+    {
+        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            listeners.ForEach(l => l.Start());
+            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
+        }
+        finally
+        {
+            listeners.ForEach(l => l.Stop());
+        }
+    }
+
+    internal static bool PortInUse(int port)
+    {
+        try
+        {
+            var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            listener.Stop();
+            return false;
+        }
+        catch (SocketException)
+        {
+            return true;
+        }
+    }
+
+    private static bool IsOurs(int pid, string config)
+    {
+        var cmdline = $"/proc/{pid}/cmdline";
+        try
+        {
+            return File.Exists(cmdline) && File.ReadAllText(cmdline).Replace('\0', ' ').Contains(config, StringComparison.Ordinal);
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    private void Check(DemoNode node, DateTimeOffset deadline, TimeProvider time, string what)
+    {
+        if (node.Process is { HasExited: true } p)
+        {
+            throw new DemoFailure($"{node.Name} exited with code {p.ExitCode} before {what}; last lines of {node.LogPath}:{Environment.NewLine}{Tail(node.LogPath)}");
+        }
+
+        if (time.GetUtcNow() > deadline)
+        {
+            throw new DemoFailure($"{node.Name} ({node.Api}) not ready after {_options.StartTimeout.TotalSeconds:0} s: waited until {what}; last lines of {node.LogPath}:{Environment.NewLine}{Tail(node.LogPath)}");
+        }
+    }
+
+    private void WritePids()
+    {
+        var text = new StringBuilder();
+        foreach (var node in Nodes.Where(n => n.Process is not null))
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{node.Process!.Id}\t{node.Name}\t{node.ConfigPath}\t{node.Api}\n");
+        }
+
+        File.WriteAllText(PidFile(_options.StateDirectory), text.ToString());
+    }
+
+    /// <summary><c>dotnet orchestrator.dll</c> of the running build.</summary>
+    private static string[] ThisBuild()
+    {
+        var dll = typeof(DemoCluster).Assembly.Location;
+        var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet"
+            ? p
+            : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
+        return [host, dll];
+    }
+
+    private static void WriteSecret(string path, string text)
+    {
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var writer = new StreamWriter(path, options);
+        writer.Write(text);
+    }
+
+    private static string Hocon(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+
+    [GeneratedRegex(@"^(\s+node:\s*)\S+", RegexOptions.Multiline)]
+    private static partial Regex NodeLine();
+}
+
+/// <summary>A node of the demo cluster: its name, ports, files and process.</summary>
+internal sealed record DemoNode(string Name, int AkkaPort, Uri Api, string ConfigPath, string LogPath)
+{
+    public Process? Process { get; set; }
+}
+
+/// <summary>The demo cannot go on (a node died, the cluster did not come up); the message says why.</summary>
+internal sealed class DemoFailure(string message) : Exception(message);

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using Orchestrator.Node.Cli.Client;
+using Spectre.Console;
+
+namespace Orchestrator.Node.Demo;
+
+/// <summary>
+/// What the demo does through the API once the cluster is up: single- and multi-VF migrations, an abort, a rollback
+/// caused by an incompatible target (with the placement's reason), an evacuation, then the table of every migration.
+/// Each step states what it expects; a step whose outcome differs counts as failed.
+/// </summary>
+internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiClient other, IAnsiConsole console, TimeProvider time, DemoOptions options)
+{
+    private readonly List<string> _failures = [];
+    private readonly List<string> _migrations = [];
+
+    /// <summary>Expectations not met, one line each.</summary>
+    public IReadOnlyList<string> Failures => _failures;
+
+    /// <summary>Runs every step; returns the final view of every migration started.</summary>
+    public async Task<IReadOnlyList<ApiMigration>> RunAsync(CancellationToken ct)
+    {
+        var hosts = await api.GetHostsAsync(ct);
+        console.Write(InventoryVerbs.HostsTable(hosts.Value));
+
+        Step("1. live-migrate vm-web (1 VF, mlx5) and vm-db (2 VFs, mlx5 + pds, P2P switchover) from host-a to host-b");
+        var web = await StartAsync("vm-web", "host-b", ct);
+        var db = await StartAsync("vm-db", "host-b", ct);
+        await ExpectAsync([web, db], ApiMigration.Completed, ct);
+
+        Step("2. abort: vm-web back to host-a, aborted before it commits");
+        var back = await StartAsync("vm-web", "host-a", ct);
+        if (back is not null)
+        {
+            if (!options.Quick)
+            {
+                await WaitForAsync(back, m => m.State is "PreCopying" or "TargetPrepared" || m.IsTerminal || Committed(m), ct);
+            }
+
+            try
+            {
+                var aborted = await api.AbortAsync(back, ct);
+                console.MarkupLine($"  abort requested for {Markup.Escape(back)}{(aborted.Value is { } a ? $" in {Markup.Escape(a.State)}" : "")}");
+            }
+            catch (ApiException e) when (e.Kind == ApiErrorKind.Conflict)
+            {
+                console.MarkupLine($"  [yellow]abort refused[/]: {Markup.Escape(e.Message)}");
+            }
+
+            await ExpectAsync([back], ApiMigration.RolledBack, ct);
+        }
+
+        Step("3. rollback: vm-web to host-c, whose mlx5 PF runs older firmware (28.39.2048)");
+        try
+        {
+            var placement = await api.QueryPlacementAsync("vm-web", "host-c", ct);
+            foreach (var r in placement.Value.Rejected ?? [])
+            {
+                console.MarkupLine($"  placement rejects {Markup.Escape(r.Pf ?? r.Host)}: {Markup.Escape(r.Reason)}");
+            }
+        }
+        catch (ApiException e)
+        {
+            console.MarkupLine($"  placement query: {Markup.Escape(e.Message)}");
+        }
+
+        try
+        {
+            var bad = await StartRetryingAsync("vm-web", "host-c", ct);
+            Track(bad);
+            await ExpectAsync([bad.Id], ApiMigration.RolledBack, ct);
+        }
+        catch (ApiException e) when (e.Kind is ApiErrorKind.Conflict or ApiErrorKind.BadInput)
+        {
+            // Refused before a migration existed: the reason is shown, nothing moved; that is the expected outcome too.
+            console.MarkupLine($"  [green]refused[/] before it started: {Markup.Escape(e.Message)}");
+        }
+
+        Step("4. evacuate host-a: every workload still there moves away");
+        await EvacuateAsync("host-a", ct);
+
+        var ours = new List<ApiMigration>();
+        foreach (var id in _migrations.Distinct())
+        {
+            ours.Add((await other.GetMigrationAsync(id, ct)).Value);
+        }
+
+        console.WriteLine();
+        console.MarkupLine($"[bold]Migrations[/] (as {Markup.Escape(other.BaseAddress.ToString())} reports them)");
+        console.Write(MigrationVerbs.Table(ours));
+        return ours;
+    }
+
+    private async Task EvacuateAsync(string host, CancellationToken ct)
+    {
+        System.Text.Json.JsonElement job;
+        try
+        {
+            var plan = await api.EvacuateAsync(host, dryRun: true, ct);
+            console.MarkupLine($"  plan: {Markup.Escape(plan.Json.Trim())}");
+            job = (await api.EvacuateAsync(host, dryRun: false, ct)).Value;
+        }
+        catch (ApiException e) when (e.Status is 404 or 405 && e.Message.Contains("evacuate", StringComparison.Ordinal) && !e.Message.Contains($"'{host}'", StringComparison.Ordinal))
+        {
+            console.MarkupLine($"  [yellow]skipped[/]: this build's API has no evacuation endpoint ({Markup.Escape(e.Message)})");
+            return;
+        }
+
+        var ids = InventoryVerbs.EvacuationMigrationIds(job);
+        console.MarkupLine($"  evacuation {Markup.Escape(InventoryVerbs.Text(job, "id") ?? "?")}: {ids.Count} migration(s)");
+        foreach (var id in ids)
+        {
+            _migrations.Add(id);
+        }
+
+        if (ids.Count > 0)
+        {
+            await ExpectAsync(ids, ApiMigration.Completed, ct);
+        }
+    }
+
+    private void Step(string title)
+    {
+        console.WriteLine();
+        console.MarkupLine($"[bold]== {Markup.Escape(title)}[/]");
+    }
+
+    private async Task<string?> StartAsync(string workload, string target, CancellationToken ct)
+    {
+        try
+        {
+            var started = await StartRetryingAsync(workload, target, ct);
+            Track(started);
+            return started.Id;
+        }
+        catch (ApiException e) when (e.Kind is not ApiErrorKind.Unreachable)
+        {
+            _failures.Add($"migrate {workload} to {target}: {e.Message}");
+            console.MarkupLine($"  [red]migrate {Markup.Escape(workload)} refused[/]: {Markup.Escape(e.Message)}");
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Starts a migration with one idempotency key, retrying while the replicated migration index still shows the
+    /// workload's previous migration as active (it ended a moment ago).
+    /// </summary>
+    private async Task<ApiMigration> StartRetryingAsync(string workload, string target, CancellationToken ct)
+    {
+        var key = Guid.NewGuid().ToString("N");
+        var watch = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return (await api.StartMigrationAsync(workload, target, key, ct)).Value;
+            }
+            catch (ApiException e) when (e.Kind == ApiErrorKind.Conflict && e.Message.Contains("already migrating", StringComparison.Ordinal) &&
+                                         watch.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100), time, ct);
+            }
+        }
+    }
+
+    private void Track(ApiMigration m)
+    {
+        _migrations.Add(m.Id);
+        console.MarkupLine($"  {Markup.Escape(m.Id)}: {Markup.Escape(m.Workload)} {Markup.Escape(m.Source ?? "?")} -> {Markup.Escape(m.Target ?? "?")} accepted");
+    }
+
+    private async Task ExpectAsync(IReadOnlyList<string?> ids, string expected, CancellationToken ct)
+    {
+        var live = ids.OfType<string>().ToList();
+        if (live.Count == 0)
+        {
+            return;
+        }
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(options.MigrationTimeout);
+        IReadOnlyList<ApiMigration> final;
+        try
+        {
+            final = await new MigrationFollower(api, console, time) { PollInterval = TimeSpan.FromMilliseconds(150) }.FollowAsync(live, deadline.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            _failures.Add($"{string.Join(", ", live)} did not end within {options.MigrationTimeout.TotalSeconds:0} s");
+            console.MarkupLine($"  [red]not ended within {options.MigrationTimeout.TotalSeconds:0} s[/]");
+            return;
+        }
+
+        foreach (var m in final)
+        {
+            if (m.State != expected)
+            {
+                _failures.Add($"{m.Id} ({m.Workload}) ended {m.State}, expected {expected}{(m.Reason is { } r ? $": {r}" : "")}");
+            }
+            else if (m.State == ApiMigration.RolledBack)
+            {
+                console.MarkupLine($"  [green]rolled back as expected[/] ({Markup.Escape(m.Id)})");
+            }
+        }
+    }
+
+    private async Task WaitForAsync(string id, Func<ApiMigration, bool> done, CancellationToken ct)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < options.MigrationTimeout)
+        {
+            var m = (await api.GetMigrationAsync(id, ct)).Value;
+            if (done(m))
+            {
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(25), time, ct);
+        }
+    }
+
+    private static bool Committed(ApiMigration m) => m.State is "Committed" or "TargetRunning" or "SourceReleased" or "Completed";
+}

@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Orchestrator.Node.Tests.Cli;
+
+/// <summary>
+/// A stand-in for a node's API on 127.0.0.1 (OS-chosen port) answering canned JSON in issue 6's shapes, so the client
+/// and the verbs are tested without a cluster. Migrations advance one state per GET; the event stream names each change.
+/// </summary>
+internal sealed class FakeApi : IAsyncDisposable
+{
+    public const string Token = "test-token";
+
+    private readonly WebApplication _app;
+    private readonly ConcurrentDictionary<string, FakeMigration> _migrations = new();
+    private readonly ConcurrentDictionary<string, string> _keys = new();
+
+    private FakeApi(WebApplication app) => _app = app;
+
+    public Uri Address { get; private set; } = null!;
+
+    /// <summary>Every request: method, path and query, Authorization and Idempotency-Key headers, body.</summary>
+    public ConcurrentQueue<(string Method, string Path, string? Auth, string? Key, string Body)> Requests { get; } = new();
+
+    /// <summary>What <c>GET /migrations/{id}</c> walks through; the last one is where it stays.</summary>
+    public string[] Script { get; set; } = ["Requested", "Placed", "PreCopying", "PreCopying", "Completed"];
+
+    public string? RollbackReason { get; set; }
+
+    public static async Task<FakeApi> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeApi(app);
+        fake.Map();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        fake.Address = new Uri(address);
+        return fake;
+    }
+
+    public void AddMigration(string id, string workload, params string[] script) => _migrations[id] = new FakeMigration(id, workload, "host-a", "host-b", script);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    public static string Migration(string id, string workload, string source, string? target, string state, int rounds, string? reason = null) =>
+        JsonSerializer.Serialize(new
+        {
+            id,
+            workload,
+            source,
+            target,
+            state,
+            epoch = 1,
+            createdAt = "2026-01-01T10:00:00Z",
+            updatedAt = "2026-01-01T10:00:01Z",
+            progress = new { bytesTransferred = rounds * 1048576L, bytesRemaining = state == "Completed" ? 0 : 524288L, rounds, dirtyBytesPerSecond = 8388608, predictedDowntimeMs = 3.5 },
+            downtimeMs = state == "Completed" ? 4.25 : (double?)null,
+            reason,
+            checkpoints = new[] { new { state = "Requested", at = "2026-01-01T10:00:00Z" } },
+            rounds = Array.Empty<object>(),
+        });
+
+    private static IResult Problem(int status, string detail) =>
+        Results.Text(JsonSerializer.Serialize(new { type = "about:blank", title = "error", status, detail }), "application/problem+json", Encoding.UTF8, status);
+
+    private bool Authorized(HttpContext http) => http.Request.Headers.Authorization.ToString() == $"Bearer {Token}";
+
+    private void Map()
+    {
+        _app.Use(async (http, next) =>
+        {
+            http.Request.EnableBuffering();
+            var body = await new StreamReader(http.Request.Body).ReadToEndAsync();
+            http.Request.Body.Position = 0;
+            Requests.Enqueue((http.Request.Method, http.Request.Path + http.Request.QueryString, http.Request.Headers.Authorization.FirstOrDefault(),
+                http.Request.Headers["Idempotency-Key"].FirstOrDefault(), body));
+            if (!HttpMethods.IsGet(http.Request.Method) && !Authorized(http))
+            {
+                await Problem(401, "missing or wrong bearer token").ExecuteAsync(http);
+                return;
+            }
+
+            await next(http);
+        });
+        _app.MapGet("/healthz", () => Results.Ok("ok"));
+        _app.MapGet("/api/v1/hosts", () => Results.Text(HostsJson, "application/json"));
+        _app.MapPost("/api/v1/hosts/{id}/cordon", (string id) => id == "host-a" ? Results.Text($"{{\"id\":\"{id}\",\"cordoned\":true}}", "application/json") : Problem(404, $"host '{id}' is not in the inventory"));
+        _app.MapPost("/api/v1/hosts/{id}/uncordon", (string id) => Results.Text($"{{\"id\":\"{id}\",\"cordoned\":false}}", "application/json"));
+        _app.MapPost("/api/v1/hosts/{id}/evacuate", (string id, bool? dryRun) =>
+        {
+            if (dryRun == true)
+            {
+                return Results.Text("{\"host\":\"" + id + "\",\"plan\":[{\"workload\":\"vm-web\",\"target\":\"host-b\"},{\"workload\":\"vm-db\",\"target\":null,\"reason\":\"no compatible PF\"}]}", "application/json");
+            }
+
+            AddMigration("m-evac-1", "vm-web", "Requested", "Completed");
+            return Results.Text("{\"id\":\"e-1\",\"host\":\"" + id + "\",\"state\":\"Running\",\"migrations\":[\"m-evac-1\"]}", "application/json");
+        });
+        _app.MapPost("/api/v1/migrations", async (HttpContext http) =>
+        {
+            using var doc = await JsonDocument.ParseAsync(http.Request.Body);
+            var workload = doc.RootElement.GetProperty("workload").GetString()!;
+            var target = doc.RootElement.TryGetProperty("target", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (workload == "vm-nope")
+            {
+                return Problem(404, $"workload '{workload}' has no VF in the inventory");
+            }
+
+            if (target == "host-bad!")
+            {
+                return Problem(400, $"target: '{target}' is not a host id");
+            }
+
+            var key = http.Request.Headers["Idempotency-Key"].ToString();
+            var id = _keys.GetOrAdd(key, _ => $"m-{_keys.Count + 1}");
+            var m = _migrations.GetOrAdd(id, _ => new FakeMigration(id, workload, "host-a", target ?? "host-b", Script) { Reason = RollbackReason });
+            http.Response.Headers.Location = $"/api/v1/migrations/{id}";
+            return Results.Text(m.Json(advance: false), "application/json", Encoding.UTF8, 202);
+        });
+        _app.MapGet("/api/v1/migrations", () => Results.Text("[" + string.Join(',', _migrations.Values.OrderBy(m => m.Id).Select(m => m.Json(advance: false))) + "]", "application/json"));
+        _app.MapGet("/api/v1/migrations/{id}", (string id) =>
+            _migrations.TryGetValue(id, out var m) ? Results.Text(m.Json(advance: true), "application/json") : Problem(404, $"migration '{id}' does not exist"));
+        _app.MapDelete("/api/v1/migrations/{id}", (string id) =>
+        {
+            if (!_migrations.TryGetValue(id, out var m))
+            {
+                return Problem(404, $"migration '{id}' does not exist");
+            }
+
+            return m.Script[^1] == "Completed" && m.Step >= m.Script.Length - 1
+                ? Problem(409, $"migration '{id}' is Completed; abort is accepted until Committed")
+                : Results.Text(m.Json(advance: false), "application/json", Encoding.UTF8, 202);
+        });
+        _app.MapPost("/api/v1/migrations/{id}/switchover", (string id) =>
+            _migrations.TryGetValue(id, out var m) ? Results.Text(m.Json(advance: false), "application/json", Encoding.UTF8, 202) : Problem(404, $"migration '{id}' does not exist"));
+        _app.MapGet("/api/v1/events", async (HttpContext http, CancellationToken ct) =>
+        {
+            http.Response.ContentType = "text/event-stream";
+            await http.Response.WriteAsync(": hello\n\n", ct);
+            await http.Response.Body.FlushAsync(ct);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct);
+            }
+            catch (OperationCanceledException)
+            {
+                // client went away
+            }
+        });
+    }
+
+    private const string HostsJson = """
+        [{"id":"host-a","node":"node-1","cordoned":false,"pfs":[
+           {"id":"host-a/0000:3b:00.0","driver":"mlx5","deviceType":"ConnectX-7","firmware":"28.41.1000","migrationFlags":"STOP_COPY|P2P|PRE_COPY","maxVfs":8,"freeVfSlots":6,"freeMigrationSlots":4,
+            "vfs":[{"id":"host-a/0000:3b:00.0/vf0","kind":"vfio","profile":"eth-migratable","workload":"vm-web","state":"RUNNING"},
+                   {"id":"host-a/0000:3b:00.0/vf2","kind":"kernel","profile":"eth-full","workload":null,"state":"RUNNING"}]}]},
+         {"id":"host-b","node":"node-2","cordoned":true,"pfs":[
+           {"id":"host-b/0000:3b:00.0","driver":"mlx5","deviceType":"ConnectX-7","firmware":"28.41.1000","migrationFlags":["STOP_COPY","P2P"],"maxVfs":8,"freeVfSlots":8,"freeMigrationSlots":4,"vfs":[]}]}]
+        """;
+
+    private sealed class FakeMigration(string id, string workload, string source, string target, string[] script)
+    {
+        private int _step = -1;
+
+        public string Id { get; } = id;
+
+        public string[] Script { get; } = script;
+
+        public string? Reason { get; init; }
+
+        public int Step => Volatile.Read(ref _step);
+
+        public string Json(bool advance)
+        {
+            var step = advance ? Math.Min(Interlocked.Increment(ref _step), Script.Length - 1) : Math.Max(Step, 0);
+            var state = Script[step];
+            return Migration(Id, workload, source, target, state, step, state == "RolledBack" ? Reason ?? "aborted" : null);
+        }
+    }
+}
