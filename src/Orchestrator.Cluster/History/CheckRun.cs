@@ -438,37 +438,42 @@ internal sealed class CheckRun
 
     // ---- invariant 4 -----------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// The PF is the fence: it learns a newer epoch when the new coordinator's first command reaches it. So a device
+    /// change carrying (M, e) is stale when the SAME PF had already shown a record of M with a newer epoch (a
+    /// command it ran, fenced, or a slot it gave). Records of the coordinator (migration-state, reservation) carry
+    /// the new epoch before any PF knows it and do not count: a step already running on a PF then is not stale.
+    /// </summary>
     private void CheckEpoch(HistoryRecord record, int index)
     {
-        var (migration, epoch, changesDevice, vf) = record switch
+        var (migration, epoch, changesDevice, vf, pf) = record switch
         {
-            VfCreated c => (c.Migration, c.Epoch, true, c.Vf),
-            VfDestroyed d => (d.Migration, d.Epoch, true, d.Vf),
-            VfStateChanged s => (s.Migration, s.Epoch, true, s.Vf),
-            VfReset r => (r.Migration, r.Epoch, true, r.Vf),
-            StateLoaded l => (l.Migration, (long?)l.Epoch, true, l.Vf),
-            StateSaved s => (s.Migration, (long?)s.Epoch, false, s.Vf),
-            CommandFenced f => (f.Migration, (long?)f.Epoch, false, f.Vf),
-            SlotChanged s => (s.Migration, s.Epoch, false, null),
-            ReservationChanged r => (r.Migration, r.Epoch, false, null),
-            MigrationStateChanged m => (m.Migration, (long?)m.Epoch, false, null),
-            _ => ((string?)null, (long?)null, false, (string?)null),
+            VfCreated c => (c.Migration, c.Epoch, true, c.Vf, c.Pf),
+            VfDestroyed d => (d.Migration, d.Epoch, true, d.Vf, d.Pf),
+            VfStateChanged s => (s.Migration, s.Epoch, true, s.Vf, s.Pf),
+            VfReset r => (r.Migration, r.Epoch, true, r.Vf, r.Pf),
+            StateLoaded l => (l.Migration, (long?)l.Epoch, true, l.Vf, l.Pf),
+            StateSaved s => (s.Migration, (long?)s.Epoch, false, s.Vf, s.Pf),
+            CommandFenced f => (f.Migration, (long?)f.CurrentEpoch, false, f.Vf, f.Pf),
+            SlotChanged s => (s.Migration, s.Epoch, false, null, s.Pf),
+            _ => ((string?)null, (long?)null, false, (string?)null, (string?)null),
         };
-        if (migration is null || epoch is not { } e)
+        if (migration is null || epoch is not { } e || pf is null)
         {
             return;
         }
 
-        var seen = _maxEpochs.TryGetValue(migration, out var max) ? max : (Epoch: long.MinValue, Index: -1);
+        var key = migration + "@" + pf;
+        var seen = _maxEpochs.TryGetValue(key, out var max) ? max : (Epoch: long.MinValue, Index: -1);
         if (changesDevice && seen.Epoch > e)
         {
             var kind = KindOf(record);
-            Add(4, $"{kind} of VF {vf} carries migration {migration} epoch {e} after #{seen.Index} carried epoch {seen.Epoch}: a stale command changed the device", migration, _migrations.GetValueOrDefault(migration)?.Workload, vf, index, seen.Index);
+            Add(4, $"{kind} of VF {vf} carries migration {migration} epoch {e} after PF {pf} had seen epoch {seen.Epoch} (#{seen.Index}): a stale command changed the device", migration, _migrations.GetValueOrDefault(migration)?.Workload, vf, index, seen.Index);
         }
 
         if (e > seen.Epoch)
         {
-            _maxEpochs[migration] = (e, index);
+            _maxEpochs[key] = (e, index);
         }
     }
 

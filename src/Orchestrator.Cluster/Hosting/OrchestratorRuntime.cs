@@ -24,6 +24,9 @@ public sealed record RuntimeOptions
 
     public TimeSpan PassivateAfterEnd { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Called when a migration coordinated on this node changes protocol state or epoch.</summary>
+    public Action<MigrationView>? OnMigrationChanged { get; init; }
+
     /// <summary>Test-only fault (see <see cref="CoordinatorSettings.UnsafeSkipCommitCheckpoint"/>).</summary>
     public bool UnsafeSkipCommitCheckpoint { get; init; }
 }
@@ -92,6 +95,7 @@ public sealed class OrchestratorRuntime
                 StepTimeout = options.StepTimeout,
                 PassivateAfterEnd = options.PassivateAfterEnd,
                 UnsafeSkipCommitCheckpoint = options.UnsafeSkipCommitCheckpoint,
+                OnStateChanged = options.OnMigrationChanged,
             };
             migrations = sharding.Start(
                 MigrationTypeName,

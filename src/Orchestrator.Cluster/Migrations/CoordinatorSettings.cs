@@ -22,6 +22,9 @@ public sealed record CoordinatorSettings
     /// <summary>How long an ended migration stays in memory before it passivates (it recovers on demand).</summary>
     public TimeSpan PassivateAfterEnd { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Called with the migration's view each time its protocol state or epoch changes (history, metrics).</summary>
+    public Action<MigrationView>? OnStateChanged { get; init; }
+
     /// <summary>
     /// Test-only fault: skip persisting the Committed checkpoint. Exists so that the chaos checker can be shown to
     /// catch a broken build; never set in production.

@@ -46,6 +46,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private Flight? _flight;
     private DateTimeOffset? _stoppedAt;
     private int? _queuePosition;
+    private (string State, long Epoch) _lastReported;
 
     public MigrationCoordinator(MigrationId id, CoordinatorSettings settings)
     {
@@ -526,6 +527,12 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private void PublishView()
     {
         var view = View();
+        if ((view.State, view.Epoch) != _lastReported)
+        {
+            _lastReported = (view.State, view.Epoch);
+            _settings.OnStateChanged?.Invoke(view);
+        }
+
         var replicator = DistributedData.Get(Context.System).Replicator;
         var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
         replicator.Tell(Dsl.Update(MigrationIndex.Key, LWWDictionary<string, MigrationView>.Empty, WriteLocal.Instance, d => d.SetItem(self, _id.ToString(), view)));

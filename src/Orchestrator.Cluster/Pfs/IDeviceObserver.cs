@@ -10,7 +10,7 @@ namespace Orchestrator.Cluster.Pfs;
 /// </summary>
 public interface IDeviceObserver
 {
-    void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, MigrationTicket? cause);
+    void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause);
 
     void VfDestroyed(VfId vf, WorkloadId? workload, MigrationTicket? cause);
 
@@ -30,7 +30,7 @@ public sealed class NullDeviceObserver : IDeviceObserver
 {
     public static NullDeviceObserver Instance { get; } = new();
 
-    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, MigrationTicket? cause)
+    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
     {
     }
 

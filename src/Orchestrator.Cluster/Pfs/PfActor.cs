@@ -47,7 +47,7 @@ public sealed class PfActor : UntypedActor
     public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer)
     {
         _id = id;
-        _lane = new PfDeviceLane(driver);
+        _lane = new PfDeviceLane(driver, (index, from, to, cause) => observer.VfStateChanged(id.Vf(index), WorkloadOf(index), from, to, cause));
         _settings = settings;
         _observer = observer;
         _workloads = workloads.ToDictionary(kv => kv.Key, kv => (WorkloadId?)kv.Value);
@@ -101,6 +101,7 @@ public sealed class PfActor : UntypedActor
                 OnDestroyVf(destroy);
                 break;
             case VfCommandDone done:
+                done.Apply?.Invoke(); // Actor state changes on the actor's thread, never in a PipeTo continuation.
                 SyncVfs(null);
                 Publish();
                 done.ReplyTo.Tell(done.Reply);
@@ -345,7 +346,7 @@ public sealed class PfActor : UntypedActor
                 foreach (var vf in prepare.Vfs)
                 {
                     _owners[vf.Target.Index] = (migration, true);
-                    _workloads[vf.Target.Index] = vf.Workload;
+                    SetWorkload(vf.Target.Index, vf.Workload);
                 }
 
                 break;
@@ -429,11 +430,10 @@ public sealed class PfActor : UntypedActor
         _lane.RunAsync(d => d.CreateVfAsync(create.Kind, create.Profile, create.Index, CancellationToken.None), CancellationToken.None)
             .PipeTo(
                 Self,
-                success: vf =>
-                {
-                    _workloads[vf.Index] = create.Workload;
-                    return new VfCommandDone(replyTo, new VfCreated(_id.Vf(vf.Index), vf.Kind, vf.Profile, create.Workload));
-                },
+                success: vf => new VfCommandDone(
+                    replyTo,
+                    new VfCreated(_id.Vf(vf.Index), vf.Kind, vf.Profile, create.Workload),
+                    () => SetWorkload(vf.Index, create.Workload)),
                 failure: ex => new VfCommandDone(replyTo, new VfCommandFailed(
                     $"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}",
                     IsConflict: Unwrap(ex) is VfioException { Errno: VfioErrno.EBUSY })));
@@ -455,13 +455,9 @@ public sealed class PfActor : UntypedActor
         }
 
         var index = destroy.Vf.Index;
-        _lane.DestroyAsync(index, CancellationToken.None).PipeTo(
+        _lane.DestroyAsync(index, null, CancellationToken.None).PipeTo(
             Self,
-            success: () =>
-            {
-                _workloads.Remove(index);
-                return new VfCommandDone(replyTo, new VfDestroyed(destroy.Vf));
-            },
+            success: () => new VfCommandDone(replyTo, new VfDestroyed(destroy.Vf), () => SetWorkload(index, null)),
             failure: ex => new VfCommandDone(replyTo, new VfCommandFailed($"destroy VF {destroy.Vf}: {Describe(ex)}")));
     }
 
@@ -480,12 +476,12 @@ public sealed class PfActor : UntypedActor
                 var index = vf.Index;
                 actor = Context.ActorOf(VfActor.Props(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), () => _lane.Driver.GetDeviceState(index)), $"vf{index}");
                 _vfActors[vf.Index] = actor;
-                _observer.VfCreated(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), cause);
+                _observer.VfCreated(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), vf.State, cause);
             }
 
+            _lane.Observe(vf.Index, cause); // Changes no command reported (a fault, a reset by the device).
             if (!_lastStates.TryGetValue(vf.Index, out var last) || last != vf.State)
             {
-                _observer.VfStateChanged(vfId, _workloads.GetValueOrDefault(vf.Index), _lastStates.TryGetValue(vf.Index, out var from) ? from : null, vf.State, cause);
                 _lastStates[vf.Index] = vf.State;
                 actor.Tell(new VfProtocol.StateObserved(vf.State, cause?.Migration, cause?.Epoch, now));
             }
@@ -496,8 +492,9 @@ public sealed class PfActor : UntypedActor
             Context.Stop(_vfActors[gone]);
             _vfActors.Remove(gone);
             _lastStates.Remove(gone);
+            _lane.Forget(gone);
             _observer.VfDestroyed(_id.Vf(gone), _workloads.GetValueOrDefault(gone), cause);
-            _workloads.Remove(gone);
+            SetWorkload(gone, null);
         }
     }
 
@@ -512,6 +509,31 @@ public sealed class PfActor : UntypedActor
 
     private void Publish() => Context.Parent.Tell(Snapshot());
 
+    private void SetWorkload(int index, WorkloadId? workload)
+    {
+        lock (_workloads)
+        {
+            if (workload is null)
+            {
+                _workloads.Remove(index);
+            }
+            else
+            {
+                _workloads[index] = workload;
+            }
+        }
+    }
+
+    // Read from the lane's threads: the workload map only changes on the actor thread, and a stale read only mislabels
+    // a history line's workload for a VF that is being created or destroyed at that moment.
+    private WorkloadId? WorkloadOf(int index)
+    {
+        lock (_workloads)
+        {
+            return _workloads.GetValueOrDefault(index);
+        }
+    }
+
     private static Exception Unwrap(Exception ex) => ex is AggregateException { InnerException: { } inner } ? Unwrap(inner) : ex;
 
     private static string Describe(Exception ex) => ex switch
@@ -525,7 +547,7 @@ public sealed class PfActor : UntypedActor
 
     private sealed record StepFinished(IMigrationCommand Command, IMigrationReply Reply);
 
-    private sealed record VfCommandDone(IActorRef ReplyTo, object Reply);
+    private sealed record VfCommandDone(IActorRef ReplyTo, object Reply, Action? Apply = null);
 
     private sealed record CachedReply(Epoch Epoch, IMigrationReply Reply);
 

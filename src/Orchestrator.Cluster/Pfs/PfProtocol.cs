@@ -203,6 +203,6 @@ public static class PfProtocol
     /// <summary>The PF's migration slots are full; the command waits in a FIFO queue at this position.</summary>
     public sealed record CommandQueued(MigrationTicket Ticket, string Step, int Position) : IMigrationReply;
 
-    /// <summary>Checksum of the state one VF pair moved.</summary>
-    public sealed record VfChecksum(VfId Vf, long Bytes, string Checksum);
+    /// <summary>Checksum of the state one VF pair moved (<paramref name="Source"/>: on a target, the VF it came from).</summary>
+    public sealed record VfChecksum(VfId Vf, long Bytes, string Checksum, VfId? Source = null);
 }

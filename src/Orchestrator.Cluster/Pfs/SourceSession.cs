@@ -38,7 +38,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
                 ct).ConfigureAwait(false);
             if (PreCopySupported && vf.Stream is null)
             {
-                vf.Stream = await lane.SetStateAsync(offer.Source.Index, VfioDeviceState.PreCopy, ct).ConfigureAwait(false);
+                vf.Stream = await lane.SetStateAsync(offer.Source.Index, VfioDeviceState.PreCopy, Ticket, ct).ConfigureAwait(false);
             }
         }
 
@@ -99,7 +99,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
                 var p2p = state == VfioDeviceState.PreCopy ? VfioDeviceState.PreCopyP2P : VfioDeviceState.RunningP2P;
                 if (state is not (VfioDeviceState.PreCopyP2P or VfioDeviceState.RunningP2P))
                 {
-                    await lane.SetStateAsync(vf.Offer.Source.Index, p2p, ct).ConfigureAwait(false);
+                    await lane.SetStateAsync(vf.Offer.Source.Index, p2p, Ticket, ct).ConfigureAwait(false);
                 }
             }
         }
@@ -121,7 +121,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         var stoppedAt = settings.TimeProvider.GetUtcNow();
         foreach (var vf in _vfs.Values)
         {
-            var opened = await lane.SetStateAsync(vf.Offer.Source.Index, VfioDeviceState.StopCopy, ct).ConfigureAwait(false);
+            var opened = await lane.SetStateAsync(vf.Offer.Source.Index, VfioDeviceState.StopCopy, Ticket, ct).ConfigureAwait(false);
             vf.Stream = opened ?? vf.Stream ?? throw new VfioException(VfioErrno.EINVAL, $"{vf.Offer.Source}: STOP_COPY has no data stream");
         }
 
@@ -135,7 +135,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         await DisposeStreamsAsync().ConfigureAwait(false);
         foreach (var source in sources)
         {
-            await lane.ResumeAsync(source.Index, ct).ConfigureAwait(false);
+            await lane.ResumeAsync(source.Index, Ticket, ct).ConfigureAwait(false);
         }
 
         _vfs.Clear();
@@ -147,7 +147,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         await DisposeStreamsAsync().ConfigureAwait(false);
         foreach (var source in sources)
         {
-            await lane.DestroyAsync(source.Index, ct).ConfigureAwait(false);
+            await lane.DestroyAsync(source.Index, Ticket, ct).ConfigureAwait(false);
         }
 
         _vfs.Clear();

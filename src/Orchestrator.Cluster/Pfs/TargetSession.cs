@@ -33,7 +33,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             foreach (var spec in specs)
             {
                 await lane.RunAsync(d => d.CreateVfAsync(spec.Kind, spec.Profile, spec.Target.Index, ct), ct).ConfigureAwait(false);
-                var stream = await lane.SetStateAsync(spec.Target.Index, VfioDeviceState.Resuming, ct).ConfigureAwait(false)
+                var stream = await lane.SetStateAsync(spec.Target.Index, VfioDeviceState.Resuming, Ticket, ct).ConfigureAwait(false)
                              ?? throw new VfioException(VfioErrno.EINVAL, $"{spec.Target}: RESUMING opened no data stream");
                 var listener = StateTransferListener.Start(
                     Ticket.Migration.ToString(),
@@ -74,8 +74,8 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             }
 
             // RESUMING -> STOP: the device validates match data and the stream; a bad stream fails here (VF to ERROR).
-            await lane.SetStateAsync(vf.Spec.Target.Index, VfioDeviceState.Stop, ct).ConfigureAwait(false);
-            checksums.Add(new VfChecksum(vf.Spec.Target, received.Bytes, received.ChecksumHex));
+            await lane.SetStateAsync(vf.Spec.Target.Index, VfioDeviceState.Stop, Ticket, ct).ConfigureAwait(false);
+            checksums.Add(new VfChecksum(vf.Spec.Target, received.Bytes, received.ChecksumHex, vf.Spec.Source));
         }
 
         return new TargetLoaded(Ticket, checksums);
@@ -89,7 +89,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         // way out of ERROR, as QEMU does) rather than retry an arc that can no longer succeed.
         foreach (var target in targets)
         {
-            await lane.ResumeAsync(target.Index, ct).ConfigureAwait(false);
+            await lane.ResumeAsync(target.Index, Ticket, ct).ConfigureAwait(false);
         }
 
         await DisposeListenersAsync().ConfigureAwait(false);
@@ -101,7 +101,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         await DisposeListenersAsync().ConfigureAwait(false);
         foreach (var target in targets.Union(_vfs.Select(v => v.Spec.Target)))
         {
-            await lane.DestroyAsync(target.Index, ct).ConfigureAwait(false);
+            await lane.DestroyAsync(target.Index, Ticket, ct).ConfigureAwait(false);
         }
 
         _vfs.Clear();

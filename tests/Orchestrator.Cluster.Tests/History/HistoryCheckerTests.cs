@@ -235,11 +235,12 @@ public sealed class HistoryCheckerTests
     [Fact]
     public void Device_change_with_an_older_epoch_after_a_newer_one_is_a_violation()
     {
-        // The coordinator restarted (epoch 2) during pre-copy, yet the source still obeys epoch 1's switchover.
+        // The coordinator restarted (epoch 2) during pre-copy and its first command reached the source PF (a slot at
+        // epoch 2), yet the source still obeys epoch 1's switchover.
         var b = SingleVf().InsertAfter(
             r => r is MigrationStateChanged { State: MigrationStates.PreCopying },
-            HistoryBuilder.Coordinator,
-            new MigrationStateChanged { Migration = Migration, Workload = Workload, State = MigrationStates.PreCopying, Epoch = 2, SourceHost = "host-a", TargetHost = "host-b" });
+            "host-a",
+            new SlotChanged { Host = "host-a", Pf = SourcePf, Migration = Migration, Epoch = 2, Op = SlotOp.Acquire, Kind = SlotKind.Migration });
 
         var report = b.Check();
         var first = AssertOnlyFails(report, 4);
@@ -248,6 +249,19 @@ public sealed class HistoryCheckerTests
         Assert.Equal(SourceVf, first.Vf);
         Assert.Contains("epoch 1 after", first.Description, StringComparison.Ordinal);
         Assert.Contains(report.Invariants[3].Excerpt, l => l.StartsWith('>') && l.Contains("\"to\":\"STOP_COPY\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_newer_epoch_only_the_coordinator_knows_does_not_make_a_running_step_stale()
+    {
+        // The PF is the fence: until a command of epoch 2 reaches it, what epoch 1 started there is legitimate.
+        var b = SingleVf().InsertAfter(
+            r => r is MigrationStateChanged { State: MigrationStates.PreCopying },
+            HistoryBuilder.Coordinator,
+            new MigrationStateChanged { Migration = Migration, Workload = Workload, State = MigrationStates.PreCopying, Epoch = 2, SourceHost = "host-a", TargetHost = "host-b" });
+
+        var report = b.Check();
+        Assert.True(report.Invariants[3].Passed, report.ToText());
     }
 
     [Fact]

@@ -98,6 +98,38 @@ public class CrashRecoveryTests
             Assert.Equal(0, observer.SlotsHeld);
             return Task.CompletedTask;
         });
+
+        // The nodes' own histories, merged, prove the same with the invariant checker.
+        var report = cluster.CheckHistory();
+        Assert.True(report.IsSuccess, report.ToText());
+        Assert.Equal(1, report.Migrations[expected]);
+    }
+
+    [Fact]
+    public async Task A_build_that_skips_the_committed_checkpoint_is_caught_by_the_checker()
+    {
+        // The broken build acts on Committed without persisting it. Crash while the target already runs (RUNNING_P2P):
+        // the new incarnation believes it is before Committed and rolls back, so the source runs again too.
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        var options = TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromSeconds(60), UnsafeSkipCommitCheckpoint = true };
+        await cluster.StartNodeAsync("devices-1", ["host-a", "host-b", "host-c"], options, [ClusterRoles.Hosts]);
+        await cluster.StartNodeAsync("coord-1", [], options, [ClusterRoles.Coordinator]);
+        await cluster.StartNodeAsync("coord-2", [], options, [ClusterRoles.Coordinator]);
+        var client = cluster["devices-1"].Client;
+        await client.WaitForHostsAsync(3, TimeSpan.FromSeconds(15));
+        var target = cluster.Driver("host-b", "0000:3b:00.0");
+        var hang = target.Faults.HangCommand(DeviceCommand.Resume, 2); // target RUNNING_P2P -> RUNNING
+
+        var id = MigrationId.Parse("m-broken-build");
+        Assert.True((await client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
+        var before = await WaitForAsync(client, id, v => hang.Reached.IsCompleted);
+        await cluster.Nodes.Single(n => n.Address.ToString() == before.Coordinator).CrashAsync();
+        await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(90));
+
+        var report = cluster.CheckHistory();
+        Assert.False(report.IsSuccess);
+        Assert.False(report.Invariants[0].Passed, report.ToText()); // the workload ran on two hosts at once
+        Assert.Contains("vm-1", report.Invariants[0].FirstViolation!.Description, StringComparison.Ordinal);
     }
 
     private static async Task<MigrationView> WaitForAsync(OrchestratorClient client, MigrationId id, Func<MigrationView, bool> condition)

@@ -188,7 +188,7 @@ internal sealed class RecordingObserver : IDeviceObserver
         }
     }
 
-    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, MigrationTicket? cause)
+    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
     {
     }
 

@@ -47,6 +47,21 @@ public class MultiNodeMigrationTests
         }
     }
 
+    [Fact]
+    public async Task The_checker_passes_the_history_of_clean_migrations_and_catches_a_skipped_commit_checkpoint()
+    {
+        // Clean run: every invariant holds on what the nodes recorded.
+        await using (var clean = TestCluster.Create(Topologies.ThreeHosts))
+        {
+            var node = await clean.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
+            await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+            Assert.True((await node.Client.StartMigrationAsync(MigrationId.Parse("m-clean"), WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
+            Assert.Equal("Completed", (await clean.WaitForEndAsync(MigrationId.Parse("m-clean"), TimeSpan.FromSeconds(30))).State);
+            var report = clean.CheckHistory();
+            Assert.True(report.IsSuccess, report.ToText());
+        }
+    }
+
     internal static async Task AwaitAssert(Func<Task> assertion, TimeSpan? within = null)
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));

@@ -1,6 +1,8 @@
 using Akka.Actor;
+using Orchestrator.Cluster.History;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Devices.Topology;
 using Orchestrator.Domain.Ids;
@@ -16,6 +18,7 @@ public sealed class TestCluster : IAsyncDisposable
 {
     private readonly TempDirectory _dir = new();
     private readonly List<TestNode> _nodes = [];
+    private readonly List<HistoryWriter> _writers = [];
 
     private TestCluster(Topology topology, string connectionString, PersistenceProvider provider)
     {
@@ -75,7 +78,14 @@ public sealed class TestCluster : IAsyncDisposable
         var seed = _nodes.FirstOrDefault(n => !n.IsStopped);
         await cluster.JoinAsync(seed?.Address ?? cluster.SelfAddress).WaitAsync(TimeSpan.FromSeconds(20));
         await up.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        var runtime = OrchestratorRuntime.Start(system, [.. hosts.Select(h => Devices[h])], options ?? DefaultOptions);
+        // Every node writes its own history, as node processes do; the checker merges them.
+        var writer = new HistoryWriter(Path.Combine(_dir.Path, $"history-{name}.jsonl"), name);
+        _writers.Add(writer);
+        var history = new HistoryDeviceObserver(writer);
+        options ??= DefaultOptions;
+        var observer = options.Observer is NullDeviceObserver ? (IDeviceObserver)history : new TeeObserver(options.Observer, history);
+        options = options with { Observer = observer, OnMigrationChanged = options.OnMigrationChanged + history.MigrationChanged };
+        var runtime = OrchestratorRuntime.Start(system, [.. hosts.Select(h => Devices[h])], options);
         var node = new TestNode(name, system, runtime);
         _nodes.Add(node);
         return node;
@@ -121,10 +131,23 @@ public sealed class TestCluster : IAsyncDisposable
         throw new TimeoutException($"migration {id} did not end within {timeout}; last seen {last?.State} step {last?.Step} error {last?.LastError}");
     }
 
+    /// <summary>Merges every node's history and runs the invariant checker over it.</summary>
+    public CheckReport CheckHistory(CheckOptions? options = null)
+    {
+        var files = Directory.GetFiles(_dir.Path, "history-*.jsonl");
+        var read = HistoryReader.ReadFiles(files);
+        return HistoryChecker.Check(read.Records, options);
+    }
+
     public async ValueTask DisposeAsync()
     {
         // The test is over: terminate every node at once rather than leave one by one (seconds each).
         await Task.WhenAll(_nodes.Where(n => !n.IsStopped).Select(n => n.CrashAsync()));
+
+        foreach (var writer in _writers)
+        {
+            writer.Dispose();
+        }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dir.Dispose();

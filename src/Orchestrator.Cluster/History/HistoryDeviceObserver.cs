@@ -1,0 +1,122 @@
+using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Pfs;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Ids;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
+
+namespace Orchestrator.Cluster.History;
+
+/// <summary>
+/// Writes what a node's PF actors and coordinators report into the node's history file, in the format the
+/// invariant checker reads. One per node process.
+/// </summary>
+public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserver
+{
+    public HistoryWriter Writer { get; } = writer;
+
+    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause) =>
+        Writer.Append(new History.VfCreated
+        {
+            Host = vf.Host.ToString(),
+            Pf = vf.Pf.ToString(),
+            Vf = vf.ToString(),
+            Kind = kind.ToString().ToLowerInvariant(),
+            Profile = profile,
+            Workload = workload?.ToString(),
+            Migration = cause?.Migration.ToString(),
+            Epoch = cause?.Epoch.Value,
+            State = state.Name(),
+        });
+
+    public void VfDestroyed(VfId vf, WorkloadId? workload, MigrationTicket? cause) =>
+        Writer.Append(new History.VfDestroyed
+        {
+            Host = vf.Host.ToString(),
+            Pf = vf.Pf.ToString(),
+            Vf = vf.ToString(),
+            Workload = workload?.ToString(),
+            Migration = cause?.Migration.ToString(),
+            Epoch = cause?.Epoch.Value,
+        });
+
+    public void VfStateChanged(VfId vf, WorkloadId? workload, VfioDeviceState? from, VfioDeviceState to, MigrationTicket? cause)
+    {
+        if (from is null)
+        {
+            // The first sighting of a VF (node start, or just created): its state is in vf-created.
+            return;
+        }
+
+        Writer.Append(new History.VfStateChanged
+        {
+            Host = vf.Host.ToString(),
+            Pf = vf.Pf.ToString(),
+            Vf = vf.ToString(),
+            Workload = workload?.ToString(),
+            Migration = cause?.Migration.ToString(),
+            Epoch = cause?.Epoch.Value,
+            From = from.Value.Name(),
+            To = to.Name(),
+        });
+    }
+
+    public void StateSaved(MigrationTicket ticket, VfChecksum checksum) =>
+        Writer.Append(new History.StateSaved
+        {
+            Host = checksum.Vf.Host.ToString(),
+            Pf = checksum.Vf.Pf.ToString(),
+            Vf = checksum.Vf.ToString(),
+            Migration = ticket.Migration.ToString(),
+            Epoch = ticket.Epoch.Value,
+            Bytes = checksum.Bytes,
+            Checksum = checksum.Checksum,
+            Pair = checksum.Vf.ToString(),
+        });
+
+    public void StateLoaded(MigrationTicket ticket, VfChecksum checksum) =>
+        Writer.Append(new History.StateLoaded
+        {
+            Host = checksum.Vf.Host.ToString(),
+            Pf = checksum.Vf.Pf.ToString(),
+            Vf = checksum.Vf.ToString(),
+            Migration = ticket.Migration.ToString(),
+            Epoch = ticket.Epoch.Value,
+            Bytes = checksum.Bytes,
+            Checksum = checksum.Checksum,
+            Pair = checksum.Source?.ToString(),
+        });
+
+    public void CommandFenced(PfId pf, MigrationTicket ticket, string step, Epoch current) =>
+        Writer.Append(new History.CommandFenced
+        {
+            Host = pf.Host.ToString(),
+            Pf = pf.ToString(),
+            Migration = ticket.Migration.ToString(),
+            Epoch = ticket.Epoch.Value,
+            CurrentEpoch = current.Value,
+            Command = step,
+        });
+
+    public void SlotChanged(PfId pf, MigrationId migration, bool acquired) =>
+        Writer.Append(new History.SlotChanged
+        {
+            Host = pf.Host.ToString(),
+            Pf = pf.ToString(),
+            Migration = migration.ToString(),
+            Op = acquired ? SlotOp.Acquire : SlotOp.Release,
+            Kind = SlotKind.Migration,
+        });
+
+    /// <summary>A coordinator's migration changed protocol state (called once per new state or epoch).</summary>
+    public void MigrationChanged(MigrationView view) =>
+        Writer.Append(new MigrationStateChanged
+        {
+            Migration = view.Id.ToString(),
+            Workload = view.Workload.ToString(),
+            State = view.State,
+            Epoch = view.Epoch,
+            SourceHost = view.Source?.ToString() ?? string.Empty,
+            TargetHost = view.Target?.ToString(),
+            Reason = view.Reason,
+        });
+}

@@ -1,0 +1,52 @@
+using Orchestrator.Cluster.Pfs;
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Ids;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
+
+namespace Orchestrator.Cluster.Tests.Support;
+
+/// <summary>Sends every device fact to two observers (a test's recorder and the node's history).</summary>
+internal sealed class TeeObserver(IDeviceObserver first, IDeviceObserver second) : IDeviceObserver
+{
+    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
+    {
+        first.VfCreated(vf, kind, profile, workload, state, cause);
+        second.VfCreated(vf, kind, profile, workload, state, cause);
+    }
+
+    public void VfDestroyed(VfId vf, WorkloadId? workload, MigrationTicket? cause)
+    {
+        first.VfDestroyed(vf, workload, cause);
+        second.VfDestroyed(vf, workload, cause);
+    }
+
+    public void VfStateChanged(VfId vf, WorkloadId? workload, VfioDeviceState? from, VfioDeviceState to, MigrationTicket? cause)
+    {
+        first.VfStateChanged(vf, workload, from, to, cause);
+        second.VfStateChanged(vf, workload, from, to, cause);
+    }
+
+    public void StateSaved(MigrationTicket ticket, VfChecksum checksum)
+    {
+        first.StateSaved(ticket, checksum);
+        second.StateSaved(ticket, checksum);
+    }
+
+    public void StateLoaded(MigrationTicket ticket, VfChecksum checksum)
+    {
+        first.StateLoaded(ticket, checksum);
+        second.StateLoaded(ticket, checksum);
+    }
+
+    public void CommandFenced(PfId pf, MigrationTicket ticket, string step, Epoch current)
+    {
+        first.CommandFenced(pf, ticket, step, current);
+        second.CommandFenced(pf, ticket, step, current);
+    }
+
+    public void SlotChanged(PfId pf, MigrationId migration, bool acquired)
+    {
+        first.SlotChanged(pf, migration, acquired);
+        second.SlotChanged(pf, migration, acquired);
+    }
+}
