@@ -24,6 +24,9 @@ public sealed record RuntimeOptions
 
     public TimeSpan PassivateAfterEnd { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long the client facade waits for an actor's answer.</summary>
+    public TimeSpan ClientAskTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Called when a migration coordinated on this node changes protocol state or epoch.</summary>
     public Action<MigrationView>? OnMigrationChanged { get; init; }
 
@@ -40,13 +43,13 @@ public sealed class OrchestratorRuntime
     /// <summary>The sharding type name of migration coordinators.</summary>
     public const string MigrationTypeName = "migration";
 
-    private OrchestratorRuntime(ActorSystem system, IActorRef migrations, IActorRef placement, IReadOnlyDictionary<HostId, IActorRef> hosts)
+    private OrchestratorRuntime(ActorSystem system, IActorRef migrations, IActorRef placement, IReadOnlyDictionary<HostId, IActorRef> hosts, TimeSpan askTimeout)
     {
         System = system;
         Migrations = migrations;
         Placement = placement;
         Hosts = hosts;
-        Client = new OrchestratorClient(system, migrations, placement);
+        Client = new OrchestratorClient(system, migrations, placement) { AskTimeout = askTimeout };
     }
 
     public ActorSystem System { get; }
@@ -120,7 +123,7 @@ public sealed class OrchestratorRuntime
             }
         }
 
-        return new OrchestratorRuntime(system, migrations, placement, hostRefs);
+        return new OrchestratorRuntime(system, migrations, placement, hostRefs, options.ClientAskTimeout);
     }
 }
 

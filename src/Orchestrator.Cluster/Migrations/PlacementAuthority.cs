@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
+using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;
@@ -93,17 +94,26 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Command<GetSuccess>(g => _inventory = InventoryView.From(g.Get(InventoryKeys.Hosts)));
         Command<NotFound>(_ => { });
         Command<InventoryWaitOver>(_ => { });
-        Command<PlaceMigration>(OnPlace);
+        Command<PlaceMigration>(p => OnPlace(p, Sender, refreshed: false));
+        Command<Refreshed>(r =>
+        {
+            if (r.Response is GetSuccess success)
+            {
+                _inventory = InventoryView.From(success.Get(InventoryKeys.Hosts));
+            }
+
+            OnPlace(r.Place, r.ReplyTo, refreshed: true);
+        });
         Command<QueryPlacement>(q => Sender.Tell(new PlacementAnswer(null, Placer.Place(q.Request, _inventory.Inventory, _ledger, queueForMigrationSlots: true))));
         Command<RequestAdmission>(OnAdmission);
         Command<ReleaseMigration>(OnRelease);
     }
 
-    private void OnPlace(PlaceMigration place)
+    private void OnPlace(PlaceMigration place, IActorRef replyTo, bool refreshed)
     {
         if (_targets.TryGetValue(place.Migration, out var existing))
         {
-            Sender.Tell(new PlacementAnswer(place.Migration, new PlacementResult(existing, [])));
+            replyTo.Tell(new PlacementAnswer(place.Migration, new PlacementResult(existing, [])));
             return;
         }
 
@@ -111,12 +121,21 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         var result = Placer.Place(place.Request, _inventory.Inventory, _ledger, queueForMigrationSlots: true);
         if (result.Target is not { } target)
         {
+            if (!refreshed && result.Rejections.Any(r => r.Code is PlacementRejectionReasonCode.SourceVfNotFound or PlacementRejectionReasonCode.HostNotFound))
+            {
+                // The client saw a host or VF this copy has not been notified of yet (subscriptions lag by one
+                // notification interval): read the local replica once more before saying no.
+                DistributedData.Get(Context.System).Replicator
+                    .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), TimeSpan.FromSeconds(5))
+                    .PipeTo(Self, success: response => new Refreshed(place, replyTo, response), failure: _ => new Refreshed(place, replyTo, null));
+                return;
+            }
+
             _log.Info("[{0}] no target for {1}: {2}", place.Migration, place.Request.Workload, result.Explain());
-            Sender.Tell(new PlacementAnswer(place.Migration, result));
+            replyTo.Tell(new PlacementAnswer(place.Migration, result));
             return;
         }
 
-        var replyTo = Sender;
         Persist(new Reserved(place.Migration, target, target.ReservationsFor(place.Migration), _time.GetUtcNow()), e =>
         {
             Apply(e);
@@ -199,6 +218,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         _ledger = _ledger.Release(e.Migration);
         _admission = _admission.Release(e.Migration);
     }
+
+    private sealed record Refreshed(PlaceMigration Place, IActorRef ReplyTo, IGetResponse? Response);
 
     private sealed record InventoryWaitOver
     {

@@ -76,6 +76,15 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         }
 
         var elapsed = settings.TimeProvider.GetElapsedTime(started);
+        if (round > 1 && elapsed < settings.MinPreCopyRound)
+        {
+            // Later rounds only carry what the workload dirtied meanwhile: give it time to dirty something, rather
+            // than spin on near-empty rounds (each one is a checkpointed event). Round 1 is never delayed, so a small
+            // state that converges at once pays nothing.
+            await Task.Delay(settings.MinPreCopyRound - elapsed, settings.TimeProvider, ct).ConfigureAwait(false);
+            elapsed = settings.TimeProvider.GetElapsedTime(started);
+        }
+
         var total = _vfs.Values.Sum(v => v.Sender?.BytesSent ?? 0);
         var moved = total - before;
         if (moved >= 1 << 20 && elapsed > TimeSpan.Zero)

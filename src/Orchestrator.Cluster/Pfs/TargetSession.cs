@@ -140,5 +140,8 @@ public sealed record PfActorSettings
 
     public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Shortest pre-copy round after the first (see <c>SourceSession.RunRoundAsync</c>).</summary>
+    public TimeSpan MinPreCopyRound { get; init; } = TimeSpan.FromMilliseconds(25);
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

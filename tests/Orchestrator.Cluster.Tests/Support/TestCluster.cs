@@ -95,6 +95,7 @@ public sealed class TestCluster : IAsyncDisposable
     {
         StepTimeout = TimeSpan.FromSeconds(10),
         PassivateAfterEnd = TimeSpan.FromMinutes(5),
+        ClientAskTimeout = TimeSpan.FromSeconds(30), // CI: 2 cores shared with the build and other test assemblies
     };
 
     public SimulatedPfDriver Driver(string host, string address) =>
