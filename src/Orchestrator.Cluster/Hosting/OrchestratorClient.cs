@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.DistributedData;
+using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Migrations;
@@ -19,6 +20,9 @@ namespace Orchestrator.Cluster.Hosting;
 public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations, IActorRef placement)
 {
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The evacuation jobs' shard region (set by the runtime).</summary>
+    public IActorRef Evacuations { get; internal set; } = ActorRefs.Nobody;
 
     public async Task<InventoryView> GetInventoryAsync(CancellationToken ct = default)
     {
@@ -156,6 +160,57 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         return await actor.Ask<HostProtocol.CordonState>(message, AskTimeout, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Starts (or answers, for the same id) a job that cordons the host and migrates every workload off it.</summary>
+    public async Task<Result<EvacuationView>> StartEvacuationAsync(string id, HostId host, CancellationToken ct = default)
+    {
+        var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
+        if (inventory.HostRef(host) is null)
+        {
+            return ClientError.NotFound($"host '{host}' is not in the inventory");
+        }
+
+        return await AskEvacuationAsync(id, new EvacuationProtocol.StartEvacuation(host), ct).ConfigureAwait(false);
+    }
+
+    public Task<Result<EvacuationView>> GetEvacuationAsync(string id, CancellationToken ct = default) =>
+        AskEvacuationAsync(id, EvacuationProtocol.GetEvacuation.Instance, ct);
+
+    /// <summary>
+    /// The dry run of an evacuation: for every workload on the host, where placement would send it now, or why it
+    /// cannot move. Reserves and cordons nothing.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<EvacuationPlanItem>>> PlanEvacuationAsync(HostId host, CancellationToken ct = default)
+    {
+        var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
+        if (inventory.Inventory.FindHost(host) is not { } hostInventory)
+        {
+            return ClientError.NotFound($"host '{host}' is not in the inventory");
+        }
+
+        var plan = new List<EvacuationPlanItem>();
+        foreach (var workload in hostInventory.Pfs.SelectMany(p => p.Vfs).Where(v => v.Workload is not null).Select(v => v.Workload!.Value).Distinct().Order())
+        {
+            var placement = await QueryPlacementAsync(workload, null, ct).ConfigureAwait(false);
+            plan.Add(placement.Value?.Target is { } target
+                ? new EvacuationPlanItem(workload, target.Host, null)
+                : new EvacuationPlanItem(workload, null, placement.Error?.Message ?? placement.Value?.Explain()));
+        }
+
+        return plan;
+    }
+
+    private async Task<Result<EvacuationView>> AskEvacuationAsync(string id, object message, CancellationToken ct)
+    {
+        var reply = await Evacuations.Ask<object>(new EvacuationEnvelope(id, message), AskTimeout, ct).ConfigureAwait(false);
+        return reply switch
+        {
+            EvacuationView view => view,
+            EvacuationProtocol.EvacuationRejected rejected => ClientError.Conflict(rejected.Reason),
+            EvacuationProtocol.UnknownEvacuation => ClientError.NotFound($"evacuation '{id}' does not exist"),
+            _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
+        };
+    }
+
     private async Task<Result<MigrationView>> AskMigrationAsync(MigrationId id, object message, CancellationToken ct)
     {
         var reply = await migrations.Ask<object>(new MigrationEnvelope(id, message), AskTimeout, ct).ConfigureAwait(false);
@@ -168,6 +223,9 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         };
     }
 }
+
+/// <summary>One workload of an evacuation's dry run: the target placement would choose now, or why none fits.</summary>
+public sealed record EvacuationPlanItem(WorkloadId Workload, HostId? Target, string? Reason);
 
 /// <summary>What went wrong with a client call: a kind the API maps to a status, and a message naming the value.</summary>
 public sealed record ClientError(ClientErrorKind Kind, string Message, string? Code = null)

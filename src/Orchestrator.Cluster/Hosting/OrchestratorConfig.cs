@@ -55,6 +55,7 @@ public static class OrchestratorConfig
                   "Orchestrator.Domain.Migrations.IMigrationEvent, Orchestrator.Domain" = orchestrator-events
                   "Orchestrator.Cluster.Hosts.HostEvents+IHostEvent, Orchestrator.Cluster" = orchestrator-events
                   "Orchestrator.Cluster.Migrations.PlacementEvents+IPlacementEvent, Orchestrator.Cluster" = orchestrator-events
+                  "Orchestrator.Cluster.Evacuations.EvacuationEvents+IEvacuationEvent, Orchestrator.Cluster" = orchestrator-events
                 }
                 serialization-identifiers {
                   "Orchestrator.Cluster.Serialization.EventSerializer, Orchestrator.Cluster" = 4711

@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
+using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Pfs;
@@ -43,13 +44,16 @@ public sealed class OrchestratorRuntime
     /// <summary>The sharding type name of migration coordinators.</summary>
     public const string MigrationTypeName = "migration";
 
-    private OrchestratorRuntime(ActorSystem system, IActorRef migrations, IActorRef placement, IReadOnlyDictionary<HostId, IActorRef> hosts, TimeSpan askTimeout)
+    /// <summary>The sharding type name of evacuation jobs.</summary>
+    public const string EvacuationTypeName = "evacuation";
+
+    private OrchestratorRuntime(ActorSystem system, IActorRef migrations, IActorRef placement, IReadOnlyDictionary<HostId, IActorRef> hosts, OrchestratorClient client)
     {
         System = system;
         Migrations = migrations;
         Placement = placement;
         Hosts = hosts;
-        Client = new OrchestratorClient(system, migrations, placement) { AskTimeout = askTimeout };
+        Client = client;
     }
 
     public ActorSystem System { get; }
@@ -111,6 +115,16 @@ public sealed class OrchestratorRuntime
             migrations = sharding.StartProxy(MigrationTypeName, ClusterRoles.Coordinator, extractor);
         }
 
+        var client = new OrchestratorClient(system, migrations, placement) { AskTimeout = options.ClientAskTimeout };
+        var evacuationExtractor = new EvacuationMessageExtractor(20);
+        client.Evacuations = isCoordinator
+            ? sharding.Start(
+                EvacuationTypeName,
+                id => EvacuationJob.Props(id, client, options.TimeProvider),
+                ClusterShardingSettings.Create(system).WithRole(ClusterRoles.Coordinator),
+                evacuationExtractor)
+            : sharding.StartProxy(EvacuationTypeName, ClusterRoles.Coordinator, evacuationExtractor);
+
         var hostRefs = new Dictionary<HostId, IActorRef>();
         if (roles.Contains(ClusterRoles.Hosts))
         {
@@ -123,8 +137,16 @@ public sealed class OrchestratorRuntime
             }
         }
 
-        return new OrchestratorRuntime(system, migrations, placement, hostRefs, options.ClientAskTimeout);
+        return new OrchestratorRuntime(system, migrations, placement, hostRefs, client);
     }
+}
+
+/// <summary>Routes <see cref="EvacuationEnvelope"/>s to their job by id.</summary>
+internal sealed class EvacuationMessageExtractor(int maxShards) : HashCodeMessageExtractor(maxShards)
+{
+    public override string EntityId(object message) => message is EvacuationEnvelope envelope ? envelope.Evacuation : null!;
+
+    public override object EntityMessage(object message) => message is EvacuationEnvelope envelope ? envelope.Message : message;
 }
 
 /// <summary>Routes <see cref="MigrationEnvelope"/>s to their coordinator by migration id.</summary>

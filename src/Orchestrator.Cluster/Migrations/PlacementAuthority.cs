@@ -22,11 +22,13 @@ namespace Orchestrator.Cluster.Migrations;
 public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 {
     private const string InventoryWaitTimer = "inventory-wait";
+    private static readonly TimeSpan SettleFor = TimeSpan.FromSeconds(10);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeProvider _time;
     private readonly Dictionary<MigrationId, PlacementTarget> _targets = [];
     private readonly Dictionary<MigrationId, IActorRef> _waiters = [];
+    private readonly List<(Reservation Target, DateTimeOffset ReleasedAt)> _settling = [];
     private ReservationLedger _ledger = ReservationLedger.Empty;
     private AdmissionQueue _admission;
     private InventoryView _inventory = InventoryView.Empty;
@@ -104,7 +106,23 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 
             OnPlace(r.Place, r.ReplyTo, refreshed: true);
         });
-        Command<QueryPlacement>(q => Sender.Tell(new PlacementAnswer(null, Placer.Place(q.Request, _inventory.Inventory, _ledger, queueForMigrationSlots: true))));
+        Command<QueryPlacement>(q =>
+        {
+            // A dry run is rare and read by people: answer from the freshest local copy of the directory.
+            var replyTo = Sender;
+            DistributedData.Get(Context.System).Replicator
+                .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), TimeSpan.FromSeconds(5))
+                .PipeTo(Self, success: response => new QueryRefreshed(q, replyTo, response), failure: _ => new QueryRefreshed(q, replyTo, null));
+        });
+        Command<QueryRefreshed>(r =>
+        {
+            if (r.Response is GetSuccess success)
+            {
+                _inventory = InventoryView.From(success.Get(InventoryKeys.Hosts));
+            }
+
+            r.ReplyTo.Tell(new PlacementAnswer(null, Placer.Place(r.Query.Request, _inventory.Inventory, LedgerWithSettling(), queueForMigrationSlots: true)));
+        });
         Command<RequestAdmission>(OnAdmission);
         Command<ReleaseMigration>(OnRelease);
     }
@@ -118,7 +136,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
 
         // Ignore this migration's own reservations: none exist yet. Everyone else's count against free slots.
-        var result = Placer.Place(place.Request, _inventory.Inventory, _ledger, queueForMigrationSlots: true);
+        var result = Placer.Place(place.Request, _inventory.Inventory, LedgerWithSettling(), queueForMigrationSlots: true);
         if (result.Target is not { } target)
         {
             if (!refreshed && result.Rejections.Any(r => r.Code is PlacementRejectionReasonCode.SourceVfNotFound or PlacementRejectionReasonCode.HostNotFound))
@@ -212,12 +230,30 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 
     private void Apply(AdmissionGranted e) => _admission = _admission.Restore(e.Request);
 
+    /// <summary>
+    /// The ledger plus target VF indices of migrations that just ended but that the replicated directory does not
+    /// show yet: releasing a reservation must not hand out an index whose VF the directory has not caught up with.
+    /// </summary>
+    private ReservationLedger LedgerWithSettling()
+    {
+        var now = _time.GetUtcNow();
+        _settling.RemoveAll(s => now - s.ReleasedAt > SettleFor || _inventory.Inventory.FindVf(s.Target.Vf) is not null);
+        return _settling.Count == 0 ? _ledger : _ledger.Add(_settling.Select(s => s.Target));
+    }
+
     private void Apply(Released e)
     {
+        foreach (var target in _ledger.Of(e.Migration).Where(r => r.Role == ReservationRole.Target))
+        {
+            _settling.Add((target, e.At));
+        }
+
         _targets.Remove(e.Migration);
         _ledger = _ledger.Release(e.Migration);
         _admission = _admission.Release(e.Migration);
     }
+
+    private sealed record QueryRefreshed(QueryPlacement Query, IActorRef ReplyTo, IGetResponse? Response);
 
     private sealed record Refreshed(PlaceMigration Place, IActorRef ReplyTo, IGetResponse? Response);
 

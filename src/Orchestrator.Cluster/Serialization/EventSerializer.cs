@@ -46,6 +46,9 @@ public sealed class EventSerializer : SerializerWithStringManifest
         ["CordonChanged.v1"] = typeof(HostEvents.CordonChanged),
         ["PlacementReserved.v1"] = typeof(Migrations.PlacementEvents.Reserved),
         ["AdmissionGranted.v1"] = typeof(Migrations.PlacementEvents.AdmissionGranted),
+        ["EvacuationStarted.v1"] = typeof(Evacuations.EvacuationEvents.EvacuationStarted),
+        ["WorkloadMigrationEnded.v1"] = typeof(Evacuations.EvacuationEvents.WorkloadMigrationEnded),
+        ["EvacuationEnded.v1"] = typeof(Evacuations.EvacuationEvents.EvacuationEnded),
         ["PlacementReleased.v1"] = typeof(Migrations.PlacementEvents.Released),
     };
 

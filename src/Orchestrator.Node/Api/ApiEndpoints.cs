@@ -15,6 +15,7 @@ public static class ApiEndpoints
         VfEndpoints.Map(api);
         PlacementEndpoints.Map(api);
         MigrationEndpoints.Map(api);
+        EvacuationEndpoints.Map(api);
         EventEndpoints.Map(api);
         HealthEndpoints.Map(app);
         app.MapMetrics("/metrics", app.Services.GetRequiredService<ApiMetrics>().Registry);

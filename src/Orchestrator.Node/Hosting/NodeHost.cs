@@ -60,6 +60,7 @@ public static class NodeHost
         var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Orchestrator.Node");
         var settings = options.ToSettings();
 
+        JournalStorage.Prepare(settings);
         akka.AddHocon(OrchestratorConfig.Build(settings), HoconAddMode.Prepend);
         if (options.FileConfig is { } file)
         {

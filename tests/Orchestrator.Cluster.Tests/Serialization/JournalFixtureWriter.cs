@@ -49,11 +49,26 @@ public class JournalFixtureWriter
         var restarted = await cluster.StartNodeAsync("node-1b", ["host-a", "host-b", "host-c"]);
         Assert.Equal("Completed", (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-recover"), TimeSpan.FromSeconds(60))).State);
 
-        // 4. A cordon.
+        // 4. A cordon, and an evacuation of host-b (everything moves back to host-a).
         Ok(await restarted.Client.CordonAsync(HostId.Parse("host-c"), true, "fixture"));
+        Ok(await restarted.Client.StartEvacuationAsync("e-fixture", HostId.Parse("host-b")));
+        await MultiNodeMigrationTests.AwaitAssert(
+            async () => Assert.Equal("Completed", (await restarted.Client.GetEvacuationAsync("e-fixture")).Value!.State),
+            TimeSpan.FromSeconds(60));
         await restarted.StopAsync();
 
+        // Fold the WAL into the file and leave it in rollback mode: the fixture must be one self-contained file.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={cluster.JournalPath}"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE); PRAGMA journal_mode=DELETE;";
+            command.ExecuteNonQuery();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         File.Copy(cluster.JournalPath, JournalFixture.SourcePath, overwrite: true);
-        Assert.Empty(source.ListVfs());
+        Assert.Equal(3, source.ListVfs().Count);
     }
 }

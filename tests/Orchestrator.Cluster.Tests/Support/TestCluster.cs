@@ -71,6 +71,7 @@ public sealed class TestCluster : IAsyncDisposable
             DowningStableAfter = TimeSpan.FromSeconds(2),
             Roles = roles ?? [ClusterRoles.Coordinator, ClusterRoles.Hosts],
         };
+        JournalStorage.Prepare(settings);
         var system = ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(settings));
         var cluster = Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,0 +1,22 @@
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Evacuations;
+
+/// <summary>Persisted events of an evacuation job.</summary>
+public static class EvacuationEvents
+{
+    /// <summary>Marker of the evacuation job's persisted events.</summary>
+    public interface IEvacuationEvent;
+
+    /// <summary>The job started: the host is cordoned and these workloads will move, each by its own migration.</summary>
+    public sealed record EvacuationStarted(string Evacuation, HostId Host, IReadOnlyList<EvacuationItem> Plan, DateTimeOffset At) : IEvacuationEvent;
+
+    /// <summary>A workload's migration ended (Completed or RolledBack, with the reason).</summary>
+    public sealed record WorkloadMigrationEnded(string Evacuation, WorkloadId Workload, MigrationId Migration, string State, string? Reason, DateTimeOffset At) : IEvacuationEvent;
+
+    /// <summary>Every workload's migration ended.</summary>
+    public sealed record EvacuationEnded(string Evacuation, int Completed, int RolledBack, DateTimeOffset At) : IEvacuationEvent;
+
+    /// <summary>One workload of the plan and the migration that moves it.</summary>
+    public sealed record EvacuationItem(WorkloadId Workload, MigrationId Migration);
+}

@@ -1,0 +1,254 @@
+using System.Security.Cryptography;
+using System.Text;
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+using Orchestrator.Cluster.Hosting;
+using Orchestrator.Domain.Ids;
+using static Orchestrator.Cluster.Evacuations.EvacuationEvents;
+using static Orchestrator.Cluster.Evacuations.EvacuationProtocol;
+
+namespace Orchestrator.Cluster.Evacuations;
+
+/// <summary>
+/// Drains a host: cordons it (nothing new lands there), then starts one migration per workload with a VF on it and
+/// follows them to their end. A sharded, persistent entity like a migration: it survives its node, and because the
+/// migration ids are derived from (job, workload), starting again after a crash finds the same migrations.
+/// Concurrency is not the job's business: the placement authority's admission queue and each PF's FIFO enforce the
+/// cluster's, the hosts' and the PFs' limits.
+/// </summary>
+public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
+{
+    private const string PollTimer = "poll";
+
+    private readonly string _id;
+    private readonly OrchestratorClient _client;
+    private readonly TimeProvider _time;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<WorkloadId, (MigrationId Migration, string State, string? Reason)> _items = [];
+    private HostId? _host;
+    private DateTimeOffset _createdAt;
+    private DateTimeOffset _updatedAt;
+    private bool _ended;
+
+    public EvacuationJob(string id, OrchestratorClient client, TimeProvider time)
+    {
+        _id = id;
+        _client = client;
+        _time = time;
+
+        Recover<EvacuationStarted>(Apply);
+        Recover<WorkloadMigrationEnded>(Apply);
+        Recover<EvacuationEnded>(Apply);
+        Recover<RecoveryCompleted>(_ =>
+        {
+            if (_host is not null && !_ended)
+            {
+                _log.Info("[{0}] evacuation of {1} resumes with {2} workload(s) pending", _id, _host, Pending);
+                StartMigrations();
+            }
+        });
+
+        Command<StartEvacuation>(OnStart);
+        Command<GetEvacuation>(_ => Sender.Tell(_host is null ? new UnknownEvacuation(_id) : View()));
+        Command<Poll>(_ => PollMigrations());
+        Command<Ended>(OnEnded);
+        Command<Restart>(r => _ = _client.StartMigrationAsync(r.Migration, r.Workload, null));
+        Command<Progressed>(p =>
+        {
+            if (_items.TryGetValue(p.Workload, out var item) && !IsEnd(item.State))
+            {
+                _items[p.Workload] = item with { State = p.State }; // Not persisted: a view, not a fact.
+            }
+        });
+    }
+
+    public override string PersistenceId => $"evacuation-{_id}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(string id, OrchestratorClient client, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new EvacuationJob(id, client, time));
+
+    /// <summary>The migration id that moves <paramref name="workload"/> in evacuation <paramref name="evacuation"/>.</summary>
+    public static MigrationId MigrationFor(string evacuation, WorkloadId workload) =>
+        MigrationId.New(new Guid(SHA256.HashData(Encoding.UTF8.GetBytes($"{evacuation}/{workload}")).AsSpan(0, 16)));
+
+    private int Pending => _items.Values.Count(i => !IsEnd(i.State));
+
+    private static bool IsEnd(string state) => state is "Completed" or "RolledBack";
+
+    private void OnStart(StartEvacuation start)
+    {
+        if (_host is not null)
+        {
+            Sender.Tell(View()); // Idempotent: the same job id answers the job as it is.
+            return;
+        }
+
+        var replyTo = Sender;
+        PlanAsync(start.Host).PipeTo(Self, success: plan => new Planned(start.Host, plan, replyTo, null), failure: ex => new Planned(start.Host, [], replyTo, ex.Message));
+        BecomeStacked(AwaitingPlan);
+    }
+
+    private void AwaitingPlan()
+    {
+        Command<Planned>(planned =>
+        {
+            UnbecomeStacked();
+            Stash.UnstashAll();
+            if (planned.Error is not null)
+            {
+                planned.ReplyTo.Tell(new EvacuationRejected(_id, planned.Error));
+                return;
+            }
+
+            Persist(new EvacuationStarted(_id, planned.Host, planned.Plan, _time.GetUtcNow()), e =>
+            {
+                Apply(e);
+                _log.Info("[{0}] evacuating {1}: {2} workload(s)", _id, e.Host, e.Plan.Count);
+                planned.ReplyTo.Tell(View());
+                if (e.Plan.Count == 0)
+                {
+                    Persist(new EvacuationEnded(_id, 0, 0, _time.GetUtcNow()), Apply);
+                    return;
+                }
+
+                StartMigrations();
+            });
+        });
+        CommandAny(_ => Stash.Stash());
+    }
+
+    /// <summary>Cordons the host, then lists every workload that has a VF on it.</summary>
+    private async Task<IReadOnlyList<EvacuationItem>> PlanAsync(HostId host)
+    {
+        var cordon = await _client.CordonAsync(host, true, $"evacuation {_id}").ConfigureAwait(false);
+        if (!cordon.IsOk)
+        {
+            throw new InvalidOperationException(cordon.Error!.Message);
+        }
+
+        var inventory = await _client.GetInventoryAsync().ConfigureAwait(false);
+        var hostInventory = inventory.Inventory.FindHost(host) ?? throw new InvalidOperationException($"host '{host}' is not in the inventory");
+        return [.. hostInventory.Pfs.SelectMany(p => p.Vfs).Where(v => v.Workload is not null).Select(v => v.Workload!.Value).Distinct().Order()
+            .Select(w => new EvacuationItem(w, MigrationFor(_id, w)))];
+    }
+
+    private void StartMigrations()
+    {
+        var self = Self;
+        foreach (var (workload, item) in _items.Where(kv => !IsEnd(kv.Value.State)).ToList())
+        {
+            // Starting an existing migration id answers it as it is: safe after a crash.
+            _client.StartMigrationAsync(item.Migration, workload, null).ContinueWith(
+                t =>
+                {
+                    if (t.IsCompletedSuccessfully && t.Result.Error is { } error && t.Result.Value is null)
+                    {
+                        self.Tell(new Ended(workload, item.Migration, "RolledBack", "not started: " + error.Message));
+                    }
+                },
+                TaskScheduler.Default);
+        }
+
+        Timers.StartPeriodicTimer(PollTimer, Poll.Instance, TimeSpan.FromMilliseconds(250));
+    }
+
+    private void PollMigrations()
+    {
+        var self = Self;
+        foreach (var (workload, item) in _items.Where(kv => !IsEnd(kv.Value.State)).ToList())
+        {
+            _client.GetMigrationAsync(item.Migration).ContinueWith(
+                t =>
+                {
+                    if (t.IsCompletedSuccessfully && t.Result.Value is { IsTerminal: true } view)
+                    {
+                        self.Tell(new Ended(workload, item.Migration, view.State, view.Reason));
+                    }
+                    else if (t.IsCompletedSuccessfully && t.Result.Value is { } running)
+                    {
+                        self.Tell(new Progressed(workload, running.State));
+                    }
+                    else if (t.IsCompletedSuccessfully && t.Result.Error is { Kind: ClientErrorKind.NotFound })
+                    {
+                        // Its start was lost (a timeout under load, a node that died first): start it now; the
+                        // derived id keeps this idempotent.
+                        self.Tell(new Restart(workload, item.Migration));
+                    }
+                },
+                TaskScheduler.Default);
+        }
+    }
+
+    private void OnEnded(Ended ended)
+    {
+        if (!_items.TryGetValue(ended.Workload, out var item) || IsEnd(item.State))
+        {
+            return;
+        }
+
+        Persist(new WorkloadMigrationEnded(_id, ended.Workload, ended.Migration, ended.State, ended.Reason, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            if (Pending == 0 && !_ended)
+            {
+                var completed = _items.Values.Count(i => i.State == "Completed");
+                Persist(new EvacuationEnded(_id, completed, _items.Count - completed, _time.GetUtcNow()), end =>
+                {
+                    Apply(end);
+                    Timers.Cancel(PollTimer);
+                    _log.Info("[{0}] evacuation of {1} ended: {2} completed, {3} rolled back", _id, _host, end.Completed, end.RolledBack);
+                });
+            }
+        });
+    }
+
+    private void Apply(EvacuationStarted e)
+    {
+        _host = e.Host;
+        _createdAt = e.At;
+        _updatedAt = e.At;
+        foreach (var item in e.Plan)
+        {
+            _items[item.Workload] = (item.Migration, "Requested", null);
+        }
+    }
+
+    private void Apply(WorkloadMigrationEnded e)
+    {
+        _items[e.Workload] = (e.Migration, e.State, e.Reason);
+        _updatedAt = e.At;
+    }
+
+    private void Apply(EvacuationEnded e)
+    {
+        _ended = true;
+        _updatedAt = e.At;
+    }
+
+    private EvacuationView View() => new(
+        _id,
+        _host!.Value,
+        _ended ? "Completed" : "Running",
+        _createdAt,
+        _updatedAt,
+        _items.Values.Count(i => i.State == "Completed"),
+        _items.Values.Count(i => i.State == "RolledBack"),
+        Pending,
+        [.. _items.OrderBy(kv => kv.Key).Select(kv => new EvacuationWorkloadView(kv.Key, kv.Value.Migration, kv.Value.State, kv.Value.Reason))]);
+
+    private sealed record Planned(HostId Host, IReadOnlyList<EvacuationItem> Plan, IActorRef ReplyTo, string? Error);
+
+    private sealed record Ended(WorkloadId Workload, MigrationId Migration, string State, string? Reason);
+
+    private sealed record Restart(WorkloadId Workload, MigrationId Migration);
+
+    private sealed record Progressed(WorkloadId Workload, string State);
+
+    private sealed record Poll
+    {
+        public static Poll Instance { get; } = new();
+    }
+}

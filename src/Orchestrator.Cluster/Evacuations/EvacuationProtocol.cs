@@ -1,0 +1,40 @@
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Evacuations;
+
+/// <summary>Messages of an evacuation job (sent through its shard region in an <see cref="EvacuationEnvelope"/>).</summary>
+public static class EvacuationProtocol
+{
+    /// <summary>Drain a host: cordon it, then migrate every workload with a VF on it (idempotent per job id).</summary>
+    public sealed record StartEvacuation(HostId Host) : IOrchestratorMessage;
+
+    /// <summary>Ask for the job's progress.</summary>
+    public sealed record GetEvacuation : IOrchestratorMessage
+    {
+        public static GetEvacuation Instance { get; } = new();
+    }
+
+    /// <summary>No job has this id.</summary>
+    public sealed record UnknownEvacuation(string Evacuation) : IOrchestratorMessage;
+
+    /// <summary>The job was refused (nothing to do, host unknown).</summary>
+    public sealed record EvacuationRejected(string Evacuation, string Reason) : IOrchestratorMessage;
+}
+
+/// <summary>The sharding envelope of evacuation jobs.</summary>
+public sealed record EvacuationEnvelope(string Evacuation, object Message) : IOrchestratorMessage;
+
+/// <summary>An evacuation's progress as clients see it.</summary>
+public sealed record EvacuationView(
+    string Id,
+    HostId Host,
+    string State,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    int Completed,
+    int RolledBack,
+    int Pending,
+    IReadOnlyList<EvacuationWorkloadView> Workloads) : IOrchestratorMessage;
+
+/// <summary>One workload of an evacuation: its migration and where that stands.</summary>
+public sealed record EvacuationWorkloadView(WorkloadId Workload, MigrationId Migration, string State, string? Reason);
