@@ -58,10 +58,7 @@ public sealed class DashboardBrowserTests(DashboardNode node, ITestOutputHelper 
         await Assertions.Expect(page.Locator("[data-host='host-c']")).ToHaveAttributeAsync("data-cordoned", "false", new() { Timeout = Timeout });
 
         // Start vm-1 -> host-b from the page; the VF shows up on host-b and the history says Completed.
-        await page.GetByLabel("Workload", new() { Exact = true }).SelectOptionAsync("vm-1");
-        await page.GetByLabel("Target host", new() { Exact = true }).SelectOptionAsync("host-b");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Start migration" }).ClickAsync();
-        await Assertions.Expect(page.Locator("#message")).ToContainTextAsync("accepted");
+        await StartAsync(page, "vm-1", "host-b");
         var done = page.Locator("#history tr[data-workload='vm-1'][data-state='Completed']");
         await Assertions.Expect(done).ToBeVisibleAsync(new() { Timeout = Timeout });
         var vm1OnB = page.Locator("[data-host='host-b'] li[data-workload='vm-1']");
@@ -70,22 +67,32 @@ public sealed class DashboardBrowserTests(DashboardNode node, ITestOutputHelper 
         await Assertions.Expect(vm1OnA).ToHaveCountAsync(0, new() { Timeout = Timeout });
         output.WriteLine("vm-1 on host-b, Completed, after {0:F1} s", clock.Elapsed.TotalSeconds);
 
-        // A second one with target "auto", caught in flight for the picture, then to its end.
-        await page.GetByLabel("Workload", new() { Exact = true }).SelectOptionAsync("vm-2");
-        await page.GetByLabel("Target host", new() { Exact = true }).SelectOptionAsync("");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Start migration" }).ClickAsync();
-        var inFlight = page.Locator("#inflight tr[data-workload='vm-2']");
-        await Assertions.Expect(inFlight).ToBeVisibleAsync(new() { Timeout = Timeout });
+        // Two more at once (vm-2 with target "auto", vm-3 to host-b), caught in flight for the picture, then to their end.
+        await StartAsync(page, "vm-2", "");
+        await StartAsync(page, "vm-3", "host-b");
+        await Assertions.Expect(page.Locator("#inflight tr[data-workload='vm-3'], #history tr[data-workload='vm-3']")).ToBeVisibleAsync(new() { Timeout = Timeout });
         var inFlightShot = Path.Combine(shots, "dashboard-in-flight.png");
         await page.ScreenshotAsync(new() { Path = inFlightShot });
-        await Assertions.Expect(page.Locator("#history tr[data-workload='vm-2'][data-state='Completed']")).ToBeVisibleAsync(new() { Timeout = Timeout });
-        await Assertions.Expect(page.Locator("[data-host='host-b'] li[data-workload='vm-2']")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        foreach (var workload in new[] { "vm-2", "vm-3" })
+        {
+            await Assertions.Expect(page.Locator($"#history tr[data-workload='{workload}'][data-state='Completed']")).ToBeVisibleAsync(new() { Timeout = Timeout });
+            await Assertions.Expect(page.Locator($"[data-host='host-b'] li[data-workload='{workload}']")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        }
 
+        await Assertions.Expect(page.Locator("#inflight tr.none")).ToBeVisibleAsync(new() { Timeout = Timeout });
         var shot = Path.Combine(shots, "dashboard.png");
         await page.ScreenshotAsync(new() { Path = shot });
         Assert.True(new FileInfo(shot).Length > 10_000, "the screenshot is suspiciously small");
         Assert.Empty(pageErrors);
         output.WriteLine("screenshots: {0}, {1}; {2:F1} s", inFlightShot, shot, clock.Elapsed.TotalSeconds);
+    }
+
+    private static async Task StartAsync(IPage page, string workload, string target)
+    {
+        await page.GetByLabel("Workload", new() { Exact = true }).SelectOptionAsync(workload);
+        await page.GetByLabel("Target host", new() { Exact = true }).SelectOptionAsync(target);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Start migration" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#message")).ToContainTextAsync($"of {workload} accepted");
     }
 
     private static async Task SaveTokenAsync(IPage page, string token)
