@@ -87,6 +87,24 @@ public sealed class DashboardBrowserTests(DashboardNode node, ITestOutputHelper 
         output.WriteLine("screenshots: {0}, {1}; {2:F1} s", inFlightShot, shot, clock.Elapsed.TotalSeconds);
     }
 
+    [ChromiumFact]
+    public async Task Without_the_event_stream_the_page_polls()
+    {
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(new()
+        {
+            ExecutablePath = ChromiumFactAttribute.ExecutablePath,
+            Headless = true,
+            Args = QuietChromium,
+        });
+        var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1280, Height = 800 } });
+        await page.RouteAsync("**/api/v1/events", route => route.AbortAsync());
+        await page.GotoAsync(node.BaseAddress.ToString());
+        await Assertions.Expect(page.Locator("#connection")).ToHaveAttributeAsync("data-mode", "polling", new() { Timeout = Timeout });
+        await Assertions.Expect(page.Locator("[data-host='host-c']")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        await Assertions.Expect(page.Locator("[data-host]")).ToHaveCountAsync(3);
+    }
+
     private static async Task StartAsync(IPage page, string workload, string target)
     {
         await page.GetByLabel("Workload", new() { Exact = true }).SelectOptionAsync(workload);
