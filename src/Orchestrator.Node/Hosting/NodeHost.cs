@@ -47,6 +47,7 @@ public static class NodeHost
 
         var app = builder.Build();
         app.MapOrchestratorApi();
+        app.MapDashboard();
         return app;
     }
 
