@@ -12,6 +12,7 @@ namespace Orchestrator.Cluster.Pfs;
 internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, PfActorSettings settings) : IAsyncDisposable
 {
     private readonly Dictionary<VfId, SourceVf> _vfs = [];
+    private const long UnmeasuredBandwidth = 100L << 20; // 100 MiB/s, well under loopback and any datacenter link
     private long _bandwidth;
 
     public MigrationTicket Ticket { get; private set; } = ticket;
@@ -87,10 +88,17 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
         var total = _vfs.Values.Sum(v => v.Sender?.BytesSent ?? 0);
         var moved = total - before;
-        if (moved >= 1 << 20 && elapsed > TimeSpan.Zero)
+        if (elapsed > TimeSpan.Zero && (moved >= 1 << 20 || (_bandwidth == 0 && moved > 0)))
         {
-            // Too small a round says more about latency than bandwidth; keep the last good measure then.
+            // A small round says more about latency than bandwidth, so a measure from ≥ 1 MiB wins; but a device
+            // whose whole state is tiny (hisi_acc: 512 B) never moves that much, and an unmeasured link would predict
+            // an infinite downtime. Its small-round measure is low, so the prediction errs long, never short.
             _bandwidth = (long)(moved / elapsed.TotalSeconds);
+        }
+
+        if (_bandwidth == 0)
+        {
+            _bandwidth = UnmeasuredBandwidth; // Nothing moved yet: assume a modest link rather than none.
         }
 
         var remaining = _vfs.Values.Sum(v => lane.Driver.GetStopCopySize(v.Offer.Source.Index));
