@@ -31,6 +31,7 @@ internal sealed class ChaosRun : IDisposable
     private HistoryWriter? _client;
     private Partitions? _partitions;
     private int _faultSeq;
+    private ClientOutcome _lastOutcome;
 
     private ChaosRun(ChaosOptions options, TextWriter output, TimeProvider time)
     {
@@ -204,7 +205,7 @@ internal sealed class ChaosRun : IDisposable
             return;
         }
 
-        var gap = _options.Duration / _options.Migrations;
+        var gap = _options.Duration / (_options.Migrations * 2);
         var open = new Dictionary<string, string>(StringComparer.Ordinal);
         for (var i = 0; i < _options.Migrations && !stop.IsCancellationRequested; i++)
         {
@@ -220,6 +221,13 @@ internal sealed class ChaosRun : IDisposable
             {
                 var key = $"chaos-{_options.Seed}-{i}";
                 var id = await ClientOpAsync("migrate", workload, null, node, async api => (await api.StartMigrationAsync(workload, null, key, CancellationToken.None)).Value.Id);
+                if (id is null && _lastOutcome == ClientOutcome.Indeterminate)
+                {
+                    // A real client retries a lost answer with the same key on another node: at most one migration results.
+                    var other = _cluster.Nodes[(_cluster.Nodes.ToList().IndexOf(node) + 1) % _cluster.Nodes.Count];
+                    id = await ClientOpAsync("migrate", workload, null, other, async api => (await api.StartMigrationAsync(workload, null, key, CancellationToken.None)).Value.Id);
+                }
+
                 if (id is not null)
                 {
                     lock (_migrations)
@@ -277,6 +285,7 @@ internal sealed class ChaosRun : IDisposable
             End = _time.GetUtcNow(),
             Detail = detail is { Length: > 300 } ? detail[..300] : detail,
         });
+        _lastOutcome = outcome;
         return outcome == ClientOutcome.Ok ? id : null;
     }
 
