@@ -22,7 +22,8 @@ public sealed class ChaosRunTests : IDisposable
     public async Task A_bounded_run_with_kills_pauses_device_faults_and_partitions_passes_and_leaves_nothing_behind()
     {
         var rulesBefore = IptablesInput();
-        var output = TextWriter.Synchronized(new StringWriter());
+        var buffer = new StringWriter();
+        var output = TextWriter.Synchronized(buffer);
         var report = Path.Combine(_dir, "report.json");
         var options = new ChaosOptions
         {
@@ -38,7 +39,7 @@ public sealed class ChaosRunTests : IDisposable
 
         var code = await ChaosRun.RunAsync(options, output, TimeProvider.System, CancellationToken.None);
 
-        var text = output.ToString()!;
+        var text = buffer.ToString();
         Assert.True(code == 0, text);
         Assert.Contains("history check: PASS", text, StringComparison.Ordinal);
         Assert.Contains("\"invariants\"", await File.ReadAllTextAsync(report), StringComparison.OrdinalIgnoreCase);

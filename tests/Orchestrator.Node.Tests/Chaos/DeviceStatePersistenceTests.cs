@@ -17,6 +17,7 @@ public sealed class DeviceStatePersistenceTests : IDisposable
         first.StatePath = path;
         var running = await first.CreateVfAsync(VfKind.Vfio, first.Descriptor.Profiles[0], 2);
         var stopped = await first.CreateVfAsync(VfKind.Vfio, first.Descriptor.Profiles[0], 5);
+        await first.SetDeviceStateAsync(stopped.Index, VfioDeviceState.RunningP2P);
         await first.SetDeviceStateAsync(stopped.Index, VfioDeviceState.Stop);
         var digest = first.GetVfInfo(running.Index).StateDigest;
 
@@ -36,6 +37,7 @@ public sealed class DeviceStatePersistenceTests : IDisposable
         first.StatePath = path;
         var target = await first.CreateVfAsync(VfKind.Vfio, first.Descriptor.Profiles[0]);
         var gone = await first.CreateVfAsync(VfKind.Vfio, first.Descriptor.Profiles[0]);
+        await first.SetDeviceStateAsync(target.Index, VfioDeviceState.RunningP2P);
         await first.SetDeviceStateAsync(target.Index, VfioDeviceState.Stop);
         await first.SetDeviceStateAsync(target.Index, VfioDeviceState.Resuming);
         await first.DestroyVfAsync(gone.Index);
