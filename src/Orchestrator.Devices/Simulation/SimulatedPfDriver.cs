@@ -31,7 +31,7 @@ namespace Orchestrator.Devices.Simulation;
 /// Thread-safety: each VF has its own lock, the PF a lock for its VF table and session count (taken after a VF's,
 /// never before); data-stream reads and writes may run on any thread while commands go to other VFs.
 /// </remarks>
-public sealed class SimulatedPfDriver : IPfDriver
+public sealed partial class SimulatedPfDriver : IPfDriver
 {
     private readonly SimulatedPfConfig _config;
     private readonly object _gate = new();
@@ -121,6 +121,7 @@ public sealed class SimulatedPfDriver : IPfDriver
         var model = CheckCreate(kind, profile, index);
         await ExecuteAsync(DeviceCommand.CreateVf, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         var vf = Insert(kind, model, index, null);
+        Persist();
         return new VfDescriptor(vf.Index, vf.Kind, vf.Profile.Name, vf.State);
     }
 
@@ -164,6 +165,8 @@ public sealed class SimulatedPfDriver : IPfDriver
                 _vfCount--;
             }
         }
+
+        Persist();
     }
 
     /// <inheritdoc />
@@ -279,6 +282,8 @@ public sealed class SimulatedPfDriver : IPfDriver
                     _reserved--;
                 }
             }
+
+            Persist();
         }
     }
 
@@ -326,6 +331,8 @@ public sealed class SimulatedPfDriver : IPfDriver
             KillStreams(vf);
             Transition(vf, S.Running);
         }
+
+        Persist();
     }
 
     /// <summary>What a VF holds now: state digest, last saved and loaded streams, workload rate.</summary>
@@ -363,6 +370,8 @@ public sealed class SimulatedPfDriver : IPfDriver
             KillStreams(vf);
             Transition(vf, S.Error);
         }
+
+        Persist();
     }
 
     private static bool InSession(S state) => VfioFsm.IsSavingState(state) || state == S.Resuming;

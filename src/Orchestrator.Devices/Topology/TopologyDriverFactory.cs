@@ -30,10 +30,25 @@ public static class TopologyDriverFactory
                 Seed = hostSeed,
                 LatencyScale = options.LatencyScale,
             }, options.TimeProvider);
-            foreach (var vf in pf.Vfs)
+            var stateFile = options.StateDirectory is { } directory ? StateFile(directory, host.Id, pf.Address) : null;
+            if (stateFile is not null && SimulatedPfDriver.ReadState(stateFile) is { } saved)
             {
-                var rate = vf.Workload is { } w ? topology.FindWorkload(w)?.DirtyBytesPerSecond : null;
-                driver.AddExistingVf(vf.Kind, vf.Profile, vf.Index, rate);
+                driver.RestoreState(saved);
+            }
+            else
+            {
+                foreach (var vf in pf.Vfs)
+                {
+                    var rate = vf.Workload is { } w ? topology.FindWorkload(w)?.DirtyBytesPerSecond : null;
+                    driver.AddExistingVf(vf.Kind, vf.Profile, vf.Index, rate);
+                }
+            }
+
+            if (stateFile is not null)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(stateFile)!);
+                driver.StatePath = stateFile;
+                driver.SaveState();
             }
 
             drivers.Add(driver);
@@ -41,4 +56,8 @@ public static class TopologyDriverFactory
 
         return drivers;
     }
+
+    /// <summary>The state file of PF <paramref name="address"/> of <paramref name="hostId"/> in <paramref name="directory"/>.</summary>
+    public static string StateFile(string directory, string hostId, string address) =>
+        Path.Combine(directory, $"{hostId}_{address.Replace(':', '-')}.json");
 }

@@ -11,4 +11,10 @@ public sealed record TopologySimulationOptions
 
     /// <summary>Multiplies every command latency: 1 = the model's, 0 = instant.</summary>
     public double LatencyScale { get; init; } = 1.0;
+
+    /// <summary>
+    /// Where each PF keeps its VFs across process restarts (one file per PF, <see cref="TopologyDriverFactory.StateFile"/>);
+    /// a PF whose file exists starts from it instead of the topology's VFs. Null = no persistence (the default).
+    /// </summary>
+    public string? StateDirectory { get; init; }
 }

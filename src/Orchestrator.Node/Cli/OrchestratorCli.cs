@@ -12,6 +12,7 @@ internal static class OrchestratorCli
         {
             FsmCommand.Create(),
             DemoCommand.Create(),
+            ChaosCommand.Create(),
             NodeCommand.Create(),
         };
         foreach (var verb in ClientCommands.Create(CliIo.Standard))

@@ -45,10 +45,11 @@ internal sealed partial class DemoCluster
     public string JournalPath => Path.Combine(WorkDirectory, "journal.db");
 
     /// <summary>Writes the configs, the topology variant and the token; starts nothing.</summary>
-    public static DemoCluster Prepare(DemoOptions options, string topologyPath, int hostCount, string token)
+    public static DemoCluster Prepare(DemoOptions options, string topologyPath, int hostCount, string token, ClusterExtras? extras = null)
     {
+        extras ??= new ClusterExtras();
         var state = Path.GetFullPath(options.StateDirectory);
-        var directory = Path.Combine(state, "demo");
+        var directory = Path.Combine(state, extras.DirectoryName);
         if (System.IO.Directory.Exists(directory))
         {
             System.IO.Directory.Delete(directory, recursive: true);
@@ -62,7 +63,7 @@ internal sealed partial class DemoCluster
         var akkaPorts = FreePorts(options.Nodes);
         var seed = $"akka.tcp://orchestrator@127.0.0.1:{akkaPorts[0]}";
         var journal = Path.Combine(directory, "journal.db");
-        var latency = options.Quick ? 0.2 : 1.0;
+        var latency = extras.LatencyScale ?? (options.Quick ? 0.2 : 1.0);
         var nodes = new List<DemoNode>();
         for (var i = 0; i < options.Nodes; i++)
         {
@@ -84,13 +85,14 @@ internal sealed partial class DemoCluster
                   roles = [coordinator, hosts]
                 }
                 persistence {
-                  provider = sqlite
-                  connection-string = "Data Source={{Hocon(journal)}}"
+                  provider = {{extras.PersistenceProvider ?? "sqlite"}}
+                  connection-string = "{{Hocon(extras.ConnectionString ?? $"Data Source={journal}")}}"
                 }
                 api {
                   url = "{{api.ToString().TrimEnd('/')}}"
                   token = "{{token}}"
                 }
+                {{extras.ExtraConfig?.Invoke(name, directory) ?? string.Empty}}
 
                 """));
             nodes.Add(new DemoNode(name, akkaPorts[i], api, config, Path.Combine(directory, $"{name}.log")));
@@ -102,13 +104,23 @@ internal sealed partial class DemoCluster
     /// <summary>Starts every node process and writes the pid file.</summary>
     public void Start()
     {
-        var command = _options.NodeCommand ?? ThisBuild();
         foreach (var node in Nodes)
         {
+            StartNode(node);
+        }
+    }
+
+    /// <summary>Starts (or restarts, after it died) one node's process and rewrites the pid file.</summary>
+    public void StartNode(DemoNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var command = _options.NodeCommand ?? ThisBuild();
+        {
+            node.Process?.Dispose();
             // exec keeps the pid: the pid we record is the node's, and its output goes to its log, not to our terminal.
             var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
             start.ArgumentList.Add("-c");
-            start.ArgumentList.Add("exec \"$@\" >\"$ORCHESTRATOR_DEMO_LOG\" 2>&1 </dev/null");
+            start.ArgumentList.Add("exec \"$@\" >>\"$ORCHESTRATOR_DEMO_LOG\" 2>&1 </dev/null");
             start.ArgumentList.Add("orchestrator-demo-node");
             foreach (var part in command)
             {
@@ -376,6 +388,25 @@ internal sealed partial class DemoCluster
 
     [GeneratedRegex(@"^(\s+node:\s*)\S+", RegexOptions.Multiline)]
     private static partial Regex NodeLine();
+}
+
+/// <summary>What a cluster of node processes adds to the demo's: its directory, journal, latencies, extra config per node.</summary>
+internal sealed record ClusterExtras
+{
+    /// <summary>Subdirectory of the state directory (recreated empty).</summary>
+    public string DirectoryName { get; init; } = "demo";
+
+    /// <summary>Device latency scale; null = the demo's (0.2 with --quick, else 1).</summary>
+    public double? LatencyScale { get; init; }
+
+    /// <summary><c>persistence.provider</c>; null = sqlite.</summary>
+    public string? PersistenceProvider { get; init; }
+
+    /// <summary><c>persistence.connection-string</c>; null = the shared SQLite file <c>journal.db</c>.</summary>
+    public string? ConnectionString { get; init; }
+
+    /// <summary>More HOCON for a node's config file, given its name and the cluster directory.</summary>
+    public Func<string, string, string>? ExtraConfig { get; init; }
 }
 
 /// <summary>A node of the demo cluster: its name, ports, files and process.</summary>

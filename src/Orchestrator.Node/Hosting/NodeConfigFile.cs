@@ -11,7 +11,7 @@ namespace Orchestrator.Node.Hosting;
 /// </summary>
 public static class NodeConfigFile
 {
-    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime"];
+    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "history", "devices", "chaos"];
 
     private static readonly HashSet<string> KnownKeys =
     [
@@ -19,6 +19,7 @@ public static class NodeConfigFile
         NodeConfigKeys.DeviceSeed, NodeConfigKeys.SeedNodes, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
         NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ApiUrl,
         NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.StepTimeout,
+        NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi, NodeConfigKeys.ChaosUnsafeSkipCommitCheckpoint,
     ];
 
     /// <summary>Reads <paramref name="path"/> into <paramref name="options"/>; returns the errors (empty when fine).</summary>
@@ -95,6 +96,10 @@ public static class NodeConfigFile
         Read(config, NodeConfigKeys.TokenFile, errors, v => options.TokenFile = v);
         ReadDuration(config, NodeConfigKeys.SseHeartbeat, errors, v => options.SseHeartbeat = v);
         ReadDuration(config, NodeConfigKeys.StepTimeout, errors, v => options.StepTimeout = v);
+        Read(config, NodeConfigKeys.HistoryPath, errors, v => options.HistoryPath = v);
+        Read(config, NodeConfigKeys.DeviceStateDirectory, errors, v => options.DeviceStateDirectory = v);
+        ReadParsed(config, NodeConfigKeys.ChaosFaultApi, errors, ParseSwitch, "is not on or off", v => options.ChaosFaultApi = v);
+        ReadParsed(config, NodeConfigKeys.ChaosUnsafeSkipCommitCheckpoint, errors, ParseSwitch, "is not on or off", v => options.UnsafeSkipCommitCheckpoint = v);
         if (config.HasPath("akka"))
         {
             options.FileConfig = config;
@@ -122,6 +127,13 @@ public static class NodeConfigFile
             return null;
         }
     }
+
+    private static bool? ParseSwitch(string text) => text.ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        _ => null,
+    };
 
     private static IEnumerable<string> LeafKeys(Config config)
     {

@@ -1,8 +1,12 @@
 using Akka.Hosting;
 using Microsoft.Extensions.Options;
+using Orchestrator.Cluster.History;
 using Orchestrator.Cluster.Hosting;
+using Orchestrator.Cluster.Pfs;
+using Orchestrator.Devices.Simulation;
 using Orchestrator.Devices.Topology;
 using Orchestrator.Node.Api;
+using Orchestrator.Node.Chaos;
 
 namespace Orchestrator.Node.Hosting;
 
@@ -41,6 +45,7 @@ public static class NodeHost
             var o = sp.GetRequiredService<IOptions<NodeOptions>>().Value;
             return new JournalProbe(o.PersistenceProvider ?? PersistenceProvider.Sqlite, o.ConnectionString);
         });
+        services.AddSingleton<ChaosFaults>();
         services.AddOpenApi();
         services.AddAkka(ClusterRoles.SystemName, (akka, sp) => ConfigureAkka(akka, sp));
         configure?.Invoke(builder);
@@ -48,6 +53,7 @@ public static class NodeHost
         var app = builder.Build();
         app.MapOrchestratorApi();
         app.MapDashboard();
+        app.MapChaosFaults();
         return app;
     }
 
@@ -85,7 +91,15 @@ public static class NodeHost
                     Seed = options.DeviceSeed,
                     LatencyScale = options.LatencyScale,
                     TimeProvider = time,
+                    StateDirectory = options.DeviceStateDirectory,
                 });
+            }
+
+            sp.GetRequiredService<ChaosFaults>().Register(hosts.SelectMany(h => h.Drivers.OfType<SimulatedPfDriver>().Select(d => (h.Host.ToString(), d))));
+            var history = options.HistoryPath is { } historyPath ? new HistoryDeviceObserver(new HistoryWriter(historyPath, options.Name, time)) : null;
+            if (history is not null)
+            {
+                system.RegisterOnTermination(history.Writer.Dispose);
             }
 
             var cluster = Akka.Cluster.Cluster.Get(system);
@@ -97,6 +111,9 @@ public static class NodeHost
                     {
                         TimeProvider = time,
                         StepTimeout = options.StepTimeout,
+                        Observer = history is null ? NullDeviceObserver.Instance : history,
+                        OnMigrationChanged = history is null ? null : history.MigrationChanged,
+                        UnsafeSkipCommitCheckpoint = options.UnsafeSkipCommitCheckpoint,
                     });
                     feed.Start(system);
                     node.SetRuntime(runtime);

@@ -61,6 +61,18 @@ public sealed class NodeOptions
     /// <summary><c>runtime.step-timeout</c>: how long one migration step may take before the coordinator fails it.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary><c>history.path</c>: the node appends its device and migration history here (JSON Lines); none = no history.</summary>
+    public string? HistoryPath { get; set; }
+
+    /// <summary><c>devices.state-dir</c>: simulated PFs keep their VFs here across restarts; none = devices start from the topology.</summary>
+    public string? DeviceStateDirectory { get; set; }
+
+    /// <summary><c>chaos.fault-api</c>: <c>on</c> serves <c>POST /api/v1/chaos/device-faults</c> (chaos runs and tests only).</summary>
+    public bool ChaosFaultApi { get; set; }
+
+    /// <summary><c>chaos.unsafe-skip-commit-checkpoint</c>: TEST ONLY, a deliberately unsafe build (the checker must catch it).</summary>
+    public bool UnsafeSkipCommitCheckpoint { get; set; }
+
     /// <summary>The config file as HOCON: its <c>akka { … }</c> block is applied over the generated configuration.</summary>
     public Config? FileConfig { get; set; }
 

@@ -1,0 +1,65 @@
+using System.Diagnostics;
+using Orchestrator.Node.Chaos;
+using Orchestrator.Node.Demo;
+using Orchestrator.Node.Tests.Demo;
+
+namespace Orchestrator.Node.Tests.Chaos;
+
+/// <summary>A short bounded chaos run of real node processes, end to end (about a minute on 2 cores).</summary>
+public sealed class ChaosRunTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("chaos-run-").FullName;
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir))
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_bounded_run_with_kills_pauses_device_faults_and_partitions_passes_and_leaves_nothing_behind()
+    {
+        var rulesBefore = IptablesInput();
+        var buffer = new StringWriter();
+        var output = TextWriter.Synchronized(buffer);
+        var report = Path.Combine(_dir, "report.json");
+        var options = new ChaosOptions
+        {
+            Seed = 3,
+            Duration = TimeSpan.FromSeconds(25),
+            Migrations = 8,
+            Faults = ["kill", "pause", "device", "partition"],
+            StateDirectory = _dir,
+            ApiPortBase = DemoTestSupport.FreePortBase(3),
+            SettleTimeout = TimeSpan.FromSeconds(45),
+            Report = report,
+        };
+
+        var code = await ChaosRun.RunAsync(options, output, TimeProvider.System, CancellationToken.None);
+
+        var text = buffer.ToString();
+        Assert.True(code == 0, text);
+        Assert.Contains("history check: PASS", text, StringComparison.Ordinal);
+        Assert.Contains("\"invariants\"", await File.ReadAllTextAsync(report), StringComparison.OrdinalIgnoreCase);
+        Assert.Empty(DemoCluster.LiveKept(Path.Combine(_dir, "chaos-run")));
+        Assert.False(File.Exists(DemoCluster.PidFile(Path.Combine(_dir, "chaos-run"))));
+        Assert.Equal(rulesBefore, IptablesInput());
+    }
+
+    private static string IptablesInput()
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("iptables", ["-w", "-S", "INPUT"]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+            var text = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return text;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return "(no iptables)";
+        }
+    }
+}
