@@ -43,7 +43,15 @@ await Run("downtime", "downtime_ratio", () => inproc.DowntimeAsync(tcp));
 await Run("control", "control_overhead_ms_inproc", async () =>
 {
     await inproc.ControlOverheadAsync(PersistenceProvider.Sqlite, "control_overhead_ms_inproc");
-    await inproc.ControlOverheadAsync(PersistenceProvider.InMemory, "");
+    try
+    {
+        // The same with the in-memory journal: what the journal costs of the overhead.
+        await inproc.ControlOverheadAsync(PersistenceProvider.InMemory, "");
+    }
+    catch (Exception e) when (e is TimeoutException or InvalidOperationException)
+    {
+        report.Note($"control overhead with the in-memory journal: failed, {e.Message}");
+    }
 });
 await Run("multivf", "multi_vf_downtime_ratio", inproc.MultiVfAsync);
 await Run("evacuation", "evacuation_ratio", () => inproc.EvacuationAsync(tcp));
