@@ -73,7 +73,7 @@ internal sealed class InProcCluster : IAsyncDisposable
         return new HostDevices(host, drivers, workloads);
     }
 
-    public async Task<OrchestratorRuntime> StartNodeAsync(string name, IReadOnlyList<HostDevices> hosts, RuntimeOptions options, IReadOnlyList<string>? roles = null, TimeSpan? heartbeatPause = null, TimeSpan? stableAfter = null)
+    public async Task<OrchestratorRuntime> StartNodeAsync(string name, IReadOnlyList<HostDevices> hosts, RuntimeOptions options, IReadOnlyList<string>? roles = null, TimeSpan? heartbeatPause = null, TimeSpan? stableAfter = null, string? extraHocon = null)
     {
         var settings = new NodeSettings
         {
@@ -84,7 +84,7 @@ internal sealed class InProcCluster : IAsyncDisposable
             AcceptableHeartbeatPause = heartbeatPause ?? TimeSpan.FromSeconds(4),
             DowningStableAfter = stableAfter ?? TimeSpan.FromSeconds(2),
             Roles = roles ?? [ClusterRoles.Coordinator, ClusterRoles.Hosts],
-            ExtraHocon = "akka.loglevel = WARNING",
+            ExtraHocon = "akka.loglevel = WARNING\n" + extraHocon,
         };
         var system = ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(settings));
         var cluster = Akka.Cluster.Cluster.Get(system);

@@ -203,6 +203,9 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         var limitS = bytes / tcpBytesPerSecond;
         report.Add("evacuation_ratio", elapsed.TotalSeconds / limitS, "≤ 1.1", v => v <= 1.1,
             $"64 × 16 MiB VFs in {Stats.F(elapsed.TotalSeconds, "0.00")} s / ({Stats.F(bytes / MiB, "0")} MiB / raw TCP = {Stats.F(limitS, "0.000")} s); migrations started one by one by the bench (no evacuation call on main yet), per-PF limit 4");
+        var busy = views.Sum(v => (v.Checkpoints[^1].At - v.Checkpoints[0].At).TotalSeconds);
+        var targetPfs = views.SelectMany(v => v.Vfs.Select(p => p.Target.Pf)).Distinct().Count();
+        report.Note($"evacuation: mean concurrency {Stats.F(busy / elapsed.TotalSeconds, "0.0")} (Requested→Completed summed over migrations / elapsed), target PFs used {targetPfs} of 4");
         report.Note("evacuation per-migration steps: " + Stats.Breakdown(views));
     }
 
@@ -266,7 +269,8 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
     /// </summary>
     public async Task RecoveryAsync()
     {
-        var pause = TimeSpan.FromSeconds(2);
+        // 4 s as in the cluster tests: on 2 shared cores a shorter pause downs busy nodes that did not crash.
+        var pause = TimeSpan.FromSeconds(4);
         var stable = TimeSpan.FromSeconds(2);
         await using var cluster = InProcCluster.Create();
         var model = DriverModels.Mlx5;
@@ -275,36 +279,45 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
             cluster.Host("a", 1.0, new BenchPf("0000:3b:00.0", model, "eth-small", 1, "slow", DirtyBytesPerSecond: 512 * MiB)),
             cluster.Host("b", 1.0, new BenchPf("0000:3b:00.0", model, "eth-small", 0, null)),
         };
-        await cluster.StartNodeAsync("hosts", hosts, InProcCluster.Options(), [ClusterRoles.Hosts], pause, stable);
-        await cluster.StartNodeAsync("coord-1", [], InProcCluster.Options(), [ClusterRoles.Coordinator], pause, stable);
-        await cluster.StartNodeAsync("coord-2", [], InProcCluster.Options(), [ClusterRoles.Coordinator], pause, stable);
+        // Short asks: a poll must not sit in an ask to a shard that is being re-allocated.
+        var quickAsks = InProcCluster.Options() with { ClientAskTimeout = TimeSpan.FromSeconds(1) };
+        await cluster.StartNodeAsync("hosts", hosts, quickAsks, [ClusterRoles.Hosts], pause, stable);
+        // Terminating a coordinator node must be a crash, not a graceful leave with shard hand-off: no coordinated
+        // shutdown, so its peers learn of it only from the failure detector, as after kill -9 (sockets close either way).
+        const string hardStop = "akka.coordinated-shutdown.run-by-actor-system-terminate = off\nakka.coordinated-shutdown.terminate-actor-system = off";
+        await cluster.StartNodeAsync("coord-1", [], InProcCluster.Options(), [ClusterRoles.Coordinator], pause, stable, hardStop);
+        await cluster.StartNodeAsync("coord-2", [], InProcCluster.Options(), [ClusterRoles.Coordinator], pause, stable, hardStop);
         await cluster.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(30));
         // Never converges (512 MiB/s dirtied, 1 ms limit) and keeps waiting: the migration stays in pre-copy.
         var policy = new MigrationPolicy { DowntimeLimit = TimeSpan.FromMilliseconds(1), MaxPreCopyRounds = 100_000, NonConvergenceAction = NonConvergenceAction.KeepWaiting, MinimumCompletionTimeout = TimeSpan.FromMinutes(10), ProgressTimeout = TimeSpan.FromMinutes(5) };
         var id = MigrationId.New(Guid.NewGuid());
         await cluster.StartAsync(id, "slow-0", "b", policy);
         MigrationView view;
+        var waiting = Stopwatch.StartNew();
         do
         {
             await Task.Delay(50);
             view = (await cluster.Client.GetMigrationAsync(id)).Value!;
+            if (waiting.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException($"the migration did not reach pre-copy within 60 s: {view.State} {view.Step} {view.LastError}");
+            }
         }
-        while (view.Rounds.Count < 2);
+        while (view.Rounds.Count < 1);
 
         var victim = cluster.Nodes.FirstOrDefault(n => view.Coordinator == Akka.Cluster.Cluster.Get(n.System).SelfAddress.ToString()).Name ?? "coord-1";
         var crashedAt = DateTimeOffset.UtcNow;
         var watch = Stopwatch.StartNew();
         var crash = cluster.CrashAsync(victim);
-        TimeSpan? moved = null;
-        while (watch.Elapsed < TimeSpan.FromSeconds(60))
+        MigrationView? after = null;
+        while (watch.Elapsed < TimeSpan.FromSeconds(90))
         {
             try
             {
                 var now = (await cluster.Client.GetMigrationAsync(id)).Value;
                 if (now is not null && now.Coordinator != view.Coordinator && Latest(now) > crashedAt)
                 {
-                    moved = watch.Elapsed;
-                    view = now;
+                    after = now;
                     break;
                 }
             }
@@ -316,16 +329,20 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
             await Task.Delay(20);
         }
 
+        // The first step the new coordinator took after the crash, by its own clock (same process, same clock).
+        TimeSpan? moved = after is null
+            ? null
+            : after.Checkpoints.Select(c => c.At).Concat(after.Rounds.Select(r => r.At)).Where(at => at > crashedAt).Min() - crashedAt;
         await crash;
         var detection = pause + stable;
         if (moved is { } m)
         {
             report.Add("recovery_s_over_detection", (m - detection).TotalSeconds, "≤ 2", v => v <= 2,
-                $"coordinator node stopped in pre-copy; moving again after {Stats.F(m.TotalSeconds, "0.00")} s on another node ({view.State}), minus heartbeat pause {pause.TotalSeconds} s + downing stable-after {stable.TotalSeconds} s");
+                $"coordinator node stopped without leaving (as kill -9) in pre-copy; its first step on another node {Stats.F(m.TotalSeconds, "0.00")} s later ({after!.State}; poll saw it after {Stats.F(watch.Elapsed.TotalSeconds, "0.00")} s), minus heartbeat pause {pause.TotalSeconds} s + downing stable-after {stable.TotalSeconds} s");
         }
         else
         {
-            report.Add("recovery_s_over_detection", double.NaN, "≤ 2", _ => false, "the migration did not move within 60 s of the crash");
+            report.Add("recovery_s_over_detection", double.NaN, "≤ 2", _ => false, "the migration did not move within 90 s of the crash");
         }
 
         await cluster.Client.AbortAsync(id, "bench over");

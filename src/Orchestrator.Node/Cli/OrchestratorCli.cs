@@ -13,6 +13,7 @@ internal static class OrchestratorCli
             FsmCommand.Create(),
             DemoCommand.Create(),
             NodeCommand.Create(),
+            BenchCommand.Create(),
         };
         foreach (var verb in ClientCommands.Create(CliIo.Standard))
         {
