@@ -87,9 +87,11 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
         var total = _vfs.Values.Sum(v => v.Sender?.BytesSent ?? 0);
         var moved = total - before;
-        if (moved >= 1 << 20 && elapsed > TimeSpan.Zero)
+        if (elapsed > TimeSpan.Zero && (moved >= 1 << 20 || (_bandwidth == 0 && moved > 0)))
         {
-            // Too small a round says more about latency than bandwidth; keep the last good measure then.
+            // Too small a round says more about latency than bandwidth; keep the last good measure then. But a state
+            // smaller than 1 MiB (hisi_acc 512 B, virtio 256 KiB) never makes a big round: without this first measure
+            // the bandwidth stayed 0, the predicted downtime ∞, and pre-copy could never converge.
             _bandwidth = (long)(moved / elapsed.TotalSeconds);
         }
 
