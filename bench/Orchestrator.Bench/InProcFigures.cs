@@ -279,9 +279,9 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
             cluster.Host("a", 1.0, new BenchPf("0000:3b:00.0", model, "eth-small", 1, "slow", DirtyBytesPerSecond: 512 * MiB)),
             cluster.Host("b", 1.0, new BenchPf("0000:3b:00.0", model, "eth-small", 0, null)),
         };
-        // Short asks: a poll must not sit in an ask to a shard that is being re-allocated.
-        var quickAsks = InProcCluster.Options() with { ClientAskTimeout = TimeSpan.FromSeconds(1) };
-        await cluster.StartNodeAsync("hosts", hosts, quickAsks, [ClusterRoles.Hosts], pause, stable);
+        var hostsNode = await cluster.StartNodeAsync("hosts", hosts, InProcCluster.Options(), [ClusterRoles.Hosts], pause, stable);
+        // Short asks after the crash: a poll must not sit for 30 s in an ask to a shard that is being re-allocated.
+        var poll = new OrchestratorClient(hostsNode.System, hostsNode.Migrations, hostsNode.Placement) { AskTimeout = TimeSpan.FromSeconds(1) };
         // Terminating a coordinator node must be a crash, not a graceful leave with shard hand-off: no coordinated
         // shutdown, so its peers learn of it only from the failure detector, as after kill -9 (sockets close either way).
         const string hardStop = "akka.coordinated-shutdown.run-by-actor-system-terminate = off\nakka.coordinated-shutdown.terminate-actor-system = off";
@@ -310,11 +310,25 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         var watch = Stopwatch.StartNew();
         var crash = cluster.CrashAsync(victim);
         MigrationView? after = null;
+        var victimAddress = Akka.Cluster.Cluster.Get(cluster.Nodes.Single(n => n.Name == victim).System).SelfAddress;
+        var observer = Akka.Cluster.Cluster.Get(hostsNode.System);
+        TimeSpan? unreachableAt = null, removedAt = null;
         while (watch.Elapsed < TimeSpan.FromSeconds(90))
         {
+            var state = observer.State;
+            if (unreachableAt is null && state.Unreachable.Any(m => m.Address == victimAddress))
+            {
+                unreachableAt = watch.Elapsed;
+            }
+
+            if (removedAt is null && state.Members.All(m => m.Address != victimAddress || m.Status == Akka.Cluster.MemberStatus.Down))
+            {
+                removedAt = watch.Elapsed;
+            }
+
             try
             {
-                var now = (await cluster.Client.GetMigrationAsync(id)).Value;
+                var now = (await poll.GetMigrationAsync(id)).Value;
                 if (now is not null && now.Coordinator != view.Coordinator && Latest(now) > crashedAt)
                 {
                     after = now;
@@ -334,6 +348,7 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
             ? null
             : after.Checkpoints.Select(c => c.At).Concat(after.Rounds.Select(r => r.At)).Where(at => at > crashedAt).Min() - crashedAt;
         await crash;
+        report.Note($"recovery: victim unreachable after {Stats.F(unreachableAt?.TotalSeconds ?? double.NaN, "0.00")} s, downed/removed after {Stats.F(removedAt?.TotalSeconds ?? double.NaN, "0.00")} s, migration moving after {Stats.F(moved?.TotalSeconds ?? double.NaN, "0.00")} s (seen by the hosts node)");
         var detection = pause + stable;
         if (moved is { } m)
         {
