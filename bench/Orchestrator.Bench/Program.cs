@@ -58,6 +58,10 @@ await Run("evacuation", "evacuation_ratio", () => inproc.EvacuationAsync(tcp));
 await Run("recovery", "recovery_s_over_detection", inproc.RecoveryAsync);
 await Run("memory", "vf_actor_bytes", inproc.VfMemoryAsync);
 await Run("3proc", "control_overhead_ms_3proc", () => new ThreeProcessFigures(options, report).RunAsync());
+if (options.Wants("3proc") && report.Figures.All(f => f.Key != "migrations_per_s_3proc"))
+{
+    report.Add("migrations_per_s_3proc", double.NaN, "≥ 500", _ => false, "not measured: the 3-process run failed before it (see above)");
+}
 
 var header = $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.MachineName}: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; load average at the end {LoadAverage()}; whole run {total.Elapsed.TotalSeconds:0} s{(options.Quick ? " (--quick)" : "")}.";
 log.WriteLine();

@@ -342,13 +342,28 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
     }
 
-    private static async Task<JsonElement> MigrateAsync(HttpClient http, Uri api, string workload, string target)
+    private async Task<JsonElement> MigrateAsync(HttpClient http, Uri api, string workload, string target)
     {
-        var id = await StartAsync(http, api, workload, target);
-        var end = await WaitEndAsync(http, api, id, TimeSpan.FromSeconds(60), 5);
-        return end.GetProperty("state").GetString() == "Completed"
-            ? end
-            : throw new InvalidOperationException($"{id}: {end.GetProperty("state").GetString()} {end.GetProperty("reason")}");
+        for (var attempt = 1; ; attempt++)
+        {
+            var id = await StartAsync(http, api, workload, target);
+            var end = await WaitEndAsync(http, api, id, TimeSpan.FromSeconds(60), 5);
+            if (end.GetProperty("state").GetString() == "Completed")
+            {
+                return end;
+            }
+
+            var reason = end.GetProperty("reason").ToString();
+            // The placement authority's directory can lag behind the VF the previous migration created: try again.
+            if (attempt < 5 && reason.Contains("SourceVfNotFound", StringComparison.Ordinal))
+            {
+                report.Note($"3-process: {id} rolled back on a lagging directory ({reason}); retried");
+                await Task.Delay(250);
+                continue;
+            }
+
+            throw new InvalidOperationException($"{id}: {end.GetProperty("state").GetString()} {reason}");
+        }
     }
 
     private static async Task<JsonElement?> TryWaitEndAsync(HttpClient http, Uri api, string id, TimeSpan timeout, int pollMs)
