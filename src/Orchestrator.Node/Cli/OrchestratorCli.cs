@@ -14,6 +14,7 @@ internal static class OrchestratorCli
             DemoCommand.Create(),
             ChaosCommand.Create(),
             NodeCommand.Create(),
+            BenchCommand.Create(),
         };
         foreach (var verb in ClientCommands.Create(CliIo.Standard))
         {
