@@ -139,6 +139,27 @@
   }
 
   // ---- state ----
+  // Evacuation: the dry-run plan first (where each workload would go, or why it cannot), then a confirmation.
+  let evacHost = null;
+  async function planEvacuation(host) {
+    const plan = await send("POST", "/hosts/" + encodeURIComponent(host.id) + "/evacuate?dryRun=true");
+    if (!plan) return;
+    evacHost = host.id;
+    $("evac-summary").textContent = "Evacuating " + host.id + " cordons it and migrates " + plan.plan.length + " workload(s):";
+    $("evac-plan").replaceChildren(...plan.plan.map((item) => h("li", { dataset: { workload: item.workload } },
+      item.target ? item.workload + " → " + item.target : item.workload + ": cannot move (" + item.reason + ")")));
+    $("evac-panel").hidden = false;
+    $("evac-confirm").focus();
+  }
+  async function confirmEvacuation() {
+    const host = evacHost;
+    if (!host) return;
+    const job = await send("POST", "/hosts/" + encodeURIComponent(host) + "/evacuate", undefined, { "Idempotency-Key": newKey() });
+    $("evac-panel").hidden = true;
+    evacHost = null;
+    if (job && job.id) say("info", "Evacuation " + job.id + " of " + host + " started: " + job.migrations.length + " migration(s).");
+  }
+
   function upsertHost(host) { state.hosts.set(host.id, host); schedule(); }
   function upsertMigration(m) {
     const before = state.migrations.get(m.id);
@@ -185,7 +206,12 @@
             type: "button", class: "secondary", dataset: { key: "cordon:" + host.id },
             "aria-label": (host.cordoned ? "Uncordon " : "Cordon ") + host.id,
             onclick: () => cordon(host, !host.cordoned),
-          }, host.cordoned ? "Uncordon" : "Cordon")),
+          }, host.cordoned ? "Uncordon" : "Cordon"),
+          h("button", {
+            type: "button", class: "secondary", dataset: { key: "evacuate:" + host.id },
+            "aria-label": "Evacuate " + host.id,
+            onclick: () => planEvacuation(host),
+          }, "Evacuate…")),
         host.pfs.map((pf) => h("div", { class: "pf", dataset: { pf: pf.id } },
           h("p", { class: "pf-title" },
             h("code", { text: pf.address }), " " + pf.driver + " " + pf.deviceType + " fw " + pf.firmware +
@@ -309,6 +335,8 @@
       if (!workload) { say("error", "Choose a workload first."); return; }
       startMigration(workload, $("start-target").value);
     });
+    $("evac-confirm").addEventListener("click", confirmEvacuation);
+    $("evac-cancel").addEventListener("click", () => { $("evac-panel").hidden = true; evacHost = null; });
     renderMigrations();
     connect();
   });

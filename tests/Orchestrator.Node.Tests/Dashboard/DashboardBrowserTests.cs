@@ -83,6 +83,17 @@ public sealed class DashboardBrowserTests(DashboardNode node, ITestOutputHelper 
         var shot = Path.Combine(shots, "dashboard.png");
         await page.ScreenshotAsync(new() { Path = shot });
         Assert.True(new FileInfo(shot).Length > 10_000, "the screenshot is suspiciously small");
+
+        // Evacuate host-a from the page: the dry-run plan first, then the job cordons it and moves what is left.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Evacuate host-a" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#evac-plan li[data-workload='vm-4']")).ToContainTextAsync("host-b", new() { Timeout = Timeout });
+        await page.Locator("#evac-confirm").ClickAsync();
+        foreach (var workload in new[] { "vm-4", "vm-5", "vm-6" })
+        {
+            await Assertions.Expect(page.Locator($"[data-host='host-b'] li[data-workload='{workload}']")).ToBeVisibleAsync(new() { Timeout = Timeout });
+        }
+
+        await Assertions.Expect(page.Locator("[data-host='host-a']")).ToHaveAttributeAsync("data-cordoned", "true", new() { Timeout = Timeout });
         Assert.Empty(pageErrors);
         output.WriteLine("screenshots: {0}, {1}; {2:F1} s", inFlightShot, shot, clock.Elapsed.TotalSeconds);
     }
