@@ -34,9 +34,6 @@ public static class OrchestratorConfig
             ? ("akka.persistence.journal.inmem", "akka.persistence.snapshot-store.inmem")
             : (JournalPluginId, SnapshotPluginId);
         var provider = settings.Persistence == PersistenceProvider.PostgreSql ? "PostgreSQL.15" : "SQLite.MS";
-        // SQLite has one writer per file: the journal's parallel write streams only queue on its lock (and under load
-        // a write could wait long enough to stall a coordinator). PostgreSQL takes the default parallelism.
-        var parallelism = settings.Persistence == PersistenceProvider.Sqlite ? 1 : 3;
         var seeds = string.Join(", ", settings.SeedNodes.Select(Quote));
         var roles = string.Join(", ", settings.Roles.Select(Quote));
         var hocon = new StringBuilder();
@@ -106,7 +103,6 @@ public static class OrchestratorConfig
                     connection-string = {{Quote(settings.ConnectionString)}}
                     provider-name = {{Quote(provider)}}
                     auto-initialize = on
-                    parallelism = {{parallelism}}
                   }
                 }
                 snapshot-store {

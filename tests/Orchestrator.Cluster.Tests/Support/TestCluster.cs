@@ -112,7 +112,9 @@ public sealed class TestCluster : IAsyncDisposable
             var node = _nodes.First(n => !n.IsStopped);
             try
             {
-                var result = await node.Client.GetMigrationAsync(id);
+                // Short asks, retried: one slow answer must not use up the whole wait.
+                using var ask = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                var result = await node.Client.GetMigrationAsync(id, ask.Token);
                 if (result.Value is { } view)
                 {
                     last = view;
@@ -122,7 +124,7 @@ public sealed class TestCluster : IAsyncDisposable
                     }
                 }
             }
-            catch (AskTimeoutException)
+            catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
             {
                 // The coordinator is moving between nodes; ask again.
             }
