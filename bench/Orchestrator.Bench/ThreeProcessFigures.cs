@@ -381,6 +381,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     private static async Task<JsonElement> WaitEndAsync(HttpClient http, Uri api, string id, TimeSpan timeout, int pollMs)
     {
         var deadline = DateTime.UtcNow + timeout;
+        var last = "no answer";
         while (DateTime.UtcNow < deadline)
         {
             using var response = await http.GetAsync(new Uri(api, $"/api/v1/migrations/{id}"));
@@ -391,12 +392,18 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
                 {
                     return view;
                 }
+
+                last = $"{view.GetProperty("state")}/{view.GetProperty("step")} since {view.GetProperty("updatedAt")}, last error {view.GetProperty("lastError")}";
+            }
+            else
+            {
+                last = $"{(int)response.StatusCode} from {api}";
             }
 
             await Task.Delay(pollMs);
         }
 
-        throw new TimeoutException($"migration {id} did not end within {timeout}");
+        throw new TimeoutException($"migration {id} did not end within {timeout}; last seen {last}");
     }
 
     private static DateTimeOffset Checkpoint(JsonElement view, int index)
