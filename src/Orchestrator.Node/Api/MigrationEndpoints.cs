@@ -13,7 +13,6 @@ public static class MigrationEndpoints
 {
     public const string IdempotencyHeader = "Idempotency-Key";
 
-    private static readonly string[] Fields = ["workload", "target"];
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -71,34 +70,13 @@ public static class MigrationEndpoints
     private static async Task<IResult> StartAsync(HttpContext http, NodeRuntime node, IdempotencyStore keys, TimeProvider time, ILogger<IdempotencyStore> logger)
     {
         var ct = http.RequestAborted;
-        var (body, problem) = await RequestBody.ReadAsync(http.Request, Fields);
-        if (body is null)
+        var (parsed, problem) = await WorkloadRequest.ReadAsync(http.Request);
+        if (parsed is null)
         {
             return problem!;
         }
 
-        var workloadText = body.Text("workload", required: true, ref problem);
-        var targetText = body.Text("target", required: false, ref problem);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (!ApiIds.TryWorkload("workload", workloadText, out var workload, out problem))
-        {
-            return problem;
-        }
-
-        HostId? target = null;
-        if (targetText is not null)
-        {
-            if (!ApiIds.TryHost("target", targetText, out var t, out problem))
-            {
-                return problem;
-            }
-
-            target = t;
-        }
+        var (workload, target) = (parsed.Workload, parsed.Target);
 
         var client = node.Runtime!.Client;
         var key = http.Request.Headers[IdempotencyHeader].ToString();

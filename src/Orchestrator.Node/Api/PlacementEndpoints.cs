@@ -1,4 +1,3 @@
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Placement;
 using Orchestrator.Node.Hosting;
 
@@ -10,7 +9,6 @@ namespace Orchestrator.Node.Api;
 /// </summary>
 public static class PlacementEndpoints
 {
-    private static readonly string[] Fields = ["workload", "target"];
 
     public static void Map(RouteGroupBuilder api)
     {
@@ -21,34 +19,13 @@ public static class PlacementEndpoints
 
     private static async Task<IResult> QueryAsync(HttpRequest request, NodeRuntime node, CancellationToken ct)
     {
-        var (body, problem) = await RequestBody.ReadAsync(request, Fields);
-        if (body is null)
+        var (parsed, problem) = await WorkloadRequest.ReadAsync(request);
+        if (parsed is null)
         {
             return problem!;
         }
 
-        var workloadText = body.Text("workload", required: true, ref problem);
-        var targetText = body.Text("target", required: false, ref problem);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (!ApiIds.TryWorkload("workload", workloadText, out var workload, out problem))
-        {
-            return problem;
-        }
-
-        HostId? target = null;
-        if (targetText is not null)
-        {
-            if (!ApiIds.TryHost("target", targetText, out var t, out problem))
-            {
-                return problem;
-            }
-
-            target = t;
-        }
+        var (workload, target) = (parsed.Workload, parsed.Target);
 
         var client = node.Runtime!.Client;
         var first = await client.QueryPlacementAsync(workload, target, ct);
