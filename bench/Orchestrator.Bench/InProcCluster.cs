@@ -86,6 +86,7 @@ internal sealed class InProcCluster : IAsyncDisposable
             Roles = roles ?? [ClusterRoles.Coordinator, ClusterRoles.Hosts],
             ExtraHocon = "akka.loglevel = OFF\nakka.stdout-loglevel = OFF\n" + extraHocon, // the notes carry what matters; node logs would bury the table
         };
+        ThreadPoolSizing.Ensure();
         var system = ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(settings));
         var cluster = Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -210,34 +210,27 @@ public sealed class PfActor : UntypedActor
 
     private Task<IMigrationReply> RunAsync(IMigrationCommand command, CancellationToken ct)
     {
-        switch (command)
+        // Sessions are actor state: find or create them here, on the actor's thread. The step itself then runs on the
+        // thread pool: device commands and the state stream hash and copy synchronously for long stretches, and the
+        // actor must keep answering other migrations, rollbacks and status queries meanwhile.
+        Func<Task<IMigrationReply>> step = command switch
         {
-            case PrepareTarget prepare:
-                return Cast(TargetFor(prepare.Ticket).PrepareAsync(prepare.Vfs, ct));
-            case LoadTarget:
-                return Cast(TargetFor(command.Ticket).LoadAsync(ct));
-            case StartTarget start:
-                return Cast(TargetFor(start.Ticket).StartAsync(start.Targets, ct));
-            case DestroyTarget destroy:
-                return Cast(TargetFor(destroy.Ticket).DestroyAsync(destroy.Targets, ct));
-            case StartPreCopy pre:
-                return Cast(SourceFor(pre.Ticket).StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, ct));
-            case RunPreCopyRound round:
-                return Cast(SourceFor(round.Ticket).RunRoundAsync(round.Round, ct));
-            case QuiesceSources:
-                return Cast(SourceFor(command.Ticket).QuiesceAsync(ct));
-            case StopAndCopy stop:
-                return Cast(SourceFor(stop.Ticket).StopAndCopyAsync(stop.Offers, ct));
-            case ResumeSource resume:
-                return Cast(SourceFor(resume.Ticket).ResumeAsync(resume.Sources, ct));
-            case ReleaseSource release:
-                return Cast(SourceFor(release.Ticket).ReleaseAsync(release.Sources, ct));
-            default:
-                return Task.FromException<IMigrationReply>(new InvalidOperationException($"unknown command {command.GetType().Name}"));
-        }
+            PrepareTarget prepare => Bind(TargetFor(prepare.Ticket), s => s.PrepareAsync(prepare.Vfs, ct)),
+            LoadTarget => Bind(TargetFor(command.Ticket), s => s.LoadAsync(ct)),
+            StartTarget start => Bind(TargetFor(start.Ticket), s => s.StartAsync(start.Targets, ct)),
+            DestroyTarget destroy => Bind(TargetFor(destroy.Ticket), s => s.DestroyAsync(destroy.Targets, ct)),
+            StartPreCopy pre => Bind(SourceFor(pre.Ticket), s => s.StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, ct)),
+            RunPreCopyRound round => Bind(SourceFor(round.Ticket), s => s.RunRoundAsync(round.Round, ct)),
+            QuiesceSources => Bind(SourceFor(command.Ticket), s => s.QuiesceAsync(ct)),
+            StopAndCopy stop => Bind(SourceFor(stop.Ticket), s => s.StopAndCopyAsync(stop.Offers, ct)),
+            ResumeSource resume => Bind(SourceFor(resume.Ticket), s => s.ResumeAsync(resume.Sources, ct)),
+            ReleaseSource release => Bind(SourceFor(release.Ticket), s => s.ReleaseAsync(release.Sources, ct)),
+            _ => () => Task.FromException<IMigrationReply>(new InvalidOperationException($"unknown command {command.GetType().Name}")),
+        };
+        return Task.Run(step, CancellationToken.None);
 
-        static async Task<IMigrationReply> Cast<T>(Task<T> task)
-            where T : IMigrationReply => await task.ConfigureAwait(false);
+        static Func<Task<IMigrationReply>> Bind<TSession, TReply>(TSession session, Func<TSession, Task<TReply>> run)
+            where TReply : IMigrationReply => async () => await run(session).ConfigureAwait(false);
     }
 
     private void OnStepFinished(StepFinished finished)

@@ -143,7 +143,9 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         }
 
         // The VFs stream in parallel: the multi-VF downtime is the slowest VF, not the sum.
-        var results = await Task.WhenAll(_vfs.Values.Select(vf => FinishAsync(vf, ct))).ConfigureAwait(false);
+        // Task.Run: a simulated stream reads and hashes synchronously, so FinishAsync would otherwise run each VF to
+        // its end before the next one starts.
+        var results = await Task.WhenAll(_vfs.Values.Select(vf => Task.Run(() => FinishAsync(vf, ct), CancellationToken.None))).ConfigureAwait(false);
         return new StateTransferred(Ticket, results, results.Sum(r => r.Bytes), stoppedAt);
     }
 

@@ -21,6 +21,7 @@ public static class NodeHost
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(token);
+        ThreadPoolSizing.Ensure();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.WebHost.UseUrls(options.ApiUrl);
         builder.Logging.ClearProviders();

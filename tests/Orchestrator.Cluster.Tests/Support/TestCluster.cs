@@ -72,6 +72,7 @@ public sealed class TestCluster : IAsyncDisposable
             Roles = roles ?? [ClusterRoles.Coordinator, ClusterRoles.Hosts],
         };
         JournalStorage.Prepare(settings);
+        ThreadPoolSizing.Ensure();
         var system = ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(settings));
         var cluster = Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
