@@ -40,12 +40,12 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         Recover<EvacuationStarted>(Apply);
         Recover<WorkloadMigrationEnded>(Apply);
         Recover<EvacuationEnded>(Apply);
-        Recover<RecoveryCompleted>(_ =>
+        Recover<RecoveryCompleted>(__ =>
         {
             if (_host is not null && !_ended)
             {
                 _log.Info("[{0}] evacuation of {1} resumes with {2} workload(s) pending", _id, _host, Pending);
-                StartMigrations();
+                _ = StartMigrations();
             }
         });
 
@@ -107,14 +107,18 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
             {
                 Apply(e);
                 _log.Info("[{0}] evacuating {1}: {2} workload(s)", _id, e.Host, e.Plan.Count);
-                planned.ReplyTo.Tell(View());
                 if (e.Plan.Count == 0)
                 {
+                    planned.ReplyTo.Tell(View());
                     Persist(new EvacuationEnded(_id, 0, 0, _time.GetUtcNow()), Apply);
                     return;
                 }
 
-                StartMigrations();
+                // Answer once every migration has been asked to start: a caller that follows the ids it gets back
+                // must find them (GET /migrations/{id} answered 404 for an id whose start was still on its way).
+                var view = View();
+                var replyTo = planned.ReplyTo;
+                StartMigrations().ContinueWith(_ => replyTo.Tell(view), TaskScheduler.Default);
             });
         });
         CommandAny(_ => Stash.Stash());
@@ -135,13 +139,14 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
             .Select(w => new EvacuationItem(w, MigrationFor(_id, w)))];
     }
 
-    private void StartMigrations()
+    private Task StartMigrations()
     {
         var self = Self;
+        var starts = new List<Task>();
         foreach (var (workload, item) in _items.Where(kv => !IsEnd(kv.Value.State)).ToList())
         {
             // Starting an existing migration id answers it as it is: safe after a crash.
-            _client.StartMigrationAsync(item.Migration, workload, null).ContinueWith(
+            starts.Add(_client.StartMigrationAsync(item.Migration, workload, null).ContinueWith(
                 t =>
                 {
                     if (t.IsCompletedSuccessfully && t.Result.Error is { } error && t.Result.Value is null)
@@ -149,10 +154,11 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                         self.Tell(new Ended(workload, item.Migration, "RolledBack", "not started: " + error.Message));
                     }
                 },
-                TaskScheduler.Default);
+                TaskScheduler.Default));
         }
 
         Timers.StartPeriodicTimer(PollTimer, Poll.Instance, TimeSpan.FromMilliseconds(250));
+        return Task.WhenAll(starts);
     }
 
     private void PollMigrations()
