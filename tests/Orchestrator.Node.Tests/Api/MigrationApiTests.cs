@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Node.Api;
+using Orchestrator.Node.Chaos;
 
 namespace Orchestrator.Node.Tests.Api;
 
@@ -65,12 +67,25 @@ public class MigrationApiTests(ApiNode node)
     [Fact]
     public async Task Abort_is_accepted_before_commit_and_409_once_the_migration_has_ended()
     {
-        var started = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", """{"workload": "vm-3"}""", idempotencyKey: "abort-vm-3"), HttpStatusCode.Accepted);
-        var id = started.Str("id");
-        var aborted = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Accepted);
-        Assert.Equal(id, aborted.Str("id"));
+        // The target's load hangs, so the migration is certainly before Committed when the abort arrives (a small
+        // state otherwise completes in a few hundred milliseconds); the rollback cancels the hung command.
+        var faults = node.App.Services.GetRequiredService<ChaosFaults>();
+        Assert.Null(faults.Apply(new DeviceFault { Pf = "host-b/0000:3b:00.0", Kind = DeviceFault.Hang, Command = "Load" }));
+        MigrationResource end;
+        string id;
+        try
+        {
+            var started = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", """{"workload": "vm-3"}""", idempotencyKey: "abort-vm-3"), HttpStatusCode.Accepted);
+            id = started.Str("id");
+            var aborted = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Accepted);
+            Assert.Equal(id, aborted.Str("id"));
+            end = await node.WaitForEndAsync(id);
+        }
+        finally
+        {
+            faults.Apply(new DeviceFault { Pf = "host-b/0000:3b:00.0", Kind = DeviceFault.Clear });
+        }
 
-        var end = await node.WaitForEndAsync(id);
         Assert.Equal("RolledBack", end.State);
         Assert.Contains("aborted", end.Reason, StringComparison.OrdinalIgnoreCase);
 

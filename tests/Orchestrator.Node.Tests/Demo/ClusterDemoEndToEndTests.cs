@@ -20,7 +20,7 @@ public sealed class ClusterDemoEndToEndTests : IDisposable
         Directory.Delete(_dir, recursive: true);
     }
 
-    [Fact(Skip = "Quarantined: fails intermittently in the full suite since the demo evacuates a host (the stall noted on issue 5); ./run demo itself is run by hand")]
+    [Fact]
     public async Task Demo_runs_on_three_node_processes_the_cli_talks_to_them_and_stop_leaves_no_process()
     {
         var (console, output) = DemoTestSupport.Capture();
@@ -69,7 +69,8 @@ public sealed class ClusterDemoEndToEndTests : IDisposable
         }
         finally
         {
-            Assert.Equal(3, DemoCluster.StopKept(_dir, TextWriter.Null));
+            // Not an assertion here: a failure above must not be masked by the count of what was left to stop.
+            DemoCluster.StopKept(_dir, TextWriter.Null);
         }
 
         Assert.All(pids, pid => Assert.False(File.Exists($"/proc/{pid}/cmdline") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal), $"pid {pid} still runs"));
