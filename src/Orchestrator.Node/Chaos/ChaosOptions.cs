@@ -33,6 +33,12 @@ internal sealed record ChaosOptions
     /// <summary>How long migrations may take to end after the last fault healed (the checker's bound too).</summary>
     public TimeSpan SettleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Before the seeded schedule, one targeted fault: a migration held between Committed and Completed and a kill -9
+    /// of its coordinator's node (the fault a build that skips the Committed checkpoint cannot survive).
+    /// </summary>
+    public bool KillAfterCommit { get; init; }
+
     /// <summary>TEST ONLY: nodes run the deliberately broken build that skips the Committed checkpoint.</summary>
     public bool UnsafeSkipCommitCheckpoint { get; init; }
 
@@ -77,7 +83,12 @@ internal sealed record ChaosOptions
 
         if (ApiPortBase is < 1024 || ApiPortBase + Nodes - 1 > 65535)
         {
-            errors.Add($"--api-port-base: bad value '{ApiPortBase}'");
+            errors.Add($"--api-port-base: bad value '{ApiPortBase}'; expected 1024 to {65535 - Nodes + 1}");
+        }
+
+        if (SettleTimeout < TimeSpan.FromSeconds(5) || SettleTimeout > TimeSpan.FromHours(1))
+        {
+            errors.Add($"--settle: bad value '{SettleTimeout}'; expected 5 s to 1 h");
         }
 
         return errors;

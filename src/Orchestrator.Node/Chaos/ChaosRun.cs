@@ -1,36 +1,47 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text.Json;
 using Orchestrator.Cluster.History;
-using Orchestrator.Devices.Topology;
 using Orchestrator.Node.Cli.Client;
 using Orchestrator.Node.Demo;
 
 namespace Orchestrator.Node.Chaos;
 
 /// <summary>
-/// <c>orchestrator chaos</c>: starts a cluster of node processes (<see cref="DemoCluster"/>), each writing its history;
-/// a client requests migrations (and aborts some) through the API and records every operation with its outcome; a
+/// <c>orchestrator chaos</c>: starts a cluster of node processes (<see cref="DemoCluster"/>), each on its own loopback
+/// address and writing its history; a client requests migrations (some to an explicit, possibly incompatible target),
+/// aborts some, evacuates hosts and uncordons them through the API and records every operation with its outcome; a
 /// fault schedule drawn from the seed kills, pauses, partitions nodes, restarts PostgreSQL and faults devices, one
-/// fault at a time, each recorded with its start and end. Then it heals everything, waits for every migration to end,
-/// stops the nodes, merges the histories and runs <see cref="HistoryChecker"/>. Exit 0 when every invariant holds,
-/// 1 on a violation, 2 for bad input, 4 when the API ports are taken.
+/// fault at a time. A fault ends only when the cluster is whole again: a node that died or was downed meanwhile is
+/// restarted (same config, journal and history file) and every node answers <c>/readyz</c> with every host in the
+/// inventory; its record says what was restarted. Then it heals everything, waits up to the settle bound after the
+/// last heal for every migration to end, stops the nodes, merges the histories and runs <see cref="HistoryChecker"/>.
+/// Exit 0 when every invariant holds, 1 on a violation or a harness failure, 2 for bad input, 4 when the API ports
+/// are taken.
 /// </summary>
 internal sealed class ChaosRun : IDisposable
 {
+    private static readonly TimeSpan ReadyLimit = TimeSpan.FromSeconds(25);
+    private static readonly TimeSpan RestartLimit = TimeSpan.FromSeconds(90);
+
     private readonly ChaosOptions _options;
     private readonly TextWriter _out;
     private readonly TimeProvider _time;
     private readonly Random _random;
+    private readonly Random _clientRandom;
     private readonly List<string> _notes = [];
     private readonly List<string> _migrations = [];
     private readonly Dictionary<string, string> _workloadHost = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _hostNode = new(StringComparer.Ordinal);
     private readonly List<(string Pf, string Host)> _pfs = [];
+    private readonly Dictionary<string, DateTimeOffset> _starts = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _historyGate = new(1, 1);
     private DemoCluster _cluster = null!;
     private HistoryWriter? _client;
     private Partitions? _partitions;
     private int _faultSeq;
+    private DateTimeOffset? _lastHeal;
     private ClientOutcome _lastOutcome;
 
     private ChaosRun(ChaosOptions options, TextWriter output, TimeProvider time)
@@ -39,41 +50,34 @@ internal sealed class ChaosRun : IDisposable
         _out = output;
         _time = time;
         _random = new Random(unchecked((int)options.Seed ^ (int)(options.Seed >> 32)));
+        _clientRandom = new Random(unchecked((int)options.Seed * 31 + 7));
     }
 
     public static async Task<int> RunAsync(ChaosOptions options, TextWriter output, TimeProvider time, CancellationToken ct)
     {
         var errors = options.Validate().ToList();
-        var topologyPath = options.Topology ?? DeviceDemo.FindDefaultTopology();
-        if (topologyPath is null || !File.Exists(topologyPath))
-        {
-            errors.Add($"--topology: file not found: '{topologyPath ?? "cluster-config/demo-topology.yaml"}'");
-        }
-
-        var loaded = errors.Count == 0 ? TopologyLoader.TryLoad(topologyPath!) : null;
-        if (loaded is { Topology: null })
-        {
-            errors.AddRange(loaded.Errors.Select(e => e.ToString()));
-        }
-
+        var (topologyPath, hostCount) = DemoCluster.LoadTopology(options.Topology, errors);
         if (errors.Count > 0)
         {
             errors.ForEach(e => output.WriteLine($"orchestrator chaos: {e}"));
             return ExitCodes.BadInput;
         }
 
-        var busy = Enumerable.Range(options.ApiPortBase, options.Nodes).Where(DemoCluster.PortInUse).ToList();
-        if (busy.Count > 0)
+        if (DemoCluster.BusyApiPorts(options.ApiPortBase, options.Nodes) is { } busy)
         {
-            output.WriteLine($"orchestrator chaos: --api-port-base: port(s) {string.Join(", ", busy)} on 127.0.0.1 are in use; give another --api-port-base");
+            output.WriteLine($"orchestrator chaos: {busy}");
             return ExitCodes.Conflict;
         }
 
         using var run = new ChaosRun(options, output, time);
-        return await run.RunAsync(topologyPath!, loaded!.Topology!.Hosts.Count, ct);
+        return await run.RunAsync(topologyPath!, hostCount, ct);
     }
 
-    public void Dispose() => _client?.Dispose();
+    public void Dispose()
+    {
+        _client?.Dispose();
+        _historyGate.Dispose();
+    }
 
     private async Task<int> RunAsync(string topologyPath, int hostCount, CancellationToken ct)
     {
@@ -95,18 +99,18 @@ internal sealed class ChaosRun : IDisposable
             LatencyScale = 0.2,
             PersistenceProvider = database is null ? null : "postgres",
             ConnectionString = database?.ConnectionString,
-            ExtraConfig = (name, dir) => string.Create(CultureInfo.InvariantCulture, $$"""
+            Histories = true,
+            NodeAddress = Partitions.NodeAddress,
+            ExtraConfig = (_, dir) => $$"""
                 runtime { step-timeout = 10s }
-                history { path = "{{Hocon(Path.Combine(dir, "history", name + ".jsonl"))}}" }
                 devices { state-dir = "{{Hocon(Path.Combine(dir, "devices"))}}" }
                 chaos {
                   fault-api = on
                   unsafe-skip-commit-checkpoint = {{(_options.UnsafeSkipCommitCheckpoint ? "on" : "off")}}
                 }
-                """),
+                """,
         });
         var historyDir = Path.Combine(_cluster.WorkDirectory, "history");
-        Directory.CreateDirectory(historyDir);
         _client = new HistoryWriter(Path.Combine(historyDir, "client.jsonl"), "client", _time);
         var faults = _options.Faults.ToHashSet(StringComparer.Ordinal);
         if (faults.Contains("db") && database is null)
@@ -123,41 +127,54 @@ internal sealed class ChaosRun : IDisposable
                 Note($"partition faults skipped: {why}");
                 faults.Remove("partition");
             }
+            else
+            {
+                foreach (var node in _cluster.Nodes)
+                {
+                    _partitions.Enroll(node);
+                }
+            }
         }
 
-        using var guard = new ExitGuard(this);
-        CheckReport? report = null;
+        using var guard = new ProcessExitGuard(CleanUp);
         try
         {
-            _out.WriteLine($"chaos: seed {_options.Seed}, {_options.Nodes} nodes, {_options.Duration.TotalSeconds:0} s, {_options.Migrations} migrations, faults {string.Join(",", faults.Order(StringComparer.Ordinal))}, db {_options.Db}{(_options.UnsafeSkipCommitCheckpoint ? ", UNSAFE build (skips the Committed checkpoint)" : "")}");
+            _out.WriteLine($"chaos: seed {_options.Seed}, {_options.Nodes} nodes, {_options.Duration.TotalSeconds:0} s, {_options.Migrations} migrations, faults {string.Join(",", faults.Order(StringComparer.Ordinal))}, db {_options.Db}{(_options.KillAfterCommit ? ", kill after commit first" : "")}{(_options.UnsafeSkipCommitCheckpoint ? ", UNSAFE build (skips the Committed checkpoint)" : "")}");
             _out.WriteLine($"chaos: run directory {_cluster.WorkDirectory}");
             _cluster.Start();
             await _cluster.WaitReadyAsync(_time, ct);
-            _out.WriteLine($"chaos: cluster up after {watch.Elapsed.TotalSeconds:0.0} s");
+            _out.WriteLine($"chaos: cluster up after {watch.Elapsed.TotalSeconds:0.0} s ({string.Join(", ", _cluster.Nodes.Select(n => $"{n.Name} {n.Address}:{n.AkkaPort} pid {n.Process?.Id}"))})");
             await ReadInventoryAsync(ct);
+            if (_options.KillAfterCommit)
+            {
+                await KillAfterCommitAsync(ct);
+            }
 
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             stop.CancelAfter(_options.Duration);
             var clientLoop = ClientLoopAsync(stop.Token);
             var faultLoop = FaultLoopAsync([.. faults.Order(StringComparer.Ordinal)], database, stop.Token, ct);
             await Task.WhenAll(clientLoop, faultLoop);
-            _out.WriteLine($"chaos: faults over after {watch.Elapsed.TotalSeconds:0.0} s; settling");
+            _out.WriteLine($"chaos: faults over after {watch.Elapsed.TotalSeconds:0.0} s; settling (bound {_options.SettleTimeout.TotalSeconds:0} s after the last heal)");
             await SettleAsync(ct);
         }
         catch (DemoFailure e)
         {
             Note($"harness failure: {e.Message}");
         }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            Note("harness failure: interrupted");
+        }
         finally
         {
-            HealAll();
-            _cluster.Stop();
+            CleanUp();
             _client.Dispose();
         }
 
         var files = Directory.GetFiles(historyDir, "*.jsonl").Order(StringComparer.Ordinal).ToList();
         var read = HistoryReader.ReadFiles(files);
-        report = HistoryChecker.Check(read.Records, new CheckOptions { SettleBound = _options.SettleTimeout + TimeSpan.FromSeconds(30) });
+        var report = HistoryChecker.Check(read.Records, new CheckOptions { SettleBound = _options.SettleTimeout });
         var reportPath = _options.Report ?? Path.Combine(_cluster.WorkDirectory, "report.json");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(reportPath))!);
         await File.WriteAllTextAsync(reportPath, report.ToJson(), CancellationToken.None);
@@ -175,6 +192,22 @@ internal sealed class ChaosRun : IDisposable
         }
 
         return report.IsSuccess && !harnessFailed ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>Idempotent: paused nodes continued, partition rules removed, node processes ended, cgroups removed.</summary>
+    private void CleanUp()
+    {
+        _partitions?.HealAll();
+        foreach (var node in _cluster.Nodes)
+        {
+            if (node.Process is { HasExited: false } p)
+            {
+                Signal("CONT", p.Id);
+            }
+        }
+
+        _cluster.Stop();
+        _partitions?.Dispose();
     }
 
     private async Task ReadInventoryAsync(CancellationToken ct)
@@ -197,9 +230,12 @@ internal sealed class ChaosRun : IDisposable
         _out.WriteLine($"chaos: {_hostNode.Count} hosts, {_pfs.Count} PFs, {_workloadHost.Count} workloads");
     }
 
+    // ---- the client ------------------------------------------------------------------------------------------
+
     private async Task ClientLoopAsync(CancellationToken stop)
     {
         var workloads = _workloadHost.Keys.Order(StringComparer.Ordinal).ToList();
+        var hosts = _hostNode.Keys.Order(StringComparer.Ordinal).ToList();
         if (_options.Migrations == 0 || workloads.Count == 0)
         {
             return;
@@ -207,35 +243,50 @@ internal sealed class ChaosRun : IDisposable
 
         var gap = _options.Duration / (_options.Migrations * 2);
         var open = new Dictionary<string, string>(StringComparer.Ordinal);
+        var evacuated = new List<(string Host, int Until)>();
         for (var i = 0; i < _options.Migrations && !stop.IsCancellationRequested; i++)
         {
-            var node = _cluster.Nodes[_random.Next(_cluster.Nodes.Count)];
-            var workload = workloads[_random.Next(workloads.Count)];
-            if (open.Count > 0 && _random.Next(5) == 0)
+            var node = _cluster.Nodes[_clientRandom.Next(_cluster.Nodes.Count)];
+            var pick = _clientRandom.Next(10);
+            foreach (var (host, _) in evacuated.Where(e => e.Until <= i).ToList())
             {
-                var (w, id) = open.ElementAt(_random.Next(open.Count));
-                await ClientOpAsync("abort", w, id, node, api => api.AbortAsync(id, CancellationToken.None));
+                await ClientOpAsync("uncordon", null, null, host, node, async api => (await api.CordonAsync(host, cordon: false, CancellationToken.None)).Json);
+                evacuated.RemoveAll(e => e.Host == host);
+            }
+
+            if (open.Count > 0 && pick < 2)
+            {
+                var (w, id) = open.ElementAt(_clientRandom.Next(open.Count));
+                await ClientOpAsync("abort", w, id, null, node, async api => (await api.AbortAsync(id, CancellationToken.None)).Json);
                 open.Remove(w);
+            }
+            else if (pick == 2 && evacuated.Count == 0 && hosts.Count > 1)
+            {
+                // Evacuate a host (the API cordons it and migrates its workloads away); uncordon it a few requests later.
+                var host = hosts[_clientRandom.Next(hosts.Count)];
+                var key = $"chaos-{_options.Seed}-evacuate-{i}";
+                var job = await ClientOpAsync("evacuate", null, null, host, node, async api => (await api.EvacuateAsync(host, key, CancellationToken.None)).Json);
+                job ??= await ClientOpAsync("evacuate", null, null, host, Other(node), async api => (await api.EvacuateAsync(host, key, CancellationToken.None)).Json);
+                foreach (var migration in MigrationsOf(job))
+                {
+                    Track(migration);
+                }
+
+                evacuated.Add((host, i + 3));
             }
             else
             {
+                var workload = workloads[_clientRandom.Next(workloads.Count)];
+                // Now and then an explicit target, which may be incompatible (older firmware) or the source itself.
+                var target = pick == 3 ? hosts[_clientRandom.Next(hosts.Count)] : null;
                 var key = $"chaos-{_options.Seed}-{i}";
-                var id = await ClientOpAsync("migrate", workload, null, node, async api => (await api.StartMigrationAsync(workload, null, key, CancellationToken.None)).Value.Id);
-                if (id is null && _lastOutcome == ClientOutcome.Indeterminate)
+                var answer = await ClientOpAsync("migrate", workload, null, target, node, async api => (await api.StartMigrationAsync(workload, target, key, CancellationToken.None)).Value.Id);
+                // A real client retries a lost answer with the same key on another node: at most one migration results.
+                answer ??= await ClientOpAsync("migrate", workload, null, target, Other(node), async api => (await api.StartMigrationAsync(workload, target, key, CancellationToken.None)).Value.Id, onlyIfIndeterminate: true);
+                if (answer is not null)
                 {
-                    // A real client retries a lost answer with the same key on another node: at most one migration results.
-                    var other = _cluster.Nodes[(_cluster.Nodes.ToList().IndexOf(node) + 1) % _cluster.Nodes.Count];
-                    id = await ClientOpAsync("migrate", workload, null, other, async api => (await api.StartMigrationAsync(workload, null, key, CancellationToken.None)).Value.Id);
-                }
-
-                if (id is not null)
-                {
-                    lock (_migrations)
-                    {
-                        _migrations.Add(id);
-                    }
-
-                    open[workload] = id;
+                    Track(answer);
+                    open[workload] = answer;
                 }
             }
 
@@ -248,25 +299,35 @@ internal sealed class ChaosRun : IDisposable
                 break;
             }
         }
+
+        foreach (var (host, _) in evacuated)
+        {
+            await ClientOpAsync("uncordon", null, null, host, _cluster.Nodes[0], async api => (await api.CordonAsync(host, cordon: false, CancellationToken.None)).Json);
+        }
     }
 
-    private async Task<string?> ClientOpAsync<T>(string op, string workload, string? migration, DemoNode node, Func<OrchestratorApiClient, Task<T>> call)
+    /// <summary>One API call, recorded as a <c>client-op</c>; the migration id (migrate) or answer, or null unless ok.</summary>
+    private async Task<string?> ClientOpAsync(string op, string? workload, string? migration, string? host, DemoNode node, Func<OrchestratorApiClient, Task<string>> call, bool onlyIfIndeterminate = false)
     {
+        if (onlyIfIndeterminate && _lastOutcome != ClientOutcome.Indeterminate)
+        {
+            return null;
+        }
+
         var start = _time.GetUtcNow();
         using var api = Client(node);
         ClientOutcome outcome;
         string? detail = null;
-        string? id = migration;
+        string? answer = null;
         try
         {
-            var result = await call(api);
+            answer = await call(api);
             outcome = ClientOutcome.Ok;
-            id ??= result as string;
         }
         catch (ApiException e) when (e.Kind is ApiErrorKind.BadInput or ApiErrorKind.NotFound or ApiErrorKind.Conflict)
         {
             outcome = ClientOutcome.Failed;
-            detail = $"{e.Status}: {e.Message}";
+            detail = $"{node.Name}: {e.Status}: {e.Message}";
         }
         catch (Exception e) when (e is ApiException or HttpRequestException or OperationCanceledException or IOException)
         {
@@ -275,19 +336,60 @@ internal sealed class ChaosRun : IDisposable
             detail = $"{node.Name}: {e.Message}";
         }
 
+        var id = op == "migrate" ? answer : migration;
+        if (op == "evacuate" && answer is not null)
+        {
+            detail = $"{node.Name}: job {JobOf(answer)}, migrations {string.Join(" ", MigrationsOf(answer))}";
+        }
+
         _client!.Append(new ClientOperation
         {
             Op = op,
             Workload = workload,
             Migration = id,
+            Host = host,
             Outcome = outcome,
             Start = start,
             End = _time.GetUtcNow(),
-            Detail = detail is { Length: > 300 } ? detail[..300] : detail,
+            Detail = detail is { Length: > 300 } ? detail[..300] : detail ?? (host is not null && op == "migrate" ? $"{node.Name}: target {host}" : node.Name),
         });
         _lastOutcome = outcome;
-        return outcome == ClientOutcome.Ok ? id : null;
+        return outcome == ClientOutcome.Ok ? answer ?? string.Empty : null;
     }
+
+    private static string? JobOf(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.TryGetProperty("id", out var id) ? id.GetString() : null;
+    }
+
+    private static IReadOnlyList<string> MigrationsOf(string? json)
+    {
+        if (string.IsNullOrEmpty(json))
+        {
+            return [];
+        }
+
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("migrations", out var list) && list.ValueKind == JsonValueKind.Array
+            ? [.. list.EnumerateArray().Select(m => m.TryGetProperty("migration", out var id) ? id.GetString() : null).OfType<string>()]
+            : [];
+    }
+
+    private void Track(string migration)
+    {
+        lock (_migrations)
+        {
+            if (!_migrations.Contains(migration))
+            {
+                _migrations.Add(migration);
+            }
+        }
+    }
+
+    private DemoNode Other(DemoNode node) => _cluster.Nodes[(_cluster.Nodes.ToList().IndexOf(node) + 1) % _cluster.Nodes.Count];
+
+    // ---- the faults ------------------------------------------------------------------------------------------
 
     private async Task FaultLoopAsync(IReadOnlyList<string> kinds, ChaosDatabase? database, CancellationToken stop, CancellationToken ct)
     {
@@ -334,12 +436,11 @@ internal sealed class ChaosRun : IDisposable
     {
         var node = _cluster.Nodes[_random.Next(_cluster.Nodes.Count)];
         var id = FaultStart("kill", node.Name, $"kill -9 pid {node.Process?.Id}");
-        node.Process?.Kill();
-        node.Process?.WaitForExit(5000);
+        DemoCluster.KillNode(node);
         await DelayAsync(TimeSpan.FromMilliseconds(1000 + _random.Next(2000)), ct);
         _cluster.StartNode(node);
-        await WaitReadyAsync(node, TimeSpan.FromSeconds(90), ct);
-        FaultEnd(id, "kill", node.Name, "restarted and ready");
+        var restarted = await RecoverAsync(ct);
+        FaultEnd(id, "kill", node.Name, $"restarted (pid {node.Process?.Id}){restarted}");
     }
 
     private async Task PauseAsync(CancellationToken ct)
@@ -352,18 +453,40 @@ internal sealed class ChaosRun : IDisposable
         Signal("STOP", pid);
         await DelayAsync(hold, ct);
         Signal("CONT", pid);
-        var detail = "resumed";
-        if (!await WaitReadyAsync(node, TimeSpan.FromSeconds(20), ct, throwOnTimeout: false))
+        var restarted = await RecoverAsync(ct);
+        FaultEnd(id, "pause", node.Name, $"resumed{restarted}");
+    }
+
+    private async Task PartitionAsync(CancellationToken ct)
+    {
+        var nodes = _cluster.Nodes;
+        var a = _random.Next(nodes.Count);
+        List<DemoNode> side;
+        List<DemoNode> other;
+        if (_random.Next(2) == 0)
         {
-            // Downed while paused: the process ended or stays out of the cluster; a supervisor would restart it.
-            node.Process?.Kill();
-            node.Process?.WaitForExit(5000);
-            _cluster.StartNode(node);
-            await WaitReadyAsync(node, TimeSpan.FromSeconds(90), ct);
-            detail = "resumed, downed, restarted";
+            side = [nodes[a]];
+            other = [.. nodes.Where((_, i) => i != a)];
+        }
+        else
+        {
+            var b = (a + 1 + _random.Next(nodes.Count - 1)) % nodes.Count;
+            side = [nodes[a]];
+            other = [nodes[b]];
         }
 
-        FaultEnd(id, "pause", node.Name, detail);
+        var hold = TimeSpan.FromMilliseconds(6000 + _random.Next(4000));
+        var target = $"{string.Join("+", side.Select(n => n.Name))}|{string.Join("+", other.Select(n => n.Name))}";
+        var id = FaultStart("partition", target, $"iptables DROP between {string.Join(",", side.Select(n => n.Address))} and {string.Join(",", other.Select(n => n.Address))} (both ways) for {hold.TotalSeconds:0.0} s");
+        if (_partitions!.Cut(side, other) is { } problem)
+        {
+            Note($"partition {target} not applied: {problem}");
+        }
+
+        await DelayAsync(hold, ct);
+        _partitions.HealAll();
+        var restarted = await RecoverAsync(ct);
+        FaultEnd(id, "partition", target, $"healed{restarted}");
     }
 
     private async Task DeviceFaultAsync(CancellationToken ct)
@@ -394,7 +517,7 @@ internal sealed class ChaosRun : IDisposable
             };
         }
 
-        var node = _cluster.Nodes.FirstOrDefault(n => n.Name == _hostNode.GetValueOrDefault(host)) ?? _cluster.Nodes[0];
+        var node = NodeOfHost(host);
         var target = vf is null ? pf : $"{pf}/vf{vf}";
         var id = FaultStart("device", target, $"{kind}{(command is null ? "" : " " + command)} on {node.Name}");
         await PostFaultAsync(node, new DeviceFault { Pf = pf, Kind = kind, Command = command, Vf = vf, Nth = 1 }, ct);
@@ -413,41 +536,193 @@ internal sealed class ChaosRun : IDisposable
         }
 
         await database.WaitReachableAsync(TimeSpan.FromSeconds(30), ct);
-        FaultEnd(id, "db", "postgresql", result ?? "restarted");
+        var restarted = await RecoverAsync(ct);
+        FaultEnd(id, "db", "postgresql", (result ?? "restarted") + restarted);
     }
 
-    private async Task PartitionAsync(CancellationToken ct)
+    /// <summary>
+    /// <c>--kill-after-commit</c>: one migration to a compatible target whose source release (DestroyVf) is held, so it stays between Committed and Completed with the target running;
+    /// then kill -9 of its coordinator's node, a restart, and the holds released once the migration moves on. A correct build goes forward to
+    /// Completed; a build that skips the Committed checkpoint rolls back with the target already running.
+    /// </summary>
+    private async Task KillAfterCommitAsync(CancellationToken ct)
     {
-        var node = _cluster.Nodes[_random.Next(_cluster.Nodes.Count)];
-        var hold = TimeSpan.FromMilliseconds(6000 + _random.Next(4000));
-        var id = FaultStart("partition", node.Name, $"iptables DROP of Akka port {node.AkkaPort} for {hold.TotalSeconds:0.0} s");
-        var problem = _partitions!.Isolate(node.AkkaPort);
-        if (problem is not null)
+        var inventory = await TryHostsAsync(ct);
+        var single = inventory.SelectMany(h => h.PfList.SelectMany(p => p.VfList.Where(v => v.Workload is not null).Select(v => (Workload: v.Workload!, Host: h.Id, Pf: p.Id))))
+            .GroupBy(x => x.Workload, StringComparer.Ordinal).Where(g => g.Count() == 1).Select(g => g.Single()).OrderBy(x => x.Workload, StringComparer.Ordinal).ToList();
+        using var api = Client(_cluster.Nodes[0]);
+        foreach (var (workload, sourceHost, sourcePf) in single)
         {
-            Note($"partition of {node.Name} not applied: {problem}");
+            var placement = (await api.QueryPlacementAsync(workload, null, ct)).Value;
+            if (placement.Candidates is not { Count: > 0 } candidates || candidates[0].Pf is not { } pf)
+            {
+                continue;
+            }
+
+            var target = candidates[0].Host;
+            var targetNode = NodeOfHost(target);
+            var sourceNode = NodeOfHost(sourceHost);
+            var id = FaultStart("kill", "after-commit", $"{workload} {sourceHost} -> {target}: hold the source release ({sourcePf} DestroyVf), kill -9 the coordinator's node once the target runs");
+            await PostFaultAsync(sourceNode, new DeviceFault { Pf = sourcePf, Kind = DeviceFault.Hang, Command = "DestroyVf", Nth = 1 }, ct);
+            string? migration = null;
+            string? coordinatorName = null;
+            for (var round = 0; round < 5 && coordinatorName is null; round++)
+            {
+                migration = null;
+                var key = $"chaos-{_options.Seed}-after-commit-{round}";
+                for (var attempt = 0; attempt < 6 && migration is null && (attempt == 0 || _lastOutcome == ClientOutcome.Indeterminate); attempt++)
+                {
+                    // The first request of a fresh cluster may outlast the client's timeout: retry with the same key.
+                    migration = await ClientOpAsync("migrate", workload, null, target, _cluster.Nodes[attempt % _cluster.Nodes.Count], async a => (await a.StartMigrationAsync(workload, target, key, CancellationToken.None)).Value.Id);
+                }
+
+                if (migration is null)
+                {
+                    break;
+                }
+
+                Track(migration);
+                var owner = await WaitForHistoryAsync(migration, [MigrationStates.Requested], TimeSpan.FromSeconds(30), ct);
+                if (owner is not null && owner != targetNode.Name)
+                {
+                    coordinatorName = owner;
+                    break;
+                }
+
+                // The coordinator shares the target's process: killing it would release the hold with it. Abort (before
+                // Committed) and ask again under another id, which shards elsewhere.
+                _out.WriteLine($"chaos: {migration} is coordinated by {owner ?? "(unknown)"}, the target's node; aborting it and trying another id");
+                await ClientOpAsync("abort", workload, migration, null, _cluster.Nodes[0], async a => (await a.AbortAsync(migration, CancellationToken.None)).Json);
+                await WaitForHistoryAsync(migration, [MigrationStates.RolledBack, MigrationStates.Completed], TimeSpan.FromSeconds(30), ct);
+            }
+
+            if (migration is null || coordinatorName is null || await WaitForHistoryAsync(migration, [MigrationStates.TargetRunning], TimeSpan.FromSeconds(60), ct) is null)
+            {
+                await PostFaultAsync(sourceNode, new DeviceFault { Pf = sourcePf, Kind = DeviceFault.Clear }, ct);
+                FaultEnd(id, "kill", "after-commit", $"not injected: {(migration is null ? "the migration was refused" : coordinatorName is null ? "every attempt was coordinated by the target's node" : migration + " never reached TargetRunning")}");
+                Note("--kill-after-commit: the targeted fault was not injected");
+                return;
+            }
+
+            // The target runs and the source release is held: the migration is between Committed and Completed. Hold the
+            // target's destroy too, so that a wrong rollback cannot remove the running target before the source resumes.
+            await PostFaultAsync(targetNode, new DeviceFault { Pf = pf, Kind = DeviceFault.Hang, Command = "DestroyVf", Nth = 1 }, ct);
+            var coordinator = _cluster.Nodes.First(n => n.Name == coordinatorName);
+            _out.WriteLine($"chaos: {migration} TargetRunning, coordinated by {coordinator.Name}; kill -9 pid {coordinator.Process?.Id}");
+            DemoCluster.KillNode(coordinator);
+            await DelayAsync(TimeSpan.FromSeconds(1), ct);
+            _cluster.StartNode(coordinator);
+            var restarted = await RecoverAsync(ct);
+            // A correct build goes on forward (SourceReleased); the broken one rolls back. Release the holds after either.
+            var seen = await WaitForHistoryAsync(migration, [MigrationStates.RollingBack, MigrationStates.SourceReleased, MigrationStates.Completed], TimeSpan.FromSeconds(20), ct);
+            await DelayAsync(TimeSpan.FromSeconds(2), ct);
+            await PostFaultAsync(sourceNode, new DeviceFault { Pf = sourcePf, Kind = DeviceFault.Clear }, ct);
+            await PostFaultAsync(targetNode, new DeviceFault { Pf = pf, Kind = DeviceFault.Clear }, ct);
+            FaultEnd(id, "kill", "after-commit", $"{migration}: killed {coordinator.Name} with the target running, restarted{restarted}; {(seen is null ? "no next state within 20 s" : "moved on")}; holds released");
+            return;
         }
 
-        await DelayAsync(hold, ct);
-        _partitions.HealAll();
-        var detail = "healed";
-        if (!await WaitReadyAsync(node, TimeSpan.FromSeconds(20), ct, throwOnTimeout: false))
+        Note("--kill-after-commit: no single-VF workload with a compatible target; not injected");
+    }
+
+    /// <summary>The node that wrote the first record of <paramref name="migration"/> in one of <paramref name="states"/>, polling the node histories.</summary>
+    private async Task<string?> WaitForHistoryAsync(string migration, IReadOnlyList<string> states, TimeSpan limit, CancellationToken ct)
+    {
+        var deadline = _time.GetUtcNow() + limit;
+        while (_time.GetUtcNow() < deadline)
         {
-            node.Process?.Kill();
-            node.Process?.WaitForExit(5000);
-            _cluster.StartNode(node);
-            await WaitReadyAsync(node, TimeSpan.FromSeconds(90), ct);
-            detail = "healed, downed, restarted";
+            foreach (var node in _cluster.Nodes.Where(n => n.HistoryPath is not null && File.Exists(n.HistoryPath)))
+            {
+                await _historyGate.WaitAsync(ct);
+                try
+                {
+                    using var stream = new FileStream(node.HistoryPath!, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                    using var reader = new StreamReader(stream);
+                    while (await reader.ReadLineAsync(ct) is { } line)
+                    {
+                        if (!line.Contains("\"migration-state\"", StringComparison.Ordinal) || !line.Contains(migration, StringComparison.Ordinal))
+                        {
+                            continue;
+                        }
+
+                        if (states.Any(s => line.Contains($"\"state\":\"{s}\"", StringComparison.Ordinal)))
+                        {
+                            return node.Name;
+                        }
+                    }
+                }
+                catch (IOException)
+                {
+                    // Being written; read again.
+                }
+                finally
+                {
+                    _historyGate.Release();
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), _time, ct);
         }
 
-        FaultEnd(id, "partition", node.Name, detail);
+        return null;
+    }
+
+    /// <summary>
+    /// After a fault: makes the cluster whole again. A node whose process ended, or that does not answer ready (downed
+    /// while paused or cut off, or still out of the cluster) within 25 s, is restarted with the same config, journal
+    /// and history file; then every node must stay ready across two checks 3 s apart (a downed node may learn it late
+    /// and exit) and every host must be back in the inventory. Returns what it restarted, for the fault's record.
+    /// </summary>
+    private async Task<string> RecoverAsync(CancellationToken ct)
+    {
+        var restarted = new List<string>();
+        for (var pass = 0; pass < 6; pass++)
+        {
+            var healthy = true;
+            foreach (var node in _cluster.Nodes)
+            {
+                var (ready, why) = await _cluster.WaitNodeReadyAsync(node, ReadyLimit, _time, ct);
+                if (ready)
+                {
+                    continue;
+                }
+
+                healthy = false;
+                _out.WriteLine($"chaos: {_time.GetUtcNow():HH:mm:ss} {node.Name} not ready ({why}); restarting it");
+                _cluster.RestartNode(node);
+                restarted.Add($"{node.Name} ({why})");
+                var (up, stillWhy) = await _cluster.WaitNodeReadyAsync(node, RestartLimit, _time, ct);
+                if (!up)
+                {
+                    throw new DemoFailure($"{node.Name} not ready {RestartLimit.TotalSeconds:0} s after its restart ({stillWhy}); last lines of {node.LogPath}:{Environment.NewLine}{DemoCluster.Tail(node.LogPath)}");
+                }
+            }
+
+            if (healthy && pass > 0 && await AllHostsBackAsync(ct))
+            {
+                break;
+            }
+
+            await DelayAsync(TimeSpan.FromSeconds(3), ct);
+        }
+
+        return restarted.Count == 0 ? string.Empty : $"; restarted {string.Join(", ", restarted)}";
+    }
+
+    private async Task<bool> AllHostsBackAsync(CancellationToken ct)
+    {
+        var hosts = await TryHostsAsync(ct);
+        return hosts.Count >= _cluster.Hosts;
     }
 
     private async Task SettleAsync(CancellationToken ct)
     {
-        var deadline = _time.GetUtcNow() + _options.SettleTimeout;
+        var deadline = (_lastHeal ?? _time.GetUtcNow()) + _options.SettleTimeout;
+        var open = new List<string>();
         while (true)
         {
-            var open = new List<string>();
+            open.Clear();
+            var answered = false;
             foreach (var node in _cluster.Nodes)
             {
                 try
@@ -465,10 +740,11 @@ internal sealed class ChaosRun : IDisposable
                         var m = await api.GetMigrationAsync(id, ct);
                         if (!m.Value.IsTerminal)
                         {
-                            open.Add($"{id} ({m.Value.State})");
+                            open.Add($"{id} ({m.Value.State}, workload {m.Value.Workload}, {m.Value.Source} -> {m.Value.Target}, epoch {m.Value.Epoch}, updated {m.Value.UpdatedAt:HH:mm:ss})");
                         }
                     }
 
+                    answered = true;
                     break;
                 }
                 catch (Exception e) when (e is ApiException or HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
@@ -477,7 +753,7 @@ internal sealed class ChaosRun : IDisposable
                 }
             }
 
-            if (open.Count == 0)
+            if (answered && open.Count == 0)
             {
                 _out.WriteLine("chaos: every migration ended");
                 return;
@@ -485,56 +761,12 @@ internal sealed class ChaosRun : IDisposable
 
             if (_time.GetUtcNow() > deadline)
             {
-                Note($"not settled after {_options.SettleTimeout.TotalSeconds:0} s: {string.Join(", ", open.Take(10))}");
+                Note($"not settled {_options.SettleTimeout.TotalSeconds:0} s after the last heal: {string.Join(", ", open.Take(10))}");
                 return;
             }
 
             await Task.Delay(TimeSpan.FromSeconds(1), _time, ct);
         }
-    }
-
-    private void HealAll()
-    {
-        _partitions?.HealAll();
-        foreach (var node in _cluster.Nodes)
-        {
-            if (node.Process is { HasExited: false } p)
-            {
-                Signal("CONT", p.Id);
-            }
-        }
-    }
-
-    private async Task<bool> WaitReadyAsync(DemoNode node, TimeSpan limit, CancellationToken ct, bool throwOnTimeout = true)
-    {
-        var deadline = _time.GetUtcNow() + limit;
-        using var http = new HttpClient { BaseAddress = node.Api, Timeout = TimeSpan.FromSeconds(3) };
-        while (_time.GetUtcNow() < deadline)
-        {
-            try
-            {
-                using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return true;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
-            {
-                // Not up yet.
-            }
-
-            if (node.Process is { HasExited: true } && !throwOnTimeout)
-            {
-                return false;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(300), _time, ct);
-        }
-
-        return throwOnTimeout
-            ? throw new DemoFailure($"{node.Name} not ready {limit.TotalSeconds:0} s after a fault; last lines of {node.LogPath}:{Environment.NewLine}{DemoCluster.Tail(node.LogPath)}")
-            : false;
     }
 
     private async Task<IReadOnlyList<ApiHost>> TryHostsAsync(CancellationToken ct)
@@ -554,6 +786,8 @@ internal sealed class ChaosRun : IDisposable
 
         return [];
     }
+
+    private DemoNode NodeOfHost(string host) => _cluster.Nodes.FirstOrDefault(n => n.Name == _hostNode.GetValueOrDefault(host)) ?? _cluster.Nodes[0];
 
     private async Task PostFaultAsync(DemoNode node, DeviceFault fault, CancellationToken ct)
     {
@@ -576,18 +810,19 @@ internal sealed class ChaosRun : IDisposable
     private string FaultStart(string kind, string target, string detail)
     {
         var id = $"f{++_faultSeq}";
-        _client!.Append(new FaultInjected { Id = id, Kind = kind, Target = target, Start = _time.GetUtcNow(), Detail = detail });
-        _out.WriteLine($"chaos: {_time.GetUtcNow():HH:mm:ss} fault {id} {kind} {target}: {detail}");
-        _starts[id] = _time.GetUtcNow();
+        var now = _time.GetUtcNow();
+        _client!.Append(new FaultInjected { Id = id, Kind = kind, Target = target, Start = now, Detail = detail });
+        _out.WriteLine($"chaos: {now:HH:mm:ss} fault {id} {kind} {target}: {detail}");
+        _starts[id] = now;
         return id;
     }
 
-    private readonly Dictionary<string, DateTimeOffset> _starts = new(StringComparer.Ordinal);
-
     private void FaultEnd(string id, string kind, string target, string detail)
     {
-        _client!.Append(new FaultInjected { Id = id, Kind = kind, Target = target, Start = _starts[id], End = _time.GetUtcNow(), Detail = detail });
-        _out.WriteLine($"chaos: {_time.GetUtcNow():HH:mm:ss} fault {id} healed: {detail}");
+        var now = _time.GetUtcNow();
+        _client!.Append(new FaultInjected { Id = id, Kind = kind, Target = target, Start = _starts[id], End = now, Detail = detail });
+        _out.WriteLine($"chaos: {now:HH:mm:ss} fault {id} healed: {detail}");
+        _lastHeal = now;
     }
 
     private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken ct)
@@ -623,24 +858,4 @@ internal sealed class ChaosRun : IDisposable
     }
 
     private static string Hocon(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
-
-    /// <summary>Heals and stops everything if this process exits some other way (SIGTERM, an unhandled exception).</summary>
-    private sealed class ExitGuard : IDisposable
-    {
-        private readonly ChaosRun _run;
-
-        public ExitGuard(ChaosRun run)
-        {
-            _run = run;
-            AppDomain.CurrentDomain.ProcessExit += OnExit;
-        }
-
-        public void Dispose() => AppDomain.CurrentDomain.ProcessExit -= OnExit;
-
-        private void OnExit(object? sender, EventArgs e)
-        {
-            _run.HealAll();
-            _run._cluster.Stop();
-        }
-    }
 }

@@ -22,10 +22,11 @@ internal static class ChaosCommand
         var settle = new Option<string>("--settle") { Description = "How long migrations may take to end after the faults", DefaultValueFactory = _ => "60s" };
         var topology = new Option<string?>("--topology") { Description = "Topology file (default: cluster-config/demo-topology.yaml)" };
         var clean = new Option<bool>("--clean") { Description = "Delete the run directory when the run passed" };
+        var killAfterCommit = new Option<bool>("--kill-after-commit") { Description = "First hold one migration between Committed and Completed and kill -9 its coordinator's node" };
         var unsafeBuild = new Option<bool>("--unsafe-skip-commit-checkpoint") { Description = "TEST ONLY: run the deliberately broken build the checker must catch", Hidden = true };
         var command = new Command("chaos", "Run a cluster under seeded faults (kill -9, SIGSTOP, partitions, PostgreSQL restart, device faults) and check the invariants")
         {
-            seed, duration, migrations, faults, nodes, db, report, stateDir, portBase, settle, topology, clean, unsafeBuild,
+            seed, duration, migrations, faults, nodes, db, report, stateDir, portBase, settle, topology, clean, killAfterCommit, unsafeBuild,
         };
         command.SetAction((parse, ct) =>
         {
@@ -52,6 +53,7 @@ internal static class ChaosCommand
                 SettleTimeout = settleFor,
                 Topology = parse.GetValue(topology),
                 CleanOnSuccess = parse.GetValue(clean),
+                KillAfterCommit = parse.GetValue(killAfterCommit),
                 UnsafeSkipCommitCheckpoint = parse.GetValue(unsafeBuild),
             };
             return ChaosRun.RunAsync(options, Console.Out, TimeProvider.System, ct);

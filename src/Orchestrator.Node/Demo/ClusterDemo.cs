@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Orchestrator.Devices.Topology;
 using Orchestrator.Node.Cli.Client;
 using Spectre.Console;
 
@@ -17,18 +16,7 @@ internal static class ClusterDemo
     public static async Task<int> RunAsync(DemoOptions options, IAnsiConsole console, TimeProvider time, CancellationToken ct)
     {
         var errors = options.Validate().ToList();
-        var topologyPath = options.Topology ?? DeviceDemo.FindDefaultTopology();
-        if (topologyPath is null || !File.Exists(topologyPath))
-        {
-            errors.Add($"--topology: file not found: '{topologyPath ?? "cluster-config/demo-topology.yaml"}'");
-        }
-
-        var loaded = errors.Count == 0 ? TopologyLoader.TryLoad(topologyPath!) : null;
-        if (loaded is { Topology: null })
-        {
-            errors.AddRange(loaded.Errors.Select(e => e.ToString()));
-        }
-
+        var (topologyPath, hostCount) = DemoCluster.LoadTopology(options.Topology, errors);
         if (errors.Count > 0)
         {
             errors.ForEach(e => console.WriteLine($"orchestrator demo: {e}"));
@@ -42,18 +30,16 @@ internal static class ClusterDemo
             return ExitCodes.Conflict;
         }
 
-        var busy = Enumerable.Range(options.ApiPortBase, options.Nodes).Where(DemoCluster.PortInUse).ToList();
-        if (busy.Count > 0)
+        if (DemoCluster.BusyApiPorts(options.ApiPortBase, options.Nodes) is { } busy)
         {
-            console.WriteLine($"orchestrator demo: --api-port-base: port(s) {string.Join(", ", busy)} on 127.0.0.1 are in use; give another --api-port-base");
+            console.WriteLine($"orchestrator demo: {busy}");
             return ExitCodes.Conflict;
         }
 
         var watch = Stopwatch.StartNew();
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var hostCount = loaded!.Topology!.Hosts.Count;
         var cluster = DemoCluster.Prepare(options, topologyPath!, hostCount, token);
-        using var onExit = new ExitGuard(cluster);
+        using var onExit = new ProcessExitGuard(cluster.Stop);
         var completed = 0;
         var rolledBack = 0;
         var failed = 0;
@@ -65,7 +51,7 @@ internal static class ClusterDemo
             cluster.Start();
             foreach (var node in cluster.Nodes)
             {
-                console.MarkupLine($"  {node.Name}: pid {node.Process!.Id}, API {Markup.Escape(node.Api.ToString())}, akka 127.0.0.1:{node.AkkaPort}, log {Markup.Escape(node.LogPath)}");
+                console.MarkupLine($"  {node.Name}: pid {node.Process!.Id}, API {Markup.Escape(node.Api.ToString())}, akka {node.Address}:{node.AkkaPort}, log {Markup.Escape(node.LogPath)}");
             }
 
             await cluster.WaitReadyAsync(time, ct);
@@ -117,21 +103,5 @@ internal static class ClusterDemo
 
         console.WriteLine($"demo: {completed} completed, {rolledBack} rolled back, {failed} failed");
         return failed == 0 ? ExitCodes.Ok : ExitCodes.Failed;
-    }
-
-    /// <summary>Stops the cluster if this process exits some other way (SIGTERM, an unhandled exception).</summary>
-    private sealed class ExitGuard : IDisposable
-    {
-        private readonly DemoCluster _cluster;
-
-        public ExitGuard(DemoCluster cluster)
-        {
-            _cluster = cluster;
-            AppDomain.CurrentDomain.ProcessExit += OnExit;
-        }
-
-        public void Dispose() => AppDomain.CurrentDomain.ProcessExit -= OnExit;
-
-        private void OnExit(object? sender, EventArgs e) => _cluster.Stop();
     }
 }

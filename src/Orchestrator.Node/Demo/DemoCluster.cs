@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using Orchestrator.Devices.Topology;
 using Orchestrator.Node.Cli.Client;
 
 namespace Orchestrator.Node.Demo;
@@ -44,6 +45,44 @@ internal sealed partial class DemoCluster
 
     public string JournalPath => Path.Combine(WorkDirectory, "journal.db");
 
+    /// <summary>
+    /// The topology a cluster runs (<paramref name="topology"/>, else <c>cluster-config/demo-topology.yaml</c> found
+    /// upwards) and its host count; adds what is wrong to <paramref name="errors"/>, naming the file.
+    /// </summary>
+    public static (string? Path, int Hosts) LoadTopology(string? topology, List<string> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        var path = topology ?? DeviceDemo.FindDefaultTopology();
+        if (path is null || !File.Exists(path))
+        {
+            errors.Add($"--topology: file not found: '{path ?? "cluster-config/demo-topology.yaml"}'");
+            return (null, 0);
+        }
+
+        if (errors.Count > 0)
+        {
+            return (path, 0);
+        }
+
+        var loaded = TopologyLoader.TryLoad(path);
+        if (loaded.Topology is null)
+        {
+            errors.AddRange(loaded.Errors.Select(e => e.ToString()));
+            return (path, 0);
+        }
+
+        return (path, loaded.Topology.Hosts.Count);
+    }
+
+    /// <summary>Null when the API ports are free, else the message naming the taken ones and the option.</summary>
+    public static string? BusyApiPorts(int apiPortBase, int nodes)
+    {
+        var busy = Enumerable.Range(apiPortBase, nodes).Where(PortInUse).ToList();
+        return busy.Count == 0
+            ? null
+            : $"--api-port-base: port(s) {string.Join(", ", busy)} on 127.0.0.1 are in use; give another --api-port-base";
+    }
+
     /// <summary>Writes the configs, the topology variant and the token; starts nothing.</summary>
     public static DemoCluster Prepare(DemoOptions options, string topologyPath, int hostCount, string token, ClusterExtras? extras = null)
     {
@@ -56,12 +95,18 @@ internal sealed partial class DemoCluster
         }
 
         System.IO.Directory.CreateDirectory(directory);
+        if (extras.Histories)
+        {
+            System.IO.Directory.CreateDirectory(Path.Combine(directory, "history"));
+        }
+
         var topology = Path.Combine(directory, "topology.yaml");
         File.WriteAllText(topology, SpreadHosts(File.ReadAllText(topologyPath), options.Nodes));
         WriteSecret(Path.Combine(state, TokenFileName), token + "\n");
 
         var akkaPorts = FreePorts(options.Nodes);
-        var seed = $"akka.tcp://orchestrator@127.0.0.1:{akkaPorts[0]}";
+        var addresses = Enumerable.Range(0, options.Nodes).Select(i => extras.NodeAddress?.Invoke(i) ?? "127.0.0.1").ToList();
+        var seed = $"akka.tcp://orchestrator@{addresses[0]}:{akkaPorts[0]}";
         var journal = Path.Combine(directory, "journal.db");
         var latency = extras.LatencyScale ?? (options.Quick ? 0.2 : 1.0);
         var nodes = new List<DemoNode>();
@@ -70,11 +115,12 @@ internal sealed partial class DemoCluster
             var name = $"node-{i + 1}";
             var api = new Uri($"http://127.0.0.1:{options.ApiPortBase + i}");
             var config = Path.Combine(directory, $"{name}.conf");
+            var history = extras.Histories ? Path.Combine(directory, "history", name + ".jsonl") : null;
             File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture, $$"""
                 # Written by `orchestrator demo`; one file per node.
                 node {
                   name = "{{name}}"
-                  hostname = "127.0.0.1"
+                  hostname = "{{addresses[i]}}"
                   port = {{akkaPorts[i]}}
                   topology = "{{Hocon(topology)}}"
                   latency-scale = {{latency}}
@@ -92,10 +138,11 @@ internal sealed partial class DemoCluster
                   url = "{{api.ToString().TrimEnd('/')}}"
                   token = "{{token}}"
                 }
+                {{(history is null ? string.Empty : $"history {{ path = \"{Hocon(history)}\" }}")}}
                 {{extras.ExtraConfig?.Invoke(name, directory) ?? string.Empty}}
 
                 """));
-            nodes.Add(new DemoNode(name, akkaPorts[i], api, config, Path.Combine(directory, $"{name}.log")));
+            nodes.Add(new DemoNode(name, addresses[i], akkaPorts[i], api, config, Path.Combine(directory, $"{name}.log")) { HistoryPath = history });
         }
 
         return new DemoCluster(options, directory, token, nodes, hostCount);
@@ -120,7 +167,10 @@ internal sealed partial class DemoCluster
             // exec keeps the pid: the pid we record is the node's, and its output goes to its log, not to our terminal.
             var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
             start.ArgumentList.Add("-c");
-            start.ArgumentList.Add("exec \"$@\" >>\"$ORCHESTRATOR_DEMO_LOG\" 2>&1 </dev/null");
+            // With a process group (cgroup v2, for partitions) the shell joins it first: every socket the node opens is in it.
+            start.ArgumentList.Add(node.ProcessGroup is null
+                ? "exec \"$@\" >>\"$ORCHESTRATOR_DEMO_LOG\" 2>&1 </dev/null"
+                : "echo $$ >\"$ORCHESTRATOR_CGROUP/cgroup.procs\" || exit 97; exec \"$@\" >>\"$ORCHESTRATOR_DEMO_LOG\" 2>&1 </dev/null");
             start.ArgumentList.Add("orchestrator-demo-node");
             foreach (var part in command)
             {
@@ -131,11 +181,91 @@ internal sealed partial class DemoCluster
             start.ArgumentList.Add("--config");
             start.ArgumentList.Add(node.ConfigPath);
             start.Environment["ORCHESTRATOR_DEMO_LOG"] = node.LogPath;
+            if (node.ProcessGroup is { } group)
+            {
+                start.Environment["ORCHESTRATOR_CGROUP"] = group;
+            }
+
             start.Environment["ORCHESTRATOR_TOKEN"] = Token;
             start.Environment["DOTNET_gcServer"] = "0";
             start.WorkingDirectory = WorkDirectory;
             node.Process = Process.Start(start) ?? throw new DemoFailure($"{node.Name}: could not start {string.Join(' ', command)}");
+            node.Starts++;
             WritePids();
+        }
+    }
+
+    /// <summary>Ends one node's process if it still runs (kill -9) and starts it again: same config, journal, history file.</summary>
+    public void RestartNode(DemoNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        KillNode(node);
+        StartNode(node);
+    }
+
+    /// <summary>kill -9 of one node's process (a no-op when it already ended); waits until it is gone.</summary>
+    public static void KillNode(DemoNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        if (node.Process is not { } p)
+        {
+            return;
+        }
+
+        try
+        {
+            if (!p.HasExited)
+            {
+                p.Kill(entireProcessTree: true);
+            }
+
+            p.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
+
+    /// <summary>
+    /// Waits until <paramref name="node"/> answers <c>/readyz</c> (member Up, runtime started, journal reachable); false
+    /// when its process ended or <paramref name="limit"/> passed first. the reason is the last answer.
+    /// </summary>
+    public async Task<(bool Ready, string Why)> WaitNodeReadyAsync(DemoNode node, TimeSpan limit, TimeProvider time, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(time);
+        var deadline = time.GetUtcNow() + limit;
+        using var http = new HttpClient { BaseAddress = node.Api, Timeout = TimeSpan.FromSeconds(3) };
+        var why = "no answer";
+        while (true)
+        {
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    return (true, "ready");
+                }
+
+                why = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                why = $"no answer: {e.Message}";
+            }
+
+            if (node.Process is { HasExited: true } p)
+            {
+                return (false, $"process exited with code {p.ExitCode}");
+            }
+
+            if (time.GetUtcNow() > deadline)
+            {
+                return (false, why.Length > 200 ? why[..200] : why);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(300), time, ct);
         }
     }
 
@@ -193,24 +323,8 @@ internal sealed partial class DemoCluster
 
         foreach (var node in Nodes)
         {
-            if (node.Process is { } p)
-            {
-                try
-                {
-                    if (!p.HasExited)
-                    {
-                        p.Kill(entireProcessTree: true);
-                    }
-
-                    p.WaitForExit(5000);
-                }
-                catch (InvalidOperationException)
-                {
-                    // Already gone.
-                }
-
-                p.Dispose();
-            }
+            KillNode(node);
+            node.Process?.Dispose();
         }
 
         File.Delete(PidFile(_options.StateDirectory));
@@ -407,12 +521,27 @@ internal sealed record ClusterExtras
 
     /// <summary>More HOCON for a node's config file, given its name and the cluster directory.</summary>
     public Func<string, string, string>? ExtraConfig { get; init; }
+
+    /// <summary>Each node writes its history to <c>history/NAME.jsonl</c> in the cluster directory.</summary>
+    public bool Histories { get; init; }
+
+    /// <summary>The address node i (from 0) binds Akka remoting to; null = 127.0.0.1 for all.</summary>
+    public Func<int, string>? NodeAddress { get; init; }
 }
 
-/// <summary>A node of the demo cluster: its name, ports, files and process.</summary>
-internal sealed record DemoNode(string Name, int AkkaPort, Uri Api, string ConfigPath, string LogPath)
+/// <summary>A node of the demo cluster: its name, Akka address and port, API, files and process.</summary>
+internal sealed record DemoNode(string Name, string Address, int AkkaPort, Uri Api, string ConfigPath, string LogPath)
 {
     public Process? Process { get; set; }
+
+    /// <summary>Its history file (<c>history.path</c>), when the cluster writes histories; a restart appends to it.</summary>
+    public string? HistoryPath { get; init; }
+
+    /// <summary>A cgroup v2 directory the process joins before it starts (partitions match its sockets); null = none.</summary>
+    public string? ProcessGroup { get; set; }
+
+    /// <summary>How many times its process was started (1 + restarts).</summary>
+    public int Starts { get; set; }
 }
 
 /// <summary>The demo cannot go on (a node died, the cluster did not come up); the message says why.</summary>

@@ -61,6 +61,10 @@ public sealed class OrchestratorApiClient : IDisposable
     public Task<ApiResult<JsonElement>> EvacuateAsync(string host, bool dryRun, CancellationToken ct = default) =>
         SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/evacuate{(dryRun ? "?dryRun=true" : "")}", new { }, null, ct);
 
+    /// <summary><c>POST /hosts/{id}/evacuate</c> with an Idempotency-Key: a retry (on any node) answers the same job.</summary>
+    public Task<ApiResult<JsonElement>> EvacuateAsync(string host, string idempotencyKey, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/evacuate", new { }, idempotencyKey, ct);
+
     public Task<ApiResult<JsonElement>> GetEvacuationAsync(string id, CancellationToken ct = default) =>
         SendAsync<JsonElement>(HttpMethod.Get, $"evacuations/{Uri.EscapeDataString(id)}", null, null, ct);
 
