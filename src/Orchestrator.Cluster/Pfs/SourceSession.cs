@@ -63,6 +63,11 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
             var result = await vf.Sender.SendSegmentAsync(
                 async (buffer, token) =>
                 {
+                    if (settings.TimeProvider.GetElapsedTime(started) >= settings.MaxPreCopyRound)
+                    {
+                        return 0; // A long round ends here and the next one goes on: it must not look like a stall.
+                    }
+
                     var read = await stream.ReadAsync(buffer, token).ConfigureAwait(false);
                     return read.Status == VfioReadStatus.Data ? read.BytesRead : 0; // NoDataYet ends the round.
                 },

@@ -140,6 +140,12 @@ public sealed record PfActorSettings
 
     public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Longest pre-copy round: the first round of a large state is cut into several, so that every answer to the
+    /// coordinator comes well within its step timeout on a loaded machine, and abort or switchover wait at most this.
+    /// </summary>
+    public TimeSpan MaxPreCopyRound { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Shortest pre-copy round after the first (see <c>SourceSession.RunRoundAsync</c>).</summary>
     public TimeSpan MinPreCopyRound { get; init; } = TimeSpan.FromMilliseconds(25);
 
