@@ -13,6 +13,12 @@ public sealed record CoordinatorSettings
     /// <summary>How long a device step may go without an answer before it counts as failed.</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// How long a journal write may stay unconfirmed before the coordinator restarts and recovers from the journal
+    /// (see <see cref="Persistence.JournalWatchdog"/>).
+    /// </summary>
+    public TimeSpan JournalTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
     /// <summary>How often timeouts are evaluated.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
+using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
@@ -41,6 +42,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<VfId, P.TargetVfOffer> _offers = [];
     private readonly Dictionary<VfId, P.VfChecksum> _sourceChecksums = [];
+    private readonly JournalWatchdog _journalWatchdog;
     private MigrationState _state;
     private InventoryView _inventory = InventoryView.Empty;
     private Flight? _flight;
@@ -53,6 +55,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         _id = id;
         _settings = settings;
         _state = MigrationState.Empty(id);
+        _journalWatchdog = new JournalWatchdog(Context, settings.JournalTimeout, $"migration {id}");
 
         Recover<IMigrationEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());
@@ -94,6 +97,12 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
         replicator.Tell(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance));
         base.PreStart();
+    }
+
+    protected override void PostStop()
+    {
+        _journalWatchdog.Stop();
+        base.PostStop();
     }
 
     private DateTimeOffset Now => _settings.TimeProvider.GetUtcNow();
@@ -175,9 +184,11 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
 
         var retried = result.Events.OfType<MigrationEvents.StepRetried>().LastOrDefault();
+        var write = _journalWatchdog.Arm();
         PersistAll(events, e => _state = _state.Apply(e));
         DeferAsync(command, _ =>
         {
+            _journalWatchdog.Confirm(write);
             foreach (var e in result.Events)
             {
                 LogEvent(e);
