@@ -81,11 +81,16 @@ public static class OrchestratorConfig
                 sharding {
                   role = {{Quote(ClusterRoles.Coordinator)}}
                   state-store-mode = ddata
-                  remember-entities = on
+                  # Off: every new coordinator would wait for a write to the shard's remember-entities store, and the
+                  # shard buffers every message while one is pending; under load a store write that did not come back
+                  # left whole shards unanswering. MigrationKeeper restarts unfinished coordinators instead.
+                  remember-entities = off
                   remember-entities-store = eventsourced
                   journal-plugin-id = {{Quote(journal)}}
                   snapshot-plugin-id = {{Quote(snapshot)}}
                   passivate-idle-entity-after = off
+                  # A coordinator that stopped without passivating (journal watchdog, persist failure) comes back soon.
+                  entity-restart-backoff = 2s
                   distributed-data.durable.keys = []
                 }
                 # Placement and the API read the replicated directory: spread changes in well under a second.

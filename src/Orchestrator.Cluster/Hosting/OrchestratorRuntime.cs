@@ -31,6 +31,9 @@ public sealed record RuntimeOptions
     /// <summary>Called when a migration coordinated on this node changes protocol state or epoch.</summary>
     public Action<MigrationView>? OnMigrationChanged { get; init; }
 
+    /// <summary>How often each coordinator node asks after unfinished migrations that have been quiet (see <see cref="MigrationKeeper"/>).</summary>
+    public TimeSpan KeeperInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Test-only fault (see <see cref="CoordinatorSettings.UnsafeSkipCommitCheckpoint"/>).</summary>
     public bool UnsafeSkipCommitCheckpoint { get; init; }
 }
@@ -113,6 +116,11 @@ public sealed class OrchestratorRuntime
         else
         {
             migrations = sharding.StartProxy(MigrationTypeName, ClusterRoles.Coordinator, extractor);
+        }
+
+        if (isCoordinator)
+        {
+            system.ActorOf(MigrationKeeper.Props(migrations, options.KeeperInterval, options.KeeperInterval * 2, options.TimeProvider), "migration-keeper");
         }
 
         var client = new OrchestratorClient(system, migrations, placement) { AskTimeout = options.ClientAskTimeout };
