@@ -31,6 +31,12 @@ public sealed record RuntimeOptions
     /// <summary>Called when a migration coordinated on this node changes protocol state or epoch.</summary>
     public Action<MigrationView>? OnMigrationChanged { get; init; }
 
+    /// <summary>How often each host's reconciler runs besides start-up and recoveries (<c>runtime.reconcile-interval</c>).</summary>
+    public TimeSpan ReconcileInterval { get; init; } = ReconcilerSettings.DefaultInterval;
+
+    /// <summary>How long after start-up each host's reconciler first runs.</summary>
+    public TimeSpan ReconcileStartupDelay { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Test-only fault (see <see cref="CoordinatorSettings.UnsafeSkipCommitCheckpoint"/>).</summary>
     public bool UnsafeSkipCommitCheckpoint { get; init; }
 }
@@ -128,11 +134,25 @@ public sealed class OrchestratorRuntime
         var hostRefs = new Dictionary<HostId, IActorRef>();
         if (roles.Contains(ClusterRoles.Hosts))
         {
+            var reconciler = new ReconcilerSettings
+            {
+                Interval = options.ReconcileInterval,
+                StartupDelay = options.ReconcileStartupDelay,
+                Placement = placement,
+                Migrations = migrations,
+                TimeProvider = options.TimeProvider,
+                Observer = options.Observer,
+            };
+            if (reconciler.Validate() is { Count: > 0 } errors)
+            {
+                throw new ArgumentException("invalid runtime options: " + string.Join("; ", errors), nameof(options));
+            }
+
             var nodeName = system.Settings.Config.GetString("orchestrator.node-name", system.Name);
             foreach (var host in hosts)
             {
                 hostRefs[host.Host] = system.ActorOf(
-                    HostActor.Props(host.Host, nodeName, host.Drivers, host.Workloads, options.Pf, options.Observer),
+                    HostActor.Props(host.Host, nodeName, host.Drivers, host.Workloads, options.Pf, options.Observer, reconciler),
                     HostActor.ActorName(host.Host));
             }
         }
