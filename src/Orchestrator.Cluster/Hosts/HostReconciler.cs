@@ -58,10 +58,13 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
 
     public override string PersistenceId => PersistenceIdOf(_host);
 
+    /// <summary>Set by Akka (<see cref="IWithTimers"/>).</summary>
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>The reconciler's journal id: <c>reconciler-{host}</c>.</summary>
     public static string PersistenceIdOf(HostId host) => $"reconciler-{host}";
 
+    /// <summary>A reconciler of <paramref name="host"/> over its PF actors.</summary>
     public static Props Props(HostId host, IReadOnlyDictionary<PfId, IActorRef> pfs, ReconcilerSettings settings) =>
         Akka.Actor.Props.Create(() => new HostReconciler(host, pfs, settings));
 
@@ -133,15 +136,23 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
     {
         foreach (var view in index.Entries.Values.Where(Touches))
         {
+            if (view.IsTerminal)
+            {
+                // Only live migrations are tracked, so this stays as small as what is in flight.
+                _epochs.Remove(view.Id);
+                if (_recovered.Remove(view.Id))
+                {
+                    Trigger("migration-recovered");
+                }
+
+                continue;
+            }
+
             var seen = _epochs.TryGetValue(view.Id, out var epoch);
             _epochs[view.Id] = view.Epoch;
             if (seen && view.Epoch > epoch)
             {
                 _recovered.Add(view.Id);
-                Trigger("migration-recovered");
-            }
-            else if (view.IsTerminal && _recovered.Remove(view.Id))
-            {
                 Trigger("migration-recovered");
             }
         }

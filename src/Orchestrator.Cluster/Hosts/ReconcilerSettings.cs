@@ -30,6 +30,7 @@ public sealed record ReconcilerSettings
     /// <summary>The migration shard region (or proxy): asked only about migrations the index already knows.</summary>
     public IActorRef Migrations { get; init; } = ActorRefs.Nobody;
 
+    /// <summary>The clock of reports, events and the staleness of index entries.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Where clean-ups are recorded besides the journal (the node's history).</summary>
