@@ -9,6 +9,7 @@ using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
@@ -104,6 +105,15 @@ public class ReconcilerTests
         });
         var line = Assert.Single(cluster.ReadHistory().OfType<HistoryLeftoverCleaned>());
         Assert.Equal(("destroy-target", targetVf.ToString(), id.ToString()), (line.Action, line.Vf, line.Migration));
+
+        // A late duplicate of its placement request reserves for the ended migration again: the ledger leftover is released.
+        var placed = await node.Runtime.Placement.Ask<PlacementProtocol.PlacementAnswer>(
+            new PlacementProtocol.PlaceMigration(id, new PlacementRequest(end.Workload, [end.Vfs[0].Source], HostB)), TimeSpan.FromSeconds(20));
+        Assert.NotNull(placed.Result.Target);
+        var released = Assert.Single(Ok(await node.Client.ReconcileAsync(HostA, run: true)).Cleaned);
+        Assert.Equal((LeftoverAction.ReleaseReservation, id), (released.Action, released.Migration));
+        var ledger = await node.Runtime.Placement.Ask<PlacementProtocol.LedgerHoldings>(PlacementProtocol.GetLedger.Instance, TimeSpan.FromSeconds(20));
+        Assert.DoesNotContain(ledger.Holdings, h => h.Migration == id);
         AssertHistoryPasses(cluster);
     }
 
