@@ -148,6 +148,7 @@ internal sealed class CheckRun
                 }
 
             default:
+                // leftover-cleaned is a note: the clean-up's device and slot records say what changed.
                 break;
         }
     }
@@ -632,6 +633,7 @@ internal sealed class CheckRun
             CommandFenced f => About(f.Migration, null, f.Vf),
             SlotChanged s => About(s.Migration, null, null),
             ReservationChanged r => About(r.Migration, null, null),
+            LeftoverCleaned l => About(l.Migration, null, l.Vf),
             MigrationStateChanged m => About(m.Migration, m.Workload, null),
             ClientOperation o => About(o.Migration, o.Workload, null),
             // Faults are rare and explain most violations: always show them.

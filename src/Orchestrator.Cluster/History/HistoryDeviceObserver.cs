@@ -2,6 +2,7 @@ using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.History;
@@ -106,6 +107,29 @@ public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserve
             Op = acquired ? SlotOp.Acquire : SlotOp.Release,
             Kind = SlotKind.Migration,
         });
+
+    public void LeftoverCleaned(HostId host, LeftoverAction action, PfId? pf, VfId? vf, MigrationId? migration, long? epoch, string reason) =>
+        Writer.Append(new History.LeftoverCleaned
+        {
+            Host = host.ToString(),
+            Pf = pf?.ToString(),
+            Vf = vf?.ToString(),
+            Migration = migration?.ToString(),
+            Epoch = epoch,
+            Action = ActionName(action),
+            Reason = reason,
+        });
+
+    /// <summary>The history (and API) name of a clean-up: <c>destroy-target</c>, <c>free-slot</c>, ...</summary>
+    public static string ActionName(LeftoverAction action) => action switch
+    {
+        LeftoverAction.DestroyTarget => "destroy-target",
+        LeftoverAction.ReleaseSource => "release-source",
+        LeftoverAction.ResumeSource => "resume-source",
+        LeftoverAction.FreeSlot => "free-slot",
+        LeftoverAction.ReleaseReservation => "release-reservation",
+        _ => action.ToString(),
+    };
 
     /// <summary>A coordinator's migration changed protocol state (called once per new state or epoch).</summary>
     public void MigrationChanged(MigrationView view) =>

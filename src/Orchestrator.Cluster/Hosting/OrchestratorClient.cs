@@ -160,6 +160,29 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         return await actor.Ask<HostProtocol.CordonState>(message, AskTimeout, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Runs the host's reconciler now (<paramref name="run"/> true) or reads its last report: what it compared, what it
+    /// cleaned, what it left alone and why.
+    /// </summary>
+    public async Task<Result<ReconcilerProtocol.ReconcileReport>> ReconcileAsync(HostId host, bool run, CancellationToken ct = default)
+    {
+        var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
+        if (inventory.HostRef(host) is not { } actor)
+        {
+            return ClientError.NotFound($"host '{host}' is not in the inventory");
+        }
+
+        object message = run ? new ReconcilerProtocol.ReconcileNow("api") : ReconcilerProtocol.GetReconcileReport.Instance;
+        try
+        {
+            return await actor.Ask<ReconcilerProtocol.ReconcileReport>(message, AskTimeout, ct).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            return ClientError.Conflict(ex.Message);
+        }
+    }
+
     /// <summary>Starts (or answers, for the same id) a job that cordons the host and migrates every workload off it.</summary>
     public async Task<Result<EvacuationView>> StartEvacuationAsync(string id, HostId host, CancellationToken ct = default)
     {

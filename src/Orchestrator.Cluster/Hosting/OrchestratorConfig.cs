@@ -56,6 +56,7 @@ public static class OrchestratorConfig
                   "Orchestrator.Cluster.Hosts.HostEvents+IHostEvent, Orchestrator.Cluster" = orchestrator-events
                   "Orchestrator.Cluster.Migrations.PlacementEvents+IPlacementEvent, Orchestrator.Cluster" = orchestrator-events
                   "Orchestrator.Cluster.Evacuations.EvacuationEvents+IEvacuationEvent, Orchestrator.Cluster" = orchestrator-events
+                  "Orchestrator.Cluster.Hosts.ReconcilerEvents+IReconcilerEvent, Orchestrator.Cluster" = orchestrator-events
                 }
                 serialization-identifiers {
                   "Orchestrator.Cluster.Serialization.EventSerializer, Orchestrator.Cluster" = 4711

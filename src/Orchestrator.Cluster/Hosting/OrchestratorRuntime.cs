@@ -33,6 +33,11 @@ public sealed record RuntimeOptions
 
     /// <summary>How often each coordinator node asks after unfinished migrations that have been quiet (see <see cref="MigrationKeeper"/>).</summary>
     public TimeSpan KeeperInterval { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>How often each host's reconciler runs besides start-up and recoveries (<c>runtime.reconcile-interval</c>).</summary>
+    public TimeSpan ReconcileInterval { get; init; } = ReconcilerSettings.DefaultInterval;
+
+    /// <summary>How long after start-up each host's reconciler first runs.</summary>
+    public TimeSpan ReconcileStartupDelay { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>Test-only fault (see <see cref="CoordinatorSettings.UnsafeSkipCommitCheckpoint"/>).</summary>
     public bool UnsafeSkipCommitCheckpoint { get; init; }
@@ -136,11 +141,25 @@ public sealed class OrchestratorRuntime
         var hostRefs = new Dictionary<HostId, IActorRef>();
         if (roles.Contains(ClusterRoles.Hosts))
         {
+            var reconciler = new ReconcilerSettings
+            {
+                Interval = options.ReconcileInterval,
+                StartupDelay = options.ReconcileStartupDelay,
+                Placement = placement,
+                Migrations = migrations,
+                TimeProvider = options.TimeProvider,
+                Observer = options.Observer,
+            };
+            if (reconciler.Validate() is { Count: > 0 } errors)
+            {
+                throw new ArgumentException("invalid runtime options: " + string.Join("; ", errors), nameof(options));
+            }
+
             var nodeName = system.Settings.Config.GetString("orchestrator.node-name", system.Name);
             foreach (var host in hosts)
             {
                 hostRefs[host.Host] = system.ActorOf(
-                    HostActor.Props(host.Host, nodeName, host.Drivers, host.Workloads, options.Pf, options.Observer),
+                    HostActor.Props(host.Host, nodeName, host.Drivers, host.Workloads, options.Pf, options.Observer, reconciler),
                     HostActor.ActorName(host.Host));
             }
         }

@@ -28,9 +28,11 @@ public sealed class HostActor : PersistentActor, IWithTimers
     private readonly IReadOnlyDictionary<VfId, WorkloadId> _initialWorkloads;
     private readonly PfActorSettings _settings;
     private readonly IDeviceObserver _observer;
+    private readonly ReconcilerSettings? _reconcilerSettings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<VfId, WorkloadId> _workloads = [];
     private readonly Dictionary<PfId, PfSnapshot> _pfs = [];
+    private IActorRef _reconciler = ActorRefs.Nobody;
     private bool _recoveredAny;
     private bool _cordoned;
 
@@ -40,7 +42,8 @@ public sealed class HostActor : PersistentActor, IWithTimers
         IReadOnlyList<IPfDriver> drivers,
         IReadOnlyDictionary<VfId, WorkloadId> initialWorkloads,
         PfActorSettings settings,
-        IDeviceObserver observer)
+        IDeviceObserver observer,
+        ReconcilerSettings? reconciler = null)
     {
         _id = id;
         _nodeName = nodeName;
@@ -48,6 +51,7 @@ public sealed class HostActor : PersistentActor, IWithTimers
         _initialWorkloads = initialWorkloads;
         _settings = settings;
         _observer = observer;
+        _reconcilerSettings = reconciler;
     }
 
     public override string PersistenceId => $"host-{_id}";
@@ -60,8 +64,9 @@ public sealed class HostActor : PersistentActor, IWithTimers
         IReadOnlyList<IPfDriver> drivers,
         IReadOnlyDictionary<VfId, WorkloadId> initialWorkloads,
         PfActorSettings settings,
-        IDeviceObserver observer) =>
-        Akka.Actor.Props.Create(() => new HostActor(id, nodeName, drivers, initialWorkloads, settings, observer));
+        IDeviceObserver observer,
+        ReconcilerSettings? reconciler = null) =>
+        Akka.Actor.Props.Create(() => new HostActor(id, nodeName, drivers, initialWorkloads, settings, observer, reconciler));
 
     /// <summary>The actor name of a host under its node's <c>/user/hosts</c>.</summary>
     public static string ActorName(HostId id) => id.ToString();
@@ -107,6 +112,12 @@ public sealed class HostActor : PersistentActor, IWithTimers
             case GetHostSnapshot:
                 Sender.Tell(Snapshot());
                 return true;
+            case ReconcilerProtocol.ReconcileNow or ReconcilerProtocol.GetReconcileReport when _reconciler.IsNobody():
+                Sender.Tell(new Status.Failure(new InvalidOperationException($"host {_id} runs no reconciler")));
+                return true;
+            case ReconcilerProtocol.ReconcileNow or ReconcilerProtocol.GetReconcileReport:
+                _reconciler.Forward(message);
+                return true;
             case IUpdateResponse:
                 return true;
             default:
@@ -125,11 +136,18 @@ public sealed class HostActor : PersistentActor, IWithTimers
             }
         }
 
+        var pfs = new Dictionary<PfId, IActorRef>();
         foreach (var driver in _drivers)
         {
             var pf = PfId.Of(_id, driver.Descriptor.Address);
             var labels = _workloads.Where(kv => kv.Key.Pf == pf).ToDictionary(kv => kv.Key.Index, kv => kv.Value);
-            Context.ActorOf(PfActor.Props(pf, driver, labels, _settings, _observer), PfActorName(pf));
+            pfs[pf] = Context.ActorOf(PfActor.Props(pf, driver, labels, _settings, _observer), PfActorName(pf));
+        }
+
+        if (_reconcilerSettings is { } reconciler)
+        {
+            // After the PF actors: its start-up run inspects them.
+            _reconciler = Context.ActorOf(HostReconciler.Props(_id, pfs, reconciler), "reconciler");
         }
 
         _log.Info("[{0}] host up on node {1} with {2} PF(s), cordoned={3}", _id, _nodeName, _drivers.Count, _cordoned);

@@ -58,6 +58,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Command<QueryPlacement>(_ => Stash.Stash());
         Command<RequestAdmission>(_ => Stash.Stash());
         Command<ReleaseMigration>(_ => Stash.Stash());
+        Command<GetLedger>(_ => Sender.Tell(Holdings())); // The ledger is recovered: readable before the inventory is.
     }
 
     public override string PersistenceId => "placement-authority";
@@ -125,6 +126,27 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         });
         Command<RequestAdmission>(OnAdmission);
         Command<ReleaseMigration>(OnRelease);
+        Command<GetLedger>(_ => Sender.Tell(Holdings()));
+    }
+
+    private LedgerHoldings Holdings()
+    {
+        var migrations = _ledger.All.Select(r => r.Migration)
+            .Concat(_admission.Running.Select(r => r.Migration))
+            .Concat(_admission.Waiting.Select(r => r.Migration))
+            .Distinct()
+            .Order();
+        return new LedgerHoldings([.. migrations.Select(m =>
+        {
+            var reservations = _ledger.Of(m);
+            var admission = _admission.Running.Concat(_admission.Waiting).FirstOrDefault(r => r.Migration == m);
+            var hosts = reservations.Select(r => r.Vf.Host)
+                .Concat(admission is null ? [] : [admission.SourceHost, admission.TargetHost])
+                .Distinct()
+                .Order()
+                .ToList();
+            return new LedgerHolding(m, hosts, reservations.Count, _admission.Running.Any(r => r.Migration == m));
+        })]);
     }
 
     private void OnPlace(PlaceMigration place, IActorRef replyTo, bool refreshed)

@@ -30,4 +30,16 @@ public static class PlacementProtocol
 
     /// <summary>Its reservations are free.</summary>
     public sealed record MigrationReleased(MigrationId Migration) : IOrchestratorMessage;
+
+    /// <summary>What the ledger holds now, per migration (the host reconcilers compare it with the migration index).</summary>
+    public sealed record GetLedger : IOrchestratorMessage
+    {
+        public static GetLedger Instance { get; } = new();
+    }
+
+    /// <summary>One migration's holdings: reservations (and the hosts they are on) and whether it counts as admitted.</summary>
+    public sealed record LedgerHolding(MigrationId Migration, IReadOnlyList<HostId> Hosts, int Reservations, bool Admitted) : IOrchestratorMessage;
+
+    /// <summary>The answer to <see cref="GetLedger"/>.</summary>
+    public sealed record LedgerHoldings(IReadOnlyList<LedgerHolding> Holdings) : IOrchestratorMessage;
 }

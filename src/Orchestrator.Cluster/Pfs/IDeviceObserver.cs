@@ -1,5 +1,6 @@
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Pfs;
@@ -23,6 +24,15 @@ public interface IDeviceObserver
     void CommandFenced(PfId pf, MigrationTicket ticket, string step, Epoch current);
 
     void SlotChanged(PfId pf, MigrationId migration, bool acquired);
+
+    /// <summary>
+    /// The host reconciler cleaned a leftover (the device and slot facts of the clean-up are reported as they happen,
+    /// through the other methods). Called from the reconciler's thread. Observers that do not record it need not
+    /// implement it.
+    /// </summary>
+    void LeftoverCleaned(HostId host, LeftoverAction action, PfId? pf, VfId? vf, MigrationId? migration, long? epoch, string reason)
+    {
+    }
 }
 
 /// <summary>An observer that ignores everything.</summary>

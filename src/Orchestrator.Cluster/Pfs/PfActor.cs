@@ -4,6 +4,7 @@ using Orchestrator.Cluster.Vfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Pfs;
@@ -43,6 +44,7 @@ public sealed class PfActor : UntypedActor
     private readonly List<(IMigrationCommand Command, IActorRef Sender)> _slotQueue = [];
     private readonly Dictionary<MigrationId, SourceSession> _sources = [];
     private readonly Dictionary<MigrationId, TargetSession> _targets = [];
+    private readonly HashSet<MigrationId> _ended = []; // migrations whose leftovers the host reconciler cleaned here
 
     public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer)
     {
@@ -109,6 +111,15 @@ public sealed class PfActor : UntypedActor
             case GetPfStatus:
                 Sender.Tell(Snapshot());
                 break;
+            case InspectLeftovers:
+                OnInspectLeftovers();
+                break;
+            case ReconcileLeftover reconcile:
+                OnReconcileLeftover(reconcile);
+                break;
+            case LeftoverDone done:
+                OnLeftoverDone(done);
+                break;
             default:
                 Unhandled(message);
                 break;
@@ -120,6 +131,15 @@ public sealed class PfActor : UntypedActor
     private void Handle(IMigrationCommand command, IActorRef sender)
     {
         var (migration, epoch) = (command.Ticket.Migration, command.Ticket.Epoch);
+        if (_ended.Contains(migration))
+        {
+            // A late duplicate of an ended migration's command must not recreate what the reconciler cleaned.
+            _log.Warning("[{0}] fenced {1} from epoch {2}: the migration has ended and its leftovers were cleaned", migration, command.Step, epoch);
+            _observer.CommandFenced(_id, command.Ticket, command.Step, epoch);
+            sender.Tell(new CommandFenced(command.Ticket, command.Step, epoch));
+            return;
+        }
+
         if (_epochs.TryGetValue(migration, out var current) && epoch < current)
         {
             _log.Warning("[{0}] fenced {1} from epoch {2}; current epoch is {3}", migration, command.Step, epoch, current);
@@ -454,6 +474,181 @@ public sealed class PfActor : UntypedActor
             failure: ex => new VfCommandDone(replyTo, new VfCommandFailed($"destroy VF {destroy.Vf}: {Describe(ex)}")));
     }
 
+    // ---- Host reconciler ----
+
+    private void OnInspectLeftovers()
+    {
+        // Re-read first: a VF that changed behind the PF's back (a fault, a restart) must be seen, and recorded, as it is.
+        SyncVfs(null);
+        Publish();
+        var snapshot = Snapshot();
+        Sender.Tell(new PfLeftoverView(
+            _id,
+            snapshot.Inventory.Vfs,
+            snapshot.VfMigrations,
+            [.. _slotHolders.Keys],
+            [.. _slotQueue.Select(q => q.Command.Ticket.Migration)]));
+    }
+
+    private void OnReconcileLeftover(ReconcileLeftover command)
+    {
+        var replyTo = Sender;
+        if (RefusalOf(command) is { } refusal)
+        {
+            if (!refusal.NothingToDo)
+            {
+                _log.Warning("[{0}] reconciler: {1} of {2} on {3} refused: {4}", command.Ticket?.Migration.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, refusal.Reason);
+            }
+
+            replyTo.Tell(refusal);
+            return;
+        }
+
+        var migration = command.Ticket?.Migration;
+        _log.Info("[{0}] reconciler: {1} {2} on {3}: {4}", migration?.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, command.Reason);
+        if (migration is { } ended)
+        {
+            _ended.Add(ended); // Only ended migrations are reconciled (terminal is final); nothing of theirs may run here again.
+        }
+        if (command.Action == LeftoverAction.FreeSlot)
+        {
+            foreach (var (queued, sender) in _slotQueue.Where(q => q.Command.Ticket.Migration == migration).ToList())
+            {
+                _slotQueue.Remove((queued, sender));
+                sender.Tell(new MigrationStepFailed(queued.Ticket, queued.Step, "dropped from the slot queue by the host reconciler: the migration has ended"));
+            }
+
+            DropSessions(migration!.Value, targetSide: null);
+            var freed = ReleaseSlotIfIdle(migration.Value);
+            Publish();
+            replyTo.Tell(new LeftoverReconciled(_id, command.Action, null, migration, freed));
+            return;
+        }
+
+        // The sessions an ended migration left (listeners, open streams) go first: the device command resets the VF.
+        if (migration is { } m)
+        {
+            DropSessions(m, targetSide: command.Action == LeftoverAction.DestroyTarget);
+        }
+
+        var index = command.Vf!.Value.Index;
+        var work = command.Action == LeftoverAction.ResumeSource
+            ? _lane.ResumeAsync(index, command.Ticket, CancellationToken.None)
+            : _lane.DestroyAsync(index, command.Ticket, CancellationToken.None);
+        work.PipeTo(Self, success: () => new LeftoverDone(replyTo, command, null), failure: ex => new LeftoverDone(replyTo, command, ex));
+    }
+
+    private LeftoverRefused? RefusalOf(ReconcileLeftover command)
+    {
+        var migration = command.Ticket?.Migration;
+        LeftoverRefused Refuse(string reason, bool nothing = false) => new(_id, command.Action, command.Vf, migration, reason, nothing);
+        if (command.Ticket is { } ticket)
+        {
+            if (_epochs.TryGetValue(ticket.Migration, out var current) && ticket.Epoch < current)
+            {
+                _observer.CommandFenced(_id, ticket, "reconcile-" + command.Action, current);
+                return Refuse($"fenced: this PF has seen epoch {current} of {ticket.Migration}, the reconciler knew epoch {ticket.Epoch}");
+            }
+
+            if (_running.TryGetValue(ticket.Migration, out var flight))
+            {
+                return Refuse($"migration {ticket.Migration} is live on this PF: {flight.Step} is running");
+            }
+
+            if (_pending.TryGetValue(ticket.Migration, out var pending))
+            {
+                return Refuse($"migration {ticket.Migration} is live on this PF: {pending.Command.Step} is waiting to run");
+            }
+        }
+        else if (command.Action is LeftoverAction.FreeSlot)
+        {
+            return Refuse("a slot is freed only for a named migration");
+        }
+
+        if (command.Action == LeftoverAction.FreeSlot)
+        {
+            return _slotHolders.ContainsKey(migration!.Value) || _slotQueue.Any(q => q.Command.Ticket.Migration == migration)
+                ? null
+                : Refuse($"{migration} holds no slot and waits in no queue here", nothing: true);
+        }
+
+        if (command.Vf is not { } vf || vf.Pf != _id)
+        {
+            return Refuse($"VF {command.Vf?.ToString() ?? "(none)"} is not on PF {_id}");
+        }
+
+        if (_owners.TryGetValue(vf.Index, out var owner) && owner.Migration != migration)
+        {
+            return Refuse($"VF {vf} is in use by migration {owner.Migration}");
+        }
+
+        var present = _lane.Driver.ListVfs().FirstOrDefault(v => v.Index == vf.Index);
+        if (present is null)
+        {
+            return Refuse($"VF {vf} is already gone", nothing: true);
+        }
+
+        return command.ExpectedState is { } expected && present.State != expected
+            ? Refuse($"VF {vf} is {present.State.Name()} now, not {expected.Name()}: it changed since it was inspected")
+            : null;
+    }
+
+    private void OnLeftoverDone(LeftoverDone done)
+    {
+        var command = done.Command;
+        var migration = command.Ticket?.Migration;
+        SyncVfs(command.Ticket);
+        var freed = migration is { } m && ReleaseSlotIfIdle(m);
+        if (migration is { } gone && !freed && done.Error is null && !_slotHolders.ContainsKey(gone))
+        {
+            // An earlier process of this PF may have held the migration's slot (its history says acquired, and a restart
+            // freed it without a word): say that none is held now, so the history's books balance.
+            _observer.SlotChanged(_id, gone, acquired: false);
+        }
+
+        Publish();
+        if (done.Error is { } error)
+        {
+            _log.Warning("[{0}] reconciler: {1} {2} on {3} failed: {4}", migration?.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, Describe(error));
+            done.ReplyTo.Tell(new LeftoverRefused(_id, command.Action, command.Vf, migration, "device command failed: " + Describe(error)));
+            return;
+        }
+
+        done.ReplyTo.Tell(new LeftoverReconciled(_id, command.Action, command.Vf, migration, freed));
+    }
+
+    /// <summary>Forgets an ended migration's sessions on one side (or both, when null) and its claims on their VFs.</summary>
+    private void DropSessions(MigrationId migration, bool? targetSide)
+    {
+        if (targetSide != false && _targets.Remove(migration, out var target))
+        {
+            _ = target.DisposeAsync().AsTask();
+        }
+
+        if (targetSide != true && _sources.Remove(migration, out var source))
+        {
+            _ = source.DisposeAsync().AsTask();
+        }
+
+        foreach (var index in _owners.Where(kv => kv.Value.Migration == migration && (targetSide is null || kv.Value.IsTarget == targetSide)).Select(kv => kv.Key).ToList())
+        {
+            _owners.Remove(index);
+        }
+    }
+
+    /// <summary>Gives back the migration's slot once it has no session left here, and admits who waits.</summary>
+    private bool ReleaseSlotIfIdle(MigrationId migration)
+    {
+        if (_sources.ContainsKey(migration) || _targets.ContainsKey(migration) || _running.ContainsKey(migration) || !_slotHolders.Remove(migration))
+        {
+            return false;
+        }
+
+        _observer.SlotChanged(_id, migration, acquired: false);
+        AdmitQueued();
+        return true;
+    }
+
     // ---- Inventory ----
 
     /// <summary>Re-reads the device: VF actors follow what exists, and every state change is told and recorded.</summary>
@@ -541,6 +736,8 @@ public sealed class PfActor : UntypedActor
     private sealed record StepFinished(IMigrationCommand Command, IMigrationReply Reply);
 
     private sealed record VfCommandDone(IActorRef ReplyTo, object Reply, Action? Apply = null);
+
+    private sealed record LeftoverDone(IActorRef ReplyTo, ReconcileLeftover Command, Exception? Error);
 
     private sealed record CachedReply(Epoch Epoch, IMigrationReply Reply);
 

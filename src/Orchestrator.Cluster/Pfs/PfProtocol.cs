@@ -1,6 +1,8 @@
 using Orchestrator.Cluster.Transfer;
 using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Reconciliation;
 
 namespace Orchestrator.Cluster.Pfs;
 
@@ -49,6 +51,40 @@ public static class PfProtocol
     {
         public static GetPfStatus Instance { get; } = new();
     }
+
+    // ---- Host reconciler ----
+
+    /// <summary>Re-read the device and show the host reconciler every VF, who uses it, the slots and the slot queue.</summary>
+    public sealed record InspectLeftovers : IOrchestratorMessage
+    {
+        public static InspectLeftovers Instance { get; } = new();
+    }
+
+    /// <summary>What the PF shows the reconciler: the devices as read now and what the PF's own books say.</summary>
+    /// <param name="Pf">The PF.</param>
+    /// <param name="Vfs">Every VF, read from the device, with the host's workload label.</param>
+    /// <param name="Owners">Which migration uses which VF now (the PF's claims).</param>
+    /// <param name="SlotHolders">Migrations holding migration slots here.</param>
+    /// <param name="Queued">Migrations waiting for a slot here, in queue order.</param>
+    public sealed record PfLeftoverView(
+        PfId Pf,
+        IReadOnlyList<VfInventory> Vfs,
+        IReadOnlyDictionary<VfId, MigrationId> Owners,
+        IReadOnlyList<MigrationId> SlotHolders,
+        IReadOnlyList<MigrationId> Queued) : IOrchestratorMessage;
+
+    /// <summary>
+    /// Clean one thing an ended migration (or none, when <paramref name="Ticket"/> is null) left on this PF. The PF
+    /// refuses when the migration is live here, when it has seen a newer epoch of it, when another migration uses the
+    /// VF, or when the VF is no longer in <paramref name="ExpectedState"/>: the reconciler decided on a snapshot.
+    /// </summary>
+    public sealed record ReconcileLeftover(LeftoverAction Action, MigrationTicket? Ticket, VfId? Vf, VfioDeviceState? ExpectedState, string Reason) : IOrchestratorMessage;
+
+    /// <summary>Done; <paramref name="SlotFreed"/> says the migration's slot was given back with it.</summary>
+    public sealed record LeftoverReconciled(PfId Pf, LeftoverAction Action, VfId? Vf, MigrationId? Migration, bool SlotFreed) : IOrchestratorMessage;
+
+    /// <summary>Not done, and why; <paramref name="NothingToDo"/> when it was already clean.</summary>
+    public sealed record LeftoverRefused(PfId Pf, LeftoverAction Action, VfId? Vf, MigrationId? Migration, string Reason, bool NothingToDo = false) : IOrchestratorMessage;
 
     // ---- Target side ----
 

@@ -9,7 +9,7 @@ using Orchestrator.Domain.Migrations;
 namespace Orchestrator.Cluster.Serialization;
 
 /// <summary>
-/// Serializer of every persisted event (migration and host events): JSON payloads under explicit, stable,
+/// Serializer of every persisted event (migration, host, placement, evacuation and reconciler events): JSON payloads under explicit, stable,
 /// versioned manifests (<c>MigrationRequested.v1</c>), never CLR type names, so a class can be renamed or moved
 /// without breaking a journal. A changed event shape gets a new manifest version; the old one stays readable.
 /// </summary>
@@ -50,6 +50,7 @@ public sealed class EventSerializer : SerializerWithStringManifest
         ["WorkloadMigrationEnded.v1"] = typeof(Evacuations.EvacuationEvents.WorkloadMigrationEnded),
         ["EvacuationEnded.v1"] = typeof(Evacuations.EvacuationEvents.EvacuationEnded),
         ["PlacementReleased.v1"] = typeof(Migrations.PlacementEvents.Released),
+        ["LeftoverCleaned.v1"] = typeof(ReconcilerEvents.LeftoverCleaned),
     };
 
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);

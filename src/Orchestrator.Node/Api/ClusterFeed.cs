@@ -10,6 +10,7 @@ namespace Orchestrator.Node.Api;
 /// <summary>
 /// Live updates from the replicated directory (Akka.DistributedData <c>Changed</c> of the migration index and the host
 /// inventory), on any node: fans out changed migrations and hosts to SSE subscribers and feeds <see cref="ApiMetrics"/>.
+/// Leftovers cleaned by this node's host reconcilers (the node's EventStream) go out as <c>leftover</c> events.
 /// </summary>
 public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
 {
@@ -97,6 +98,15 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         }
     }
 
+    internal void OnLeftoverCleaned(ReconcilerProtocol.CleanedLeftover cleaned)
+    {
+        var resource = CleanedLeftoverResource.From(cleaned);
+        lock (_gate)
+        {
+            Publish(new FeedEvent("leftover", resource.Vf ?? resource.Pf ?? resource.Host, resource));
+        }
+    }
+
     private static bool Same(MigrationView a, MigrationView b) =>
         a.UpdatedAt == b.UpdatedAt && a.State == b.State && a.Epoch == b.Epoch && a.Step == b.Step
         && a.Progress == b.Progress && a.QueuePosition == b.QueuePosition && a.LastError == b.LastError;
@@ -121,6 +131,8 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
             var replicator = DistributedData.Get(Context.System).Replicator;
             replicator.Tell(Dsl.Subscribe(MigrationIndex.Key, Self));
             replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
+            Context.System.EventStream.Subscribe(Self, typeof(ReconcilerProtocol.CleanedLeftover));
+            Receive<ReconcilerProtocol.CleanedLeftover>(feed.OnLeftoverCleaned);
             Receive<Changed>(changed =>
             {
                 if (changed.Key.Equals(MigrationIndex.Key))

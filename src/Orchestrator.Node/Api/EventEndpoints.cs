@@ -7,7 +7,7 @@ namespace Orchestrator.Node.Api;
 
 /// <summary>
 /// <c>GET /events</c>: Server-Sent Events. First the current hosts and migrations, then every change, as
-/// <c>event: host</c> / <c>event: migration</c> with the resource as <c>data</c>; a comment line every heartbeat keeps
+/// <c>event: host</c> / <c>event: migration</c> / <c>event: leftover</c> with the resource as <c>data</c>; a comment line every heartbeat keeps
 /// proxies from closing the stream.
 /// </summary>
 public static class EventEndpoints

@@ -1,4 +1,7 @@
 namespace Orchestrator.Node.Api;
 
-/// <summary>One change for <c>GET /events</c>: <c>migration</c> or <c>host</c>, its id, and the resource as it is now.</summary>
+/// <summary>
+/// One change for <c>GET /events</c>: <c>migration</c> or <c>host</c> (its id, the resource as it is now), or
+/// <c>leftover</c> (a clean-up by a host reconciler of this node: its VF or PF id, the clean-up).
+/// </summary>
 public sealed record FeedEvent(string Kind, string Id, object Resource);

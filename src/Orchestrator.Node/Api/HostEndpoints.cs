@@ -2,7 +2,10 @@ using Orchestrator.Node.Hosting;
 
 namespace Orchestrator.Node.Api;
 
-/// <summary><c>GET /hosts</c>, <c>GET /hosts/{id}</c>, <c>POST /hosts/{id}/cordon</c>, <c>POST /hosts/{id}/uncordon</c>.</summary>
+/// <summary>
+/// <c>GET /hosts</c>, <c>GET /hosts/{id}</c>, <c>POST /hosts/{id}/cordon</c>, <c>POST /hosts/{id}/uncordon</c>,
+/// <c>GET /hosts/{id}/reconcile</c> (the last run) and <c>POST /hosts/{id}/reconcile</c> (run now).
+/// </summary>
 public static class HostEndpoints
 {
     private static readonly string[] CordonFields = ["reason"];
@@ -33,6 +36,21 @@ public static class HostEndpoints
             .WithName("CordonHost").RequireBearer();
         api.MapPost("/hosts/{id}/uncordon", (string id, HttpRequest request, NodeRuntime node, CancellationToken ct) => CordonAsync(id, false, request, node, ct))
             .WithName("UncordonHost").RequireBearer();
+        api.MapGet("/hosts/{id}/reconcile", (string id, NodeRuntime node, CancellationToken ct) => ReconcileAsync(id, false, node, ct))
+            .WithName("GetHostReconcileReport").Produces<ReconcileResource>().ProducesProblem(404);
+        api.MapPost("/hosts/{id}/reconcile", (string id, NodeRuntime node, CancellationToken ct) => ReconcileAsync(id, true, node, ct))
+            .WithName("ReconcileHost").Produces<ReconcileResource>().ProducesProblem(404).RequireBearer();
+    }
+
+    private static async Task<IResult> ReconcileAsync(string id, bool run, NodeRuntime node, CancellationToken ct)
+    {
+        if (!ApiIds.TryHost("id", id, out var host, out var problem))
+        {
+            return problem;
+        }
+
+        var result = await node.Runtime!.Client.ReconcileAsync(host, run, ct);
+        return result.Value is { } report ? Results.Ok(ReconcileResource.From(report)) : ApiProblems.From(result.Error!);
     }
 
     private static async Task<IResult> CordonAsync(string id, bool cordon, HttpRequest request, NodeRuntime node, CancellationToken ct)

@@ -18,7 +18,7 @@ public static class NodeConfigFile
         NodeConfigKeys.Name, NodeConfigKeys.Hostname, NodeConfigKeys.Port, NodeConfigKeys.Topology, NodeConfigKeys.LatencyScale,
         NodeConfigKeys.DeviceSeed, NodeConfigKeys.SeedNodes, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
         NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ApiUrl,
-        NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.StepTimeout,
+        NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
         NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi, NodeConfigKeys.ChaosUnsafeSkipCommitCheckpoint,
     ];
 
@@ -96,6 +96,7 @@ public static class NodeConfigFile
         Read(config, NodeConfigKeys.TokenFile, errors, v => options.TokenFile = v);
         ReadDuration(config, NodeConfigKeys.SseHeartbeat, errors, v => options.SseHeartbeat = v);
         ReadDuration(config, NodeConfigKeys.StepTimeout, errors, v => options.StepTimeout = v);
+        ReadDuration(config, NodeConfigKeys.ReconcileInterval, errors, v => options.ReconcileInterval = v);
         Read(config, NodeConfigKeys.HistoryPath, errors, v => options.HistoryPath = v);
         Read(config, NodeConfigKeys.DeviceStateDirectory, errors, v => options.DeviceStateDirectory = v);
         ReadParsed(config, NodeConfigKeys.ChaosFaultApi, errors, ParseSwitch, "is not on or off", v => options.ChaosFaultApi = v);

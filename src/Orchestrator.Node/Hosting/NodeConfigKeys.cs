@@ -20,6 +20,7 @@ public static class NodeConfigKeys
     public const string TokenFile = "api.token-file";
     public const string SseHeartbeat = "api.sse-heartbeat";
     public const string StepTimeout = "runtime.step-timeout";
+    public const string ReconcileInterval = "runtime.reconcile-interval";
     public const string HistoryPath = "history.path";
     public const string DeviceStateDirectory = "devices.state-dir";
     public const string ChaosFaultApi = "chaos.fault-api";

@@ -112,6 +112,7 @@ public static class NodeHost
                     {
                         TimeProvider = time,
                         StepTimeout = options.StepTimeout,
+                        ReconcileInterval = options.ReconcileInterval,
                         Observer = history is null ? NullDeviceObserver.Instance : history,
                         OnMigrationChanged = history is null ? null : history.MigrationChanged,
                         UnsafeSkipCommitCheckpoint = options.UnsafeSkipCommitCheckpoint,

@@ -61,6 +61,9 @@ public sealed class NodeOptions
     /// <summary><c>runtime.step-timeout</c>: how long one migration step may take before the coordinator fails it.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary><c>runtime.reconcile-interval</c>: how often each host's reconciler looks for leftovers of ended migrations.</summary>
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary><c>history.path</c>: the node appends its device and migration history here (JSON Lines); none = no history.</summary>
     public string? HistoryPath { get; set; }
 

@@ -63,6 +63,12 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             errors.Add($"{NodeConfigKeys.StepTimeout}: '{options.StepTimeout}' must be positive");
         }
 
+        if (options.ReconcileInterval < TimeSpan.FromSeconds(1))
+        {
+            // Each run reads the migration index from a majority and asks every PF: not a busy loop.
+            errors.Add($"{NodeConfigKeys.ReconcileInterval}: '{options.ReconcileInterval}' must be at least 1s");
+        }
+
         if (options.Topology is { } path)
         {
             if (!File.Exists(path))

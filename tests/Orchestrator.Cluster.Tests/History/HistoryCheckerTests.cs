@@ -230,6 +230,34 @@ public sealed class HistoryCheckerTests
         Assert.True(b.Check().IsSuccess, b.Check().ToText());
     }
 
+    [Fact]
+    public void A_reconciler_clean_up_passes_when_its_device_records_free_the_leak_and_never_by_itself()
+    {
+        LeftoverCleaned Note() => new()
+        {
+            Host = HistoryBuilder.HostOf(TargetVf),
+            Pf = TargetPf,
+            Vf = TargetVf,
+            Migration = Migration,
+            Epoch = 1,
+            Action = "destroy-target",
+            Reason = "target VF of RolledBack migration left in RESUMING",
+        };
+
+        // The note alone does not free anything: the checker still judges the device records.
+        var noteOnly = RolledBack().Without(r => r is VfDestroyed { Vf: TargetVf }).Add(HistoryBuilder.HostOf(TargetVf), Note());
+        Assert.Contains(TargetVf, AssertOnlyFails(noteOnly.Check(), 3).Description, StringComparison.Ordinal);
+
+        // With the reconciler's destroy recorded, as a PF writes it, the history passes and the line round-trips.
+        var cleaned = RolledBack().Without(r => r is VfDestroyed { Vf: TargetVf })
+            .Add(HistoryBuilder.HostOf(TargetVf), Note())
+            .Destroyed(TargetVf, Workload, Migration, 1);
+        Assert.True(cleaned.Check().IsSuccess, cleaned.Check().ToText());
+        var line = HistoryJson.Serialize(cleaned.Records.OfType<LeftoverCleaned>().Single());
+        Assert.StartsWith("{\"type\":\"leftover-cleaned\"", line, StringComparison.Ordinal);
+        Assert.Equal(cleaned.Records.OfType<LeftoverCleaned>().Single(), HistoryJson.Deserialize(line));
+    }
+
     // ---- invariant 4 --------------------------------------------------------------------------------------
 
     [Fact]

@@ -14,6 +14,12 @@ internal static class JournalFixture
 
     public static bool Writing => Environment.GetEnvironmentVariable("ORCHESTRATOR_WRITE_FIXTURE") == "1";
 
+    /// <summary>
+    /// ORCHESTRATOR_APPEND_FIXTURE=1: run only the scenarios of events added since the fixture was written, on a copy of
+    /// it, and keep the result only if every earlier row is byte-identical (the journal is append-only).
+    /// </summary>
+    public static bool Appending => Environment.GetEnvironmentVariable("ORCHESTRATOR_APPEND_FIXTURE") == "1";
+
     /// <summary>Every stored event: persistence id, sequence number, serializer id, manifest, payload.</summary>
     public static List<(string PersistenceId, long SequenceNr, int Serializer, string Manifest, byte[] Payload)> ReadEvents(string path)
     {

@@ -9,7 +9,8 @@ namespace Orchestrator.Cluster.Tests.Serialization;
 /// <summary>
 /// Writes <see cref="JournalFixture"/> when ORCHESTRATOR_WRITE_FIXTURE=1; otherwise a no-op that says so. The
 /// scenario makes every event kind: a multi-VF migration, a rollback, a retry after Committed, a recovery after a
-/// node restart, a cordon.
+/// node restart, a cordon, an evacuation, a leftover the host reconciler cleans. Events added later are appended to the
+/// committed fixture with ORCHESTRATOR_APPEND_FIXTURE=1 (<see cref="Append_new_event_kinds_to_the_journal_fixture_when_asked"/>).
 /// </summary>
 public class JournalFixtureWriter
 {
@@ -55,8 +56,67 @@ public class JournalFixtureWriter
         await MultiNodeMigrationTests.AwaitAssert(
             async () => Assert.Equal("Completed", (await restarted.Client.GetEvacuationAsync("e-fixture")).Value!.State),
             TimeSpan.FromSeconds(60));
+
+        // 5. A leftover the host reconciler cleans.
+        await LeaveAndReconcileAsync(cluster, restarted);
         await restarted.StopAsync();
 
+        SaveFixture(cluster);
+        Assert.Equal(3, source.ListVfs().Count);
+    }
+
+    [Fact]
+    public async Task Append_new_event_kinds_to_the_journal_fixture_when_asked()
+    {
+        if (!JournalFixture.Appending)
+        {
+            return; // Extending the fixture is a deliberate act; see JournalFixture.
+        }
+
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        File.Copy(JournalFixture.SourcePath, cluster.JournalPath, overwrite: true);
+        var before = JournalFixture.ReadEvents(cluster.JournalPath);
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
+        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+
+        // Added after journal-v1 was first written: LeftoverCleaned.v1.
+        await LeaveAndReconcileAsync(cluster, node);
+        await node.StopAsync();
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var after = JournalFixture.ReadEvents(cluster.JournalPath);
+        Assert.True(after.Count > before.Count);
+        for (var i = 0; i < before.Count; i++)
+        {
+            Assert.Equal(before[i].PersistenceId, after[i].PersistenceId);
+            Assert.Equal(before[i].SequenceNr, after[i].SequenceNr);
+            Assert.Equal(before[i].Manifest, after[i].Manifest);
+            Assert.Equal(before[i].Payload, after[i].Payload);
+        }
+
+        SaveFixture(cluster);
+    }
+
+    /// <summary>A rollback, then the device shows its target VF RESUMING again: the reconciler destroys it.</summary>
+    private static async Task LeaveAndReconcileAsync(TestCluster cluster, TestNode node)
+    {
+        var target = cluster.Driver("host-b", "0000:3b:00.0");
+        var id = MigrationId.Parse("m-fixture-leftover");
+        Ok(await node.Client.CordonAsync(HostId.Parse("host-b"), false)); // the evacuation cordoned it
+        target.Faults.FailCommand(DeviceCommand.CreateVf, 1, VfioErrno.EIO);
+        Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b")));
+        var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
+        Assert.Equal("RolledBack", end.State);
+        Assert.True(end.Vfs.Count == 1, $"no target was placed: {end.Reason}");
+        var leftover = end.Vfs[0].Target;
+        await target.CreateVfAsync(VfKind.Vfio, "eth-small", leftover.Index);
+        await VfioDevice.SetStateAsync(target, leftover.Index, VfioDeviceState.Resuming);
+        var report = await node.Client.ReconcileAsync(HostId.Parse("host-b"), run: true);
+        Assert.Contains(report.Value!.Cleaned, c => c.Vf == leftover && c.Migration == id);
+    }
+
+    private static void SaveFixture(TestCluster cluster)
+    {
         // Fold the WAL into the file and leave it in rollback mode: the fixture must be one self-contained file.
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={cluster.JournalPath}"))
@@ -69,6 +129,5 @@ public class JournalFixtureWriter
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         File.Copy(cluster.JournalPath, JournalFixture.SourcePath, overwrite: true);
-        Assert.Equal(3, source.ListVfs().Count);
     }
 }

@@ -1,6 +1,7 @@
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Tests.Support;
@@ -48,5 +49,11 @@ internal sealed class TeeObserver(IDeviceObserver first, IDeviceObserver second)
     {
         first.SlotChanged(pf, migration, acquired);
         second.SlotChanged(pf, migration, acquired);
+    }
+
+    public void LeftoverCleaned(HostId host, LeftoverAction action, PfId? pf, VfId? vf, MigrationId? migration, long? epoch, string reason)
+    {
+        first.LeftoverCleaned(host, action, pf, vf, migration, epoch, reason);
+        second.LeftoverCleaned(host, action, pf, vf, migration, epoch, reason);
     }
 }

@@ -137,12 +137,11 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>Merges every node's history and runs the invariant checker over it.</summary>
-    public CheckReport CheckHistory(CheckOptions? options = null)
-    {
-        var files = Directory.GetFiles(_dir.Path, "history-*.jsonl");
-        var read = HistoryReader.ReadFiles(files);
-        return HistoryChecker.Check(read.Records, options);
-    }
+    public CheckReport CheckHistory(CheckOptions? options = null) => HistoryChecker.Check(ReadHistory(), options);
+
+    /// <summary>Every node's history, merged in (t, node, seq) order.</summary>
+    public IReadOnlyList<HistoryRecord> ReadHistory() =>
+        HistoryReader.ReadFiles(Directory.GetFiles(_dir.Path, "history-*.jsonl")).Records;
 
     public async ValueTask DisposeAsync()
     {

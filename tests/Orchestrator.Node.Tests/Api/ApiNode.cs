@@ -88,6 +88,7 @@ public sealed class ApiNode : IAsyncLifetime
         DowningStableAfter = TimeSpan.FromSeconds(2),
         SseHeartbeat = TimeSpan.FromMilliseconds(200),
         StepTimeout = TimeSpan.FromSeconds(15),
+        ReconcileInterval = TimeSpan.FromMinutes(10), // the reconcile tests say when it runs
     };
 
     public async Task InitializeAsync()

@@ -77,7 +77,7 @@ public class SurfaceTests(ApiNode node)
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var openapi = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/openapi/v1.json", auth: false), HttpStatusCode.OK);
         var paths = openapi.GetProperty("paths");
-        foreach (var path in new[] { "/api/v1/hosts", "/api/v1/hosts/{id}", "/api/v1/vfs", "/api/v1/placement", "/api/v1/migrations", "/api/v1/migrations/{id}", "/api/v1/migrations/{id}/switchover", "/api/v1/events" })
+        foreach (var path in new[] { "/api/v1/hosts", "/api/v1/hosts/{id}", "/api/v1/vfs", "/api/v1/placement", "/api/v1/migrations", "/api/v1/migrations/{id}", "/api/v1/migrations/{id}/switchover", "/api/v1/events", "/api/v1/hosts/{id}/reconcile" })
         {
             Assert.True(paths.TryGetProperty(path, out _), $"openapi lacks {path}");
         }

@@ -33,6 +33,7 @@ public class NodeConfigTests : IDisposable
             persistence { provider = postgres, connection-string = "Host=db;Database=o" }
             api { url = "http://0.0.0.0:7405", token = "0123456789abcdef0123", token-file = "/tmp/t" }
             runtime.step-timeout = 30s
+            runtime.reconcile-interval = 2m
             akka.loglevel = DEBUG
             """, options);
         Assert.Empty(errors);
@@ -50,6 +51,7 @@ public class NodeConfigTests : IDisposable
         Assert.Equal("http://0.0.0.0:7405", options.ApiUrl);
         Assert.Equal("0123456789abcdef0123", options.Token);
         Assert.Equal(TimeSpan.FromSeconds(30), options.StepTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.ReconcileInterval);
         Assert.Equal("DEBUG", options.FileConfig!.GetString("akka.loglevel"));
         Assert.Empty(NodeOptionsValidator.Errors(options));
     }
@@ -79,6 +81,8 @@ public class NodeConfigTests : IDisposable
     [InlineData("api.url = \"ftp://h\"", "api.url: 'ftp://h'")]
     [InlineData("api.token = short", "api.token: the configured token (5 characters)")]
     [InlineData("node.latency-scale = -1", "node.latency-scale: '-1'")]
+    [InlineData("runtime.reconcile-interval = 100ms", "runtime.reconcile-interval: '00:00:00.1000000' must be at least 1s")]
+    [InlineData("runtime.reconcile-interval = often", "runtime.reconcile-interval: 'often'")]
     [InlineData("node.topology = /nonexistent/t.yaml", "node.topology: file '/nonexistent/t.yaml' does not exist")]
     [InlineData("node = ${missing}", "not valid HOCON or JSON")]
     public void Every_error_names_the_key_and_the_value(string hocon, string expected)

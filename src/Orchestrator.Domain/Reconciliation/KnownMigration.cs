@@ -1,0 +1,23 @@
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
+
+namespace Orchestrator.Domain.Reconciliation;
+
+/// <summary>A migration as the migration index (or its coordinator) says it is.</summary>
+/// <param name="Id">The migration.</param>
+/// <param name="Workload">The workload it moves.</param>
+/// <param name="Phase">Its protocol state.</param>
+/// <param name="Epoch">Its epoch (the PF fences anything older).</param>
+/// <param name="Vfs">Its source → target VF pairs (empty before placement).</param>
+/// <param name="UpdatedAt">When it last changed: the newest claim on a reused VF index wins.</param>
+public sealed record KnownMigration(
+    MigrationId Id,
+    WorkloadId Workload,
+    MigrationPhase Phase,
+    long Epoch,
+    IReadOnlyList<(VfId Source, VfId Target)> Vfs,
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>Completed or RolledBack: nothing it holds is in use any more.</summary>
+    public bool HasEnded => Phase is MigrationPhase.Completed or MigrationPhase.RolledBack;
+}
