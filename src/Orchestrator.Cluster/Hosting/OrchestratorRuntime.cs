@@ -33,6 +33,7 @@ public sealed record RuntimeOptions
 
     /// <summary>How often each coordinator node asks after unfinished migrations that have been quiet (see <see cref="MigrationKeeper"/>).</summary>
     public TimeSpan KeeperInterval { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often each host's reconciler runs besides start-up and recoveries (<c>runtime.reconcile-interval</c>).</summary>
     public TimeSpan ReconcileInterval { get; init; } = ReconcilerSettings.DefaultInterval;
 
