@@ -133,7 +133,49 @@ public sealed class TestCluster : IAsyncDisposable
             await Task.Delay(50);
         }
 
-        throw new TimeoutException($"migration {id} did not end within {timeout}; last seen {last?.State} step {last?.Step} error {last?.LastError}");
+        throw new TimeoutException($"migration {id} did not end within {timeout}; last seen {last?.State} step {last?.Step} error {last?.LastError}; {await DiagnoseAsync(id)}");
+    }
+
+    /// <summary>
+    /// What a stalled migration's node still does: is the Akka scheduler firing, does the coordinator answer when
+    /// asked directly (not through sharding), does the shard region answer.
+    /// </summary>
+    private async Task<string> DiagnoseAsync(MigrationId id)
+    {
+        var notes = new List<string>();
+        foreach (var node in _nodes.Where(n => !n.IsStopped))
+        {
+            var system = node.System;
+            var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            system.Scheduler.Advanced.ScheduleOnce(TimeSpan.FromMilliseconds(10), () => fired.TrySetResult());
+            var scheduler = await Task.WhenAny(fired.Task, Task.Delay(2000)) == fired.Task ? "fires" : "DEAD";
+            string direct;
+            try
+            {
+                var selection = system.ActorSelection($"/system/sharding/{OrchestratorRuntime.MigrationTypeName}/*/{id}");
+                var answer = await selection.Ask<object>(CoordinatorProtocol.GetMigration.Instance, TimeSpan.FromSeconds(3));
+                direct = answer is MigrationView v ? $"answers directly ({v.State}/{v.Step})" : $"answers directly ({answer.GetType().Name})";
+            }
+            catch (Exception e) when (e is AskTimeoutException or OperationCanceledException or ActorNotFoundException)
+            {
+                direct = "no direct answer (" + e.GetType().Name + ")";
+            }
+
+            string region;
+            try
+            {
+                var stats = await node.Runtime.Migrations.Ask<Akka.Cluster.Sharding.CurrentShardRegionState>(Akka.Cluster.Sharding.GetShardRegionState.Instance, TimeSpan.FromSeconds(3));
+                region = $"region answers ({stats.Shards.Count} shards)";
+            }
+            catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
+            {
+                region = "region DOES NOT answer";
+            }
+
+            notes.Add($"{node.Name}: scheduler {scheduler}, coordinator {direct}, {region}");
+        }
+
+        return string.Join("; ", notes);
     }
 
     /// <summary>Merges every node's history and runs the invariant checker over it.</summary>
