@@ -175,8 +175,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
 
         var retried = result.Events.OfType<MigrationEvents.StepRetried>().LastOrDefault();
-        PersistAll(events, e => _state = _state.Apply(e));
-        DeferAsync(command, _ =>
+        void Then()
         {
             foreach (var e in result.Events)
             {
@@ -194,7 +193,27 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             }
 
             Execute();
-        });
+        }
+
+        if (events.Any(e => e is ICheckpointEvent))
+        {
+            // A checkpoint: written (with any events queued before it, in order) before the step it enables is sent.
+            PersistAll(events, e => _state = _state.Apply(e));
+            DeferAsync(command, _ => Then());
+            return;
+        }
+
+        // No checkpoint (admitted, state transferred, target loaded, target running, a pre-copy round, a retry):
+        // DESIGN.md §4 lets these be written lazily. Act now and let the write follow; the journal keeps this actor's
+        // order, so the next checkpoint is never stored without them, and losing them in a crash only replays the
+        // migration from its last checkpoint, as a crash a moment earlier would.
+        foreach (var e in events)
+        {
+            _state = _state.Apply(e);
+        }
+
+        PersistAllAsync(events, _ => { });
+        Then();
     }
 
     private void Execute()
