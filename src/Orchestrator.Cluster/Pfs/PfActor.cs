@@ -420,7 +420,7 @@ public sealed class PfActor : UntypedActor
             return;
         }
 
-        _lane.RunAsync(d => d.CreateVfAsync(create.Kind, create.Profile, create.Index, CancellationToken.None), CancellationToken.None)
+        _lane.RunAsync(create.Index, d => d.CreateVfAsync(create.Kind, create.Profile, create.Index, CancellationToken.None), CancellationToken.None)
             .PipeTo(
                 Self,
                 success: vf => new VfCommandDone(
