@@ -97,8 +97,9 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         // After Committed the target must run: if an arc fails and leaves the VF in ERROR, reset it (the kernel's only
         // way out of ERROR, as QEMU does) rather than retry an arc that can no longer succeed.
         await Task.WhenAll(targets.Select(target => lane.ResumeAsync(target.Index, Ticket, ct))).ConfigureAwait(false);
+        var running = settings.TimeProvider.GetUtcNow(); // downtime ends here, not after closing the listeners
         await DisposeListenersAsync().ConfigureAwait(false);
-        return new TargetStarted(Ticket, settings.TimeProvider.GetUtcNow());
+        return new TargetStarted(Ticket, running);
     }
 
     public async Task<TargetDestroyed> DestroyAsync(IReadOnlyList<VfId> targets, CancellationToken ct)
