@@ -329,10 +329,13 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
 
     private static async Task<string> StartAsync(HttpClient http, Uri api, string workload, string target)
     {
+        // One key for every attempt, as a scheduler retries: when an answer is lost (a 503 under load) the retry gets
+        // the migration the first attempt started, not a 409 against it.
+        var key = $"{workload}-{target}-{Guid.NewGuid():N}";
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/api/v1/migrations")) { Content = JsonContent.Create(new { workload, target }) };
-            request.Headers.Add("Idempotency-Key", $"{workload}-{target}-{Guid.NewGuid():N}");
+            request.Headers.Add("Idempotency-Key", key);
             using var response = await http.SendAsync(request);
             var body = await response.Content.ReadAsStringAsync();
             if (response.IsSuccessStatusCode)
