@@ -26,6 +26,13 @@ internal sealed class BenchReport(TextWriter log)
 
     public void Failed(string key, Exception e)
     {
+        if (_figures.Any(f => f.Key == key))
+        {
+            // The group's first figure is in; what failed is a later one (the group reports it as not measured).
+            Note($"{key} group failed after its first figure: {e.GetType().Name}: {e.Message}");
+            return;
+        }
+
         _figures.Add(new Figure(key, double.NaN, "", false, $"failed: {e.GetType().Name}: {e.Message}"));
         log.WriteLine($"  {key}: FAILED {e.GetType().Name}: {e.Message}");
     }

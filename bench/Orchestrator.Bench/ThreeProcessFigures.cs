@@ -96,6 +96,13 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
         finally
         {
+            // ORCHESTRATOR_BENCH_KEEP_S=N keeps the nodes (and the database) N seconds after the figures, to inspect a stall.
+            if (int.TryParse(Environment.GetEnvironmentVariable("ORCHESTRATOR_BENCH_KEEP_S"), out var keep) && keep > 0)
+            {
+                report.Note($"3-process: keeping the nodes {keep} s in {dir} ({connection})");
+                await Task.Delay(TimeSpan.FromSeconds(keep));
+            }
+
             StopNodes();
             await dropDatabase();
             try
@@ -189,7 +196,8 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
             start.ArgumentList.Add(config);
             start.Environment["DOTNET_gcServer"] = "0";
             // Information logs every HTTP request: on 2 cores that is CPU the figures would pay for.
-            start.Environment["Logging__LogLevel__Default"] = "Warning";
+            // ORCHESTRATOR_BENCH_NODE_LOG (e.g. Information) raises it to diagnose a stall from the node logs.
+            start.Environment["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("ORCHESTRATOR_BENCH_NODE_LOG") ?? "Warning";
             start.WorkingDirectory = dir;
             var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {string.Join(' ', command)}");
             var logFile = new StreamWriter(Path.Combine(dir, name + ".log")) { AutoFlush = true };
@@ -321,10 +329,13 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
 
     private static async Task<string> StartAsync(HttpClient http, Uri api, string workload, string target)
     {
+        // One key for every attempt, as a scheduler retries: when an answer is lost (a 503 under load) the retry gets
+        // the migration the first attempt started, not a 409 against it.
+        var key = $"{workload}-{target}-{Guid.NewGuid():N}";
         for (var attempt = 0; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/api/v1/migrations")) { Content = JsonContent.Create(new { workload, target }) };
-            request.Headers.Add("Idempotency-Key", $"{workload}-{target}-{Guid.NewGuid():N}");
+            request.Headers.Add("Idempotency-Key", key);
             using var response = await http.SendAsync(request);
             var body = await response.Content.ReadAsStringAsync();
             if (response.IsSuccessStatusCode)

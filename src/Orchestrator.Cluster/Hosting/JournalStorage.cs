@@ -1,3 +1,8 @@
+using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Configuration;
+using Akka.Persistence.Sql.Config;
+using LinqToDB;
 using Microsoft.Data.Sqlite;
 
 namespace Orchestrator.Cluster.Hosting;
@@ -28,5 +33,30 @@ public static class JournalStorage
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";
         command.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// What the SQL journal and snapshot plugins read besides the HOCON: for the embedded SQLite default (unless
+    /// <see cref="NodeSettings.SqliteFullSync"/>), connections that commit with <c>synchronous=NORMAL</c>
+    /// (<see cref="SqliteCommitInterceptor"/>); null for other providers.
+    /// </summary>
+    public static Setup? DataOptions(NodeSettings settings)
+    {
+        if (settings.Persistence != PersistenceProvider.Sqlite || settings.SqliteFullSync)
+        {
+            return null;
+        }
+
+        var options = new DataOptions()
+            .UseConnectionString(ProviderName.SQLiteMS, settings.ConnectionString)
+            .UseInterceptor(SqliteCommitInterceptor.Instance);
+        return new DataOptionsSetup(options);
+    }
+
+    /// <summary>The set-up of an ActorSystem created directly (tests, bench): the configuration plus <see cref="DataOptions"/>.</summary>
+    public static ActorSystemSetup SystemSetup(NodeSettings settings, Config config)
+    {
+        var bootstrap = BootstrapSetup.Create().WithConfig(config);
+        return DataOptions(settings) is { } data ? bootstrap.And(data) : ActorSystemSetup.Create(bootstrap);
     }
 }

@@ -24,6 +24,14 @@ public sealed record NodeSettings
     /// <summary>Connection string for SQLite or PostgreSQL (ignored in memory).</summary>
     public string ConnectionString { get; init; } = "Data Source=orchestrator.db";
 
+    /// <summary>
+    /// SQLite only: fsync every commit (<c>synchronous=FULL</c>) so that the last checkpoints also survive a power loss.
+    /// Off by default: the embedded journal runs WAL with <c>synchronous=NORMAL</c>, which survives a crash or kill of
+    /// the process (not of the OS) at a fraction of the cost (see <c>SqliteCommitInterceptor</c>). Several hosts use
+    /// PostgreSQL, whose durability is the server's setting.
+    /// </summary>
+    public bool SqliteFullSync { get; init; }
+
     /// <summary>How long a silent node may pause before it is unreachable (failure detector).</summary>
     public TimeSpan AcceptableHeartbeatPause { get; init; } = TimeSpan.FromSeconds(3);
 

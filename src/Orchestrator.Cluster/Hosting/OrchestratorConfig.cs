@@ -79,6 +79,15 @@ public static class OrchestratorConfig
                   active-strategy = keep-majority
                   stable-after = {{Ms(settings.DowningStableAfter)}}
                 }
+                # After a node dies, every step until its coordinators run elsewhere waits on one of these. The
+                # failure detector is read and the leader acts every 250 ms (not 1 s). Singleton and shard hand-over
+                # wait down-removal-margin after the removal; SBR defaults it to stable-after again (5 s), which is
+                # for a downed side that keeps running: here a PF actor fences every command of an older coordinator
+                # epoch, and a downed node shuts its actor system down (so its PF actors stop), so a coordinator
+                # that overlaps its successor for a moment cannot change a device.
+                unreachable-nodes-reaper-interval = 250ms
+                leader-actions-interval = 250ms
+                down-removal-margin = 500ms
                 sharding {
                   role = {{Quote(ClusterRoles.Coordinator)}}
                   state-store-mode = ddata
@@ -92,6 +101,8 @@ public static class OrchestratorConfig
                   passivate-idle-entity-after = off
                   # A coordinator that stopped without passivating (journal watchdog, persist failure) comes back soon.
                   entity-restart-backoff = 2s
+                  # Regions retry registering with (and asking) a coordinator that moved: 250 ms, not 2 s.
+                  retry-interval = 250ms
                   distributed-data.durable.keys = []
                 }
                 # Placement and the API read the replicated directory: spread changes in well under a second.

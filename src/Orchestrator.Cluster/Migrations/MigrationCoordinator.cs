@@ -74,6 +74,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Command<NotFound>(_ => { });
         Command<Tick>(_ => OnTick());
         Command<StepTimedOut>(OnStepTimeout);
+        Command<Proceed>(_ => Execute());
         Command<RetryNow>(_ =>
         {
             _flight = null;
@@ -184,11 +185,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
 
         var retried = result.Events.OfType<MigrationEvents.StepRetried>().LastOrDefault();
-        var write = _journalWatchdog.Arm();
-        PersistAll(events, e => _state = _state.Apply(e));
-        DeferAsync(command, _ =>
+        void Then()
         {
-            _journalWatchdog.Confirm(write);
             foreach (var e in result.Events)
             {
                 LogEvent(e);
@@ -204,8 +202,40 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 return;
             }
 
-            Execute();
-        });
+            // Not Execute() here: this may run inside a persist handler, and a step can persist at once (Commit, or
+            // a failure); a persist nested in a DeferAsync handler left the actor deaf after one more message
+            // (akka/akka#23781; the stall on issue 5). The next step starts from a message of its own.
+            Self.Tell(Proceed.Instance);
+        }
+
+        if (events.Any(e => e is ICheckpointEvent))
+        {
+            // A checkpoint: written (with any events queued before it, in order) before the step it enables is sent.
+            var write = _journalWatchdog.Arm();
+            PersistAll(events, e => _state = _state.Apply(e));
+            DeferAsync(command, _ =>
+            {
+                _journalWatchdog.Confirm(write);
+                Then();
+            });
+            return;
+        }
+
+        // No checkpoint (admitted, state transferred, target loaded, target running, a pre-copy round, a retry):
+        // DESIGN.md §4 lets these be written lazily. Act now and let the write follow; the journal keeps this actor's
+        // order, so the next checkpoint is never stored without them, and losing them in a crash only replays the
+        // migration from its last checkpoint, as a crash a moment earlier would.
+        foreach (var e in events)
+        {
+            _state = _state.Apply(e);
+        }
+
+        if (events.Count > 0)
+        {
+            PersistAllAsync(events, _ => { }); // an empty atomic write would throw (the broken build's skipped commit)
+        }
+
+        Then();
     }
 
     private void Execute()
@@ -583,6 +613,11 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     }
 
     private sealed record StepTimedOut(FlightKey Key);
+
+    private sealed record Proceed
+    {
+        public static Proceed Instance { get; } = new();
+    }
 
     private sealed record RetryNow
     {

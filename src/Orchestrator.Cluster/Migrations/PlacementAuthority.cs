@@ -153,7 +153,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     {
         if (_targets.TryGetValue(place.Migration, out var existing))
         {
-            replyTo.Tell(new PlacementAnswer(place.Migration, new PlacementResult(existing, [])));
+            // After its reservation is written, if that write is still under way.
+            DeferAsync(place, _ => replyTo.Tell(new PlacementAnswer(place.Migration, new PlacementResult(existing, []))));
             return;
         }
 
@@ -176,9 +177,13 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Persist(new Reserved(place.Migration, target, target.ReservationsFor(place.Migration), _time.GetUtcNow()), e =>
+        // Applied at once, answered once written: the next request already sees these reservations, and the journal
+        // writes many requests' events together instead of one round trip per request (this actor serves the whole
+        // cluster). A failed write stops the actor, which then recovers the journal without it; nobody was answered.
+        var reserved = new Reserved(place.Migration, target, target.ReservationsFor(place.Migration), _time.GetUtcNow());
+        Apply(reserved);
+        PersistAsync(reserved, e =>
         {
-            Apply(e);
             _log.Info("[{0}] placed {1} on {2}", e.Migration, place.Request.Workload, target.Host);
             replyTo.Tell(new PlacementAnswer(e.Migration, result));
         });
@@ -188,7 +193,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     {
         if (_admission.Running.Any(r => r.Migration == request.Migration))
         {
-            Sender.Tell(new Admitted(request.Migration));
+            var replyTo = Sender;
+            DeferAsync(request, _ => replyTo.Tell(new Admitted(request.Migration))); // after the grant is written
             return;
         }
 
@@ -217,7 +223,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         _admission = next;
         var granted = admitted.Select(id => next.Running.First(r => r.Migration == id)).ToList();
         var events = granted.Select(r => new AdmissionGranted(r, _time.GetUtcNow())).ToList();
-        PersistAll(events, e =>
+        PersistAllAsync(events, e =>
         {
             if (_waiters.Remove(e.Request.Migration, out var waiter))
             {
@@ -231,17 +237,16 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         var replyTo = Sender;
         if (!_targets.ContainsKey(release.Migration) && !_admission.Contains(release.Migration) && _ledger.Of(release.Migration).Count == 0)
         {
-            replyTo.Tell(new MigrationReleased(release.Migration));
+            DeferAsync(release, _ => replyTo.Tell(new MigrationReleased(release.Migration))); // after a release being written
             return;
         }
 
-        Persist(new Released(release.Migration, _time.GetUtcNow()), e =>
-        {
-            Apply(e);
-            _waiters.Remove(e.Migration);
-            replyTo.Tell(new MigrationReleased(e.Migration));
-            AdmitWaiting();
-        });
+        // As a reservation: applied at once, answered once written; the admissions it frees are written after it.
+        var released = new Released(release.Migration, _time.GetUtcNow());
+        Apply(released);
+        _waiters.Remove(released.Migration);
+        PersistAsync(released, e => replyTo.Tell(new MigrationReleased(e.Migration)));
+        AdmitWaiting();
     }
 
     private void Apply(Reserved e)

@@ -11,7 +11,7 @@ namespace Orchestrator.Cluster.Pfs;
 
 /// <summary>
 /// The supervisor of one PF's VFs and the only actor that talks to its driver. Runs every device step of the
-/// migrations that touch this PF, one step per migration at a time, with the PF's command channel serialized
+/// migrations that touch this PF, one step per migration at a time, with each VF's device commands serialized
 /// (<see cref="PfDeviceLane"/>). Admits at most the driver's migration limit at once and queues the rest FIFO.
 /// Fences commands from an older epoch of a migration; the same (migration, epoch, step) twice answers the same reply.
 /// </summary>
@@ -440,7 +440,7 @@ public sealed class PfActor : UntypedActor
             return;
         }
 
-        _lane.RunAsync(d => d.CreateVfAsync(create.Kind, create.Profile, create.Index, CancellationToken.None), CancellationToken.None)
+        _lane.RunAsync(create.Index, d => d.CreateVfAsync(create.Kind, create.Profile, create.Index, CancellationToken.None), CancellationToken.None)
             .PipeTo(
                 Self,
                 success: vf => new VfCommandDone(

@@ -3,12 +3,18 @@ using Orchestrator.Devices.Contract;
 namespace Orchestrator.Cluster.Pfs;
 
 /// <summary>
-/// The PF's command channel: state-changing driver commands (create, destroy, state arcs, reset) run one at a time,
-/// as they do through a PF's firmware command interface. Data-stream reads and writes do not take the lane.
+/// The PF's command channel. State-changing driver commands (create, destroy, state arcs, reset) of one VF run one at a
+/// time, as the kernel's per-device migration lock has them; commands of different VFs overlap, up to the PF's
+/// migration limit at once (a firmware command interface has several command slots: mlx5's has 32; the migrating VFs
+/// are what issue commands, so the limit is the width that matters). Commands without a VF index run alone.
+/// Data-stream reads and writes do not take the lane.
 /// </summary>
 internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState?, VfioDeviceState, MigrationTicket?> stateChanged) : IDisposable
 {
-    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly int _width = Math.Max(1, driver.Descriptor.MaxConcurrentMigrations);
+    private readonly SemaphoreSlim _gate = new(Math.Max(1, driver.Descriptor.MaxConcurrentMigrations), Math.Max(1, driver.Descriptor.MaxConcurrentMigrations));
+    private readonly SemaphoreSlim _exclusive = new(1, 1);
+    private readonly Dictionary<int, SemaphoreSlim> _vfGates = [];
     private readonly object _reportGate = new();
     private readonly Dictionary<int, VfioDeviceState> _reported = [];
 
@@ -50,32 +56,61 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
         }
     }
 
-    public async Task<T> RunAsync<T>(Func<IPfDriver, Task<T>> command, CancellationToken cancellationToken)
+    /// <summary>Runs a command of VF <paramref name="index"/> (null: a PF-wide command, which runs alone).</summary>
+    public async Task<T> RunAsync<T>(int? index, Func<IPfDriver, Task<T>> command, CancellationToken cancellationToken)
     {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        // A VF's command holds its VF's gate and one slot; a PF-wide one the exclusive gate and then every slot (the
+        // exclusive gate keeps two PF-wide commands from each holding some slots and waiting for the rest).
+        var vf = index is { } i ? VfGate(i) : _exclusive;
+        await vf.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var slots = 0;
         try
         {
+            for (var wanted = index is null ? _width : 1; slots < wanted; slots++)
+            {
+                await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return await command(Driver).ConfigureAwait(false);
         }
         finally
         {
-            _gate.Release();
+            if (slots > 0)
+            {
+                _gate.Release(slots);
+            }
+
+            vf.Release();
         }
     }
 
-    public Task RunAsync(Func<IPfDriver, Task> command, CancellationToken cancellationToken) =>
-        RunAsync(async d =>
+    public Task RunAsync(int? index, Func<IPfDriver, Task> command, CancellationToken cancellationToken) =>
+        RunAsync(index, async d =>
         {
             await command(d).ConfigureAwait(false);
             return true;
         }, cancellationToken);
+
+    private SemaphoreSlim VfGate(int index)
+    {
+        lock (_vfGates)
+        {
+            if (!_vfGates.TryGetValue(index, out var gate))
+            {
+                gate = new SemaphoreSlim(1, 1);
+                _vfGates[index] = gate;
+            }
+
+            return gate;
+        }
+    }
 
     /// <summary>Walks the kernel path to <paramref name="target"/>; returns the stream the last arc opened.</summary>
     public async Task<IVfioDataStream?> SetStateAsync(int index, VfioDeviceState target, MigrationTicket? cause, CancellationToken cancellationToken)
     {
         try
         {
-            return await RunAsync(d => VfioDevice.SetStateAsync(d, index, target, cancellationToken), cancellationToken).ConfigureAwait(false);
+            return await RunAsync(index, d => VfioDevice.SetStateAsync(d, index, target, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -97,7 +132,7 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
     }
 
     private Task ResumeCoreAsync(int index, CancellationToken cancellationToken) =>
-        RunAsync(async d =>
+        RunAsync(index, async d =>
         {
             if (!d.ListVfs().Any(v => v.Index == index))
             {
@@ -140,7 +175,7 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
     }
 
     private Task DestroyCoreAsync(int index, CancellationToken cancellationToken) =>
-        RunAsync(async d =>
+        RunAsync(index, async d =>
         {
             if (!d.ListVfs().Any(v => v.Index == index))
             {
@@ -155,5 +190,16 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
             await d.DestroyVfAsync(index, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _exclusive.Dispose();
+        lock (_vfGates)
+        {
+            foreach (var gate in _vfGates.Values)
+            {
+                gate.Dispose();
+            }
+        }
+    }
 }

@@ -115,7 +115,8 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
     {
         if (P2PSupported)
         {
-            foreach (var vf in _vfs.Values)
+            // Each VF on its own (the lane overlaps commands of different VFs); all are P2P before this answers.
+            await Task.WhenAll(_vfs.Values.Select(async vf =>
             {
                 var state = lane.Driver.GetDeviceState(vf.Offer.Source.Index);
                 var p2p = state == VfioDeviceState.PreCopy ? VfioDeviceState.PreCopyP2P : VfioDeviceState.RunningP2P;
@@ -123,7 +124,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
                 {
                     await lane.SetStateAsync(vf.Offer.Source.Index, p2p, Ticket, ct).ConfigureAwait(false);
                 }
-            }
+            })).ConfigureAwait(false);
         }
 
         return new SourcesQuiesced(Ticket);
@@ -139,28 +140,27 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
             }
         }
 
-        // Downtime starts when the first source VF leaves a running state.
-        var stoppedAt = settings.TimeProvider.GetUtcNow();
-        foreach (var vf in _vfs.Values)
-        {
-            var opened = await lane.SetStateAsync(vf.Offer.Source.Index, VfioDeviceState.StopCopy, Ticket, ct).ConfigureAwait(false);
-            vf.Stream = opened ?? vf.Stream ?? throw new VfioException(VfioErrno.EINVAL, $"{vf.Offer.Source}: STOP_COPY has no data stream");
-        }
-
-        // The VFs stream in parallel: the multi-VF downtime is the slowest VF, not the sum.
+        // Downtime starts when the first source VF leaves a running state. Every VF is quiesced (P2P) already, so each
+        // goes to STOP_COPY and streams on its own: the multi-VF downtime is the slowest VF, not the sum, and one VF's
+        // stream overlaps the next one's STOP_COPY command.
         // Task.Run: a simulated stream reads and hashes synchronously, so FinishAsync would otherwise run each VF to
         // its end before the next one starts.
-        var results = await Task.WhenAll(_vfs.Values.Select(vf => Task.Run(() => FinishAsync(vf, ct), CancellationToken.None))).ConfigureAwait(false);
+        var stoppedAt = settings.TimeProvider.GetUtcNow();
+        var results = await Task.WhenAll(_vfs.Values.Select(vf => Task.Run(
+            async () =>
+            {
+                var opened = await lane.SetStateAsync(vf.Offer.Source.Index, VfioDeviceState.StopCopy, Ticket, ct).ConfigureAwait(false);
+                vf.Stream = opened ?? vf.Stream ?? throw new VfioException(VfioErrno.EINVAL, $"{vf.Offer.Source}: STOP_COPY has no data stream");
+                return await FinishAsync(vf, ct).ConfigureAwait(false);
+            },
+            CancellationToken.None))).ConfigureAwait(false);
         return new StateTransferred(Ticket, results, results.Sum(r => r.Bytes), stoppedAt);
     }
 
     public async Task<SourceResumed> ResumeAsync(IReadOnlyList<VfId> sources, CancellationToken ct)
     {
         await DisposeStreamsAsync().ConfigureAwait(false);
-        foreach (var source in sources)
-        {
-            await lane.ResumeAsync(source.Index, Ticket, ct).ConfigureAwait(false);
-        }
+        await Task.WhenAll(sources.Select(source => lane.ResumeAsync(source.Index, Ticket, ct))).ConfigureAwait(false);
 
         _vfs.Clear();
         return new SourceResumed(Ticket);
@@ -169,10 +169,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
     public async Task<SourceReleased> ReleaseAsync(IReadOnlyList<VfId> sources, CancellationToken ct)
     {
         await DisposeStreamsAsync().ConfigureAwait(false);
-        foreach (var source in sources)
-        {
-            await lane.DestroyAsync(source.Index, Ticket, ct).ConfigureAwait(false);
-        }
+        await Task.WhenAll(sources.Select(source => lane.DestroyAsync(source.Index, Ticket, ct))).ConfigureAwait(false);
 
         _vfs.Clear();
         return new SourceReleased(Ticket);

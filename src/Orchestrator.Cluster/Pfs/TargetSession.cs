@@ -28,24 +28,15 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             return new TargetPrepared(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
         }
 
+        // Each VF on its own: create, RESUMING, listener (the lane overlaps commands of different VFs).
+        var prepared = await Task.WhenAll(specs.Select(spec => PrepareOneAsync(spec, ct).ContinueWith(t => t, TaskScheduler.Default)))
+            .ConfigureAwait(false);
+        _vfs.AddRange(prepared.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
         try
         {
-            foreach (var spec in specs)
+            foreach (var failed in prepared.Where(t => !t.IsCompletedSuccessfully))
             {
-                await lane.RunAsync(d => d.CreateVfAsync(spec.Kind, spec.Profile, spec.Target.Index, ct), ct).ConfigureAwait(false);
-                var stream = await lane.SetStateAsync(spec.Target.Index, VfioDeviceState.Resuming, Ticket, ct).ConfigureAwait(false)
-                             ?? throw new VfioException(VfioErrno.EINVAL, $"{spec.Target}: RESUMING opened no data stream");
-                var listener = StateTransferListener.Start(
-                    Ticket.Migration.ToString(),
-                    Ticket.Epoch.Value,
-                    (data, token) => stream.WriteAsync(data, token),
-                    new StateTransferListenerOptions
-                    {
-                        BindAddress = settings.TransferBindAddress,
-                        IdleTimeout = settings.TransferIdleTimeout,
-                        TimeProvider = settings.TimeProvider,
-                    });
-                _vfs.Add(new TargetVf(spec, stream, listener, settings.TransferAdvertisedHost));
+                await failed.ConfigureAwait(false); // rethrows the first failure
             }
         }
         catch
@@ -57,6 +48,24 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         return new TargetPrepared(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
     }
 
+    private async Task<TargetVf> PrepareOneAsync(TargetVfSpec spec, CancellationToken ct)
+    {
+        await lane.RunAsync(spec.Target.Index, d => d.CreateVfAsync(spec.Kind, spec.Profile, spec.Target.Index, ct), ct).ConfigureAwait(false);
+        var stream = await lane.SetStateAsync(spec.Target.Index, VfioDeviceState.Resuming, Ticket, ct).ConfigureAwait(false)
+                     ?? throw new VfioException(VfioErrno.EINVAL, $"{spec.Target}: RESUMING opened no data stream");
+        var listener = StateTransferListener.Start(
+            Ticket.Migration.ToString(),
+            Ticket.Epoch.Value,
+            (data, token) => stream.WriteAsync(data, token),
+            new StateTransferListenerOptions
+            {
+                BindAddress = settings.TransferBindAddress,
+                IdleTimeout = settings.TransferIdleTimeout,
+                TimeProvider = settings.TimeProvider,
+            });
+        return new TargetVf(spec, stream, listener, settings.TransferAdvertisedHost);
+    }
+
     public async Task<TargetLoaded> LoadAsync(CancellationToken ct)
     {
         if (_vfs.Count == 0)
@@ -64,8 +73,8 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             throw new InvalidOperationException($"{Ticket}: no target VFs prepared on this PF (node restarted?)");
         }
 
-        var checksums = new List<VfChecksum>();
-        foreach (var vf in _vfs)
+        // Each VF loads as soon as its own stream is in, while the others still arrive or load.
+        var checksums = await Task.WhenAll(_vfs.Select(async vf =>
         {
             var received = await vf.Listener.Completion.WaitAsync(settings.LoadTimeout, settings.TimeProvider, ct).ConfigureAwait(false);
             if (!received.IsOk)
@@ -75,8 +84,8 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
 
             // RESUMING -> STOP: the device validates match data and the stream; a bad stream fails here (VF to ERROR).
             await lane.SetStateAsync(vf.Spec.Target.Index, VfioDeviceState.Stop, Ticket, ct).ConfigureAwait(false);
-            checksums.Add(new VfChecksum(vf.Spec.Target, received.Bytes, received.ChecksumHex, vf.Spec.Source));
-        }
+            return new VfChecksum(vf.Spec.Target, received.Bytes, received.ChecksumHex, vf.Spec.Source);
+        })).ConfigureAwait(false);
 
         return new TargetLoaded(Ticket, checksums);
     }
@@ -87,22 +96,16 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         // but the devices still are where the last epoch left them.
         // After Committed the target must run: if an arc fails and leaves the VF in ERROR, reset it (the kernel's only
         // way out of ERROR, as QEMU does) rather than retry an arc that can no longer succeed.
-        foreach (var target in targets)
-        {
-            await lane.ResumeAsync(target.Index, Ticket, ct).ConfigureAwait(false);
-        }
-
+        await Task.WhenAll(targets.Select(target => lane.ResumeAsync(target.Index, Ticket, ct))).ConfigureAwait(false);
+        var running = settings.TimeProvider.GetUtcNow(); // downtime ends here, not after closing the listeners
         await DisposeListenersAsync().ConfigureAwait(false);
-        return new TargetStarted(Ticket, settings.TimeProvider.GetUtcNow());
+        return new TargetStarted(Ticket, running);
     }
 
     public async Task<TargetDestroyed> DestroyAsync(IReadOnlyList<VfId> targets, CancellationToken ct)
     {
         await DisposeListenersAsync().ConfigureAwait(false);
-        foreach (var target in targets.Union(_vfs.Select(v => v.Spec.Target)))
-        {
-            await lane.DestroyAsync(target.Index, Ticket, ct).ConfigureAwait(false);
-        }
+        await Task.WhenAll(targets.Union(_vfs.Select(v => v.Spec.Target)).Select(target => lane.DestroyAsync(target.Index, Ticket, ct))).ConfigureAwait(false);
 
         _vfs.Clear();
         return new TargetDestroyed(Ticket);

@@ -91,6 +91,7 @@ public static class NodeConfigFile
         ReadDuration(config, NodeConfigKeys.DowningStableAfter, errors, v => options.DowningStableAfter = v);
         Read(config, NodeConfigKeys.Persistence, errors, v => options.Persistence = v);
         Read(config, NodeConfigKeys.ConnectionString, errors, v => options.ConnectionString = v);
+        ReadParsed(config, NodeConfigKeys.SqliteFullSync, errors, ParseSwitch, "is not on or off", v => options.SqliteFullSync = v);
         Read(config, NodeConfigKeys.ApiUrl, errors, v => options.ApiUrl = v);
         Read(config, NodeConfigKeys.Token, errors, v => options.Token = v);
         Read(config, NodeConfigKeys.TokenFile, errors, v => options.TokenFile = v);

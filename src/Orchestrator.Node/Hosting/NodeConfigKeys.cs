@@ -15,6 +15,7 @@ public static class NodeConfigKeys
     public const string DowningStableAfter = "cluster.downing-stable-after";
     public const string Persistence = "persistence.provider";
     public const string ConnectionString = "persistence.connection-string";
+    public const string SqliteFullSync = "persistence.sqlite-full-sync";
     public const string ApiUrl = "api.url";
     public const string Token = "api.token";
     public const string TokenFile = "api.token-file";

@@ -70,6 +70,10 @@ public static class NodeHost
 
         JournalStorage.Prepare(settings);
         akka.AddHocon(OrchestratorConfig.Build(settings), HoconAddMode.Prepend);
+        if (JournalStorage.DataOptions(settings) is { } dataOptions)
+        {
+            akka.AddSetup(dataOptions);
+        }
         if (options.FileConfig is { } file)
         {
             akka.AddHocon(file, HoconAddMode.Prepend);

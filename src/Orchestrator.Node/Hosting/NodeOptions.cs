@@ -46,6 +46,9 @@ public sealed class NodeOptions
     /// <summary><c>persistence.connection-string</c>.</summary>
     public string ConnectionString { get; set; } = "Data Source=orchestrator.db";
 
+    /// <summary><c>persistence.sqlite-full-sync</c>: fsync every SQLite commit (see <c>NodeSettings.SqliteFullSync</c>).</summary>
+    public bool SqliteFullSync { get; set; }
+
     /// <summary><c>api.url</c>: where the HTTP API listens, <c>http://host:port</c>.</summary>
     public string ApiUrl { get; set; } = "http://127.0.0.1:7401";
 
@@ -98,6 +101,7 @@ public sealed class NodeOptions
         Roles = [.. Roles],
         Persistence = PersistenceProvider ?? Cluster.Hosting.PersistenceProvider.Sqlite,
         ConnectionString = ConnectionString,
+        SqliteFullSync = SqliteFullSync,
         AcceptableHeartbeatPause = AcceptableHeartbeatPause,
         DowningStableAfter = DowningStableAfter,
     };

@@ -147,6 +147,6 @@ public class CrashRecoveryTests
             await Task.Delay(20);
         }
 
-        throw new TimeoutException($"{id} never reached the stage; last {last?.State} rounds {last?.Progress.Rounds} error {last?.LastError}");
+        throw new TimeoutException($"{id} never reached the stage; last {last?.State} rounds {last?.Progress.Rounds} error {last?.LastError} reason {last?.Reason}");
     }
 }

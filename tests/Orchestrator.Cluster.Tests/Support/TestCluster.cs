@@ -73,7 +73,7 @@ public sealed class TestCluster : IAsyncDisposable
         };
         JournalStorage.Prepare(settings);
         ThreadPoolSizing.Ensure();
-        var system = ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(settings));
+        var system = ActorSystem.Create(ClusterRoles.SystemName, JournalStorage.SystemSetup(settings, OrchestratorConfig.Build(settings)));
         var cluster = Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
