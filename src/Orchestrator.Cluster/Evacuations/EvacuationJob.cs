@@ -46,6 +46,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
             {
                 _log.Info("[{0}] evacuation of {1} resumes with {2} workload(s) pending", _id, _host, Pending);
                 _ = StartMigrations();
+                Self.Tell(Finish.Instance); // Every workload may have ended before the crash, but not the job.
             }
         });
 
@@ -53,6 +54,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         Command<GetEvacuation>(_ => Sender.Tell(_host is null ? new UnknownEvacuation(_id) : View()));
         Command<Poll>(_ => PollMigrations());
         Command<Ended>(OnEnded);
+        Command<Finish>(_ => OnFinish());
         Command<Restart>(r => _ = _client.StartMigrationAsync(r.Migration, r.Workload, null));
         Command<Progressed>(p =>
         {
@@ -110,7 +112,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 if (e.Plan.Count == 0)
                 {
                     planned.ReplyTo.Tell(View());
-                    Persist(new EvacuationEnded(_id, 0, 0, _time.GetUtcNow()), Apply);
+                    Self.Tell(Finish.Instance); // Not a persist nested in this handler (see Finish).
                     return;
                 }
 
@@ -200,14 +202,28 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
             Apply(e);
             if (Pending == 0 && !_ended)
             {
-                var completed = _items.Values.Count(i => i.State == "Completed");
-                Persist(new EvacuationEnded(_id, completed, _items.Count - completed, _time.GetUtcNow()), end =>
-                {
-                    Apply(end);
-                    Timers.Cancel(PollTimer);
-                    _log.Info("[{0}] evacuation of {1} ended: {2} completed, {3} rolled back", _id, _host, end.Completed, end.RolledBack);
-                });
+                Self.Tell(Finish.Instance);
             }
+        });
+    }
+
+    /// <summary>
+    /// Writes the end of the job from a message of its own, never from inside another persist's handler: nested
+    /// persists left coordinators deaf (akka/akka#23781), and a job has no reason to take that risk.
+    /// </summary>
+    private void OnFinish()
+    {
+        if (Pending != 0 || _ended || _host is null)
+        {
+            return;
+        }
+
+        var completed = _items.Values.Count(i => i.State == "Completed");
+        Persist(new EvacuationEnded(_id, completed, _items.Count - completed, _time.GetUtcNow()), end =>
+        {
+            Apply(end);
+            Timers.Cancel(PollTimer);
+            _log.Info("[{0}] evacuation of {1} ended: {2} completed, {3} rolled back", _id, _host, end.Completed, end.RolledBack);
         });
     }
 
@@ -246,6 +262,11 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         [.. _items.OrderBy(kv => kv.Key).Select(kv => new EvacuationWorkloadView(kv.Key, kv.Value.Migration, kv.Value.State, kv.Value.Reason))]);
 
     private sealed record Planned(HostId Host, IReadOnlyList<EvacuationItem> Plan, IActorRef ReplyTo, string? Error);
+
+    private sealed record Finish
+    {
+        public static Finish Instance { get; } = new();
+    }
 
     private sealed record Ended(WorkloadId Workload, MigrationId Migration, string State, string? Reason);
 

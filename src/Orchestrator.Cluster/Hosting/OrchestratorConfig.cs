@@ -91,10 +91,9 @@ public static class OrchestratorConfig
                 sharding {
                   role = {{Quote(ClusterRoles.Coordinator)}}
                   state-store-mode = ddata
-                  # Off: every new coordinator would wait for a write to the shard's remember-entities store, and the
-                  # shard buffers every message while one is pending; under load a store write that did not come back
-                  # left whole shards unanswering. MigrationKeeper restarts unfinished coordinators instead.
-                  remember-entities = off
+                  # Coordinators of a shard that moves (node crash) or restarts (whole cluster) start again at once;
+                  # MigrationKeeper also asks after quiet unfinished migrations, for a shard nobody messages.
+                  remember-entities = on
                   remember-entities-store = eventsourced
                   journal-plugin-id = {{Quote(journal)}}
                   snapshot-plugin-id = {{Quote(snapshot)}}

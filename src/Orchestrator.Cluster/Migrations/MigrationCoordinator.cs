@@ -80,7 +80,19 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             _flight = null;
             Execute();
         });
-        Command<Passivate>(_ => Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance)));
+        Command<Passivate>(_ =>
+        {
+            // Only an idle coordinator passivates: one that never started, or one that ended. A late timer must never
+            // stop a migration in flight (nothing would restart it until someone asked after it).
+            if (_state.Phase == MigrationPhase.New || _state.IsTerminal)
+            {
+                Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
+            }
+            else
+            {
+                _log.Warning("[{0}] ignored a passivation request in {1}", _id, _state.Phase);
+            }
+        });
     }
 
     public override string PersistenceId => PersistenceIdOf(_id);
@@ -102,6 +114,11 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        if (_state.Phase != MigrationPhase.New && !_state.IsTerminal)
+        {
+            _log.Warning("[{0}] coordinator stopped in {1} at epoch {2}; the next message or the keeper starts it again", _id, _state.Phase, _state.Epoch);
+        }
+
         _journalWatchdog.Stop();
         base.PostStop();
     }

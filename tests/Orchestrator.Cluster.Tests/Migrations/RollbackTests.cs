@@ -1,4 +1,6 @@
+using Akka.Actor;
 using Orchestrator.Cluster.Hosting;
+using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
@@ -115,7 +117,16 @@ public class RollbackTests
         await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
         Assert.Equal("Committed", (await fx.Client.GetMigrationAsync(id)).Value!.State);
 
-        var abort = await fx.Client.AbortAsync(id, "too late");
+        Result<MigrationView> abort;
+        try
+        {
+            abort = await fx.Client.AbortAsync(id, "too late");
+        }
+        catch (AskTimeoutException e)
+        {
+            throw new TimeoutException("abort unanswered: " + await fx.Cluster.DiagnoseAsync(id), e);
+        }
+
         Assert.False(abort.IsOk);
         Assert.Equal(ClientErrorKind.Conflict, abort.Error!.Kind);
 

@@ -140,7 +140,7 @@ public sealed class TestCluster : IAsyncDisposable
     /// What a stalled migration's node still does: is the Akka scheduler firing, does the coordinator answer when
     /// asked directly (not through sharding), does the shard region answer.
     /// </summary>
-    private async Task<string> DiagnoseAsync(MigrationId id)
+    public async Task<string> DiagnoseAsync(MigrationId id)
     {
         var notes = new List<string>();
         foreach (var node in _nodes.Where(n => !n.IsStopped))
