@@ -121,6 +121,14 @@ internal sealed class CheckRun
             case SlotChanged s:
                 Take(_slots, (s.Migration, s.Pf, s.Kind), s.Op == SlotOp.Acquire, index);
                 break;
+            case PfStarted p:
+                // A new PF actor holds no slot: what an earlier incarnation held (its process died) is free now.
+                foreach (var key in _slots.Where(kv => kv.Key.Pf == p.Pf && kv.Value.Held).Select(kv => kv.Key).ToList())
+                {
+                    Take(_slots, key, take: false, index);
+                }
+
+                break;
             case ReservationChanged r:
                 Take(_reservations, (r.Migration, r.Host, r.Pf ?? ""), r.Op == ReservationOp.Reserve, index);
                 break;

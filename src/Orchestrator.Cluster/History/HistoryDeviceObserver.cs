@@ -98,6 +98,9 @@ public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserve
             Command = step,
         });
 
+    public void PfStarted(PfId pf) =>
+        Writer.Append(new History.PfStarted { Host = pf.Host.ToString(), Pf = pf.ToString() });
+
     public void SlotChanged(PfId pf, MigrationId migration, bool acquired) =>
         Writer.Append(new History.SlotChanged
         {

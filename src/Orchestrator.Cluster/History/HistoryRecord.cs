@@ -17,6 +17,7 @@ namespace Orchestrator.Cluster.History;
 [JsonDerivedType(typeof(StateLoaded), "state-loaded")]
 [JsonDerivedType(typeof(CommandFenced), "command-fenced")]
 [JsonDerivedType(typeof(SlotChanged), "slot")]
+[JsonDerivedType(typeof(PfStarted), "pf-started")]
 [JsonDerivedType(typeof(ReservationChanged), "reservation")]
 [JsonDerivedType(typeof(MigrationStateChanged), "migration-state")]
 [JsonDerivedType(typeof(ClientOperation), "client-op")]

@@ -26,6 +26,14 @@ public interface IDeviceObserver
     void SlotChanged(PfId pf, MigrationId migration, bool acquired);
 
     /// <summary>
+    /// A PF actor started: it holds no migration slot, whatever an earlier incarnation (a process that died) held.
+    /// Observers that do not record it need not implement it.
+    /// </summary>
+    void PfStarted(PfId pf)
+    {
+    }
+
+    /// <summary>
     /// The host reconciler cleaned a leftover (the device and slot facts of the clean-up are reported as they happen,
     /// through the other methods). Called from the reconciler's thread. Observers that do not record it need not
     /// implement it.

@@ -62,6 +62,7 @@ public sealed class PfActor : UntypedActor
 
     protected override void PreStart()
     {
+        _observer.PfStarted(_id);
         SyncVfs(null);
         Publish();
     }

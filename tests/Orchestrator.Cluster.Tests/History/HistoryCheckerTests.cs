@@ -223,6 +223,18 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void A_slot_held_by_a_pf_actor_that_restarted_is_free_and_a_restart_of_another_pf_frees_nothing()
+    {
+        var restarted = RolledBack().Without(r => r is SlotChanged { Op: SlotOp.Release, Kind: SlotKind.Migration } s && s.Pf == TargetPf);
+        restarted.Add(HistoryBuilder.HostOf(TargetPf), new PfStarted { Host = HistoryBuilder.HostOf(TargetPf), Pf = TargetPf });
+        Assert.True(restarted.Check().IsSuccess, restarted.Check().ToText());
+
+        var heldAfter = RolledBack().Without(r => r is SlotChanged { Op: SlotOp.Release, Kind: SlotKind.Migration } s && s.Pf == TargetPf);
+        heldAfter.Add(HistoryBuilder.HostOf(SourcePf), new PfStarted { Host = HistoryBuilder.HostOf(SourcePf), Pf = SourcePf });
+        Assert.Contains("migration slot held on PF " + TargetPf, AssertOnlyFails(heldAfter.Check(), 3).Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_leak_that_is_cleaned_up_before_the_end_of_the_history_is_not_a_leak()
     {
         var b = RolledBack().Without(r => r is VfDestroyed { Vf: TargetVf }).Destroyed(TargetVf, Workload);

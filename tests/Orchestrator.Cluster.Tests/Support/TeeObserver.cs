@@ -51,6 +51,12 @@ internal sealed class TeeObserver(IDeviceObserver first, IDeviceObserver second)
         second.SlotChanged(pf, migration, acquired);
     }
 
+    public void PfStarted(PfId pf)
+    {
+        first.PfStarted(pf);
+        second.PfStarted(pf);
+    }
+
     public void LeftoverCleaned(HostId host, LeftoverAction action, PfId? pf, VfId? vf, MigrationId? migration, long? epoch, string reason)
     {
         first.LeftoverCleaned(host, action, pf, vf, migration, epoch, reason);
