@@ -31,6 +31,7 @@ public sealed class ClusterDemoEndToEndTests : IDisposable
         var pids = text.Split('\n').Where(l => l.Contains(": pid ", StringComparison.Ordinal))
             .Select(l => int.Parse(l.Split(": pid ")[1].Split(',')[0], CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(3, pids.Count);
+        int stopped;
         try
         {
             Assert.True(exit == 0, text + Logs());
@@ -69,9 +70,11 @@ public sealed class ClusterDemoEndToEndTests : IDisposable
         }
         finally
         {
-            // Not an assertion here: a failure above must not be masked by the count of what was left to stop.
-            DemoCluster.StopKept(_dir, TextWriter.Null);
+            // Asserted after the block: an assertion here would mask a failure above with the count of what was left.
+            stopped = DemoCluster.StopKept(_dir, TextWriter.Null);
         }
+
+        Assert.Equal(3, stopped);
 
         Assert.All(pids, pid => Assert.False(File.Exists($"/proc/{pid}/cmdline") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal), $"pid {pid} still runs"));
         Assert.False(File.Exists(DemoCluster.PidFile(_dir)));
