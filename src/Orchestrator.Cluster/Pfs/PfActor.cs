@@ -668,7 +668,7 @@ public sealed class PfActor : UntypedActor
                 _observer.VfCreated(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), vf.State, cause);
             }
 
-            _lane.Observe(vf.Index, cause); // Changes no command reported (a fault, a reset by the device).
+            _lane.ObserveDrift(vf.Index, cause); // Changes no command reported (a fault, a reset by the device).
             if (!_lastStates.TryGetValue(vf.Index, out var last) || last != vf.State)
             {
                 _lastStates[vf.Index] = vf.State;

@@ -17,6 +17,7 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
     private readonly Dictionary<int, SemaphoreSlim> _vfGates = [];
     private readonly object _reportGate = new();
     private readonly Dictionary<int, VfioDeviceState> _reported = [];
+    private readonly Dictionary<int, int> _busy = [];
 
     public IPfDriver Driver { get; } = driver;
 
@@ -47,6 +48,24 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
         }
     }
 
+    /// <summary>
+    /// Reports a change that no command of this lane made (a fault, a reset by the device). A VF with a command in
+    /// progress is skipped: a command's intermediate states (the reset before a destroy leaves the VF RUNNING for a few
+    /// milliseconds) are not facts of their own, and the command reports where it ended, under its own ticket.
+    /// </summary>
+    public void ObserveDrift(int index, MigrationTicket? cause)
+    {
+        lock (_reportGate)
+        {
+            if (_busy.ContainsKey(index))
+            {
+                return;
+            }
+        }
+
+        Observe(index, cause);
+    }
+
     /// <summary>Forgets a destroyed VF.</summary>
     public void Forget(int index)
     {
@@ -64,6 +83,7 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
         var vf = index is { } i ? VfGate(i) : _exclusive;
         await vf.WaitAsync(cancellationToken).ConfigureAwait(false);
         var slots = 0;
+        MarkBusy(index, +1);
         try
         {
             for (var wanted = index is null ? _width : 1; slots < wanted; slots++)
@@ -80,7 +100,29 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
                 _gate.Release(slots);
             }
 
+            MarkBusy(index, -1);
             vf.Release();
+        }
+    }
+
+    private void MarkBusy(int? index, int delta)
+    {
+        if (index is not { } i)
+        {
+            return;
+        }
+
+        lock (_reportGate)
+        {
+            var count = _busy.GetValueOrDefault(i) + delta;
+            if (count > 0)
+            {
+                _busy[i] = count;
+            }
+            else
+            {
+                _busy.Remove(i);
+            }
         }
     }
 
