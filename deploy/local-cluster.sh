@@ -86,13 +86,15 @@ up() {
   bin=$(binary)
   token=$( [ -s "$state/token" ] && cat "$state/token" || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   (umask 077; echo "$token" >"$state/token")
-  seed="akka.tcp://orchestrator@127.0.0.1:$akka_base"
+  # Every node is a seed: a restarted first seed asks the others before it forms a cluster of its own.
+  seed=$(for i in $(seq 1 "$n"); do printf '"akka.tcp://orchestrator@127.0.0.1:%s",' "$((akka_base + i - 1))"; done)
+  seed=${seed%,}
   : >"$state/pids"
   for i in $(seq 1 "$n"); do
     local name="node-$i" api="http://127.0.0.1:$((api_base + i - 1))" conf="$state/node-$i.conf"
     cat >"$conf" <<CONF
 node { name = "$name", hostname = "127.0.0.1", port = $((akka_base + i - 1)), topology = "$topology" }
-cluster { seed-nodes = ["$seed"], roles = [coordinator, hosts] }
+cluster { seed-nodes = [$seed], roles = [coordinator, hosts] }
 persistence { provider = postgres, connection-string = "$pg" }
 api { url = "$api", token = "$token" }
 CONF

@@ -70,6 +70,12 @@ public static class OrchestratorConfig
                 seed-nodes = [{{seeds}}]
                 roles = [{{roles}}]
                 min-nr-of-members = 1
+                # The first seed of the list forms a new cluster when no other seed answers within this. 5 s (the
+                # default) was too short when node-1 came back after kill -9: the others' answers to the new
+                # incarnation were lost while they removed the old one, and node-1 formed a second cluster beside
+                # the running one (a chaos run). At a cold start the other seeds answer "not a member" at once, so a
+                # fresh cluster does not wait for it; a seed list of the node alone joins itself at once.
+                seed-node-timeout = 30s
                 failure-detector {
                   heartbeat-interval = 500ms
                   acceptable-heartbeat-pause = {{Ms(settings.AcceptableHeartbeatPause)}}

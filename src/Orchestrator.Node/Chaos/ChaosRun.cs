@@ -671,12 +671,14 @@ internal sealed class ChaosRun : IDisposable
     /// After a fault: makes the cluster whole again. A node whose process ended, or that does not answer ready (downed
     /// while paused or cut off, or still out of the cluster) within 25 s, is restarted with the same config, journal
     /// and history file; then every node must stay ready across two checks 3 s apart (a downed node may learn it late
-    /// and exit) and every host must be back in the inventory. Returns what it restarted, for the fault's record.
+    /// and exit) and every node must see every host in its inventory (one that sees fewer is not in the one cluster: a
+    /// harness failure). Returns what it restarted, for the fault's record.
     /// </summary>
     private async Task<string> RecoverAsync(CancellationToken ct)
     {
         var restarted = new List<string>();
-        for (var pass = 0; pass < 6; pass++)
+        List<string> missing = [];
+        for (var pass = 0; pass < 10; pass++)
         {
             var healthy = true;
             foreach (var node in _cluster.Nodes)
@@ -698,21 +700,41 @@ internal sealed class ChaosRun : IDisposable
                 }
             }
 
-            if (healthy && pass > 0 && await AllHostsBackAsync(ct))
+            if (healthy && pass > 0 && (missing = await HostsMissingAsync(ct)).Count == 0)
             {
-                break;
+                return restarted.Count == 0 ? string.Empty : $"; restarted {string.Join(", ", restarted)}";
             }
 
             await DelayAsync(TimeSpan.FromSeconds(3), ct);
         }
 
-        return restarted.Count == 0 ? string.Empty : $"; restarted {string.Join(", ", restarted)}";
+        // Ready nodes that do not see every host are not one cluster (a node that formed a cluster of its own): the run
+        // cannot go on as if the fault had healed.
+        throw new DemoFailure($"the cluster did not become whole after the fault: {(missing.Count == 0 ? "a node stayed not ready" : string.Join("; ", missing))}");
     }
 
-    private async Task<bool> AllHostsBackAsync(CancellationToken ct)
+    /// <summary>What each node misses of the inventory: every node must see every host, or it is not in the one cluster.</summary>
+    private async Task<List<string>> HostsMissingAsync(CancellationToken ct)
     {
-        var hosts = await TryHostsAsync(ct);
-        return hosts.Count >= _cluster.Hosts;
+        var missing = new List<string>();
+        foreach (var node in _cluster.Nodes)
+        {
+            try
+            {
+                using var api = Client(node);
+                var hosts = (await api.GetHostsAsync(ct)).Value;
+                if (hosts.Count < _cluster.Hosts)
+                {
+                    missing.Add($"{node.Name} sees {hosts.Count} of {_cluster.Hosts} hosts ({string.Join(", ", hosts.Select(h => h.Id))})");
+                }
+            }
+            catch (Exception e) when (e is ApiException or HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+            {
+                missing.Add($"{node.Name} did not answer: {e.Message}");
+            }
+        }
+
+        return missing;
     }
 
     private async Task SettleAsync(CancellationToken ct)

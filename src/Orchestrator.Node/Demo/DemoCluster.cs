@@ -106,7 +106,10 @@ internal sealed partial class DemoCluster
 
         var akkaPorts = FreePorts(options.Nodes);
         var addresses = Enumerable.Range(0, options.Nodes).Select(i => extras.NodeAddress?.Invoke(i) ?? "127.0.0.1").ToList();
-        var seed = $"akka.tcp://orchestrator@{addresses[0]}:{akkaPorts[0]}";
+        // Every node is a seed. With node-1 alone in the list, a restarted node-1 (the first seed) joined itself at once
+        // and formed a second cluster beside the running one: two shard coordinators, two incarnations of the same
+        // migrations writing one journal (seen in a chaos run). The first seed now asks the others before it joins itself.
+        var seeds = string.Join(", ", Enumerable.Range(0, options.Nodes).Select(i => $"\"akka.tcp://orchestrator@{addresses[i]}:{akkaPorts[i]}\""));
         var journal = Path.Combine(directory, "journal.db");
         var latency = extras.LatencyScale ?? (options.Quick ? 0.2 : 1.0);
         var nodes = new List<DemoNode>();
@@ -127,7 +130,7 @@ internal sealed partial class DemoCluster
                   seed = {{options.Seed}}
                 }
                 cluster {
-                  seed-nodes = ["{{seed}}"]
+                  seed-nodes = [{{seeds}}]
                   roles = [coordinator, hosts]
                 }
                 persistence {

@@ -1,3 +1,4 @@
+using System.Net;
 using Akka.Hosting;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.History;
@@ -120,6 +121,7 @@ public static class NodeHost
                         Observer = history is null ? NullDeviceObserver.Instance : history,
                         OnMigrationChanged = history is null ? null : history.MigrationChanged,
                         UnsafeSkipCommitCheckpoint = options.UnsafeSkipCommitCheckpoint,
+                        Pf = DataPlaneOf(options.Hostname),
                     });
                     feed.Start(system);
                     node.SetRuntime(runtime);
@@ -153,10 +155,25 @@ public static class NodeHost
                 {
                     logger.LogInformation("{Node} joining the cluster through {Seeds}", options.Name, string.Join(", ", options.SeedNodes));
                 }
+
+                if (options.SeedNodes.Count == 1 && Akka.Actor.Address.TryParse(options.SeedNodes[0], out var only) && only.Equals(cluster.SelfAddress))
+                {
+                    logger.LogWarning("{Node} is its own only seed node: if it restarts while other nodes run, it forms a second cluster; list every node in {Key}", options.Name, NodeConfigKeys.SeedNodes);
+                }
             }
         });
     }
 
     private static void CoordinatedShutdownFor(Akka.Actor.ActorSystem system) =>
         _ = Akka.Actor.CoordinatedShutdown.Get(system).Run(Akka.Actor.CoordinatedShutdown.ClrExitReason.Instance);
+
+    /// <summary>
+    /// The state stream listens on the address the node is reached at (<c>node.hostname</c>), not on loopback: peers on
+    /// other hosts must reach it, and a partition of the node cuts its stream as it cuts its remoting. A host name, not
+    /// an IP literal, binds every interface and is put in offers as it is.
+    /// </summary>
+    internal static PfActorSettings DataPlaneOf(string hostname) =>
+        IPAddress.TryParse(hostname, out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any)
+            ? new PfActorSettings { TransferBindAddress = address }
+            : new PfActorSettings { TransferBindAddress = IPAddress.Any, TransferAdvertisedHost = hostname };
 }
