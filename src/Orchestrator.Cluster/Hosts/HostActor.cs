@@ -33,7 +33,7 @@ public sealed class HostActor : PersistentActor, IWithTimers
     private readonly Dictionary<VfId, WorkloadId> _workloads = [];
     private readonly Dictionary<PfId, PfSnapshot> _pfs = [];
     private IActorRef _reconciler = ActorRefs.Nobody;
-    private bool _recoveredAny;
+    private readonly HashSet<VfId> _labelled = []; // VFs whose label the journal sets or clears
     private bool _cordoned;
 
     public HostActor(
@@ -76,11 +76,10 @@ public sealed class HostActor : PersistentActor, IWithTimers
         switch (message)
         {
             case WorkloadAssigned assigned:
-                _recoveredAny = true;
+                _labelled.Add(assigned.Vf);
                 Apply(assigned);
                 return true;
             case CordonChanged cordon:
-                _recoveredAny = true;
                 _cordoned = cordon.Cordoned;
                 return true;
             case RecoveryCompleted:
@@ -127,13 +126,12 @@ public sealed class HostActor : PersistentActor, IWithTimers
 
     private void StartPfs()
     {
-        // First start ever: the topology says which workload each pre-created VF serves.
-        if (!_recoveredAny)
+        // The topology says which workload each pre-created VF serves, until the journal says otherwise. Per VF, not
+        // "only on the first start": the journal holds changes only, so a host whose journal had anything else (a cordon,
+        // another VF's label) lost the topology's labels at its next restart, and a workload ran on no host.
+        foreach (var (vf, workload) in _initialWorkloads.Where(kv => kv.Key.Pf.Host == _id && !_labelled.Contains(kv.Key)))
         {
-            foreach (var (vf, workload) in _initialWorkloads.Where(kv => kv.Key.Pf.Host == _id))
-            {
-                _workloads[vf] = workload;
-            }
+            _workloads[vf] = workload;
         }
 
         var pfs = new Dictionary<PfId, IActorRef>();
