@@ -16,7 +16,7 @@ internal sealed class CheckRun
 
     private static readonly (int Number, string Name, string Statement)[] Invariants =
     [
-        (1, "single-host", "a workload never runs on two hosts at once, and after a migration ends it runs on exactly one host (source if RolledBack, target if Completed)"),
+        (1, "single-host", "a workload never runs on two hosts at once, never again on a migration's source once that migration's target ran it, and after a migration ends it runs on exactly one host (source if RolledBack, target if Completed)"),
         (2, "settles", "every requested migration reaches Completed or RolledBack within the settle bound after the last fault healed"),
         (3, "no-leaks", "no reservation, slot or VF is left behind by an ended migration"),
         (4, "epoch-fencing", "a command from an older epoch never changes a device"),
@@ -29,6 +29,7 @@ internal sealed class CheckRun
     private readonly Dictionary<string, Vf> _liveVfs = new(StringComparer.Ordinal);
     private readonly List<Vf> _allVfs = [];
     private readonly Dictionary<string, Overlap> _overlaps = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Home> _homes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Migration> _migrations = new(StringComparer.Ordinal);
     private readonly List<Migration> _migrationOrder = [];
     private readonly Dictionary<string, (long Epoch, int Index)> _maxEpochs = new(StringComparer.Ordinal);
@@ -87,11 +88,13 @@ internal sealed class CheckRun
                 {
                     var vf = LiveVf(s.Host, s.Pf, s.Vf, index);
                     var before = vf.Workload;
+                    var ran = RunningWorkload(vf);
                     vf.State = s.To;
                     Bind(vf, s.Workload);
                     Note(vf, s.Migration);
                     UpdateRunning(before, index);
                     UpdateRunning(vf.Workload, index);
+                    CheckNoReturn(vf, ran, s.Migration, index);
                     break;
                 }
 
@@ -109,7 +112,7 @@ internal sealed class CheckRun
                     Note(vf, r.Migration);
                     UpdateRunning(before, index);
                     UpdateRunning(vf.Workload, index);
-                    break;
+                    break; // a reset wipes the VF's state: it never runs the workload from where it was (no CheckNoReturn)
                 }
 
             case StateSaved s:
@@ -173,12 +176,14 @@ internal sealed class CheckRun
         }
 
         var before = vf.Workload;
+        var ran = RunningWorkload(vf);
         vf.State = c.State ?? "RUNNING";
         vf.Workload = c.Workload;
         vf.Owner = c.Workload ?? vf.Owner;
         Note(vf, c.Migration);
         UpdateRunning(before, index);
         UpdateRunning(vf.Workload, index);
+        CheckNoReturn(vf, ran, c.Migration, index);
     }
 
     private void OnMigrationState(MigrationStateChanged m, int index)
@@ -331,6 +336,35 @@ internal sealed class CheckRun
             {
                 Add(1, $"workload {workload} ran on two hosts at once ({open.Hosts}) for {Ms(length)} (clock tolerance {Ms(_options.ClockTolerance)})", MigrationOf(workload), workload, null, open.StartIndex, index);
             }
+        }
+    }
+
+    private static string? RunningWorkload(Vf vf) => vf.Alive && RunningStates.Contains(vf.State) ? vf.Workload : null;
+
+    /// <summary>
+    /// The other half of invariant 1 (DESIGN.md §4: "the source never runs again"): once a migration's target VF ran
+    /// the workload, the workload lives there; its source starting it again, even after the target stopped, runs it
+    /// from the state it had before and loses what the target did. Only a later migration's target moves it on.
+    /// </summary>
+    private void CheckNoReturn(Vf vf, string? ranBefore, string? migration, int index)
+    {
+        if (RunningWorkload(vf) is not { } workload || ranBefore == workload)
+        {
+            return; // not running, or already running the same workload before this record
+        }
+
+        var time = _records[index].Time;
+        if (migration is not null && vf.CreatedBy == migration)
+        {
+            _homes[workload] = new Home(vf.Host, migration, index, time); // the migration's own target starts it
+            return;
+        }
+
+        if (_homes.TryGetValue(workload, out var home) && home.Host != vf.Host
+            && _migrations.TryGetValue(home.Migration, out var moved) && (moved.SourceHost is null || moved.SourceHost == vf.Host)
+            && !(time - home.Time < _options.ClockTolerance))
+        {
+            Add(1, $"workload {workload} ran again on {vf.Host} ({vf.Id}), the source of migration {home.Migration}, after that migration's target on {home.Host} had run it from {UtcTimestampConverter.ToText(home.Time)}: what it did on {home.Host} is lost", home.Migration, workload, vf.Id, index, home.Index);
         }
     }
 
@@ -720,6 +754,9 @@ internal sealed class CheckRun
     }
 
     private sealed record Overlap(int StartIndex, DateTimeOffset StartTime, string Hosts);
+
+    /// <summary>Where a workload lives since the target VF of <paramref name="Migration"/> started running it.</summary>
+    private sealed record Home(string Host, string Migration, int Index, DateTimeOffset Time);
 
     private sealed class Fault(string kind)
     {

@@ -203,7 +203,7 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
             await d.ResetAsync(index, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
-    /// <summary>Resets (kills any stream) and destroys a VF; a missing VF is already destroyed.</summary>
+    /// <summary>Destroys a VF in whatever state it is in (its streams die with it); a missing VF is already destroyed.</summary>
     public async Task DestroyAsync(int index, MigrationTicket? cause, CancellationToken cancellationToken)
     {
         try
@@ -224,11 +224,8 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
                 return;
             }
 
-            if (d.GetDeviceState(index) != VfioDeviceState.Running)
-            {
-                await d.ResetAsync(index, cancellationToken).ConfigureAwait(false);
-            }
-
+            // No reset first: destroying kills the VF's streams in any state, and a reset would put a released source
+            // back in RUNNING while its target runs (seen when a held destroy outlived a kill -9 of the node).
             await d.DestroyVfAsync(index, cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 

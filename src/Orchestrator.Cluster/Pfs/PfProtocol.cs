@@ -130,7 +130,7 @@ public static class PfProtocol
         public string Step => "start-target";
     }
 
-    /// <summary>Roll back on the target: close listeners, reset and destroy the target VFs.</summary>
+    /// <summary>Roll back on the target: close listeners, destroy the target VFs (their streams die with them).</summary>
     public sealed record DestroyTarget(MigrationTicket Ticket, IReadOnlyList<VfId> Targets) : IMigrationCommand
     {
         public string Step => "destroy-target";
@@ -216,7 +216,7 @@ public static class PfProtocol
         public string Step => "resume-source";
     }
 
-    /// <summary>After the target runs: reset and destroy the source VFs and free their slots.</summary>
+    /// <summary>After the target runs: destroy the source VFs (never reset first: a reset would run them again) and free their slots.</summary>
     public sealed record ReleaseSource(MigrationTicket Ticket, IReadOnlyList<VfId> Sources) : IMigrationCommand
     {
         public string Step => "release-source";

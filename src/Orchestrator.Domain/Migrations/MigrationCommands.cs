@@ -74,7 +74,7 @@ public static class MigrationCommands
     /// <summary>Every target runs; <paramref name="MeasuredDowntime"/> if the executor measured it (else from the timeline).</summary>
     public sealed record RecordTargetRunning(MigrationId MigrationId, Epoch Epoch, TimeSpan? MeasuredDowntime = null) : IMigrationCommand;
 
-    /// <summary>Every source VF was reset and destroyed.</summary>
+    /// <summary>Every source VF was destroyed.</summary>
     public sealed record RecordSourceReleased(MigrationId MigrationId, Epoch Epoch) : IMigrationCommand;
 
     /// <summary>The reservations were freed in the directory (forward: completes; rollback: the last step).</summary>

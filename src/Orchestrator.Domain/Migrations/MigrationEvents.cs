@@ -64,7 +64,7 @@ public static class MigrationEvents
     /// <summary>The target runs (phase TargetRunning).</summary>
     public sealed record TargetStarted(MigrationId MigrationId, Epoch Epoch, DateTimeOffset At, TimeSpan Downtime) : IMigrationEvent;
 
-    /// <summary>Checkpoint: source VFs reset and destroyed.</summary>
+    /// <summary>Checkpoint: source VFs destroyed.</summary>
     public sealed record SourceReleased(MigrationId MigrationId, Epoch Epoch, DateTimeOffset At, IReadOnlyList<VfId> SourceVfs) : ICheckpointEvent;
 
     /// <summary>Checkpoint, terminal: done; <paramref name="ReleasedReservations"/> are free.</summary>

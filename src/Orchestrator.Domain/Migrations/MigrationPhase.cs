@@ -33,7 +33,7 @@ public enum MigrationPhase
     /// <summary>The target VF runs; downtime measured.</summary>
     TargetRunning,
 
-    /// <summary>Checkpoint. Source VF reset and destroyed.</summary>
+    /// <summary>Checkpoint. Source VFs destroyed.</summary>
     SourceReleased,
 
     /// <summary>Checkpoint, terminal. Reservations released; the workload runs on the target.</summary>

@@ -68,11 +68,15 @@ public sealed class HistoryCheckerTests
             "host-a",
             new VfStateChanged { Host = "host-a", Pf = SourcePf, Vf = SourceVf, From = "STOP_COPY", To = "RUNNING", Workload = Workload, Migration = Migration, Epoch = 1 });
 
-        var first = AssertOnlyFails(b.Check(), 1);
+        var report = b.Check();
+        var first = AssertOnlyFails(report, 1);
 
         Assert.Equal(Workload, first.Workload);
         Assert.Equal(Migration, first.Migration);
-        Assert.Contains("host-a, host-b", first.Description, StringComparison.Ordinal);
+        // Two findings of the same record: the source runs again after the target did, and both run at once.
+        Assert.Equal(2, report.Invariants[0].ViolationCount);
+        Assert.Contains(report.Invariants[0].Violations, d => d.Contains("ran on two hosts at once (host-a, host-b)", StringComparison.Ordinal));
+        Assert.Contains(report.Invariants[0].Violations, d => d.Contains("ran again on host-a", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -122,6 +126,43 @@ public sealed class HistoryCheckerTests
 
         Assert.Equal(Migration, first.Migration);
         Assert.Contains("runs on no host; expected exactly the source host-a", first.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Source_running_again_after_the_target_ran_is_caught_though_never_two_hosts_at_once()
+    {
+        var report = CommitLostThenRolledBack().Check();
+
+        var first = AssertOnlyFails(report, 1);
+        Assert.Equal(1, report.Invariants[0].ViolationCount);
+        Assert.Equal(Migration, first.Migration);
+        Assert.Equal(SourceVf, first.Vf);
+        Assert.Contains("ran again on host-a", first.Description, StringComparison.Ordinal);
+        Assert.Contains("what it did on host-b is lost", first.Description, StringComparison.Ordinal);
+        Assert.Contains(report.Invariants[0].Excerpt, l => l.StartsWith('>') && l.Contains("\"to\":\"RUNNING\"", StringComparison.Ordinal) && l.Contains(SourceVf, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_second_migration_that_moves_the_workload_back_is_not_a_return()
+    {
+        const string Back = "m-2", TargetOnA = "host-a/0000:3b:00.0/vf7";
+        var b = SingleVf();
+        b.Migration(Back, Workload, MigrationStates.Requested, 1, "host-b", null)
+            .Migration(Back, Workload, MigrationStates.Placed, 1, "host-b", "host-a")
+            .Created(TargetOnA, Workload, Back, 1, state: "RESUMING")
+            .State(TargetVf, "RUNNING", "STOP_COPY", Workload, Back, 1)
+            .Saved(TargetVf, Back, 1, 4096, "0000beef")
+            .Loaded(TargetOnA, Back, 1, 4096, "0000beef")
+            .State(TargetOnA, "RESUMING", "STOP", Workload, Back, 1)
+            .Migration(Back, Workload, MigrationStates.Committed, 1, "host-b", "host-a")
+            .State(TargetOnA, "STOP", "RUNNING", Workload, Back, 1)
+            .Destroyed(TargetVf, Workload, Back, 1)
+            .Migration(Back, Workload, MigrationStates.Completed, 1, "host-b", "host-a");
+
+        var report = b.Check();
+
+        Assert.True(report.IsSuccess, report.ToText());
+        Assert.Equal(2, report.Migrations["Completed"]);
     }
 
     // ---- invariant 2 --------------------------------------------------------------------------------------

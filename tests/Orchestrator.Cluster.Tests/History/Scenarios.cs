@@ -109,6 +109,40 @@ internal static class Scenarios
         return b;
     }
 
+    /// <summary>
+    /// What a build that acts on Committed without persisting it leaves when its coordinator dies with the target
+    /// running: the new incarnation replays no Committed, rolls back (target destroyed first, then the source resumed,
+    /// so never two hosts at once) and ends RolledBack on the source, from the state the workload had before.
+    /// </summary>
+    public static HistoryBuilder CommitLostThenRolledBack()
+    {
+        var b = new HistoryBuilder();
+        const string M = Migration, W = Workload;
+        var start = b.Now;
+        b.Created(SourceVf, W);
+        Prepare(b, M, W, 1, [(SourceVf, TargetVf)]);
+        b.State(SourceVf, "RUNNING", "PRE_COPY", W, M, 1)
+            .Migration(M, W, PreCopying, 1, "host-a", "host-b")
+            .Migration(M, W, SwitchoverStarted, 1, "host-a", "host-b")
+            .State(SourceVf, "PRE_COPY", "STOP_COPY", W, M, 1)
+            .Saved(SourceVf, M, 1, 4096, "c0ffee01")
+            .Loaded(TargetVf, M, 1, 4096, "c0ffee01")
+            .State(TargetVf, "RESUMING", "STOP", W, M, 1)
+            .Migration(M, W, TargetLoaded, 1, "host-a", "host-b")
+            .Migration(M, W, Committed, 1, "host-a", "host-b")
+            .State(TargetVf, "STOP", "RUNNING", W, M, 1)
+            .Migration(M, W, TargetRunning, 1, "host-a", "host-b")
+            .Wait(TimeSpan.FromSeconds(5))
+            .Migration(M, W, RollingBack, 2, "host-a", "host-b", reason: "coordinator recovered in TargetLoaded")
+            .Destroyed(TargetVf, W, M, 2)
+            .State(SourceVf, "STOP_COPY", "STOP", W, M, 2)
+            .State(SourceVf, "STOP", "RUNNING", W, M, 2);
+        Release(b, M, 2, [(SourceVf, TargetVf)]);
+        b.Migration(M, W, MigrationStates.RolledBack, 2, "host-a", "host-b", reason: "coordinator recovered in TargetLoaded")
+            .ClientOp("migrate", ClientOutcome.Ok, W, M, start);
+        return b;
+    }
+
     private static void Prepare(HistoryBuilder b, string m, string w, long epoch, (string Source, string Target)[] pairs)
     {
         b.Migration(m, w, Requested, epoch, "host-a", null);
