@@ -36,6 +36,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private const string StepTimer = "step-timeout";
     private const string RetryTimer = "retry";
     private const string PassivateTimer = "passivate";
+    private const string ResendTimer = "resend";
 
     private readonly MigrationId _id;
     private readonly CoordinatorSettings _settings;
@@ -75,6 +76,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Command<Tick>(_ => OnTick());
         Command<StepTimedOut>(OnStepTimeout);
         Command<Proceed>(_ => Execute());
+        Command<ResendUnreached>(_ => SendUnsent());
         Command<RetryNow>(_ =>
         {
             _flight = null;
@@ -268,6 +270,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         _flight = null;
         Timers.Cancel(StepTimer);
         Timers.Cancel(RetryTimer);
+        Timers.Cancel(ResendTimer);
         var ticket = new MigrationTicket(_id, action.Epoch);
         switch (action)
         {
@@ -365,25 +368,58 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         var flight = Start(key, []);
         foreach (var group in groups)
         {
-            var pf = _inventory.PfRef(group.Key);
-            var command = build(group);
-            flight.Expected[group.Key] = command;
-            if (pf is null)
+            flight.Expected[group.Key] = build(group);
+        }
+
+        SendUnsent();
+    }
+
+    /// <summary>
+    /// Sends the flight's commands to the PFs the directory knows now. A PF whose host is not in the directory (node
+    /// down or not joined yet) is tried again shortly, within the same flight: the step timeout, started once for the
+    /// step, decides when waiting becomes a failure (a retry that restarted the step restarted its timeout too, and a
+    /// step waiting on a host that never came back waited forever).
+    /// </summary>
+    private void SendUnsent()
+    {
+        if (_flight is not { } flight)
+        {
+            return;
+        }
+
+        var waiting = new List<PfId>();
+        foreach (var (pfId, command) in flight.Expected)
+        {
+            if (flight.Sent.Contains(pfId))
             {
-                // The PF's host is not in the directory (node down or not joined yet): ask again shortly; the step
-                // timeout decides when waiting becomes a failure.
-                _log.Warning("[{0}] PF {1} is not reachable now; waiting", _id, group.Key);
-                Timers.StartSingleTimer(RetryTimer, RetryNow.Instance, _settings.RetryInterval);
+                continue;
+            }
+
+            if (_inventory.PfRef(pfId) is not { } pf)
+            {
+                waiting.Add(pfId);
                 continue;
             }
 
             pf.Tell(command);
+            flight.Sent.Add(pfId);
+        }
+
+        if (waiting.Count > 0)
+        {
+            if (!flight.Warned)
+            {
+                flight.Warned = true;
+                _log.Warning("[{0}] PF {1} is not reachable now; waiting up to the step timeout", _id, string.Join(", ", waiting));
+            }
+
+            Timers.StartSingleTimer(ResendTimer, ResendUnreached.Instance, _settings.RetryInterval);
         }
     }
 
     private Flight Start(FlightKey key, Dictionary<PfId, P.IMigrationCommand> expected)
     {
-        var flight = new Flight(key, expected, [], Now);
+        var flight = new Flight(key, expected, [], [], Now);
         _flight = flight;
         Timers.StartSingleTimer(StepTimer, new StepTimedOut(key), _settings.StepTimeout);
         return flight;
@@ -622,7 +658,10 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     private sealed record FlightKey(MigrationStep Step, Epoch Epoch, int Round);
 
-    private sealed record Flight(FlightKey Key, Dictionary<PfId, P.IMigrationCommand> Expected, Dictionary<PfId, P.IMigrationReply> Replies, DateTimeOffset StartedAt);
+    private sealed record Flight(FlightKey Key, Dictionary<PfId, P.IMigrationCommand> Expected, Dictionary<PfId, P.IMigrationReply> Replies, HashSet<PfId> Sent, DateTimeOffset StartedAt)
+    {
+        public bool Warned { get; set; }
+    }
 
     private sealed record Tick
     {
@@ -634,6 +673,11 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private sealed record Proceed
     {
         public static Proceed Instance { get; } = new();
+    }
+
+    private sealed record ResendUnreached
+    {
+        public static ResendUnreached Instance { get; } = new();
     }
 
     private sealed record RetryNow
