@@ -195,4 +195,16 @@ public class NodeConfigTests : IDisposable
         Assert.Empty(errors);
         Assert.True(File.Exists(options.Topology));
     }
+
+    [Theory]
+    [InlineData("127.0.0.12", "127.0.0.12", null)]
+    [InlineData("10.0.0.11", "10.0.0.11", null)]
+    [InlineData("orchestrator-0.orchestrator", "0.0.0.0", "orchestrator-0.orchestrator")]
+    public void The_state_stream_listens_on_the_node_hostname(string hostname, string bind, string? advertised)
+    {
+        var settings = NodeHost.DataPlaneOf(hostname);
+
+        Assert.Equal(bind, settings.TransferBindAddress.ToString());
+        Assert.Equal(advertised, settings.TransferAdvertisedHost);
+    }
 }
