@@ -34,7 +34,6 @@ public static class OrchestratorConfig
             ? ("akka.persistence.journal.inmem", "akka.persistence.snapshot-store.inmem")
             : (JournalPluginId, SnapshotPluginId);
         var provider = settings.Persistence == PersistenceProvider.PostgreSql ? "PostgreSQL.15" : "SQLite.MS";
-        var seeds = string.Join(", ", settings.SeedNodes.Select(Quote));
         var roles = string.Join(", ", settings.Roles.Select(Quote));
         var hocon = new StringBuilder();
         hocon.Append(CultureInfo.InvariantCulture, $$"""
@@ -67,15 +66,10 @@ public static class OrchestratorConfig
                 port = {{settings.Port}}
               }
               cluster {
-                seed-nodes = [{{seeds}}]
+                # Joining goes through ClusterBootstrap (NodeSettings.SeedNodes), never Akka's own first-seed rule.
+                seed-nodes = []
                 roles = [{{roles}}]
                 min-nr-of-members = 1
-                # The first seed of the list forms a new cluster when no other seed answers within this. 5 s (the
-                # default) was too short when node-1 came back after kill -9: the others' answers to the new
-                # incarnation were lost while they removed the old one, and node-1 formed a second cluster beside
-                # the running one (a chaos run). At a cold start the other seeds answer "not a member" at once, so a
-                # fresh cluster does not wait for it; a seed list of the node alone joins itself at once.
-                seed-node-timeout = 30s
                 failure-detector {
                   heartbeat-interval = 500ms
                   acceptable-heartbeat-pause = {{Ms(settings.AcceptableHeartbeatPause)}}

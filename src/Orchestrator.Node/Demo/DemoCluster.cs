@@ -108,7 +108,8 @@ internal sealed partial class DemoCluster
         var addresses = Enumerable.Range(0, options.Nodes).Select(i => extras.NodeAddress?.Invoke(i) ?? "127.0.0.1").ToList();
         // Every node is a seed. With node-1 alone in the list, a restarted node-1 (the first seed) joined itself at once
         // and formed a second cluster beside the running one: two shard coordinators, two incarnations of the same
-        // migrations writing one journal (seen in a chaos run). The first seed now asks the others before it joins itself.
+        // migrations writing one journal (seen in a chaos run). ClusterBootstrap lets the first seed form a cluster
+        // only when the others say they are in none.
         var seeds = string.Join(", ", Enumerable.Range(0, options.Nodes).Select(i => $"\"akka.tcp://orchestrator@{addresses[i]}:{akkaPorts[i]}\""));
         var journal = Path.Combine(directory, "journal.db");
         var latency = extras.LatencyScale ?? (options.Quick ? 0.2 : 1.0);

@@ -141,26 +141,22 @@ public static class NodeHost
                 }
             });
 
-            if (options.SeedNodes.Count == 0)
+            var seeds = options.SeedNodes.Select(Akka.Actor.Address.Parse).ToList();
+            if (seeds.Count == 0 && logger.IsEnabled(LogLevel.Information))
             {
-                if (logger.IsEnabled(LogLevel.Information))
-                {
-                    logger.LogInformation("{Node} has no seed nodes: forming a new cluster by joining itself at {Address}", options.Name, cluster.SelfAddress);
-                }
-                cluster.Join(cluster.SelfAddress);
+                logger.LogInformation("{Node} has no seed nodes: forming a new cluster by joining itself at {Address}", options.Name, cluster.SelfAddress);
             }
-            else
+            else if (logger.IsEnabled(LogLevel.Information))
             {
-                if (logger.IsEnabled(LogLevel.Information))
-                {
-                    logger.LogInformation("{Node} joining the cluster through {Seeds}", options.Name, string.Join(", ", options.SeedNodes));
-                }
+                logger.LogInformation("{Node} joining the cluster through {Seeds}", options.Name, string.Join(", ", seeds));
+            }
 
-                if (options.SeedNodes.Count == 1 && Akka.Actor.Address.TryParse(options.SeedNodes[0], out var only) && only.Equals(cluster.SelfAddress))
-                {
-                    logger.LogWarning("{Node} is its own only seed node: if it restarts while other nodes run, it forms a second cluster; list every node in {Key}", options.Name, NodeConfigKeys.SeedNodes);
-                }
+            if (seeds.Count == 1 && seeds[0].Equals(cluster.SelfAddress))
+            {
+                logger.LogWarning("{Node} is its own only seed node: if it restarts while other nodes run, it forms a second cluster; list every node in {Key}", options.Name, NodeConfigKeys.SeedNodes);
             }
+
+            ClusterBootstrap.Join(system, seeds);
         });
     }
 
