@@ -287,16 +287,16 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
                 return;
             case A.Place place:
-                Start(key, []);
+                Start(key);
                 _settings.Placement.Tell(new PlacementProtocol.PlaceMigration(_id, place.Request));
                 return;
             case A.AwaitAdmission admission:
-                Start(key, []);
+                Start(key);
                 _settings.Placement.Tell(new PlacementProtocol.RequestAdmission(_id, admission.SourceHost, admission.TargetHost, admission.SourcePfs, admission.TargetPfs));
                 Timers.StartSingleTimer(RetryTimer, RetryNow.Instance, _settings.RetryInterval * 4);
                 return;
             case A.ReleaseReservations:
-                Start(key, []);
+                Start(key);
                 _settings.Placement.Tell(new PlacementProtocol.ReleaseMigration(_id));
                 return;
             case A.Commit:
@@ -365,7 +365,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     private void SendToPfs(FlightKey key, IEnumerable<IGrouping<PfId, VfPlacement>> groups, Func<IGrouping<PfId, VfPlacement>, P.IMigrationCommand> build)
     {
-        var flight = Start(key, []);
+        var flight = Start(key);
         foreach (var group in groups)
         {
             flight.Expected[group.Key] = build(group);
@@ -417,9 +417,9 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private Flight Start(FlightKey key, Dictionary<PfId, P.IMigrationCommand> expected)
+    private Flight Start(FlightKey key)
     {
-        var flight = new Flight(key, expected, [], [], Now);
+        var flight = new Flight(key);
         _flight = flight;
         Timers.StartSingleTimer(StepTimer, new StepTimedOut(key), _settings.StepTimeout);
         return flight;
@@ -658,8 +658,17 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     private sealed record FlightKey(MigrationStep Step, Epoch Epoch, int Round);
 
-    private sealed record Flight(FlightKey Key, Dictionary<PfId, P.IMigrationCommand> Expected, Dictionary<PfId, P.IMigrationReply> Replies, HashSet<PfId> Sent, DateTimeOffset StartedAt)
+    /// <summary>One step in flight: what each PF was (or is still to be) sent, and what came back.</summary>
+    private sealed class Flight(FlightKey key)
     {
+        public FlightKey Key { get; } = key;
+
+        public Dictionary<PfId, P.IMigrationCommand> Expected { get; } = [];
+
+        public Dictionary<PfId, P.IMigrationReply> Replies { get; } = [];
+
+        public HashSet<PfId> Sent { get; } = [];
+
         public bool Warned { get; set; }
     }
 
