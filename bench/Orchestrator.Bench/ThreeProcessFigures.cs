@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
@@ -8,6 +7,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Bench;
 
@@ -151,7 +151,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     {
         var topology = Path.Combine(dir, "topology.yaml");
         File.WriteAllText(topology, Topology());
-        var akka = FreePorts(Nodes * 2);
+        var akka = LoopbackPorts.Free(Nodes * 2);
         var seed = $"akka.tcp://orchestrator@127.0.0.1:{akka[0]}";
         var (provider, conn) = connection.StartsWith("sqlite:", StringComparison.Ordinal) ? ("sqlite", "Data Source=" + connection[7..]) : ("postgres", connection);
         var command = options.NodeCommand.Count > 0 ? options.NodeCommand : DefaultNodeCommand();
@@ -455,14 +455,5 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
 
         return string.Join(", ", parts) + " (ms, median)";
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }

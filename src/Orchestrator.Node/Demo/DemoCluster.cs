@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
+using Orchestrator.Cluster.Hosting;
 using Orchestrator.Devices.Topology;
 using Orchestrator.Node.Cli.Client;
 
@@ -77,7 +76,7 @@ internal sealed partial class DemoCluster
     /// <summary>Null when the API ports are free, else the message naming the taken ones and the option.</summary>
     public static string? BusyApiPorts(int apiPortBase, int nodes)
     {
-        var busy = Enumerable.Range(apiPortBase, nodes).Where(PortInUse).ToList();
+        var busy = Enumerable.Range(apiPortBase, nodes).Where(LoopbackPorts.InUse).ToList();
         return busy.Count == 0
             ? null
             : $"--api-port-base: port(s) {string.Join(", ", busy)} on 127.0.0.1 are in use; give another --api-port-base";
@@ -104,7 +103,7 @@ internal sealed partial class DemoCluster
         File.WriteAllText(topology, SpreadHosts(File.ReadAllText(topologyPath), options.Nodes));
         WriteSecret(Path.Combine(state, TokenFileName), token + "\n");
 
-        var akkaPorts = FreePorts(options.Nodes);
+        var akkaPorts = LoopbackPorts.Free(options.Nodes);
         var addresses = Enumerable.Range(0, options.Nodes).Select(i => extras.NodeAddress?.Invoke(i) ?? "127.0.0.1").ToList();
         // Every node is a seed. With node-1 alone in the list, a restarted node-1 (the first seed) joined itself at once
         // and formed a second cluster beside the running one: two shard coordinators, two incarnations of the same
@@ -411,35 +410,6 @@ internal sealed partial class DemoCluster
     {
         var index = 0;
         return NodeLine().Replace(yaml, m => $"{m.Groups[1].Value}node-{(index++ % nodes) + 1}");
-    }
-
-    internal static IReadOnlyList<int> FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            listeners.ForEach(l => l.Start());
-            return [.. listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port)];
-        }
-        finally
-        {
-            listeners.ForEach(l => l.Stop());
-        }
-    }
-
-    internal static bool PortInUse(int port)
-    {
-        try
-        {
-            var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            listener.Stop();
-            return false;
-        }
-        catch (SocketException)
-        {
-            return true;
-        }
     }
 
     private static bool IsOurs(int pid, string config)

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Configuration;
 using Orchestrator.Cluster.Hosting;
@@ -10,7 +8,7 @@ namespace Orchestrator.Cluster.Tests.Hosting;
 public sealed class ClusterBootstrapTests : IAsyncDisposable
 {
     private readonly List<ActorSystem> _systems = [];
-    private readonly int[] _ports = FreePorts(3);
+    private readonly IReadOnlyList<int> _ports = LoopbackPorts.Free(3);
 
     public async ValueTask DisposeAsync()
     {
@@ -88,14 +86,5 @@ public sealed class ClusterBootstrapTests : IAsyncDisposable
             Assert.True(DateTime.UtcNow < deadline, $"members Up as each node sees them: {string.Join(", ", views)}; expected {count} everywhere");
             await Task.Delay(200);
         }
-    }
-
-    private static int[] FreePorts(int count)
-    {
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        listeners.ForEach(l => l.Start());
-        var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        listeners.ForEach(l => l.Stop());
-        return ports;
     }
 }

@@ -1,4 +1,4 @@
-using Orchestrator.Node.Demo;
+using Orchestrator.Cluster.Hosting;
 using Spectre.Console;
 
 namespace Orchestrator.Node.Tests.Demo;
@@ -24,8 +24,8 @@ internal static class DemoTestSupport
     {
         for (var attempt = 0; attempt < 200; attempt++)
         {
-            var start = DemoCluster.FreePorts(1)[0];
-            if (start + count < 65000 && Enumerable.Range(start, count).All(p => !DemoCluster.PortInUse(p)))
+            var start = LoopbackPorts.Free(1)[0];
+            if (start + count < 65000 && Enumerable.Range(start, count).All(p => !LoopbackPorts.InUse(p)))
             {
                 return start;
             }
