@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using Orchestrator.Node.Chaos;
 using Orchestrator.Node.Demo;
 using Orchestrator.Node.Tests.Demo;
@@ -9,6 +10,7 @@ namespace Orchestrator.Node.Tests.Chaos;
 /// Bounded chaos runs of real node processes, end to end: the correct build passes with every fault kind, and a
 /// deliberately broken build is caught by the checker (the two facts of this class run one after the other).
 /// </summary>
+[Collection(ChaosCollection.Name)]
 public sealed class ChaosRunTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("chaos-run-").FullName;
@@ -48,7 +50,8 @@ public sealed class ChaosRunTests : IDisposable
 
         Assert.True(code == 0, text);
         Assert.Contains("history check: PASS", text, StringComparison.Ordinal);
-        Assert.Matches(@"fault f1 healed: m-\S+: killed node-\d with the target running, restarted", text); // the PASS says it went forward
+        // The targeted fault was injected (the PASS says the migration then went forward); the whole output on failure.
+        Assert.True(Regex.IsMatch(text, @"fault f1 healed: m-\S+: killed node-\d with the target running, restarted"), text);
         var faultLine = text.Split('\n').Last(l => l.TrimStart().StartsWith("faults: ", StringComparison.Ordinal));
         Assert.All(kinds.Where(k => k != "partition" || !text.Contains("partition faults skipped", StringComparison.Ordinal)), k => Assert.Contains(k + "=", faultLine, StringComparison.Ordinal));
         Assert.Contains("\"invariants\"", await File.ReadAllTextAsync(report), StringComparison.OrdinalIgnoreCase);
@@ -112,4 +115,15 @@ public sealed class ChaosRunTests : IDisposable
             return "(no iptables)";
         }
     }
+}
+
+/// <summary>
+/// The chaos runs start three node processes each and inject timing faults: they run alone, after the other test
+/// classes of this assembly, not beside the demo, dashboard and local-cluster tests (in one fresh-clone CI run the
+/// targeted kill after Committed was not injected while those ran beside it).
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ChaosCollection
+{
+    public const string Name = "chaos (alone)";
 }
