@@ -71,15 +71,8 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             return ClientError.NotFound($"target host '{t}' is not in the inventory");
         }
 
-        foreach (var listed in (await ListMigrationsAsync(ct).ConfigureAwait(false)).Where(m => m.Workload == workload && !m.IsTerminal && m.Id != id))
-        {
-            // The replicated index lags behind coordinators by a gossip round: ask the coordinator itself.
-            if ((await GetMigrationAsync(listed.Id, ct).ConfigureAwait(false)).Value is { IsTerminal: false } active)
-            {
-                return ClientError.Conflict($"workload '{workload}' is already migrating ({active.Id}, {active.State})");
-            }
-        }
-
+        // No look at the replicated index here: it lags, and two nodes would both see "not migrating". The coordinator
+        // asks the placement authority to hold the workload before it writes the request (WorkloadBusy, 409).
         var request = new MigrationCommands.RequestMigration(id, workload, [.. vfs.Select(v => v.Id).OrderBy(v => v)], target, policy);
         return await AskMigrationAsync(id, new CoordinatorProtocol.StartMigration(request), ct).ConfigureAwait(false);
     }
@@ -108,6 +101,10 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         return answer.Result;
     }
 
+    /// <summary>
+    /// Creates a VF on <paramref name="pf"/>, at <paramref name="index"/> or at an index the placement authority picks: never
+    /// one a migration holds or has reserved as its target, and no migration takes it while it is being created.
+    /// </summary>
     public async Task<Result<VfCreated>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index = null, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
@@ -116,16 +113,31 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             return ClientError.NotFound($"PF '{pf}' is not in the inventory");
         }
 
-        var reply = await actor.Ask<object>(new CreateVf(kind, profile, workload, index), AskTimeout, ct).ConfigureAwait(false);
-        return reply switch
+        var gate = await BeginVfChangeAsync(pf, index, destroy: false, ct).ConfigureAwait(false);
+        if (gate.Error is { } refused)
         {
-            VfCreated created => created,
-            VfCommandFailed { IsConflict: true } failed => ClientError.Conflict(failed.Reason),
-            VfCommandFailed failed => ClientError.Invalid(failed.Reason),
-            _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
-        };
+            return refused;
+        }
+
+        var vf = gate.Value;
+        try
+        {
+            var reply = await actor.Ask<object>(new CreateVf(kind, profile, workload, vf.Index), AskTimeout, ct).ConfigureAwait(false);
+            return reply switch
+            {
+                VfCreated created => created,
+                VfCommandFailed { IsConflict: true } failed => ClientError.Conflict(failed.Reason),
+                VfCommandFailed failed => ClientError.Invalid(failed.Reason),
+                _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
+            };
+        }
+        finally
+        {
+            placement.Tell(new PlacementProtocol.EndVfChange(vf));
+        }
     }
 
+    /// <summary>Destroys <paramref name="vf"/>, unless a migration holds it (its source, or its reserved target): 409 naming it.</summary>
     public async Task<Result<VfDestroyed>> DestroyVfAsync(VfId vf, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
@@ -139,12 +151,47 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             return ClientError.NotFound($"VF '{vf}' does not exist");
         }
 
-        var reply = await actor.Ask<object>(new DestroyVf(vf), AskTimeout, ct).ConfigureAwait(false);
-        return reply switch
+        var gate = await BeginVfChangeAsync(vf.Pf, vf.Index, destroy: true, ct).ConfigureAwait(false);
+        if (gate.Error is { } refused)
         {
-            VfDestroyed destroyed => destroyed,
-            VfCommandFailed failed => ClientError.Conflict(failed.Reason),
-            _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
+            return refused;
+        }
+
+        try
+        {
+            var reply = await actor.Ask<object>(new DestroyVf(vf), AskTimeout, ct).ConfigureAwait(false);
+            return reply switch
+            {
+                VfDestroyed destroyed => destroyed,
+                VfCommandFailed failed => ClientError.Conflict(failed.Reason),
+                _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
+            };
+        }
+        finally
+        {
+            placement.Tell(new PlacementProtocol.EndVfChange(vf));
+        }
+    }
+
+    /// <summary>Asks the placement authority to let an operator's VF change go ahead (see <see cref="PlacementProtocol.BeginVfChange"/>).</summary>
+    private async Task<Result<VfId>> BeginVfChangeAsync(PfId pf, int? index, bool destroy, CancellationToken ct)
+    {
+        object answer;
+        try
+        {
+            answer = await placement.Ask<object>(new PlacementProtocol.BeginVfChange(pf, index, destroy), AskTimeout, ct).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            return ClientError.Unavailable($"the placement authority did not answer within {AskTimeout.TotalSeconds:0.#} s; nothing was changed, try again");
+        }
+
+        return answer switch
+        {
+            PlacementProtocol.VfChangeAllowed allowed => allowed.Vf,
+            PlacementProtocol.VfChangeRefused { HeldBy: not null } refused => ClientError.Conflict(refused.Reason, "VfHeldByMigration"),
+            PlacementProtocol.VfChangeRefused refused => ClientError.Conflict(refused.Reason),
+            _ => ClientError.Invalid($"unexpected answer {answer.GetType().Name}"),
         };
     }
 
@@ -240,6 +287,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         return reply switch
         {
             MigrationView view => view,
+            CoordinatorProtocol.Rejected { Code: RejectedCodes.Unavailable } rejected => ClientError.Unavailable(rejected.Reason),
             CoordinatorProtocol.Rejected rejected => ClientError.Conflict(rejected.Reason, rejected.Code),
             CoordinatorProtocol.Unknown => ClientError.NotFound($"migration '{id}' does not exist"),
             _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
@@ -258,14 +306,19 @@ public sealed record ClientError(ClientErrorKind Kind, string Message, string? C
     public static ClientError Conflict(string message, string? code = null) => new(ClientErrorKind.Conflict, message, code);
 
     public static ClientError Invalid(string message) => new(ClientErrorKind.Invalid, message);
+
+    public static ClientError Unavailable(string message) => new(ClientErrorKind.Unavailable, message);
 }
 
-/// <summary>Kinds of client errors (404, 409, 400).</summary>
+/// <summary>Kinds of client errors (404, 409, 400, 503).</summary>
 public enum ClientErrorKind
 {
     NotFound,
     Conflict,
     Invalid,
+
+    /// <summary>Nothing was done because a part of the cluster did not answer in time; asking again is safe.</summary>
+    Unavailable,
 }
 
 /// <summary>A value or a <see cref="ClientError"/>.</summary>

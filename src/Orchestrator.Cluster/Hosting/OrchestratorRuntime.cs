@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Pattern;
 using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
@@ -85,16 +86,6 @@ public sealed class OrchestratorRuntime
         var roles = Akka.Cluster.Cluster.Get(system).SelfRoles;
         var isCoordinator = roles.Contains(ClusterRoles.Coordinator);
 
-        if (isCoordinator)
-        {
-            system.ActorOf(
-                ClusterSingletonManager.Props(
-                    PlacementAuthority.Props(options.Limits, options.TimeProvider),
-                    PoisonPill.Instance,
-                    ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName("authority")),
-                "placement");
-        }
-
         var placement = system.ActorOf(
             ClusterSingletonProxy.Props("/user/placement", ClusterSingletonProxySettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName("authority")),
             "placement-proxy");
@@ -126,6 +117,16 @@ public sealed class OrchestratorRuntime
 
         if (isCoordinator)
         {
+            // After the region: the authority asks coordinators about claims that look abandoned. Under a backoff
+            // supervisor: a failed journal write stops a persistent actor, and the singleton manager would not start it
+            // again, so every placement in the cluster would wait forever; this one comes back and recovers its ledger.
+            var authority = PlacementAuthority.Props(options.Limits, options.TimeProvider, new PlacementAuthoritySettings { Migrations = migrations });
+            system.ActorOf(
+                ClusterSingletonManager.Props(
+                    BackoffSupervisor.Props(Backoff.OnStop(authority, "ledger", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2, maxNrOfRetries: -1)),
+                    PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName("authority")),
+                "placement");
             system.ActorOf(MigrationKeeper.Props(migrations, options.KeeperInterval, options.KeeperInterval * 2, options.TimeProvider), "migration-keeper");
         }
 

@@ -30,3 +30,13 @@ public static class CoordinatorProtocol
 
 /// <summary>The sharding envelope: which migration, and the message for its coordinator.</summary>
 public sealed record MigrationEnvelope(MigrationId Migration, object Message) : IOrchestratorMessage;
+
+/// <summary>The codes of <see cref="CoordinatorProtocol.Rejected"/> that are not a domain <c>RejectionCode</c>.</summary>
+public static class RejectedCodes
+{
+    /// <summary>Another migration of the workload is in flight (409, naming it).</summary>
+    public const string WorkloadBusy = "WorkloadBusy";
+
+    /// <summary>The placement authority did not answer in time (503: nothing was started; ask again).</summary>
+    public const string Unavailable = "Unavailable";
+}

@@ -13,6 +13,9 @@ public sealed record CoordinatorSettings
     /// <summary>How long a device step may go without an answer before it counts as failed.</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How long a new migration waits for the placement authority to hold its workload before it answers "try again".</summary>
+    public TimeSpan ClaimTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>
     /// How long a journal write may stay unconfirmed before the coordinator restarts and recovers from the journal
     /// (see <see cref="Persistence.JournalWatchdog"/>).

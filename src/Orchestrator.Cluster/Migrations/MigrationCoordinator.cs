@@ -37,6 +37,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private const string RetryTimer = "retry";
     private const string PassivateTimer = "passivate";
     private const string ResendTimer = "resend";
+    private const string ClaimTimer = "claim";
 
     private readonly MigrationId _id;
     private readonly CoordinatorSettings _settings;
@@ -50,6 +51,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private DateTimeOffset? _stoppedAt;
     private int? _queuePosition;
     private (string State, long Epoch) _lastReported;
+    private PendingClaim? _claim;
 
     public MigrationCoordinator(MigrationId id, CoordinatorSettings settings)
     {
@@ -69,6 +71,9 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Command<PlacementProtocol.PlacementAnswer>(OnPlacement);
         Command<PlacementProtocol.Admitted>(a => Complete(MigrationStep.Admission, new C.RecordAdmitted(_id, _state.Epoch)));
         Command<PlacementProtocol.AdmissionQueued>(q => _queuePosition = q.Position);
+        Command<PlacementProtocol.WorkloadClaimGranted>(OnClaimGranted);
+        Command<PlacementProtocol.WorkloadClaimRefused>(OnClaimRefused);
+        Command<ClaimTimedOut>(_ => OnClaimTimedOut());
         Command<PlacementProtocol.MigrationReleased>(_ => Complete(MigrationStep.ReleaseReservations, new C.RecordReservationsReleased(_id, _state.Epoch)));
         Command<Changed>(c => OnInventory(c.Get(InventoryKeys.Hosts)));
         Command<GetSuccess>(g => OnInventory(g.Get(InventoryKeys.Hosts)));
@@ -163,7 +168,78 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Decide(start.Request, Sender);
+        if (_claim is { } pending)
+        {
+            // The same id while its claim is asked: answered together (a request with another body is the API's 409).
+            pending.ReplyTo.Add(Sender);
+            return;
+        }
+
+        // Checked first, so that a request the domain refuses never holds the workload.
+        var dryRun = _state.Decide(start.Request, Now);
+        if (!dryRun.Accepted)
+        {
+            Sender.Tell(new Rejected(_id, dryRun.Code?.ToString() ?? "Rejected", dryRun.Reason));
+            return;
+        }
+
+        // One migration per workload, cluster-wide: the placement authority holds the workload for this migration before
+        // the request is written, and refuses any other migration of it until this one ends.
+        _claim = new PendingClaim(start.Request, [Sender]);
+        _settings.Placement.Tell(new PlacementProtocol.ClaimWorkload(_id, start.Request.Workload, start.Request.SourceVfs));
+        Timers.StartSingleTimer(ClaimTimer, ClaimTimedOut.Instance, _settings.ClaimTimeout);
+    }
+
+    private void OnClaimGranted(PlacementProtocol.WorkloadClaimGranted granted)
+    {
+        if (_claim is not { } pending || granted.Migration != _id)
+        {
+            return;
+        }
+
+        _claim = null;
+        Timers.Cancel(ClaimTimer);
+        Decide(pending.Request, pending.ReplyTo[0]);
+        foreach (var other in pending.ReplyTo.Skip(1))
+        {
+            other.Tell(ViewOrUnknown());
+        }
+    }
+
+    private void OnClaimRefused(PlacementProtocol.WorkloadClaimRefused refused)
+    {
+        if (_claim is not { } pending || refused.Migration != _id)
+        {
+            return;
+        }
+
+        _claim = null;
+        Timers.Cancel(ClaimTimer);
+        _log.Info("[{0}] not started: {1}", _id, refused.Reason);
+        foreach (var replyTo in pending.ReplyTo)
+        {
+            replyTo.Tell(new Rejected(_id, RejectedCodes.WorkloadBusy, refused.Reason));
+        }
+
+        Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, TimeSpan.FromSeconds(5));
+    }
+
+    private void OnClaimTimedOut()
+    {
+        if (_claim is not { } pending)
+        {
+            return;
+        }
+
+        // The authority is moving or restarting. Nothing was written here: the caller may simply ask again (a claim that
+        // was written after all is this migration's, and granted again; otherwise the authority's sweep frees it).
+        _claim = null;
+        foreach (var replyTo in pending.ReplyTo)
+        {
+            replyTo.Tell(new Rejected(_id, RejectedCodes.Unavailable, $"the placement authority did not answer within {_settings.ClaimTimeout.TotalSeconds:0.#} s; try again"));
+        }
+
+        Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, TimeSpan.FromSeconds(5));
     }
 
     private object ViewOrUnknown() => _state.Phase == MigrationPhase.New ? new Unknown(_id) : View();
@@ -654,6 +730,14 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 _log.Info("[{0}] {1} (epoch {2})", _id, e.GetType().Name, _state.Epoch);
                 break;
         }
+    }
+
+    /// <summary>A request waiting for its workload claim, and everyone who sent it.</summary>
+    private sealed record PendingClaim(MigrationCommands.RequestMigration Request, List<IActorRef> ReplyTo);
+
+    private sealed record ClaimTimedOut
+    {
+        public static ClaimTimedOut Instance { get; } = new();
     }
 
     private sealed record FlightKey(MigrationStep Step, Epoch Epoch, int Round);

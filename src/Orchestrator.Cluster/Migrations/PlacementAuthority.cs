@@ -22,23 +22,30 @@ namespace Orchestrator.Cluster.Migrations;
 public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 {
     private const string InventoryWaitTimer = "inventory-wait";
+    private const string SweepTimer = "claim-sweep";
     private static readonly TimeSpan SettleFor = TimeSpan.FromSeconds(10);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeProvider _time;
     private readonly Dictionary<MigrationId, PlacementTarget> _targets = [];
     private readonly Dictionary<MigrationId, IActorRef> _waiters = [];
-    private readonly List<(Reservation Target, DateTimeOffset ReleasedAt)> _settling = [];
+    private readonly List<(VfId Vf, DateTimeOffset ReleasedAt)> _settling = [];
+    private readonly Dictionary<VfId, DateTimeOffset> _vfChanges = []; // operator changes under way, until their expiry
+    private readonly HashSet<MigrationId> _checking = []; // claims the sweep is asking about
+    private readonly PlacementAuthoritySettings _settings;
     private ReservationLedger _ledger = ReservationLedger.Empty;
+    private WorkloadClaims _claims = WorkloadClaims.Empty;
     private AdmissionQueue _admission;
     private InventoryView _inventory = InventoryView.Empty;
     private bool _inventoryKnown;
 
-    public PlacementAuthority(ConcurrencyLimits limits, TimeProvider time)
+    public PlacementAuthority(ConcurrencyLimits limits, TimeProvider time, PlacementAuthoritySettings? settings = null)
     {
         _time = time;
+        _settings = settings ?? new PlacementAuthoritySettings();
         _admission = AdmissionQueue.Create(limits);
 
+        Recover<WorkloadClaimed>(Apply);
         Recover<Reserved>(Apply);
         Recover<AdmissionGranted>(Apply);
         Recover<Released>(Apply);
@@ -48,6 +55,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
             replicator.Tell(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance));
             Timers.StartSingleTimer(InventoryWaitTimer, InventoryWaitOver.Instance, TimeSpan.FromSeconds(5));
+            Timers.StartPeriodicTimer(SweepTimer, SweepClaims.Instance, _settings.ClaimSweepInterval);
         });
 
         Command<Changed>(c => OnInventory(c.Get(InventoryKeys.Hosts)));
@@ -58,6 +66,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Command<QueryPlacement>(_ => Stash.Stash());
         Command<RequestAdmission>(_ => Stash.Stash());
         Command<ReleaseMigration>(_ => Stash.Stash());
+        Command<BeginVfChange>(_ => Stash.Stash());
+        ClaimCommands(); // Claims need no inventory: answered from the recovered ledger at once.
         Command<GetLedger>(_ => Sender.Tell(Holdings())); // The ledger is recovered: readable before the inventory is.
     }
 
@@ -65,8 +75,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(ConcurrencyLimits limits, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new PlacementAuthority(limits, time));
+    public static Props Props(ConcurrencyLimits limits, TimeProvider time, PlacementAuthoritySettings? settings = null) =>
+        Akka.Actor.Props.Create(() => new PlacementAuthority(limits, time, settings));
 
     private void OnInventory(LWWDictionary<string, HostSnapshot> data)
     {
@@ -126,7 +136,183 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         });
         Command<RequestAdmission>(OnAdmission);
         Command<ReleaseMigration>(OnRelease);
+        Command<BeginVfChange>(OnBeginVfChange);
+        ClaimCommands();
         Command<GetLedger>(_ => Sender.Tell(Holdings()));
+    }
+
+    private void ClaimCommands()
+    {
+        Command<ClaimWorkload>(OnClaim);
+        Command<EndVfChange>(e =>
+        {
+            if (_vfChanges.Remove(e.Vf))
+            {
+                _settling.Add((e.Vf, _time.GetUtcNow())); // until the directory shows what the operator did there
+            }
+        });
+        Command<SweepClaims>(_ => OnSweep());
+        Command<ClaimChecked>(OnClaimChecked);
+    }
+
+    // ---- One migration per workload ----
+
+    private void OnClaim(ClaimWorkload claim)
+    {
+        var replyTo = Sender;
+        var wanted = new WorkloadClaim(claim.Migration, claim.Workload, [.. claim.SourceVfs.Distinct().Order()], _time.GetUtcNow());
+        if (_claims.RefusalOf(wanted) is { } refusal)
+        {
+            _log.Info("[{0}] claim of {1} refused: {2}", claim.Migration, claim.Workload, refusal);
+            replyTo.Tell(new WorkloadClaimRefused(claim.Migration, claim.Workload, _claims.BlockerOf(wanted), refusal));
+            return;
+        }
+
+        if (_claims.Of(claim.Workload)?.Migration == claim.Migration)
+        {
+            DeferAsync(claim, _ => replyTo.Tell(new WorkloadClaimGranted(claim.Migration))); // after the claim is written
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        ExpireVfChanges(now);
+        if (wanted.SourceVfs.Where(_vfChanges.ContainsKey).Select(v => (VfId?)v).FirstOrDefault() is { } changing)
+        {
+            replyTo.Tell(new WorkloadClaimRefused(claim.Migration, claim.Workload, null, $"VF {changing} of workload '{claim.Workload}' is being changed by an operator; try again"));
+            return;
+        }
+
+        // As a reservation: applied at once (the next claim already sees it), answered once written.
+        var claimed = new WorkloadClaimed(wanted.Migration, wanted.Workload, wanted.SourceVfs, now);
+        Apply(claimed);
+        PersistAsync(claimed, e =>
+        {
+            _log.Info("[{0}] holds workload {1} until it ends", e.Migration, e.Workload);
+            replyTo.Tell(new WorkloadClaimGranted(e.Migration));
+        });
+    }
+
+    /// <summary>
+    /// Claims whose migration never got going (its coordinator died between the claim and the request's write) or
+    /// ended without releasing (a lost release) are asked after, through sharding, and freed when it is unknown or terminal.
+    /// </summary>
+    private void OnSweep()
+    {
+        ExpireVfChanges(_time.GetUtcNow());
+        if (_settings.Migrations is not { } migrations || migrations.IsNobody())
+        {
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        foreach (var claim in _claims.All.Where(c => now - c.At >= _settings.ClaimCheckAfter && !_checking.Contains(c.Migration)))
+        {
+            _checking.Add(claim.Migration);
+            var migration = claim.Migration;
+            migrations.Ask<object>(new MigrationEnvelope(migration, CoordinatorProtocol.GetMigration.Instance), _settings.ClaimCheckTimeout)
+                .PipeTo(Self, success: reply => new ClaimChecked(migration, reply), failure: _ => new ClaimChecked(migration, null));
+        }
+    }
+
+    private void OnClaimChecked(ClaimChecked check)
+    {
+        _checking.Remove(check.Migration);
+        var ended = check.Reply switch
+        {
+            CoordinatorProtocol.Unknown => "its coordinator has no such migration (the request was never written)",
+            MigrationView { IsTerminal: true } view => $"it ended {view.State}",
+            _ => null,
+        };
+        if (ended is null || _claims.OfMigration(check.Migration) is null)
+        {
+            return;
+        }
+
+        _log.Warning("[{0}] releasing what it holds: {1}", check.Migration, ended);
+        var released = new Released(check.Migration, _time.GetUtcNow());
+        Apply(released);
+        _waiters.Remove(released.Migration);
+        PersistAsync(released, _ => { });
+        AdmitWaiting();
+    }
+
+    // ---- Operator changes of VFs ----
+
+    private void OnBeginVfChange(BeginVfChange change)
+    {
+        var now = _time.GetUtcNow();
+        ExpireVfChanges(now);
+        var ledger = LedgerWithSettling();
+        VfChangeRefused Refuse(int? index, MigrationId? holder, string reason) => new(change.Pf, index, holder, reason);
+        int index;
+        if (change.Index is int wanted)
+        {
+            index = wanted;
+        }
+        else if (change.Destroy)
+        {
+            Sender.Tell(Refuse(null, null, "a VF to destroy needs its index"));
+            return;
+        }
+        else
+        {
+            // The lowest index that no VF, reservation, recent release or other operator change uses: a create without an
+            // index must never take a migration's target index.
+            var pf = _inventory.Inventory.FindHost(change.Pf.Host)?.Pfs.FirstOrDefault(p => p.Id == change.Pf);
+            if (pf is null)
+            {
+                Sender.Tell(Refuse(null, null, $"PF '{change.Pf}' is not in the inventory"));
+                return;
+            }
+
+            var used = pf.Vfs.Select(v => v.Id.Index).ToHashSet();
+            used.UnionWith(ledger.TargetIndicesOn(pf.Id));
+            used.UnionWith(_vfChanges.Keys.Where(v => v.Pf == pf.Id).Select(v => v.Index));
+            var free = Enumerable.Range(0, pf.Descriptor.MaxVfs).Where(i => !used.Contains(i)).Cast<int?>().FirstOrDefault();
+            if (free is not int picked)
+            {
+                Sender.Tell(Refuse(null, null, $"no free VF index on PF '{pf.Id}': {used.Count} of {pf.Descriptor.MaxVfs} used, reserved by migrations or being changed"));
+                return;
+            }
+
+            index = picked;
+        }
+
+        var vf = change.Pf.Vf(index);
+        if (_claims.HolderOf(vf) is { } source)
+        {
+            Sender.Tell(Refuse(index, source, $"VF {vf} is the source of migration {source}, which holds it until it ends"));
+            return;
+        }
+
+        if (_ledger.TargetHolderOf(vf) is { } target)
+        {
+            Sender.Tell(Refuse(index, target, $"VF {vf} is reserved as the target of migration {target}, which holds it until it ends"));
+            return;
+        }
+
+        if (!change.Destroy && ledger.TargetIndicesOn(change.Pf).Contains(index))
+        {
+            Sender.Tell(Refuse(index, null, $"VF index {index} on PF '{change.Pf}' was just released by a migration; the directory has not caught up yet, try again"));
+            return;
+        }
+
+        if (_vfChanges.ContainsKey(vf))
+        {
+            Sender.Tell(Refuse(index, null, $"VF {vf} is being changed by another request; try again"));
+            return;
+        }
+
+        _vfChanges[vf] = now + _settings.VfChangeExpiry;
+        Sender.Tell(new VfChangeAllowed(vf));
+    }
+
+    private void ExpireVfChanges(DateTimeOffset now)
+    {
+        foreach (var (vf, _) in _vfChanges.Where(kv => kv.Value <= now).ToList())
+        {
+            _vfChanges.Remove(vf);
+        }
     }
 
     private LedgerHoldings Holdings()
@@ -235,7 +421,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private void OnRelease(ReleaseMigration release)
     {
         var replyTo = Sender;
-        if (!_targets.ContainsKey(release.Migration) && !_admission.Contains(release.Migration) && _ledger.Of(release.Migration).Count == 0)
+        if (!_targets.ContainsKey(release.Migration) && !_admission.Contains(release.Migration) && _ledger.Of(release.Migration).Count == 0
+            && _claims.OfMigration(release.Migration) is null)
         {
             DeferAsync(release, _ => replyTo.Tell(new MigrationReleased(release.Migration))); // after a release being written
             return;
@@ -255,6 +442,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         _ledger = _ledger.Add(e.Reservations);
     }
 
+    private void Apply(WorkloadClaimed e) => _claims = _claims.Claim(new WorkloadClaim(e.Migration, e.Workload, e.SourceVfs, e.At));
+
     private void Apply(AdmissionGranted e) => _admission = _admission.Restore(e.Request);
 
     /// <summary>
@@ -264,20 +453,29 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private ReservationLedger LedgerWithSettling()
     {
         var now = _time.GetUtcNow();
-        _settling.RemoveAll(s => now - s.ReleasedAt > SettleFor || _inventory.Inventory.FindVf(s.Target.Vf) is not null);
-        return _settling.Count == 0 ? _ledger : _ledger.Add(_settling.Select(s => s.Target));
+        _settling.RemoveAll(s => now - s.ReleasedAt > SettleFor || _inventory.Inventory.FindVf(s.Vf) is not null);
+        var held = _settling.Select(s => s.Vf).Concat(_vfChanges.Keys).ToList();
+        return held.Count == 0 ? _ledger : _ledger.Hold(held);
     }
 
     private void Apply(Released e)
     {
         foreach (var target in _ledger.Of(e.Migration).Where(r => r.Role == ReservationRole.Target))
         {
-            _settling.Add((target, e.At));
+            _settling.Add((target.Vf, e.At));
         }
 
+        _claims = _claims.Release(e.Migration);
         _targets.Remove(e.Migration);
         _ledger = _ledger.Release(e.Migration);
         _admission = _admission.Release(e.Migration);
+    }
+
+    private sealed record ClaimChecked(MigrationId Migration, object? Reply);
+
+    private sealed record SweepClaims
+    {
+        public static SweepClaims Instance { get; } = new();
     }
 
     private sealed record QueryRefreshed(QueryPlacement Query, IActorRef ReplyTo, IGetResponse? Response);

@@ -16,6 +16,12 @@ public static class PlacementEvents
     /// <summary>The concurrency limits admitted a migration; it counts against them until released.</summary>
     public sealed record AdmissionGranted(AdmissionRequest Request, DateTimeOffset At) : IPlacementEvent;
 
-    /// <summary>A migration ended; its reservations are free.</summary>
+    /// <summary>
+    /// A migration holds its workload (and the source VFs it named) until it ends: no other migration of the workload
+    /// is accepted meanwhile, whatever the node, key or timing of its request (DESIGN.md §4, invariant 6).
+    /// </summary>
+    public sealed record WorkloadClaimed(MigrationId Migration, WorkloadId Workload, IReadOnlyList<VfId> SourceVfs, DateTimeOffset At) : IPlacementEvent;
+
+    /// <summary>A migration ended (or never started); its workload claim and reservations are free.</summary>
     public sealed record Released(MigrationId Migration, DateTimeOffset At) : IPlacementEvent;
 }

@@ -15,6 +15,35 @@ public static class PlacementProtocol
     /// <summary>The answer to a placement: the target (reserved unless it was a query) or the rejections.</summary>
     public sealed record PlacementAnswer(MigrationId? Migration, PlacementResult Result) : IOrchestratorMessage;
 
+    /// <summary>
+    /// Hold <paramref name="Workload"/> for <paramref name="Migration"/> until it ends (sent by its coordinator before it
+    /// persists the request). Answered <see cref="WorkloadClaimGranted"/> — also to the holder asking again — or
+    /// <see cref="WorkloadClaimRefused"/> naming the migration in flight.
+    /// </summary>
+    public sealed record ClaimWorkload(MigrationId Migration, WorkloadId Workload, IReadOnlyList<VfId> SourceVfs) : IOrchestratorMessage;
+
+    /// <summary>The workload is held for the migration (the claim is written).</summary>
+    public sealed record WorkloadClaimGranted(MigrationId Migration) : IOrchestratorMessage;
+
+    /// <summary>Another migration holds the workload or one of its VFs (<paramref name="HeldBy"/>), or a VF of it is being changed.</summary>
+    public sealed record WorkloadClaimRefused(MigrationId Migration, WorkloadId Workload, MigrationId? HeldBy, string Reason) : IOrchestratorMessage;
+
+    /// <summary>
+    /// An operator wants to create a VF on <paramref name="Pf"/> (at <paramref name="Index"/>, or at an index the authority
+    /// picks) or to destroy the VF at <paramref name="Index"/> (<paramref name="Destroy"/>). Allowed only when no migration holds or has reserved that VF; while
+    /// allowed (until <see cref="EndVfChange"/> or a short expiry) no migration may claim or reserve it.
+    /// </summary>
+    public sealed record BeginVfChange(PfId Pf, int? Index, bool Destroy) : IOrchestratorMessage;
+
+    /// <summary>The change may go ahead on <paramref name="Vf"/> (for a create without an index: the index picked).</summary>
+    public sealed record VfChangeAllowed(VfId Vf) : IOrchestratorMessage;
+
+    /// <summary>The change may not go ahead: the reason names the migration that holds the VF, or why no index is free.</summary>
+    public sealed record VfChangeRefused(PfId Pf, int? Index, MigrationId? HeldBy, string Reason) : IOrchestratorMessage;
+
+    /// <summary>The operator's change of <paramref name="Vf"/> is over (whatever its outcome).</summary>
+    public sealed record EndVfChange(VfId Vf) : IOrchestratorMessage;
+
     /// <summary>Wait until the cluster's and the hosts' concurrency limits admit the migration.</summary>
     public sealed record RequestAdmission(MigrationId Migration, HostId SourceHost, HostId TargetHost, IReadOnlyList<PfId> SourcePfs, IReadOnlyList<PfId> TargetPfs)
         : IOrchestratorMessage;

@@ -51,6 +51,7 @@ public sealed class EventSerializer : SerializerWithStringManifest
         ["EvacuationEnded.v1"] = typeof(Evacuations.EvacuationEvents.EvacuationEnded),
         ["PlacementReleased.v1"] = typeof(Migrations.PlacementEvents.Released),
         ["LeftoverCleaned.v1"] = typeof(ReconcilerEvents.LeftoverCleaned),
+        ["WorkloadClaimed.v1"] = typeof(Migrations.PlacementEvents.WorkloadClaimed),
     };
 
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);

@@ -417,7 +417,8 @@ public sealed partial record MigrationState
     // What to undo from a phase. Each step is idempotent, so "may have happened" is enough to include it.
     private IReadOnlyList<MigrationStep> RollbackStepsFrom(MigrationPhase phase) => phase switch
     {
-        MigrationPhase.Requested or MigrationPhase.New => [],
+        MigrationPhase.New => [],
+        MigrationPhase.Requested => [MigrationStep.ReleaseReservations], // the workload claim, held since the request
         MigrationPhase.Placed when !Admitted => [MigrationStep.ReleaseReservations],
         MigrationPhase.Placed => [MigrationStep.DestroyTarget, MigrationStep.ReleaseReservations],
         _ => [MigrationStep.ResumeSource, MigrationStep.DestroyTarget, MigrationStep.ReleaseReservations],

@@ -12,11 +12,22 @@ namespace Orchestrator.Domain.Placement;
 public sealed class ReservationLedger
 {
     private readonly ImmutableList<Reservation> _all;
+    private readonly ImmutableHashSet<VfId> _held;
 
-    private ReservationLedger(ImmutableList<Reservation> all) => _all = all;
+    private ReservationLedger(ImmutableList<Reservation> all, ImmutableHashSet<VfId>? held = null)
+    {
+        _all = all;
+        _held = held ?? [];
+    }
 
     /// <summary>No reservations.</summary>
     public static ReservationLedger Empty { get; } = new([]);
+
+    /// <summary>
+    /// VF indices held without a migration slot: a VF an operator is creating there, or the target VF of a migration
+    /// that just ended and that the directory does not show yet. Placement never picks them as a target index.
+    /// </summary>
+    public IReadOnlySet<VfId> Held => _held;
 
     /// <summary>Every reservation, in the order they were added.</summary>
     public IReadOnlyList<Reservation> All => _all;
@@ -26,10 +37,13 @@ public sealed class ReservationLedger
 
     /// <summary>A copy with <paramref name="reservations"/> added (idempotent).</summary>
     public ReservationLedger Add(IEnumerable<Reservation> reservations) =>
-        new(_all.AddRange(reservations.Where(r => !_all.Contains(r)).Distinct()));
+        new(_all.AddRange(reservations.Where(r => !_all.Contains(r)).Distinct()), _held);
+
+    /// <summary>A copy where <paramref name="vfs"/> are <see cref="Held"/> too (idempotent).</summary>
+    public ReservationLedger Hold(IEnumerable<VfId> vfs) => new(_all, _held.Union(vfs));
 
     /// <summary>A copy without any reservation of <paramref name="migration"/> (idempotent).</summary>
-    public ReservationLedger Release(MigrationId migration) => new(_all.RemoveAll(r => r.Migration == migration));
+    public ReservationLedger Release(MigrationId migration) => new(_all.RemoveAll(r => r.Migration == migration), _held);
 
     /// <summary>The reservations of <paramref name="migration"/>.</summary>
     public IReadOnlyList<Reservation> Of(MigrationId migration) => [.. _all.Where(r => r.Migration == migration)];
@@ -37,7 +51,13 @@ public sealed class ReservationLedger
     /// <summary>Migration slots reserved on <paramref name="pf"/>, both ends counted.</summary>
     public int MigrationSlotsOn(PfId pf) => _all.Count(r => r.Pf == pf);
 
-    /// <summary>VF indices reserved as targets on <paramref name="pf"/>.</summary>
+    /// <summary>VF indices reserved as targets on <paramref name="pf"/>, and those <see cref="Held"/> there.</summary>
     public IReadOnlySet<int> TargetIndicesOn(PfId pf) =>
-        _all.Where(r => r.Role == ReservationRole.Target && r.Pf == pf).Select(r => r.Vf.Index).ToHashSet();
+        _all.Where(r => r.Role == ReservationRole.Target && r.Pf == pf).Select(r => r.Vf.Index)
+            .Concat(_held.Where(v => v.Pf == pf).Select(v => v.Index))
+            .ToHashSet();
+
+    /// <summary>The migration whose target reservation is <paramref name="vf"/>, or null.</summary>
+    public MigrationId? TargetHolderOf(VfId vf) =>
+        _all.FirstOrDefault(r => r.Role == ReservationRole.Target && r.Vf == vf)?.Migration;
 }

@@ -163,7 +163,7 @@ public sealed class MigrationStateTests
     }
 
     [Theory]
-    [InlineData(MigrationPhase.Requested, 0)]
+    [InlineData(MigrationPhase.Requested, 1)] // the workload claim is released before RolledBack
     [InlineData(MigrationPhase.Placed, 1)]
     [InlineData(MigrationPhase.TargetPrepared, 3)]
     [InlineData(MigrationPhase.PreCopying, 3)]

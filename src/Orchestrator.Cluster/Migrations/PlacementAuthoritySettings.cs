@@ -1,0 +1,25 @@
+using Akka.Actor;
+
+namespace Orchestrator.Cluster.Migrations;
+
+/// <summary>Timing of the placement authority's workload claims and operator VF changes, with their defaults.</summary>
+public sealed record PlacementAuthoritySettings
+{
+    /// <summary>The migration shard region, asked after claims that look abandoned (none: claims are never swept).</summary>
+    public IActorRef? Migrations { get; init; }
+
+    /// <summary>How often claims are looked over.</summary>
+    public TimeSpan ClaimSweepInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How old a claim must be before its migration is asked after: far longer than a request's write takes, so a
+    /// claim whose request is still being written is never freed under it.
+    /// </summary>
+    public TimeSpan ClaimCheckAfter { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long the sweep waits for a coordinator's answer.</summary>
+    public TimeSpan ClaimCheckTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long an operator's VF create or delete holds its VF at most (a client that died frees it then).</summary>
+    public TimeSpan VfChangeExpiry { get; init; } = TimeSpan.FromSeconds(30);
+}
