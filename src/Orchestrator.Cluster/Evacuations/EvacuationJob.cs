@@ -26,6 +26,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<WorkloadId, (MigrationId Migration, string State, string? Reason)> _items = [];
+    private readonly Dictionary<WorkloadId, DateTimeOffset> _restartedAt = [];
     private HostId? _host;
     private DateTimeOffset _createdAt;
     private DateTimeOffset _updatedAt;
@@ -55,7 +56,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         Command<Poll>(_ => PollMigrations());
         Command<Ended>(OnEnded);
         Command<Finish>(_ => OnFinish());
-        Command<Restart>(r => _ = _client.StartMigrationAsync(r.Migration, r.Workload, null));
+        Command<Restart>(OnRestart);
         Command<Progressed>(p =>
         {
             if (_items.TryGetValue(p.Workload, out var item) && !IsEnd(item.State))
@@ -78,7 +79,53 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 
     private int Pending => _items.Values.Count(i => !IsEnd(i.State));
 
-    private static bool IsEnd(string state) => state is "Completed" or "RolledBack";
+    /// <summary>What a workload shows while another migration holds it.</summary>
+    private const string WaitingState = "WaitingForWorkload";
+
+    /// <summary>Moved off the host by a migration of someone else's while the job waited.</summary>
+    private const string MovedState = "Moved";
+
+    private static bool IsEnd(string state) => state is "Completed" or "RolledBack" or MovedState;
+
+    private static bool IsWaitable(ClientError error) =>
+        error.Kind == ClientErrorKind.Unavailable || (error.Kind == ClientErrorKind.Conflict && error.Code == Migrations.RejectedCodes.WorkloadBusy);
+
+    /// <summary>
+    /// Starts a workload's migration that does not exist (yet): its start was lost, or another migration held the
+    /// workload. At most every 2 s per workload, and only while the workload still has a VF on the host.
+    /// </summary>
+    private void OnRestart(Restart restart)
+    {
+        var now = _time.GetUtcNow();
+        if (_host is not { } host || (_restartedAt.TryGetValue(restart.Workload, out var last) && now - last < TimeSpan.FromSeconds(2)))
+        {
+            return;
+        }
+
+        _restartedAt[restart.Workload] = now;
+        var self = Self;
+        StartIfStillOnHostAsync(host, restart).ContinueWith(
+            t =>
+            {
+                if (t.IsCompletedSuccessfully && t.Result is { } message)
+                {
+                    self.Tell(message);
+                }
+            },
+            TaskScheduler.Default);
+    }
+
+    private async Task<object?> StartIfStillOnHostAsync(HostId host, Restart restart)
+    {
+        var inventory = await _client.GetInventoryAsync().ConfigureAwait(false);
+        if (!inventory.Inventory.VfsOf(restart.Workload).Any(v => v.Id.Host == host))
+        {
+            return new Ended(restart.Workload, restart.Migration, MovedState, $"no VF of it is on {host} any more: another migration moved it");
+        }
+
+        var started = await _client.StartMigrationAsync(restart.Migration, restart.Workload, null).ConfigureAwait(false);
+        return started.Error is { } error && IsWaitable(error) ? new Progressed(restart.Workload, WaitingState) : null;
+    }
 
     private void OnStart(StartEvacuation start)
     {
@@ -153,7 +200,11 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 {
                     if (t.IsCompletedSuccessfully && t.Result.Error is { } error && t.Result.Value is null)
                     {
-                        self.Tell(new Ended(workload, item.Migration, "RolledBack", "not started: " + error.Message));
+                        // Another migration holds the workload (a manual one, another evacuation): wait for it to end,
+                        // then move what is still on the host (see OnRestart). Anything else cannot start at all.
+                        self.Tell(IsWaitable(error)
+                            ? new Progressed(workload, WaitingState)
+                            : new Ended(workload, item.Migration, "RolledBack", "not started: " + error.Message));
                     }
                 },
                 TaskScheduler.Default));

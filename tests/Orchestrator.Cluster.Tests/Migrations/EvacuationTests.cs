@@ -43,4 +43,42 @@ public class EvacuationTests
         Assert.Equal(Orchestrator.Cluster.Hosting.ClientErrorKind.NotFound, (await node.Client.GetEvacuationAsync("e-nope")).Error!.Kind);
         Assert.True(cluster.CheckHistory().IsSuccess, cluster.CheckHistory().ToText());
     }
+
+    [Fact]
+    public async Task An_evacuation_waits_for_a_manual_migration_of_a_workload_and_counts_it_as_moved()
+    {
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromMinutes(2) });
+        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var hostA = HostId.Parse("host-a");
+        var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(Devices.Simulation.DeviceCommand.CreateVf, 1);
+        var manual = MigrationId.Parse("m-manual-vm-1");
+        Assert.True((await node.Client.StartMigrationAsync(manual, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
+        await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // The evacuation's own migration of vm-1 is refused (one migration per workload): it waits, it does not give up.
+        var started = await node.Client.StartEvacuationAsync("e-overlap", hostA);
+        Assert.True(started.IsOk, started.Error?.Message);
+        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        {
+            var waiting = (await node.Client.GetEvacuationAsync("e-overlap")).Value!;
+            Assert.Equal("WaitingForWorkload", waiting.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-1")).State);
+        });
+
+        hang.Release();
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(manual, TimeSpan.FromSeconds(30))).State);
+        EvacuationView? view = null;
+        await MultiNodeMigrationTests.AwaitAssert(
+            async () =>
+            {
+                view = (await node.Client.GetEvacuationAsync("e-overlap")).Value!;
+                Assert.Equal("Completed", view.State);
+            },
+            TimeSpan.FromSeconds(60));
+        Assert.Equal("Moved", view!.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-1")).State);
+        Assert.Equal("Completed", view.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-2")).State);
+        Assert.Empty(cluster.Driver("host-a", "0000:3b:00.0").ListVfs());
+        var report = cluster.CheckHistory();
+        Assert.True(report.IsSuccess, report.ToText());
+    }
 }
