@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.DistributedData;
+using Akka.Event;
 using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
@@ -24,10 +25,26 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// <summary>The evacuation jobs' shard region (set by the runtime).</summary>
     public IActorRef Evacuations { get; internal set; } = ActorRefs.Nobody;
 
+    /// <summary>How long an inventory read waits for a majority of nodes before it settles for this node's copy.</summary>
+    public TimeSpan InventoryReadTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The directory as a majority of nodes hold it: it already shows every change a PF has answered a migration step or
+    /// a VF command for (hosts write those to a majority first), so once any node has answered a migration as ended,
+    /// this read shows its workload where it ended (DESIGN invariant 7). With no majority reachable within
+    /// <see cref="InventoryReadTimeout"/> it answers this node's copy, which may lag.
+    /// </summary>
     public async Task<InventoryView> GetInventoryAsync(CancellationToken ct = default)
     {
         var replicator = DistributedData.Get(system).Replicator;
-        var response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
+        var read = new ReadMajority(InventoryReadTimeout);
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, read), InventoryReadTimeout + AskTimeout, ct).ConfigureAwait(false);
+        if (response is GetFailure)
+        {
+            system.Log.Debug("inventory: no majority answered within {0}; reading this node's copy", InventoryReadTimeout);
+            response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
+        }
+
         return response is GetSuccess success ? InventoryView.From(success.Get(InventoryKeys.Hosts)) : InventoryView.Empty;
     }
 
