@@ -37,24 +37,33 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     public async Task<InventoryView> GetInventoryAsync(CancellationToken ct = default)
     {
         var replicator = DistributedData.Get(system).Replicator;
-        var read = new ReadMajority(InventoryReadTimeout);
-        var response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, read), InventoryReadTimeout + AskTimeout, ct).ConfigureAwait(false);
-        if (response is GetFailure)
+        IGetResponse? response = null;
+        try
+        {
+            // The replicator answers GetFailure after the read timeout; the ask's own margin covers a busy replicator.
+            var read = new ReadMajority(InventoryReadTimeout);
+            response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, read), InventoryReadTimeout * 2, ct).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+        }
+
+        if (response is not (GetSuccess or NotFound))
         {
             system.Log.Debug("inventory: no majority answered within {0}; reading this node's copy", InventoryReadTimeout);
-            response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
+            return await ReadLocalAsync(ct).ConfigureAwait(false);
         }
 
         return response is GetSuccess success ? InventoryView.From(success.Get(InventoryKeys.Hosts)) : InventoryView.Empty;
     }
 
-    /// <summary>Waits until the directory shows at least <paramref name="hosts"/> hosts (start-up, tests).</summary>
+    /// <summary>Waits until this node's copy of the directory shows at least <paramref name="hosts"/> hosts (start-up, tests).</summary>
     public async Task<InventoryView> WaitForHostsAsync(int hosts, TimeSpan timeout, CancellationToken ct = default)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var view = await GetInventoryAsync(ct).ConfigureAwait(false);
+            var view = await ReadLocalAsync(ct).ConfigureAwait(false);
             if (view.Hosts.Count >= hosts || DateTime.UtcNow > deadline)
             {
                 return view;
@@ -62,6 +71,13 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
             await Task.Delay(50, ct).ConfigureAwait(false);
         }
+    }
+
+    private async Task<InventoryView> ReadLocalAsync(CancellationToken ct)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
+        return response is GetSuccess success ? InventoryView.From(success.Get(InventoryKeys.Hosts)) : InventoryView.Empty;
     }
 
     public async Task<IReadOnlyList<MigrationView>> ListMigrationsAsync(CancellationToken ct = default)
