@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.DistributedData;
+using Akka.Event;
 using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
@@ -24,20 +25,45 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// <summary>The evacuation jobs' shard region (set by the runtime).</summary>
     public IActorRef Evacuations { get; internal set; } = ActorRefs.Nobody;
 
+    /// <summary>How long an inventory read waits for a majority of nodes before it settles for this node's copy.</summary>
+    public TimeSpan InventoryReadTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// The directory as a majority of nodes hold it: it already shows every change a PF has answered a migration step or
+    /// a VF command for (hosts write those to a majority first), so once any node has answered a migration as ended,
+    /// this read shows its workload where it ended (DESIGN invariant 7). With no majority reachable within
+    /// <see cref="InventoryReadTimeout"/> it answers this node's copy, which may lag.
+    /// </summary>
     public async Task<InventoryView> GetInventoryAsync(CancellationToken ct = default)
     {
         var replicator = DistributedData.Get(system).Replicator;
-        var response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
+        IGetResponse? response = null;
+        try
+        {
+            // The replicator answers GetFailure after the read timeout; the ask's own margin covers a busy replicator.
+            var read = new ReadMajority(InventoryReadTimeout);
+            response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, read), InventoryReadTimeout * 2, ct).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+        }
+
+        if (response is not (GetSuccess or NotFound))
+        {
+            system.Log.Debug("inventory: no majority answered within {0}; reading this node's copy", InventoryReadTimeout);
+            return await ReadLocalAsync(ct).ConfigureAwait(false);
+        }
+
         return response is GetSuccess success ? InventoryView.From(success.Get(InventoryKeys.Hosts)) : InventoryView.Empty;
     }
 
-    /// <summary>Waits until the directory shows at least <paramref name="hosts"/> hosts (start-up, tests).</summary>
+    /// <summary>Waits until this node's copy of the directory shows at least <paramref name="hosts"/> hosts (start-up, tests).</summary>
     public async Task<InventoryView> WaitForHostsAsync(int hosts, TimeSpan timeout, CancellationToken ct = default)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var view = await GetInventoryAsync(ct).ConfigureAwait(false);
+            var view = await ReadLocalAsync(ct).ConfigureAwait(false);
             if (view.Hosts.Count >= hosts || DateTime.UtcNow > deadline)
             {
                 return view;
@@ -45,6 +71,13 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
             await Task.Delay(50, ct).ConfigureAwait(false);
         }
+    }
+
+    private async Task<InventoryView> ReadLocalAsync(CancellationToken ct)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
+        return response is GetSuccess success ? InventoryView.From(success.Get(InventoryKeys.Hosts)) : InventoryView.Empty;
     }
 
     public async Task<IReadOnlyList<MigrationView>> ListMigrationsAsync(CancellationToken ct = default)

@@ -17,6 +17,14 @@ namespace Orchestrator.Cluster.Hosts;
 /// what the devices cannot tell (which workload a VF serves, whether the host is cordoned) in its journal, and
 /// publishes the host's inventory into the replicated directory that placement and the API read.
 /// </summary>
+/// <remarks>
+/// Two ways into the directory. Most changes (slot counts, VF states mid-migration, a cordon) are coalesced for
+/// <see cref="PublishDelay"/> and written locally, for gossip to spread. A change a PF is about to answer a migration
+/// step or a VF command for (<see cref="PfProtocol.WriteDirectory"/>: a workload moved, a VF came or went) is written
+/// at once with the host's whole entry to a majority of nodes, after the labels it persists, and the PF answers only
+/// then: a majority read anywhere sees it as soon as anyone has heard the answer (DESIGN invariant 7), as long as a
+/// majority is reachable. When none answers within the PF's directory timeout the PF is told anyway.
+/// </remarks>
 public sealed class HostActor : PersistentActor, IWithTimers
 {
     private const string PublishTimer = "publish";
@@ -99,6 +107,9 @@ public sealed class HostActor : PersistentActor, IWithTimers
                 RememberWorkloads(snapshot);
                 SchedulePublish();
                 return true;
+            case PfProtocol.WriteDirectory write:
+                OnWriteDirectory(write);
+                return true;
             case PublishNow:
                 Publish();
                 return true;
@@ -116,6 +127,13 @@ public sealed class HostActor : PersistentActor, IWithTimers
                 return true;
             case ReconcilerProtocol.ReconcileNow or ReconcilerProtocol.GetReconcileReport:
                 _reconciler.Forward(message);
+                return true;
+            case UpdateSuccess { Request: DirectoryWrite done }:
+                done.Pf.Tell(new PfProtocol.DirectoryWritten(done.Sequence, Majority: true));
+                return true;
+            case IUpdateResponse { Request: DirectoryWrite done } failed:
+                _log.Warning("[{0}] directory entry for {1} not stored by a majority ({2}); other nodes may read it late", _id, done.PfId, failed.GetType().Name);
+                done.Pf.Tell(new PfProtocol.DirectoryWritten(done.Sequence, Majority: false));
                 return true;
             case IUpdateResponse:
                 return true;
@@ -227,6 +245,29 @@ public sealed class HostActor : PersistentActor, IWithTimers
             d => d.SetItem(self, _id.ToString(), snapshot)));
     }
 
+    private void OnWriteDirectory(PfProtocol.WriteDirectory write)
+    {
+        var pf = Sender;
+        _pfs[write.Snapshot.Inventory.Id] = write.Snapshot;
+        RememberWorkloads(write.Snapshot);
+
+        // After the labels this change persists (if any): the directory never shows what the journal could still lose,
+        // and nothing is lost behind it (the handler runs once those writes are done, before any other command).
+        DeferAsync(write, w =>
+        {
+            Timers.Cancel(PublishTimer); // This write carries every change so far.
+            var snapshot = Snapshot();
+            var replicator = DistributedData.Get(Context.System).Replicator;
+            var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
+            replicator.Tell(Dsl.Update(
+                InventoryKeys.Hosts,
+                LWWDictionary<string, HostSnapshot>.Empty,
+                new WriteMajority(_settings.DirectoryWriteTimeout),
+                new DirectoryWrite(pf, w.Snapshot.Inventory.Id, w.Sequence),
+                d => d.SetItem(self, _id.ToString(), snapshot)));
+        });
+    }
+
     private HostSnapshot Snapshot()
     {
         var pfs = _pfs.Values.OrderBy(p => p.Inventory.Id).ToList();
@@ -241,6 +282,9 @@ public sealed class HostActor : PersistentActor, IWithTimers
     }
 
     private static string PfActorName(PfId pf) => "pf-" + pf.Address.Replace(':', '-');
+
+    /// <summary>Who to tell when a majority write is done.</summary>
+    private sealed record DirectoryWrite(IActorRef Pf, PfId PfId, long Sequence);
 
     private sealed record PublishNow
     {

@@ -351,9 +351,9 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             if (!refreshed && result.Rejections.Any(r => r.Code is PlacementRejectionReasonCode.SourceVfNotFound or PlacementRejectionReasonCode.HostNotFound))
             {
                 // The client saw a host or VF this copy has not been notified of yet (subscriptions lag by one
-                // notification interval): read the local replica once more before saying no.
+                // notification interval, gossip by more): read a majority, as the client did, before saying no.
                 DistributedData.Get(Context.System).Replicator
-                    .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), TimeSpan.FromSeconds(5))
+                    .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, new ReadMajority(TimeSpan.FromSeconds(3))), TimeSpan.FromSeconds(5))
                     .PipeTo(Self, success: response => new Refreshed(place, replyTo, response), failure: _ => new Refreshed(place, replyTo, null));
                 return;
             }

@@ -21,12 +21,19 @@ namespace Orchestrator.Cluster.Pfs;
 ///      │ same step+epoch done? ──► cached reply   (idempotent)
 ///      │ slot needed and none free ──► queue ──► CommandQueued(position)
 ///      ▼
-///   running (one per migration) ──PipeTo──► StepFinished ──► reply, sync VF actors, publish snapshot, next
+///   running (one per migration) ──PipeTo──► StepFinished ──► sync VF actors, publish snapshot, reply, next
 /// </code>
+/// A step that moves a workload or creates or destroys VFs (prepare, start and destroy target, resume and release
+/// source), and a VF command, is answered only once the host has written the snapshot after it to a majority of the
+/// directory (<see cref="WriteDirectory"/>), or that write timed out: whoever hears the answer, and whoever hears of it
+/// from them, reads the change with a majority read (DESIGN invariant 7). Later replies of the same migration wait
+/// behind it, so each migration's replies keep their order.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Disposed in PostStop, as actors are.")]
-public sealed class PfActor : UntypedActor
+public sealed class PfActor : UntypedActor, IWithTimers
 {
+    private const string DirectoryTimer = "directory";
+
     private readonly PfId _id;
     private readonly PfDeviceLane _lane;
     private readonly PfActorSettings _settings;
@@ -45,6 +52,9 @@ public sealed class PfActor : UntypedActor
     private readonly Dictionary<MigrationId, SourceSession> _sources = [];
     private readonly Dictionary<MigrationId, TargetSession> _targets = [];
     private readonly HashSet<MigrationId> _ended = []; // migrations whose leftovers the host reconciler cleaned here
+    private readonly List<HeldReply> _held = []; // replies waiting for their directory write, in the order they are told
+    private long _directoryWrites; // sequence of the last WriteDirectory sent to the host
+    private long _directoryWritten; // every write up to this one is answered (written, or given up on)
 
     public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer)
     {
@@ -57,6 +67,8 @@ public sealed class PfActor : UntypedActor
 
     public static Props Props(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer) =>
         Akka.Actor.Props.Create(() => new PfActor(id, driver, workloads, settings, observer));
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     private int MigrationLimit => _lane.Driver.Descriptor.MaxConcurrentMigrations;
 
@@ -106,8 +118,13 @@ public sealed class PfActor : UntypedActor
             case VfCommandDone done:
                 done.Apply?.Invoke(); // Actor state changes on the actor's thread, never in a PipeTo continuation.
                 SyncVfs(null);
-                Publish();
-                done.ReplyTo.Tell(done.Reply);
+                PublishThenAnswer(null, [done.ReplyTo], done.Reply);
+                break;
+            case DirectoryWritten written:
+                OnDirectoryWritten(written.Sequence, written.Majority ? null : "no majority of the directory answered in time");
+                break;
+            case DirectoryOverdue overdue:
+                OnDirectoryWritten(overdue.Sequence, "the host did not confirm the directory write");
                 break;
             case GetPfStatus:
                 Sender.Tell(Snapshot());
@@ -161,7 +178,7 @@ public sealed class PfActor : UntypedActor
 
         if (_replies.TryGetValue((migration, command.Step), out var cached) && cached.Epoch == epoch)
         {
-            sender.Tell(cached.Reply);
+            Answer(migration, sender, cached.Reply);
             return;
         }
 
@@ -280,10 +297,18 @@ public sealed class PfActor : UntypedActor
         }
 
         SyncVfs(command.Ticket);
-        Publish();
-        foreach (var waiter in flight?.Waiters ?? [])
+        var waiters = flight?.Waiters ?? [];
+        if (ChangesDirectory(command))
         {
-            waiter.Tell(reply);
+            PublishThenAnswer(migration, waiters, reply);
+        }
+        else
+        {
+            Publish();
+            foreach (var waiter in waiters)
+            {
+                Answer(migration, waiter, reply);
+            }
         }
 
         if (_pending.Remove(migration, out var next))
@@ -348,6 +373,10 @@ public sealed class PfActor : UntypedActor
         var used = _slotHolders.Values.Sum();
         return used == 0 || used + needed <= MigrationLimit;
     }
+
+    /// <summary>Steps after which a workload runs elsewhere or a VF was created or destroyed (failed ones too: they may have).</summary>
+    private static bool ChangesDirectory(IMigrationCommand command) =>
+        command is PrepareTarget or StartTarget or DestroyTarget or ResumeSource or ReleaseSource;
 
     private static bool EndsSession(IMigrationReply reply) => reply is TargetDestroyed or TargetStarted or SourceResumed or SourceReleased;
 
@@ -698,6 +727,64 @@ public sealed class PfActor : UntypedActor
 
     private void Publish() => Context.Parent.Tell(Snapshot());
 
+    /// <summary>Asks the host to write this PF's snapshot to a majority of the directory, and holds the reply until then.</summary>
+    private void PublishThenAnswer(MigrationId? migration, IEnumerable<IActorRef> waiters, object reply)
+    {
+        var sequence = ++_directoryWrites;
+        Context.Parent.Tell(new WriteDirectory(Snapshot(), sequence));
+        foreach (var waiter in waiters)
+        {
+            _held.Add(new HeldReply(sequence, migration, waiter, reply));
+        }
+
+        if (!Timers.IsTimerActive(DirectoryTimer))
+        {
+            Timers.StartSingleTimer(DirectoryTimer, new DirectoryOverdue(sequence), _settings.DirectoryWriteTimeout * 2);
+        }
+    }
+
+    /// <summary>Tells a migration's reply now, or after the replies of that migration still held for the directory.</summary>
+    private void Answer(MigrationId migration, IActorRef to, object reply)
+    {
+        var last = _held.FindLast(h => h.Migration == migration);
+        if (last is null)
+        {
+            to.Tell(reply);
+        }
+        else
+        {
+            _held.Add(last with { To = to, Reply = reply });
+        }
+    }
+
+    /// <summary>Tells, in order, every held reply whose directory write is done (or given up on: <paramref name="notWritten"/>).</summary>
+    private void OnDirectoryWritten(long sequence, string? notWritten)
+    {
+        if (sequence <= _directoryWritten)
+        {
+            return;
+        }
+
+        if (notWritten is not null)
+        {
+            _log.Warning("[{0}] directory write {1} not confirmed ({2}): answering anyway; other nodes may show the change late", _id, sequence, notWritten);
+        }
+
+        _directoryWritten = sequence;
+        foreach (var held in _held.Where(h => h.Sequence <= sequence))
+        {
+            held.To.Tell(held.Reply);
+        }
+
+        _held.RemoveAll(h => h.Sequence <= sequence);
+        Timers.Cancel(DirectoryTimer);
+        if (_held.Count > 0)
+        {
+            var oldest = _held.Min(h => h.Sequence);
+            Timers.StartSingleTimer(DirectoryTimer, new DirectoryOverdue(oldest), _settings.DirectoryWriteTimeout * 2);
+        }
+    }
+
     private void SetWorkload(int index, WorkloadId? workload)
     {
         lock (_workloads)
@@ -741,6 +828,10 @@ public sealed class PfActor : UntypedActor
     private sealed record LeftoverDone(IActorRef ReplyTo, ReconcileLeftover Command, Exception? Error);
 
     private sealed record CachedReply(Epoch Epoch, IMigrationReply Reply);
+
+    private sealed record HeldReply(long Sequence, MigrationId? Migration, IActorRef To, object Reply);
+
+    private sealed record DirectoryOverdue(long Sequence);
 
     private sealed record InFlight(MigrationTicket Ticket, string Step, CancellationTokenSource Cancellation, List<IActorRef> Waiters);
 }

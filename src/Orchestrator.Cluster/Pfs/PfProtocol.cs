@@ -52,6 +52,23 @@ public static class PfProtocol
         public static GetPfStatus Instance { get; } = new();
     }
 
+    // ---- Directory (to and from the host) ----
+
+    /// <summary>
+    /// To the host: a change that moves a workload or creates or destroys a VF. Write the host's whole entry, with this
+    /// snapshot, to a majority of the directory now (after any label it persists), then answer
+    /// <see cref="DirectoryWritten"/>: the PF holds the step's reply until then (DESIGN invariant 7).
+    /// </summary>
+    /// <param name="Snapshot">The PF after the change.</param>
+    /// <param name="Sequence">This PF's count of such writes; an answer covers every write up to it.</param>
+    public sealed record WriteDirectory(PfSnapshot Snapshot, long Sequence) : IOrchestratorMessage;
+
+    /// <summary>
+    /// From the host: the directory holds the PF's snapshots up to <paramref name="Sequence"/>, on a majority of nodes
+    /// when <paramref name="Majority"/> (otherwise no majority answered in time and only this node has it).
+    /// </summary>
+    public sealed record DirectoryWritten(long Sequence, bool Majority) : IOrchestratorMessage;
+
     // ---- Host reconciler ----
 
     /// <summary>Re-read the device and show the host reconciler every VF, who uses it, the slots and the slot queue.</summary>

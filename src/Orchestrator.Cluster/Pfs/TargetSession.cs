@@ -152,5 +152,12 @@ public sealed record PfActorSettings
     /// <summary>Shortest pre-copy round after the first (see <c>SourceSession.RunRoundAsync</c>).</summary>
     public TimeSpan MinPreCopyRound { get; init; } = TimeSpan.FromMilliseconds(25);
 
+    /// <summary>
+    /// How long the host waits for a majority of nodes to store a directory entry that a migration step or a VF
+    /// command changed, before that step is answered anyway (no majority reachable: read-your-writes is then lost, a
+    /// migration never stalls on the directory). The PF answers on its own after twice this, should its host not.
+    /// </summary>
+    public TimeSpan DirectoryWriteTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 }

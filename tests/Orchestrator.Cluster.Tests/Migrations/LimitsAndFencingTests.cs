@@ -101,7 +101,9 @@ public class LimitsAndFencingTests
         {
             var observer = new RecordingObserver();
             var pfId = PfId.Of(HostId.Parse("host-a"), "0000:3b:00.0");
-            var pf = system.ActorOf(PfActor.Props(pfId, driver, new Dictionary<int, WorkloadId> { [0] = WorkloadId.Parse("vm-1") }, new PfActorSettings(), observer));
+            // No host above this PF to write the directory: it answers directory-changing steps after its own timeout.
+            var settings = new PfActorSettings { DirectoryWriteTimeout = TimeSpan.FromMilliseconds(50) };
+            var pf = system.ActorOf(PfActor.Props(pfId, driver, new Dictionary<int, WorkloadId> { [0] = WorkloadId.Parse("vm-1") }, settings, observer));
             var migration = MigrationId.Parse("m-fence");
             var vf = pfId.Vf(0);
 
