@@ -78,7 +78,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 
     private int Pending => _items.Values.Count(i => !IsEnd(i.State));
 
-    private static bool IsEnd(string state) => state is "Completed" or "RolledBack";
+    private static bool IsEnd(string state) => state is "Completed" or "RolledBack" or "Failed";
 
     private void OnStart(StartEvacuation start)
     {
@@ -223,7 +223,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         {
             Apply(end);
             Timers.Cancel(PollTimer);
-            _log.Info("[{0}] evacuation of {1} ended: {2} completed, {3} rolled back", _id, _host, end.Completed, end.RolledBack);
+            _log.Info("[{0}] evacuation of {1} ended: {2} completed, {3} not moved (rolled back or failed)", _id, _host, end.Completed, end.RolledBack);
         });
     }
 
@@ -259,7 +259,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         _items.Values.Count(i => i.State == "Completed"),
         _items.Values.Count(i => i.State == "RolledBack"),
         Pending,
-        [.. _items.OrderBy(kv => kv.Key).Select(kv => new EvacuationWorkloadView(kv.Key, kv.Value.Migration, kv.Value.State, kv.Value.Reason))]);
+        [.. _items.OrderBy(kv => kv.Key).Select(kv => new EvacuationWorkloadView(kv.Key, kv.Value.Migration, kv.Value.State, kv.Value.Reason))],
+        _items.Values.Count(i => i.State == "Failed"));
 
     private sealed record Planned(HostId Host, IReadOnlyList<EvacuationItem> Plan, IActorRef ReplyTo, string? Error);
 
