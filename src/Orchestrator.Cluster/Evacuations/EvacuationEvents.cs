@@ -11,10 +11,10 @@ public static class EvacuationEvents
     /// <summary>The job started: the host is cordoned and these workloads will move, each by its own migration.</summary>
     public sealed record EvacuationStarted(string Evacuation, HostId Host, IReadOnlyList<EvacuationItem> Plan, DateTimeOffset At) : IEvacuationEvent;
 
-    /// <summary>A workload's migration ended (Completed or RolledBack, with the reason).</summary>
+    /// <summary>A workload's migration ended (Completed, RolledBack or Failed, with the reason).</summary>
     public sealed record WorkloadMigrationEnded(string Evacuation, WorkloadId Workload, MigrationId Migration, string State, string? Reason, DateTimeOffset At) : IEvacuationEvent;
 
-    /// <summary>Every workload's migration ended.</summary>
+    /// <summary>Every workload's migration ended; <paramref name="RolledBack"/> counts every one that did not complete (RolledBack or Failed).</summary>
     public sealed record EvacuationEnded(string Evacuation, int Completed, int RolledBack, DateTimeOffset At) : IEvacuationEvent;
 
     /// <summary>One workload of the plan and the migration that moves it.</summary>

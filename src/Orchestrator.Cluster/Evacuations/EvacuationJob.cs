@@ -85,7 +85,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     /// <summary>Moved off the host by a migration of someone else's while the job waited.</summary>
     private const string MovedState = "Moved";
 
-    private static bool IsEnd(string state) => state is "Completed" or "RolledBack" or MovedState;
+    private static bool IsEnd(string state) => state is "Completed" or "RolledBack" or "Failed" or MovedState;
 
     private static bool IsWaitable(ClientError error) =>
         error.Kind == ClientErrorKind.Unavailable || (error.Kind == ClientErrorKind.Conflict && error.Code == Migrations.RejectedCodes.WorkloadBusy);
@@ -274,7 +274,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         {
             Apply(end);
             Timers.Cancel(PollTimer);
-            _log.Info("[{0}] evacuation of {1} ended: {2} completed, {3} rolled back", _id, _host, end.Completed, end.RolledBack);
+            _log.Info("[{0}] evacuation of {1} ended: {2} completed, {3} not moved (rolled back or failed)", _id, _host, end.Completed, end.RolledBack);
         });
     }
 
@@ -310,7 +310,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         _items.Values.Count(i => i.State == "Completed"),
         _items.Values.Count(i => i.State == "RolledBack"),
         Pending,
-        [.. _items.OrderBy(kv => kv.Key).Select(kv => new EvacuationWorkloadView(kv.Key, kv.Value.Migration, kv.Value.State, kv.Value.Reason))]);
+        [.. _items.OrderBy(kv => kv.Key).Select(kv => new EvacuationWorkloadView(kv.Key, kv.Value.Migration, kv.Value.State, kv.Value.Reason))],
+        _items.Values.Count(i => i.State == "Failed"));
 
     private sealed record Planned(HostId Host, IReadOnlyList<EvacuationItem> Plan, IActorRef ReplyTo, string? Error);
 

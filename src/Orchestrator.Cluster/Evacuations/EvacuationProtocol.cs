@@ -34,7 +34,8 @@ public sealed record EvacuationView(
     int Completed,
     int RolledBack,
     int Pending,
-    IReadOnlyList<EvacuationWorkloadView> Workloads) : IOrchestratorMessage;
+    IReadOnlyList<EvacuationWorkloadView> Workloads,
+    int Failed = 0) : IOrchestratorMessage;
 
 /// <summary>One workload of an evacuation: its migration and where that stands.</summary>
 public sealed record EvacuationWorkloadView(WorkloadId Workload, MigrationId Migration, string State, string? Reason);

@@ -16,8 +16,8 @@ internal sealed class CheckRun
 
     private static readonly (int Number, string Name, string Statement)[] Invariants =
     [
-        (1, "single-host", "a workload never runs on two hosts at once, never again on a migration's source once that migration's target ran it, and after a migration ends it runs on exactly one host (source if RolledBack, target if Completed)"),
-        (2, "settles", "every requested migration reaches Completed or RolledBack within the settle bound after the last fault healed"),
+        (1, "single-host", "a workload never runs on two hosts at once, never again on a migration's source once that migration's target ran it, and after a migration ends it runs on exactly one host (source if RolledBack, target if Completed; none is demanded if Failed)"),
+        (2, "settles", "every requested migration reaches Completed, RolledBack or Failed within the settle bound after the last fault healed"),
         (3, "no-leaks", "no reservation, slot or VF is left behind by an ended migration"),
         (4, "epoch-fencing", "a command from an older epoch never changes a device"),
         (5, "state-integrity", "the state loaded on the target is byte-identical to what the source saved"),
@@ -221,7 +221,11 @@ internal sealed class CheckRun
                 v.Host == migration.SourceHost && (v.Owner == migration.Workload || v.Migrations.Contains(m.Migration))));
         }
 
-        _pendingEndChecks.Add((m.Time + _options.ClockTolerance, migration));
+        if (m.State != MigrationStates.Failed)
+        {
+            // Failed claims no host: the workload's device was lost or runs without its state (DESIGN.md §4).
+            _pendingEndChecks.Add((m.Time + _options.ClockTolerance, migration));
+        }
     }
 
     private Vf LiveVf(string host, string pf, string id, int index)

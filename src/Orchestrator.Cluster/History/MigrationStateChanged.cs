@@ -21,6 +21,6 @@ public sealed record MigrationStateChanged : HistoryRecord
     /// <summary>Target host id, once placed.</summary>
     public string? TargetHost { get; init; }
 
-    /// <summary>Why (for <c>RollingBack</c> / <c>RolledBack</c>), or null.</summary>
+    /// <summary>Why (for <c>RollingBack</c> / <c>RolledBack</c> / <c>Failed</c>), or null.</summary>
     public string? Reason { get; init; }
 }

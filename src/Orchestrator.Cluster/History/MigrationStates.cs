@@ -42,6 +42,9 @@ public static class MigrationStates
     /// <summary>RolledBack: ended on the source.</summary>
     public const string RolledBack = "RolledBack";
 
-    /// <summary>True for the two end states.</summary>
-    public static bool IsEnd(string state) => state is Completed or RolledBack;
+    /// <summary>Failed: could go neither forward nor back; no host is claimed for the workload.</summary>
+    public const string Failed = "Failed";
+
+    /// <summary>True for the three end states.</summary>
+    public static bool IsEnd(string state) => state is Completed or RolledBack or Failed;
 }

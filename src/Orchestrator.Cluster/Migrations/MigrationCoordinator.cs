@@ -289,6 +289,13 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
             PublishView();
             replyTo.Tell(View());
+            if (result.Events.Any(e => e is MigrationEvents.MigrationFailed))
+            {
+                // Failed ends without a ReleaseReservations step: free what it held now. Fire and forget: the authority's
+                // sweep of terminal migrations frees it too if this message is lost.
+                _settings.Placement.Tell(new PlacementProtocol.ReleaseMigration(_id));
+            }
+
             if (retried is not null)
             {
                 // After Committed a failed step is retried forward, with backoff.
@@ -522,7 +529,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 return;
             case P.MigrationStepFailed failed:
                 _flight = null;
-                Decide(new C.ReportStepFailed(_id, flight.Key.Step, _state.Epoch, failed.Reason), ActorRefs.Nobody);
+                var fault = failed.Errno == Devices.Contract.VfioErrno.ENOENT ? StepFault.VfMissing : StepFault.Other;
+                Decide(new C.ReportStepFailed(_id, flight.Key.Step, _state.Epoch, failed.Reason, fault), ActorRefs.Nobody);
                 return;
         }
 
@@ -598,12 +606,21 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 break;
             case MigrationStep.StartTarget:
                 var startedAt = replies.OfType<P.TargetStarted>().Max(r => r.At);
-                Complete(flight.Key.Step, new C.RecordTargetRunning(_id, _state.Epoch, _stoppedAt is { } stopped ? startedAt - stopped : null));
+                var reset = replies.OfType<P.TargetStarted>().SelectMany(r => r.ResetVfs ?? []).ToList();
+                Complete(flight.Key.Step, reset.Count == 0
+                    ? new C.RecordTargetRunning(_id, _state.Epoch, _stoppedAt is { } stopped ? startedAt - stopped : null)
+                    : new C.ReportStepFailed(_id, MigrationStep.StartTarget, _state.Epoch,
+                        $"target VF {string.Join(", ", reset)} had to be reset out of ERROR to run: it runs with fresh device state, not the migrated state", StepFault.DeviceStateLost));
                 break;
             case MigrationStep.ReleaseSource:
                 Complete(flight.Key.Step, new C.RecordSourceReleased(_id, _state.Epoch));
                 break;
             case MigrationStep.ResumeSource:
+                foreach (var vf in replies.OfType<P.SourceResumed>().SelectMany(r => r.ResetVfs ?? []))
+                {
+                    _log.Warning("[{0}] source VF {1} was reset out of ERROR to run again: its device state is fresh", _id, vf);
+                }
+
                 Complete(flight.Key.Step, new C.RecordSourceResumed(_id, _state.Epoch));
                 break;
             case MigrationStep.DestroyTarget:
@@ -722,6 +739,9 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 break;
             case MigrationEvents.RollbackStarted rb:
                 _log.Warning("[{0}] rolling back from {1}: {2}", _id, rb.FromPhase, rb.Reason);
+                break;
+            case MigrationEvents.MigrationFailed failed:
+                _log.Error("[{0}] failed ({1}) in {2}, step {3}: {4}", _id, failed.Code, failed.FromPhase, failed.Step, failed.Reason);
                 break;
             case MigrationEvents.StepRetried retry:
                 _log.Warning("[{0}] retrying {1} (attempt {2}): {3}", _id, retry.Step, retry.Attempt, retry.Reason);

@@ -5,7 +5,8 @@ namespace Orchestrator.Cluster.Migrations;
 
 /// <summary>
 /// A migration as clients see it: flat and serializable, built from the coordinator's state after every event.
-/// The API's migration resource is this record in camelCase.
+/// The API's migration resource is this record in camelCase. <see cref="Code"/> is the <see cref="FailureCode"/> of a
+/// Failed migration (with <see cref="Reason"/>), else null.
 /// </summary>
 public sealed record MigrationView(
     MigrationId Id,
@@ -26,10 +27,11 @@ public sealed record MigrationView(
     int? QueuePosition,
     string? LastError,
     string? Coordinator,
-    HostId? RequestedTarget = null) : IOrchestratorMessage
+    HostId? RequestedTarget = null,
+    string? Code = null) : IOrchestratorMessage
 {
-    /// <summary>True once Completed or RolledBack.</summary>
-    public bool IsTerminal => State is nameof(MigrationPhase.Completed) or nameof(MigrationPhase.RolledBack);
+    /// <summary>True once Completed, RolledBack or Failed.</summary>
+    public bool IsTerminal => State is nameof(MigrationPhase.Completed) or nameof(MigrationPhase.RolledBack) or nameof(MigrationPhase.Failed);
 
     public static MigrationView From(MigrationState s, DateTimeOffset now, int? queuePosition = null, string? coordinator = null)
     {
@@ -52,7 +54,7 @@ public sealed record MigrationView(
             s.Timeline.Count > 0 ? s.Timeline[^1].At : now,
             progress,
             s.MeasuredDowntime?.TotalMilliseconds,
-            s.RollbackReason,
+            s.FailureReason ?? s.RollbackReason,
             [.. s.Timeline.Select(t => new MigrationCheckpoint(t.Phase.ToString(), t.At))],
             [.. s.Rounds.Select(r => new MigrationRound(r.Round, r.BytesTransferred, r.BytesRemaining, (long)r.DirtyRateBytesPerSecond, (long)r.BandwidthBytesPerSecond, r.PredictedDowntime.TotalMilliseconds, r.At))],
             [.. s.Vfs.Select(v => new MigrationVfPair(v.Source, v.Target, v.Kind.ToString().ToLowerInvariant(), v.Profile))],
@@ -60,7 +62,8 @@ public sealed record MigrationView(
             queuePosition,
             s.LastError,
             coordinator,
-            s.RequestedTarget);
+            s.RequestedTarget,
+            s.FailureCode?.ToString());
     }
 }
 

@@ -243,7 +243,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         RunAsync(command, ct).PipeTo(
             Self,
             success: reply => new StepFinished(command, reply),
-            failure: ex => new StepFinished(command, new MigrationStepFailed(command.Ticket, command.Step, Describe(ex))));
+            failure: ex => new StepFinished(command, new MigrationStepFailed(command.Ticket, command.Step, Describe(ex), (Unwrap(ex) as VfioException)?.Errno)));
     }
 
     private Task<IMigrationReply> RunAsync(IMigrationCommand command, CancellationToken ct)
@@ -562,7 +562,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         }
 
         var index = command.Vf!.Value.Index;
-        var work = command.Action == LeftoverAction.ResumeSource
+        Task work = command.Action == LeftoverAction.ResumeSource
             ? _lane.ResumeAsync(index, command.Ticket, CancellationToken.None)
             : _lane.DestroyAsync(index, command.Ticket, CancellationToken.None);
         work.PipeTo(Self, success: () => new LeftoverDone(replyTo, command, null), failure: ex => new LeftoverDone(replyTo, command, ex));

@@ -160,12 +160,16 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
         }
     }
 
-    /// <summary>Brings a VF back to RUNNING whatever state it is in: the kernel path, or a reset out of ERROR.</summary>
-    public async Task ResumeAsync(int index, MigrationTicket? cause, CancellationToken cancellationToken)
+    /// <summary>
+    /// Brings a VF back to RUNNING whatever state it is in: the kernel path, or a reset out of ERROR. Returns whether
+    /// it reset the VF: a reset puts the device in RUNNING with fresh state (reference/vfio-migration.md), so whatever
+    /// state it held (the state a target loaded, the workload's state on a source) is gone. A missing VF throws ENOENT.
+    /// </summary>
+    public async Task<bool> ResumeAsync(int index, MigrationTicket? cause, CancellationToken cancellationToken)
     {
         try
         {
-            await ResumeCoreAsync(index, cancellationToken).ConfigureAwait(false);
+            return await ResumeCoreAsync(index, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -173,7 +177,7 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
         }
     }
 
-    private Task ResumeCoreAsync(int index, CancellationToken cancellationToken) =>
+    private Task<bool> ResumeCoreAsync(int index, CancellationToken cancellationToken) =>
         RunAsync(index, async d =>
         {
             if (!d.ListVfs().Any(v => v.Index == index))
@@ -184,7 +188,7 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
             var state = d.GetDeviceState(index);
             if (state == VfioDeviceState.Running)
             {
-                return;
+                return false;
             }
 
             try
@@ -192,7 +196,7 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
                 if (state != VfioDeviceState.Error)
                 {
                     await VfioDevice.SetStateAsync(d, index, VfioDeviceState.Running, cancellationToken).ConfigureAwait(false);
-                    return;
+                    return false;
                 }
             }
             catch (VfioException)
@@ -201,6 +205,7 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
             }
 
             await d.ResetAsync(index, cancellationToken).ConfigureAwait(false);
+            return true;
         }, cancellationToken);
 
     /// <summary>Destroys a VF in whatever state it is in (its streams die with it); a missing VF is already destroyed.</summary>

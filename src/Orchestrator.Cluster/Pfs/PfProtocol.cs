@@ -141,8 +141,11 @@ public static class PfProtocol
         public string Step => "start-target";
     }
 
-    /// <summary>The target VFs run.</summary>
-    public sealed record TargetStarted(MigrationTicket Ticket, DateTimeOffset At) : IMigrationReply
+    /// <summary>
+    /// The target VFs run. <paramref name="ResetVfs"/> had to be reset to get there (out of ERROR): they run with fresh
+    /// device state, the loaded state is gone, and the coordinator must not report the migration Completed.
+    /// </summary>
+    public sealed record TargetStarted(MigrationTicket Ticket, DateTimeOffset At, IReadOnlyList<VfId>? ResetVfs = null) : IMigrationReply
     {
         public string Step => "start-target";
     }
@@ -227,8 +230,11 @@ public static class PfProtocol
         public string Step => "resume-source";
     }
 
-    /// <summary>The source VFs run again.</summary>
-    public sealed record SourceResumed(MigrationTicket Ticket) : IMigrationReply
+    /// <summary>
+    /// The source VFs run again. <paramref name="ResetVfs"/> had to be reset out of ERROR: the VM still has them on its
+    /// host, with fresh device state (as after a function reset), so the rollback still ends RolledBack.
+    /// </summary>
+    public sealed record SourceResumed(MigrationTicket Ticket, IReadOnlyList<VfId>? ResetVfs = null) : IMigrationReply
     {
         public string Step => "resume-source";
     }
@@ -247,8 +253,11 @@ public static class PfProtocol
 
     // ---- Common answers ----
 
-    /// <summary>The command failed on the device or the stream; the device is where <paramref name="Reason"/> says.</summary>
-    public sealed record MigrationStepFailed(MigrationTicket Ticket, string Step, string Reason) : IMigrationReply;
+    /// <summary>
+    /// The command failed on the device or the stream; the device is where <paramref name="Reason"/> says.
+    /// <paramref name="Errno"/> is the device's error when it gave one (ENOENT: a VF of the step does not exist).
+    /// </summary>
+    public sealed record MigrationStepFailed(MigrationTicket Ticket, string Step, string Reason, VfioErrno? Errno = null) : IMigrationReply;
 
     /// <summary>The command's epoch is older than one already seen for that migration: nothing was done.</summary>
     public sealed record CommandFenced(MigrationTicket Ticket, string Step, Epoch CurrentEpoch) : IMigrationReply;

@@ -160,10 +160,12 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
     public async Task<SourceResumed> ResumeAsync(IReadOnlyList<VfId> sources, CancellationToken ct)
     {
         await DisposeStreamsAsync().ConfigureAwait(false);
-        await Task.WhenAll(sources.Select(source => lane.ResumeAsync(source.Index, Ticket, ct))).ConfigureAwait(false);
+        // A source reset out of ERROR runs with fresh device state; its VM never left this host, so the rollback still
+        // ends with the workload here (RolledBack), and the reply names the reset VFs for the coordinator's log.
+        var reset = await Task.WhenAll(sources.Select(source => lane.ResumeAsync(source.Index, Ticket, ct))).ConfigureAwait(false);
 
         _vfs.Clear();
-        return new SourceResumed(Ticket);
+        return new SourceResumed(Ticket, [.. sources.Where((_, i) => reset[i])]);
     }
 
     public async Task<SourceReleased> ReleaseAsync(IReadOnlyList<VfId> sources, CancellationToken ct)

@@ -95,11 +95,12 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         // Idempotent by device state: a VF already RUNNING is started; after a node restart the session is empty
         // but the devices still are where the last epoch left them.
         // After Committed the target must run: if an arc fails and leaves the VF in ERROR, reset it (the kernel's only
-        // way out of ERROR, as QEMU does) rather than retry an arc that can no longer succeed.
-        await Task.WhenAll(targets.Select(target => lane.ResumeAsync(target.Index, Ticket, ct))).ConfigureAwait(false);
+        // way out of ERROR, as QEMU does) rather than retry an arc that can no longer succeed. A reset VF runs with fresh
+        // state, not the state it loaded: the reply names it, and the coordinator ends the migration Failed.
+        var reset = await Task.WhenAll(targets.Select(target => lane.ResumeAsync(target.Index, Ticket, ct))).ConfigureAwait(false);
         var running = settings.TimeProvider.GetUtcNow(); // downtime ends here, not after closing the listeners
         await DisposeListenersAsync().ConfigureAwait(false);
-        return new TargetStarted(Ticket, running);
+        return new TargetStarted(Ticket, running, [.. targets.Where((_, i) => reset[i])]);
     }
 
     public async Task<TargetDestroyed> DestroyAsync(IReadOnlyList<VfId> targets, CancellationToken ct)

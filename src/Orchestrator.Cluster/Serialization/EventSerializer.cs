@@ -1,10 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Akka.Serialization;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
+using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Cluster.Serialization;
 
@@ -52,6 +54,7 @@ public sealed class EventSerializer : SerializerWithStringManifest
         ["PlacementReleased.v1"] = typeof(Migrations.PlacementEvents.Released),
         ["LeftoverCleaned.v1"] = typeof(ReconcilerEvents.LeftoverCleaned),
         ["WorkloadClaimed.v1"] = typeof(Migrations.PlacementEvents.WorkloadClaimed),
+        ["MigrationFailed.v1"] = typeof(MigrationEvents.MigrationFailed),
     };
 
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);
@@ -86,12 +89,31 @@ public sealed class EventSerializer : SerializerWithStringManifest
     public static object Decode(string manifest, byte[] payload) =>
         JsonSerializer.Deserialize(payload, Types[manifest], Json)!;
 
+    /// <summary>
+    /// <see cref="MigrationPolicy.MaxRetries"/> came after <c>MigrationRequested.v1</c> was first written. A missing
+    /// property reads as its default (the record's initializer), and the default is not written, so an event with the
+    /// default policy keeps the v1 bytes every earlier version wrote and reads; only a policy that changed it says so.
+    /// </summary>
+    private static void OmitDefaultMaxRetries(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(MigrationPolicy))
+        {
+            return;
+        }
+
+        foreach (var property in info.Properties.Where(p => p.Name == "maxRetries"))
+        {
+            property.ShouldSerialize = (_, value) => value is not MigrationPolicy.DefaultMaxRetries;
+        }
+    }
+
     private static JsonSerializerOptions CreateOptions()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             WriteIndented = false,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitDefaultMaxRetries } },
         };
         options.Converters.Add(new JsonStringEnumConverter());
         options.Converters.Add(new IdJsonConverter<HostId>(HostId.Parse));

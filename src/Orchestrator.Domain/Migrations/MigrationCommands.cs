@@ -88,9 +88,11 @@ public static class MigrationCommands
 
     /// <summary>
     /// The step of the current action failed. Before commit it rolls back; during rollback and after commit the step is
-    /// retried (with backoff in the action).
+    /// retried (with backoff in the action) up to the policy's <c>MaxRetries</c>, then the migration is Failed; a
+    /// <paramref name="Fault"/> no retry can mend (a missing VF, a lost device state) fails it at once.
     /// </summary>
-    public sealed record ReportStepFailed(MigrationId MigrationId, MigrationStep Step, Epoch Epoch, string Reason) : IMigrationCommand;
+    public sealed record ReportStepFailed(MigrationId MigrationId, MigrationStep Step, Epoch Epoch, string Reason, StepFault Fault = StepFault.Other)
+        : IMigrationCommand;
 
     /// <summary>Abort (user): accepted until commit.</summary>
     public sealed record Abort(MigrationId MigrationId, string Reason = "aborted by user") : IMigrationCommand;

@@ -97,6 +97,20 @@ public static class MigrationEvents
         string Reason,
         IReadOnlyList<Reservation> ReleasedReservations) : ICheckpointEvent;
 
+    /// <summary>
+    /// Checkpoint, terminal: the migration could go neither forward nor back. <paramref name="Step"/> could not finish,
+    /// from <paramref name="FromPhase"/>; <paramref name="Reservations"/> were held and are to be released.
+    /// </summary>
+    public sealed record MigrationFailed(
+        MigrationId MigrationId,
+        Epoch Epoch,
+        DateTimeOffset At,
+        FailureCode Code,
+        string Reason,
+        MigrationStep Step,
+        MigrationPhase FromPhase,
+        IReadOnlyList<Reservation> Reservations) : ICheckpointEvent;
+
     /// <summary>A step failed or timed out after commit or during rollback; it will be re-issued.</summary>
     public sealed record StepRetried(MigrationId MigrationId, Epoch Epoch, DateTimeOffset At, MigrationStep Step, int Attempt, string Reason) : IMigrationEvent;
 

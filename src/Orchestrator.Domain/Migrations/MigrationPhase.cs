@@ -44,4 +44,11 @@ public enum MigrationPhase
 
     /// <summary>Checkpoint, terminal. The workload runs on the source; nothing is left behind.</summary>
     RolledBack,
+
+    /// <summary>
+    /// Checkpoint, terminal. Could go neither forward nor back (source lost during rollback, target lost or its state
+    /// lost after Committed, retries exhausted); carries a <see cref="FailureCode"/>. Reservations are released; what
+    /// is left on the devices is the reconciler's. Appended last so stored phase numbers keep their meaning.
+    /// </summary>
+    Failed,
 }

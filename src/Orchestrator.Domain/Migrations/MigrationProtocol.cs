@@ -31,10 +31,14 @@ public static class MigrationProtocol
         (MigrationPhase.SourceReleased, MigrationPhase.Completed),
         .. BeforeCommit.Select(p => (p, MigrationPhase.RollingBack)),
         (MigrationPhase.RollingBack, MigrationPhase.RolledBack),
+        (MigrationPhase.Committed, MigrationPhase.Failed),
+        (MigrationPhase.TargetRunning, MigrationPhase.Failed),
+        (MigrationPhase.SourceReleased, MigrationPhase.Failed),
+        (MigrationPhase.RollingBack, MigrationPhase.Failed),
     ];
 
     /// <summary>Whether <paramref name="phase"/> is terminal.</summary>
-    public static bool IsTerminal(MigrationPhase phase) => phase is MigrationPhase.Completed or MigrationPhase.RolledBack;
+    public static bool IsTerminal(MigrationPhase phase) => phase is MigrationPhase.Completed or MigrationPhase.RolledBack or MigrationPhase.Failed;
 
     /// <summary>Whether <paramref name="phase"/> is a forward phase before the point of no return (abort is accepted).</summary>
     public static bool IsBeforeCommit(MigrationPhase phase) => Array.IndexOf(BeforeCommit, phase) >= 0;
@@ -51,7 +55,7 @@ public static class MigrationProtocol
     {
         MigrationPhase.Requested, MigrationPhase.Placed, MigrationPhase.TargetPrepared, MigrationPhase.SwitchoverStarted,
         MigrationPhase.Committed, MigrationPhase.SourceReleased, MigrationPhase.Completed, MigrationPhase.RollingBack,
-        MigrationPhase.RolledBack,
+        MigrationPhase.RolledBack, MigrationPhase.Failed,
     };
 
     /// <summary>The arcs as text, one line per phase with its successors; checkpoints marked <c>*</c>.</summary>

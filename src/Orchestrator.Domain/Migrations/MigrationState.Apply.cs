@@ -65,6 +65,15 @@ public sealed partial record MigrationState
                 LastError = null,
             },
             E.MigrationRolledBack r => Enter(MigrationPhase.RolledBack, e) with { Reservations = [], EndedAt = r.At, PendingRollbackSteps = [] },
+            E.MigrationFailed f => Enter(MigrationPhase.Failed, e) with
+            {
+                Reservations = [],
+                EndedAt = f.At,
+                PendingRollbackSteps = [],
+                FailureCode = f.Code,
+                FailureReason = f.Reason,
+                FailedStep = f.Step,
+            },
             E.StepRetried r when !IsTerminal && r.Attempt == Attempt + 1 => progressed with { Attempt = r.Attempt, LastError = r.Reason },
             E.MigrationRecovered r when r.Epoch == Epoch.Next() && !IsTerminal && Phase != MigrationPhase.New =>
                 progressed with { Epoch = r.Epoch, Attempt = 0 },

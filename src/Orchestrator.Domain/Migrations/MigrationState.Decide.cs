@@ -111,7 +111,7 @@ public sealed partial record MigrationState
             return null;
         }
 
-        var forward = Phase is not (MigrationPhase.RollingBack or MigrationPhase.RolledBack);
+        var forward = Phase is not (MigrationPhase.RollingBack or MigrationPhase.RolledBack or MigrationPhase.Failed);
         return forward && Phase > expected
             ? DecideResult.Reject(RejectionCode.Duplicate, $"{what} already recorded (now {Phase})")
             : DecideResult.Reject(RejectionCode.WrongPhase, $"{what} expects phase {expected}, migration is {Phase}");
@@ -221,7 +221,16 @@ public sealed partial record MigrationState
 
         if (Phase == MigrationPhase.RollingBack || MigrationProtocol.IsCommitted(Phase))
         {
-            return Emit(s => new E.StepRetried(Id, s.Epoch, now, c.Step, s.Attempt + 1, c.Reason));
+            return (c.Step, c.Fault) switch
+            {
+                (MigrationStep.ResumeSource, StepFault.VfMissing) => Fail(now, Migrations.FailureCode.SourceLost, c.Step,
+                    $"the source VF is gone, nothing to resume: {c.Reason}"),
+                (MigrationStep.StartTarget, StepFault.VfMissing) => Fail(now, Migrations.FailureCode.TargetLost, c.Step,
+                    $"the target VF is gone after commit, nothing to start: {c.Reason}"),
+                (MigrationStep.StartTarget, StepFault.DeviceStateLost) => Fail(now, Migrations.FailureCode.TargetStateLost, c.Step,
+                    $"the target VF was reset to run: the migrated device state is lost: {c.Reason}"),
+                _ => Retry(now, c.Step, c.Reason),
+            };
         }
 
         return Rollback(now, $"{c.Step} failed: {c.Reason}", c.Step);
@@ -392,9 +401,19 @@ public sealed partial record MigrationState
         }
 
         return idle >= Policy.ProgressTimeout
-            ? Emit(s => new E.StepRetried(Id, s.Epoch, now, s.CurrentStep, s.Attempt + 1, $"no progress for {ConvergenceModel.Ms(idle)}"))
+            ? Retry(now, CurrentStep, $"no progress for {ConvergenceModel.Ms(idle)}")
             : DecideResult.Nothing;
     }
+
+    // During rollback and after commit: retry the step, unless that would be retry MaxRetries + 1.
+    private DecideResult Retry(DateTimeOffset now, MigrationStep step, string reason) =>
+        Attempt + 1 > Policy.MaxRetries
+            ? Fail(now, Migrations.FailureCode.RetriesExhausted, step,
+                $"{step} failed {Attempt + 1} time(s), more than MaxRetries = {Policy.MaxRetries}; last: {reason}")
+            : Emit(s => new E.StepRetried(Id, s.Epoch, now, step, s.Attempt + 1, reason));
+
+    private DecideResult Fail(DateTimeOffset now, FailureCode code, MigrationStep step, string reason) =>
+        Emit(s => new E.MigrationFailed(Id, s.Epoch, now, code, reason, step, s.Phase, s.Reservations));
 
     private DecideResult Rollback(DateTimeOffset now, string reason, MigrationStep failedStep, Func<MigrationState, IMigrationEvent>? first = null)
     {

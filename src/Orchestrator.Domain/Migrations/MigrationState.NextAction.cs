@@ -38,6 +38,7 @@ public sealed partial record MigrationState
                     MigrationStep.DestroyTarget => new A.DestroyTarget(Id, Epoch, Vfs),
                     _ => new A.ReleaseReservations(Id, Epoch, Reservations),
                 },
+            MigrationPhase.Failed => new A.Done(Id, Epoch, Phase, $"{FailureCode}: {FailureReason}"),
             _ => new A.Done(Id, Epoch, Phase, RollbackReason),
         };
         return Attempt == 0 ? action : action with { Attempt = Attempt, RetryAfter = Policy.RetryDelay(Attempt) };

@@ -27,6 +27,7 @@ namespace Orchestrator.Domain.Migrations;
 ///  any phase Requested … TargetLoaded ─(failure | Abort | timeout | Recover after TargetPrepared)─► RollingBack*
 ///  RollingBack*: ResumeSource → DestroyTarget → ReleaseReservations (those needed) ─► RolledBack*
 ///  after Committed: failures and timeouts retry the step (StepRetried, backoff); never RollingBack.
+///  RollingBack, Committed … SourceReleased ─(attempt > MaxRetries | VF missing | target state lost)─► Failed*
 /// </code>
 /// Recovery (a new incarnation, <see cref="MigrationCommands.Recover"/>): the epoch advances; Requested and Placed go
 /// on (no stream exists yet; PrepareTarget names the target VF index so repeating it is safe); TargetPrepared …
@@ -133,6 +134,12 @@ public sealed partial record MigrationState
     /// <summary>Rollback steps still to do, in order.</summary>
     public IReadOnlyList<MigrationStep> PendingRollbackSteps { get; private init; } = [];
 
+    /// <summary>Why it failed, once <see cref="MigrationPhase.Failed"/>.</summary>
+    public FailureCode? FailureCode { get; private init; }
+
+    /// <summary>What failed, in words, once <see cref="MigrationPhase.Failed"/>.</summary>
+    public string? FailureReason { get; private init; }
+
     /// <summary>Retry count of the current step (after commit or during rollback); 0 on a first try.</summary>
     public int Attempt { get; private init; }
 
@@ -155,7 +162,9 @@ public sealed partial record MigrationState
     /// <summary>
     /// On which hosts the workload may be running in this state: the source until the source is stopped for
     /// switchover, nowhere between stop and the commit, the target from commit on (the target may be started once
-    /// Committed is persisted), the source again during and after rollback. Never two hosts.
+    /// Committed is persisted), the source again during and after rollback. Never two hosts. Failed claims no host:
+    /// the workload's device was lost (source or target VF gone) or runs without its state (target reset), so where
+    /// it runs, if anywhere, is unknown to the migration and left to the reconciler and the operator.
     /// </summary>
     public IReadOnlyList<HostId> WorkloadRunningOn() => Phase switch
     {
@@ -163,7 +172,7 @@ public sealed partial record MigrationState
         MigrationPhase.Requested or MigrationPhase.Placed or MigrationPhase.TargetPrepared or MigrationPhase.PreCopying
             or MigrationPhase.SwitchoverStarted or MigrationPhase.RollingBack or MigrationPhase.RolledBack
             => SourceHost is { } source ? [source] : [],
-        MigrationPhase.StateTransferred or MigrationPhase.TargetLoaded => [],
+        MigrationPhase.StateTransferred or MigrationPhase.TargetLoaded or MigrationPhase.Failed => [],
         _ => Placement is { } p ? [p.Host] : [],
     };
 

@@ -6,7 +6,7 @@ namespace Orchestrator.Domain.Policies;
 /// How one migration trades downtime against completion. Defaults: QEMU's 300 ms downtime limit, 30 pre-copy
 /// rounds, 60 s per GiB of device state (at least 60 s) to reach commit, 30 s without progress, abort on
 /// non-convergence (the downtime limit is a promise; choose <see cref="NonConvergenceAction.ForceSwitchover"/> to
-/// trade it for completion), no switchover-ack wait.
+/// trade it for completion), no switchover-ack wait, 5 retries of a step during rollback or after commit.
 /// </summary>
 public sealed record MigrationPolicy
 {
@@ -46,6 +46,15 @@ public sealed record MigrationPolicy
     /// <summary>Largest retry delay.</summary>
     public TimeSpan RetryBackoffMax { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How many times a failed or stalled step is retried during rollback or after commit before the migration ends
+    /// Failed (RetriesExhausted). Journals written before it existed read as this default.
+    /// </summary>
+    public int MaxRetries { get; init; } = DefaultMaxRetries;
+
+    /// <summary>The default of <see cref="MaxRetries"/>.</summary>
+    public const int DefaultMaxRetries = 5;
+
     /// <summary>The completion timeout for <paramref name="stateBytes"/> of device state.</summary>
     public TimeSpan CompletionTimeoutFor(long stateBytes)
     {
@@ -84,6 +93,11 @@ public sealed record MigrationPolicy
         if (MaxPreCopyRounds < 1)
         {
             errors.Add($"{nameof(MaxPreCopyRounds)} = {MaxPreCopyRounds.ToString(CultureInfo.InvariantCulture)} is invalid: expected ≥ 1");
+        }
+
+        if (MaxRetries is < 0 or > 1000)
+        {
+            errors.Add($"{nameof(MaxRetries)} = {MaxRetries.ToString(CultureInfo.InvariantCulture)} is invalid: expected 0 to 1000");
         }
 
         Positive(errors, nameof(CompletionTimeoutPerGiB), CompletionTimeoutPerGiB);

@@ -18,6 +18,6 @@ public sealed record KnownMigration(
     IReadOnlyList<(VfId Source, VfId Target)> Vfs,
     DateTimeOffset UpdatedAt)
 {
-    /// <summary>Completed or RolledBack: nothing it holds is in use any more.</summary>
-    public bool HasEnded => Phase is MigrationPhase.Completed or MigrationPhase.RolledBack;
+    /// <summary>Completed, RolledBack or Failed: nothing it holds is in use by it any more.</summary>
+    public bool HasEnded => MigrationProtocol.IsTerminal(Phase);
 }

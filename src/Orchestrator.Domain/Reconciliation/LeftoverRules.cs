@@ -6,7 +6,7 @@ namespace Orchestrator.Domain.Reconciliation;
 
 /// <summary>
 /// What the host reconciler may clean: a pure comparison of what the devices show with what the migrations say.
-/// Only what an ENDED migration (Completed or RolledBack) left, or a VF no migration claims that can run nothing,
+/// Only what an ENDED migration (Completed, RolledBack or Failed) left, or a VF no migration claims that can run nothing,
 /// is ever cleaned. Anything a live migration touches, anything claimed by a migration the index does not know,
 /// and anything that might be a workload's only running copy is left alone, with the reason.
 /// </summary>
@@ -18,6 +18,7 @@ namespace Orchestrator.Domain.Reconciliation;
 ///          target of RolledBack, not running ───────────────────────► DestroyTarget
 ///          source of Completed, not running ────────────────────────► ReleaseSource
 ///          source of RolledBack, not RUNNING ───────────────────────► ResumeSource
+///          any VF of Failed, not RUNNING ───────────────────────────────► leave (it may hold the only state)
 ///          running where it should not, or target not running ───────► leave (the workload's copy: an operator decides)
 ///     ─ no claim, RESUMING/STOP/ERROR, no workload ──────────────────► DestroyTarget
 ///  slot / queue entry / reservation of an ended migration ───────────► FreeSlot / ReleaseReservation
@@ -116,6 +117,8 @@ public static class LeftoverRules
                 Leave(vf, ended.Id, $"source VF of {name} is still {state}: the workload may run here and on the target; an operator decides"),
             (VfRole.Source, MigrationPhase.Completed) => Clean(LeftoverAction.ReleaseSource, vf, ended, $"source VF of {name} still present in {state}"),
             (VfRole.Source, _) when vf.State == VfioDeviceState.Running => null,
+            (VfRole.Source, MigrationPhase.Failed) =>
+                Leave(vf, ended.Id, $"source VF of {name} is {state}: it may hold the workload's only device state; an operator decides"),
             _ => Clean(LeftoverAction.ResumeSource, vf, ended, $"source VF of {name} left in {state}; the workload runs on its source"),
         };
     }

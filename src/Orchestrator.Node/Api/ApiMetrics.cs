@@ -15,6 +15,7 @@ public sealed class ApiMetrics
     private readonly Histogram _downtime;
     private readonly Histogram _duration;
     private readonly Counter _bytes;
+    private readonly Counter _failed;
     private readonly Gauge _queued;
     private readonly Gauge _hostQueue;
     private readonly Gauge _pfMigrationSlots;
@@ -29,9 +30,11 @@ public sealed class ApiMetrics
         _byState = factory.CreateGauge("orchestrator_migrations", "Migrations by protocol state.", new GaugeConfiguration { LabelNames = ["state"] });
         _downtime = factory.CreateHistogram("orchestrator_migration_downtime_seconds", "Measured downtime of completed migrations.",
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
-        _duration = factory.CreateHistogram("orchestrator_migration_duration_seconds", "Time from request to Completed or RolledBack.",
+        _duration = factory.CreateHistogram("orchestrator_migration_duration_seconds", "Time from request to Completed, RolledBack or Failed.",
             new HistogramConfiguration { LabelNames = ["outcome"], Buckets = Histogram.ExponentialBuckets(0.01, 2, 16) });
         _bytes = factory.CreateCounter("orchestrator_migration_bytes_transferred_total", "Device state bytes moved by migrations.");
+        _failed = factory.CreateCounter("orchestrator_migrations_failed_total", "Migrations seen ending Failed, by failure code.",
+            new CounterConfiguration { LabelNames = ["code"] });
         _queued = factory.CreateGauge("orchestrator_migrations_queued", "Migrations waiting for admission.");
         _hostQueue = factory.CreateGauge("orchestrator_host_queued_migrations", "Migrations queued on a host's PFs.", new GaugeConfiguration { LabelNames = ["host"] });
         _pfMigrationSlots = factory.CreateGauge("orchestrator_pf_migration_slots_in_use", "Migration slots in use per PF.", new GaugeConfiguration { LabelNames = ["host", "pf"] });
@@ -67,6 +70,11 @@ public sealed class ApiMetrics
                 if (m.State == nameof(MigrationPhase.Completed) && m.DowntimeMs is { } downtime)
                 {
                     _downtime.Observe(downtime / 1000.0);
+                }
+
+                if (m.State == nameof(MigrationPhase.Failed))
+                {
+                    _failed.WithLabels(m.Code ?? "Unknown").Inc();
                 }
             }
         }

@@ -75,6 +75,7 @@ public static class EvacuationEndpoints
         updatedAt = view.UpdatedAt,
         completed = view.Completed,
         rolledBack = view.RolledBack,
+        failed = view.Failed,
         pending = view.Pending,
         migrations = view.Workloads.Select(w => new { workload = w.Workload.Value, migration = w.Migration.Value, state = w.State, reason = w.Reason }),
     };

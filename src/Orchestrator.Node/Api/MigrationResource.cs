@@ -5,7 +5,8 @@ namespace Orchestrator.Node.Api;
 /// <summary>
 /// A migration as the API shows it: <c>{id, workload, source, target, state, epoch, createdAt, updatedAt, progress,
 /// downtimeMs, reason, checkpoints}</c> (the contract) plus the pre-copy curve (<c>rounds</c>), the VF pairs, the
-/// current step, the admission queue position and the last error.
+/// current step, the admission queue position and the last error; a Failed migration's failure code in <c>code</c>
+/// (<c>SourceLost</c>, <c>TargetLost</c>, <c>TargetStateLost</c>, <c>RetriesExhausted</c>) with its <c>reason</c>.
 /// </summary>
 public sealed record MigrationResource(
     string Id,
@@ -25,7 +26,8 @@ public sealed record MigrationResource(
     string Step,
     int? QueuePosition,
     string? LastError,
-    bool Terminal)
+    bool Terminal,
+    string? Code = null)
 {
     public static MigrationResource From(MigrationView view)
     {
@@ -48,7 +50,8 @@ public sealed record MigrationResource(
             view.Step,
             view.QueuePosition,
             view.LastError,
-            view.IsTerminal);
+            view.IsTerminal,
+            view.Code);
     }
 
     /// <summary>Where the migration resource lives.</summary>

@@ -593,7 +593,7 @@ internal sealed class ChaosRun : IDisposable
                 // Committed) and ask again under another id, which shards elsewhere.
                 _out.WriteLine($"chaos: {migration} is coordinated by {owner ?? "(unknown)"}, the target's node; aborting it and trying another id");
                 await ClientOpAsync("abort", workload, migration, null, _cluster.Nodes[0], async a => (await a.AbortAsync(migration, CancellationToken.None)).Json);
-                await WaitForHistoryAsync(migration, [MigrationStates.RolledBack, MigrationStates.Completed], TimeSpan.FromSeconds(30), ct);
+                await WaitForHistoryAsync(migration, [MigrationStates.RolledBack, MigrationStates.Completed, MigrationStates.Failed], TimeSpan.FromSeconds(30), ct);
             }
 
             if (migration is null || coordinatorName is null || await WaitForHistoryAsync(migration, [MigrationStates.TargetRunning], TimeSpan.FromSeconds(60), ct) is null)

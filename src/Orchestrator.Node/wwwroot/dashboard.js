@@ -260,7 +260,7 @@
         h("td", {}, h("code", { title: m.id, text: shortId(m.id) })),
         h("td", { text: m.workload }),
         h("td", { text: route(m) }),
-        h("td", {}, h("span", { class: "outcome", dataset: { outcome: m.state }, text: m.state })),
+        h("td", {}, h("span", { class: "outcome", dataset: { outcome: m.state }, text: m.code ? m.state + " " + m.code : m.state })),
         h("td", { text: ms(m.downtimeMs) }),
         h("td", { text: bytes(m.progress && m.progress.bytesTransferred) }),
         h("td", { text: time(m.updatedAt) }),

@@ -49,6 +49,10 @@ public class JournalFixtureTests
         var requested = Ours.Where(e => e.PersistenceId == "migration-m-fixture-recover")
             .Select(e => EventSerializer.Decode(e.Manifest, e.Payload)).OfType<MigrationEvents.MigrationRequested>().Single();
         Assert.Equal(requested.Epoch.Next(), recovered.Epoch); // one recovery, one new epoch
+        var failed = byMigration["migration-m-fixture-failed"];
+        Assert.Equal(MigrationPhase.Failed, failed.Phase);
+        Assert.Equal(FailureCode.TargetStateLost, failed.FailureCode);
+        Assert.Empty(failed.Reservations);
     }
 
     [Fact]
@@ -70,6 +74,9 @@ public class JournalFixtureTests
 
         var recovered = (await node.Client.GetMigrationAsync(MigrationId.Parse("m-fixture-recover"))).Value!;
         Assert.Equal("Completed", recovered.State);
+
+        var failed = (await node.Client.GetMigrationAsync(MigrationId.Parse("m-fixture-failed"))).Value!;
+        Assert.Equal(("Failed", "TargetStateLost"), (failed.State, failed.Code));
 
         // The host actor recovered its cordon from the same journal.
         await MultiNodeMigrationTests.AwaitAssert(async () =>

@@ -9,7 +9,8 @@ namespace Orchestrator.Cluster.Tests.Serialization;
 /// <summary>
 /// Writes <see cref="JournalFixture"/> when ORCHESTRATOR_WRITE_FIXTURE=1; otherwise a no-op that says so. The
 /// scenario makes every event kind: a multi-VF migration, a rollback, a retry after Committed, a recovery after a
-/// node restart, a cordon, an evacuation, a leftover the host reconciler cleans. Events added later are appended to the
+/// node restart, a cordon, an evacuation, a leftover the host reconciler cleans, a migration that fails after commit.
+/// Events added later are appended to the
 /// committed fixture with ORCHESTRATOR_APPEND_FIXTURE=1 (<see cref="Append_new_event_kinds_to_the_journal_fixture_when_asked"/>).
 /// </summary>
 public class JournalFixtureWriter
@@ -59,6 +60,9 @@ public class JournalFixtureWriter
 
         // 5. A leftover the host reconciler cleans.
         await LeaveAndReconcileAsync(cluster, restarted);
+
+        // 6. A migration that fails after commit.
+        await FailAfterCommitAsync(cluster, restarted);
         await restarted.StopAsync();
 
         SaveFixture(cluster);
@@ -79,8 +83,10 @@ public class JournalFixtureWriter
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
 
-        // Added after journal-v1 was first written: LeftoverCleaned.v1.
-        await LeaveAndReconcileAsync(cluster, node);
+        // Added after journal-v1 was first written: LeftoverCleaned.v1 (appended by LeaveAndReconcileAsync, already in
+        // the committed fixture), then MigrationFailed.v1 (appended by FailAfterCommitAsync). Each run appends only the
+        // newest kind: a scenario that is already in the fixture would meet its own migration ids.
+        await FailAfterCommitAsync(cluster, node);
         await node.StopAsync();
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -95,6 +101,18 @@ public class JournalFixtureWriter
         }
 
         SaveFixture(cluster);
+    }
+
+    /// <summary>After Committed the target can only start through a reset: the migration ends Failed (TargetStateLost).</summary>
+    private static async Task FailAfterCommitAsync(TestCluster cluster, TestNode node)
+    {
+        var target = cluster.Driver("host-b", "0000:3b:00.0");
+        var id = MigrationId.Parse("m-fixture-failed");
+        target.Faults.FailCommand(DeviceCommand.Resume, 1, VfioErrno.EIO);
+        Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b")));
+        var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
+        Assert.Equal("Failed", end.State);
+        Assert.Equal("TargetStateLost", end.Code);
     }
 
     /// <summary>A rollback, then the device shows its target VF RESUMING again: the reconciler destroys it.</summary>

@@ -39,6 +39,21 @@ public sealed class LeftoverRulesTests
     }
 
     [Theory]
+    [InlineData(VfioDeviceState.Stop)]
+    [InlineData(VfioDeviceState.Error)]
+    public void The_vfs_of_a_failed_migration_are_left_to_an_operator_and_its_holds_freed(VfioDeviceState state)
+    {
+        var decisions = LeftoverRules.Decide(
+            [Vf(Source, state), Vf(Target, VfioDeviceState.Error)],
+            [new ObservedHold(Mid, LeftoverAction.FreeSlot, SourcePf, "migration slot held")],
+            Index(Migration(MigrationPhase.Failed)));
+        Assert.All(decisions.Where(d => d.Vf is not null), d => Assert.False(d.IsClean, d.Reason));
+        Assert.Contains(decisions, d => d.Vf == Source && d.Reason.Contains("operator", StringComparison.Ordinal));
+        var hold = Assert.Single(decisions, d => d.Vf is null);
+        Assert.Equal(LeftoverAction.FreeSlot, hold.Action);
+    }
+
+    [Theory]
     [InlineData(MigrationPhase.PreCopying)]
     [InlineData(MigrationPhase.RollingBack)]
     [InlineData(MigrationPhase.Committed)]

@@ -35,7 +35,7 @@ public static class ExitCodes
     /// <summary>Done; a waited-for migration Completed.</summary>
     public const int Ok = 0;
 
-    /// <summary>A migration ended RolledBack, or the operation failed on the server.</summary>
+    /// <summary>A migration ended RolledBack or Failed, or the operation failed on the server.</summary>
     public const int Failed = 1;
 
     /// <summary>Bad input; the message names the value.</summary>

@@ -29,7 +29,10 @@ public sealed record ApiPf(
 /// <summary>A virtual function; <see cref="State"/> is the VFIO state name.</summary>
 public sealed record ApiVf(string Id, string? Kind, string? Profile, string? Workload, string? State);
 
-/// <summary>A migration; <see cref="State"/> is a protocol state (Completed and RolledBack are terminal).</summary>
+/// <summary>
+/// A migration; <see cref="State"/> is a protocol state (Completed, RolledBack and Failed are terminal; a Failed one
+/// has its failure <see cref="Code"/>).
+/// </summary>
 public sealed record ApiMigration(
     string Id,
     string Workload,
@@ -42,12 +45,14 @@ public sealed record ApiMigration(
     ApiProgress? Progress,
     double? DowntimeMs,
     string? Reason,
-    IReadOnlyList<ApiCheckpoint>? Checkpoints)
+    IReadOnlyList<ApiCheckpoint>? Checkpoints,
+    string? Code = null)
 {
     public const string Completed = "Completed";
     public const string RolledBack = "RolledBack";
+    public const string Failed = "Failed";
 
-    public bool IsTerminal => State is Completed or RolledBack;
+    public bool IsTerminal => State is Completed or RolledBack or Failed;
 }
 
 /// <summary>Progress of a migration now.</summary>

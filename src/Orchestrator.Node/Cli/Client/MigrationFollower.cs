@@ -3,7 +3,7 @@ using Spectre.Console;
 namespace Orchestrator.Node.Cli.Client;
 
 /// <summary>
-/// Follows migrations until each is Completed or RolledBack. The API's Server-Sent Events stream wakes it when one of
+/// Follows migrations until each is Completed, RolledBack or Failed. The API's Server-Sent Events stream wakes it when one of
 /// them changes; without the stream it polls. On an interactive terminal it draws a progress bar per migration (bytes,
 /// rounds, dirty rate, predicted downtime); otherwise it prints one line per change of state or round.
 /// </summary>
@@ -87,6 +87,7 @@ internal sealed class MigrationFollower(OrchestratorApiClient api, IAnsiConsole 
         {
             ApiMigration.Completed => markup ? "[green]Completed[/]" : m.State,
             ApiMigration.RolledBack => markup ? "[red]RolledBack[/]" : m.State,
+            ApiMigration.Failed => markup ? $"[bold red]Failed {Markup.Escape(m.Code ?? string.Empty)}[/]" : $"Failed {m.Code}",
             _ => markup ? $"[yellow]{Markup.Escape(m.State)}[/]" : m.State,
         };
         var text = $"{Esc(m.Id, markup)} {Esc(m.Workload, markup)} {Esc(m.Source ?? "?", markup)} -> {Esc(m.Target ?? "(placing)", markup)} {state}";
@@ -104,7 +105,7 @@ internal sealed class MigrationFollower(OrchestratorApiClient api, IAnsiConsole 
             text += $", downtime {Units.Ms(m.DowntimeMs)}";
         }
 
-        if (m.State == ApiMigration.RolledBack && m.Reason is { } reason)
+        if (m.State is ApiMigration.RolledBack or ApiMigration.Failed && m.Reason is { } reason)
         {
             text += $": {Esc(reason, markup)}";
         }

@@ -143,6 +143,7 @@ internal static class MigrationVerbs
             {
                 ApiMigration.Completed => "[green]Completed[/]",
                 ApiMigration.RolledBack => "[red]RolledBack[/]",
+                ApiMigration.Failed => $"[bold red]Failed {Markup.Escape(m.Code ?? string.Empty)}[/]",
                 _ => Markup.Escape(m.State),
             };
             table.AddRow(
