@@ -84,9 +84,10 @@ public class JournalFixtureWriter
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
 
         // Added after journal-v1 was first written: LeftoverCleaned.v1 (appended by LeaveAndReconcileAsync, already in
-        // the committed fixture), then MigrationFailed.v1 (appended by FailAfterCommitAsync). Each run appends only the
-        // newest kind: a scenario that is already in the fixture would meet its own migration ids.
-        await FailAfterCommitAsync(cluster, node);
+        // the committed fixture), then MigrationFailed.v1 (appended by FailAfterCommitAsync), then WorkloadClaimed.v1
+        // (appended by ClaimAndMigrateAsync). Each run appends only the newest kind: a scenario that is already in the
+        // fixture would meet its own migration ids.
+        await ClaimAndMigrateAsync(cluster, node);
         await node.StopAsync();
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -101,6 +102,14 @@ public class JournalFixtureWriter
         }
 
         SaveFixture(cluster);
+    }
+
+    /// <summary>A migration claims its workload in the placement authority's journal before its request is written.</summary>
+    private static async Task ClaimAndMigrateAsync(TestCluster cluster, TestNode node)
+    {
+        var id = MigrationId.Parse("m-fixture-claimed");
+        Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-2"), HostId.Parse("host-b")));
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
     }
 
     /// <summary>After Committed the target can only start through a reset: the migration ends Failed (TargetStateLost).</summary>
