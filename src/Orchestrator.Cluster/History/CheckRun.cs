@@ -21,6 +21,7 @@ internal sealed class CheckRun
         (3, "no-leaks", "no reservation, slot or VF is left behind by an ended migration"),
         (4, "epoch-fencing", "a command from an older epoch never changes a device"),
         (5, "state-integrity", "the state loaded on the target is byte-identical to what the source saved"),
+        (6, "one-per-workload", "at most one migration of a workload is open at any time: the next one is requested only after the earlier one has released the workload (the last step before its end)"),
     ];
 
     private readonly IReadOnlyList<HistoryRecord> _records;
@@ -64,6 +65,7 @@ internal sealed class CheckRun
         FinishSettling();
         FinishLeaks();
         FinishStateIntegrity();
+        FinishOnePerWorkload();
         return BuildReport();
     }
 
@@ -195,6 +197,7 @@ internal sealed class CheckRun
         migration.TargetHost = m.TargetHost ?? migration.TargetHost;
         migration.LastState = m.State;
         migration.LastIndex = index;
+        migration.States.Add((index, m.State));
         if (!MigrationStates.IsEnd(m.State))
         {
             return;
@@ -526,6 +529,42 @@ internal sealed class CheckRun
 
     // ---- invariant 5 -----------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Invariant 6: two migrations of one workload never overlap. The one exception is by design: a migration releases
+    /// the workload (with its reservations) as its last step, so the next may be requested between that release and the
+    /// earlier one's end record; then the earlier one was in SourceReleased or RollingBack and recorded nothing but its end
+    /// after the next one's request.
+    /// </summary>
+    private void FinishOnePerWorkload()
+    {
+        var open = _migrationOrder.Where(m => m.States.Count > 0 && m.Workload is not null);
+        foreach (var workload in open.GroupBy(m => m.Workload!, StringComparer.Ordinal))
+        {
+            var ordered = workload.OrderBy(m => m.States[0].Index).ToList();
+            for (var i = 0; i < ordered.Count; i++)
+            {
+                for (var j = i + 1; j < ordered.Count; j++)
+                {
+                    var (earlier, later) = (ordered[i], ordered[j]);
+                    var requested = later.States[0].Index;
+                    if (earlier.EndIndex >= 0 && earlier.EndIndex < requested)
+                    {
+                        continue;
+                    }
+
+                    var before = earlier.States.LastOrDefault(s => s.Index < requested).State;
+                    var after = earlier.States.Where(s => s.Index > requested).Select(s => s.State).ToList();
+                    var releasedOnly = before is MigrationStates.SourceReleased or MigrationStates.RollingBack
+                                       && after.Count == 1 && MigrationStates.IsEnd(after[0]);
+                    if (!releasedOnly)
+                    {
+                        Add(6, $"workload {workload.Key} had two open migrations: {earlier.Id} ({before ?? "not yet requested"}) was still open when {later.Id} was requested", later.Id, workload.Key, null, requested, earlier.States[0].Index);
+                    }
+                }
+            }
+        }
+    }
+
     private void FinishStateIntegrity()
     {
         foreach (var m in _migrationOrder.Where(m => m.EndState == MigrationStates.Completed))
@@ -755,6 +794,9 @@ internal sealed class CheckRun
         public DateTimeOffset EndTime { get; set; }
 
         public List<Vf> SourceVfs { get; } = [];
+
+        /// <summary>Every migration-state record of it: where it entered which state.</summary>
+        public List<(int Index, string State)> States { get; } = [];
     }
 
     private sealed record Overlap(int StartIndex, DateTimeOffset StartTime, string Hosts);

@@ -14,7 +14,7 @@ public sealed class HistoryCheckerTests
         var report = SingleVf().Check();
 
         Assert.True(report.IsSuccess, report.ToText());
-        Assert.Equal(5, report.Invariants.Count);
+        Assert.Equal(6, report.Invariants.Count);
         Assert.Equal(1, report.Migrations["Completed"]);
         Assert.Equal(1, report.Operations["migrate"]["ok"]);
     }
@@ -404,7 +404,7 @@ public sealed class HistoryCheckerTests
         Assert.Equal("m-1", verdict.GetProperty("firstViolation").GetProperty("migration").GetString());
 
         var text = report.ToText();
-        Assert.StartsWith("history check: FAIL (1 of 5 invariants failed)", text, StringComparison.Ordinal);
+        Assert.StartsWith("history check: FAIL (1 of 6 invariants failed)", text, StringComparison.Ordinal);
         Assert.Contains("[FAIL] 5 state-integrity", text, StringComparison.Ordinal);
         Assert.Contains("[PASS] 1 single-host", text, StringComparison.Ordinal);
         // The excerpt marks the load and shows the save it was compared with.
@@ -412,6 +412,39 @@ public sealed class HistoryCheckerTests
         Assert.Single(excerpt, l => l.StartsWith('>'));
         Assert.Contains(excerpt, l => l.StartsWith('>') && l.Contains("\"type\":\"state-loaded\"", StringComparison.Ordinal));
         Assert.Contains(excerpt, l => l.Contains("\"type\":\"state-saved\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_second_migration_of_a_workload_requested_while_the_first_runs_is_caught()
+    {
+        // m-2 is requested (on host-b's side of the workload) while m-1 pre-copies: two open migrations of one workload.
+        var b = SingleVf()
+            .InsertAfter(r => r is MigrationStateChanged { State: MigrationStates.PreCopying }, "node-2", new MigrationStateChanged
+            {
+                Migration = "m-2", Workload = Workload, State = MigrationStates.Requested, Epoch = 0, SourceHost = "host-b",
+            })
+            .Migration("m-2", Workload, MigrationStates.RollingBack, 0, "host-b", null, "no target")
+            .Migration("m-2", Workload, MigrationStates.RolledBack, 0, "host-b", null, "no target");
+
+        var violation = AssertOnlyFails(b.Check(), 6);
+        Assert.Contains("m-2", violation.Description, StringComparison.Ordinal);
+        Assert.Contains(Migration, violation.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_next_migration_requested_after_the_first_released_the_workload_passes()
+    {
+        // Released is the last step before Completed: the next request may land between the two records.
+        var b = SingleVf()
+            .InsertAfter(r => r is MigrationStateChanged { State: MigrationStates.SourceReleased }, "node-2", new MigrationStateChanged
+            {
+                Migration = "m-2", Workload = Workload, State = MigrationStates.Requested, Epoch = 0, SourceHost = "host-b",
+            })
+            .Migration("m-2", Workload, MigrationStates.RollingBack, 0, "host-b", null, "no target")
+            .Migration("m-2", Workload, MigrationStates.RolledBack, 0, "host-b", null, "no target");
+
+        var report = b.Check();
+        Assert.True(report.IsSuccess, report.ToText());
     }
 
     private static Violation AssertOnlyFails(CheckReport report, int invariant)
