@@ -45,6 +45,7 @@ public sealed class PfActor : UntypedActor
     private readonly Dictionary<MigrationId, SourceSession> _sources = [];
     private readonly Dictionary<MigrationId, TargetSession> _targets = [];
     private readonly HashSet<MigrationId> _ended = []; // migrations whose leftovers the host reconciler cleaned here
+    private readonly HashSet<int> _creating = []; // indices an API create is running for (not yet on the device)
 
     public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer)
     {
@@ -165,6 +166,19 @@ public sealed class PfActor : UntypedActor
             return;
         }
 
+        if (command is PrepareTarget prepare && HeldByOther(migration, prepare.Vfs.Select(v => v.Target.Index)) is { } held)
+        {
+            // Another migration's VF is never this one's target: refuse before touching anything (the rollback that
+            // follows destroys nothing of it either).
+            _log.Warning("[{0}] refused {1} on {2}: {3}", migration, command.Step, _id, held);
+            sender.Tell(new MigrationStepFailed(command.Ticket, command.Step, held));
+            return;
+        }
+
+        // Held from the first command that names a VF, queued or not: from here on neither a DELETE nor a create without
+        // an index takes it.
+        Claim(command);
+
         if (_running.TryGetValue(migration, out var flight))
         {
             if (flight.Ticket == command.Ticket && flight.Step == command.Step)
@@ -221,7 +235,7 @@ public sealed class PfActor : UntypedActor
         var migration = command.Ticket.Migration;
         var flight = new InFlight(command.Ticket, command.Step, new CancellationTokenSource(), [sender]);
         _running[migration] = flight;
-        Claim(command);
+        Claim(command); // idempotent; a command admitted from the slot queue claims what it is about to touch again
         var ct = flight.Cancellation.Token;
         RunAsync(command, ct).PipeTo(
             Self,
@@ -239,7 +253,7 @@ public sealed class PfActor : UntypedActor
             PrepareTarget prepare => Bind(TargetFor(prepare.Ticket), s => s.PrepareAsync(prepare.Vfs, ct)),
             LoadTarget => Bind(TargetFor(command.Ticket), s => s.LoadAsync(ct)),
             StartTarget start => Bind(TargetFor(start.Ticket), s => s.StartAsync(start.Targets, ct)),
-            DestroyTarget destroy => Bind(TargetFor(destroy.Ticket), s => s.DestroyAsync(destroy.Targets, ct)),
+            DestroyTarget destroy => Bind(TargetFor(destroy.Ticket), DestroyStep(destroy, ct)),
             StartPreCopy pre => Bind(SourceFor(pre.Ticket), s => s.StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, ct)),
             RunPreCopyRound round => Bind(SourceFor(round.Ticket), s => s.RunRoundAsync(round.Round, ct)),
             QuiesceSources => Bind(SourceFor(command.Ticket), s => s.QuiesceAsync(ct)),
@@ -249,6 +263,14 @@ public sealed class PfActor : UntypedActor
             _ => () => Task.FromException<IMigrationReply>(new InvalidOperationException($"unknown command {command.GetType().Name}")),
         };
         return Task.Run(step, CancellationToken.None);
+
+        // What the target destroy judges by is actor state: read it here, not on the thread pool.
+        Func<TargetSession, Task<TargetDestroyed>> DestroyStep(DestroyTarget destroy, CancellationToken token)
+        {
+            var labels = destroy.Targets.Select(t => t.Index).Distinct().ToDictionary(i => i, WorkloadOf);
+            var foreign = _owners.Where(kv => kv.Value.Migration != destroy.Ticket.Migration).Select(kv => kv.Key).ToHashSet();
+            return s => s.DestroyAsync(destroy.Targets, destroy.Workload, labels, foreign, token);
+        }
 
         static Func<Task<IMigrationReply>> Bind<TSession, TReply>(TSession session, Func<TSession, Task<TReply>> run)
             where TReply : IMigrationReply => async () => await run(session).ConfigureAwait(false);
@@ -268,6 +290,10 @@ public sealed class PfActor : UntypedActor
         {
             // A failure is not an answer to keep: the coordinator's retry of the same step must run it again.
             _replies.Remove((migration, command.Step));
+            if (command is PrepareTarget prepare)
+            {
+                Unlabel(prepare);
+            }
         }
         else
         {
@@ -289,6 +315,26 @@ public sealed class PfActor : UntypedActor
         if (_pending.Remove(migration, out var next))
         {
             Handle(next.Command, next.Sender);
+        }
+    }
+
+    /// <summary>
+    /// A failed prepare gives back the labels its claim put on VFs it did not create: a VF that appeared at a target
+    /// index meanwhile (behind the PF's back) and runs is not the workload's, and must not read as its copy.
+    /// </summary>
+    private void Unlabel(PrepareTarget prepare)
+    {
+        var session = _targets.GetValueOrDefault(prepare.Ticket.Migration);
+        var present = _lane.Driver.ListVfs().ToDictionary(v => v.Index, v => v.State);
+        foreach (var spec in prepare.Vfs)
+        {
+            var index = spec.Target.Index;
+            if (session?.Created(index) != true && WorkloadOf(index) == spec.Workload
+                && present.TryGetValue(index, out var state) && !TargetSession.IsPreparedState(state))
+            {
+                _log.Warning("[{0}] VF {1} is {2} and was not created by this migration: it does not serve {3}", prepare.Ticket.Migration, spec.Target, state.Name(), spec.Workload);
+                SetWorkload(index, null);
+            }
         }
     }
 
@@ -357,10 +403,16 @@ public sealed class PfActor : UntypedActor
         switch (command)
         {
             case PrepareTarget prepare:
+                var present = _lane.Driver.ListVfs().Select(v => v.Index).ToHashSet();
                 foreach (var vf in prepare.Vfs)
                 {
                     _owners[vf.Target.Index] = (migration, true);
-                    SetWorkload(vf.Target.Index, vf.Workload);
+                    if (!present.Contains(vf.Target.Index) && !_creating.Contains(vf.Target.Index))
+                    {
+                        // Labelled before it exists, so that its history lines name the workload; a VF already there is
+                        // someone else's (the create will fail) and keeps its own label.
+                        SetWorkload(vf.Target.Index, vf.Workload);
+                    }
                 }
 
                 break;
@@ -378,14 +430,46 @@ public sealed class PfActor : UntypedActor
                 }
 
                 break;
+            case ResumeSource resume:
+                ClaimSources(resume.Sources);
+                break;
+            case ReleaseSource release:
+                ClaimSources(release.Sources);
+                break;
         }
+
+        // After a PF actor restart the rollback or the release may be the first command that names the sources.
+        void ClaimSources(IReadOnlyList<VfId> sources)
+        {
+            foreach (var vf in sources.Where(v => v.Pf == _id))
+            {
+                if (!_owners.TryGetValue(vf.Index, out var owner) || owner.Migration == migration)
+                {
+                    _owners[vf.Index] = (migration, false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Why <paramref name="indices"/> are not <paramref name="migration"/>'s to use: another migration holds one.</summary>
+    private string? HeldByOther(MigrationId migration, IEnumerable<int> indices)
+    {
+        foreach (var index in indices)
+        {
+            if (_owners.TryGetValue(index, out var owner) && owner.Migration != migration)
+            {
+                return $"VF {_id.Vf(index)} is held by migration {owner.Migration}";
+            }
+        }
+
+        return null;
     }
 
     private TargetSession TargetFor(MigrationTicket ticket)
     {
         if (!_targets.TryGetValue(ticket.Migration, out var session))
         {
-            session = new TargetSession(ticket, _lane, _settings);
+            session = new TargetSession(ticket, _lane, _settings, _log);
             _targets[ticket.Migration] = session;
         }
 
@@ -431,7 +515,8 @@ public sealed class PfActor : UntypedActor
     private void OnCreateVf(CreateVf create)
     {
         var replyTo = Sender;
-        var existing = create.Index is int wanted ? _lane.Driver.ListVfs().FirstOrDefault(v => v.Index == wanted) : null;
+        var present = _lane.Driver.ListVfs();
+        var existing = create.Index is int wanted ? present.FirstOrDefault(v => v.Index == wanted) : null;
         if (existing is not null)
         {
             var same = existing.Kind == create.Kind && existing.Profile == create.Profile && _workloads.GetValueOrDefault(existing.Index) == create.Workload;
@@ -441,16 +526,59 @@ public sealed class PfActor : UntypedActor
             return;
         }
 
-        _lane.RunAsync(create.Index, d => d.CreateVfAsync(create.Kind, create.Profile, create.Index, CancellationToken.None), CancellationToken.None)
+        if (create.Index is int asked && (_owners.TryGetValue(asked, out var owner) || _creating.Contains(asked)))
+        {
+            replyTo.Tell(new VfCommandFailed(
+                _creating.Contains(asked)
+                    ? $"VF {_id.Vf(asked)} is being created by another request"
+                    : $"VF index {asked} on PF {_id} is held by migration {owner.Migration}",
+                IsConflict: true));
+            return;
+        }
+
+        // Without an index the PF picks it, not the driver: the driver's lowest free index may be a migration's target.
+        var index = create.Index ?? FreeIndex(present, create.AvoidIndices);
+        if (index is not { } chosen)
+        {
+            replyTo.Tell(new VfCommandFailed(
+                $"PF {_id} has no free VF index: {present.Count} of {_lane.Driver.Descriptor.MaxVfs} exist, held by migrations: [{string.Join(", ", _owners.Keys.Order())}], avoided: [{string.Join(", ", create.AvoidIndices ?? [])}]",
+                IsConflict: true));
+            return;
+        }
+
+        _creating.Add(chosen);
+        _lane.RunAsync(chosen, d => d.CreateVfAsync(create.Kind, create.Profile, chosen, CancellationToken.None), CancellationToken.None)
             .PipeTo(
                 Self,
                 success: vf => new VfCommandDone(
                     replyTo,
                     new VfCreated(_id.Vf(vf.Index), vf.Kind, vf.Profile, create.Workload),
-                    () => SetWorkload(vf.Index, create.Workload)),
-                failure: ex => new VfCommandDone(replyTo, new VfCommandFailed(
-                    $"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}",
-                    IsConflict: Unwrap(ex) is VfioException { Errno: VfioErrno.EBUSY })));
+                    () =>
+                    {
+                        _creating.Remove(chosen);
+                        SetWorkload(vf.Index, create.Workload);
+                    }),
+                failure: ex => new VfCommandDone(
+                    replyTo,
+                    new VfCommandFailed(
+                        $"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}",
+                        IsConflict: Unwrap(ex) is VfioException { Errno: VfioErrno.EBUSY }),
+                    () => _creating.Remove(chosen)));
+    }
+
+    /// <summary>The lowest index free on the device, held by no migration here, not being created, not avoided.</summary>
+    private int? FreeIndex(IReadOnlyList<VfDescriptor> present, IReadOnlyList<int>? avoid)
+    {
+        var taken = present.Select(v => v.Index).Concat(_owners.Keys).Concat(_creating).Concat(avoid ?? []).ToHashSet();
+        for (var i = 0; i < _lane.Driver.Descriptor.MaxVfs; i++)
+        {
+            if (!taken.Contains(i))
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     private void OnDestroyVf(DestroyVf destroy)
@@ -462,13 +590,28 @@ public sealed class PfActor : UntypedActor
             return;
         }
 
-        if (_owners.TryGetValue(destroy.Vf.Index, out var owner))
+        var index = destroy.Vf.Index;
+        var workload = WorkloadOf(index);
+        if (_owners.TryGetValue(index, out var owner))
         {
-            replyTo.Tell(new VfCommandFailed($"VF {destroy.Vf} is in use by migration {owner.Migration}", IsConflict: true));
+            // Never, forced or not: the migration's rollback or release is what destroys it, and only if it created it.
+            replyTo.Tell(new VfCommandFailed(
+                $"VF {destroy.Vf} is held by migration {owner.Migration} (workload {workload?.ToString() ?? "(none)"}); force does not override a migration",
+                IsConflict: true));
             return;
         }
 
-        var index = destroy.Vf.Index;
+        if (workload is { } serves && !destroy.Force)
+        {
+            replyTo.Tell(new VfCommandFailed($"VF {destroy.Vf} serves workload {serves}; destroy it with force=true", IsConflict: true));
+            return;
+        }
+
+        if (workload is not null)
+        {
+            _log.Warning("[{0}] forced delete of a VF that serves workload {1}", destroy.Vf, workload);
+        }
+
         _lane.DestroyAsync(index, null, CancellationToken.None).PipeTo(
             Self,
             success: () => new VfCommandDone(replyTo, new VfDestroyed(destroy.Vf), () => SetWorkload(index, null)),
