@@ -108,7 +108,11 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         return answer.Result;
     }
 
-    public async Task<Result<VfCreated>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index = null, CancellationToken ct = default)
+    /// <summary>
+    /// Creates a VF at <paramref name="index"/>, or at the lowest index free on the PF that no migration holds and that
+    /// is not in <paramref name="avoid"/> (indices reserved for migration targets not prepared yet).
+    /// </summary>
+    public async Task<Result<VfCreated>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index = null, IReadOnlyList<int>? avoid = null, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.PfRef(pf) is not { } actor)
@@ -116,7 +120,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             return ClientError.NotFound($"PF '{pf}' is not in the inventory");
         }
 
-        var reply = await actor.Ask<object>(new CreateVf(kind, profile, workload, index), AskTimeout, ct).ConfigureAwait(false);
+        var reply = await actor.Ask<object>(new CreateVf(kind, profile, workload, index, avoid), AskTimeout, ct).ConfigureAwait(false);
         return reply switch
         {
             VfCreated created => created,
@@ -126,7 +130,11 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         };
     }
 
-    public async Task<Result<VfDestroyed>> DestroyVfAsync(VfId vf, CancellationToken ct = default)
+    /// <summary>
+    /// Destroys a VF: a conflict while a migration holds it (always), or while it serves a workload unless
+    /// <paramref name="force"/>.
+    /// </summary>
+    public async Task<Result<VfDestroyed>> DestroyVfAsync(VfId vf, bool force = false, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.PfRef(vf.Pf) is not { } actor)
@@ -139,7 +147,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             return ClientError.NotFound($"VF '{vf}' does not exist");
         }
 
-        var reply = await actor.Ask<object>(new DestroyVf(vf), AskTimeout, ct).ConfigureAwait(false);
+        var reply = await actor.Ask<object>(new DestroyVf(vf, force), AskTimeout, ct).ConfigureAwait(false);
         return reply switch
         {
             VfDestroyed destroyed => destroyed,
