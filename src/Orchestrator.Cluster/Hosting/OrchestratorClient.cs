@@ -170,8 +170,11 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         }
     }
 
-    /// <summary>Destroys <paramref name="vf"/>, unless a migration holds it (its source, or its reserved target): 409 naming it.</summary>
-    public async Task<Result<VfDestroyed>> DestroyVfAsync(VfId vf, CancellationToken ct = default)
+    /// <summary>
+    /// Destroys <paramref name="vf"/>: a conflict naming the migration while one holds it (its source from the request on,
+    /// or its reserved target), always; and while it serves a workload, unless <paramref name="force"/>.
+    /// </summary>
+    public async Task<Result<VfDestroyed>> DestroyVfAsync(VfId vf, bool force = false, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.PfRef(vf.Pf) is not { } actor)
@@ -192,7 +195,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
         try
         {
-            var reply = await actor.Ask<object>(new DestroyVf(vf), AskTimeout, ct).ConfigureAwait(false);
+            var reply = await actor.Ask<object>(new DestroyVf(vf, force), AskTimeout, ct).ConfigureAwait(false);
             return reply switch
             {
                 VfDestroyed destroyed => destroyed,

@@ -423,7 +423,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 SendToPfs(key, resume.Vfs.GroupBy(v => v.Source.Pf), g => new P.ResumeSource(ticket, [.. g.Select(v => v.Source)]));
                 return;
             case A.DestroyTarget destroy:
-                SendToPfs(key, destroy.Vfs.GroupBy(v => v.Target.Pf), g => new P.DestroyTarget(ticket, [.. g.Select(v => v.Target)]));
+                SendToPfs(key, destroy.Vfs.GroupBy(v => v.Target.Pf), g => new P.DestroyTarget(ticket, [.. g.Select(v => v.Target)], _state.Workload));
                 return;
             default:
                 _log.Error("[{0}] no executor for action {1}", _id, action.GetType().Name);

@@ -34,6 +34,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 {
     private const string DirectoryTimer = "directory";
 
+    private const string PrepareTargetStep = "prepare-target"; // PrepareTarget.Step
     private readonly PfId _id;
     private readonly PfDeviceLane _lane;
     private readonly PfActorSettings _settings;
@@ -55,6 +56,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
     private readonly List<HeldReply> _held = []; // replies waiting for their directory write, in the order they are told
     private long _directoryWrites; // sequence of the last WriteDirectory sent to the host
     private long _directoryWritten; // every write up to this one is answered (written, or given up on)
+    private readonly HashSet<int> _creating = []; // indices an API create is running for (not yet on the device)
 
     public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer)
     {
@@ -182,6 +184,19 @@ public sealed class PfActor : UntypedActor, IWithTimers
             return;
         }
 
+        if (command is PrepareTarget prepare && HeldByOther(migration, prepare.Vfs.Select(v => v.Target.Index)) is { } held)
+        {
+            // Another migration's VF is never this one's target: refuse before touching anything (the rollback that
+            // follows destroys nothing of it either).
+            _log.Warning("[{0}] refused {1} on {2}: {3}", migration, command.Step, _id, held);
+            sender.Tell(new MigrationStepFailed(command.Ticket, command.Step, held));
+            return;
+        }
+
+        // Held from the first command that names a VF, queued or not: from here on neither a DELETE nor a create without
+        // an index takes it.
+        Claim(command);
+
         if (_running.TryGetValue(migration, out var flight))
         {
             if (flight.Ticket == command.Ticket && flight.Step == command.Step)
@@ -238,7 +253,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         var migration = command.Ticket.Migration;
         var flight = new InFlight(command.Ticket, command.Step, new CancellationTokenSource(), [sender]);
         _running[migration] = flight;
-        Claim(command);
+        Claim(command); // idempotent; a command admitted from the slot queue claims what it is about to touch again
         var ct = flight.Cancellation.Token;
         RunAsync(command, ct).PipeTo(
             Self,
@@ -256,7 +271,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             PrepareTarget prepare => Bind(TargetFor(prepare.Ticket), s => s.PrepareAsync(prepare.Vfs, ct)),
             LoadTarget => Bind(TargetFor(command.Ticket), s => s.LoadAsync(ct)),
             StartTarget start => Bind(TargetFor(start.Ticket), s => s.StartAsync(start.Targets, ct)),
-            DestroyTarget destroy => Bind(TargetFor(destroy.Ticket), s => s.DestroyAsync(destroy.Targets, ct)),
+            DestroyTarget destroy => Bind(TargetFor(destroy.Ticket), DestroyStep(destroy, ct)),
             StartPreCopy pre => Bind(SourceFor(pre.Ticket), s => s.StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, ct)),
             RunPreCopyRound round => Bind(SourceFor(round.Ticket), s => s.RunRoundAsync(round.Round, ct)),
             QuiesceSources => Bind(SourceFor(command.Ticket), s => s.QuiesceAsync(ct)),
@@ -266,6 +281,14 @@ public sealed class PfActor : UntypedActor, IWithTimers
             _ => () => Task.FromException<IMigrationReply>(new InvalidOperationException($"unknown command {command.GetType().Name}")),
         };
         return Task.Run(step, CancellationToken.None);
+
+        // What the target destroy judges by is actor state: read it here, not on the thread pool.
+        Func<TargetSession, Task<TargetDestroyed>> DestroyStep(DestroyTarget destroy, CancellationToken token)
+        {
+            var labels = destroy.Targets.Select(t => t.Index).Distinct().ToDictionary(i => i, WorkloadOf);
+            var foreign = _owners.Where(kv => kv.Value.Migration != destroy.Ticket.Migration).Select(kv => kv.Key).ToHashSet();
+            return s => s.DestroyAsync(destroy.Targets, destroy.Workload, labels, foreign, token);
+        }
 
         static Func<Task<IMigrationReply>> Bind<TSession, TReply>(TSession session, Func<TSession, Task<TReply>> run)
             where TReply : IMigrationReply => async () => await run(session).ConfigureAwait(false);
@@ -285,6 +308,10 @@ public sealed class PfActor : UntypedActor, IWithTimers
         {
             // A failure is not an answer to keep: the coordinator's retry of the same step must run it again.
             _replies.Remove((migration, command.Step));
+            if (command is PrepareTarget prepare)
+            {
+                Unlabel(prepare);
+            }
         }
         else
         {
@@ -314,6 +341,26 @@ public sealed class PfActor : UntypedActor, IWithTimers
         if (_pending.Remove(migration, out var next))
         {
             Handle(next.Command, next.Sender);
+        }
+    }
+
+    /// <summary>
+    /// A failed prepare gives back the labels its claim put on VFs it did not create: a VF that appeared at a target
+    /// index meanwhile (behind the PF's back) and runs is not the workload's, and must not read as its copy.
+    /// </summary>
+    private void Unlabel(PrepareTarget prepare)
+    {
+        var session = _targets.GetValueOrDefault(prepare.Ticket.Migration);
+        var present = _lane.Driver.ListVfs().ToDictionary(v => v.Index, v => v.State);
+        foreach (var spec in prepare.Vfs)
+        {
+            var index = spec.Target.Index;
+            if (session?.Created(index) != true && WorkloadOf(index) == spec.Workload
+                && present.TryGetValue(index, out var state) && !TargetSession.IsPreparedState(state))
+            {
+                _log.Warning("[{0}] VF {1} is {2} and was not created by this migration: it does not serve {3}", prepare.Ticket.Migration, spec.Target, state.Name(), spec.Workload);
+                SetWorkload(index, null);
+            }
         }
     }
 
@@ -386,10 +433,16 @@ public sealed class PfActor : UntypedActor, IWithTimers
         switch (command)
         {
             case PrepareTarget prepare:
+                var present = _lane.Driver.ListVfs().Select(v => v.Index).ToHashSet();
                 foreach (var vf in prepare.Vfs)
                 {
                     _owners[vf.Target.Index] = (migration, true);
-                    SetWorkload(vf.Target.Index, vf.Workload);
+                    if (!present.Contains(vf.Target.Index) && !_creating.Contains(vf.Target.Index))
+                    {
+                        // Labelled before it exists, so that its history lines name the workload; a VF already there is
+                        // someone else's (the create will fail) and keeps its own label.
+                        SetWorkload(vf.Target.Index, vf.Workload);
+                    }
                 }
 
                 break;
@@ -407,14 +460,46 @@ public sealed class PfActor : UntypedActor, IWithTimers
                 }
 
                 break;
+            case ResumeSource resume:
+                ClaimSources(resume.Sources);
+                break;
+            case ReleaseSource release:
+                ClaimSources(release.Sources);
+                break;
         }
+
+        // After a PF actor restart the rollback or the release may be the first command that names the sources.
+        void ClaimSources(IReadOnlyList<VfId> sources)
+        {
+            foreach (var vf in sources.Where(v => v.Pf == _id))
+            {
+                if (!_owners.TryGetValue(vf.Index, out var owner) || owner.Migration == migration)
+                {
+                    _owners[vf.Index] = (migration, false);
+                }
+            }
+        }
+    }
+
+    /// <summary>Why <paramref name="indices"/> are not <paramref name="migration"/>'s to use: another migration holds one.</summary>
+    private string? HeldByOther(MigrationId migration, IEnumerable<int> indices)
+    {
+        foreach (var index in indices)
+        {
+            if (_owners.TryGetValue(index, out var owner) && owner.Migration != migration)
+            {
+                return $"VF {_id.Vf(index)} is held by migration {owner.Migration}";
+            }
+        }
+
+        return null;
     }
 
     private TargetSession TargetFor(MigrationTicket ticket)
     {
         if (!_targets.TryGetValue(ticket.Migration, out var session))
         {
-            session = new TargetSession(ticket, _lane, _settings);
+            session = new TargetSession(ticket, _lane, _settings, _log);
             _targets[ticket.Migration] = session;
         }
 
@@ -460,7 +545,8 @@ public sealed class PfActor : UntypedActor, IWithTimers
     private void OnCreateVf(CreateVf create)
     {
         var replyTo = Sender;
-        var existing = create.Index is int wanted ? _lane.Driver.ListVfs().FirstOrDefault(v => v.Index == wanted) : null;
+        var present = _lane.Driver.ListVfs();
+        var existing = create.Index is int wanted ? present.FirstOrDefault(v => v.Index == wanted) : null;
         if (existing is not null)
         {
             var same = existing.Kind == create.Kind && existing.Profile == create.Profile && _workloads.GetValueOrDefault(existing.Index) == create.Workload;
@@ -470,16 +556,59 @@ public sealed class PfActor : UntypedActor, IWithTimers
             return;
         }
 
-        _lane.RunAsync(create.Index, d => d.CreateVfAsync(create.Kind, create.Profile, create.Index, CancellationToken.None), CancellationToken.None)
+        if (create.Index is int asked && (_owners.TryGetValue(asked, out var owner) || _creating.Contains(asked)))
+        {
+            replyTo.Tell(new VfCommandFailed(
+                _creating.Contains(asked)
+                    ? $"VF {_id.Vf(asked)} is being created by another request"
+                    : $"VF index {asked} on PF {_id} is held by migration {owner.Migration}",
+                IsConflict: true));
+            return;
+        }
+
+        // Without an index the PF picks it, not the driver: the driver's lowest free index may be a migration's target.
+        var index = create.Index ?? FreeIndex(present, create.AvoidIndices);
+        if (index is not { } chosen)
+        {
+            replyTo.Tell(new VfCommandFailed(
+                $"PF {_id} has no free VF index: {present.Count} of {_lane.Driver.Descriptor.MaxVfs} exist, held by migrations: [{string.Join(", ", _owners.Keys.Order())}], avoided: [{string.Join(", ", create.AvoidIndices ?? [])}]",
+                IsConflict: true));
+            return;
+        }
+
+        _creating.Add(chosen);
+        _lane.RunAsync(chosen, d => d.CreateVfAsync(create.Kind, create.Profile, chosen, CancellationToken.None), CancellationToken.None)
             .PipeTo(
                 Self,
                 success: vf => new VfCommandDone(
                     replyTo,
                     new VfCreated(_id.Vf(vf.Index), vf.Kind, vf.Profile, create.Workload),
-                    () => SetWorkload(vf.Index, create.Workload)),
-                failure: ex => new VfCommandDone(replyTo, new VfCommandFailed(
-                    $"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}",
-                    IsConflict: Unwrap(ex) is VfioException { Errno: VfioErrno.EBUSY })));
+                    () =>
+                    {
+                        _creating.Remove(chosen);
+                        SetWorkload(vf.Index, create.Workload);
+                    }),
+                failure: ex => new VfCommandDone(
+                    replyTo,
+                    new VfCommandFailed(
+                        $"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}",
+                        IsConflict: Unwrap(ex) is VfioException { Errno: VfioErrno.EBUSY }),
+                    () => _creating.Remove(chosen)));
+    }
+
+    /// <summary>The lowest index free on the device, held by no migration here, not being created, not avoided.</summary>
+    private int? FreeIndex(IReadOnlyList<VfDescriptor> present, IReadOnlyList<int>? avoid)
+    {
+        var taken = present.Select(v => v.Index).Concat(_owners.Keys).Concat(_creating).Concat(avoid ?? []).ToHashSet();
+        for (var i = 0; i < _lane.Driver.Descriptor.MaxVfs; i++)
+        {
+            if (!taken.Contains(i))
+            {
+                return i;
+            }
+        }
+
+        return null;
     }
 
     private void OnDestroyVf(DestroyVf destroy)
@@ -491,13 +620,28 @@ public sealed class PfActor : UntypedActor, IWithTimers
             return;
         }
 
-        if (_owners.TryGetValue(destroy.Vf.Index, out var owner))
+        var index = destroy.Vf.Index;
+        var workload = WorkloadOf(index);
+        if (_owners.TryGetValue(index, out var owner))
         {
-            replyTo.Tell(new VfCommandFailed($"VF {destroy.Vf} is in use by migration {owner.Migration}", IsConflict: true));
+            // Never, forced or not: the migration's rollback or release is what destroys it, and only if it created it.
+            replyTo.Tell(new VfCommandFailed(
+                $"VF {destroy.Vf} is held by migration {owner.Migration} (workload {workload?.ToString() ?? "(none)"}); force does not override a migration",
+                IsConflict: true));
             return;
         }
 
-        var index = destroy.Vf.Index;
+        if (workload is { } serves && !destroy.Force)
+        {
+            replyTo.Tell(new VfCommandFailed($"VF {destroy.Vf} serves workload {serves}; destroy it with force=true", IsConflict: true));
+            return;
+        }
+
+        if (workload is not null)
+        {
+            _log.Warning("[{0}] forced delete of a VF that serves workload {1}", destroy.Vf, workload);
+        }
+
         _lane.DestroyAsync(index, null, CancellationToken.None).PipeTo(
             Self,
             success: () => new VfCommandDone(replyTo, new VfDestroyed(destroy.Vf), () => SetWorkload(index, null)),
@@ -682,6 +826,17 @@ public sealed class PfActor : UntypedActor, IWithTimers
     // ---- Inventory ----
 
     /// <summary>Re-reads the device: VF actors follow what exists, and every state change is told and recorded.</summary>
+    /// <summary>Whether VF <paramref name="index"/> is a target whose PrepareTarget is running now.</summary>
+    private bool IsBeingPrepared(int index) =>
+        _owners.TryGetValue(index, out var owner) && owner.IsTarget
+        && _running.TryGetValue(owner.Migration, out var flight) && flight.Step == PrepareTargetStep;
+
+    /// <summary>The ticket of the migration that holds VF <paramref name="index"/> here, at the epoch last seen of it.</summary>
+    private MigrationTicket? OwnerTicket(int index) =>
+        _owners.TryGetValue(index, out var owner) && _epochs.TryGetValue(owner.Migration, out var epoch)
+            ? new MigrationTicket(owner.Migration, epoch)
+            : null;
+
     private void SyncVfs(MigrationTicket? cause)
     {
         var now = _settings.TimeProvider.GetUtcNow();
@@ -689,12 +844,22 @@ public sealed class PfActor : UntypedActor, IWithTimers
         foreach (var vf in present)
         {
             var vfId = _id.Vf(vf.Index);
+            if (!_vfActors.ContainsKey(vf.Index) && IsBeingPrepared(vf.Index))
+            {
+                // Created a moment ago by a PrepareTarget still running (another migration's step ended meanwhile): not a
+                // VF of the inventory until its own step has taken it to RESUMING; first seen RUNNING under its workload's
+                // label, it would look like the workload running on a second host.
+                continue;
+            }
+
             if (!_vfActors.TryGetValue(vf.Index, out var actor))
             {
                 var index = vf.Index;
                 actor = Context.ActorOf(VfActor.Props(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), () => _lane.Driver.GetDeviceState(index)), $"vf{index}");
                 _vfActors[vf.Index] = actor;
-                _observer.VfCreated(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), vf.State, cause);
+                // A VF a migration is creating belongs to that migration, whichever step's end first lists it: another
+                // migration's step on this PF may finish while the create is still on its way to RESUMING.
+                _observer.VfCreated(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), vf.State, OwnerTicket(index) ?? cause);
             }
 
             _lane.ObserveDrift(vf.Index, cause); // Changes no command reported (a fault, a reset by the device).

@@ -221,6 +221,37 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
         }
     }
 
+    /// <summary>
+    /// Destroys a VF only if <paramref name="refusal"/> finds no reason not to, judged on the VF as it is when its turn
+    /// in the lane comes (no other command of that VF runs between the look and the destroy). Answers the refusal, or
+    /// null when the VF was destroyed or was already gone.
+    /// </summary>
+    public async Task<string?> DestroyIfAsync(int index, Func<VfDescriptor, string?> refusal, MigrationTicket? cause, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(index, async d =>
+            {
+                if (d.ListVfs().FirstOrDefault(v => v.Index == index) is not { } present)
+                {
+                    return null;
+                }
+
+                if (refusal(present) is { } reason)
+                {
+                    return reason;
+                }
+
+                await d.DestroyVfAsync(index, cancellationToken).ConfigureAwait(false);
+                return (string?)null;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Observe(index, cause);
+        }
+    }
+
     private Task DestroyCoreAsync(int index, CancellationToken cancellationToken) =>
         RunAsync(index, async d =>
         {

@@ -31,14 +31,21 @@ public static class PfProtocol
 
     // ---- VF life cycle (API, provisioning) ----
 
-    /// <summary>Create a VF with a kind and a profile (at a given index, or the lowest free one).</summary>
-    public sealed record CreateVf(VfKind Kind, string Profile, WorkloadId? Workload, int? Index = null) : IOrchestratorMessage;
+    /// <summary>
+    /// Create a VF with a kind and a profile at <paramref name="Index"/>, or else at the lowest index that is free on the
+    /// device, held by no migration on this PF and not in <paramref name="AvoidIndices"/> (the indices the placement
+    /// authority reserved for migration targets that are not prepared yet). An index a migration holds is refused.
+    /// </summary>
+    public sealed record CreateVf(VfKind Kind, string Profile, WorkloadId? Workload, int? Index = null, IReadOnlyList<int>? AvoidIndices = null) : IOrchestratorMessage;
 
     /// <summary>The VF exists (also the answer when the same VF already existed with the same identity).</summary>
     public sealed record VfCreated(VfId Vf, VfKind Kind, string Profile, WorkloadId? Workload) : IOrchestratorMessage;
 
-    /// <summary>Destroy a VF that no migration is using.</summary>
-    public sealed record DestroyVf(VfId Vf) : IOrchestratorMessage;
+    /// <summary>
+    /// Destroy a VF. Refused (a conflict) while a migration holds it, always; refused when it serves a workload unless
+    /// <paramref name="Force"/>.
+    /// </summary>
+    public sealed record DestroyVf(VfId Vf, bool Force = false) : IOrchestratorMessage;
 
     /// <summary>The VF is gone (also when it was already gone).</summary>
     public sealed record VfDestroyed(VfId Vf) : IOrchestratorMessage;
@@ -150,8 +157,13 @@ public static class PfProtocol
         public string Step => "start-target";
     }
 
-    /// <summary>Roll back on the target: close listeners, destroy the target VFs (their streams die with them).</summary>
-    public sealed record DestroyTarget(MigrationTicket Ticket, IReadOnlyList<VfId> Targets) : IMigrationCommand
+    /// <summary>
+    /// Roll back on the target: close listeners, destroy the target VFs this migration created (their streams die with
+    /// them). A PF that no longer knows what it created (its actor restarted) destroys a VF in
+    /// <paramref name="Targets"/> only when it is evidently this migration's target: labelled
+    /// <paramref name="Workload"/> and in RESUMING, STOP or ERROR; anything else is left alone, logged.
+    /// </summary>
+    public sealed record DestroyTarget(MigrationTicket Ticket, IReadOnlyList<VfId> Targets, WorkloadId? Workload = null) : IMigrationCommand
     {
         public string Step => "destroy-target";
     }

@@ -4,7 +4,11 @@ using Orchestrator.Node.Hosting;
 
 namespace Orchestrator.Node.Api;
 
-/// <summary><c>POST /vfs</c> (<c>{pf, kind, profile, workload?}</c>), <c>GET /vfs/{id}</c>, <c>DELETE /vfs/{id}</c> (ids contain slashes).</summary>
+/// <summary>
+/// <c>POST /vfs</c> (<c>{pf, kind, profile, workload?}</c>: at the lowest index free on the PF that no migration holds),
+/// <c>GET /vfs/{id}</c>, <c>DELETE /vfs/{id}?force=</c> (409 while a migration holds the VF, forced or not; 409 when it
+/// serves a workload unless <c>force=true</c>). Ids contain slashes.
+/// </summary>
 public static class VfEndpoints
 {
     private static readonly string[] CreateFields = ["pf", "kind", "profile", "workload"];
@@ -28,18 +32,25 @@ public static class VfEndpoints
                 : ApiProblems.NotFound($"VF '{vf}' does not exist");
         }).WithName("GetVf").Produces<VfResource>().ProducesProblem(404);
 
-        api.MapDelete("/vfs/{**id}", async (string id, NodeRuntime node, CancellationToken ct) =>
+        api.MapDelete("/vfs/{**id}", async (string id, string? force, NodeRuntime node, CancellationToken ct) =>
         {
             if (!ApiIds.TryVf("id", id, out var vf, out var problem))
             {
                 return problem;
             }
 
-            var result = await node.Runtime!.Client.DestroyVfAsync(vf, ct);
+            var forced = false;
+            if (force is not null && !bool.TryParse(force, out forced))
+            {
+                return ApiProblems.BadInput("force", force, $"force: '{force}' is not true or false");
+            }
+
+            var result = await node.Runtime!.Client.DestroyVfAsync(vf, forced, ct);
             return result.Value is { } destroyed
                 ? Results.Ok(new VfChangeResource(destroyed.Vf.ToString(), destroyed.Vf.Pf.ToString(), null, null, null, Exists: false))
                 : ApiProblems.From(result.Error!);
-        }).WithName("DestroyVf").Produces<VfChangeResource>().ProducesProblem(404).ProducesProblem(409).RequireBearer();
+        }).WithName("DestroyVf").WithDescription("409 while a migration holds the VF (force does not override it), and when it serves a workload unless ?force=true")
+            .Produces<VfChangeResource>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).RequireBearer();
     }
 
     private static async Task<IResult> CreateAsync(HttpRequest request, NodeRuntime node, CancellationToken ct)

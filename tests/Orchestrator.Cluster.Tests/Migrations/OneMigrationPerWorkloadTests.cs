@@ -92,7 +92,7 @@ public class OneMigrationPerWorkloadTests
         await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 
         var vf = VfId.Parse("host-a/0000:3b:00.0/vf0");
-        var delete = await node.Client.DestroyVfAsync(vf);
+        var delete = await node.Client.DestroyVfAsync(vf, force: true); // force never overrides a migration's hold
         Assert.False(delete.IsOk);
         Assert.Equal(ClientErrorKind.Conflict, delete.Error!.Kind);
         Assert.Contains(id.ToString(), delete.Error.Message, StringComparison.Ordinal);
