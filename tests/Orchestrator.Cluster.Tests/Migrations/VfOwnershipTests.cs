@@ -136,6 +136,37 @@ public class VfOwnershipTests
         Assert.Equal(0, target.ActiveMigrations);
     }
 
+    [Fact]
+    public async Task The_changed_remote_messages_round_trip_through_hyperion_with_their_new_fields()
+    {
+        var system = ActorSystem.Create("vf-ownership-serialization", """
+            akka.actor.serializers.hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
+            akka.actor.serialization-bindings { "Orchestrator.Cluster.IOrchestratorMessage, Orchestrator.Cluster" = hyperion }
+            """);
+        try
+        {
+            T RoundTrip<T>(T message)
+                where T : notnull
+            {
+                var serializer = system.Serialization.FindSerializerFor(message);
+                Assert.Equal("HyperionSerializer", serializer.GetType().Name);
+                return Assert.IsType<T>(serializer.FromBinary<T>(serializer.ToBinary(message)));
+            }
+
+            Assert.Equal(new DestroyVf(Pf.Vf(3), Force: true), RoundTrip(new DestroyVf(Pf.Vf(3), Force: true)));
+            var create = RoundTrip(new CreateVf(VfKind.Vfio, "eth-small", Vm1, AvoidIndices: [1, 4]));
+            Assert.Equal((VfKind.Vfio, "eth-small", Vm1, (int?)null), (create.Kind, create.Profile, create.Workload, create.Index));
+            Assert.Equal([1, 4], create.AvoidIndices!);
+            var destroy = RoundTrip(new DestroyTarget(new MigrationTicket(MigrationId.Parse("m-ser"), Epoch.Of(3)), [Pf.Vf(1)], Vm1));
+            Assert.Equal((new MigrationTicket(MigrationId.Parse("m-ser"), Epoch.Of(3)), Vm1), (destroy.Ticket, destroy.Workload));
+            Assert.Equal([Pf.Vf(1)], destroy.Targets);
+        }
+        finally
+        {
+            await system.Terminate();
+        }
+    }
+
     private static SimulatedPfDriver NewDriver(int maxConcurrentMigrations = 4) =>
         new(DriverModels.Mlx5, new SimulatedPfConfig("0000:3b:00.0", "ConnectX-7", "28.41.1000") { LatencyScale = 0, MaxVfs = 8, MaxConcurrentMigrations = maxConcurrentMigrations });
 

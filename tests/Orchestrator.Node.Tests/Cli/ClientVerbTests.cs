@@ -232,6 +232,23 @@ public sealed class ClientVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Destroy_vf_is_a_conflict_without_force_and_sends_force_with_it()
+    {
+        var (refused, _, _, error) = await Run("destroy-vf host-a/0000:3b:00.0/vf0");
+        Assert.Equal(ExitCodes.Conflict, refused);
+        Assert.Contains("serves workload vm-web", error, StringComparison.Ordinal);
+
+        var (exit, human, _, forcedError) = await Run("destroy-vf host-a/0000:3b:00.0/vf0 --force");
+        Assert.True(exit == 0, forcedError);
+        Assert.Contains("destroyed: host-a/0000:3b:00.0/vf0", human, StringComparison.Ordinal);
+        Assert.Contains(_api.Requests, r => r.Method == "DELETE" && r.Path == "/api/v1/vfs/host-a/0000:3b:00.0/vf0?force=true");
+
+        var (bad, _, _, badError) = await Run("destroy-vf vf0");
+        Assert.Equal(ExitCodes.BadInput, bad);
+        Assert.Contains("'vf0'", badError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Switchover_force_is_sent()
     {
         _api.AddMigration("m-sw", "vm-web", "PreCopying");

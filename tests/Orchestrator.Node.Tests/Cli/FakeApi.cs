@@ -146,6 +146,9 @@ internal sealed class FakeApi : IAsyncDisposable
                 ? Problem(409, $"migration '{id}' is Completed; abort is accepted until Committed")
                 : Results.Text(m.Json(advance: false), "application/json", Encoding.UTF8, 202);
         });
+        _app.MapDelete("/api/v1/vfs/{**id}", (string id, bool? force) => force == true
+            ? Results.Text($"{{\"id\":\"{id}\",\"pf\":null,\"exists\":false}}", "application/json")
+            : Problem(409, $"VF {id} serves workload vm-web; destroy it with force=true"));
         _app.MapPost("/api/v1/migrations/{id}/switchover", (string id) =>
             _migrations.TryGetValue(id, out var m) ? Results.Text(m.Json(advance: false), "application/json", Encoding.UTF8, 202) : Problem(404, $"migration '{id}' does not exist"));
         _app.MapGet("/api/v1/events", async (HttpContext http, CancellationToken ct) =>

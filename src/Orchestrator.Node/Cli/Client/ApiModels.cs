@@ -29,6 +29,9 @@ public sealed record ApiPf(
 /// <summary>A virtual function; <see cref="State"/> is the VFIO state name.</summary>
 public sealed record ApiVf(string Id, string? Kind, string? Profile, string? Workload, string? State);
 
+/// <summary>The answer to <c>POST /vfs</c> and <c>DELETE /vfs/{id}</c>.</summary>
+public sealed record ApiVfChange(string Id, string? Pf, bool Exists);
+
 /// <summary>
 /// A migration; <see cref="State"/> is a protocol state (Completed, RolledBack and Failed are terminal; a Failed one
 /// has its failure <see cref="Code"/>).

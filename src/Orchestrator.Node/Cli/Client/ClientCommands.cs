@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace Orchestrator.Node.Cli.Client;
 
 /// <summary>
-/// The client verbs, each calling the HTTP API of a node: <c>hosts</c>, <c>vfs</c>, <c>migrate</c>, <c>migrations</c>,
+/// The client verbs, each calling the HTTP API of a node: <c>hosts</c>, <c>vfs</c>, <c>destroy-vf</c>, <c>migrate</c>, <c>migrations</c>,
 /// <c>watch</c>, <c>abort</c>, <c>switchover</c>, <c>evacuate</c>, <c>cordon</c>. Exit codes: <see cref="ExitCodes"/>.
 /// </summary>
 internal static class ClientCommands
@@ -12,6 +12,7 @@ internal static class ClientCommands
     [
         InventoryVerbs.Hosts(io),
         InventoryVerbs.Vfs(io),
+        InventoryVerbs.DestroyVf(io),
         MigrationVerbs.Migrate(io),
         MigrationVerbs.Migrations(io),
         MigrationVerbs.Watch(io),

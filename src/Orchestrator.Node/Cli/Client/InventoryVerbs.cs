@@ -56,6 +56,35 @@ internal static class InventoryVerbs
         return table;
     }
 
+    public static Command DestroyVf(CliIo io)
+    {
+        var options = new ClientOptions();
+        var id = new Argument<string>("id") { Description = "VF id: host/pf-address/vfN" };
+        var force = new Option<bool>("--force") { Description = "Destroy it even though it serves a workload (never while a migration holds it)" };
+        var command = new Command("destroy-vf", "Destroy a VF (exit 4 while a migration holds it, or if it serves a workload without --force)") { id, force };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "destroy-vf", async (c, parse, ct) =>
+        {
+            var vf = parse.GetValue(id);
+            var parts = vf?.Split('/') ?? [];
+            if (parts.Length != 3 || parts.Any(p => p.Length == 0 || p.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch))) || !parts[2].StartsWith("vf", StringComparison.Ordinal))
+            {
+                throw new BadInputException($"id: bad value '{vf}'; expected host/pf-address/vfN");
+            }
+
+            var answer = await c.Api.DestroyVfAsync(vf!, parse.GetValue(force), ct);
+            if (c.Json)
+            {
+                c.PrintJson(answer.Json);
+                return ExitCodes.Ok;
+            }
+
+            c.Io.Console.MarkupLine($"destroyed: {Markup.Escape(answer.Value.Id)}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     public static Command Vfs(CliIo io)
     {
         var options = new ClientOptions();

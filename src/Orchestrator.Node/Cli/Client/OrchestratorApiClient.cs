@@ -98,6 +98,13 @@ public sealed class OrchestratorApiClient : IDisposable
     public Task<ApiResult<ApiMigration?>> AbortAsync(string id, CancellationToken ct = default) =>
         SendAsync<ApiMigration?>(HttpMethod.Delete, $"migrations/{Uri.EscapeDataString(id)}", null, null, ct, OptionalMigration);
 
+    /// <summary>
+    /// <c>DELETE /vfs/{id}</c> (the id keeps its slashes): 409 while a migration holds the VF, and for a VF that serves a
+    /// workload unless <paramref name="force"/>.
+    /// </summary>
+    public Task<ApiResult<ApiVfChange>> DestroyVfAsync(string id, bool force, CancellationToken ct = default) =>
+        SendAsync<ApiVfChange>(HttpMethod.Delete, $"vfs/{string.Join('/', id.Split('/').Select(Uri.EscapeDataString))}{(force ? "?force=true" : "")}", null, null, ct);
+
     /// <summary><c>POST /migrations/{id}/switchover</c>; <paramref name="force"/> switches over before convergence.</summary>
     public Task<ApiResult<ApiMigration?>> SwitchoverAsync(string id, bool force, CancellationToken ct = default) =>
         SendAsync<ApiMigration?>(HttpMethod.Post, $"migrations/{Uri.EscapeDataString(id)}/switchover{(force ? "?force=true" : "")}", new { force }, null, ct, OptionalMigration);
