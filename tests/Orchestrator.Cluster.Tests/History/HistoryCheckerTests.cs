@@ -421,7 +421,11 @@ public sealed class HistoryCheckerTests
         var b = SingleVf()
             .InsertAfter(r => r is MigrationStateChanged { State: MigrationStates.PreCopying }, "node-2", new MigrationStateChanged
             {
-                Migration = "m-2", Workload = Workload, State = MigrationStates.Requested, Epoch = 0, SourceHost = "host-b",
+                Migration = "m-2",
+                Workload = Workload,
+                State = MigrationStates.Requested,
+                Epoch = 0,
+                SourceHost = "host-b",
             })
             .Migration("m-2", Workload, MigrationStates.RollingBack, 0, "host-b", null, "no target")
             .Migration("m-2", Workload, MigrationStates.RolledBack, 0, "host-b", null, "no target");
@@ -438,7 +442,11 @@ public sealed class HistoryCheckerTests
         var b = SingleVf()
             .InsertAfter(r => r is MigrationStateChanged { State: MigrationStates.SourceReleased }, "node-2", new MigrationStateChanged
             {
-                Migration = "m-2", Workload = Workload, State = MigrationStates.Requested, Epoch = 0, SourceHost = "host-b",
+                Migration = "m-2",
+                Workload = Workload,
+                State = MigrationStates.Requested,
+                Epoch = 0,
+                SourceHost = "host-b",
             })
             .Migration("m-2", Workload, MigrationStates.RollingBack, 0, "host-b", null, "no target")
             .Migration("m-2", Workload, MigrationStates.RolledBack, 0, "host-b", null, "no target");
