@@ -281,7 +281,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         var vf = change.Pf.Vf(index);
         if (_claims.HolderOf(vf) is { } source)
         {
-            Sender.Tell(Refuse(index, source, $"VF {vf} is the source of migration {source}, which holds it until it ends"));
+            Sender.Tell(Refuse(index, source, $"VF {vf} serves workload '{_claims.OfMigration(source)?.Workload}' and is the source of migration {source}, which holds it until it ends"));
             return;
         }
 

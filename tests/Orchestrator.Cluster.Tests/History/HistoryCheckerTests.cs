@@ -418,19 +418,7 @@ public sealed class HistoryCheckerTests
     public void A_second_migration_of_a_workload_requested_while_the_first_runs_is_caught()
     {
         // m-2 is requested (on host-b's side of the workload) while m-1 pre-copies: two open migrations of one workload.
-        var b = SingleVf()
-            .InsertAfter(r => r is MigrationStateChanged { State: MigrationStates.PreCopying }, "node-2", new MigrationStateChanged
-            {
-                Migration = "m-2",
-                Workload = Workload,
-                State = MigrationStates.Requested,
-                Epoch = 0,
-                SourceHost = "host-b",
-            })
-            .Migration("m-2", Workload, MigrationStates.RollingBack, 0, "host-b", null, "no target")
-            .Migration("m-2", Workload, MigrationStates.RolledBack, 0, "host-b", null, "no target");
-
-        var violation = AssertOnlyFails(b.Check(), 6);
+        var violation = AssertOnlyFails(SecondMigrationRequestedAfter(MigrationStates.PreCopying).Check(), 6);
         Assert.Contains("m-2", violation.Description, StringComparison.Ordinal);
         Assert.Contains(Migration, violation.Description, StringComparison.Ordinal);
     }
@@ -439,21 +427,22 @@ public sealed class HistoryCheckerTests
     public void The_next_migration_requested_after_the_first_released_the_workload_passes()
     {
         // Released is the last step before Completed: the next request may land between the two records.
-        var b = SingleVf()
-            .InsertAfter(r => r is MigrationStateChanged { State: MigrationStates.SourceReleased }, "node-2", new MigrationStateChanged
-            {
-                Migration = "m-2",
-                Workload = Workload,
-                State = MigrationStates.Requested,
-                Epoch = 0,
-                SourceHost = "host-b",
-            })
-            .Migration("m-2", Workload, MigrationStates.RollingBack, 0, "host-b", null, "no target")
-            .Migration("m-2", Workload, MigrationStates.RolledBack, 0, "host-b", null, "no target");
-
-        var report = b.Check();
+        var report = SecondMigrationRequestedAfter(MigrationStates.SourceReleased).Check();
         Assert.True(report.IsSuccess, report.ToText());
     }
+
+    /// <summary>The clean single-VF history, with m-2 of the same workload requested right after m-1 entered <paramref name="state"/>.</summary>
+    private static HistoryBuilder SecondMigrationRequestedAfter(string state) => SingleVf()
+        .InsertAfter(r => r is MigrationStateChanged m && m.State == state, "node-2", new MigrationStateChanged
+        {
+            Migration = "m-2",
+            Workload = Workload,
+            State = MigrationStates.Requested,
+            Epoch = 0,
+            SourceHost = "host-b",
+        })
+        .Migration("m-2", Workload, MigrationStates.RollingBack, 0, "host-b", null, "no target")
+        .Migration("m-2", Workload, MigrationStates.RolledBack, 0, "host-b", null, "no target");
 
     private static Violation AssertOnlyFails(CheckReport report, int invariant)
     {
