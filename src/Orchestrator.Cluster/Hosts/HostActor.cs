@@ -233,7 +233,10 @@ public sealed class HostActor : PersistentActor, IWithTimers
         }
     }
 
-    private void Publish()
+    private void Publish() => WriteEntry(WriteLocal.Instance, request: null);
+
+    /// <summary>Writes this host's whole directory entry as it is now, with <paramref name="consistency"/>.</summary>
+    private void WriteEntry(IWriteConsistency consistency, object? request)
     {
         var snapshot = Snapshot();
         var replicator = DistributedData.Get(Context.System).Replicator;
@@ -241,7 +244,8 @@ public sealed class HostActor : PersistentActor, IWithTimers
         replicator.Tell(Dsl.Update(
             InventoryKeys.Hosts,
             LWWDictionary<string, HostSnapshot>.Empty,
-            WriteLocal.Instance,
+            consistency,
+            request,
             d => d.SetItem(self, _id.ToString(), snapshot)));
     }
 
@@ -256,15 +260,7 @@ public sealed class HostActor : PersistentActor, IWithTimers
         DeferAsync(write, w =>
         {
             Timers.Cancel(PublishTimer); // This write carries every change so far.
-            var snapshot = Snapshot();
-            var replicator = DistributedData.Get(Context.System).Replicator;
-            var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
-            replicator.Tell(Dsl.Update(
-                InventoryKeys.Hosts,
-                LWWDictionary<string, HostSnapshot>.Empty,
-                new WriteMajority(_settings.DirectoryWriteTimeout),
-                new DirectoryWrite(pf, w.Snapshot.Inventory.Id, w.Sequence),
-                d => d.SetItem(self, _id.ToString(), snapshot)));
+            WriteEntry(new WriteMajority(_settings.DirectoryWriteTimeout), new DirectoryWrite(pf, w.Snapshot.Inventory.Id, w.Sequence));
         });
     }
 
