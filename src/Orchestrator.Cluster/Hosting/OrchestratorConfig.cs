@@ -119,6 +119,10 @@ public static class OrchestratorConfig
                     connection-string = {{Quote(settings.ConnectionString)}}
                     provider-name = {{Quote(provider)}}
                     auto-initialize = on
+                    # Resets after 2 s, not Akka's 30 s: after a database outage the open breaker kept every recovering
+                    # actor failing fast for up to a minute after the server was back. The backoff supervisors (200 ms
+                    # to 5 s) and sharding's entity-restart-backoff already bound how often actors try again.
+                    circuit-breaker { max-failures = 10, call-timeout = 10s, reset-timeout = 2s }
                   }
                 }
                 snapshot-store {
@@ -127,6 +131,7 @@ public static class OrchestratorConfig
                     connection-string = {{Quote(settings.ConnectionString)}}
                     provider-name = {{Quote(provider)}}
                     auto-initialize = on
+                    circuit-breaker { max-failures = 10, call-timeout = 10s, reset-timeout = 2s }
                   }
                 }
               }

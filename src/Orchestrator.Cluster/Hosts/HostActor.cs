@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
-using Akka.Persistence;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Contract;
@@ -18,17 +17,29 @@ namespace Orchestrator.Cluster.Hosts;
 /// publishes the host's inventory into the replicated directory that placement and the API read.
 /// </summary>
 /// <remarks>
+/// <para>
+/// The journal is a child (<see cref="HostJournal"/>) under its own backoff supervisor, not this actor: a failed
+/// journal write or recovery stops an Akka.Persistence actor for good, and with it used to go the host, its PF actors
+/// and every migration session on them. Now the journal alone restarts with backoff; each incarnation reports what it
+/// holds, and the host records again what got lost (it keeps what it has asked the journal to hold).
+/// </para>
+/// <para>
 /// Two ways into the directory. Most changes (slot counts, VF states mid-migration, a cordon) are coalesced for
 /// <see cref="PublishDelay"/> and written locally, for gossip to spread. A change a PF is about to answer a migration
 /// step or a VF command for (<see cref="PfProtocol.WriteDirectory"/>: a workload moved, a VF came or went) is written
-/// at once with the host's whole entry to a majority of nodes, after the labels it persists, and the PF answers only
-/// then: a majority read anywhere sees it as soon as anyone has heard the answer (DESIGN invariant 7), as long as a
-/// majority is reachable. When none answers within the PF's directory timeout the PF is told anyway.
+/// at once with the host's whole entry to a majority of nodes, after the journal confirmed the labels it changes, and
+/// the PF answers only then: a majority read anywhere sees it as soon as anyone has heard the answer (DESIGN
+/// invariant 7), as long as a majority is reachable. When none answers within the PF's directory timeout the PF is
+/// told anyway.
+/// </para>
 /// </remarks>
-public sealed class HostActor : PersistentActor, IWithTimers
+public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private const string PublishTimer = "publish";
     private static readonly TimeSpan PublishDelay = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>How long a journal write may stay unconfirmed before the journal actor is restarted.</summary>
+    private static readonly TimeSpan JournalTimeout = TimeSpan.FromSeconds(10);
 
     private readonly HostId _id;
     private readonly string _nodeName;
@@ -38,11 +49,18 @@ public sealed class HostActor : PersistentActor, IWithTimers
     private readonly IDeviceObserver _observer;
     private readonly ReconcilerSettings? _reconcilerSettings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<VfId, WorkloadId> _workloads = [];
+    private readonly Dictionary<VfId, WorkloadId> _recorded = []; // labels as the journal holds them once every Record sent is confirmed
     private readonly Dictionary<PfId, PfSnapshot> _pfs = [];
+    private readonly List<(long Needs, IActorRef Pf, PfProtocol.WriteDirectory Write)> _waiting = []; // directory writes waiting for the journal
+    private readonly List<(long Needs, IActorRef ReplyTo, bool Cordoned)> _cordonWaiters = [];
+    private IActorRef _journal = ActorRefs.Nobody;
     private IActorRef _reconciler = ActorRefs.Nobody;
-    private readonly HashSet<VfId> _labelled = []; // VFs whose label the journal sets or clears
-    private bool _cordoned;
+    private long _sent; // sequence of the last Record sent to the journal
+    private long _confirmed; // every Record up to this one is durable (or was sent again after a journal restart)
+    private bool _cordoned; // as the journal confirmed it: what the directory shows
+    private bool _cordonRecorded; // as last asked of the journal
+    private string? _cordonReason;
+    private long _cordonSent; // sequence of the Record that carries the last cordon change asked for
 
     public HostActor(
         HostId id,
@@ -62,9 +80,9 @@ public sealed class HostActor : PersistentActor, IWithTimers
         _reconcilerSettings = reconciler;
     }
 
-    public override string PersistenceId => $"host-{_id}";
-
     public ITimerScheduler Timers { get; set; } = null!;
+
+    public IStash Stash { get; set; } = null!;
 
     public static Props Props(
         HostId id,
@@ -79,26 +97,27 @@ public sealed class HostActor : PersistentActor, IWithTimers
     /// <summary>The actor name of a host under its node's <c>/user/hosts</c>.</summary>
     public static string ActorName(HostId id) => id.ToString();
 
-    protected override bool ReceiveRecover(object message)
+    protected override void PreStart() =>
+        _journal = Context.ActorOf(HostJournal.SupervisedProps(_id, Self, JournalTimeout), "journal");
+
+    /// <summary>Until the journal has recovered once: the PF actors start with its labels.</summary>
+    protected override void OnReceive(object message)
     {
-        switch (message)
+        if (message is HostJournal.Recovered recovered)
         {
-            case WorkloadAssigned assigned:
-                _labelled.Add(assigned.Vf);
-                Apply(assigned);
-                return true;
-            case CordonChanged cordon:
-                _cordoned = cordon.Cordoned;
-                return true;
-            case RecoveryCompleted:
-                StartPfs();
-                return true;
-            default:
-                return false;
+            _cordoned = _cordonRecorded = recovered.Cordoned;
+            ResetLabels(recovered);
+            StartPfs();
+            Become(Running);
+            Stash.UnstashAll();
+        }
+        else
+        {
+            Stash.Stash();
         }
     }
 
-    protected override bool ReceiveCommand(object message)
+    private void Running(object message)
     {
         switch (message)
         {
@@ -106,122 +125,216 @@ public sealed class HostActor : PersistentActor, IWithTimers
                 _pfs[snapshot.Inventory.Id] = snapshot;
                 RememberWorkloads(snapshot);
                 SchedulePublish();
-                return true;
+                break;
             case PfProtocol.WriteDirectory write:
                 OnWriteDirectory(write);
-                return true;
+                break;
+            case HostJournal.Recorded recorded:
+                OnRecorded(recorded.Sequence);
+                break;
+            case HostJournal.Recovered recovered:
+                OnJournalRestarted(recovered);
+                break;
             case PublishNow:
                 Publish();
-                return true;
+                break;
             case Cordon cordon:
                 ChangeCordon(true, cordon.Reason);
-                return true;
+                break;
             case Uncordon:
                 ChangeCordon(false, null);
-                return true;
+                break;
             case GetHostSnapshot:
                 Sender.Tell(Snapshot());
-                return true;
+                break;
             case ReconcilerProtocol.ReconcileNow or ReconcilerProtocol.GetReconcileReport when _reconciler.IsNobody():
                 Sender.Tell(new Status.Failure(new InvalidOperationException($"host {_id} runs no reconciler")));
-                return true;
+                break;
             case ReconcilerProtocol.ReconcileNow or ReconcilerProtocol.GetReconcileReport:
                 _reconciler.Forward(message);
-                return true;
+                break;
             case UpdateSuccess { Request: DirectoryWrite done }:
                 done.Pf.Tell(new PfProtocol.DirectoryWritten(done.Sequence, Majority: true));
-                return true;
+                break;
             case IUpdateResponse { Request: DirectoryWrite done } failed:
                 _log.Warning("[{0}] directory entry for {1} not stored by a majority ({2}); other nodes may read it late", _id, done.PfId, failed.GetType().Name);
                 done.Pf.Tell(new PfProtocol.DirectoryWritten(done.Sequence, Majority: false));
-                return true;
+                break;
             case IUpdateResponse:
-                return true;
+                break;
             default:
-                return false;
+                Unhandled(message);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// The labels the journal holds: the topology's for every pre-created VF the journal never labelled (per VF, not
+    /// "only on the first start": the journal holds changes only, so a host whose journal had anything else, a cordon
+    /// or another VF's label, lost the topology's labels at its next restart, and a workload ran on no host).
+    /// </summary>
+    private void ResetLabels(HostJournal.Recovered recovered)
+    {
+        _recorded.Clear();
+        foreach (var (vf, workload) in _initialWorkloads.Where(kv => kv.Key.Pf.Host == _id && !recovered.Labels.ContainsKey(kv.Key)))
+        {
+            _recorded[vf] = workload;
+        }
+
+        foreach (var (vf, workload) in recovered.Labels)
+        {
+            if (workload is { } w)
+            {
+                _recorded[vf] = w;
+            }
         }
     }
 
     private void StartPfs()
     {
-        // The topology says which workload each pre-created VF serves, until the journal says otherwise. Per VF, not
-        // "only on the first start": the journal holds changes only, so a host whose journal had anything else (a cordon,
-        // another VF's label) lost the topology's labels at its next restart, and a workload ran on no host.
-        foreach (var (vf, workload) in _initialWorkloads.Where(kv => kv.Key.Pf.Host == _id && !_labelled.Contains(kv.Key)))
-        {
-            _workloads[vf] = workload;
-        }
-
         var pfs = new Dictionary<PfId, IActorRef>();
         foreach (var driver in _drivers)
         {
             var pf = PfId.Of(_id, driver.Descriptor.Address);
-            var labels = _workloads.Where(kv => kv.Key.Pf == pf).ToDictionary(kv => kv.Key.Index, kv => kv.Value);
+            var labels = _recorded.Where(kv => kv.Key.Pf == pf).ToDictionary(kv => kv.Key.Index, kv => kv.Value);
             pfs[pf] = Context.ActorOf(PfActor.Props(pf, driver, labels, _settings, _observer), PfActorName(pf));
         }
 
         if (_reconcilerSettings is { } reconciler)
         {
-            // After the PF actors: its start-up run inspects them.
-            _reconciler = Context.ActorOf(HostReconciler.Props(_id, pfs, reconciler), "reconciler");
+            // After the PF actors: its start-up run inspects them. Under a backoff supervisor: a failed journal write
+            // stops a persistent actor, and the reconciler is one.
+            _reconciler = Context.ActorOf(HostReconciler.SupervisedProps(_id, pfs, reconciler), "reconciler");
         }
 
         _log.Info("[{0}] host up on node {1} with {2} PF(s), cordoned={3}", _id, _nodeName, _drivers.Count, _cordoned);
     }
 
+    /// <summary>Records in the journal how the workloads of <paramref name="snapshot"/>'s PF differ from what it holds.</summary>
     private void RememberWorkloads(PfSnapshot snapshot)
     {
         var pf = snapshot.Inventory.Id;
         var present = snapshot.Inventory.Vfs.ToDictionary(v => v.Id, v => v.Workload);
-        var changes = new List<WorkloadAssigned>();
+        var changes = new List<IHostEvent>();
         foreach (var (vf, workload) in present)
         {
-            var known = _workloads.TryGetValue(vf, out var w) ? w : (WorkloadId?)null;
+            var known = _recorded.TryGetValue(vf, out var w) ? w : (WorkloadId?)null;
             if (known != workload)
             {
                 changes.Add(new WorkloadAssigned(vf, workload));
+                if (workload is { } now)
+                {
+                    _recorded[vf] = now;
+                }
+                else
+                {
+                    _recorded.Remove(vf);
+                }
             }
         }
 
-        foreach (var gone in _workloads.Keys.Where(v => v.Pf == pf && !present.ContainsKey(v)).ToList())
+        foreach (var gone in _recorded.Keys.Where(v => v.Pf == pf && !present.ContainsKey(v)).ToList())
         {
             changes.Add(new WorkloadAssigned(gone, null));
+            _recorded.Remove(gone);
         }
 
-        if (changes.Count > 0)
+        Record(changes);
+    }
+
+    private void Record(List<IHostEvent> events)
+    {
+        if (events.Count > 0)
         {
-            PersistAll(changes, Apply);
+            _journal.Tell(new HostJournal.Record(events, ++_sent));
         }
     }
 
-    private void Apply(WorkloadAssigned assigned)
+    private void OnRecorded(long sequence)
     {
-        if (assigned.Workload is { } workload)
+        if (sequence <= _confirmed)
         {
-            _workloads[assigned.Vf] = workload;
+            return; // from an incarnation before the last restart: what it wrote was reported by the next one
         }
-        else
+
+        _confirmed = sequence;
+        ReleaseWaiting();
+    }
+
+    /// <summary>
+    /// The journal restarted after a failure: what it reports is what is durable. Send again whatever differs from what
+    /// the PFs show (labels) or was asked for (the cordon); everything waiting now waits for that.
+    /// </summary>
+    private void OnJournalRestarted(HostJournal.Recovered recovered)
+    {
+        _log.Warning("[{0}] host journal restarted; recording again what it lost", _id);
+        _confirmed = _sent; // no confirmation of an earlier Record counts any more
+        ResetLabels(recovered);
+        foreach (var snapshot in _pfs.Values)
         {
-            _workloads.Remove(assigned.Vf);
+            RememberWorkloads(snapshot);
+        }
+
+        if (recovered.Cordoned != _cordonRecorded)
+        {
+            Record([new CordonChanged(_cordonRecorded, _cordonReason, _settings.TimeProvider.GetUtcNow())]);
+            _cordonSent = _sent;
+        }
+
+        for (var i = 0; i < _waiting.Count; i++)
+        {
+            _waiting[i] = _waiting[i] with { Needs = _sent };
+        }
+
+        for (var i = 0; i < _cordonWaiters.Count; i++)
+        {
+            _cordonWaiters[i] = _cordonWaiters[i] with { Needs = _sent };
+        }
+
+        ReleaseWaiting();
+    }
+
+    private void ReleaseWaiting()
+    {
+        if (_cordoned != _cordonRecorded && _cordonSent <= _confirmed)
+        {
+            _cordoned = _cordonRecorded;
+            _log.Info("[{0}] {1}{2}", _id, _cordoned ? "cordoned" : "uncordoned", _cordonReason is null ? string.Empty : ": " + _cordonReason);
+            SchedulePublish();
+        }
+
+        foreach (var (_, replyTo, cordoned) in _cordonWaiters.Where(w => w.Needs <= _confirmed))
+        {
+            replyTo.Tell(new CordonState(_id, cordoned)); // what it asked for is durable (a later request may change it)
+        }
+
+        _cordonWaiters.RemoveAll(w => w.Needs <= _confirmed);
+        var ready = _waiting.TakeWhile(w => w.Needs <= _confirmed).ToList();
+        if (ready.Count == 0)
+        {
+            return;
+        }
+
+        _waiting.RemoveRange(0, ready.Count);
+        Timers.Cancel(PublishTimer); // The write carries every change so far.
+        foreach (var (_, pf, write) in ready)
+        {
+            WriteEntry(new WriteMajority(_settings.DirectoryWriteTimeout), new DirectoryWrite(pf, write.Snapshot.Inventory.Id, write.Sequence));
         }
     }
 
     private void ChangeCordon(bool cordoned, string? reason)
     {
-        var replyTo = Sender;
-        if (_cordoned == cordoned)
+        if (_cordonRecorded != cordoned)
         {
-            replyTo.Tell(new CordonState(_id, _cordoned));
-            return;
+            _cordonRecorded = cordoned;
+            _cordonReason = reason;
+            Record([new CordonChanged(cordoned, reason, _settings.TimeProvider.GetUtcNow())]);
+            _cordonSent = _sent;
         }
 
-        Persist(new CordonChanged(cordoned, reason, _settings.TimeProvider.GetUtcNow()), e =>
-        {
-            _cordoned = e.Cordoned;
-            _log.Info("[{0}] {1}{2}", _id, e.Cordoned ? "cordoned" : "uncordoned", e.Reason is null ? string.Empty : ": " + e.Reason);
-            SchedulePublish();
-            replyTo.Tell(new CordonState(_id, _cordoned));
-        });
+        _cordonWaiters.Add((_cordonSent, Sender, cordoned));
+        ReleaseWaiting();
     }
 
     private void SchedulePublish()
@@ -251,17 +364,13 @@ public sealed class HostActor : PersistentActor, IWithTimers
 
     private void OnWriteDirectory(PfProtocol.WriteDirectory write)
     {
-        var pf = Sender;
         _pfs[write.Snapshot.Inventory.Id] = write.Snapshot;
         RememberWorkloads(write.Snapshot);
 
-        // After the labels this change persists (if any): the directory never shows what the journal could still lose,
-        // and nothing is lost behind it (the handler runs once those writes are done, before any other command).
-        DeferAsync(write, w =>
-        {
-            Timers.Cancel(PublishTimer); // This write carries every change so far.
-            WriteEntry(new WriteMajority(_settings.DirectoryWriteTimeout), new DirectoryWrite(pf, w.Snapshot.Inventory.Id, w.Sequence));
-        });
+        // After the labels it changes are durable (and every Record before them, in order): the directory never shows
+        // what the journal could still lose.
+        _waiting.Add((_sent, Sender, write));
+        ReleaseWaiting();
     }
 
     private HostSnapshot Snapshot()

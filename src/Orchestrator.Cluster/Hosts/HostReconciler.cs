@@ -2,8 +2,10 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
+using Akka.Pattern;
 using Akka.Persistence;
 using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
@@ -38,6 +40,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
     private readonly IReadOnlyDictionary<PfId, IActorRef> _pfs;
     private readonly ReconcilerSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly JournalWatchdog _watchdog;
     private readonly List<IActorRef> _waiters = [];
     private readonly Dictionary<MigrationId, long> _epochs = [];
     private readonly HashSet<MigrationId> _recovered = [];
@@ -50,6 +53,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
         _host = host;
         _pfs = pfs;
         _settings = settings;
+        _watchdog = new JournalWatchdog(Context, settings.JournalTimeout, $"reconciler of {host}");
 
         Recover<LeftoverCleaned>(e => Remember(ToMessage(e)));
         Recover<RecoveryCompleted>(_ => OnRecovered());
@@ -68,8 +72,23 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
     public static Props Props(HostId host, IReadOnlyDictionary<PfId, IActorRef> pfs, ReconcilerSettings settings) =>
         Akka.Actor.Props.Create(() => new HostReconciler(host, pfs, settings));
 
+    /// <summary>
+    /// The reconciler under a backoff supervisor (restarts 200 ms to 5 s apart, forever): Akka.Persistence stops an
+    /// actor whose write or recovery fails, and nothing else would start it again. Messages to the supervisor go to
+    /// the reconciler with their sender.
+    /// </summary>
+    public static Props SupervisedProps(HostId host, IReadOnlyDictionary<PfId, IActorRef> pfs, ReconcilerSettings settings) =>
+        BackoffSupervisor.Props(Backoff.OnStop(
+            Props(host, pfs, settings),
+            "reconciler",
+            TimeSpan.FromMilliseconds(200),
+            TimeSpan.FromSeconds(5),
+            0.2,
+            maxNrOfRetries: -1));
+
     protected override void PostStop()
     {
+        _watchdog.Stop();
         Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
         base.PostStop();
     }
@@ -184,9 +203,11 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
 
         // The clean-up happened on the device already; the event records it. A crash in between loses the record, not the
         // cleanliness: the next run finds nothing to clean.
+        var ticket = _watchdog.Arm();
         PersistAll(events, e => Remember(ToMessage(e)));
         DeferAsync(report, r =>
         {
+            _watchdog.Confirm(ticket);
             foreach (var cleaned in r.Cleaned)
             {
                 _log.Info("[{0}] cleaned a leftover: {1} {2} of migration {3}: {4}", _host, cleaned.Action, cleaned.Vf?.ToString() ?? cleaned.Pf?.ToString() ?? "-", cleaned.Migration?.ToString() ?? "(none)", cleaned.Reason);

@@ -24,6 +24,9 @@ public sealed record ReconcilerSettings
     /// <summary>How long one ask (a PF, the index read from a majority, the ledger, a coordinator) may take.</summary>
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a journal write may stay unconfirmed before the reconciler restarts and recovers.</summary>
+    public TimeSpan JournalTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>The placement authority (proxy): its ledger of reservations and admissions.</summary>
     public IActorRef Placement { get; init; } = ActorRefs.Nobody;
 
@@ -45,9 +48,9 @@ public sealed record ReconcilerSettings
             errors.Add($"runtime.reconcile-interval: '{Interval}' must be positive");
         }
 
-        if (StartupDelay < TimeSpan.Zero || TriggerDelay < TimeSpan.Zero || UnclearAfter < TimeSpan.Zero || AskTimeout <= TimeSpan.Zero)
+        if (StartupDelay < TimeSpan.Zero || TriggerDelay < TimeSpan.Zero || UnclearAfter < TimeSpan.Zero || AskTimeout <= TimeSpan.Zero || JournalTimeout <= TimeSpan.Zero)
         {
-            errors.Add($"reconciler delays must not be negative (start-up {StartupDelay}, trigger {TriggerDelay}, unclear-after {UnclearAfter}, ask {AskTimeout})");
+            errors.Add($"reconciler delays must not be negative (start-up {StartupDelay}, trigger {TriggerDelay}, unclear-after {UnclearAfter}, ask {AskTimeout}, journal {JournalTimeout})");
         }
 
         return errors;

@@ -19,6 +19,7 @@ public sealed class TestCluster : IAsyncDisposable
     private readonly TempDirectory _dir = new();
     private readonly List<TestNode> _nodes = [];
     private readonly List<HistoryWriter> _writers = [];
+    private HistoryWriter? _harness;
 
     private TestCluster(Topology topology, string connectionString, PersistenceProvider provider)
     {
@@ -179,6 +180,19 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>Merges every node's history and runs the invariant checker over it.</summary>
+    /// <summary>
+    /// Records a fault the test injected itself (the database stopped, say) in a history of its own, as the chaos
+    /// harness does: the checker then measures settling from the fault's end, not from each migration's request.
+    /// </summary>
+    public void RecordFault(string kind, string target, DateTimeOffset start, DateTimeOffset end, string? detail = null)
+    {
+        lock (_writers)
+        {
+            _harness ??= new HistoryWriter(Path.Combine(_dir.Path, "history-harness.jsonl"), "harness");
+            _harness.Append(new FaultInjected { Kind = kind, Target = target, Start = start, End = end, Detail = detail });
+        }
+    }
+
     public CheckReport CheckHistory(CheckOptions? options = null) => HistoryChecker.Check(ReadHistory(), options);
 
     /// <summary>Every node's history, merged in (t, node, seq) order.</summary>
@@ -194,6 +208,8 @@ public sealed class TestCluster : IAsyncDisposable
         {
             writer.Dispose();
         }
+
+        _harness?.Dispose();
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         _dir.Dispose();
