@@ -41,6 +41,12 @@ public sealed record RuntimeOptions
     /// <summary>How long after start-up each host's reconciler first runs.</summary>
     public TimeSpan ReconcileStartupDelay { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Events between two snapshots of the long-lived persistent actors (placement authority, host journals); the
+    /// events before a stored snapshot are deleted.
+    /// </summary>
+    public int SnapshotEvery { get; init; } = 1000;
+
     /// <summary>Test-only fault (see <see cref="CoordinatorSettings.UnsafeSkipCommitCheckpoint"/>).</summary>
     public bool UnsafeSkipCommitCheckpoint { get; init; }
 }
@@ -120,7 +126,7 @@ public sealed class OrchestratorRuntime
             // After the region: the authority asks coordinators about claims that look abandoned. Under a backoff
             // supervisor: a failed journal write stops a persistent actor, and the singleton manager would not start it
             // again, so every placement in the cluster would wait forever; this one comes back and recovers its ledger.
-            var authority = PlacementAuthority.Props(options.Limits, options.TimeProvider, new PlacementAuthoritySettings { Migrations = migrations });
+            var authority = PlacementAuthority.Props(options.Limits, options.TimeProvider, new PlacementAuthoritySettings { Migrations = migrations, SnapshotEvery = options.SnapshotEvery });
             system.ActorOf(
                 ClusterSingletonManager.Props(
                     BackoffSupervisor.Props(Backoff.OnStop(authority, "ledger", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2, maxNrOfRetries: -1)),
@@ -161,7 +167,7 @@ public sealed class OrchestratorRuntime
             foreach (var host in hosts)
             {
                 hostRefs[host.Host] = system.ActorOf(
-                    HostActor.Props(host.Host, nodeName, host.Drivers, host.Workloads, options.Pf, options.Observer, reconciler),
+                    HostActor.Props(host.Host, nodeName, host.Drivers, host.Workloads, options.Pf, options.Observer, reconciler, options.SnapshotEvery),
                     HostActor.ActorName(host.Host));
             }
         }

@@ -48,6 +48,7 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     private readonly PfActorSettings _settings;
     private readonly IDeviceObserver _observer;
     private readonly ReconcilerSettings? _reconcilerSettings;
+    private readonly int _snapshotEvery;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<VfId, WorkloadId> _recorded = []; // labels as the journal holds them once every Record sent is confirmed
     private readonly Dictionary<PfId, PfSnapshot> _pfs = [];
@@ -69,8 +70,10 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
         IReadOnlyDictionary<VfId, WorkloadId> initialWorkloads,
         PfActorSettings settings,
         IDeviceObserver observer,
-        ReconcilerSettings? reconciler = null)
+        ReconcilerSettings? reconciler = null,
+        int snapshotEvery = 1000)
     {
+        _snapshotEvery = snapshotEvery;
         _id = id;
         _nodeName = nodeName;
         _drivers = drivers;
@@ -91,14 +94,15 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
         IReadOnlyDictionary<VfId, WorkloadId> initialWorkloads,
         PfActorSettings settings,
         IDeviceObserver observer,
-        ReconcilerSettings? reconciler = null) =>
-        Akka.Actor.Props.Create(() => new HostActor(id, nodeName, drivers, initialWorkloads, settings, observer, reconciler));
+        ReconcilerSettings? reconciler = null,
+        int snapshotEvery = 1000) =>
+        Akka.Actor.Props.Create(() => new HostActor(id, nodeName, drivers, initialWorkloads, settings, observer, reconciler, snapshotEvery));
 
     /// <summary>The actor name of a host under its node's <c>/user/hosts</c>.</summary>
     public static string ActorName(HostId id) => id.ToString();
 
     protected override void PreStart() =>
-        _journal = Context.ActorOf(HostJournal.SupervisedProps(_id, Self, JournalTimeout), "journal");
+        _journal = Context.ActorOf(HostJournal.SupervisedProps(_id, Self, JournalTimeout, _snapshotEvery), "journal");
 
     /// <summary>Until the journal has recovered once: the PF actors start with its labels.</summary>
     protected override void OnReceive(object message)

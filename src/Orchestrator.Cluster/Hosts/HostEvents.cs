@@ -13,4 +13,10 @@ public static class HostEvents
 
     /// <summary>The host was cordoned (no new migration targets) or uncordoned.</summary>
     public sealed record CordonChanged(bool Cordoned, string? Reason, DateTimeOffset At) : IHostEvent;
+
+    /// <summary>
+    /// The host journal's snapshot: the label of every VF it ever labelled (null when cleared: the topology's label no
+    /// longer applies) and the cordon. The events before it are deleted once it is stored.
+    /// </summary>
+    public sealed record HostJournalSnapshot(IReadOnlyList<WorkloadAssigned> Labels, bool Cordoned, DateTimeOffset At) : IHostEvent;
 }

@@ -23,27 +23,50 @@ public sealed class HostJournal : ReceivePersistentActor
     private readonly JournalWatchdog _watchdog;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<VfId, WorkloadId?> _labels = [];
+    private readonly int _snapshotEvery;
     private bool _cordoned;
 
     /// <summary>A journal for <paramref name="host"/> that reports to <paramref name="owner"/>.</summary>
-    public HostJournal(HostId host, IActorRef owner, TimeSpan journalTimeout)
+    public HostJournal(HostId host, IActorRef owner, TimeSpan journalTimeout, int snapshotEvery)
     {
+        _snapshotEvery = Math.Max(1, snapshotEvery);
         _host = host;
         _owner = owner;
         _watchdog = new JournalWatchdog(Context, journalTimeout, $"host {host} journal");
         Recover<WorkloadAssigned>(e => _labels[e.Vf] = e.Workload);
         Recover<CordonChanged>(e => _cordoned = e.Cordoned);
+        Recover<SnapshotOffer>(offer =>
+        {
+            var snapshot = (HostJournalSnapshot)offer.Snapshot;
+            foreach (var label in snapshot.Labels)
+            {
+                _labels[label.Vf] = label.Workload;
+            }
+
+            _cordoned = snapshot.Cordoned;
+        });
         Recover<RecoveryCompleted>(_ => _owner.Tell(new Recovered(new Dictionary<VfId, WorkloadId?>(_labels), _cordoned)));
         Command<Record>(OnRecord);
+        Command<SaveSnapshotSuccess>(saved =>
+        {
+            DeleteMessages(saved.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(failed => _log.Warning("host {0} journal: snapshot not stored ({1}); the events stay", _host, failed.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(_ => { }); // the next snapshot deletes them
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
     }
+
 
     /// <inheritdoc />
     public override string PersistenceId => $"host-{_host}";
 
     /// <summary>The journal under a backoff supervisor (restarts 200 ms to 5 s apart, forever).</summary>
-    public static Props SupervisedProps(HostId host, IActorRef owner, TimeSpan journalTimeout) =>
+    public static Props SupervisedProps(HostId host, IActorRef owner, TimeSpan journalTimeout, int snapshotEvery) =>
         BackoffSupervisor.Props(Backoff.OnStop(
-            Props.Create(() => new HostJournal(host, owner, journalTimeout)),
+            Props.Create(() => new HostJournal(host, owner, journalTimeout, snapshotEvery)),
             "journal",
             TimeSpan.FromMilliseconds(200),
             TimeSpan.FromSeconds(5),
@@ -69,6 +92,13 @@ public sealed class HostJournal : ReceivePersistentActor
         {
             _watchdog.Confirm(ticket);
             _owner.Tell(new Recorded(sequence));
+            if (LastSequenceNr / _snapshotEvery > (LastSequenceNr - record.Events.Count) / _snapshotEvery)
+            {
+                SaveSnapshot(new HostJournalSnapshot(
+                    [.. _labels.OrderBy(kv => kv.Key).Select(kv => new WorkloadAssigned(kv.Key, kv.Value))],
+                    _cordoned,
+                    DateTimeOffset.UtcNow));
+            }
         });
     }
 

@@ -38,6 +38,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private AdmissionQueue _admission;
     private InventoryView _inventory = InventoryView.Empty;
     private bool _inventoryKnown;
+    private int _writing; // journal writes under way
+    private int _sinceSnapshot; // events written since the last snapshot
 
     public PlacementAuthority(ConcurrencyLimits limits, TimeProvider time, PlacementAuthoritySettings? settings = null)
     {
@@ -49,6 +51,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Recover<Reserved>(Apply);
         Recover<AdmissionGranted>(Apply);
         Recover<Released>(Apply);
+        Recover<SnapshotOffer>(offer => Apply((LedgerSnapshot)offer.Snapshot));
         Recover<RecoveryCompleted>(_ =>
         {
             var replicator = DistributedData.Get(Context.System).Replicator;
@@ -68,6 +71,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Command<ReleaseMigration>(_ => Stash.Stash());
         Command<BeginVfChange>(_ => Stash.Stash());
         ClaimCommands(); // Claims need no inventory: answered from the recovered ledger at once.
+        SnapshotCommands();
         Command<GetLedger>(_ => Sender.Tell(Holdings())); // The ledger is recovered: readable before the inventory is.
     }
 
@@ -138,6 +142,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Command<ReleaseMigration>(OnRelease);
         Command<BeginVfChange>(OnBeginVfChange);
         ClaimCommands();
+        SnapshotCommands();
         Command<GetLedger>(_ => Sender.Tell(Holdings()));
     }
 
@@ -185,7 +190,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         // As a reservation: applied at once (the next claim already sees it), answered once written.
         var claimed = new WorkloadClaimed(wanted.Migration, wanted.Workload, wanted.SourceVfs, now);
         Apply(claimed);
-        PersistAsync(claimed, e =>
+        Write(claimed, e =>
         {
             _log.Info("[{0}] holds workload {1} until it ends", e.Migration, e.Workload);
             replyTo.Tell(new WorkloadClaimGranted(e.Migration));
@@ -232,7 +237,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         var released = new Released(check.Migration, _time.GetUtcNow());
         Apply(released);
         _waiters.Remove(released.Migration);
-        PersistAsync(released, _ => { });
+        Write(released, _ => { });
         AdmitWaiting();
     }
 
@@ -368,7 +373,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         // cluster). A failed write stops the actor, which then recovers the journal without it; nobody was answered.
         var reserved = new Reserved(place.Migration, target, target.ReservationsFor(place.Migration), _time.GetUtcNow());
         Apply(reserved);
-        PersistAsync(reserved, e =>
+        Write(reserved, e =>
         {
             _log.Info("[{0}] placed {1} on {2}", e.Migration, place.Request.Workload, target.Host);
             replyTo.Tell(new PlacementAnswer(e.Migration, result));
@@ -409,7 +414,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         _admission = next;
         var granted = admitted.Select(id => next.Running.First(r => r.Migration == id)).ToList();
         var events = granted.Select(r => new AdmissionGranted(r, _time.GetUtcNow())).ToList();
-        PersistAllAsync(events, e =>
+        WriteAll(events, e =>
         {
             if (_waiters.Remove(e.Request.Migration, out var waiter))
             {
@@ -432,7 +437,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         var released = new Released(release.Migration, _time.GetUtcNow());
         Apply(released);
         _waiters.Remove(released.Migration);
-        PersistAsync(released, e => replyTo.Tell(new MigrationReleased(e.Migration)));
+        Write(released, e => replyTo.Tell(new MigrationReleased(e.Migration)));
         AdmitWaiting();
     }
 
@@ -440,6 +445,89 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     {
         _targets[e.Migration] = e.Target;
         _ledger = _ledger.Add(e.Reservations);
+    }
+
+    // ---- Journal writes and snapshots ----
+
+    /// <summary>PersistAsync, counting the writes under way: a snapshot is taken only when none is (see <see cref="MaybeSnapshot"/>).</summary>
+    private void Write<TEvent>(TEvent e, Action<TEvent> handler)
+        where TEvent : IPlacementEvent
+    {
+        _writing++;
+        PersistAsync(e, written =>
+        {
+            Written();
+            handler(written);
+        });
+    }
+
+    private void WriteAll(List<AdmissionGranted> events, Action<AdmissionGranted> handler)
+    {
+        _writing += events.Count;
+        PersistAllAsync(events, written =>
+        {
+            Written();
+            handler(written);
+        });
+    }
+
+    private void Written()
+    {
+        _writing--;
+        _sinceSnapshot++;
+        MaybeSnapshot();
+    }
+
+    /// <summary>
+    /// State is applied before its write is confirmed (requests share journal writes), so the state is what the journal
+    /// holds only when no write is under way: only then is it a faithful snapshot at <c>LastSequenceNr</c>.
+    /// </summary>
+    private void MaybeSnapshot()
+    {
+        if (_writing > 0 || _sinceSnapshot < _settings.SnapshotEvery)
+        {
+            return;
+        }
+
+        _sinceSnapshot = 0;
+        SaveSnapshot(new LedgerSnapshot(
+            [.. _claims.All.Select(c => new WorkloadClaimed(c.Migration, c.Workload, c.SourceVfs, c.At))],
+            [.. _targets.OrderBy(kv => kv.Key.ToString(), StringComparer.Ordinal).Select(kv => new Reserved(kv.Key, kv.Value, _ledger.Of(kv.Key), _time.GetUtcNow()))],
+            [.. _admission.Running.Select(r => new AdmissionGranted(r, _time.GetUtcNow()))],
+            _time.GetUtcNow()));
+    }
+
+    private void SnapshotCommands()
+    {
+        Command<SaveSnapshotSuccess>(saved =>
+        {
+            // The snapshot holds everything up to its sequence number: the events before it and older snapshots go.
+            DeleteMessages(saved.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(failed => _log.Warning("placement ledger snapshot not stored ({0}); the events stay, the next one is tried after {1} more", failed.Cause.Message, _settings.SnapshotEvery));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failed => _log.Warning("placement events before a snapshot not deleted ({0}); the next snapshot deletes them", failed.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(failed => _log.Warning("old placement ledger snapshots not deleted ({0})", failed.Cause.Message));
+    }
+
+    private void Apply(LedgerSnapshot snapshot)
+    {
+        foreach (var claimed in snapshot.Claims)
+        {
+            Apply(claimed);
+        }
+
+        foreach (var reserved in snapshot.Reservations)
+        {
+            Apply(reserved);
+        }
+
+        foreach (var granted in snapshot.Admissions)
+        {
+            Apply(granted);
+        }
     }
 
     private void Apply(WorkloadClaimed e) => _claims = _claims.Claim(new WorkloadClaim(e.Migration, e.Workload, e.SourceVfs, e.At));

@@ -20,6 +20,12 @@ public sealed record PlacementAuthoritySettings
     /// <summary>How long the sweep waits for a coordinator's answer.</summary>
     public TimeSpan ClaimCheckTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Events between two snapshots of the ledger; the events before a snapshot are deleted once it is stored. Recovery
+    /// then reads one snapshot (the migrations in flight) and fewer than this many events.
+    /// </summary>
+    public int SnapshotEvery { get; init; } = 1000;
+
     /// <summary>How long an operator's VF create or delete holds its VF at most (a client that died frees it then).</summary>
     public TimeSpan VfChangeExpiry { get; init; } = TimeSpan.FromSeconds(30);
 }

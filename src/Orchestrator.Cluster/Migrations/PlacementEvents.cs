@@ -24,4 +24,16 @@ public static class PlacementEvents
 
     /// <summary>A migration ended (or never started); its workload claim and reservations are free.</summary>
     public sealed record Released(MigrationId Migration, DateTimeOffset At) : IPlacementEvent;
+
+    /// <summary>
+    /// The authority's snapshot: what the migrations in flight hold, as the events that recreate it (applied in this
+    /// order: claims, reservations, admissions). Written every <see cref="PlacementAuthoritySettings.SnapshotEvery"/>
+    /// events, after which the events before it are deleted, so recovery and singleton hand-over read what is live,
+    /// not every migration ever run. Bound to the event serializer like the events (stable manifest, versioned).
+    /// </summary>
+    public sealed record LedgerSnapshot(
+        IReadOnlyList<WorkloadClaimed> Claims,
+        IReadOnlyList<Reserved> Reservations,
+        IReadOnlyList<AdmissionGranted> Admissions,
+        DateTimeOffset At) : IPlacementEvent;
 }

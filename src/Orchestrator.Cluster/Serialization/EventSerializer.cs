@@ -55,6 +55,8 @@ public sealed class EventSerializer : SerializerWithStringManifest
         ["LeftoverCleaned.v1"] = typeof(ReconcilerEvents.LeftoverCleaned),
         ["WorkloadClaimed.v1"] = typeof(Migrations.PlacementEvents.WorkloadClaimed),
         ["MigrationFailed.v1"] = typeof(MigrationEvents.MigrationFailed),
+        ["PlacementLedgerSnapshot.v1"] = typeof(Migrations.PlacementEvents.LedgerSnapshot),
+        ["HostJournalSnapshot.v1"] = typeof(HostEvents.HostJournalSnapshot),
     };
 
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);
@@ -66,8 +68,11 @@ public sealed class EventSerializer : SerializerWithStringManifest
 
     public override int Identifier => SerializerId;
 
-    /// <summary>Every manifest this version reads.</summary>
-    public static IReadOnlyCollection<string> KnownManifests => Types.Keys;
+    /// <summary>The manifests of snapshots (stored in the snapshot table, not the journal).</summary>
+    public static IReadOnlyCollection<string> SnapshotManifests { get; } = ["PlacementLedgerSnapshot.v1", "HostJournalSnapshot.v1"];
+
+    /// <summary>Every event manifest this version reads (snapshots not included).</summary>
+    public static IReadOnlyCollection<string> KnownManifests => [.. Types.Keys.Except(SnapshotManifests)];
 
     public override string Manifest(object o) =>
         Manifests.TryGetValue(o.GetType(), out var manifest)
