@@ -56,7 +56,7 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
             var placement = await api.QueryPlacementAsync("vm-web", "host-c", ct);
             foreach (var r in placement.Value.Rejected ?? [])
             {
-                console.MarkupLine($"  placement rejects {Markup.Escape(r.Pf ?? r.Host)}: {Markup.Escape(r.Reason)}");
+                console.MarkupLine($"  placement rejects {Markup.Escape(r.Pf ?? r.Host ?? "the request")}: {Markup.Escape(r.Reason)}{(r.Detail is { } d ? " (" + Markup.Escape(d) + ")" : "")}");
             }
         }
         catch (ApiException e)
@@ -98,7 +98,7 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
         {
             var plan = await api.EvacuateAsync(host, dryRun: true, ct);
             console.MarkupLine($"  plan: {Markup.Escape(plan.Json.Trim())}");
-            job = (await api.EvacuateAsync(host, dryRun: false, ct)).Value;
+            job = (await api.EvacuateAsync(host, "demo-" + Guid.NewGuid().ToString("N"), ct)).Value; // a key: a retried POST answers the same job
         }
         catch (ApiException e) when (e.Status is 404 or 405 && e.Message.Contains("evacuate", StringComparison.Ordinal) && !e.Message.Contains($"'{host}'", StringComparison.Ordinal))
         {

@@ -278,6 +278,29 @@ public sealed class ClientVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Evacuate_sends_a_key_and_retries_a_503_with_the_same_key_so_one_job_results()
+    {
+        _api.Unavailable = 2;
+        var (exit, human, _, error) = await Run("evacuate host-a");
+        Assert.True(exit == 0, error + human);
+        var posts = _api.Requests.Where(r => r.Method == "POST" && r.Path == "/api/v1/hosts/host-a/evacuate").ToList();
+        Assert.Equal(3, posts.Count);
+        Assert.NotNull(posts[0].Key);
+        Assert.All(posts, p => Assert.Equal(posts[0].Key, p.Key));
+    }
+
+    [Fact]
+    public async Task A_migrate_that_never_gets_an_answer_names_the_key_to_repeat_it_with()
+    {
+        _api.Unavailable = 10;
+        var (exit, _, _, error) = await Run("migrate vm-web --to host-b");
+        Assert.Equal(ExitCodes.Unreachable, exit); // 503: the cluster is not ready
+        var posts = _api.Requests.Where(r => r.Method == "POST" && r.Path == "/api/v1/migrations").ToList();
+        Assert.Equal(3, posts.Count);
+        Assert.Contains($"--idempotency-key {posts[0].Key}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Evacuate_wait_follows_the_jobs_migrations()
     {
         var (exit, human, _, error) = await Run("evacuate host-a --wait");

@@ -35,6 +35,9 @@ internal sealed class FakeApi : IAsyncDisposable
 
     public string? RollbackReason { get; set; }
 
+    /// <summary>How many of the next POSTs that start something (migration, evacuation) answer 503 first.</summary>
+    public int Unavailable { get; set; }
+
     public static async Task<FakeApi> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -47,6 +50,20 @@ internal sealed class FakeApi : IAsyncDisposable
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         fake.Address = new Uri(address);
         return fake;
+    }
+
+    private bool TakeUnavailable()
+    {
+        lock (Requests)
+        {
+            if (Unavailable <= 0)
+            {
+                return false;
+            }
+
+            Unavailable--;
+            return true;
+        }
     }
 
     public void AddMigration(string id, string workload, params string[] script) => _migrations[id] = new FakeMigration(id, workload, "host-a", "host-b", script);
@@ -103,6 +120,11 @@ internal sealed class FakeApi : IAsyncDisposable
         _app.MapPost("/api/v1/hosts/{id}/uncordon", (string id) => Results.Text($"{{\"id\":\"{id}\",\"cordoned\":false}}", "application/json"));
         _app.MapPost("/api/v1/hosts/{id}/evacuate", (string id, bool? dryRun) =>
         {
+            if (dryRun != true && TakeUnavailable())
+            {
+                return Problem(503, "the cluster is not ready");
+            }
+
             if (dryRun == true)
             {
                 return Results.Text("{\"host\":\"" + id + "\",\"plan\":[{\"workload\":\"vm-web\",\"target\":\"host-b\"},{\"workload\":\"vm-db\",\"target\":null,\"reason\":\"no compatible PF\"}]}", "application/json");
@@ -116,6 +138,11 @@ internal sealed class FakeApi : IAsyncDisposable
             using var doc = await JsonDocument.ParseAsync(http.Request.Body);
             var workload = doc.RootElement.GetProperty("workload").GetString()!;
             var target = doc.RootElement.TryGetProperty("target", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (TakeUnavailable())
+            {
+                return Problem(503, "the cluster is not ready");
+            }
+
             if (workload == "vm-nope")
             {
                 return Problem(404, $"workload '{workload}' has no VF in the inventory");

@@ -70,8 +70,11 @@ public sealed record ApiPlacement(IReadOnlyList<ApiPlacementCandidate>? Candidat
 /// <summary>A target that fits.</summary>
 public sealed record ApiPlacementCandidate(string Host, string? Pf);
 
-/// <summary>A target that does not fit, and why.</summary>
-public sealed record ApiPlacementRejection(string Host, string? Pf, string Reason);
+/// <summary>
+/// A target that does not fit, and why; <see cref="Host"/> is null when the reason is the workload's own (a source VF
+/// that a migration holds, say), not a host's.
+/// </summary>
+public sealed record ApiPlacementRejection(string? Host, string? Pf, string Reason, string? Detail = null);
 
 /// <summary>One Server-Sent Event: its <c>event:</c> name (or "message") and its <c>data:</c> text.</summary>
 public sealed record ApiEvent(string Event, string Data, string? Id);

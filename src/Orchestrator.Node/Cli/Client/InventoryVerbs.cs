@@ -161,12 +161,16 @@ internal static class InventoryVerbs
         var host = new Argument<string>("host") { Description = "Host to empty: every workload VF migrates away" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan (which workload goes where) without moving anything" };
         var wait = new Option<bool>("--wait") { Description = "Follow the evacuation's migrations until they end" };
-        var command = new Command("evacuate", "Migrate every workload off a host (a persistent evacuation job)") { host, dryRun, wait };
+        var key = ClientCommands.IdempotencyKeyOption();
+        var command = new Command("evacuate", "Migrate every workload off a host (a persistent evacuation job)") { host, dryRun, wait, key };
         options.AddTo(command);
         command.SetAction(options.Action(io, "evacuate", async (c, parse, ct) =>
         {
             var id = ClientCommands.RequireName(parse.GetValue(host), "host");
-            var answer = await c.Api.EvacuateAsync(id, parse.GetValue(dryRun), ct);
+            var idempotencyKey = ClientCommands.KeyOrNew(parse.GetValue(key));
+            var answer = parse.GetValue(dryRun)
+                ? await c.Api.EvacuateAsync(id, dryRun: true, ct)
+                : await ClientCommands.WithKeyAsync(idempotencyKey, () => c.Api.EvacuateAsync(id, idempotencyKey, ct), c.Io.Time, ct);
             var job = answer.Value;
             var migrations = EvacuationMigrationIds(job);
             if (c.Json)

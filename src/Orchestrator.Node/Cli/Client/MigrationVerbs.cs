@@ -12,15 +12,15 @@ internal static class MigrationVerbs
         var workload = new Argument<string>("workload") { Description = "Workload whose VFs migrate (all of them move together)" };
         var to = new Option<string?>("--to") { Description = "Target host (default: placement chooses)" };
         var wait = new Option<bool>("--wait") { Description = "Follow the migration until it ends; exit 1 if it rolled back" };
-        var key = new Option<string?>("--idempotency-key") { Description = "Idempotency-Key header (default: a new one); repeat it to retry safely" };
+        var key = ClientCommands.IdempotencyKeyOption();
         var command = new Command("migrate", "Start a live migration of a workload's VFs") { workload, to, wait, key };
         options.AddTo(command);
         command.SetAction(options.Action(io, "migrate", async (c, parse, ct) =>
         {
             var name = ClientCommands.RequireName(parse.GetValue(workload), "workload");
             var target = parse.GetValue(to) is { } t ? ClientCommands.RequireName(t, "--to") : null;
-            var idempotencyKey = parse.GetValue(key) is { } k ? ClientCommands.RequireName(k, "--idempotency-key") : Guid.NewGuid().ToString("N");
-            var started = await c.Api.StartMigrationAsync(name, target, idempotencyKey, ct);
+            var idempotencyKey = ClientCommands.KeyOrNew(parse.GetValue(key));
+            var started = await ClientCommands.WithKeyAsync(idempotencyKey, () => c.Api.StartMigrationAsync(name, target, idempotencyKey, ct), c.Io.Time, ct);
             var m = started.Value;
             if (c.Json && !parse.GetValue(wait))
             {
