@@ -220,14 +220,18 @@ public sealed class PfLedgerTests
     /// <summary>Drives a ledger through <paramref name="ops"/>; <paramref name="check"/> sees every transition.</summary>
     private static Property Explore(int[] ops, Action<PfLedger<Reply>, PfLedger<Reply>, Step> check)
     {
-        var ledger = New(slots: 2);
+        // Room for every migration's tombstone, and 80 ops of a second stay inside the TTL: nothing is forgotten here
+        // (forgetting is what the bounds are for, and the examples above cover it).
+        var ledger = new PfLedger<Reply>(Pf, 2, Bounds with { MaxTombstones = Migrations.Length });
         var now = T0;
         var running = new Dictionary<MigrationId, PfCommand>();
         var newest = Migrations.ToDictionary(m => m, _ => Epoch.Zero);
-        foreach (var raw in ops)
+        for (var i = 0; i < ops.Length; i++)
         {
-            var op = raw & int.MaxValue;
-            now += TimeSpan.FromSeconds(1); // 80 ops stay well inside the TTL: nothing is forgotten
+            // FsCheck's ints stay near 0 at small sizes: scatter each (with its place) over every command, migration,
+            // epoch and index the decoding below can pick.
+            var op = (int)((((uint)ops[i] * 2654435761u) ^ ((uint)i * 40503u)) >> 1);
+            now += TimeSpan.FromSeconds(1);
             var before = ledger;
             var step = new Step(newest);
             switch (op % 8)
@@ -239,8 +243,7 @@ public sealed class PfLedgerTests
                         ledger = ledger.Apply(command, decision, now);
                         if (decision.Verdict == PfVerdict.Run)
                         {
-                            step.Started.Add(command);
-                            running[command.Migration] = command;
+                            Run(step, [command]);
                         }
                         else if (decision.Verdict == PfVerdict.Replay)
                         {
@@ -264,11 +267,7 @@ public sealed class PfLedgerTests
                         ledger = ledger.Finish(
                             command.Migration, command.Step, command.Epoch, success ? new Reply(command.Migration, command.Step, command.Epoch) : null,
                             success ? EndsOf(command.Step) : null, now, out _, out var admitted, out _);
-                        foreach (var next in admitted)
-                        {
-                            step.Started.Add(next);
-                            running[next.Migration] = next;
-                        }
+                        Run(step, admitted);
 
                         break;
                     }
@@ -286,11 +285,7 @@ public sealed class PfLedgerTests
                             step.Ended = migration;
                             ledger = ledger.Clean(migration, now).Dequeue(migration, out _).DropSessions(migration, null, now)
                                 .ReleaseSlotIfIdle(migration, now, out _, out var admitted, out _);
-                            foreach (var next in admitted)
-                            {
-                                step.Started.Add(next);
-                                running[next.Migration] = next;
-                            }
+                            Run(step, admitted);
                         }
 
                         break;
@@ -301,6 +296,15 @@ public sealed class PfLedgerTests
         }
 
         return true.ToProperty();
+
+        void Run(Step step, IEnumerable<PfCommand> started)
+        {
+            foreach (var command in started)
+            {
+                step.Started.Add(command);
+                running[command.Migration] = command;
+            }
+        }
     }
 
     private static PfCommand CommandOf(int n)
