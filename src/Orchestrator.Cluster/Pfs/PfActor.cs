@@ -4,6 +4,7 @@ using Orchestrator.Cluster.Vfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Pfs;
 using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
@@ -14,6 +15,8 @@ namespace Orchestrator.Cluster.Pfs;
 /// migrations that touch this PF, one step per migration at a time, with each VF's device commands serialized
 /// (<see cref="PfDeviceLane"/>). Admits at most the driver's migration limit at once and queues the rest FIFO.
 /// Fences commands from an older epoch of a migration; the same (migration, epoch, step) twice answers the same reply.
+/// Those rules live in the PF's <see cref="PfLedger{TReply}"/> (pure, bounded); this actor runs what it decides, and
+/// the ledger outlives the actor's restarts (<see cref="PfLedgerHolder"/>), so fencing does too.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -43,40 +46,54 @@ public sealed class PfActor : UntypedActor, IWithTimers
     private readonly Dictionary<int, IActorRef> _vfActors = [];
     private readonly Dictionary<int, VfioDeviceState> _lastStates = [];
     private readonly Dictionary<int, WorkloadId?> _workloads;
-    private readonly Dictionary<int, (MigrationId Migration, bool IsTarget)> _owners = [];
-    private readonly Dictionary<MigrationId, Epoch> _epochs = [];
-    private readonly Dictionary<(MigrationId, string), CachedReply> _replies = [];
     private readonly Dictionary<MigrationId, InFlight> _running = [];
     private readonly Dictionary<MigrationId, (IMigrationCommand Command, IActorRef Sender)> _pending = [];
-    private readonly Dictionary<MigrationId, int> _slotHolders = []; // migration -> VFs of it holding a slot here
-    private readonly List<(IMigrationCommand Command, IActorRef Sender)> _slotQueue = [];
+    private readonly Dictionary<MigrationId, (IMigrationCommand Command, IActorRef Sender)> _queued = []; // the ledger keeps their order
     private readonly Dictionary<MigrationId, SourceSession> _sources = [];
     private readonly Dictionary<MigrationId, TargetSession> _targets = [];
-    private readonly HashSet<MigrationId> _ended = []; // migrations whose leftovers the host reconciler cleaned here
     private readonly List<HeldReply> _held = []; // replies waiting for their directory write, in the order they are told
     private long _directoryWrites; // sequence of the last WriteDirectory sent to the host
     private long _directoryWritten; // every write up to this one is answered (written, or given up on)
-    private readonly HashSet<int> _creating = []; // indices an API create is running for (not yet on the device)
+    private readonly PfLedgerHolder _ledger;
 
-    public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer)
+    public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer, PfLedgerHolder ledger)
     {
         _id = id;
         _lane = new PfDeviceLane(driver, (index, from, to, cause) => observer.VfStateChanged(id.Vf(index), WorkloadOf(index), from, to, cause));
         _settings = settings;
         _observer = observer;
         _workloads = workloads.ToDictionary(kv => kv.Key, kv => (WorkloadId?)kv.Value);
+        _ledger = ledger;
+        Ledger = Ledger.Restarted(); // What ran or waited died with an earlier incarnation; epochs, holders and replies stay.
     }
 
-    public static Props Props(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer) =>
-        Akka.Actor.Props.Create(() => new PfActor(id, driver, workloads, settings, observer));
+    /// <summary>
+    /// One ledger per Props: a supervisor restart builds the new incarnation from the same Props, so it gets the ledger
+    /// the old one left, and a command of an epoch older than one seen before the restart is still fenced.
+    /// </summary>
+    public static Props Props(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer)
+    {
+        var ledger = new PfLedgerHolder(new PfLedger<IMigrationReply>(id, driver.Descriptor.MaxConcurrentMigrations, settings.Ledger));
+        return Akka.Actor.Props.Create(() => new PfActor(id, driver, workloads, settings, observer, ledger));
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private int MigrationLimit => _lane.Driver.Descriptor.MaxConcurrentMigrations;
+    private PfLedger<IMigrationReply> Ledger
+    {
+        get => _ledger.Ledger;
+        set => _ledger.Ledger = value;
+    }
 
     protected override void PreStart()
     {
         _observer.PfStarted(_id);
+        foreach (var migration in Ledger.SlotHolders.Keys)
+        {
+            // PfStarted says an actor starts with no slot; after an in-place restart the ledger still holds these.
+            _observer.SlotChanged(_id, migration, acquired: true);
+        }
+
         SyncVfs(null);
         Publish();
     }
@@ -151,60 +168,47 @@ public sealed class PfActor : UntypedActor, IWithTimers
     private void Handle(IMigrationCommand command, IActorRef sender)
     {
         var (migration, epoch) = (command.Ticket.Migration, command.Ticket.Epoch);
-        if (_ended.Contains(migration))
+        var now = _settings.TimeProvider.GetUtcNow();
+        var described = Describe(command);
+        var decision = Ledger.Decide(described, now);
+        if (decision.Verdict == PfVerdict.Fence)
         {
-            // A late duplicate of an ended migration's command must not recreate what the reconciler cleaned.
-            _log.Warning("[{0}] fenced {1} from epoch {2}: the migration has ended and its leftovers were cleaned", migration, command.Step, epoch);
-            _observer.CommandFenced(_id, command.Ticket, command.Step, epoch);
-            sender.Tell(new CommandFenced(command.Ticket, command.Step, epoch));
+            _log.Warning("[{0}] fenced {1} from epoch {2}: {3}", migration, command.Step, epoch, decision.Reason);
+            _observer.CommandFenced(_id, command.Ticket, command.Step, decision.CurrentEpoch);
+            sender.Tell(new CommandFenced(command.Ticket, command.Step, decision.CurrentEpoch));
             return;
         }
 
-        if (_epochs.TryGetValue(migration, out var current) && epoch < current)
+        Ledger = Ledger.Apply(described, decision, now);
+        if (_running.TryGetValue(migration, out var stale) && stale.Ticket.Epoch < epoch)
         {
-            _log.Warning("[{0}] fenced {1} from epoch {2}; current epoch is {3}", migration, command.Step, epoch, current);
-            _observer.CommandFenced(_id, command.Ticket, command.Step, current);
-            sender.Tell(new CommandFenced(command.Ticket, command.Step, current));
-            return;
+            // A newer incarnation of the coordinator took over: what the old one started stops now.
+            stale.Cancellation.Cancel();
         }
 
-        if (epoch > current || !_epochs.ContainsKey(migration))
+        switch (decision.Verdict)
         {
-            _epochs[migration] = epoch;
-            if (_running.TryGetValue(migration, out var stale) && stale.Ticket.Epoch < epoch)
-            {
-                // A newer incarnation of the coordinator took over: what the old one started stops now.
-                stale.Cancellation.Cancel();
-            }
+            case PfVerdict.Replay:
+                Answer(migration, sender, decision.Reply!);
+                return;
+            case PfVerdict.Refuse:
+                // Another migration's VF is never this one's target: refuse before touching anything (the rollback that
+                // follows destroys nothing of it either).
+                _log.Warning("[{0}] refused {1} on {2}: {3}", migration, command.Step, _id, decision.Reason);
+                sender.Tell(new MigrationStepFailed(command.Ticket, command.Step, decision.Reason));
+                return;
         }
 
-        if (_replies.TryGetValue((migration, command.Step), out var cached) && cached.Epoch == epoch)
+        // The ledger holds its VFs from the first command that names them, queued or not: from here on neither a DELETE
+        // nor a create without an index takes them.
+        Label(command);
+        switch (decision.Verdict)
         {
-            Answer(migration, sender, cached.Reply);
-            return;
-        }
-
-        if (command is PrepareTarget prepare && HeldByOther(migration, prepare.Vfs.Select(v => v.Target.Index)) is { } held)
-        {
-            // Another migration's VF is never this one's target: refuse before touching anything (the rollback that
-            // follows destroys nothing of it either).
-            _log.Warning("[{0}] refused {1} on {2}: {3}", migration, command.Step, _id, held);
-            sender.Tell(new MigrationStepFailed(command.Ticket, command.Step, held));
-            return;
-        }
-
-        // Held from the first command that names a VF, queued or not: from here on neither a DELETE nor a create without
-        // an index takes it.
-        Claim(command);
-
-        if (_running.TryGetValue(migration, out var flight))
-        {
-            if (flight.Ticket == command.Ticket && flight.Step == command.Step)
-            {
-                flight.Waiters.Add(sender);
-            }
-            else
-            {
+            case PfVerdict.Wait when decision.Joins:
+                _running[migration].Waiters.Add(sender);
+                break;
+            case PfVerdict.Wait:
+                var flight = _running[migration];
                 if (command is ResumeSource or DestroyTarget)
                 {
                     // Rolling back: a forward step still running (a hung device command, a stalled stream) must
@@ -214,38 +218,43 @@ public sealed class PfActor : UntypedActor, IWithTimers
                 }
 
                 _pending[migration] = (command, sender);
-            }
-
-            return;
-        }
-
-        if (SlotsNeeded(command) is > 0 and var needed && !_slotHolders.ContainsKey(migration))
-        {
-            var queued = _slotQueue.FindIndex(q => q.Command.Ticket.Migration == migration);
-            if (queued >= 0)
-            {
-                _slotQueue[queued] = (command, sender);
-            }
-            else if (_slotQueue.Count > 0 || !HasRoomFor(needed))
-            {
-                // FIFO: nobody overtakes a migration already waiting for this PF.
-                _slotQueue.Add((command, sender));
-                queued = _slotQueue.Count - 1;
-            }
-
-            if (queued >= 0)
-            {
-                _log.Info("[{0}] waits for {1} migration slot(s) on {2} (position {3}, limit {4})", migration, needed, _id, queued + 1, MigrationLimit);
-                sender.Tell(new CommandQueued(command.Ticket, command.Step, queued + 1));
+                break;
+            case PfVerdict.Queue:
+                _queued[migration] = (command, sender);
+                _log.Info("[{0}] waits for {1} migration slot(s) on {2} (position {3}, limit {4})", migration, described.Slots, _id, decision.Position, Ledger.SlotLimit);
+                sender.Tell(new CommandQueued(command.Ticket, command.Step, decision.Position));
                 Publish();
-                return;
-            }
+                break;
+            default:
+                if (decision.TakesSlots > 0)
+                {
+                    _observer.SlotChanged(_id, migration, acquired: true);
+                }
 
-            _slotHolders[migration] = needed;
-            _observer.SlotChanged(_id, migration, acquired: true);
+                Start(command, sender);
+                break;
         }
+    }
 
-        Start(command, sender);
+    /// <summary>What the ledger needs of <paramref name="command"/>: its side, the VFs it names here, the slots it needs.</summary>
+    private PfCommand Describe(IMigrationCommand command)
+    {
+        var (migration, epoch, step) = (command.Ticket.Migration, command.Ticket.Epoch, command.Step);
+        return command switch
+        {
+            // Migration slots count VFs, as firmware does (RHEL: at most 4 VFs of a CX-7 PF at once, one VM with 4 or 4
+            // VMs with one). Commands that open device sessions need one per VF; the others none.
+            PrepareTarget prepare => new(migration, epoch, step, PfSide.Target, [.. prepare.Vfs.Select(v => v.Target.Index)], PfClaimMode.RefuseIfHeld, prepare.Vfs.Count),
+            StartPreCopy pre => new(migration, epoch, step, PfSide.Source, [.. pre.Offers.Select(o => o.Source.Index)], Slots: pre.Offers.Count),
+            StopAndCopy stop => new(migration, epoch, step, PfSide.Source, [.. stop.Offers.Select(o => o.Source.Index)], Slots: stop.Offers.Count),
+            // After a PF actor restart the rollback or the release may be the first command that names the sources.
+            ResumeSource resume => new(migration, epoch, step, PfSide.Source, OnThisPf(resume.Sources)),
+            ReleaseSource release => new(migration, epoch, step, PfSide.Source, OnThisPf(release.Sources)),
+            LoadTarget or StartTarget or DestroyTarget => new(migration, epoch, step, PfSide.Target, []),
+            _ => new(migration, epoch, step, PfSide.Source, []),
+        };
+
+        int[] OnThisPf(IReadOnlyList<VfId> vfs) => [.. vfs.Where(v => v.Pf == _id).Select(v => v.Index)];
     }
 
     private void Start(IMigrationCommand command, IActorRef sender)
@@ -253,12 +262,12 @@ public sealed class PfActor : UntypedActor, IWithTimers
         var migration = command.Ticket.Migration;
         var flight = new InFlight(command.Ticket, command.Step, new CancellationTokenSource(), [sender]);
         _running[migration] = flight;
-        Claim(command); // idempotent; a command admitted from the slot queue claims what it is about to touch again
+        Label(command); // idempotent; a command admitted from the slot queue labels what it is about to create again
         var ct = flight.Cancellation.Token;
         RunAsync(command, ct).PipeTo(
             Self,
-            success: reply => new StepFinished(command, reply),
-            failure: ex => new StepFinished(command, new MigrationStepFailed(command.Ticket, command.Step, Describe(ex), (Unwrap(ex) as VfioException)?.Errno)));
+            success: reply => new StepFinished(flight, command, reply),
+            failure: ex => new StepFinished(flight, command, new MigrationStepFailed(command.Ticket, command.Step, Describe(ex), (Unwrap(ex) as VfioException)?.Errno)));
     }
 
     private Task<IMigrationReply> RunAsync(IMigrationCommand command, CancellationToken ct)
@@ -277,7 +286,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             QuiesceSources => Bind(SourceFor(command.Ticket), s => s.QuiesceAsync(ct)),
             StopAndCopy stop => Bind(SourceFor(stop.Ticket), s => s.StopAndCopyAsync(stop.Offers, ct)),
             ResumeSource resume => Bind(SourceFor(resume.Ticket), s => s.ResumeAsync(resume.Sources, ct)),
-            ReleaseSource release => Bind(SourceFor(release.Ticket), s => s.ReleaseAsync(release.Sources, ct)),
+            ReleaseSource release => Bind(SourceFor(release.Ticket), s => s.ReleaseAsync(Destroyable(release.Ticket.Migration, release.Sources), ct)),
             _ => () => Task.FromException<IMigrationReply>(new InvalidOperationException($"unknown command {command.GetType().Name}")),
         };
         return Task.Run(step, CancellationToken.None);
@@ -286,9 +295,13 @@ public sealed class PfActor : UntypedActor, IWithTimers
         Func<TargetSession, Task<TargetDestroyed>> DestroyStep(DestroyTarget destroy, CancellationToken token)
         {
             var labels = destroy.Targets.Select(t => t.Index).Distinct().ToDictionary(i => i, WorkloadOf);
-            var foreign = _owners.Where(kv => kv.Value.Migration != destroy.Ticket.Migration).Select(kv => kv.Key).ToHashSet();
+            var foreign = Ledger.HeldByOthers(destroy.Ticket.Migration).ToHashSet();
             return s => s.DestroyAsync(destroy.Targets, destroy.Workload, labels, foreign, token);
         }
+
+        // A source on another PF, or one another migration holds, is not this release's to destroy (invariant 6).
+        IReadOnlyList<VfId> Destroyable(MigrationId migration, IReadOnlyList<VfId> sources) =>
+            [.. sources.Where(v => v.Pf == _id && Ledger.MayDestroy(v.Index, migration))];
 
         static Func<Task<IMigrationReply>> Bind<TSession, TReply>(TSession session, Func<TSession, Task<TReply>> run)
             where TReply : IMigrationReply => async () => await run(session).ConfigureAwait(false);
@@ -298,31 +311,40 @@ public sealed class PfActor : UntypedActor, IWithTimers
     {
         var (command, reply) = (finished.Command, finished.Reply);
         var migration = command.Ticket.Migration;
+        if (_running.TryGetValue(migration, out var current) && current != finished.Flight)
+        {
+            // Started by an earlier incarnation of this actor (cancelled as it stopped): the step running now answers.
+            _log.Info("[{0}] {1} of an earlier PF actor on {2} ended: {3}", migration, command.Step, _id, reply.GetType().Name);
+            return;
+        }
+
         _running.Remove(migration, out var flight);
         if (reply is MigrationStepFailed failed)
         {
             _log.Warning("[{0}] {1} failed on {2}: {3}", migration, command.Step, _id, failed.Reason);
-        }
-
-        if (reply is MigrationStepFailed)
-        {
-            // A failure is not an answer to keep: the coordinator's retry of the same step must run it again.
-            _replies.Remove((migration, command.Step));
             if (command is PrepareTarget prepare)
             {
                 Unlabel(prepare);
             }
         }
-        else
-        {
-            _replies[(migration, command.Step)] = new CachedReply(command.Ticket.Epoch, reply);
-        }
+
         Observe(command, reply);
-        if (EndsSession(reply))
+        var ended = EndedSide(reply);
+        if (ended is { } side)
         {
-            EndSession(migration, reply);
+            DisposeSession(migration, side);
         }
 
+        // A failure is not an answer to keep: the coordinator's retry of the same step must run it again.
+        Ledger = Ledger.Finish(
+            migration, command.Step, command.Ticket.Epoch, reply is MigrationStepFailed ? null : reply, ended, _settings.TimeProvider.GetUtcNow(),
+            out var freed, out var admitted, out var fenced);
+        if (freed)
+        {
+            _observer.SlotChanged(_id, migration, acquired: false);
+        }
+
+        StartAdmitted(admitted, fenced);
         SyncVfs(command.Ticket);
         var waiters = flight?.Waiters ?? [];
         if (ChangesDirectory(command))
@@ -364,135 +386,75 @@ public sealed class PfActor : UntypedActor, IWithTimers
         }
     }
 
-    private void EndSession(MigrationId migration, IMigrationReply reply)
+    private void DisposeSession(MigrationId migration, PfSide side)
     {
-        var targetSide = reply is TargetDestroyed or TargetStarted;
-        if (targetSide && _targets.Remove(migration, out var target))
+        if (side == PfSide.Target && _targets.Remove(migration, out var target))
         {
             _ = target.DisposeAsync().AsTask();
         }
 
-        if (!targetSide && _sources.Remove(migration, out var source))
+        if (side == PfSide.Source && _sources.Remove(migration, out var source))
         {
             _ = source.DisposeAsync().AsTask();
         }
-
-        foreach (var index in _owners.Where(kv => kv.Value.Migration == migration && kv.Value.IsTarget == targetSide).Select(kv => kv.Key).ToList())
-        {
-            _owners.Remove(index);
-        }
-
-        if (!_sources.ContainsKey(migration) && !_targets.ContainsKey(migration) && _slotHolders.Remove(migration))
-        {
-            _observer.SlotChanged(_id, migration, acquired: false);
-            AdmitQueued();
-        }
     }
 
-    private void AdmitQueued()
+    /// <summary>Starts what the ledger admitted from the slot queue; answers what it dropped there as fenced.</summary>
+    private void StartAdmitted(IReadOnlyList<PfCommand> admitted, IReadOnlyList<PfCommand> fenced)
     {
-        while (_slotQueue.Count > 0 && HasRoomFor(SlotsNeeded(_slotQueue[0].Command)))
+        foreach (var stale in fenced)
         {
-            var (command, sender) = _slotQueue[0];
-            _slotQueue.RemoveAt(0);
-            _slotHolders[command.Ticket.Migration] = SlotsNeeded(command);
-            _observer.SlotChanged(_id, command.Ticket.Migration, acquired: true);
-            _log.Info("[{0}] admitted to a migration slot on {1}", command.Ticket.Migration, _id);
-            Start(command, sender);
+            if (_queued.Remove(stale.Migration, out var queued))
+            {
+                var current = Ledger.EpochOf(stale.Migration) ?? stale.Epoch;
+                _log.Warning("[{0}] fenced queued {1} from epoch {2}; current epoch is {3}", stale.Migration, stale.Step, stale.Epoch, current);
+                _observer.CommandFenced(_id, queued.Command.Ticket, queued.Command.Step, current);
+                queued.Sender.Tell(new CommandFenced(queued.Command.Ticket, queued.Command.Step, current));
+            }
         }
-    }
 
-    /// <summary>
-    /// Migration slots count VFs, as firmware does (RHEL: at most 4 VFs of a CX-7 PF at once, one VM with 4 or 4 VMs
-    /// with one). Commands that open device sessions need one per VF; the others none.
-    /// </summary>
-    private static int SlotsNeeded(IMigrationCommand command) => command switch
-    {
-        PrepareTarget prepare => prepare.Vfs.Count,
-        StartPreCopy pre => pre.Offers.Count,
-        StopAndCopy stop => stop.Offers.Count,
-        _ => 0,
-    };
-
-    /// <summary>An oversized migration still runs alone (the device then answers for itself) rather than wait forever.</summary>
-    private bool HasRoomFor(int needed)
-    {
-        var used = _slotHolders.Values.Sum();
-        return used == 0 || used + needed <= MigrationLimit;
+        foreach (var next in admitted)
+        {
+            _observer.SlotChanged(_id, next.Migration, acquired: true);
+            if (_queued.Remove(next.Migration, out var queued))
+            {
+                _log.Info("[{0}] admitted to a migration slot on {1}", next.Migration, _id);
+                Start(queued.Command, queued.Sender);
+            }
+        }
     }
 
     /// <summary>Steps after which a workload runs elsewhere or a VF was created or destroyed (failed ones too: they may have).</summary>
     private static bool ChangesDirectory(IMigrationCommand command) =>
         command is PrepareTarget or StartTarget or DestroyTarget or ResumeSource or ReleaseSource;
 
-    private static bool EndsSession(IMigrationReply reply) => reply is TargetDestroyed or TargetStarted or SourceResumed or SourceReleased;
-
-    private void Claim(IMigrationCommand command)
+    /// <summary>The side whose device session the reply ends, or null.</summary>
+    private static PfSide? EndedSide(IMigrationReply reply) => reply switch
     {
-        var migration = command.Ticket.Migration;
-        switch (command)
+        TargetDestroyed or TargetStarted => PfSide.Target,
+        SourceResumed or SourceReleased => PfSide.Source,
+        _ => null,
+    };
+
+    /// <summary>
+    /// A prepare labels its targets before they exist, so that their history lines name the workload; a VF already there
+    /// is someone else's (the create will fail) and keeps its own label.
+    /// </summary>
+    private void Label(IMigrationCommand command)
+    {
+        if (command is not PrepareTarget prepare)
         {
-            case PrepareTarget prepare:
-                var present = _lane.Driver.ListVfs().Select(v => v.Index).ToHashSet();
-                foreach (var vf in prepare.Vfs)
-                {
-                    _owners[vf.Target.Index] = (migration, true);
-                    if (!present.Contains(vf.Target.Index) && !_creating.Contains(vf.Target.Index))
-                    {
-                        // Labelled before it exists, so that its history lines name the workload; a VF already there is
-                        // someone else's (the create will fail) and keeps its own label.
-                        SetWorkload(vf.Target.Index, vf.Workload);
-                    }
-                }
-
-                break;
-            case StartPreCopy pre:
-                foreach (var offer in pre.Offers)
-                {
-                    _owners[offer.Source.Index] = (migration, false);
-                }
-
-                break;
-            case StopAndCopy stop:
-                foreach (var offer in stop.Offers)
-                {
-                    _owners[offer.Source.Index] = (migration, false);
-                }
-
-                break;
-            case ResumeSource resume:
-                ClaimSources(resume.Sources);
-                break;
-            case ReleaseSource release:
-                ClaimSources(release.Sources);
-                break;
+            return;
         }
 
-        // After a PF actor restart the rollback or the release may be the first command that names the sources.
-        void ClaimSources(IReadOnlyList<VfId> sources)
+        var present = _lane.Driver.ListVfs().Select(v => v.Index).ToHashSet();
+        foreach (var vf in prepare.Vfs)
         {
-            foreach (var vf in sources.Where(v => v.Pf == _id))
+            if (!present.Contains(vf.Target.Index) && !Ledger.IsReserved(vf.Target.Index))
             {
-                if (!_owners.TryGetValue(vf.Index, out var owner) || owner.Migration == migration)
-                {
-                    _owners[vf.Index] = (migration, false);
-                }
+                SetWorkload(vf.Target.Index, vf.Workload);
             }
         }
-    }
-
-    /// <summary>Why <paramref name="indices"/> are not <paramref name="migration"/>'s to use: another migration holds one.</summary>
-    private string? HeldByOther(MigrationId migration, IEnumerable<int> indices)
-    {
-        foreach (var index in indices)
-        {
-            if (_owners.TryGetValue(index, out var owner) && owner.Migration != migration)
-            {
-                return $"VF {_id.Vf(index)} is held by migration {owner.Migration}";
-            }
-        }
-
-        return null;
     }
 
     private TargetSession TargetFor(MigrationTicket ticket)
@@ -556,27 +518,28 @@ public sealed class PfActor : UntypedActor, IWithTimers
             return;
         }
 
-        if (create.Index is int asked && (_owners.TryGetValue(asked, out var owner) || _creating.Contains(asked)))
+        if (create.Index is int asked && (Ledger.OwnerOf(asked) is not null || Ledger.IsReserved(asked)))
         {
             replyTo.Tell(new VfCommandFailed(
-                _creating.Contains(asked)
+                Ledger.IsReserved(asked)
                     ? $"VF {_id.Vf(asked)} is being created by another request"
-                    : $"VF index {asked} on PF {_id} is held by migration {owner.Migration}",
+                    : $"VF index {asked} on PF {_id} is held by migration {Ledger.OwnerOf(asked)!.Migration}",
                 IsConflict: true));
             return;
         }
 
         // Without an index the PF picks it, not the driver: the driver's lowest free index may be a migration's target.
-        var index = create.Index ?? FreeIndex(present, create.AvoidIndices);
+        var index = create.Index ?? Ledger.FreeIndex(_lane.Driver.Descriptor.MaxVfs, present.Select(v => v.Index), create.AvoidIndices);
         if (index is not { } chosen)
         {
             replyTo.Tell(new VfCommandFailed(
-                $"PF {_id} has no free VF index: {present.Count} of {_lane.Driver.Descriptor.MaxVfs} exist, held by migrations: [{string.Join(", ", _owners.Keys.Order())}], avoided: [{string.Join(", ", create.AvoidIndices ?? [])}]",
+                $"PF {_id} has no free VF index: {present.Count} of {_lane.Driver.Descriptor.MaxVfs} exist, held by migrations: [{string.Join(", ", Ledger.Owners.Keys.Order())}], avoided: [{string.Join(", ", create.AvoidIndices ?? [])}]",
                 IsConflict: true));
             return;
         }
 
-        _creating.Add(chosen);
+        // Reserved in the ledger, which an in-place restart keeps: the create's answer still releases it then.
+        Ledger = Ledger.Reserve(chosen);
         _lane.RunAsync(chosen, d => d.CreateVfAsync(create.Kind, create.Profile, chosen, CancellationToken.None), CancellationToken.None)
             .PipeTo(
                 Self,
@@ -585,7 +548,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
                     new VfCreated(_id.Vf(vf.Index), vf.Kind, vf.Profile, create.Workload),
                     () =>
                     {
-                        _creating.Remove(chosen);
+                        Ledger = Ledger.Unreserve(chosen);
                         SetWorkload(vf.Index, create.Workload);
                     }),
                 failure: ex => new VfCommandDone(
@@ -593,22 +556,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
                     new VfCommandFailed(
                         $"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}",
                         IsConflict: Unwrap(ex) is VfioException { Errno: VfioErrno.EBUSY }),
-                    () => _creating.Remove(chosen)));
-    }
-
-    /// <summary>The lowest index free on the device, held by no migration here, not being created, not avoided.</summary>
-    private int? FreeIndex(IReadOnlyList<VfDescriptor> present, IReadOnlyList<int>? avoid)
-    {
-        var taken = present.Select(v => v.Index).Concat(_owners.Keys).Concat(_creating).Concat(avoid ?? []).ToHashSet();
-        for (var i = 0; i < _lane.Driver.Descriptor.MaxVfs; i++)
-        {
-            if (!taken.Contains(i))
-            {
-                return i;
-            }
-        }
-
-        return null;
+                    () => Ledger = Ledger.Unreserve(chosen)));
     }
 
     private void OnDestroyVf(DestroyVf destroy)
@@ -622,7 +570,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         var index = destroy.Vf.Index;
         var workload = WorkloadOf(index);
-        if (_owners.TryGetValue(index, out var owner))
+        if (Ledger.OwnerOf(index) is { } owner)
         {
             // Never, forced or not: the migration's rollback or release is what destroys it, and only if it created it.
             replyTo.Tell(new VfCommandFailed(
@@ -660,8 +608,8 @@ public sealed class PfActor : UntypedActor, IWithTimers
             _id,
             snapshot.Inventory.Vfs,
             snapshot.VfMigrations,
-            [.. _slotHolders.Keys],
-            [.. _slotQueue.Select(q => q.Command.Ticket.Migration)]));
+            [.. Ledger.SlotHolders.Keys],
+            [.. Ledger.Queue.Select(q => q.Migration)]));
     }
 
     private void OnReconcileLeftover(ReconcileLeftover command)
@@ -682,14 +630,19 @@ public sealed class PfActor : UntypedActor, IWithTimers
         _log.Info("[{0}] reconciler: {1} {2} on {3}: {4}", migration?.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, command.Reason);
         if (migration is { } ended)
         {
-            _ended.Add(ended); // Only ended migrations are reconciled (terminal is final); nothing of theirs may run here again.
+            // Only ended migrations are reconciled (terminal is final); nothing of theirs may run here again.
+            Ledger = Ledger.Clean(ended, _settings.TimeProvider.GetUtcNow());
         }
+
         if (command.Action == LeftoverAction.FreeSlot)
         {
-            foreach (var (queued, sender) in _slotQueue.Where(q => q.Command.Ticket.Migration == migration).ToList())
+            Ledger = Ledger.Dequeue(migration!.Value, out var dropped);
+            foreach (var waiting in dropped)
             {
-                _slotQueue.Remove((queued, sender));
-                sender.Tell(new MigrationStepFailed(queued.Ticket, queued.Step, "dropped from the slot queue by the host reconciler: the migration has ended"));
+                if (_queued.Remove(waiting.Migration, out var queued))
+                {
+                    queued.Sender.Tell(new MigrationStepFailed(queued.Command.Ticket, queued.Command.Step, "dropped from the slot queue by the host reconciler: the migration has ended"));
+                }
             }
 
             DropSessions(migration!.Value, targetSide: null);
@@ -718,7 +671,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         LeftoverRefused Refuse(string reason, bool nothing = false) => new(_id, command.Action, command.Vf, migration, reason, nothing);
         if (command.Ticket is { } ticket)
         {
-            if (_epochs.TryGetValue(ticket.Migration, out var current) && ticket.Epoch < current)
+            if (Ledger.EpochOf(ticket.Migration) is { } current && ticket.Epoch < current)
             {
                 _observer.CommandFenced(_id, ticket, "reconcile-" + command.Action, current);
                 return Refuse($"fenced: this PF has seen epoch {current} of {ticket.Migration}, the reconciler knew epoch {ticket.Epoch}");
@@ -741,7 +694,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         if (command.Action == LeftoverAction.FreeSlot)
         {
-            return _slotHolders.ContainsKey(migration!.Value) || _slotQueue.Any(q => q.Command.Ticket.Migration == migration)
+            return Ledger.HoldsOrWaitsForSlot(migration!.Value)
                 ? null
                 : Refuse($"{migration} holds no slot and waits in no queue here", nothing: true);
         }
@@ -751,7 +704,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             return Refuse($"VF {command.Vf?.ToString() ?? "(none)"} is not on PF {_id}");
         }
 
-        if (_owners.TryGetValue(vf.Index, out var owner) && owner.Migration != migration)
+        if (Ledger.OwnerOf(vf.Index) is { } owner && owner.Migration != migration)
         {
             return Refuse($"VF {vf} is in use by migration {owner.Migration}");
         }
@@ -773,7 +726,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         var migration = command.Ticket?.Migration;
         SyncVfs(command.Ticket);
         var freed = migration is { } m && ReleaseSlotIfIdle(m);
-        if (migration is { } gone && !freed && done.Error is null && !_slotHolders.ContainsKey(gone))
+        if (migration is { } gone && !freed && done.Error is null && !Ledger.SlotHolders.ContainsKey(gone))
         {
             // An earlier process of this PF may have held the migration's slot (its history says acquired, and a restart
             // freed it without a word): say that none is held now, so the history's books balance.
@@ -794,49 +747,42 @@ public sealed class PfActor : UntypedActor, IWithTimers
     /// <summary>Forgets an ended migration's sessions on one side (or both, when null) and its claims on their VFs.</summary>
     private void DropSessions(MigrationId migration, bool? targetSide)
     {
-        if (targetSide != false && _targets.Remove(migration, out var target))
+        PfSide? side = targetSide switch { true => PfSide.Target, false => PfSide.Source, null => null };
+        foreach (var s in side is { } one ? [one] : new[] { PfSide.Source, PfSide.Target })
         {
-            _ = target.DisposeAsync().AsTask();
+            DisposeSession(migration, s);
         }
 
-        if (targetSide != true && _sources.Remove(migration, out var source))
-        {
-            _ = source.DisposeAsync().AsTask();
-        }
-
-        foreach (var index in _owners.Where(kv => kv.Value.Migration == migration && (targetSide is null || kv.Value.IsTarget == targetSide)).Select(kv => kv.Key).ToList())
-        {
-            _owners.Remove(index);
-        }
+        Ledger = Ledger.DropSessions(migration, side, _settings.TimeProvider.GetUtcNow());
     }
 
     /// <summary>Gives back the migration's slot once it has no session left here, and admits who waits.</summary>
     private bool ReleaseSlotIfIdle(MigrationId migration)
     {
-        if (_sources.ContainsKey(migration) || _targets.ContainsKey(migration) || _running.ContainsKey(migration) || !_slotHolders.Remove(migration))
+        Ledger = Ledger.ReleaseSlotIfIdle(migration, _settings.TimeProvider.GetUtcNow(), out var freed, out var admitted, out var fenced);
+        if (freed)
         {
-            return false;
+            _observer.SlotChanged(_id, migration, acquired: false);
         }
 
-        _observer.SlotChanged(_id, migration, acquired: false);
-        AdmitQueued();
-        return true;
+        StartAdmitted(admitted, fenced);
+        return freed;
     }
 
     // ---- Inventory ----
 
-    /// <summary>Re-reads the device: VF actors follow what exists, and every state change is told and recorded.</summary>
     /// <summary>Whether VF <paramref name="index"/> is a target whose PrepareTarget is running now.</summary>
     private bool IsBeingPrepared(int index) =>
-        _owners.TryGetValue(index, out var owner) && owner.IsTarget
+        Ledger.OwnerOf(index) is { Side: PfSide.Target } owner
         && _running.TryGetValue(owner.Migration, out var flight) && flight.Step == PrepareTargetStep;
 
     /// <summary>The ticket of the migration that holds VF <paramref name="index"/> here, at the epoch last seen of it.</summary>
     private MigrationTicket? OwnerTicket(int index) =>
-        _owners.TryGetValue(index, out var owner) && _epochs.TryGetValue(owner.Migration, out var epoch)
+        Ledger.OwnerOf(index) is { } owner && Ledger.EpochOf(owner.Migration) is { } epoch
             ? new MigrationTicket(owner.Migration, epoch)
             : null;
 
+    /// <summary>Re-reads the device: VF actors follow what exists, and every state change is told and recorded.</summary>
     private void SyncVfs(MigrationTicket? cause)
     {
         var now = _settings.TimeProvider.GetUtcNow();
@@ -886,8 +832,8 @@ public sealed class PfActor : UntypedActor, IWithTimers
         var vfs = _lane.Driver.ListVfs()
             .Select(v => new VfInventory(_id.Vf(v.Index), v.Kind, v.Profile, _workloads.GetValueOrDefault(v.Index), v.State))
             .ToList();
-        var inventory = new PfInventory(_id, _lane.Driver.Descriptor, vfs, _slotHolders.Values.Sum());
-        return new PfSnapshot(inventory, Self, _slotQueue.Count, _owners.ToDictionary(kv => _id.Vf(kv.Key), kv => kv.Value.Migration));
+        var inventory = new PfInventory(_id, _lane.Driver.Descriptor, vfs, Ledger.SlotsInUse);
+        return new PfSnapshot(inventory, Self, Ledger.Queue.Count, Ledger.Owners.ToDictionary(kv => _id.Vf(kv.Key), kv => kv.Value.Migration));
     }
 
     private void Publish() => Context.Parent.Tell(Snapshot());
@@ -986,13 +932,11 @@ public sealed class PfActor : UntypedActor, IWithTimers
         _ => ex.Message,
     };
 
-    private sealed record StepFinished(IMigrationCommand Command, IMigrationReply Reply);
+    private sealed record StepFinished(InFlight Flight, IMigrationCommand Command, IMigrationReply Reply);
 
     private sealed record VfCommandDone(IActorRef ReplyTo, object Reply, Action? Apply = null);
 
     private sealed record LeftoverDone(IActorRef ReplyTo, ReconcileLeftover Command, Exception? Error);
-
-    private sealed record CachedReply(Epoch Epoch, IMigrationReply Reply);
 
     private sealed record HeldReply(long Sequence, MigrationId? Migration, IActorRef To, object Reply);
 

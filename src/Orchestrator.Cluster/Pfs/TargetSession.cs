@@ -3,6 +3,7 @@ using Akka.Event;
 using Orchestrator.Cluster.Transfer;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Pfs;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Pfs;
@@ -274,4 +275,10 @@ public sealed record PfActorSettings
     public TimeSpan DirectoryWriteTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Bounds of the PF's ledger: how long a migration that ended on the PF is still fenced and answered from cache
+    /// (tombstone TTL, 10 minutes) and how many such migrations are kept at most (1024).
+    /// </summary>
+    public PfLedgerSettings Ledger { get; init; } = PfLedgerSettings.Default;
 }

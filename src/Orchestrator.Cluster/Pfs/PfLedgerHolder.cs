@@ -1,0 +1,16 @@
+using Orchestrator.Domain.Pfs;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
+
+namespace Orchestrator.Cluster.Pfs;
+
+/// <summary>
+/// Keeps a PF's <see cref="PfLedger{TReply}"/> across in-place restarts of its <see cref="PfActor"/>: it is a
+/// constructor argument of the actor's Props, and the supervisor builds every incarnation from the same Props. Only the
+/// PF actor reads or replaces the ledger, on its own thread (one incarnation runs at a time).
+/// </summary>
+/// <param name="ledger">The ledger to start from.</param>
+public sealed class PfLedgerHolder(PfLedger<IMigrationReply> ledger)
+{
+    /// <summary>The PF's ledger now.</summary>
+    public PfLedger<IMigrationReply> Ledger { get; set; } = ledger;
+}
