@@ -502,7 +502,7 @@ internal sealed class ChaosRun : IDisposable
                 break;
             case 0 or 1:
                 {
-                    var force = !client.ForcedRealDelete && i >= client.Workloads.Count / 2 && _clientRandom.Next(4) == 0;
+                    var force = !client.ForcedRealDelete && _clientRandom.Next(4) == 0;
                     client.ForcedRealDelete |= force;
                     await DeleteVfAsync(vf.Id, vf.Workload, null, force, node, force ? "a workload's VF, forced" : "a workload's VF without force: expect 409");
                     break;
