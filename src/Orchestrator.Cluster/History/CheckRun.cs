@@ -4,7 +4,9 @@ namespace Orchestrator.Cluster.History;
 
 /// <summary>
 /// One pass of <see cref="HistoryChecker"/> over merged records: replays VF, slot, reservation and migration state
-/// record by record (invariants 1 and 4 are judged as they happen), then judges 2, 3 and 5 at the end.
+/// record by record (invariants 1 and 4 are judged as they happen), then judges 2, 3, 5, 6, 8 and 9 at the end.
+/// Numbers 1 to 6 are DESIGN.md §4's; 7 there (read-your-writes) is about answers, which histories do not record, so
+/// the checker's own rules of issue 14 take 8 (the VF half of DESIGN 6) and 9 (DESIGN 1 between migrations).
 /// </summary>
 internal sealed class CheckRun
 {
@@ -12,6 +14,19 @@ internal sealed class CheckRun
     private static readonly HashSet<string> RunningStates = new(StringComparer.Ordinal)
     {
         "RUNNING", "RUNNING_P2P", "PRE_COPY", "PRE_COPY_P2P",
+    };
+
+    // A migration in one of these states holds its VFs on the PF (its source from the request on, its target from
+    // PrepareTarget); Requested is left out because the authority may have granted a VF change just before the claim.
+    private static readonly HashSet<string> HoldingStates = new(StringComparer.Ordinal)
+    {
+        MigrationStates.Placed, MigrationStates.TargetPrepared, MigrationStates.PreCopying, MigrationStates.SwitchoverStarted,
+        MigrationStates.StateTransferred, MigrationStates.TargetLoaded, MigrationStates.Committed, MigrationStates.TargetRunning,
+    };
+
+    private static readonly HashSet<string> CommittedStates = new(StringComparer.Ordinal)
+    {
+        MigrationStates.Committed, MigrationStates.TargetRunning, MigrationStates.SourceReleased, MigrationStates.Completed,
     };
 
     private static readonly (int Number, string Name, string Statement)[] Invariants =
@@ -22,6 +37,8 @@ internal sealed class CheckRun
         (4, "epoch-fencing", "a command from an older epoch never changes a device"),
         (5, "state-integrity", "the state loaded on the target is byte-identical to what the source saved"),
         (6, "one-per-workload", "at most one migration of a workload is open at any time: the next one is requested only after the earlier one has released the workload (the last step before its end)"),
+        (8, "vf-ownership", "a VF is destroyed only by its owner's migration (a target before that migration committed, a source after it committed), by an accepted delete-vf of it (with force=true if it served a workload, and never while a migration in flight held it) or, unassigned, by the reconciler's clean-up of an unclaimed VF"),
+        (9, "never-on-none", "after a migration ends Completed or RolledBack its workload runs on some host until its next migration is requested or an accepted forced delete removes its VF"),
     ];
 
     private readonly IReadOnlyList<HistoryRecord> _records;
@@ -42,6 +59,13 @@ internal sealed class CheckRun
     private readonly List<(DateTimeOffset CheckTime, Migration Migration)> _pendingEndChecks = [];
     private readonly SortedDictionary<string, int> _recordsPerNode = new(StringComparer.Ordinal);
     private readonly SortedDictionary<string, SortedDictionary<string, int>> _operations = new(StringComparer.Ordinal);
+    private readonly List<Destroy> _unownedDestroys = [];
+    private readonly List<(ClientOperation Op, int Index)> _vfDeletes = [];
+    private readonly List<(LeftoverCleaned Record, int Index)> _cleanups = [];
+    private readonly HashSet<int> _forcedDestroys = [];
+    private readonly Dictionary<string, string> _lastRequested = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Watch> _watches = new(StringComparer.Ordinal);
+    private readonly List<(string Workload, int Index, Watch Watch)> _nones = [];
 
     public CheckRun(IReadOnlyList<HistoryRecord> sortedRecords, CheckOptions options)
     {
@@ -66,6 +90,8 @@ internal sealed class CheckRun
         FinishLeaks();
         FinishStateIntegrity();
         FinishOnePerWorkload();
+        FinishOwnership();
+        FinishNeverOnNone();
         return BuildReport();
     }
 
@@ -79,12 +105,7 @@ internal sealed class CheckRun
                 OnVfCreated(c, index);
                 break;
             case VfDestroyed d:
-                if (_liveVfs.Remove(d.Vf, out var gone))
-                {
-                    gone.Alive = false;
-                    UpdateRunning(gone.Workload, index);
-                }
-
+                OnVfDestroyed(d, index);
                 break;
             case VfStateChanged s:
                 {
@@ -140,7 +161,7 @@ internal sealed class CheckRun
             case MigrationStateChanged m:
                 OnMigrationState(m, index);
                 break;
-            case ClientOperation o when o.Op == "migrate" && o.Outcome == ClientOutcome.Ok && o.Migration is not null:
+            case ClientOperation o when ClientOperation.IsMigrate(o.Op) && o.Outcome == ClientOutcome.Ok && o.Migration is not null:
                 {
                     var migration = MigrationFor(o.Migration, index, o.Time);
                     migration.Workload ??= o.Workload;
@@ -160,8 +181,14 @@ internal sealed class CheckRun
                     break;
                 }
 
+            case ClientOperation { Op: "delete-vf" } o:
+                _vfDeletes.Add((o, index));
+                break;
+            case LeftoverCleaned l:
+                // A note: the clean-up's device and slot records say what changed; invariant 8 reads who destroyed a VF.
+                _cleanups.Add((l, index));
+                break;
             default:
-                // leftover-cleaned is a note: the clean-up's device and slot records say what changed.
                 break;
         }
     }
@@ -188,9 +215,34 @@ internal sealed class CheckRun
         CheckNoReturn(vf, ran, c.Migration, index);
     }
 
+    private void OnVfDestroyed(VfDestroyed d, int index)
+    {
+        _liveVfs.Remove(d.Vf, out var gone);
+        if (gone is null || !OwnerDestroyed(gone, d, index))
+        {
+            _unownedDestroys.Add(new Destroy(index, d, gone, d.Workload ?? gone?.Workload));
+        }
+
+        if (gone is not null)
+        {
+            gone.Alive = false;
+            UpdateRunning(gone.Workload, index);
+        }
+    }
+
     private void OnMigrationState(MigrationStateChanged m, int index)
     {
         var migration = MigrationFor(m.Migration, index, m.Time);
+        if (migration.States.Count == 0 && m.Workload is not null)
+        {
+            // The workload's newest migration: the watch of invariant 9 on the one before ends here.
+            _lastRequested[m.Workload] = m.Migration;
+            if (_watches.TryGetValue(m.Workload, out var watch) && watch.Migration != m.Migration)
+            {
+                _watches.Remove(m.Workload);
+            }
+        }
+
         migration.SeenInStates = true;
         migration.Workload ??= m.Workload;
         migration.SourceHost ??= m.SourceHost;
@@ -329,6 +381,11 @@ internal sealed class CheckRun
         }
 
         var hosts = RunningHosts(workload);
+        if (hosts.Count == 0 && _watches.Remove(workload, out var watch))
+        {
+            _nones.Add((workload, index, watch)); // judged at the end: a forced delete may explain it
+        }
+
         var open = _overlaps.GetValueOrDefault(workload);
         if (hosts.Count > 1 && open is null)
         {
@@ -408,6 +465,11 @@ internal sealed class CheckRun
         var hosts = migration.Workload is null ? [] : RunningHosts(migration.Workload);
         if (expected is not null && hosts.Count == 1 && hosts[0] == expected)
         {
+            if (migration.Workload is { } workload && _lastRequested.GetValueOrDefault(workload) == migration.Id)
+            {
+                _watches[workload] = new Watch(migration.Id, migration.EndState!, migration.EndIndex, migration.EndTime);
+            }
+
             return;
         }
 
@@ -611,6 +673,152 @@ internal sealed class CheckRun
         }
     }
 
+    // ---- invariant 8 -----------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Whether a migration owned <paramref name="vf"/> when it was destroyed: its target (created by it, or first seen on
+    /// its target host under its workload) before it committed, or its source (the workload's VF on its source host)
+    /// after it committed. The PF names the migration whose step it was finishing when it noticed the VF gone, which
+    /// may be another migration's step on the same PF, so every migration the VF was part of is asked.
+    /// </summary>
+    private bool OwnerDestroyed(Vf vf, VfDestroyed d, int index)
+    {
+        var candidates = new HashSet<string>(vf.Migrations, StringComparer.Ordinal);
+        if (vf.CreatedBy is { } creator)
+        {
+            candidates.Add(creator);
+        }
+
+        if (d.Migration is { } named)
+        {
+            candidates.Add(named);
+        }
+
+        foreach (var id in candidates)
+        {
+            var m = _migrations.GetValueOrDefault(id);
+            var committed = m is not null && m.States.Any(s => s.Index < index && CommittedStates.Contains(s.State));
+            var target = vf.CreatedBy == id || (vf.CreatedBy is null && m is not null && vf.Host == m.TargetHost && vf.Owner == m.Workload);
+            var source = m is not null && vf.Owner is not null && vf.Owner == m.Workload && vf.Host == m.SourceHost;
+            if ((target && !committed) || (source && committed))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Invariant 8 for the destroys no owning migration explains: each must be an accepted (ok or indeterminate)
+    /// <c>delete-vf</c> of that VF whose call overlaps the destroy (an indeterminate one may finish up to the settle
+    /// bound after the client gave up), forced if the VF served a workload, and not of a VF a migration in flight held
+    /// both when the call was sent and when the VF went; or, for an unassigned VF, the reconciler's clean-up of an
+    /// unclaimed VF (<c>leftover-cleaned</c> destroy-target without a migration, written after the destroy).
+    /// </summary>
+    private void FinishOwnership()
+    {
+        var usedDeletes = new HashSet<int>();
+        var usedCleanups = new HashSet<int>();
+        foreach (var destroy in _unownedDestroys)
+        {
+            var d = destroy.Record;
+            var served = destroy.Served is null ? "unassigned" : $"serving workload {destroy.Served}";
+            var (op, opIndex) = _vfDeletes.FirstOrDefault(x => !usedDeletes.Contains(x.Index) && x.Op.Vf == d.Vf
+                && x.Op.Outcome != ClientOutcome.Failed
+                && x.Op.Start - _options.ClockTolerance <= d.Time
+                && d.Time <= x.Op.End + (x.Op.Outcome == ClientOutcome.Ok ? _options.ClockTolerance : _options.SettleBound));
+            if (op is not null)
+            {
+                usedDeletes.Add(opIndex);
+                if (destroy.Served is not null && op.Force != true)
+                {
+                    Add(8, $"VF {d.Vf} ({served}) was destroyed at {UtcTimestampConverter.ToText(d.Time)} (#{destroy.Index}) by delete-vf #{opIndex} ({OutcomeName(op.Outcome)}), which did not say force=true", d.Migration, destroy.Served, d.Vf, destroy.Index, opIndex);
+                }
+                else if (destroy.Vf is not null && HeldBy(destroy.Vf, op.Start, destroy.Index) is { } held)
+                {
+                    Add(8, $"VF {d.Vf} ({served}) was destroyed at {UtcTimestampConverter.ToText(d.Time)} (#{destroy.Index}) by delete-vf #{opIndex} (sent {UtcTimestampConverter.ToText(op.Start)}, force={(op.Force == true ? "true" : "false")}) while migration {held} held it from before the call to the destroy: the delete should have been refused (409 VfHeldByMigration)", held, destroy.Served, d.Vf, destroy.Index, opIndex);
+                }
+                else if (op.Force == true)
+                {
+                    _forcedDestroys.Add(destroy.Index);
+                }
+
+                continue;
+            }
+
+            var (cleanup, cleanupIndex) = _cleanups.FirstOrDefault(x => !usedCleanups.Contains(x.Index) && x.Record.Vf == d.Vf
+                && x.Record.Migration is null && x.Record.Action == "destroy-target"
+                && x.Record.Time >= d.Time - _options.ClockTolerance && x.Record.Time <= d.Time + _options.SettleBound);
+            if (cleanup is not null && destroy.Served is null)
+            {
+                usedCleanups.Add(cleanupIndex);
+                continue;
+            }
+
+            var by = d.Migration is null ? "no migration" : $"migration {d.Migration} epoch {d.Epoch}";
+            var vf = destroy.Vf;
+            var owner = vf is null ? "a VF never seen created"
+                : vf.CreatedBy is { } creator ? $"created by migration {creator}{(_migrations.TryGetValue(creator, out var cm) && cm.States.Any(s => s.Index < destroy.Index && CommittedStates.Contains(s.State)) ? ", which had committed (the workload's home)" : "")}"
+                : vf.Migrations.Count == 0 ? "part of no migration" : $"part of migrations {string.Join(", ", vf.Migrations.Order(StringComparer.Ordinal))}, none of which owned it then";
+            Add(8, $"VF {d.Vf} ({served}, {owner}) was destroyed at {UtcTimestampConverter.ToText(d.Time)} (#{destroy.Index}, recorded under {by}) neither by its owner's migration nor by an accepted delete-vf{(destroy.Served is null ? " or a clean-up of an unclaimed VF" : "")}", d.Migration, destroy.Served, d.Vf, destroy.Index, vf?.FirstIndex);
+        }
+    }
+
+    /// <summary>A migration that held <paramref name="vf"/> (as its source or target) both at <paramref name="sent"/> and at record <paramref name="index"/>.</summary>
+    private string? HeldBy(Vf vf, DateTimeOffset sent, int index)
+    {
+        foreach (var id in vf.Migrations.Append(vf.CreatedBy).OfType<string>().Distinct(StringComparer.Ordinal))
+        {
+            if (!_migrations.TryGetValue(id, out var m))
+            {
+                continue;
+            }
+
+            var role = vf.CreatedBy == id || (vf.Host == m.TargetHost && vf.Owner == m.Workload)
+                || (vf.Host == m.SourceHost && vf.Owner == m.Workload);
+            var atSend = m.States.LastOrDefault(s => _records[s.Index].Time <= sent).State;
+            var atDestroy = m.States.LastOrDefault(s => s.Index < index).State;
+            if (role && atSend is not null && HoldingStates.Contains(atSend) && atDestroy is not null && HoldingStates.Contains(atDestroy))
+            {
+                return id;
+            }
+        }
+
+        return null;
+    }
+
+    // ---- invariant 9 -----------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Invariant 9: from the moment a Completed or RolledBack migration's end was found on exactly one host (invariant 1)
+    /// until the workload's next migration is requested, the workload runs somewhere; the one record allowed to take it
+    /// to no host is the destroy of its last VF by an accepted forced delete (matched by <see cref="FinishOwnership"/>).
+    /// </summary>
+    private void FinishNeverOnNone()
+    {
+        foreach (var (workload, index, watch) in _nones)
+        {
+            if (_forcedDestroys.Contains(index))
+            {
+                continue;
+            }
+
+            var record = _records[index];
+            var vf = VfOf(record);
+            Add(9, $"workload {workload} runs on no host from {UtcTimestampConverter.ToText(record.Time)} (#{index}: {KindOf(record)} of VF {vf}) after migration {watch.Migration} ended {watch.State} at {UtcTimestampConverter.ToText(watch.EndTime)} (#{watch.EndIndex}); no later migration of it was requested and no accepted forced delete removed its VF", watch.Migration, workload, vf, index, watch.EndIndex);
+        }
+    }
+
+    private static string? VfOf(HistoryRecord record) => record switch
+    {
+        VfCreated c => c.Vf,
+        VfDestroyed d => d.Vf,
+        VfStateChanged s => s.Vf,
+        VfReset r => r.Vf,
+        _ => null,
+    };
+
     // ---- report ----------------------------------------------------------------------------------------------
 
     private void Add(int invariant, string description, string? migration, string? workload, string? vf, int index, int? related = null) =>
@@ -720,7 +928,7 @@ internal sealed class CheckRun
             ReservationChanged r => About(r.Migration, null, null),
             LeftoverCleaned l => About(l.Migration, null, l.Vf),
             MigrationStateChanged m => About(m.Migration, m.Workload, null),
-            ClientOperation o => About(o.Migration, o.Workload, null),
+            ClientOperation o => About(o.Migration, o.Workload, o.Vf),
             // Faults are rare and explain most violations: always show them.
             FaultInjected => true,
             _ => false,
@@ -800,6 +1008,12 @@ internal sealed class CheckRun
     }
 
     private sealed record Overlap(int StartIndex, DateTimeOffset StartTime, string Hosts);
+
+    /// <summary>A vf-destroyed no owning migration explains; <paramref name="Served"/> is the workload it served then, if any.</summary>
+    private sealed record Destroy(int Index, VfDestroyed Record, Vf? Vf, string? Served);
+
+    /// <summary>Invariant 9: the workload must run somewhere since <paramref name="Migration"/> ended in <paramref name="State"/>.</summary>
+    private sealed record Watch(string Migration, string State, int EndIndex, DateTimeOffset EndTime);
 
     /// <summary>Where a workload lives since the target VF of <paramref name="Migration"/> started running it.</summary>
     private sealed record Home(string Host, string Migration, int Index, DateTimeOffset Time);

@@ -1,7 +1,7 @@
 namespace Orchestrator.Cluster.History;
 
 /// <summary>One breach of an invariant.</summary>
-/// <param name="Invariant">1 to 5, as numbered in DESIGN.md §4.</param>
+/// <param name="Invariant">1 to 6 as numbered in DESIGN.md §4, 8 (vf-ownership) or 9 (never-on-none); see <c>CheckRun</c>.</param>
 /// <param name="Description">What happened, naming the migration, workload, VF, PF as applicable.</param>
 /// <param name="Migration">The migration involved, if any.</param>
 /// <param name="Workload">The workload involved, if any.</param>

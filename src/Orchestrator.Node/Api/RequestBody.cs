@@ -90,6 +90,23 @@ public sealed class RequestBody
         return value.GetString();
     }
 
+    /// <summary>An optional whole-number field of at least <paramref name="min"/>; null when absent or null, else a problem naming the field and value.</summary>
+    public int? Number(string field, int min, ref IResult? problem)
+    {
+        if (problem is not null || !_fields.TryGetValue(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number) || number < min)
+        {
+            problem = ApiProblems.BadInput(field, value.GetRawText(), $"field '{field}': {value.GetRawText()} is not a whole number of at least {min}");
+            return null;
+        }
+
+        return number;
+    }
+
     private static string Excerpt(byte[] bytes)
     {
         var text = System.Text.Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 200));

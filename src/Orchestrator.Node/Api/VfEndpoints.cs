@@ -5,18 +5,19 @@ using Orchestrator.Node.Hosting;
 namespace Orchestrator.Node.Api;
 
 /// <summary>
-/// <c>POST /vfs</c> (<c>{pf, kind, profile, workload?}</c>: at the lowest index free on the PF that no migration holds),
+/// <c>POST /vfs</c> (<c>{pf, kind, profile, workload?, index?}</c>: at <c>index</c>, 409 if a migration holds or reserved it,
+/// or else at the lowest index free on the PF that no migration holds),
 /// <c>GET /vfs/{id}</c>, <c>DELETE /vfs/{id}?force=</c> (409 while a migration holds the VF, forced or not; 409 when it
 /// serves a workload unless <c>force=true</c>). Ids contain slashes.
 /// </summary>
 public static class VfEndpoints
 {
-    private static readonly string[] CreateFields = ["pf", "kind", "profile", "workload"];
+    private static readonly string[] CreateFields = ["pf", "kind", "profile", "workload", "index"];
 
     public static void Map(RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapPost("/vfs", CreateAsync).WithName("CreateVf").WithDescription("Body: {\"pf\": \"host-a/0000:3b:00.0\", \"kind\": \"vfio\" | \"kernel\", \"profile\": \"eth-small\", \"workload\": \"vm-1\" (optional)}")
+        api.MapPost("/vfs", CreateAsync).WithName("CreateVf").WithDescription("Body: {\"pf\": \"host-a/0000:3b:00.0\", \"kind\": \"vfio\" | \"kernel\", \"profile\": \"eth-small\", \"workload\": \"vm-1\" (optional), \"index\": 3 (optional; 409 if a migration holds or reserved it)}")
             .Produces<VfChangeResource>(StatusCodes.Status201Created).ProducesProblem(404).RequireBearer();
 
         api.MapGet("/vfs/{**id}", async (string id, NodeRuntime node, CancellationToken ct) =>
@@ -65,6 +66,7 @@ public static class VfEndpoints
         var kindText = body.Text("kind", required: true, ref problem);
         var profile = body.Text("profile", required: true, ref problem);
         var workloadText = body.Text("workload", required: false, ref problem);
+        var index = body.Number("index", min: 0, ref problem);
         if (problem is not null)
         {
             return problem;
@@ -103,7 +105,7 @@ public static class VfEndpoints
                 $"profile: '{profile}' is not offered by PF '{pf}'; it offers {string.Join(", ", known.Descriptor.Profiles)}");
         }
 
-        var result = await node.Runtime.Client.CreateVfAsync(pf, kind, profile, workload, ct: ct);
+        var result = await node.Runtime.Client.CreateVfAsync(pf, kind, profile, workload, index, ct);
         if (result.Value is not { } created)
         {
             return ApiProblems.From(result.Error!);

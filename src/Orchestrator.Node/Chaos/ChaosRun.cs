@@ -25,6 +25,9 @@ internal sealed class ChaosRun : IDisposable
     private static readonly TimeSpan ReadyLimit = TimeSpan.FromSeconds(25);
     private static readonly TimeSpan RestartLimit = TimeSpan.FromSeconds(90);
 
+    /// <summary>The first VF changes of a run, one of each kind (see <see cref="VfChangeAsync"/>).</summary>
+    private static readonly int[] FirstVfChanges = [3, 2, 1, 4, 0];
+
     private readonly ChaosOptions _options;
     private readonly TextWriter _out;
     private readonly TimeProvider _time;
@@ -232,6 +235,21 @@ internal sealed class ChaosRun : IDisposable
 
     // ---- the client ------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// What the client does next. The first requests try every kind once, in this order, so that a short run sees each;
+    /// then the seed picks.
+    /// </summary>
+    private enum ClientAction
+    {
+        Duplicates,
+        PingPong,
+        VfChange,
+        Evacuate,
+        MigrateToTarget,
+        Migrate,
+        Abort,
+    }
+
     private async Task ClientLoopAsync(CancellationToken stop)
     {
         var workloads = _workloadHost.Keys.Order(StringComparer.Ordinal).ToList();
@@ -242,72 +260,300 @@ internal sealed class ChaosRun : IDisposable
         }
 
         var gap = _options.Duration / (_options.Migrations * 2);
-        var open = new Dictionary<string, string>(StringComparer.Ordinal);
-        var evacuated = new List<(string Host, int Until)>();
+        var client = new ClientState(workloads, hosts);
         for (var i = 0; i < _options.Migrations && !stop.IsCancellationRequested; i++)
         {
             var node = _cluster.Nodes[_clientRandom.Next(_cluster.Nodes.Count)];
-            var pick = _clientRandom.Next(10);
-            foreach (var (host, _) in evacuated.Where(e => e.Until <= i).ToList())
+            foreach (var (host, _) in client.Evacuated.Where(e => e.Until <= i).ToList())
             {
                 await ClientOpAsync("uncordon", null, null, host, node, async api => (await api.CordonAsync(host, cordon: false, CancellationToken.None)).Json);
-                evacuated.RemoveAll(e => e.Host == host);
+                client.Evacuated.RemoveAll(e => e.Host == host);
             }
 
-            if (open.Count > 0 && pick < 2)
+            switch (PickAction(i, client))
             {
-                var (w, id) = open.ElementAt(_clientRandom.Next(open.Count));
-                await ClientOpAsync("abort", w, id, null, node, async api => (await api.AbortAsync(id, CancellationToken.None)).Json);
-                open.Remove(w);
-            }
-            else if (pick == 2 && evacuated.Count == 0 && hosts.Count > 1)
-            {
-                // Evacuate a host (the API cordons it and migrates its workloads away); uncordon it a few requests later.
-                var host = hosts[_clientRandom.Next(hosts.Count)];
-                var key = $"chaos-{_options.Seed}-evacuate-{i}";
-                var job = await ClientOpAsync("evacuate", null, null, host, node, async api => (await api.EvacuateAsync(host, key, CancellationToken.None)).Json);
-                job ??= await ClientOpAsync("evacuate", null, null, host, Other(node), async api => (await api.EvacuateAsync(host, key, CancellationToken.None)).Json);
-                foreach (var migration in MigrationsOf(job))
-                {
-                    Track(migration);
-                }
-
-                evacuated.Add((host, i + 3));
-            }
-            else
-            {
-                var workload = workloads[_clientRandom.Next(workloads.Count)];
-                // Now and then an explicit target, which may be incompatible (older firmware) or the source itself.
-                var target = pick == 3 ? hosts[_clientRandom.Next(hosts.Count)] : null;
-                var key = $"chaos-{_options.Seed}-{i}";
-                var answer = await ClientOpAsync("migrate", workload, null, target, node, async api => (await api.StartMigrationAsync(workload, target, key, CancellationToken.None)).Value.Id);
-                // A real client retries a lost answer with the same key on another node: at most one migration results.
-                answer ??= await ClientOpAsync("migrate", workload, null, target, Other(node), async api => (await api.StartMigrationAsync(workload, target, key, CancellationToken.None)).Value.Id, onlyIfIndeterminate: true);
-                if (answer is not null)
-                {
-                    Track(answer);
-                    open[workload] = answer;
-                }
+                case ClientAction.Abort:
+                    await AbortAsync(client, node);
+                    break;
+                case ClientAction.Evacuate:
+                    await EvacuateWithManualMigrationsAsync(client, i, node);
+                    break;
+                case ClientAction.Duplicates:
+                    await DuplicatesAsync(client, i, node);
+                    break;
+                case ClientAction.PingPong:
+                    await PingPongAsync(client, i, node, stop);
+                    break;
+                case ClientAction.VfChange:
+                    await VfChangeAsync(client, i, node);
+                    break;
+                case ClientAction.MigrateToTarget:
+                    // An explicit target, which may be incompatible (older firmware) or the source itself.
+                    await MigrateAsync(client, i, node, client.Hosts[_clientRandom.Next(client.Hosts.Count)]);
+                    break;
+                default:
+                    await MigrateAsync(client, i, node, null);
+                    break;
             }
 
-            try
-            {
-                await Task.Delay(gap, _time, stop);
-            }
-            catch (OperationCanceledException)
+            if (!await DelayAsync(gap, stop))
             {
                 break;
             }
         }
 
-        foreach (var (host, _) in evacuated)
+        foreach (var (host, _) in client.Evacuated)
         {
             await ClientOpAsync("uncordon", null, null, host, _cluster.Nodes[0], async api => (await api.CordonAsync(host, cordon: false, CancellationToken.None)).Json);
         }
     }
 
-    /// <summary>One API call, recorded as a <c>client-op</c>; the migration id (migrate) or answer, or null unless ok.</summary>
-    private async Task<string?> ClientOpAsync(string op, string? workload, string? migration, string? host, DemoNode node, Func<OrchestratorApiClient, Task<string>> call, bool onlyIfIndeterminate = false)
+    private ClientAction PickAction(int i, ClientState client)
+    {
+        var all = Enum.GetValues<ClientAction>();
+        var action = i < all.Length ? all[i] : _clientRandom.Next(14) switch
+        {
+            0 or 1 => ClientAction.Abort,
+            2 => ClientAction.Evacuate,
+            3 => ClientAction.MigrateToTarget,
+            4 or 5 => ClientAction.Duplicates,
+            6 => ClientAction.PingPong,
+            7 or 8 => ClientAction.VfChange,
+            _ => ClientAction.Migrate,
+        };
+        return action switch
+        {
+            ClientAction.Abort when client.Open.Count == 0 => ClientAction.Migrate,
+            ClientAction.Evacuate when client.Evacuated.Count > 0 || client.Hosts.Count < 2 => ClientAction.Migrate,
+            _ => action,
+        };
+    }
+
+    private string RandomWorkload(ClientState client) => client.Workloads[_clientRandom.Next(client.Workloads.Count)];
+
+    private async Task MigrateAsync(ClientState client, int i, DemoNode node, string? target)
+    {
+        var workload = RandomWorkload(client);
+        var key = $"chaos-{_options.Seed}-{i}";
+        var answer = await ClientOpAsync("migrate", workload, null, target, node, async api => (await api.StartMigrationAsync(workload, target, key, CancellationToken.None)).Value.Id);
+        // A real client retries a lost answer with the same key on another node: at most one migration results.
+        answer ??= await ClientOpAsync("migrate", workload, null, target, Other(node), async api => (await api.StartMigrationAsync(workload, target, key, CancellationToken.None)).Value.Id, onlyIfIndeterminate: true);
+        if (answer is not null)
+        {
+            Track(answer);
+            client.Open[workload] = answer;
+        }
+    }
+
+    private async Task AbortAsync(ClientState client, DemoNode node)
+    {
+        var (workload, id) = client.Open.ElementAt(_clientRandom.Next(client.Open.Count));
+        await ClientOpAsync("abort", workload, id, null, node, async api => (await api.AbortAsync(id, CancellationToken.None)).Json);
+        client.Open.Remove(workload);
+    }
+
+    /// <summary>
+    /// Evacuates a host (the API cordons it and migrates its workloads away) while manual requests for one or two of its
+    /// workloads (different keys, through other nodes) are sent at the same moment: for each workload one request
+    /// wins, the others are 409 WorkloadBusy. The host is uncordoned a few requests later.
+    /// </summary>
+    private async Task EvacuateWithManualMigrationsAsync(ClientState client, int i, DemoNode node)
+    {
+        // A host with workloads now (the inventory; the start's if no node answers), so that there is something to overlap.
+        var inventory = await TryHostsAsync(CancellationToken.None);
+        var where = inventory.Count > 0
+            ? inventory.SelectMany(h => h.PfList.SelectMany(p => p.VfList).Select(v => (Host: h.Id, v.Workload)))
+            : _workloadHost.Select(w => (Host: w.Value, Workload: (string?)w.Key));
+        var byHost = where.Where(x => x.Workload is not null && client.Workloads.Contains(x.Workload))
+            .GroupBy(x => x.Host, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToList();
+        var host = byHost.Count > 0 ? byHost[_clientRandom.Next(byHost.Count)].Key : client.Hosts[_clientRandom.Next(client.Hosts.Count)];
+        var onHost = byHost.Where(g => g.Key == host).SelectMany(g => g.Select(x => x.Workload!)).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var manual = onHost.OrderBy(_ => _clientRandom.Next()).Take(1 + _clientRandom.Next(2)).ToList();
+        var key = $"chaos-{_options.Seed}-evacuate-{i}";
+        var evacuation = ClientOpAsync("evacuate", null, null, host, node, async api => (await api.EvacuateAsync(host, key, CancellationToken.None)).Json);
+        var manualCalls = manual.Select((workload, k) =>
+        {
+            var target = _clientRandom.Next(2) == 0 ? null : client.Hosts[_clientRandom.Next(client.Hosts.Count)];
+            var manualKey = $"chaos-{_options.Seed}-{i}-overlap-{k}";
+            return ClientOpAsync("migrate-overlap", workload, null, target, NodeAfter(node, k + 1), async api => (await api.StartMigrationAsync(workload, target, manualKey, CancellationToken.None)).Value.Id);
+        }).ToList();
+        var job = await evacuation;
+        var accepted = await Task.WhenAll(manualCalls);
+        job ??= await ClientOpAsync("evacuate", null, null, host, Other(node), async api => (await api.EvacuateAsync(host, key, CancellationToken.None)).Json);
+        foreach (var migration in MigrationsOf(job).Concat(accepted.OfType<string>()))
+        {
+            Track(migration);
+        }
+
+        client.Evacuated.Add((host, i + 3));
+    }
+
+    /// <summary>
+    /// Two to four requests for one workload at the same moment, through different nodes, each with its own
+    /// Idempotency-Key (what several schedulers, or one that lost its state, would send): at most one is accepted.
+    /// </summary>
+    private async Task DuplicatesAsync(ClientState client, int i, DemoNode node)
+    {
+        var workload = RandomWorkload(client);
+        var count = 2 + _clientRandom.Next(3);
+        var calls = Enumerable.Range(0, count).Select(k =>
+        {
+            var key = $"chaos-{_options.Seed}-{i}-duplicate-{k}";
+            return ClientOpAsync("migrate-duplicate", workload, null, null, NodeAfter(node, k), async api => (await api.StartMigrationAsync(workload, null, key, CancellationToken.None)).Value.Id);
+        }).ToList();
+        var accepted = (await Task.WhenAll(calls)).OfType<string>().Distinct(StringComparer.Ordinal).ToList();
+        foreach (var migration in accepted)
+        {
+            Track(migration);
+            client.Open[workload] = migration;
+        }
+    }
+
+    /// <summary>
+    /// Migrates a workload and, the moment a node answers it Completed, migrates it back to the host it came from
+    /// through another node (DESIGN invariant 7: a new request is accepted at once).
+    /// </summary>
+    private async Task PingPongAsync(ClientState client, int i, DemoNode node, CancellationToken stop)
+    {
+        var workload = RandomWorkload(client);
+        var there = await ClientOpAsync("migrate-pingpong", workload, null, null, node, async api => (await api.StartMigrationAsync(workload, null, $"chaos-{_options.Seed}-{i}-ping", CancellationToken.None)).Value.Id);
+        if (there is null)
+        {
+            return;
+        }
+
+        Track(there);
+        client.Open[workload] = there;
+        if (await WaitTerminalAsync(there, TimeSpan.FromSeconds(45), stop) is not { State: ApiMigration.Completed, Source: { } source })
+        {
+            return;
+        }
+
+        var back = await ClientOpAsync("migrate-pingpong", workload, null, source, Other(node), async api => (await api.StartMigrationAsync(workload, source, $"chaos-{_options.Seed}-{i}-pong", CancellationToken.None)).Value.Id);
+        if (back is not null)
+        {
+            Track(back);
+            client.Open[workload] = back;
+        }
+    }
+
+    /// <summary>The migration once a node answers it terminal, polling every 100 ms through the nodes in turn; null after <paramref name="limit"/>.</summary>
+    private async Task<ApiMigration?> WaitTerminalAsync(string migration, TimeSpan limit, CancellationToken stop)
+    {
+        var deadline = _time.GetUtcNow() + limit;
+        for (var poll = 0; _time.GetUtcNow() < deadline; poll++)
+        {
+            try
+            {
+                using var api = Client(_cluster.Nodes[poll % _cluster.Nodes.Count]);
+                var m = (await api.GetMigrationAsync(migration, CancellationToken.None)).Value;
+                if (m.IsTerminal)
+                {
+                    return m;
+                }
+            }
+            catch (Exception e) when (e is ApiException or HttpRequestException or OperationCanceledException or IOException)
+            {
+                // A node down or paused: ask the next one.
+            }
+
+            if (!await DelayAsync(TimeSpan.FromMilliseconds(100), stop))
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// VF create and delete on a PF a migration in flight uses (else on a workload's PF): a VF without an index, or at
+    /// the index of a VF a migration holds (409); an unassigned VF or one labelled with a chaos workload; deletes of a VF
+    /// a migration holds (409, forced or not), of a workload's VF without force (409), of a VF this client created
+    /// (a labelled one with and without force) and, once a run, a forced delete of a workload's VF no migration holds.
+    /// </summary>
+    private async Task VfChangeAsync(ClientState client, int i, DemoNode node)
+    {
+        var inventory = await TryHostsAsync(CancellationToken.None);
+        var vfs = inventory.SelectMany(h => h.PfList.SelectMany(p => p.VfList.Select(v => (Pf: p, Vf: v)))).ToList();
+        var held = vfs.Where(x => x.Vf.Migration is not null).ToList();
+        var served = vfs.Where(x => x.Vf.Workload is not null && x.Vf.Migration is null && !x.Vf.Workload.StartsWith("chaos-", StringComparison.Ordinal)).ToList();
+        var busy = held.Count > 0 ? held : served;
+        if (busy.Count == 0)
+        {
+            return;
+        }
+
+        var (pf, vf) = busy[_clientRandom.Next(busy.Count)];
+        // 0: delete one of its own, 0-1: delete the busy VF, 2: create at its index, 3: create, 4-5: create labelled. The
+        // first VF changes of a run try each once, in the order of FirstVfChanges; then the seed picks (only deletes
+        // while the client keeps four VFs of its own).
+        var pick = client.VfChanges < FirstVfChanges.Length ? FirstVfChanges[client.VfChanges] : _clientRandom.Next(client.Spares.Count >= 4 ? 2 : 6);
+        client.VfChanges++;
+        switch (pick)
+        {
+            case 0 when client.Spares.Count > 0:
+                {
+                    var spare = client.Spares[_clientRandom.Next(client.Spares.Count)];
+                    var force = spare.Workload is not null && _clientRandom.Next(3) > 0;
+                    await DeleteVfAsync(spare.Vf, spare.Workload, null, force, node, spare.Workload is null ? "a VF this client created" : force ? "a labelled VF this client created, forced" : "a labelled VF this client created, without force: expect 409");
+                    if (force || spare.Workload is null)
+                    {
+                        client.Spares.Remove(spare); // deleted, or gone (an evacuation may have moved a labelled one)
+                    }
+
+                    break;
+                }
+
+            case 0 or 1 when vf.Migration is not null:
+                await DeleteVfAsync(vf.Id, vf.Workload, vf.Migration, _clientRandom.Next(2) == 0, node, "a VF a migration holds: expect 409");
+                break;
+            case 0 or 1:
+                {
+                    var force = !client.ForcedRealDelete && _clientRandom.Next(4) == 0;
+                    client.ForcedRealDelete |= force;
+                    await DeleteVfAsync(vf.Id, vf.Workload, null, force, node, force ? "a workload's VF, forced" : "a workload's VF without force: expect 409");
+                    break;
+                }
+
+            case 2 when vf.Migration is not null:
+                await CreateVfAsync(client, pf, null, IndexOf(vf.Id), node, $"at the index of {vf.Id}, which {vf.Migration} holds: expect 409");
+                break;
+            case 2 or 3:
+                await CreateVfAsync(client, pf, null, null, node, "no index");
+                break;
+            default:
+                await CreateVfAsync(client, pf, $"chaos-{_options.Seed}-w{i}", null, node, "labelled with a chaos workload");
+                break;
+        }
+    }
+
+    private async Task CreateVfAsync(ClientState client, ApiPf pf, string? workload, int? index, DemoNode node, string why)
+    {
+        var profile = pf.Profiles is { Count: > 0 } offered ? offered[0] : pf.VfList.Select(v => v.Profile).OfType<string>().FirstOrDefault();
+        if (profile is null)
+        {
+            return;
+        }
+
+        var asked = index is { } n ? $"{pf.Id}/vf{n}" : null;
+        var created = await ClientOpAsync("create-vf", workload, null, null, node, async api => (await api.CreateVfAsync(pf.Id, "vfio", profile, workload, index, CancellationToken.None)).Value.Id, pf: pf.Id, vf: asked, note: why);
+        if (!string.IsNullOrEmpty(created))
+        {
+            client.Spares.Add((created, workload));
+        }
+    }
+
+    private Task<string?> DeleteVfAsync(string vf, string? workload, string? migration, bool force, DemoNode node, string why) =>
+        ClientOpAsync("delete-vf", workload, migration, null, node, async api => (await api.DestroyVfAsync(vf, force, CancellationToken.None)).Value.Id, pf: vf[..vf.LastIndexOf('/')], vf: vf, force: force, note: why);
+
+    private static int IndexOf(string vf) => int.Parse(vf[(vf.LastIndexOf("/vf", StringComparison.Ordinal) + 3)..], CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// One API call, recorded as a <c>client-op</c>; the migration id (<c>migrate</c> and its variants), the VF id
+    /// (<c>create-vf</c>, <c>delete-vf</c>) or the answer, or null unless ok.
+    /// </summary>
+    private async Task<string?> ClientOpAsync(string op, string? workload, string? migration, string? host, DemoNode node, Func<OrchestratorApiClient, Task<string>> call, bool onlyIfIndeterminate = false, string? pf = null, string? vf = null, bool? force = null, string? note = null)
     {
         if (onlyIfIndeterminate && _lastOutcome != ClientOutcome.Indeterminate)
         {
@@ -336,22 +582,31 @@ internal sealed class ChaosRun : IDisposable
             detail = $"{node.Name}: {e.Message}";
         }
 
-        var id = op == "migrate" ? answer : migration;
+        var migrate = ClientOperation.IsMigrate(op);
         if (op == "evacuate" && answer is not null)
         {
             detail = $"{node.Name}: job {JobOf(answer)}, migrations {string.Join(" ", MigrationsOf(answer))}";
+        }
+
+        detail ??= host is not null && migrate ? $"{node.Name}: target {host}" : node.Name;
+        if (note is not null)
+        {
+            detail = $"{note}; {detail}";
         }
 
         _client!.Append(new ClientOperation
         {
             Op = op,
             Workload = workload,
-            Migration = id,
+            Migration = migrate ? answer : migration,
             Host = host,
+            Pf = pf,
+            Vf = op == "create-vf" && !string.IsNullOrEmpty(answer) ? answer : vf,
+            Force = force,
             Outcome = outcome,
             Start = start,
             End = _time.GetUtcNow(),
-            Detail = detail is { Length: > 300 } ? detail[..300] : detail ?? (host is not null && op == "migrate" ? $"{node.Name}: target {host}" : node.Name),
+            Detail = detail.Length > 300 ? detail[..300] : detail,
         });
         _lastOutcome = outcome;
         return outcome == ClientOutcome.Ok ? answer ?? string.Empty : null;
@@ -387,7 +642,32 @@ internal sealed class ChaosRun : IDisposable
         }
     }
 
-    private DemoNode Other(DemoNode node) => _cluster.Nodes[(_cluster.Nodes.ToList().IndexOf(node) + 1) % _cluster.Nodes.Count];
+    private DemoNode Other(DemoNode node) => NodeAfter(node, 1);
+
+    private DemoNode NodeAfter(DemoNode node, int steps) => _cluster.Nodes[(_cluster.Nodes.ToList().IndexOf(node) + steps) % _cluster.Nodes.Count];
+
+    /// <summary>What the client loop keeps between requests.</summary>
+    private sealed class ClientState(List<string> workloads, List<string> hosts)
+    {
+        public List<string> Workloads { get; } = workloads;
+
+        public List<string> Hosts { get; } = hosts;
+
+        /// <summary>The last migration accepted per workload, for aborts.</summary>
+        public Dictionary<string, string> Open { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Evacuated hosts and the request after which they are uncordoned.</summary>
+        public List<(string Host, int Until)> Evacuated { get; } = [];
+
+        /// <summary>VFs this client created (with their chaos workload label, if any), at most a few at a time.</summary>
+        public List<(string Vf, string? Workload)> Spares { get; } = [];
+
+        /// <summary>How many VF changes the client made.</summary>
+        public int VfChanges { get; set; }
+
+        /// <summary>Whether the one forced delete of a real workload's VF of this run was sent.</summary>
+        public bool ForcedRealDelete { get; set; }
+    }
 
     // ---- the faults ------------------------------------------------------------------------------------------
 
@@ -759,7 +1039,19 @@ internal sealed class ChaosRun : IDisposable
 
                     foreach (var id in all.Value.Where(m => !m.IsTerminal).Select(m => m.Id).Union(known, StringComparer.Ordinal))
                     {
-                        var m = await api.GetMigrationAsync(id, ct);
+                        ApiResult<ApiMigration> m;
+                        try
+                        {
+                            m = await api.GetMigrationAsync(id, ct);
+                        }
+                        catch (ApiException e) when (e.Kind == ApiErrorKind.NotFound)
+                        {
+                            // An evacuation job lists the id it would use for each workload; one that another migration
+                            // moved away meanwhile ("Moved") never gets it. (An accepted migrate that never appears is
+                            // the checker's: invariant 2.)
+                            continue;
+                        }
+
                         if (!m.Value.IsTerminal)
                         {
                             open.Add($"{id} ({m.Value.State}, workload {m.Value.Workload}, {m.Value.Source} -> {m.Value.Target}, epoch {m.Value.Epoch}, updated {m.Value.UpdatedAt:HH:mm:ss})");

@@ -154,6 +154,13 @@ internal sealed class HistoryBuilder
             Detail = detail,
         });
 
+    /// <summary>A <c>delete-vf</c> call sent at <paramref name="start"/> that ends now.</summary>
+    public HistoryBuilder DeleteVf(string vf, bool force, ClientOutcome outcome, DateTimeOffset start) =>
+        Add(Client, new ClientOperation { Op = "delete-vf", Vf = vf, Pf = PfOf(vf), Force = force, Outcome = outcome, Start = start, End = Now });
+
+    public HistoryBuilder Cleaned(string vf, string action, string? migration, string reason) =>
+        Add(HostOf(vf), new LeftoverCleaned { Host = HostOf(vf), Pf = PfOf(vf), Vf = vf, Migration = migration, Action = action, Reason = reason });
+
     public HistoryBuilder Fault(string kind, string target, DateTimeOffset start, DateTimeOffset? end, string? id = null) =>
         Add(Harness, new FaultInjected { Id = id, Kind = kind, Target = target, Start = start, End = end });
 

@@ -14,7 +14,7 @@ public sealed class HistoryCheckerTests
         var report = SingleVf().Check();
 
         Assert.True(report.IsSuccess, report.ToText());
-        Assert.Equal(6, report.Invariants.Count);
+        Assert.Equal([1, 2, 3, 4, 5, 6, 8, 9], report.Invariants.Select(v => v.Number));
         Assert.Equal(1, report.Migrations["Completed"]);
         Assert.Equal(1, report.Operations["migrate"]["ok"]);
     }
@@ -133,7 +133,11 @@ public sealed class HistoryCheckerTests
     {
         var report = CommitLostThenRolledBack().Check();
 
-        var first = AssertOnlyFails(report, 1);
+        // The rollback also destroyed the target after its migration committed: the workload's home, which no
+        // migration owned any more (invariant 8).
+        Assert.Equal([1, 8], report.Invariants.Where(v => !v.Passed).Select(v => v.Number));
+        Assert.Contains("created by migration m-1, which had committed", report.Invariants.Single(v => v.Number == 8).FirstViolation!.Description, StringComparison.Ordinal);
+        var first = report.Invariants[0].FirstViolation!;
         Assert.Equal(1, report.Invariants[0].ViolationCount);
         Assert.Equal(Migration, first.Migration);
         Assert.Equal(SourceVf, first.Vf);
@@ -404,7 +408,7 @@ public sealed class HistoryCheckerTests
         Assert.Equal("m-1", verdict.GetProperty("firstViolation").GetProperty("migration").GetString());
 
         var text = report.ToText();
-        Assert.StartsWith("history check: FAIL (1 of 6 invariants failed)", text, StringComparison.Ordinal);
+        Assert.StartsWith("history check: FAIL (1 of 8 invariants failed)", text, StringComparison.Ordinal);
         Assert.Contains("[FAIL] 5 state-integrity", text, StringComparison.Ordinal);
         Assert.Contains("[PASS] 1 single-host", text, StringComparison.Ordinal);
         // The excerpt marks the load and shows the save it was compared with.
@@ -444,10 +448,147 @@ public sealed class HistoryCheckerTests
         .Migration("m-2", Workload, MigrationStates.RollingBack, 0, "host-b", null, "no target")
         .Migration("m-2", Workload, MigrationStates.RolledBack, 0, "host-b", null, "no target");
 
+    // ---- invariant 8 ---------------------------------------------------------------------------------------
+
+    private const string SpareVf = "host-b/0000:3b:00.0/vf5";
+
+    [Fact]
+    public void An_unassigned_vf_destroyed_without_any_delete_is_caught()
+    {
+        var b = SingleVf().Created(SpareVf, null).Destroyed(SpareVf, null);
+
+        var violation = AssertOnlyFails(b.Check(), 8);
+
+        Assert.Equal(SpareVf, violation.Vf);
+        Assert.Contains("neither by its owner's migration nor by an accepted delete-vf", violation.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_vf_serving_a_workload_destroyed_by_a_delete_without_force_is_caught()
+    {
+        var b = SingleVf().Created(SpareVf, "vm-2");
+        var sent = b.Now;
+        b.Destroyed(SpareVf, "vm-2").DeleteVf(SpareVf, force: false, ClientOutcome.Ok, sent);
+
+        var violation = AssertOnlyFails(b.Check(), 8);
+
+        Assert.Contains("did not say force=true", violation.Description, StringComparison.Ordinal);
+        Assert.Contains("vm-2", violation.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_workloads_home_destroyed_under_another_migration_is_caught()
+    {
+        // m-2 (of another workload) names the destroy of vm-1's target VF, after m-1 committed: nobody owned that destroy.
+        var b = SingleVf().Destroyed(TargetVf, Workload, "m-2", 1);
+
+        var report = b.Check();
+
+        var verdict = report.Invariants.Single(v => v.Number == 8);
+        Assert.False(verdict.Passed, report.ToText());
+        Assert.Contains("created by migration m-1, which had committed", verdict.FirstViolation!.Description, StringComparison.Ordinal);
+        Assert.False(report.Invariants.Single(v => v.Number == 9).Passed); // and vm-1 now runs nowhere
+    }
+
+    [Fact]
+    public void A_forced_delete_while_the_migration_holds_the_source_is_caught()
+    {
+        // During pre-copy the client force-deletes m-1's source and the PF destroys it: the authority must have said 409.
+        var b = new HistoryBuilder();
+        b.Created(SpareVf, null);
+        SingleVf(builder: b);
+        var sent = b.Records.First(r => r is MigrationStateChanged { State: MigrationStates.PreCopying }).Time;
+        b.InsertAfter(r => r is MigrationStateChanged { State: MigrationStates.PreCopying }, "host-a",
+                new VfDestroyed { Host = "host-a", Pf = SourcePf, Vf = SourceVf, Workload = Workload })
+            .Add(HistoryBuilder.Client, new ClientOperation { Op = "delete-vf", Vf = SourceVf, Force = true, Outcome = ClientOutcome.Ok, Start = sent, End = sent + TimeSpan.FromMilliseconds(5) });
+
+        var report = b.Check();
+
+        var verdict = report.Invariants.Single(v => v.Number == 8);
+        Assert.False(verdict.Passed, report.ToText());
+        Assert.Contains($"while migration {Migration} held it", verdict.FirstViolation!.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deletes_that_were_asked_for_and_clean_ups_of_unclaimed_vfs_pass()
+    {
+        const string Labelled = "host-b/0000:3b:00.0/vf6";
+        const string Stray = "host-b/0000:3b:00.0/vf7";
+        const string Misnamed = "host-a/0000:3b:00.0/vf8";
+        var b = SingleVf().Created(SpareVf, null).Created(Labelled, "vm-2").Created(Stray, null, state: "RESUMING").Created(Misnamed, null);
+        var sent = b.Now;
+        b.Destroyed(SpareVf, null).DeleteVf(SpareVf, force: false, ClientOutcome.Ok, sent);
+        sent = b.Now;
+        b.Destroyed(Labelled, "vm-2").DeleteVf(Labelled, force: true, ClientOutcome.Ok, sent);
+        // The call timed out; the PF destroyed the VF after the client had given up.
+        sent = b.Now;
+        b.DeleteVf(Misnamed, force: false, ClientOutcome.Indeterminate, sent).Wait(Second)
+            .Destroyed(Misnamed, null, "m-9", 3); // the PF named the step it was finishing when it saw the VF gone
+        b.Destroyed(Stray, null).Cleaned(Stray, "destroy-target", null, "no migration claims it and it has no workload; in RESUMING it can run nothing");
+
+        var report = b.Check();
+
+        Assert.True(report.IsSuccess, report.ToText());
+    }
+
+    // ---- invariant 9 ---------------------------------------------------------------------------------------
+
+    [Fact]
+    public void A_workload_that_stops_after_its_migration_completed_is_caught()
+    {
+        var b = SingleVf().Wait(Second).State(TargetVf, "RUNNING", "STOP", Workload);
+
+        var violation = AssertOnlyFails(b.Check(), 9);
+
+        Assert.Equal(TargetVf, violation.Vf);
+        Assert.Contains($"after migration {Migration} ended Completed", violation.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_workload_that_stops_after_its_rollback_is_caught()
+    {
+        var b = RolledBack().Wait(Second).State(SourceVf, "RUNNING", "ERROR", Workload);
+
+        var violation = AssertOnlyFails(b.Check(), 9);
+
+        Assert.Contains("ended RolledBack", violation.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Stopping_for_the_next_migration_or_a_forced_delete_passes()
+    {
+        var b = SingleVf().Wait(Second)
+            .Migration("m-2", Workload, MigrationStates.Requested, 1, "host-b", null)
+            .State(TargetVf, "RUNNING", "STOP", Workload, "m-2", 1)
+            .State(TargetVf, "STOP", "RUNNING", Workload, "m-2", 1)
+            .Migration("m-2", Workload, MigrationStates.RollingBack, 1, "host-b", null, "no target")
+            .Migration("m-2", Workload, MigrationStates.RolledBack, 1, "host-b", null, "no target")
+            .Wait(Second);
+        var sent = b.Now;
+        b.Destroyed(TargetVf, Workload).DeleteVf(TargetVf, force: true, ClientOutcome.Ok, sent);
+
+        var report = b.Check();
+
+        Assert.True(report.IsSuccess, report.ToText());
+    }
+
+    [Fact]
+    public void Stopping_before_the_next_migration_is_requested_is_caught()
+    {
+        var b = SingleVf().Wait(Second)
+            .State(TargetVf, "RUNNING", "STOP", Workload, "m-2", 1)
+            .Migration("m-2", Workload, MigrationStates.Requested, 1, "host-b", null)
+            .State(TargetVf, "STOP", "RUNNING", Workload, "m-2", 1)
+            .Migration("m-2", Workload, MigrationStates.RollingBack, 1, "host-b", null, "no target")
+            .Migration("m-2", Workload, MigrationStates.RolledBack, 1, "host-b", null, "no target");
+
+        AssertOnlyFails(b.Check(), 9);
+    }
+
     private static Violation AssertOnlyFails(CheckReport report, int invariant)
     {
         Assert.Equal([invariant], report.Invariants.Where(v => !v.Passed).Select(v => v.Number));
-        var verdict = report.Invariants[invariant - 1];
+        var verdict = report.Invariants.Single(v => v.Number == invariant);
         Assert.True(verdict.ViolationCount > 0);
         Assert.NotEmpty(verdict.Excerpt);
         return Assert.IsType<Violation>(verdict.FirstViolation);

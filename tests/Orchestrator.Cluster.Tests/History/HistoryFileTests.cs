@@ -96,6 +96,7 @@ public sealed class HistoryFileTests : IDisposable
             new ReservationChanged { Host = "h", Migration = "m-1", Op = ReservationOp.Reserve },
             new MigrationStateChanged { Migration = "m-1", Workload = "vm-1", State = "RolledBack", Epoch = 2, SourceHost = "h", TargetHost = "g", Reason = "device ERROR" },
             new ClientOperation { Op = "evacuate", Host = "h", Outcome = ClientOutcome.Failed, Start = T0, End = T0 + TimeSpan.FromTicks(1), Detail = "409" },
+            new ClientOperation { Op = "delete-vf", Pf = "h/p", Vf = "h/p/vf0", Force = true, Outcome = ClientOutcome.Ok, Start = T0, End = T0 + TimeSpan.FromTicks(1) },
             new FaultInjected { Id = "f1", Kind = "pause", Target = "host-a", Start = T0, End = T0 + TimeSpan.FromSeconds(3) },
         ];
 
@@ -104,6 +105,18 @@ public sealed class HistoryFileTests : IDisposable
             var stamped = record with { Time = T0 + TimeSpan.FromTicks(123), Seq = 9, Node = "n" };
             Assert.Equal(stamped, HistoryJson.Deserialize(HistoryJson.Serialize(stamped)));
         }
+    }
+
+    [Fact]
+    public void A_client_op_line_written_before_vf_and_force_existed_still_reads()
+    {
+        var r = HistoryJson.Deserialize("{\"type\":\"client-op\",\"t\":\"2025-05-01T10:00:00.0000000Z\",\"seq\":1,\"node\":\"client\",\"op\":\"migrate\",\"workload\":\"vm-1\",\"outcome\":\"ok\",\"start\":\"2025-05-01T10:00:00.0000000Z\",\"end\":\"2025-05-01T10:00:00.0000000Z\"}");
+
+        var op = Assert.IsType<ClientOperation>(r);
+        Assert.Null(op.Vf);
+        Assert.Null(op.Pf);
+        Assert.Null(op.Force);
+        Assert.DoesNotContain("force", HistoryJson.Serialize(op), StringComparison.Ordinal);
     }
 
     [Fact]

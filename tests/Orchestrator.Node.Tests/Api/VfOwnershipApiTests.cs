@@ -4,7 +4,10 @@ using Orchestrator.Node.Chaos;
 
 namespace Orchestrator.Node.Tests.Api;
 
-/// <summary><c>DELETE /vfs/{id}</c> respects who uses the VF: a workload (unless forced) and a migration (always).</summary>
+/// <summary>
+/// <c>DELETE /vfs/{id}</c> respects who uses the VF: a workload (unless forced) and a migration (always); <c>POST /vfs</c>
+/// takes an optional index.
+/// </summary>
 [Collection(ApiNodeCollection.Name)]
 public class VfOwnershipApiTests(ApiNode node)
 {
@@ -29,6 +32,28 @@ public class VfOwnershipApiTests(ApiNode node)
         var deleted = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/vfs/{id}?force=true"), HttpStatusCode.OK);
         Assert.False(deleted.GetProperty("exists").GetBoolean());
         await node.WaitForHostAsync("host-c", h => h.Pfs[0].Vfs.All(v => v.Id != id));
+    }
+
+    [Fact]
+    public async Task A_vf_is_created_at_the_index_asked_for_and_a_bad_index_is_400_naming_it()
+    {
+        await Json.BadInputAsync(
+            await node.SendAsync(HttpMethod.Post, "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": "vfio", "profile": "eth-small", "index": -1}"""),
+            "index",
+            "-1");
+        await Json.BadInputAsync(
+            await node.SendAsync(HttpMethod.Post, "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": "vfio", "profile": "eth-small", "index": "7"}"""),
+            "index",
+            "\"7\"");
+
+        var created = await Json.ReadAsync(
+            await node.SendAsync(HttpMethod.Post, "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": "vfio", "profile": "eth-small", "index": 7}"""),
+            HttpStatusCode.Created);
+        var id = created.Str("id");
+
+        Assert.Equal("host-c/0000:5e:00.0/vf7", id);
+        await node.WaitForHostAsync("host-c", h => h.Pfs[0].Vfs.Any(v => v.Id == id));
+        await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/vfs/{id}"), HttpStatusCode.OK);
     }
 
     [Fact]

@@ -26,7 +26,8 @@ public sealed class ChaosRunTests : IDisposable
     /// <summary>
     /// Every fault kind at least once (the first rounds cycle through the kinds; with PostgreSQL, as .ci/run sets
     /// ORCHESTRATOR_PG, the database is restarted too), after a targeted kill of the coordinator's node between
-    /// Committed and Completed, which the correct build must carry forward (about 4 minutes on 2 cores).
+    /// Committed and Completed, which the correct build must carry forward; the client's first requests try each of its
+    /// actions once (about 4 minutes on 2 cores).
     /// </summary>
     [Fact]
     public async Task A_bounded_run_with_every_fault_kind_passes_and_leaves_nothing_behind()
@@ -54,6 +55,13 @@ public sealed class ChaosRunTests : IDisposable
         Assert.True(Regex.IsMatch(text, @"fault f1 healed: m-\S+: killed node-\d with the target running, restarted"), text);
         var faultLine = text.Split('\n').Last(l => l.TrimStart().StartsWith("faults: ", StringComparison.Ordinal));
         Assert.All(kinds.Where(k => k != "partition" || !text.Contains("partition faults skipped", StringComparison.Ordinal)), k => Assert.Contains(k + "=", faultLine, StringComparison.Ordinal));
+        // The first requests try every client action once: duplicate requests through several nodes, a ping-pong, a VF
+        // create or delete on a PF a migration uses, an evacuation overlapped by manual requests (each judged above).
+        var operations = text.Split('\n').Last(l => l.StartsWith("operations: ", StringComparison.Ordinal));
+        Assert.All(["migrate-duplicate ", "migrate-pingpong ", "migrate-overlap ", "evacuate "], op => Assert.Contains(op, operations, StringComparison.Ordinal));
+        Assert.Matches("(create|delete)-vf ", operations);
+        Assert.Contains("[PASS] 8 vf-ownership", text, StringComparison.Ordinal);
+        Assert.Contains("[PASS] 9 never-on-none", text, StringComparison.Ordinal);
         Assert.Contains("\"invariants\"", await File.ReadAllTextAsync(report), StringComparison.OrdinalIgnoreCase);
         Assert.Equal(rulesBefore, IptablesOutput());
     }

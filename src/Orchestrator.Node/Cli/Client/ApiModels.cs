@@ -21,13 +21,14 @@ public sealed record ApiPf(
     int MaxVfs,
     int FreeVfSlots,
     int FreeMigrationSlots,
-    IReadOnlyList<ApiVf>? Vfs)
+    IReadOnlyList<ApiVf>? Vfs,
+    IReadOnlyList<string>? Profiles = null)
 {
     public IReadOnlyList<ApiVf> VfList => Vfs ?? [];
 }
 
-/// <summary>A virtual function; <see cref="State"/> is the VFIO state name.</summary>
-public sealed record ApiVf(string Id, string? Kind, string? Profile, string? Workload, string? State);
+/// <summary>A virtual function; <see cref="State"/> is the VFIO state name, <see cref="Migration"/> the migration that holds it, if any.</summary>
+public sealed record ApiVf(string Id, string? Kind, string? Profile, string? Workload, string? State, string? Migration = null);
 
 /// <summary>The answer to <c>POST /vfs</c> and <c>DELETE /vfs/{id}</c>.</summary>
 public sealed record ApiVfChange(string Id, string? Pf, bool Exists);

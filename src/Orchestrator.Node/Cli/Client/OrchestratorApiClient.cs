@@ -99,6 +99,13 @@ public sealed class OrchestratorApiClient : IDisposable
         SendAsync<ApiMigration?>(HttpMethod.Delete, $"migrations/{Uri.EscapeDataString(id)}", null, null, ct, OptionalMigration);
 
     /// <summary>
+    /// <c>POST /vfs</c>: a VF on <paramref name="pf"/> at <paramref name="index"/>, or at the lowest index the placement
+    /// authority finds free; 409 at an index a migration holds or reserved.
+    /// </summary>
+    public Task<ApiResult<ApiVfChange>> CreateVfAsync(string pf, string kind, string profile, string? workload, int? index, CancellationToken ct = default) =>
+        SendAsync<ApiVfChange>(HttpMethod.Post, "vfs", new { pf, kind, profile, workload, index }, null, ct);
+
+    /// <summary>
     /// <c>DELETE /vfs/{id}</c> (the id keeps its slashes): 409 while a migration holds the VF, and for a VF that serves a
     /// workload unless <paramref name="force"/>.
     /// </summary>
