@@ -104,6 +104,16 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             return ClientError.NotFound($"target host '{t}' is not in the inventory");
         }
 
+        // A workload whose VFs are on two hosts is mid-migration (its target VFs exist): that request can never be valid,
+        // and the caller needs to hear which migration holds the workload (409 WorkloadBusy), not that the request is
+        // malformed. Only a code for a request refused anyway: whether a workload is free is the authority's to say.
+        if (vfs.Select(v => v.Id.Host).Distinct().Count() > 1
+            && vfs.Select(v => inventory.Hosts.TryGetValue(v.Id.Host, out var h) && h.VfMigrations.TryGetValue(v.Id, out var m) ? m : (MigrationId?)null)
+                .FirstOrDefault(m => m is not null) is { } holder)
+        {
+            return ClientError.Conflict($"workload '{workload}' is being migrated by {holder} (its VFs are on {string.Join(" and ", vfs.Select(v => v.Id.Host).Distinct().Order())}); retry once it has ended", RejectedCodes.WorkloadBusy);
+        }
+
         // No look at the replicated index here: it lags, and two nodes would both see "not migrating". The coordinator
         // asks the placement authority to hold the workload before it writes the request (WorkloadBusy, 409).
         var request = new MigrationCommands.RequestMigration(id, workload, [.. vfs.Select(v => v.Id).OrderBy(v => v)], target, policy);

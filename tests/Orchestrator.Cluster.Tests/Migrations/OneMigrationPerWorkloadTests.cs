@@ -79,6 +79,29 @@ public class OneMigrationPerWorkloadTests
     }
 
     [Fact]
+    public async Task A_request_while_the_workload_has_vfs_on_two_hosts_is_WorkloadBusy_naming_the_migration()
+    {
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
+        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        // Held after Committed: the workload's VFs exist on host-a and host-b.
+        var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(DeviceCommand.Resume, 1);
+        var id = MigrationId.Parse("m-two-hosts");
+        Assert.True((await node.Client.StartMigrationAsync(id, Vm1, HostB)).IsOk);
+        await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        await MultiNodeMigrationTests.AwaitAssert(async () =>
+            Assert.Equal(2, (await node.Client.GetInventoryAsync()).Inventory.VfsOf(Vm1).Select(v => v.Id.Host).Distinct().Count()));
+
+        var second = await node.Client.StartMigrationAsync(MigrationId.Parse("m-two-hosts-2"), Vm1, null);
+        Assert.Equal(ClientErrorKind.Conflict, second.Error?.Kind);
+        Assert.Equal(RejectedCodes.WorkloadBusy, second.Error!.Code);
+        Assert.Contains(id.ToString(), second.Error.Message, StringComparison.Ordinal);
+
+        hang.Release();
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+    }
+
+    [Fact]
     public async Task A_source_vf_held_by_a_migration_cannot_be_deleted_and_the_migration_ends_normally()
     {
         await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
