@@ -106,7 +106,9 @@ CONF
   for _ in $(seq 1 240); do
     local ready=0
     while IFS=$'\t' read -r pid name config api; do
-      ours "$pid" "$config" || { tail -n 20 "$state/$name.log" >&2; down >&2; die "$name exited during start-up (log above)"; }
+      # kill -0, not ours(): right after the launch a node's pid can still be the forked shell, before it runs the node
+      # (its command line does not name the config yet), and that is a node starting, not one that exited.
+      kill -0 "$pid" 2>/dev/null || { local dead="$name"; tail -n 20 "$state/$dead.log" >&2; down >&2; die "$dead exited during start-up (log above)"; }
       curl -fs -o /dev/null --max-time 2 "$api/healthz" && ready=$((ready + 1))
     done <"$state/pids"
     if [ "$ready" -eq "$n" ]; then
