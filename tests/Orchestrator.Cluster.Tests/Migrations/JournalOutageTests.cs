@@ -160,12 +160,15 @@ public class JournalOutageTests
         await MultiNodeMigrationTests.AwaitAssert(
             async () =>
             {
+                // Every migration of the job ended. One that had not committed when the database stopped may rightly
+                // roll back (its coordinator recovers before Committed); the checker below says each workload runs on
+                // exactly one host.
                 var view = (await node1.Client.GetEvacuationAsync("e-outage")).Value;
                 Assert.Equal("Completed", view?.State);
-                Assert.Equal(2, view!.Completed);
+                Assert.Equal((2, 0, 0), (view!.Completed + view.RolledBack, view.Pending, view.Failed));
+                Assert.True(view.Completed >= 1, "the migration that held after Committed must complete");
             },
             TimeSpan.FromSeconds(120));
-        Assert.Empty(cluster.Driver("host-a", "0000:3b:00.0").ListVfs());
         var check = cluster.CheckHistory();
         Assert.True(check.IsSuccess, check.ToText());
     }
