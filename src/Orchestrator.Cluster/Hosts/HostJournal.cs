@@ -33,18 +33,8 @@ public sealed class HostJournal : ReceivePersistentActor
         _host = host;
         _owner = owner;
         _watchdog = new JournalWatchdog(Context, journalTimeout, $"host {host} journal");
-        Recover<WorkloadAssigned>(e => _labels[e.Vf] = e.Workload);
-        Recover<CordonChanged>(e => _cordoned = e.Cordoned);
-        Recover<SnapshotOffer>(offer =>
-        {
-            var snapshot = (HostJournalSnapshot)offer.Snapshot;
-            foreach (var label in snapshot.Labels)
-            {
-                _labels[label.Vf] = label.Workload;
-            }
-
-            _cordoned = snapshot.Cordoned;
-        });
+        Recover<IHostEvent>(Apply);
+        Recover<SnapshotOffer>(offer => Apply((HostJournalSnapshot)offer.Snapshot));
         Recover<RecoveryCompleted>(_ => _owner.Tell(new Recovered(new Dictionary<VfId, WorkloadId?>(_labels), _cordoned)));
         Command<Record>(OnRecord);
         Command<SaveSnapshotSuccess>(saved =>
@@ -76,18 +66,7 @@ public sealed class HostJournal : ReceivePersistentActor
     private void OnRecord(Record record)
     {
         var ticket = _watchdog.Arm();
-        PersistAll(record.Events, e =>
-        {
-            switch (e)
-            {
-                case WorkloadAssigned assigned:
-                    _labels[assigned.Vf] = assigned.Workload;
-                    break;
-                case CordonChanged cordon:
-                    _cordoned = cordon.Cordoned;
-                    break;
-            }
-        });
+        PersistAll(record.Events, Apply);
         DeferAsync(record.Sequence, sequence =>
         {
             _watchdog.Confirm(ticket);
@@ -100,6 +79,27 @@ public sealed class HostJournal : ReceivePersistentActor
                     DateTimeOffset.UtcNow));
             }
         });
+    }
+
+    private void Apply(IHostEvent e)
+    {
+        switch (e)
+        {
+            case WorkloadAssigned assigned:
+                _labels[assigned.Vf] = assigned.Workload;
+                break;
+            case CordonChanged cordon:
+                _cordoned = cordon.Cordoned;
+                break;
+            case HostJournalSnapshot snapshot:
+                foreach (var label in snapshot.Labels)
+                {
+                    Apply(label);
+                }
+
+                _cordoned = snapshot.Cordoned;
+                break;
+        }
     }
 
     /// <inheritdoc />

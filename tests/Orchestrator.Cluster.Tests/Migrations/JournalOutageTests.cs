@@ -60,10 +60,7 @@ public class JournalOutageTests
     {
         await using var database = await PrivatePostgres.StartAsync();
         await using var cluster = TestCluster.Create(Topology, PersistenceProvider.PostgreSql, database.ConnectionString);
-        var options = TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromSeconds(60) };
-        var node1 = await cluster.StartNodeAsync("node-1", ["host-a"], options);
-        await cluster.StartNodeAsync("node-2", ["host-b", "host-c"], options);
-        await node1.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(30));
+        var node1 = await StartNodesAsync(cluster);
 
         // m-1 holds after Committed: its last steps (target resume, labels, source release, claim release, terminal
         // checkpoint) all run while the database is down.
@@ -106,7 +103,7 @@ public class JournalOutageTests
         // What the host journals wrote during and after the outage is durable: the node of host-b and host-c starts
         // again from its journal and shows vm-1 on host-b, vm-2 on host-c, host-b cordoned.
         await cluster["node-2"].CrashAsync();
-        await cluster.StartNodeAsync("node-2b", ["host-b", "host-c"], options);
+        await cluster.StartNodeAsync("node-2b", ["host-b", "host-c"], Options);
         await MultiNodeMigrationTests.AwaitAssert(
             async () =>
             {
@@ -137,10 +134,7 @@ public class JournalOutageTests
     {
         await using var database = await PrivatePostgres.StartAsync();
         await using var cluster = TestCluster.Create(Topology, PersistenceProvider.PostgreSql, database.ConnectionString);
-        var options = TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromSeconds(60) };
-        var node1 = await cluster.StartNodeAsync("node-1", ["host-a"], options);
-        await cluster.StartNodeAsync("node-2", ["host-b", "host-c"], options);
-        await node1.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(30));
+        var node1 = await StartNodesAsync(cluster);
 
         // Both of the evacuation's migrations hold after Committed, so the job records their ends during the outage.
         var hangB = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(DeviceCommand.Resume, 1);
@@ -171,6 +165,17 @@ public class JournalOutageTests
             TimeSpan.FromSeconds(120));
         var check = cluster.CheckHistory();
         Assert.True(check.IsSuccess, check.ToText());
+    }
+
+    private static RuntimeOptions Options => TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromSeconds(60) };
+
+    /// <summary>host-a on node-1, host-b and host-c on node-2; returns node-1.</summary>
+    private static async Task<TestNode> StartNodesAsync(TestCluster cluster)
+    {
+        var node1 = await cluster.StartNodeAsync("node-1", ["host-a"], Options);
+        await cluster.StartNodeAsync("node-2", ["host-b", "host-c"], Options);
+        await node1.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(30));
+        return node1;
     }
 
     private static async Task<string> Catch<T>(Task<T> call)
