@@ -435,6 +435,39 @@ public sealed class HistoryCheckerTests
         Assert.True(report.IsSuccess, report.ToText());
     }
 
+    [Fact]
+    public void The_first_migration_recovering_between_the_next_request_and_its_end_passes()
+    {
+        // A crash after the authority released the workload: the new incarnation reports SourceReleased again (a new
+        // epoch) before it records Completed. Chaos seed of stop 14 hit this with RollingBack.
+        var report = SecondMigrationRequestedAfter(MigrationStates.SourceReleased)
+            .InsertAfter(r => r is MigrationStateChanged { Migration: "m-2", State: MigrationStates.Requested }, "node-3", ReportedAgain(MigrationStates.SourceReleased))
+            .Check();
+        Assert.True(report.IsSuccess, report.ToText());
+    }
+
+    [Fact]
+    public void The_first_migration_reporting_another_state_after_the_next_request_is_caught()
+    {
+        // Only the released state may come again: m-1 back in TargetRunning after m-2's request means it had not released.
+        var violation = AssertOnlyFails(
+            SecondMigrationRequestedAfter(MigrationStates.SourceReleased)
+                .InsertAfter(r => r is MigrationStateChanged { Migration: "m-2", State: MigrationStates.Requested }, "node-3", ReportedAgain(MigrationStates.TargetRunning))
+                .Check(),
+            6);
+        Assert.Contains("m-2", violation.Description, StringComparison.Ordinal);
+    }
+
+    private static MigrationStateChanged ReportedAgain(string state) => new()
+    {
+        Migration = Migration,
+        Workload = Workload,
+        State = state,
+        Epoch = 2,
+        SourceHost = "host-a",
+        TargetHost = "host-b",
+    };
+
     /// <summary>The clean single-VF history, with m-2 of the same workload requested right after m-1 entered <paramref name="state"/>.</summary>
     private static HistoryBuilder SecondMigrationRequestedAfter(string state) => SingleVf()
         .InsertAfter(r => r is MigrationStateChanged m && m.State == state, "node-2", new MigrationStateChanged
