@@ -74,9 +74,12 @@ public sealed partial record MigrationState
                 FailureReason = f.Reason,
                 FailedStep = f.Step,
             },
-            E.StepRetried r when !IsTerminal && r.Attempt == Attempt + 1 => progressed with { Attempt = r.Attempt, LastError = r.Reason },
+            // Retries count across coordinator incarnations, so MaxRetries bounds them however often the node dies.
+            // Journals written before that (up to 2 December 2026) count again from 1 after a MigrationRecovered: such
+            // a retry is the next one all the same.
+            E.StepRetried r when !IsTerminal && r.Attempt >= 1 && r.Attempt <= Attempt + 1 => progressed with { Attempt = Attempt + 1, LastError = r.Reason },
             E.MigrationRecovered r when r.Epoch == Epoch.Next() && !IsTerminal && Phase != MigrationPhase.New =>
-                progressed with { Epoch = r.Epoch, Attempt = 0 },
+                progressed with { Epoch = r.Epoch },
             _ => throw Impossible(e, $"cannot follow phase {Phase}"),
         };
     }

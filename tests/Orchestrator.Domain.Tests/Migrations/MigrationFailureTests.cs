@@ -88,6 +88,39 @@ public sealed class MigrationFailureTests
     }
 
     [Fact]
+    public void Retries_during_rollback_stay_bounded_across_coordinator_recoveries()
+    {
+        // Chaos seed 1 (stop 13): ResumeSource retried for 2.5 minutes across three incarnations, each counting from 0.
+        var s = RollingBackFromPreCopy(MigrationPolicy.Default with { MaxRetries = 2 });
+        var now = T0.AddMinutes(2);
+        for (var i = 1; i <= 2; i++)
+        {
+            s = s.Run(new C.ReportStepFailed(Mid, MigrationStep.ResumeSource, s.Epoch, "EIO"), now = now.AddSeconds(1));
+            s = s.Run(new C.Recover(Mid), now = now.AddSeconds(1));
+            Assert.Equal(i, s.Attempt);
+        }
+
+        s = s.Run(new C.ReportStepFailed(Mid, MigrationStep.ResumeSource, s.Epoch, "EIO"), now.AddSeconds(1));
+        AssertEnded(s, FailureCode.RetriesExhausted);
+    }
+
+    [Fact]
+    public void A_journal_whose_retries_counted_again_after_a_recovery_still_replays()
+    {
+        // Written before retries counted across incarnations: StepRetried 1, MigrationRecovered, StepRetried 1.
+        var s = RollingBackFromPreCopy(MigrationPolicy.Default with { MaxRetries = 2 });
+        var at = T0.AddMinutes(2);
+        s = s.Apply(new E.StepRetried(Mid, s.Epoch, at, MigrationStep.ResumeSource, 1, "EIO"));
+        s = s.Apply(new E.MigrationRecovered(Mid, s.Epoch.Next(), at.AddSeconds(1), MigrationPhase.RollingBack));
+        s = s.Apply(new E.StepRetried(Mid, s.Epoch, at.AddSeconds(2), MigrationStep.ResumeSource, 1, "EIO"));
+        Assert.Equal(2, s.Attempt);
+        // A count that skips ahead is still impossible.
+        var skipped = Assert.Throws<InvalidOperationException>(() =>
+            s.Apply(new E.StepRetried(Mid, s.Epoch, at.AddSeconds(3), MigrationStep.ResumeSource, 4, "EIO")));
+        Assert.Contains("impossible event StepRetried", skipped.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_completed_rollback_step_resets_the_count()
     {
         var s = RollingBackFromPreCopy(MigrationPolicy.Default with { MaxRetries = 1 });
