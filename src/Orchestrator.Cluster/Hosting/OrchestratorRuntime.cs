@@ -46,9 +46,6 @@ public sealed record RuntimeOptions
     /// events before a stored snapshot are deleted.
     /// </summary>
     public int SnapshotEvery { get; init; } = 1000;
-
-    /// <summary>Test-only fault (see <see cref="CoordinatorSettings.UnsafeSkipCommitCheckpoint"/>).</summary>
-    public bool UnsafeSkipCommitCheckpoint { get; init; }
 }
 
 /// <summary>
@@ -107,7 +104,6 @@ public sealed class OrchestratorRuntime
                 TimeProvider = options.TimeProvider,
                 StepTimeout = options.StepTimeout,
                 PassivateAfterEnd = options.PassivateAfterEnd,
-                UnsafeSkipCommitCheckpoint = options.UnsafeSkipCommitCheckpoint,
                 OnStateChanged = options.OnMigrationChanged,
             };
             migrations = sharding.Start(

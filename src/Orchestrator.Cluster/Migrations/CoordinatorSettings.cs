@@ -33,10 +33,4 @@ public sealed record CoordinatorSettings
 
     /// <summary>Called with the migration's view each time its protocol state or epoch changes (history, metrics).</summary>
     public Action<MigrationView>? OnStateChanged { get; init; }
-
-    /// <summary>
-    /// Test-only fault: skip persisting the Committed checkpoint. Exists so that the chaos checker can be shown to
-    /// catch a broken build; never set in production.
-    /// </summary>
-    public bool UnsafeSkipCommitCheckpoint { get; init; }
 }

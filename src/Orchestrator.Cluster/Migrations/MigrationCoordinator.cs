@@ -268,17 +268,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        var events = _settings.UnsafeSkipCommitCheckpoint
-            ? result.Events.Where(e => e is not MigrationEvents.MigrationCommitted).ToList()
-            : result.Events;
-        if (_settings.UnsafeSkipCommitCheckpoint)
-        {
-            foreach (var e in result.Events.OfType<MigrationEvents.MigrationCommitted>())
-            {
-                _state = _state.Apply(e); // Act on it without the checkpoint: the broken build the checker must catch.
-            }
-        }
-
+        var events = result.Events;
         var retried = result.Events.OfType<MigrationEvents.StepRetried>().LastOrDefault();
         void Then()
         {
@@ -332,11 +322,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             _state = _state.Apply(e);
         }
 
-        if (events.Count > 0)
-        {
-            PersistAllAsync(events, _ => { }); // an empty atomic write would throw (the broken build's skipped commit)
-        }
-
+        PersistAllAsync(events, _ => { });
         Then();
     }
 

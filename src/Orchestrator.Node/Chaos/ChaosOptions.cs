@@ -35,12 +35,15 @@ internal sealed record ChaosOptions
 
     /// <summary>
     /// Before the seeded schedule, one targeted fault: a migration held between Committed and Completed and a kill -9
-    /// of its coordinator's node (the fault a build that skips the Committed checkpoint cannot survive).
+    /// of its coordinator's node (the fault a build that loses the Committed checkpoint cannot survive).
     /// </summary>
     public bool KillAfterCommit { get; init; }
 
-    /// <summary>TEST ONLY: nodes run the deliberately broken build that skips the Committed checkpoint.</summary>
-    public bool UnsafeSkipCommitCheckpoint { get; init; }
+    /// <summary>
+    /// TEST ONLY: nodes run the deliberately broken build whose journal loses the Committed checkpoint (the hidden
+    /// <c>chaos-node</c> verb).
+    /// </summary>
+    public bool LoseCommitCheckpoint { get; init; }
 
     /// <summary>The command that starts a node; null = this build.</summary>
     public IReadOnlyList<string>? NodeCommand { get; init; }

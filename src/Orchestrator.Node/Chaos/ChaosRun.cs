@@ -107,11 +107,9 @@ internal sealed class ChaosRun : IDisposable
             ExtraConfig = (_, dir) => $$"""
                 runtime { step-timeout = 10s }
                 devices { state-dir = "{{Hocon(Path.Combine(dir, "devices"))}}" }
-                chaos {
-                  fault-api = on
-                  unsafe-skip-commit-checkpoint = {{(_options.UnsafeSkipCommitCheckpoint ? "on" : "off")}}
-                }
+                chaos.fault-api = on
                 """,
+            NodeVerb = _options.LoseCommitCheckpoint ? [Cli.ChaosCommand.BrokenNodeVerb] : ["node"],
         });
         var historyDir = Path.Combine(_cluster.WorkDirectory, "history");
         _client = new HistoryWriter(Path.Combine(historyDir, "client.jsonl"), "client", _time);
@@ -142,7 +140,7 @@ internal sealed class ChaosRun : IDisposable
         using var guard = new ProcessExitGuard(CleanUp);
         try
         {
-            _out.WriteLine($"chaos: seed {_options.Seed}, {_options.Nodes} nodes, {_options.Duration.TotalSeconds:0} s, {_options.Migrations} migrations, faults {string.Join(",", faults.Order(StringComparer.Ordinal))}, db {_options.Db}{(_options.KillAfterCommit ? ", kill after commit first" : "")}{(_options.UnsafeSkipCommitCheckpoint ? ", UNSAFE build (skips the Committed checkpoint)" : "")}");
+            _out.WriteLine($"chaos: seed {_options.Seed}, {_options.Nodes} nodes, {_options.Duration.TotalSeconds:0} s, {_options.Migrations} migrations, faults {string.Join(",", faults.Order(StringComparer.Ordinal))}, db {_options.Db}{(_options.KillAfterCommit ? ", kill after commit first" : "")}{(_options.LoseCommitCheckpoint ? ", BROKEN build (the journal loses the Committed checkpoint)" : "")}");
             _out.WriteLine($"chaos: run directory {_cluster.WorkDirectory}");
             _cluster.Start();
             await _cluster.WaitReadyAsync(_time, ct);

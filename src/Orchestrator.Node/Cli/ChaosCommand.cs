@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using Orchestrator.Chaos.BrokenBuilds;
+using Orchestrator.Cluster.Hosting;
 using Orchestrator.Node.Chaos;
 using Orchestrator.Node.Hosting;
 
@@ -23,10 +25,10 @@ internal static class ChaosCommand
         var topology = new Option<string?>("--topology") { Description = "Topology file (default: cluster-config/demo-topology.yaml)" };
         var clean = new Option<bool>("--clean") { Description = "Delete the run directory when the run passed" };
         var killAfterCommit = new Option<bool>("--kill-after-commit") { Description = "First hold one migration between Committed and Completed and kill -9 its coordinator's node" };
-        var unsafeBuild = new Option<bool>("--unsafe-skip-commit-checkpoint") { Description = "TEST ONLY: run the deliberately broken build the checker must catch", Hidden = true };
+        var brokenBuild = new Option<bool>("--lose-commit-checkpoint") { Description = "TEST ONLY: run nodes whose journal loses the Committed checkpoint, the broken build the checker must catch", Hidden = true };
         var command = new Command("chaos", "Run a cluster under seeded faults (kill -9, SIGSTOP, partitions, PostgreSQL restart, device faults) and check the invariants")
         {
-            seed, duration, migrations, faults, nodes, db, report, stateDir, portBase, settle, topology, clean, killAfterCommit, unsafeBuild,
+            seed, duration, migrations, faults, nodes, db, report, stateDir, portBase, settle, topology, clean, killAfterCommit, brokenBuild,
         };
         command.SetAction((parse, ct) =>
         {
@@ -54,12 +56,31 @@ internal static class ChaosCommand
                 Topology = parse.GetValue(topology),
                 CleanOnSuccess = parse.GetValue(clean),
                 KillAfterCommit = parse.GetValue(killAfterCommit),
-                UnsafeSkipCommitCheckpoint = parse.GetValue(unsafeBuild),
+                LoseCommitCheckpoint = parse.GetValue(brokenBuild),
             };
             return ChaosRun.RunAsync(options, Console.Out, TimeProvider.System, ct);
         });
         return command;
     }
+
+    /// <summary>
+    /// <c>orchestrator chaos-node</c> (hidden): a node whose journal loses every <c>MigrationCommitted</c> on replay
+    /// (<see cref="DropCommitCheckpoint"/>), started by <c>chaos --lose-commit-checkpoint</c>. Its own verb, not a config
+    /// key: a node started with <c>orchestrator node</c> cannot be configured into it.
+    /// </summary>
+    public static Command CreateBrokenNode()
+    {
+        var command = NodeCommand.Create(BrokenNodeVerb, "TEST ONLY: a node whose journal loses the Committed checkpoint", options =>
+        {
+            DropCommitCheckpoint.Arm();
+            options.HarnessHocon = DropCommitCheckpoint.Hocon(OrchestratorConfig.JournalPluginId);
+        });
+        command.Hidden = true;
+        return command;
+    }
+
+    /// <summary>The hidden verb of <see cref="CreateBrokenNode"/>.</summary>
+    public const string BrokenNodeVerb = "chaos-node";
 
     private static TimeSpan Duration(string text, string option, List<string> errors)
     {

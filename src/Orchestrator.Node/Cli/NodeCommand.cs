@@ -13,7 +13,14 @@ internal static class NodeCommand
     /// <summary>Exit code of a configuration error.</summary>
     public const int ConfigError = 2;
 
-    public static Command Create()
+    public static Command Create() =>
+        Create("node", "Run a cluster node: its simulated hosts, migration coordinators and the HTTP API", harness: null);
+
+    /// <summary>
+    /// A node verb; <paramref name="harness"/> (the chaos harness's broken build) adjusts the options after the config
+    /// file and the flags, where no config key reaches.
+    /// </summary>
+    internal static Command Create(string verb, string description, Action<NodeOptions>? harness)
     {
         var config = new Option<string?>("--config") { Description = "Node config file, HOCON or JSON (keys: node.*, cluster.*, persistence.*, api.*, runtime.*, akka.*)" };
         var topology = new Option<string?>("--topology") { Description = "Topology file (YAML) of the simulated hosts (node.topology)" };
@@ -25,7 +32,7 @@ internal static class NodeCommand
         var db = new Option<string?>("--db") { Description = "Journal: sqlite, postgres or memory (persistence.provider)" };
         var connection = new Option<string?>("--connection") { Description = "Journal connection string (persistence.connection-string)" };
         var latency = new Option<double?>("--latency-scale") { Description = "Multiplies simulated device latencies (node.latency-scale)" };
-        var command = new Command("node", "Run a cluster node: its simulated hosts, migration coordinators and the HTTP API")
+        var command = new Command(verb, description)
         {
             config, topology, name, port, hostname, apiUrl, seeds, db, connection, latency,
         };
@@ -51,6 +58,7 @@ internal static class NodeCommand
                 options.SeedNodes = [.. seedList];
             }
 
+            harness?.Invoke(options);
             return RunAsync(options, errors, Console.Out, Console.Error, ct);
         });
         return command;

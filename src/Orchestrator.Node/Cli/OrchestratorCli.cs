@@ -13,6 +13,7 @@ internal static class OrchestratorCli
             FsmCommand.Create(),
             DemoCommand.Create(),
             ChaosCommand.Create(),
+            ChaosCommand.CreateBrokenNode(),
             NodeCommand.Create(),
             BenchCommand.Create(),
         };

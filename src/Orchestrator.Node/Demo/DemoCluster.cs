@@ -20,12 +20,14 @@ internal sealed partial class DemoCluster
     public const string TokenFileName = "demo-token";
 
     private readonly DemoOptions _options;
+    private readonly IReadOnlyList<string> _nodeVerb;
     private readonly object _gate = new();
     private bool _stopped;
 
-    private DemoCluster(DemoOptions options, string directory, string token, IReadOnlyList<DemoNode> nodes, int hosts)
+    private DemoCluster(DemoOptions options, string directory, string token, IReadOnlyList<DemoNode> nodes, int hosts, IReadOnlyList<string> nodeVerb)
     {
         _options = options;
+        _nodeVerb = nodeVerb;
         WorkDirectory = directory;
         Token = token;
         Nodes = nodes;
@@ -148,7 +150,7 @@ internal sealed partial class DemoCluster
             nodes.Add(new DemoNode(name, addresses[i], akkaPorts[i], api, config, Path.Combine(directory, $"{name}.log")) { HistoryPath = history });
         }
 
-        return new DemoCluster(options, directory, token, nodes, hostCount);
+        return new DemoCluster(options, directory, token, nodes, hostCount, extras.NodeVerb);
     }
 
     /// <summary>Starts every node process and writes the pid file.</summary>
@@ -180,7 +182,11 @@ internal sealed partial class DemoCluster
                 start.ArgumentList.Add(part);
             }
 
-            start.ArgumentList.Add("node");
+            foreach (var part in _nodeVerb)
+            {
+                start.ArgumentList.Add(part);
+            }
+
             start.ArgumentList.Add("--config");
             start.ArgumentList.Add(node.ConfigPath);
             start.Environment["ORCHESTRATOR_DEMO_LOG"] = node.LogPath;
@@ -501,6 +507,9 @@ internal sealed record ClusterExtras
 
     /// <summary>The address node i (from 0) binds Akka remoting to; null = 127.0.0.1 for all.</summary>
     public Func<int, string>? NodeAddress { get; init; }
+
+    /// <summary>The verb that runs a node (<c>--config FILE</c> follows): <c>node</c>, or the chaos harness's broken build.</summary>
+    public IReadOnlyList<string> NodeVerb { get; init; } = ["node"];
 }
 
 /// <summary>A node of the demo cluster: its name, Akka address and port, API, files and process.</summary>

@@ -19,7 +19,7 @@ public static class NodeConfigFile
         NodeConfigKeys.DeviceSeed, NodeConfigKeys.SeedNodes, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
         NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ApiUrl,
         NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
-        NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi, NodeConfigKeys.ChaosUnsafeSkipCommitCheckpoint,
+        NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi,
     ];
 
     /// <summary>Reads <paramref name="path"/> into <paramref name="options"/>; returns the errors (empty when fine).</summary>
@@ -101,7 +101,6 @@ public static class NodeConfigFile
         Read(config, NodeConfigKeys.HistoryPath, errors, v => options.HistoryPath = v);
         Read(config, NodeConfigKeys.DeviceStateDirectory, errors, v => options.DeviceStateDirectory = v);
         ReadParsed(config, NodeConfigKeys.ChaosFaultApi, errors, ParseSwitch, "is not on or off", v => options.ChaosFaultApi = v);
-        ReadParsed(config, NodeConfigKeys.ChaosUnsafeSkipCommitCheckpoint, errors, ParseSwitch, "is not on or off", v => options.UnsafeSkipCommitCheckpoint = v);
         if (config.HasPath("akka"))
         {
             options.FileConfig = config;

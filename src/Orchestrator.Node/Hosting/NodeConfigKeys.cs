@@ -26,9 +26,6 @@ public static class NodeConfigKeys
     public const string DeviceStateDirectory = "devices.state-dir";
     public const string ChaosFaultApi = "chaos.fault-api";
 
-    /// <summary>Test-only: the deliberately broken build the chaos checker must catch (skips the Committed checkpoint).</summary>
-    public const string ChaosUnsafeSkipCommitCheckpoint = "chaos.unsafe-skip-commit-checkpoint";
-
     /// <summary>The environment variable that overrides <see cref="Token"/>.</summary>
     public const string TokenEnvironmentVariable = "ORCHESTRATOR_TOKEN";
 }

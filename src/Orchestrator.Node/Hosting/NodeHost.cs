@@ -120,7 +120,6 @@ public static class NodeHost
                         ReconcileInterval = options.ReconcileInterval,
                         Observer = history is null ? NullDeviceObserver.Instance : history,
                         OnMigrationChanged = history is null ? null : history.MigrationChanged,
-                        UnsafeSkipCommitCheckpoint = options.UnsafeSkipCommitCheckpoint,
                         Pf = DataPlaneOf(options.Hostname),
                     });
                     feed.Start(system);

@@ -76,8 +76,11 @@ public sealed class NodeOptions
     /// <summary><c>chaos.fault-api</c>: <c>on</c> serves <c>POST /api/v1/chaos/device-faults</c> (chaos runs and tests only).</summary>
     public bool ChaosFaultApi { get; set; }
 
-    /// <summary><c>chaos.unsafe-skip-commit-checkpoint</c>: TEST ONLY, a deliberately unsafe build (the checker must catch it).</summary>
-    public bool UnsafeSkipCommitCheckpoint { get; set; }
+    /// <summary>
+    /// HOCON that a harness entry point adds (the chaos harness's broken build); never read from a config file, so
+    /// no setting of a production node can weaken a checkpoint.
+    /// </summary>
+    public string? HarnessHocon { get; set; }
 
     /// <summary>The config file as HOCON: its <c>akka { … }</c> block is applied over the generated configuration.</summary>
     public Config? FileConfig { get; set; }
@@ -104,6 +107,7 @@ public sealed class NodeOptions
         SqliteFullSync = SqliteFullSync,
         AcceptableHeartbeatPause = AcceptableHeartbeatPause,
         DowningStableAfter = DowningStableAfter,
+        ExtraHocon = HarnessHocon,
     };
 
     /// <summary>Copies every setting to <paramref name="target"/> (the options pattern builds its own instance).</summary>

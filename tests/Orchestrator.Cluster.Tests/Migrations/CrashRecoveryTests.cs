@@ -1,3 +1,4 @@
+using Orchestrator.Chaos.BrokenBuilds;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Tests.Support;
@@ -106,15 +107,17 @@ public class CrashRecoveryTests
     }
 
     [Fact]
-    public async Task A_build_that_skips_the_committed_checkpoint_is_caught_by_the_checker()
+    public async Task A_build_that_loses_the_committed_checkpoint_is_caught_by_the_checker()
     {
-        // The broken build acts on Committed without persisting it. Crash while the target already runs (RUNNING_P2P):
+        // The broken build's journal loses Committed on replay. Crash while the target already runs (RUNNING_P2P):
         // the new incarnation believes it is before Committed and rolls back, so the source runs again too.
         await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
-        var options = TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromSeconds(60), UnsafeSkipCommitCheckpoint = true };
-        await cluster.StartNodeAsync("devices-1", ["host-a", "host-b", "host-c"], options, [ClusterRoles.Hosts]);
-        await cluster.StartNodeAsync("coord-1", [], options, [ClusterRoles.Coordinator]);
-        await cluster.StartNodeAsync("coord-2", [], options, [ClusterRoles.Coordinator]);
+        var options = TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromSeconds(60) };
+        DropCommitCheckpoint.Arm();
+        var broken = DropCommitCheckpoint.Hocon(OrchestratorConfig.JournalPluginId);
+        await cluster.StartNodeAsync("devices-1", ["host-a", "host-b", "host-c"], options, [ClusterRoles.Hosts], broken);
+        await cluster.StartNodeAsync("coord-1", [], options, [ClusterRoles.Coordinator], broken);
+        await cluster.StartNodeAsync("coord-2", [], options, [ClusterRoles.Coordinator], broken);
         var client = cluster["devices-1"].Client;
         await client.WaitForHostsAsync(3, TimeSpan.FromSeconds(15));
         var target = cluster.Driver("host-b", "0000:3b:00.0");

@@ -59,8 +59,11 @@ public sealed class TestCluster : IAsyncDisposable
 
     public string JournalPath => Path.Combine(_dir.Path, "journal.db");
 
-    /// <summary>Starts a node running the named hosts; the first node forms the cluster, the others join it.</summary>
-    public async Task<TestNode> StartNodeAsync(string name, IEnumerable<string> hosts, RuntimeOptions? options = null, IReadOnlyList<string>? roles = null)
+    /// <summary>
+    /// Starts a node running the named hosts; the first node forms the cluster, the others join it.
+    /// <paramref name="extraHocon"/> goes over the node's configuration (a broken build's journal adapter).
+    /// </summary>
+    public async Task<TestNode> StartNodeAsync(string name, IEnumerable<string> hosts, RuntimeOptions? options = null, IReadOnlyList<string>? roles = null, string? extraHocon = null)
     {
         var settings = new NodeSettings
         {
@@ -71,6 +74,7 @@ public sealed class TestCluster : IAsyncDisposable
             AcceptableHeartbeatPause = TimeSpan.FromSeconds(4), // CI shares 2 cores with the build: do not down a busy node.
             DowningStableAfter = TimeSpan.FromSeconds(2),
             Roles = roles ?? [ClusterRoles.Coordinator, ClusterRoles.Hosts],
+            ExtraHocon = extraHocon,
         };
         JournalStorage.Prepare(settings);
         ThreadPoolSizing.Ensure();

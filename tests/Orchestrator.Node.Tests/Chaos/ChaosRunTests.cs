@@ -67,12 +67,12 @@ public sealed class ChaosRunTests : IDisposable
     }
 
     /// <summary>
-    /// Nodes with <c>chaos.unsafe-skip-commit-checkpoint = on</c> act on Committed without persisting it;
+    /// Nodes of the broken build (<c>orchestrator chaos-node</c>) lose the Committed checkpoint on replay;
     /// <c>--kill-after-commit</c> holds a migration with its target running and its source release pending, then kills its
     /// coordinator's node (about 2 minutes).
     /// </summary>
     [Fact]
-    public async Task A_build_that_skips_the_committed_checkpoint_fails_the_chaos_run_naming_the_invariant()
+    public async Task A_build_that_loses_the_committed_checkpoint_fails_the_chaos_run_naming_the_invariant()
     {
         var (code, text) = await RunAsync(new ChaosOptions
         {
@@ -81,7 +81,7 @@ public sealed class ChaosRunTests : IDisposable
             Migrations = 0,
             Faults = [],
             KillAfterCommit = true,
-            UnsafeSkipCommitCheckpoint = true,
+            LoseCommitCheckpoint = true,
             SettleTimeout = TimeSpan.FromSeconds(20),
         });
 
