@@ -8,7 +8,7 @@ namespace Orchestrator.Cluster.History;
 /// Writes times as ISO-8601 UTC with exactly 7 fractional digits (<c>2025-05-01T10:00:00.1234567Z</c>) so that lines
 /// sort as text and keep the 100 ns tick; reads any ISO-8601 offset and converts it to UTC.
 /// </summary>
-internal sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
+public sealed class UtcTimestampConverter : JsonConverter<DateTimeOffset>
 {
     private const string Format = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
 

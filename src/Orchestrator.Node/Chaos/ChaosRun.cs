@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Orchestrator.Chaos.Checker;
 using Orchestrator.Cluster.History;
 using Orchestrator.Node.Cli.Client;
 using Orchestrator.Node.Demo;

@@ -1,3 +1,4 @@
+using Orchestrator.Chaos.Checker;
 using Orchestrator.Cluster.History;
 
 namespace Orchestrator.Cluster.Tests.History;

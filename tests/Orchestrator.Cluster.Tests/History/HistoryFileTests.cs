@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Orchestrator.Chaos.Checker;
 using Orchestrator.Cluster.History;
 
 namespace Orchestrator.Cluster.Tests.History;

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Orchestrator.Chaos.Checker;
 using Orchestrator.Cluster.History;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;

@@ -1,4 +1,4 @@
-namespace Orchestrator.Cluster.History;
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>A line the reader left out: a torn last line of a file (no newline, not parseable).</summary>
 /// <param name="Path">The file.</param>

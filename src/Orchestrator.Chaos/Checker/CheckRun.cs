@@ -1,6 +1,7 @@
 using System.Globalization;
+using Orchestrator.Cluster.History;
 
-namespace Orchestrator.Cluster.History;
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>
 /// One pass of <see cref="HistoryChecker"/> over merged records: replays VF, slot, reservation and migration state

@@ -1,4 +1,6 @@
-namespace Orchestrator.Cluster.History;
+using Orchestrator.Cluster.History;
+
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>
 /// Proves DESIGN.md §4's invariants over a recorded history (one or more merged files). Pure: the only time it

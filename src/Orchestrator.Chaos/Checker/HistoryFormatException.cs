@@ -1,4 +1,4 @@
-namespace Orchestrator.Cluster.History;
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>A history file holds a line that is not a record and is not a torn last line: the file is corrupt.</summary>
 public sealed class HistoryFormatException : Exception

@@ -1,8 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Orchestrator.Cluster.History;
 
-namespace Orchestrator.Cluster.History;
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>What <see cref="HistoryChecker"/> found: counts over the history and one verdict per invariant.</summary>
 public sealed record CheckReport

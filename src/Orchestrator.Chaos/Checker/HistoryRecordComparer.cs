@@ -1,4 +1,6 @@
-namespace Orchestrator.Cluster.History;
+using Orchestrator.Cluster.History;
+
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>The merge order of histories: by time <c>t</c>, then node (ordinal), then <c>seq</c>.</summary>
 public sealed class HistoryRecordComparer : IComparer<HistoryRecord>

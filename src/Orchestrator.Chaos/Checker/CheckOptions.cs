@@ -1,4 +1,4 @@
-namespace Orchestrator.Cluster.History;
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>Knobs of <see cref="HistoryChecker"/>; the defaults are the strict reading of DESIGN.md §4.</summary>
 public sealed record CheckOptions

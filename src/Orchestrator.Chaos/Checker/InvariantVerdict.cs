@@ -1,4 +1,4 @@
-namespace Orchestrator.Cluster.History;
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>The result of checking one invariant.</summary>
 /// <param name="Number">1 to 6 as numbered in DESIGN.md §4, 8 (vf-ownership) or 9 (never-on-none); 7 (read-your-writes) is not judged from histories.</param>

@@ -1,7 +1,8 @@
 using System.Text;
 using System.Text.Json;
+using Orchestrator.Cluster.History;
 
-namespace Orchestrator.Cluster.History;
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>
 /// Reads history files and merges them by (t, node, seq). The last line of a file is skipped (and reported) when it

@@ -1,4 +1,4 @@
-namespace Orchestrator.Cluster.History;
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>One breach of an invariant.</summary>
 /// <param name="Invariant">1 to 6 as numbered in DESIGN.md §4, 8 (vf-ownership) or 9 (never-on-none); see <c>CheckRun</c>.</param>

@@ -1,4 +1,6 @@
-namespace Orchestrator.Cluster.History;
+using Orchestrator.Cluster.History;
+
+namespace Orchestrator.Chaos.Checker;
 
 /// <summary>Records of one or more history files, merged in <see cref="HistoryRecordComparer"/> order, and the torn lines left out.</summary>
 /// <param name="Records">All records, ordered by (t, node, seq).</param>
