@@ -35,6 +35,12 @@ public sealed record RuntimeOptions
     /// <summary>How often each coordinator node asks after unfinished migrations that have been quiet (see <see cref="MigrationKeeper"/>).</summary>
     public TimeSpan KeeperInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long the replicated index (<c>GET /migrations</c>, the event stream) lists ended migrations
+    /// (<c>runtime.index-retention</c>, <c>runtime.index-max-ended</c>).
+    /// </summary>
+    public IndexRetention IndexRetention { get; init; } = IndexRetention.Default;
+
     /// <summary>How often each host's reconciler runs besides start-up and recoveries (<c>runtime.reconcile-interval</c>).</summary>
     public TimeSpan ReconcileInterval { get; init; } = ReconcilerSettings.DefaultInterval;
 
@@ -129,7 +135,7 @@ public sealed class OrchestratorRuntime
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName("authority")),
                 "placement");
-            system.ActorOf(MigrationKeeper.Props(migrations, options.KeeperInterval, options.KeeperInterval * 2, options.TimeProvider), "migration-keeper");
+            system.ActorOf(MigrationKeeper.Props(migrations, options.KeeperInterval, options.KeeperInterval * 2, options.IndexRetention, options.TimeProvider), "migration-keeper");
         }
 
         var client = new OrchestratorClient(system, migrations, placement) { AskTimeout = options.ClientAskTimeout };

@@ -12,23 +12,37 @@ namespace Orchestrator.Cluster.Migrations;
 /// and invariant 2 says it must end. So, on every coordinator node, each unfinished migration of the replicated
 /// index that has been quiet for a while is sent a read-only <see cref="GetMigration"/> through the shard region:
 /// that starts its shard, which restarts its remembered coordinators, which recover and carry on.
+/// <para>
+/// It also keeps the index bounded (issue 15): an ended migration leaves it once it ended longer ago than the
+/// retention, or when more ended ones than the cap are listed (oldest first). The index is gossiped whole to every
+/// node; past Akka remoting's frame size its gossip would be dropped and the reconcilers' majority reads would fail.
+/// An ended migration stays readable by id from its coordinator's journal.
+/// </para>
 /// </summary>
 public sealed class MigrationKeeper : ReceiveActor, IWithTimers
 {
     private const string TickTimer = "tick";
     private readonly IActorRef _migrations;
     private readonly TimeSpan _quietAfter;
+    private readonly IndexRetention _retention;
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private LWWDictionary<string, MigrationView> _index = LWWDictionary<string, MigrationView>.Empty;
 
-    public MigrationKeeper(IActorRef migrations, TimeSpan interval, TimeSpan quietAfter, TimeProvider time)
+    public MigrationKeeper(IActorRef migrations, TimeSpan interval, TimeSpan quietAfter, IndexRetention retention, TimeProvider time)
     {
         _migrations = migrations;
         _quietAfter = quietAfter;
+        _retention = retention;
         _time = time;
         Receive<Changed>(c => _index = c.Get(MigrationIndex.Key));
-        Receive<Tick>(_ => Nudge());
+        Receive<Tick>(_ =>
+        {
+            Nudge();
+            Prune();
+        });
+        Receive<UpdateSuccess>(_ => { });
+        Receive<IUpdateResponse>(failed => _log.Warning("pruning the migration index failed: {0}", failed));
         Receive<MigrationView>(_ => { });
         Receive<Unknown>(_ => { });
         Timers.StartPeriodicTimer(TickTimer, Tick.Instance, interval);
@@ -37,8 +51,8 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for a keeper that looks every <paramref name="interval"/>.</summary>
-    public static Props Props(IActorRef migrations, TimeSpan interval, TimeSpan quietAfter, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new MigrationKeeper(migrations, interval, quietAfter, time));
+    public static Props Props(IActorRef migrations, TimeSpan interval, TimeSpan quietAfter, IndexRetention retention, TimeProvider time) =>
+        Akka.Actor.Props.Create(() => new MigrationKeeper(migrations, interval, quietAfter, retention, time));
 
     protected override void PreStart() =>
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MigrationIndex.Key, Self));
@@ -60,6 +74,29 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
 
             _migrations.Tell(new MigrationEnvelope(view.Id, GetMigration.Instance));
         }
+    }
+
+    private void Prune()
+    {
+        var expired = _retention.Expired(_index.Values, _time.GetUtcNow());
+        if (expired.Count == 0)
+        {
+            return;
+        }
+
+        if (_log.IsDebugEnabled)
+        {
+            _log.Debug("dropping {0} ended migration(s) from the index (retention {1}, at most {2} ended)", expired.Count, _retention.Window, _retention.MaxEnded);
+        }
+
+        // Every coordinator node prunes the same entries: removals are idempotent, and a coordinator that publishes an
+        // ended view again (recovered to answer a read) is dropped again at the next tick.
+        var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
+        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(
+            MigrationIndex.Key,
+            LWWDictionary<string, MigrationView>.Empty,
+            WriteLocal.Instance,
+            d => expired.Aggregate(d, (acc, id) => acc.Remove(self, id))));
     }
 
     private sealed record Tick

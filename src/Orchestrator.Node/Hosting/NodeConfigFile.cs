@@ -19,6 +19,7 @@ public static class NodeConfigFile
         NodeConfigKeys.DeviceSeed, NodeConfigKeys.SeedNodes, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
         NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ApiUrl,
         NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
+        NodeConfigKeys.IndexRetention, NodeConfigKeys.IndexMaxEnded,
         NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi,
     ];
 
@@ -98,6 +99,9 @@ public static class NodeConfigFile
         ReadDuration(config, NodeConfigKeys.SseHeartbeat, errors, v => options.SseHeartbeat = v);
         ReadDuration(config, NodeConfigKeys.StepTimeout, errors, v => options.StepTimeout = v);
         ReadDuration(config, NodeConfigKeys.ReconcileInterval, errors, v => options.ReconcileInterval = v);
+        ReadDuration(config, NodeConfigKeys.IndexRetention, errors, v => options.IndexRetention = v);
+        ReadParsed(config, NodeConfigKeys.IndexMaxEnded, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null,
+            "is not an integer", v => options.IndexMaxEnded = v);
         Read(config, NodeConfigKeys.HistoryPath, errors, v => options.HistoryPath = v);
         Read(config, NodeConfigKeys.DeviceStateDirectory, errors, v => options.DeviceStateDirectory = v);
         ReadParsed(config, NodeConfigKeys.ChaosFaultApi, errors, ParseSwitch, "is not on or off", v => options.ChaosFaultApi = v);

@@ -22,6 +22,8 @@ public static class NodeConfigKeys
     public const string SseHeartbeat = "api.sse-heartbeat";
     public const string StepTimeout = "runtime.step-timeout";
     public const string ReconcileInterval = "runtime.reconcile-interval";
+    public const string IndexRetention = "runtime.index-retention";
+    public const string IndexMaxEnded = "runtime.index-max-ended";
     public const string HistoryPath = "history.path";
     public const string DeviceStateDirectory = "devices.state-dir";
     public const string ChaosFaultApi = "chaos.fault-api";

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.History;
 using Orchestrator.Cluster.Hosting;
+using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Devices.Topology;
@@ -118,6 +119,7 @@ public static class NodeHost
                         TimeProvider = time,
                         StepTimeout = options.StepTimeout,
                         ReconcileInterval = options.ReconcileInterval,
+                        IndexRetention = new IndexRetention(options.IndexRetention, options.IndexMaxEnded),
                         Observer = history is null ? NullDeviceObserver.Instance : history,
                         OnMigrationChanged = history is null ? null : history.MigrationChanged,
                         Pf = DataPlaneOf(options.Hostname),

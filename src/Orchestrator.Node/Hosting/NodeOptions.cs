@@ -64,6 +64,12 @@ public sealed class NodeOptions
     /// <summary><c>runtime.step-timeout</c>: how long one migration step may take before the coordinator fails it.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary><c>runtime.index-retention</c>: how long <c>GET /migrations</c> and the event stream list an ended migration.</summary>
+    public TimeSpan IndexRetention { get; set; } = Cluster.Migrations.IndexRetention.Default.Window;
+
+    /// <summary><c>runtime.index-max-ended</c>: at most this many ended migrations are listed (the newest).</summary>
+    public int IndexMaxEnded { get; set; } = Cluster.Migrations.IndexRetention.Default.MaxEnded;
+
     /// <summary><c>runtime.reconcile-interval</c>: how often each host's reconciler looks for leftovers of ended migrations.</summary>
     public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromSeconds(30);
 

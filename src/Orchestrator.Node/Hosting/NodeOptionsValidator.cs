@@ -69,6 +69,16 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             errors.Add($"{NodeConfigKeys.ReconcileInterval}: '{options.ReconcileInterval}' must be at least 1s");
         }
 
+        if (options.IndexRetention < TimeSpan.Zero)
+        {
+            errors.Add($"{NodeConfigKeys.IndexRetention}: '{options.IndexRetention}' must not be negative");
+        }
+
+        if (options.IndexMaxEnded < 0)
+        {
+            errors.Add(string.Create(CultureInfo.InvariantCulture, $"{NodeConfigKeys.IndexMaxEnded}: {options.IndexMaxEnded} must not be negative"));
+        }
+
         if (options.Topology is { } path)
         {
             if (!File.Exists(path))

@@ -1,0 +1,71 @@
+using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Tests.Support;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Tests.Migrations;
+
+/// <summary>
+/// Issue 15: the replicated index lists in-flight migrations and a bounded window of ended ones; an ended migration
+/// that left it is still read by id from its coordinator's journal.
+/// </summary>
+public class IndexRetentionTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 12, 2, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void Ended_migrations_leave_after_the_window_or_beyond_the_cap_newest_kept_and_live_ones_never()
+    {
+        var retention = new IndexRetention(TimeSpan.FromHours(1), MaxEnded: 2);
+        MigrationView[] views =
+        [
+            View("m-live-old", "PreCopying", T0.AddHours(-5)),
+            View("m-ended-old", "Completed", T0.AddHours(-2)),
+            View("m-ended-1", "RolledBack", T0.AddMinutes(-30)),
+            View("m-ended-2", "Completed", T0.AddMinutes(-20)),
+            View("m-ended-3", "Failed", T0.AddMinutes(-10)),
+        ];
+
+        var expired = retention.Expired(views, T0);
+
+        // m-ended-old is past the window; of the three within it only the newest two stay.
+        Assert.Equal(["m-ended-1", "m-ended-old"], expired.Order(StringComparer.Ordinal));
+        Assert.Empty(new IndexRetention(TimeSpan.FromHours(24), 10).Expired(views, T0));
+    }
+
+    [Fact]
+    public async Task An_ended_migration_beyond_the_cap_leaves_the_list_and_is_still_read_by_id()
+    {
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        // Ended coordinators passivate after 1 s, so the read by id below recovers the first one from its journal.
+        var options = TestCluster.DefaultOptions with
+        {
+            IndexRetention = new IndexRetention(TimeSpan.FromHours(1), MaxEnded: 1),
+            PassivateAfterEnd = TimeSpan.FromSeconds(1),
+        };
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], options);
+        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+
+        var first = MigrationId.Parse("m-retention-1");
+        var second = MigrationId.Parse("m-retention-2");
+        Assert.True((await node.Client.StartMigrationAsync(first, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(first, TimeSpan.FromSeconds(30))).State);
+        Assert.True((await node.Client.StartMigrationAsync(second, WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(second, TimeSpan.FromSeconds(30))).State);
+
+        // The keeper prunes every 2 s: the list comes down to the newest ended migration.
+        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        {
+            var listed = await node.Client.ListMigrationsAsync();
+            Assert.Equal([second], listed.Select(v => v.Id));
+        }, TimeSpan.FromSeconds(20));
+
+        var read = await node.Client.GetMigrationAsync(first);
+        Assert.True(read.IsOk, read.Error?.Message);
+        Assert.Equal("Completed", read.Value!.State);
+        Assert.Equal(HostId.Parse("host-b"), read.Value.Target);
+    }
+
+    private static MigrationView View(string id, string state, DateTimeOffset updated) => new(
+        MigrationId.Parse(id), WorkloadId.Parse("vm-1"), HostId.Parse("host-a"), HostId.Parse("host-b"), state, 1, updated.AddMinutes(-1), updated,
+        new MigrationProgress(0, 0, 0, 0, null), null, null, [], [], [], "None", null, null, null);
+}
