@@ -83,6 +83,9 @@ public class NodeConfigTests : IDisposable
     [InlineData("node.latency-scale = -1", "node.latency-scale: '-1'")]
     [InlineData("runtime.reconcile-interval = 100ms", "runtime.reconcile-interval: '00:00:00.1000000' must be at least 1s")]
     [InlineData("runtime.reconcile-interval = often", "runtime.reconcile-interval: 'often'")]
+    [InlineData("runtime.index-retention = forever", "runtime.index-retention: 'forever'")]
+    [InlineData("runtime.index-max-ended = many", "runtime.index-max-ended: 'many' is not an integer")]
+    [InlineData("runtime.index-max-ended = -5", "runtime.index-max-ended: -5 must not be negative")]
     [InlineData("node.topology = /nonexistent/t.yaml", "node.topology: file '/nonexistent/t.yaml' does not exist")]
     [InlineData("node = ${missing}", "not valid HOCON or JSON")]
     // Removed (issue 19): no config key can weaken a checkpoint; the broken build is the chaos harness's own verb.
