@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
@@ -16,9 +17,13 @@ namespace Orchestrator.Node.Api;
 /// with another body is 409.</item>
 /// <item>Two different bodies racing with one key on two nodes both reach the coordinator; the loser gets the
 /// winner's migration back and the API compares workload and target with it (409 when they differ).</item>
+/// <item>The stored hash expires after <paramref name="retention"/> (<c>api.idempotency-retention</c>, 24 h, as payment
+/// APIs keep keys): every write drops the expired entries, so the map holds the keys of one window, not of every
+/// request ever made. The key still names its migration after that; a retry answers it as before, and another body
+/// is still 409 by the comparison with the migration itself.</item>
 /// </list>
 /// </summary>
-public sealed class IdempotencyStore(ActorSystem system)
+public sealed class IdempotencyStore(ActorSystem system, TimeProvider time, TimeSpan retention)
 {
     /// <summary>The replicated key → request-hash map.</summary>
     public static LWWDictionaryKey<string, string> Key { get; } = new("orchestrator-idempotency");
@@ -50,17 +55,43 @@ public sealed class IdempotencyStore(ActorSystem system)
             response = await replicator.Ask<IGetResponse>(Dsl.Get(Key, ReadLocal.Instance), Timeout, ct);
         }
 
-        return response is GetSuccess success && success.Get(Key).TryGetValue(key, out var hash) ? hash : null;
+        return response is GetSuccess success && success.Get(Key).TryGetValue(key, out var entry) && Parse(entry) is { } stored
+               && time.GetUtcNow() - stored.At <= retention
+            ? stored.Hash
+            : null;
     }
 
     /// <summary>Stores the request hash under <paramref name="key"/> (majority write; locally at least).</summary>
     public async Task SetAsync(string key, string hash, CancellationToken ct)
     {
         var replicator = DistributedData.Get(system).Replicator;
-        var self = Akka.Cluster.Cluster.Get(system);
+        var self = Akka.Cluster.Cluster.Get(system).SelfUniqueAddress;
+        var now = time.GetUtcNow();
+        var entry = string.Create(CultureInfo.InvariantCulture, $"{hash} {now.ToUnixTimeMilliseconds()}");
         await replicator.Ask<IUpdateResponse>(
-            Dsl.Update(Key, LWWDictionary<string, string>.Empty, new WriteMajority(Timeout), d => d.SetItem(self, key, hash)),
+            Dsl.Update(Key, LWWDictionary<string, string>.Empty, new WriteMajority(Timeout), d =>
+            {
+                // Entries of before the expiry (a bare hash) carry no time: they go too.
+                var expired = d.Entries.Where(e => Parse(e.Value) is not { } s || now - s.At > retention).Select(e => e.Key).ToList();
+                return expired.Aggregate(d, (acc, k) => acc.Remove(self, k)).SetItem(self, key, entry);
+            }),
             Timeout + TimeSpan.FromSeconds(1),
             ct);
+    }
+
+    /// <summary>How many keys the local replica holds (for tests and the bounded-memory measurement).</summary>
+    public async Task<int> CountAsync(CancellationToken ct)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(Key, ReadLocal.Instance), Timeout, ct);
+        return response is GetSuccess success ? success.Get(Key).Count : 0;
+    }
+
+    private static (string Hash, DateTimeOffset At)? Parse(string entry)
+    {
+        var space = entry.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 && long.TryParse(entry.AsSpan(space + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var ms)
+            ? (entry[..space], DateTimeOffset.FromUnixTimeMilliseconds(ms))
+            : null;
     }
 }

@@ -17,7 +17,7 @@ public static class MigrationEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapPost("/migrations", StartAsync).WithName("StartMigration").WithDescription("Body: {\"workload\": \"vm-1\", \"target\": \"host-b\" (optional)}; header Idempotency-Key (optional)")
+        api.MapPost("/migrations", StartAsync).WithName("StartMigration").WithDescription("Body: {\"workload\": \"vm-1\", \"target\": \"host-b\" (optional)}; header Idempotency-Key (optional): the same key answers the same migration, from any node; another body with it is 409 IdempotencyKeyReused. The request behind a key is kept for api.idempotency-retention (24 h by default); after that the key still answers its migration, and another body is compared with the migration itself.")
             .Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
 
         api.MapGet("/migrations", async (NodeRuntime node, CancellationToken ct) =>

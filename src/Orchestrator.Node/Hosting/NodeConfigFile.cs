@@ -19,7 +19,7 @@ public static class NodeConfigFile
         NodeConfigKeys.DeviceSeed, NodeConfigKeys.SeedNodes, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
         NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ApiUrl,
         NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
-        NodeConfigKeys.IndexRetention, NodeConfigKeys.IndexMaxEnded,
+        NodeConfigKeys.IndexRetention, NodeConfigKeys.IndexMaxEnded, NodeConfigKeys.IdempotencyRetention,
         NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi,
     ];
 
@@ -97,6 +97,7 @@ public static class NodeConfigFile
         Read(config, NodeConfigKeys.Token, errors, v => options.Token = v);
         Read(config, NodeConfigKeys.TokenFile, errors, v => options.TokenFile = v);
         ReadDuration(config, NodeConfigKeys.SseHeartbeat, errors, v => options.SseHeartbeat = v);
+        ReadDuration(config, NodeConfigKeys.IdempotencyRetention, errors, v => options.IdempotencyRetention = v);
         ReadDuration(config, NodeConfigKeys.StepTimeout, errors, v => options.StepTimeout = v);
         ReadDuration(config, NodeConfigKeys.ReconcileInterval, errors, v => options.ReconcileInterval = v);
         ReadDuration(config, NodeConfigKeys.IndexRetention, errors, v => options.IndexRetention = v);

@@ -20,6 +20,7 @@ public static class NodeConfigKeys
     public const string Token = "api.token";
     public const string TokenFile = "api.token-file";
     public const string SseHeartbeat = "api.sse-heartbeat";
+    public const string IdempotencyRetention = "api.idempotency-retention";
     public const string StepTimeout = "runtime.step-timeout";
     public const string ReconcileInterval = "runtime.reconcile-interval";
     public const string IndexRetention = "runtime.index-retention";

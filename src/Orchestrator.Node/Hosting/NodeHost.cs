@@ -41,8 +41,10 @@ public static class NodeHost
         services.AddSingleton<NodeRuntime>();
         services.AddSingleton<ApiMetrics>();
         services.AddSingleton<ClusterFeed>();
-        services.AddSingleton(sp => new IdempotencyStore(sp.GetRequiredService<NodeRuntime>().System
-            ?? throw new InvalidOperationException("the ActorSystem has not started")));
+        services.AddSingleton(sp => new IdempotencyStore(
+            sp.GetRequiredService<NodeRuntime>().System ?? throw new InvalidOperationException("the ActorSystem has not started"),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<NodeOptions>>().Value.IdempotencyRetention));
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<NodeOptions>>().Value;

@@ -64,6 +64,9 @@ public sealed class NodeOptions
     /// <summary><c>runtime.step-timeout</c>: how long one migration step may take before the coordinator fails it.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary><c>api.idempotency-retention</c>: how long the request behind an Idempotency-Key is kept (24 h).</summary>
+    public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
+
     /// <summary><c>runtime.index-retention</c>: how long <c>GET /migrations</c> and the event stream list an ended migration.</summary>
     public TimeSpan IndexRetention { get; set; } = Cluster.Migrations.IndexRetention.Default.Window;
 

@@ -69,6 +69,12 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             errors.Add($"{NodeConfigKeys.ReconcileInterval}: '{options.ReconcileInterval}' must be at least 1s");
         }
 
+        if (options.IdempotencyRetention < TimeSpan.FromMinutes(1))
+        {
+            // A scheduler retries a timed-out request within minutes; a shorter window would forget the key meanwhile.
+            errors.Add($"{NodeConfigKeys.IdempotencyRetention}: '{options.IdempotencyRetention}' must be at least 1m");
+        }
+
         if (options.IndexRetention < TimeSpan.Zero)
         {
             errors.Add($"{NodeConfigKeys.IndexRetention}: '{options.IndexRetention}' must not be negative");

@@ -84,6 +84,7 @@ public class NodeConfigTests : IDisposable
     [InlineData("runtime.reconcile-interval = 100ms", "runtime.reconcile-interval: '00:00:00.1000000' must be at least 1s")]
     [InlineData("runtime.reconcile-interval = often", "runtime.reconcile-interval: 'often'")]
     [InlineData("runtime.index-retention = forever", "runtime.index-retention: 'forever'")]
+    [InlineData("api.idempotency-retention = 10s", "api.idempotency-retention: '00:00:10' must be at least 1m")]
     [InlineData("runtime.index-max-ended = many", "runtime.index-max-ended: 'many' is not an integer")]
     [InlineData("runtime.index-max-ended = -5", "runtime.index-max-ended: -5 must not be negative")]
     [InlineData("node.topology = /nonexistent/t.yaml", "node.topology: file '/nonexistent/t.yaml' does not exist")]
