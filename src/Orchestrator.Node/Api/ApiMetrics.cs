@@ -8,6 +8,13 @@ namespace Orchestrator.Node.Api;
 /// <summary>
 /// Prometheus metrics of the cluster as this node sees the replicated directory (so every node reports the whole
 /// cluster; scrape one node, or aggregate with max). Each node has its own registry.
+/// <para>
+/// Counters and histograms count what this node saw happen since it started (Prometheus handles the reset of a
+/// restart): a migration that ended before the node started is not counted again from the index, and bytes a
+/// migration moved before this node first saw it are not either. Gauges describe the present. What it remembers per
+/// migration is bounded: in-flight ones, and ended ones for the index retention (an older ended view that reappears,
+/// say from a coordinator recovered for a read, is not counted).
+/// </para>
 /// </summary>
 public sealed class ApiMetrics
 {
@@ -22,10 +29,24 @@ public sealed class ApiMetrics
     private readonly Gauge _pfVfSlots;
     private readonly Gauge _hostsCordoned;
     private readonly Dictionary<string, long> _bytesSeen = [];
-    private readonly HashSet<string> _ended = [];
+    private readonly Dictionary<string, DateTimeOffset> _ended = [];
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _retention;
+    private readonly DateTimeOffset _startedAt;
 
+    /// <summary>Metrics on the system clock with the default index retention.</summary>
     public ApiMetrics()
+        : this(TimeProvider.System, IndexRetention.Default.Window)
     {
+    }
+
+    /// <summary>Metrics that remember ended migrations for <paramref name="retention"/> (the index's).</summary>
+    public ApiMetrics(TimeProvider time, TimeSpan retention)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        _time = time;
+        _retention = retention;
+        _startedAt = time.GetUtcNow();
         var factory = Metrics.WithCustomRegistry(Registry);
         _byState = factory.CreateGauge("orchestrator_migrations", "Migrations by protocol state.", new GaugeConfiguration { LabelNames = ["state"] });
         _downtime = factory.CreateHistogram("orchestrator_migration_downtime_seconds", "Measured downtime of completed migrations.",
@@ -50,6 +71,7 @@ public sealed class ApiMetrics
 
     internal void ObserveMigrations(IEnumerable<MigrationView> migrations)
     {
+        var now = _time.GetUtcNow();
         var counts = Enum.GetNames<MigrationPhase>().ToDictionary(p => p, _ => 0);
         var queued = 0;
         foreach (var m in migrations)
@@ -57,25 +79,47 @@ public sealed class ApiMetrics
             var id = m.Id.Value;
             counts[m.State] = counts.GetValueOrDefault(m.State) + 1;
             queued += m.QueuePosition is null ? 0 : 1;
-            var seen = _bytesSeen.GetValueOrDefault(id);
+            if (_ended.ContainsKey(id))
+            {
+                continue;
+            }
+
+            // Ended before this node started, or longer ago than it remembers: not something it saw happen.
+            var endedUnseen = m.IsTerminal && (m.UpdatedAt < _startedAt || now - m.UpdatedAt > _retention);
+            if (!_bytesSeen.TryGetValue(id, out var seen))
+            {
+                // First sight: what it moved before this node started is not counted.
+                seen = m.CreatedAt < _startedAt || endedUnseen ? m.Progress.BytesTransferred : 0;
+                _bytesSeen[id] = seen;
+            }
+
             if (m.Progress.BytesTransferred > seen)
             {
                 _bytes.Inc(m.Progress.BytesTransferred - seen);
                 _bytesSeen[id] = m.Progress.BytesTransferred;
             }
 
-            if (m.IsTerminal && _ended.Add(id))
+            if (!m.IsTerminal)
             {
-                _duration.WithLabels(m.State).Observe(Math.Max(0, (m.UpdatedAt - m.CreatedAt).TotalSeconds));
-                if (m.State == nameof(MigrationPhase.Completed) && m.DowntimeMs is { } downtime)
-                {
-                    _downtime.Observe(downtime / 1000.0);
-                }
+                continue;
+            }
 
-                if (m.State == nameof(MigrationPhase.Failed))
-                {
-                    _failed.WithLabels(m.Code ?? "Unknown").Inc();
-                }
+            _bytesSeen.Remove(id);
+            if (endedUnseen)
+            {
+                continue;
+            }
+
+            _ended[id] = m.UpdatedAt;
+            _duration.WithLabels(m.State).Observe(Math.Max(0, (m.UpdatedAt - m.CreatedAt).TotalSeconds));
+            if (m.State == nameof(MigrationPhase.Completed) && m.DowntimeMs is { } downtime)
+            {
+                _downtime.Observe(downtime / 1000.0);
+            }
+
+            if (m.State == nameof(MigrationPhase.Failed))
+            {
+                _failed.WithLabels(m.Code ?? "Unknown").Inc();
             }
         }
 
@@ -85,7 +129,14 @@ public sealed class ApiMetrics
         }
 
         _queued.Set(queued);
+        foreach (var old in _ended.Where(e => now - e.Value > _retention).Select(e => e.Key).ToList())
+        {
+            _ended.Remove(old);
+        }
     }
+
+    /// <summary>How many migrations it remembers (in flight, and ended within the retention): bounded, for tests.</summary>
+    internal int Remembered => _bytesSeen.Count + _ended.Count;
 
     internal void ObserveHosts(IEnumerable<HostSnapshot> hosts)
     {

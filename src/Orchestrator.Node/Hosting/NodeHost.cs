@@ -39,7 +39,7 @@ public static class NodeHost
         services.AddSingleton(token);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRuntime>();
-        services.AddSingleton<ApiMetrics>();
+        services.AddSingleton(sp => new ApiMetrics(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<NodeOptions>>().Value.IndexRetention));
         services.AddSingleton<ClusterFeed>();
         services.AddSingleton(sp => new IdempotencyStore(
             sp.GetRequiredService<NodeRuntime>().System ?? throw new InvalidOperationException("the ActorSystem has not started"),
