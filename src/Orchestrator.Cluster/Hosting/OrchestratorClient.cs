@@ -92,6 +92,16 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// <summary>Starts a migration of a workload's VFs (all of them move together).</summary>
     public async Task<Result<MigrationView>> StartMigrationAsync(MigrationId id, WorkloadId workload, HostId? target, MigrationPolicy? policy = null, CancellationToken ct = default)
     {
+        // A request sent while the workload's previous migration ended may have read its VFs where they were: the
+        // authority refuses that claim (SourceMoved, nothing started) and one more read sees where they are now.
+        var result = await TryStartMigrationAsync(id, workload, target, policy, ct).ConfigureAwait(false);
+        return result.Error?.Code == RejectedCodes.SourceMoved
+            ? await TryStartMigrationAsync(id, workload, target, policy, ct).ConfigureAwait(false)
+            : result;
+    }
+
+    private async Task<Result<MigrationView>> TryStartMigrationAsync(MigrationId id, WorkloadId workload, HostId? target, MigrationPolicy? policy, CancellationToken ct)
+    {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         var vfs = inventory.Inventory.VfsOf(workload);
         if (vfs.Count == 0)

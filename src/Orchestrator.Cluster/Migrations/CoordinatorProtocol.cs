@@ -37,6 +37,12 @@ public static class RejectedCodes
     /// <summary>Another migration of the workload is in flight (409, naming it).</summary>
     public const string WorkloadBusy = "WorkloadBusy";
 
+    /// <summary>
+    /// The request named source VFs that a migration of the workload took away after the request read the inventory
+    /// (it was sent while that migration ended); nothing was started. The client reads the inventory again and retries.
+    /// </summary>
+    public const string SourceMoved = "SourceMoved";
+
     /// <summary>The placement authority did not answer in time (503: nothing was started; ask again).</summary>
     public const string Unavailable = "Unavailable";
 }

@@ -218,7 +218,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         _log.Info("[{0}] not started: {1}", _id, refused.Reason);
         foreach (var replyTo in pending.ReplyTo)
         {
-            replyTo.Tell(new Rejected(_id, RejectedCodes.WorkloadBusy, refused.Reason));
+            replyTo.Tell(new Rejected(_id, refused.SourceMoved ? RejectedCodes.SourceMoved : RejectedCodes.WorkloadBusy, refused.Reason));
         }
 
         Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, TimeSpan.FromSeconds(5));
@@ -366,7 +366,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 return;
             case A.ReleaseReservations:
                 Start(key);
-                _settings.Placement.Tell(new PlacementProtocol.ReleaseMigration(_id));
+                _settings.Placement.Tell(new PlacementProtocol.ReleaseMigration(_id, MigrationProtocol.IsCommitted(_state.Phase)));
                 return;
             case A.Commit:
                 Decide(new C.Commit(_id, action.Epoch), ActorRefs.Nobody);

@@ -30,6 +30,11 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<MigrationId, PlacementTarget> _targets = [];
     private readonly Dictionary<MigrationId, IActorRef> _waiters = [];
     private readonly List<(VfId Vf, DateTimeOffset ReleasedAt)> _settling = [];
+
+    // Source VFs of migrations that went forward and were just released: a claim naming one was built from an
+    // inventory read before that migration ended. In memory for SettleFor (a lost entry only lets such a request reach
+    // Place, which refuses it for want of the VF, as before).
+    private readonly List<(VfId Vf, MigrationId By, DateTimeOffset At)> _departed = [];
     private readonly Dictionary<VfId, DateTimeOffset> _vfChanges = []; // operator changes under way, until their expiry
     private readonly HashSet<MigrationId> _checking = []; // claims the sweep is asking about
     private readonly PlacementAuthoritySettings _settings;
@@ -180,6 +185,17 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
 
         var now = _time.GetUtcNow();
+        _departed.RemoveAll(d => now - d.At > SettleFor);
+        var stale = _departed.FindIndex(d => wanted.SourceVfs.Contains(d.Vf));
+        if (stale >= 0)
+        {
+            var departed = _departed[stale];
+            var reason = $"source VF {departed.Vf} of workload '{claim.Workload}' left its host with migration {departed.By}, which went forward after this request read the inventory; read it again";
+            _log.Info("[{0}] claim of {1} refused: {2}", claim.Migration, claim.Workload, reason);
+            replyTo.Tell(new WorkloadClaimRefused(claim.Migration, claim.Workload, departed.By, reason, SourceMoved: true));
+            return;
+        }
+
         ExpireVfChanges(now);
         if (wanted.SourceVfs.Where(_vfChanges.ContainsKey).Select(v => (VfId?)v).FirstOrDefault() is { } changing)
         {
@@ -309,6 +325,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
 
         _vfChanges[vf] = now + _settings.VfChangeExpiry;
+        _departed.RemoveAll(d => d.Vf == vf); // an operator creates (or deletes) it anew
         Sender.Tell(new VfChangeAllowed(vf));
     }
 
@@ -431,6 +448,14 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         {
             DeferAsync(release, _ => replyTo.Tell(new MigrationReleased(release.Migration))); // after a release being written
             return;
+        }
+
+        if (release.Committed && _claims.OfMigration(release.Migration) is { } claim)
+        {
+            // Its targets live now (a ping-pong may bring a workload back to a VF that departed seconds ago).
+            var targets = _ledger.Of(release.Migration).Where(r => r.Role == ReservationRole.Target).Select(r => r.Vf).ToHashSet();
+            _departed.RemoveAll(d => targets.Contains(d.Vf));
+            _departed.AddRange(claim.SourceVfs.Select(v => (v, release.Migration, _time.GetUtcNow())));
         }
 
         // As a reservation: applied at once, answered once written; the admissions it frees are written after it.

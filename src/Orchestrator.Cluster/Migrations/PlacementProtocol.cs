@@ -26,7 +26,7 @@ public static class PlacementProtocol
     public sealed record WorkloadClaimGranted(MigrationId Migration) : IOrchestratorMessage;
 
     /// <summary>Another migration holds the workload or one of its VFs (<paramref name="HeldBy"/>), or a VF of it is being changed.</summary>
-    public sealed record WorkloadClaimRefused(MigrationId Migration, WorkloadId Workload, MigrationId? HeldBy, string Reason) : IOrchestratorMessage;
+    public sealed record WorkloadClaimRefused(MigrationId Migration, WorkloadId Workload, MigrationId? HeldBy, string Reason, bool SourceMoved = false) : IOrchestratorMessage;
 
     /// <summary>
     /// An operator wants to create a VF on <paramref name="Pf"/> (at <paramref name="Index"/>, or at an index the authority
@@ -54,8 +54,11 @@ public static class PlacementProtocol
     /// <summary>The migration waits behind others.</summary>
     public sealed record AdmissionQueued(MigrationId Migration, int Position) : IOrchestratorMessage;
 
-    /// <summary>The migration ended: free its reservations and its admission.</summary>
-    public sealed record ReleaseMigration(MigrationId Migration) : IOrchestratorMessage;
+    /// <summary>
+    /// The migration ended: free its reservations and its admission. <paramref name="Committed"/>: it went forward, so
+    /// its source VFs are gone and a request built on them is stale.
+    /// </summary>
+    public sealed record ReleaseMigration(MigrationId Migration, bool Committed = false) : IOrchestratorMessage;
 
     /// <summary>Its reservations are free.</summary>
     public sealed record MigrationReleased(MigrationId Migration) : IOrchestratorMessage;

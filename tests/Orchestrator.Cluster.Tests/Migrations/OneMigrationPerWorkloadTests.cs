@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Tests.Support;
@@ -76,6 +77,44 @@ public class OneMigrationPerWorkloadTests
                 return answer;
             }
         }
+    }
+
+    [Fact]
+    public async Task A_request_read_before_the_previous_migration_completed_is_refused_not_started_on_the_old_source()
+    {
+        // CI, stop 15: a duplicate read vm-crypto's VFs on host-b while the migration moving it to host-a ended; its
+        // claim was granted after the release, it was accepted naming host-b, and rolled back "on host-b" where the
+        // workload no longer ran (checker: invariant 1). Here the stale request is sent straight to a coordinator.
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
+        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var oldSources = (await node.Client.GetInventoryAsync()).Inventory.VfsOf(Vm1).Select(v => v.Id).ToList();
+        var first = MigrationId.Parse("m-moves-it");
+        Assert.True((await node.Client.StartMigrationAsync(first, Vm1, HostB)).IsOk);
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(first, TimeSpan.FromSeconds(30))).State);
+
+        var stale = MigrationId.Parse("m-stale-read");
+        var answer = await node.Runtime.Migrations.Ask<object>(
+            new MigrationEnvelope(stale, new CoordinatorProtocol.StartMigration(new Domain.Migrations.MigrationCommands.RequestMigration(stale, Vm1, oldSources))),
+            TimeSpan.FromSeconds(20));
+
+        var rejected = Assert.IsType<CoordinatorProtocol.Rejected>(answer);
+        Assert.Equal(RejectedCodes.SourceMoved, rejected.Code);
+        Assert.Contains(first.ToString(), rejected.Reason, StringComparison.Ordinal);
+
+        // The client reads the inventory again: the same id starts from host-b, where vm-1 runs now.
+        var retried = await node.Client.StartMigrationAsync(stale, Vm1, HostId.Parse("host-a"));
+        Assert.True(retried.IsOk, retried.Error?.Message);
+        Assert.Equal(HostB, retried.Value!.Source);
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(stale, TimeSpan.FromSeconds(30))).State);
+
+        // Back on host-a, maybe on the very VF that departed seconds ago: a fresh request from there is not stale.
+        var back = MigrationId.Parse("m-ping-pong");
+        var again = await node.Client.StartMigrationAsync(back, Vm1, HostB);
+        Assert.True(again.IsOk, again.Error?.Message);
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(back, TimeSpan.FromSeconds(30))).State);
+        var report = cluster.CheckHistory();
+        Assert.True(report.IsSuccess, report.ToText());
     }
 
     [Fact]
