@@ -31,7 +31,7 @@ public sealed class ApiMetrics
     private readonly Dictionary<string, long> _bytesSeen = [];
     private readonly Dictionary<string, DateTimeOffset> _ended = [];
     private readonly TimeProvider _time;
-    private readonly TimeSpan _retention;
+    private readonly Lazy<TimeSpan> _retention;
     private readonly DateTimeOffset _startedAt;
 
     /// <summary>Metrics on the system clock with the default index retention.</summary>
@@ -42,10 +42,19 @@ public sealed class ApiMetrics
 
     /// <summary>Metrics that remember ended migrations for <paramref name="retention"/> (the index's).</summary>
     public ApiMetrics(TimeProvider time, TimeSpan retention)
+        : this(time, () => retention)
+    {
+    }
+
+    /// <summary>
+    /// As above, with the retention read at the first observation: the API maps its endpoints (and so creates this)
+    /// before the node's options are validated, and a bad option must fail the start, not the build.
+    /// </summary>
+    public ApiMetrics(TimeProvider time, Func<TimeSpan> retention)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
-        _retention = retention;
+        _retention = new Lazy<TimeSpan>(retention);
         _startedAt = time.GetUtcNow();
         var factory = Metrics.WithCustomRegistry(Registry);
         _byState = factory.CreateGauge("orchestrator_migrations", "Migrations by protocol state.", new GaugeConfiguration { LabelNames = ["state"] });
@@ -85,7 +94,7 @@ public sealed class ApiMetrics
             }
 
             // Ended before this node started, or longer ago than it remembers: not something it saw happen.
-            var endedUnseen = m.IsTerminal && (m.UpdatedAt < _startedAt || now - m.UpdatedAt > _retention);
+            var endedUnseen = m.IsTerminal && (m.UpdatedAt < _startedAt || now - m.UpdatedAt > _retention.Value);
             if (!_bytesSeen.TryGetValue(id, out var seen))
             {
                 // First sight: what it moved before this node started is not counted.
@@ -129,7 +138,7 @@ public sealed class ApiMetrics
         }
 
         _queued.Set(queued);
-        foreach (var old in _ended.Where(e => now - e.Value > _retention).Select(e => e.Key).ToList())
+        foreach (var old in _ended.Where(e => now - e.Value > _retention.Value).Select(e => e.Key).ToList())
         {
             _ended.Remove(old);
         }

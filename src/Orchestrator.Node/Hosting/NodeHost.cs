@@ -39,7 +39,11 @@ public static class NodeHost
         services.AddSingleton(token);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRuntime>();
-        services.AddSingleton(sp => new ApiMetrics(sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<NodeOptions>>().Value.IndexRetention));
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<NodeOptions>>();
+            return new ApiMetrics(sp.GetRequiredService<TimeProvider>(), () => options.Value.IndexRetention);
+        });
         services.AddSingleton<ClusterFeed>();
         services.AddSingleton(sp => new IdempotencyStore(
             sp.GetRequiredService<NodeRuntime>().System ?? throw new InvalidOperationException("the ActorSystem has not started"),
