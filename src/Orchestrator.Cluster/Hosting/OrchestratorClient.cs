@@ -22,6 +22,9 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 {
     public TimeSpan AskTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>The policy of a migration started without one (evacuations; the node's <c>policy.*</c> keys).</summary>
+    public MigrationPolicy DefaultPolicy { get; init; } = MigrationPolicy.Default;
+
     /// <summary>The evacuation jobs' shard region (set by the runtime).</summary>
     public IActorRef Evacuations { get; internal set; } = ActorRefs.Nobody;
 
@@ -126,7 +129,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
         // No look at the replicated index here: it lags, and two nodes would both see "not migrating". The coordinator
         // asks the placement authority to hold the workload before it writes the request (WorkloadBusy, 409).
-        var request = new MigrationCommands.RequestMigration(id, workload, [.. vfs.Select(v => v.Id).OrderBy(v => v)], target, policy);
+        var request = new MigrationCommands.RequestMigration(id, workload, [.. vfs.Select(v => v.Id).OrderBy(v => v)], target, policy ?? DefaultPolicy);
         return await AskMigrationAsync(id, new CoordinatorProtocol.StartMigration(request), ct).ConfigureAwait(false);
     }
 

@@ -41,6 +41,9 @@ public sealed record RuntimeOptions
     /// </summary>
     public IndexRetention IndexRetention { get; init; } = IndexRetention.Default;
 
+    /// <summary>The policy of a migration whose request has none (the node's <c>policy.*</c> keys).</summary>
+    public MigrationPolicy DefaultPolicy { get; init; } = MigrationPolicy.Default;
+
     /// <summary>How often each host's reconciler runs besides start-up and recoveries (<c>runtime.reconcile-interval</c>).</summary>
     public TimeSpan ReconcileInterval { get; init; } = ReconcilerSettings.DefaultInterval;
 
@@ -138,7 +141,7 @@ public sealed class OrchestratorRuntime
             system.ActorOf(MigrationKeeper.Props(migrations, options.KeeperInterval, options.KeeperInterval * 2, options.IndexRetention, options.TimeProvider), "migration-keeper");
         }
 
-        var client = new OrchestratorClient(system, migrations, placement) { AskTimeout = options.ClientAskTimeout };
+        var client = new OrchestratorClient(system, migrations, placement) { AskTimeout = options.ClientAskTimeout, DefaultPolicy = options.DefaultPolicy };
         var evacuationExtractor = new EvacuationMessageExtractor(20);
         client.Evacuations = isCoordinator
             ? sharding.Start(

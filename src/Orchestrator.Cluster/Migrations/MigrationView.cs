@@ -28,7 +28,8 @@ public sealed record MigrationView(
     string? LastError,
     string? Coordinator,
     HostId? RequestedTarget = null,
-    string? Code = null) : IOrchestratorMessage
+    string? Code = null,
+    MigrationPolicyView? Policy = null) : IOrchestratorMessage
 {
     /// <summary>True once Completed, RolledBack or Failed.</summary>
     public bool IsTerminal => State is nameof(MigrationPhase.Completed) or nameof(MigrationPhase.RolledBack) or nameof(MigrationPhase.Failed);
@@ -63,7 +64,8 @@ public sealed record MigrationView(
             s.LastError,
             coordinator,
             s.RequestedTarget,
-            s.FailureCode?.ToString());
+            s.FailureCode?.ToString(),
+            MigrationPolicyView.From(s.Policy));
     }
 }
 
@@ -78,3 +80,37 @@ public sealed record MigrationRound(int Round, long BytesTransferred, long Bytes
 
 /// <summary>A source VF and the target VF it moves to.</summary>
 public sealed record MigrationVfPair(VfId Source, VfId Target, string Kind, string Profile);
+
+/// <summary>
+/// The policy a migration runs under, in the API's units: the effective one (the node's defaults with what the request
+/// set). <see cref="NonConvergenceAction"/> is <c>abort</c>, <c>force</c> or <c>wait</c>.
+/// </summary>
+public sealed record MigrationPolicyView(
+    double DowntimeLimitMs,
+    long? BandwidthBytesPerSecond,
+    int MaxPreCopyRounds,
+    double CompletionTimeoutPerGiBSeconds,
+    double ProgressTimeoutSeconds,
+    string NonConvergenceAction)
+{
+    /// <summary>The API spelling of each <see cref="Domain.Policies.NonConvergenceAction"/>.</summary>
+    public static string ActionName(Domain.Policies.NonConvergenceAction action) => action switch
+    {
+        Domain.Policies.NonConvergenceAction.Abort => "abort",
+        Domain.Policies.NonConvergenceAction.ForceSwitchover => "force",
+        Domain.Policies.NonConvergenceAction.KeepWaiting => "wait",
+        _ => action.ToString(),
+    };
+
+    public static MigrationPolicyView From(Domain.Policies.MigrationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new MigrationPolicyView(
+            policy.DowntimeLimit.TotalMilliseconds,
+            policy.BandwidthCapBytesPerSecond,
+            policy.MaxPreCopyRounds,
+            policy.CompletionTimeoutPerGiB.TotalSeconds,
+            policy.ProgressTimeout.TotalSeconds,
+            ActionName(policy.NonConvergenceAction));
+    }
+}

@@ -37,9 +37,13 @@ public sealed class IdempotencyStore(ActorSystem system, TimeProvider time, Time
         return MigrationId.New(new Guid(digest.AsSpan(0, 16)));
     }
 
-    /// <summary>The hash of a request body's meaning (workload and target; field order and spacing do not matter).</summary>
-    public static string RequestHash(WorkloadId workload, HostId? target) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"workload={workload}\ntarget={target?.Value ?? ""}")));
+    /// <summary>
+    /// The hash of a request body's meaning (workload, target and the effective policy's canonical text; field order and
+    /// spacing do not matter). Without a policy it is the hash keys had before policies were accepted.
+    /// </summary>
+    public static string RequestHash(WorkloadId workload, HostId? target, string? policy = null) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"workload={workload}\ntarget={target?.Value ?? ""}" + (policy is null ? "" : $"\npolicy={policy}"))));
 
     /// <summary>A valid key: 1–255 printable ASCII characters.</summary>
     public static bool IsValidKey(string key) => key.Length is > 0 and <= 255 && key.All(c => c is >= ' ' and <= '~');

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Node.Hosting;
@@ -17,7 +18,7 @@ public static class MigrationEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapPost("/migrations", StartAsync).WithName("StartMigration").WithDescription("Body: {\"workload\": \"vm-1\", \"target\": \"host-b\" (optional)}; header Idempotency-Key (optional): the same key answers the same migration, from any node; another body with it is 409 IdempotencyKeyReused. The request behind a key is kept for api.idempotency-retention (24 h by default); after that the key still answers its migration, and another body is compared with the migration itself.")
+        api.MapPost("/migrations", StartAsync).WithName("StartMigration").WithDescription("Body: {\"workload\": \"vm-1\", \"target\": \"host-b\" (optional), \"policy\": {downtimeLimitMs, bandwidthBytesPerSecond, maxPreCopyRounds, completionTimeoutPerGiBSeconds, progressTimeoutSeconds, nonConvergenceAction: abort|force|wait} (optional, each field optional, over the node defaults)}; header Idempotency-Key (optional): the same key answers the same migration, from any node; another body with it is 409 IdempotencyKeyReused. The request behind a key is kept for api.idempotency-retention (24 h by default); after that the key still answers its migration, and another body is compared with the migration itself.")
             .Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
 
         api.MapGet("/migrations", async (NodeRuntime node, CancellationToken ct) =>
@@ -67,16 +68,16 @@ public static class MigrationEndpoints
         }).WithName("Switchover").Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
     }
 
-    private static async Task<IResult> StartAsync(HttpContext http, NodeRuntime node, IdempotencyStore keys, TimeProvider time, ILogger<IdempotencyStore> logger)
+    private static async Task<IResult> StartAsync(HttpContext http, NodeRuntime node, IdempotencyStore keys, TimeProvider time, IOptions<NodeOptions> options, ILogger<IdempotencyStore> logger)
     {
         var ct = http.RequestAborted;
-        var (parsed, problem) = await WorkloadRequest.ReadAsync(http.Request);
+        var (parsed, problem) = await WorkloadRequest.ReadAsync(http.Request, options.Value.DefaultPolicy);
         if (parsed is null)
         {
             return problem!;
         }
 
-        var (workload, target) = (parsed.Workload, parsed.Target);
+        var (workload, target, policy) = (parsed.Workload, parsed.Target, parsed.Policy ?? options.Value.DefaultPolicy);
 
         var client = node.Runtime!.Client;
         var key = http.Request.Headers[IdempotencyHeader].ToString();
@@ -88,11 +89,11 @@ public static class MigrationEndpoints
         if (key.Length == 0)
         {
             var fresh = MigrationId.New(time.GetUtcNow(), Random.Shared);
-            return Answer(http, await client.StartMigrationAsync(fresh, workload, target, ct: ct), replayed: false);
+            return Answer(http, await client.StartMigrationAsync(fresh, workload, target, policy, ct), replayed: false);
         }
 
         var id = IdempotencyStore.MigrationIdFor(key);
-        var hash = IdempotencyStore.RequestHash(workload, target);
+        var hash = IdempotencyStore.RequestHash(workload, target, parsed.Policy is null ? null : PolicyRequest.Canonical(parsed.Policy));
         var stored = await keys.GetAsync(key, ct);
         if (stored is not null && stored != hash)
         {
@@ -115,7 +116,7 @@ public static class MigrationEndpoints
             return Answer(http, known, replayed: true);
         }
 
-        var started = await client.StartMigrationAsync(id, workload, target, ct: ct);
+        var started = await client.StartMigrationAsync(id, workload, target, policy, ct);
         if (started.Value is { } view)
         {
             if (!Matches(view, workload, target))

@@ -6,7 +6,8 @@ namespace Orchestrator.Node.Api;
 /// A migration as the API shows it: <c>{id, workload, source, target, state, epoch, createdAt, updatedAt, progress,
 /// downtimeMs, reason, checkpoints}</c> (the contract) plus the pre-copy curve (<c>rounds</c>), the VF pairs, the
 /// current step, the admission queue position and the last error; a Failed migration's failure code in <c>code</c>
-/// (<c>SourceLost</c>, <c>TargetLost</c>, <c>TargetStateLost</c>, <c>RetriesExhausted</c>) with its <c>reason</c>.
+/// (<c>SourceLost</c>, <c>TargetLost</c>, <c>TargetStateLost</c>, <c>RetriesExhausted</c>) with its <c>reason</c>; the
+/// effective <c>policy</c> it runs under.
 /// </summary>
 public sealed record MigrationResource(
     string Id,
@@ -27,7 +28,8 @@ public sealed record MigrationResource(
     int? QueuePosition,
     string? LastError,
     bool Terminal,
-    string? Code = null)
+    string? Code = null,
+    MigrationPolicyView? Policy = null)
 {
     public static MigrationResource From(MigrationView view)
     {
@@ -51,7 +53,8 @@ public sealed record MigrationResource(
             view.QueuePosition,
             view.LastError,
             view.IsTerminal,
-            view.Code);
+            view.Code,
+            view.Policy);
     }
 
     /// <summary>Where the migration resource lives.</summary>

@@ -107,6 +107,23 @@ public sealed class RequestBody
         return number;
     }
 
+    /// <summary>An optional object field; null when absent or null, else a problem naming the field and value.</summary>
+    public JsonElement? Nested(string field, ref IResult? problem)
+    {
+        if (problem is not null || !_fields.TryGetValue(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            problem = ApiProblems.BadInput(field, value.GetRawText(), $"field '{field}': {value.GetRawText()} is not an object");
+            return null;
+        }
+
+        return value;
+    }
+
     private static string Excerpt(byte[] bytes)
     {
         var text = System.Text.Encoding.UTF8.GetString(bytes, 0, Math.Min(bytes.Length, 200));

@@ -11,7 +11,7 @@ namespace Orchestrator.Node.Hosting;
 /// </summary>
 public static class NodeConfigFile
 {
-    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "history", "devices", "chaos"];
+    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "history", "devices", "chaos"];
 
     private static readonly HashSet<string> KnownKeys =
     [
@@ -20,6 +20,8 @@ public static class NodeConfigFile
         NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ApiUrl,
         NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
         NodeConfigKeys.IndexRetention, NodeConfigKeys.IndexMaxEnded, NodeConfigKeys.IdempotencyRetention,
+        NodeConfigKeys.PolicyDowntimeLimit, NodeConfigKeys.PolicyBandwidth, NodeConfigKeys.PolicyMaxPreCopyRounds,
+        NodeConfigKeys.PolicyCompletionTimeoutPerGiB, NodeConfigKeys.PolicyProgressTimeout, NodeConfigKeys.PolicyNonConvergenceAction,
         NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi,
     ];
 
@@ -98,6 +100,15 @@ public static class NodeConfigFile
         Read(config, NodeConfigKeys.TokenFile, errors, v => options.TokenFile = v);
         ReadDuration(config, NodeConfigKeys.SseHeartbeat, errors, v => options.SseHeartbeat = v);
         ReadDuration(config, NodeConfigKeys.IdempotencyRetention, errors, v => options.IdempotencyRetention = v);
+        ReadDuration(config, NodeConfigKeys.PolicyDowntimeLimit, errors, v => options.DefaultPolicy = options.DefaultPolicy with { DowntimeLimit = v });
+        ReadParsed(config, NodeConfigKeys.PolicyBandwidth, errors, v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) ? b : (long?)null,
+            "is not an integer", v => options.DefaultPolicy = options.DefaultPolicy with { BandwidthCapBytesPerSecond = v });
+        ReadParsed(config, NodeConfigKeys.PolicyMaxPreCopyRounds, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : (int?)null,
+            "is not an integer", v => options.DefaultPolicy = options.DefaultPolicy with { MaxPreCopyRounds = v });
+        ReadDuration(config, NodeConfigKeys.PolicyCompletionTimeoutPerGiB, errors, v => options.DefaultPolicy = options.DefaultPolicy with { CompletionTimeoutPerGiB = v });
+        ReadDuration(config, NodeConfigKeys.PolicyProgressTimeout, errors, v => options.DefaultPolicy = options.DefaultPolicy with { ProgressTimeout = v });
+        ReadParsed(config, NodeConfigKeys.PolicyNonConvergenceAction, errors, Api.PolicyRequest.Action, "is not abort, force or wait",
+            v => options.DefaultPolicy = options.DefaultPolicy with { NonConvergenceAction = v });
         ReadDuration(config, NodeConfigKeys.StepTimeout, errors, v => options.StepTimeout = v);
         ReadDuration(config, NodeConfigKeys.ReconcileInterval, errors, v => options.ReconcileInterval = v);
         ReadDuration(config, NodeConfigKeys.IndexRetention, errors, v => options.IndexRetention = v);

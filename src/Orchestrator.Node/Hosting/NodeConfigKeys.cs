@@ -21,6 +21,12 @@ public static class NodeConfigKeys
     public const string TokenFile = "api.token-file";
     public const string SseHeartbeat = "api.sse-heartbeat";
     public const string IdempotencyRetention = "api.idempotency-retention";
+    public const string PolicyDowntimeLimit = "policy.downtime-limit";
+    public const string PolicyBandwidth = "policy.bandwidth-bytes-per-second";
+    public const string PolicyMaxPreCopyRounds = "policy.max-precopy-rounds";
+    public const string PolicyCompletionTimeoutPerGiB = "policy.completion-timeout-per-gib";
+    public const string PolicyProgressTimeout = "policy.progress-timeout";
+    public const string PolicyNonConvergenceAction = "policy.non-convergence-action";
     public const string StepTimeout = "runtime.step-timeout";
     public const string ReconcileInterval = "runtime.reconcile-interval";
     public const string IndexRetention = "runtime.index-retention";

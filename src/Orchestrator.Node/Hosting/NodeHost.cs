@@ -126,6 +126,7 @@ public static class NodeHost
                         StepTimeout = options.StepTimeout,
                         ReconcileInterval = options.ReconcileInterval,
                         IndexRetention = new IndexRetention(options.IndexRetention, options.IndexMaxEnded),
+                        DefaultPolicy = options.DefaultPolicy,
                         Observer = history is null ? NullDeviceObserver.Instance : history,
                         OnMigrationChanged = history is null ? null : history.MigrationChanged,
                         Pf = DataPlaneOf(options.Hostname),

@@ -64,6 +64,12 @@ public sealed class NodeOptions
     /// <summary><c>runtime.step-timeout</c>: how long one migration step may take before the coordinator fails it.</summary>
     public TimeSpan StepTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// <c>policy.*</c>: the policy of a migration whose request sets none of it (<c>POST /migrations</c> lays its
+    /// <c>policy</c> object over it).
+    /// </summary>
+    public Domain.Policies.MigrationPolicy DefaultPolicy { get; set; } = Domain.Policies.MigrationPolicy.Default;
+
     /// <summary><c>api.idempotency-retention</c>: how long the request behind an Idempotency-Key is kept (24 h).</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
 

@@ -69,6 +69,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             errors.Add($"{NodeConfigKeys.ReconcileInterval}: '{options.ReconcileInterval}' must be at least 1s");
         }
 
+        foreach (var problem in options.DefaultPolicy.Validate())
+        {
+            errors.Add($"policy.*: {problem}");
+        }
+
         if (options.IdempotencyRetention < TimeSpan.FromMinutes(1))
         {
             // A scheduler retries a timed-out request within minutes; a shorter window would forget the key meanwhile.

@@ -42,6 +42,29 @@ public class MigrationApiTests(ApiNode node)
     }
 
     [Fact]
+    public async Task A_policy_in_the_request_is_laid_over_the_defaults_and_echoed_and_another_policy_under_the_key_is_409()
+    {
+        const string body = """{"workload": "vm-6", "policy": {"downtimeLimitMs": 150, "nonConvergenceAction": "force", "bandwidthBytesPerSecond": 1000000000}}""";
+        var started = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", body, idempotencyKey: "policy-vm-6"), HttpStatusCode.Accepted);
+        var policy = started.GetProperty("policy");
+        Assert.Equal(150, policy.GetProperty("downtimeLimitMs").GetDouble());
+        Assert.Equal("force", policy.Str("nonConvergenceAction"));
+        Assert.Equal(1_000_000_000, policy.GetProperty("bandwidthBytesPerSecond").GetInt64());
+        Assert.Equal(30, policy.GetProperty("maxPreCopyRounds").GetInt32()); // the node's default
+        Assert.Equal(30, policy.GetProperty("progressTimeoutSeconds").GetDouble());
+
+        // The same key with another policy is another request.
+        var other = """{"workload": "vm-6", "policy": {"downtimeLimitMs": 500}}""";
+        var conflict = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", other, idempotencyKey: "policy-vm-6"), HttpStatusCode.Conflict);
+        Assert.Equal("IdempotencyKeyReused", conflict.Str("code"));
+
+        var end = await node.WaitForEndAsync(started.Str("id"));
+        Assert.Equal("Completed", end.State);
+        var read = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, $"/api/v1/migrations/{started.Str("id")}", auth: false), HttpStatusCode.OK);
+        Assert.Equal("force", read.GetProperty("policy").Str("nonConvergenceAction")); // from the journal: what it ran under
+    }
+
+    [Fact]
     public async Task The_same_key_and_body_give_the_same_migration_and_another_body_is_409()
     {
         const string body = """{"workload": "vm-2", "target": "host-b"}""";

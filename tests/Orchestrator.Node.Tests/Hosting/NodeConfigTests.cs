@@ -67,6 +67,30 @@ public class NodeConfigTests : IDisposable
         Assert.Empty(options.SeedNodes);
     }
 
+    [Fact]
+    public void The_default_policy_comes_from_the_policy_keys()
+    {
+        var options = new NodeOptions();
+        var errors = NodeConfigFile.Apply("""
+            policy {
+              downtime-limit = 150ms
+              bandwidth-bytes-per-second = 1000000
+              max-precopy-rounds = 12
+              completion-timeout-per-gib = 90s
+              progress-timeout = 20s
+              non-convergence-action = force
+            }
+            """, options);
+        Assert.Empty(errors.Concat(NodeOptionsValidator.Errors(options)));
+        var p = options.DefaultPolicy;
+        Assert.Equal(TimeSpan.FromMilliseconds(150), p.DowntimeLimit);
+        Assert.Equal(1_000_000, p.BandwidthCapBytesPerSecond);
+        Assert.Equal(12, p.MaxPreCopyRounds);
+        Assert.Equal(TimeSpan.FromSeconds(90), p.CompletionTimeoutPerGiB);
+        Assert.Equal(TimeSpan.FromSeconds(20), p.ProgressTimeout);
+        Assert.Equal(Domain.Policies.NonConvergenceAction.ForceSwitchover, p.NonConvergenceAction);
+    }
+
     [Theory]
     [InlineData("node.port = abc", "node.port: 'abc'")]
     [InlineData("node.port = 70000", "node.port: 70000")]
@@ -84,6 +108,9 @@ public class NodeConfigTests : IDisposable
     [InlineData("runtime.reconcile-interval = 100ms", "runtime.reconcile-interval: '00:00:00.1000000' must be at least 1s")]
     [InlineData("runtime.reconcile-interval = often", "runtime.reconcile-interval: 'often'")]
     [InlineData("runtime.index-retention = forever", "runtime.index-retention: 'forever'")]
+    [InlineData("policy.non-convergence-action = later", "policy.non-convergence-action: 'later' is not abort, force or wait")]
+    [InlineData("policy.max-precopy-rounds = 0", "policy.*: MaxPreCopyRounds = 0 is invalid")]
+    [InlineData("policy.downtime-limit = soon", "policy.downtime-limit: 'soon'")]
     [InlineData("api.idempotency-retention = 10s", "api.idempotency-retention: '00:00:10' must be at least 1m")]
     [InlineData("runtime.index-max-ended = many", "runtime.index-max-ended: 'many' is not an integer")]
     [InlineData("runtime.index-max-ended = -5", "runtime.index-max-ended: -5 must not be negative")]
