@@ -142,8 +142,9 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
     }
 
     /// <summary>
-    /// Starts a migration with one idempotency key, retrying while the replicated migration index still shows the
-    /// workload's previous migration as active (it ended a moment ago).
+    /// Starts a migration with one idempotency key, retrying while the workload's previous migration still holds it (it
+    /// ended a moment ago), and, with the same key, when the node answered 5xx or not at all: a 503 "did not answer in
+    /// time" on a loaded machine may come after the migration was accepted, and the same key answers it.
     /// </summary>
     private async Task<ApiMigration> StartRetryingAsync(string workload, string target, CancellationToken ct)
     {
@@ -153,7 +154,7 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
         {
             try
             {
-                return (await api.StartMigrationAsync(workload, target, key, ct)).Value;
+                return (await ClientCommands.WithKeyAsync(key, () => api.StartMigrationAsync(workload, target, key, ct), time, ct)).Value;
             }
             catch (ApiException e) when (e.Kind == ApiErrorKind.Conflict && e.Message.Contains("already migrating", StringComparison.Ordinal) &&
                                          watch.Elapsed < TimeSpan.FromSeconds(10))
