@@ -54,7 +54,8 @@ public class LimitsAndFencingTests
         var ids = Enumerable.Range(1, 4).Select(i => MigrationId.Parse($"m-limit-{i}")).ToList();
         for (var i = 0; i < ids.Count; i++)
         {
-            Assert.True((await node.Client.StartMigrationAsync(ids[i], WorkloadId.Parse($"vm-{i + 1}"), HostId.Parse("host-b"))).IsOk);
+            var started = await node.Client.StartMigrationAsync(ids[i], WorkloadId.Parse($"vm-{i + 1}"), HostId.Parse("host-b"));
+            Assert.True(started.IsOk, $"{ids[i]}: {started.Error?.Kind} {started.Error?.Code} {started.Error?.Message}"); // CI stop 15 failed here unexplained
         }
 
         foreach (var id in ids)
@@ -80,7 +81,8 @@ public class LimitsAndFencingTests
         var ids = Enumerable.Range(1, 3).Select(i => MigrationId.Parse($"m-host-{i}")).ToList();
         for (var i = 0; i < ids.Count; i++)
         {
-            Assert.True((await node.Client.StartMigrationAsync(ids[i], WorkloadId.Parse($"vm-{i + 1}"), HostId.Parse("host-b"))).IsOk);
+            var started = await node.Client.StartMigrationAsync(ids[i], WorkloadId.Parse($"vm-{i + 1}"), HostId.Parse("host-b"));
+            Assert.True(started.IsOk, $"{ids[i]}: {started.Error?.Kind} {started.Error?.Code} {started.Error?.Message}");
         }
 
         foreach (var id in ids)
