@@ -102,6 +102,10 @@ public sealed record MigrationPolicyView(
         _ => action.ToString(),
     };
 
+    /// <summary>The action an API name stands for (the inverse of <see cref="ActionName"/>), or null.</summary>
+    public static Domain.Policies.NonConvergenceAction? ActionOf(string name) =>
+        Enum.GetValues<Domain.Policies.NonConvergenceAction>().Select(a => (Domain.Policies.NonConvergenceAction?)a).FirstOrDefault(a => ActionName(a!.Value) == name);
+
     public static MigrationPolicyView From(Domain.Policies.MigrationPolicy policy)
     {
         ArgumentNullException.ThrowIfNull(policy);

@@ -49,7 +49,7 @@ public static class PolicyRequest
                 case "progressTimeoutSeconds" when Number(value, 0, 86_400) is { } progress:
                     result = result with { ProgressTimeout = TimeSpan.FromSeconds(progress) };
                     break;
-                case "nonConvergenceAction" when value.ValueKind == JsonValueKind.String && Action(value.GetString()!) is { } action:
+                case "nonConvergenceAction" when value.ValueKind == JsonValueKind.String && MigrationPolicyView.ActionOf(value.GetString()!) is { } action:
                     result = result with { NonConvergenceAction = action };
                     break;
                 case var name when !Fields.Contains(name):
@@ -72,15 +72,6 @@ public static class PolicyRequest
         return string.Create(CultureInfo.InvariantCulture,
             $"{view.DowntimeLimitMs}|{view.BandwidthBytesPerSecond}|{view.MaxPreCopyRounds}|{view.CompletionTimeoutPerGiBSeconds}|{view.ProgressTimeoutSeconds}|{view.NonConvergenceAction}");
     }
-
-    /// <summary>The action an API name stands for, or null.</summary>
-    public static NonConvergenceAction? Action(string name) => name switch
-    {
-        "abort" => NonConvergenceAction.Abort,
-        "force" => NonConvergenceAction.ForceSwitchover,
-        "wait" => NonConvergenceAction.KeepWaiting,
-        _ => null,
-    };
 
     private static double? Number(JsonElement value, double above, double atMost) =>
         value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var n) && n > above && n <= atMost ? n : null;

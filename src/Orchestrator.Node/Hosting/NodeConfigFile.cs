@@ -107,7 +107,7 @@ public static class NodeConfigFile
             "is not an integer", v => options.DefaultPolicy = options.DefaultPolicy with { MaxPreCopyRounds = v });
         ReadDuration(config, NodeConfigKeys.PolicyCompletionTimeoutPerGiB, errors, v => options.DefaultPolicy = options.DefaultPolicy with { CompletionTimeoutPerGiB = v });
         ReadDuration(config, NodeConfigKeys.PolicyProgressTimeout, errors, v => options.DefaultPolicy = options.DefaultPolicy with { ProgressTimeout = v });
-        ReadParsed(config, NodeConfigKeys.PolicyNonConvergenceAction, errors, Api.PolicyRequest.Action, "is not abort, force or wait",
+        ReadParsed(config, NodeConfigKeys.PolicyNonConvergenceAction, errors, Cluster.Migrations.MigrationPolicyView.ActionOf, "is not abort, force or wait",
             v => options.DefaultPolicy = options.DefaultPolicy with { NonConvergenceAction = v });
         ReadDuration(config, NodeConfigKeys.StepTimeout, errors, v => options.StepTimeout = v);
         ReadDuration(config, NodeConfigKeys.ReconcileInterval, errors, v => options.ReconcileInterval = v);
