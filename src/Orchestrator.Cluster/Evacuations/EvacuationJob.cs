@@ -88,7 +88,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private static bool IsEnd(string state) => state is "Completed" or "RolledBack" or "Failed" or MovedState;
 
     private static bool IsWaitable(ClientError error) =>
-        error.Kind == ClientErrorKind.Unavailable || (error.Kind == ClientErrorKind.Conflict && error.Code == Migrations.RejectedCodes.WorkloadBusy);
+        error.Kind == ClientErrorKind.Unavailable
+        || (error.Kind == ClientErrorKind.Conflict && error.Code is Migrations.RejectedCodes.WorkloadBusy or Migrations.RejectedCodes.SourceMoved);
 
     /// <summary>
     /// Starts a workload's migration that does not exist (yet): its start was lost, or another migration held the
