@@ -17,6 +17,12 @@ public static class EvacuationEvents
     /// <summary>Every workload's migration ended; <paramref name="RolledBack"/> counts every one that did not complete (RolledBack or Failed).</summary>
     public sealed record EvacuationEnded(string Evacuation, int Completed, int RolledBack, DateTimeOffset At) : IEvacuationEvent;
 
+    /// <summary>
+    /// The job was cancelled: no migration of it starts any more; those not yet Committed are aborted (they roll back),
+    /// those past it complete. A workload whose migration never started ends Cancelled.
+    /// </summary>
+    public sealed record EvacuationCancelled(string Evacuation, string Reason, DateTimeOffset At) : IEvacuationEvent;
+
     /// <summary>One workload of the plan and the migration that moves it.</summary>
     public sealed record EvacuationItem(WorkloadId Workload, MigrationId Migration);
 }

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
+using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
 using Orchestrator.Cluster.Hosting;
@@ -16,6 +17,12 @@ namespace Orchestrator.Cluster.Evacuations;
 /// migration ids are derived from (job, workload), starting again after a crash finds the same migrations.
 /// Concurrency is not the job's business: the placement authority's admission queue and each PF's FIFO enforce the
 /// cluster's, the hosts' and the PFs' limits.
+/// <para>
+/// A cancel is persisted, then the job starts nothing more and aborts, at every poll, each of its migrations that has
+/// not reached Committed; those past it complete. A cancel waits until no start is on its way, so that a migration
+/// the job cannot find is one that will never start. Every change of the job is written to the replicated
+/// <see cref="EvacuationIndex"/> for listing.
+/// </para>
 /// </summary>
 public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 {
@@ -31,6 +38,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private DateTimeOffset _createdAt;
     private DateTimeOffset _updatedAt;
     private bool _ended;
+    private string? _cancelReason;
+    private int _startsInFlight;
 
     public EvacuationJob(string id, OrchestratorClient client, TimeProvider time)
     {
@@ -41,17 +50,32 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         Recover<EvacuationStarted>(Apply);
         Recover<WorkloadMigrationEnded>(Apply);
         Recover<EvacuationEnded>(Apply);
+        Recover<EvacuationCancelled>(Apply);
         Recover<RecoveryCompleted>(__ =>
         {
             if (_host is not null && !_ended)
             {
-                _log.Info("[{0}] evacuation of {1} resumes with {2} workload(s) pending", _id, _host, Pending);
-                _ = StartMigrations();
+                _log.Info("[{0}] evacuation of {1} resumes with {2} workload(s) pending{3}", _id, _host, Pending, _cancelReason is null ? "" : " (cancelled)");
+                if (_cancelReason is null)
+                {
+                    TrackStarts(StartMigrations());
+                }
+
+                Timers.StartPeriodicTimer(PollTimer, Poll.Instance, TimeSpan.FromMilliseconds(250));
+                Publish();
                 Self.Tell(Finish.Instance); // Every workload may have ended before the crash, but not the job.
             }
         });
 
         Command<StartEvacuation>(OnStart);
+        Command<CancelEvacuation>(OnCancel);
+        Command<StartsDone>(_ =>
+        {
+            if (--_startsInFlight == 0)
+            {
+                Stash.UnstashAll(); // a cancel that waited for them
+            }
+        });
         Command<GetEvacuation>(_ => Sender.Tell(_host is null ? new UnknownEvacuation(_id) : View()));
         Command<Poll>(_ => PollMigrations());
         Command<Ended>(OnEnded);
@@ -85,7 +109,14 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     /// <summary>Moved off the host by a migration of someone else's while the job waited.</summary>
     private const string MovedState = "Moved";
 
-    private static bool IsEnd(string state) => state is "Completed" or "RolledBack" or "Failed" or MovedState;
+    /// <summary>Never started, because the job was cancelled first.</summary>
+    private const string CancelledState = "Cancelled";
+
+    private static bool IsEnd(string state) => state is "Completed" or "RolledBack" or "Failed" or MovedState or CancelledState;
+
+    /// <summary>States from which an abort still rolls the migration back (before Committed, not rolling back yet).</summary>
+    private static bool IsAbortable(string state) =>
+        state is "Requested" or "Placed" or "TargetPrepared" or "PreCopying" or "SwitchoverStarted" or "StateTransferred" or "TargetLoaded";
 
     private static bool IsWaitable(ClientError error) =>
         error.Kind == ClientErrorKind.Unavailable
@@ -98,14 +129,14 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private void OnRestart(Restart restart)
     {
         var now = _time.GetUtcNow();
-        if (_host is not { } host || (_restartedAt.TryGetValue(restart.Workload, out var last) && now - last < TimeSpan.FromSeconds(2)))
+        if (_host is not { } host || _cancelReason is not null || (_restartedAt.TryGetValue(restart.Workload, out var last) && now - last < TimeSpan.FromSeconds(2)))
         {
             return;
         }
 
         _restartedAt[restart.Workload] = now;
         var self = Self;
-        StartIfStillOnHostAsync(host, restart).ContinueWith(
+        TrackStarts(StartIfStillOnHostAsync(host, restart).ContinueWith(
             t =>
             {
                 if (t.IsCompletedSuccessfully && t.Result is { } message)
@@ -113,7 +144,52 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                     self.Tell(message);
                 }
             },
-            TaskScheduler.Default);
+            TaskScheduler.Default));
+    }
+
+    /// <summary>Counts starts on their way until <paramref name="starts"/> ends; a cancel waits for none to be left.</summary>
+    private void TrackStarts(Task starts)
+    {
+        _startsInFlight++;
+        var self = Self;
+        starts.ContinueWith(_ => self.Tell(StartsDone.Instance), TaskScheduler.Default);
+    }
+
+    private void OnCancel(CancelEvacuation cancel)
+    {
+        if (_host is null)
+        {
+            Sender.Tell(new UnknownEvacuation(_id));
+            return;
+        }
+
+        if (_cancelReason is not null)
+        {
+            Sender.Tell(View()); // Idempotent.
+            return;
+        }
+
+        if (_ended)
+        {
+            Sender.Tell(new EvacuationRejected(_id, $"evacuation {_id} of {_host} has ended (every workload's migration ended); nothing to cancel"));
+            return;
+        }
+
+        if (_startsInFlight > 0)
+        {
+            Stash.Stash();
+            return;
+        }
+
+        var replyTo = Sender;
+        Persist(new EvacuationCancelled(_id, cancel.Reason, _time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            Publish();
+            _log.Info("[{0}] evacuation of {1} cancelled ({2}): {3} workload(s) pending", _id, _host, e.Reason, Pending);
+            replyTo.Tell(View());
+            Self.Tell(Poll.Instance); // abort now, not at the next tick
+        });
     }
 
     private async Task<object?> StartIfStillOnHostAsync(HostId host, Restart restart)
@@ -156,6 +232,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
             Persist(new EvacuationStarted(_id, planned.Host, planned.Plan, _time.GetUtcNow()), e =>
             {
                 Apply(e);
+                Publish();
                 _log.Info("[{0}] evacuating {1}: {2} workload(s)", _id, e.Host, e.Plan.Count);
                 if (e.Plan.Count == 0)
                 {
@@ -168,7 +245,9 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 // must find them (GET /migrations/{id} answered 404 for an id whose start was still on its way).
                 var view = View();
                 var replyTo = planned.ReplyTo;
-                StartMigrations().ContinueWith(_ => replyTo.Tell(view), TaskScheduler.Default);
+                var starts = StartMigrations();
+                TrackStarts(starts);
+                starts.ContinueWith(_ => replyTo.Tell(view), TaskScheduler.Default);
             });
         });
         CommandAny(_ => Stash.Stash());
@@ -215,9 +294,24 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         return Task.WhenAll(starts);
     }
 
+    /// <summary>Writes the job's view to the replicated index (listing); each change of a persisted fact.</summary>
+    private void Publish()
+    {
+        if (_host is null)
+        {
+            return;
+        }
+
+        var view = View();
+        var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
+        DistributedData.Get(Context.System).Replicator.Tell(
+            Dsl.Update(EvacuationIndex.Key, LWWDictionary<string, EvacuationView>.Empty, WriteLocal.Instance, d => d.SetItem(self, _id, view)));
+    }
+
     private void PollMigrations()
     {
         var self = Self;
+        var cancel = _cancelReason;
         foreach (var (workload, item) in _items.Where(kv => !IsEnd(kv.Value.State)).ToList())
         {
             _client.GetMigrationAsync(item.Migration).ContinueWith(
@@ -230,6 +324,17 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                     else if (t.IsCompletedSuccessfully && t.Result.Value is { } running)
                     {
                         self.Tell(new Progressed(workload, running.State));
+                        if (cancel is not null && IsAbortable(running.State))
+                        {
+                            // Idempotent, and repeated at each poll until the migration rolls back (a node that did
+                            // not answer, a recovery in between); after Committed it is refused and completes.
+                            _ = _client.AbortAsync(item.Migration, $"evacuation {_id} cancelled: {cancel}");
+                        }
+                    }
+                    else if (t.IsCompletedSuccessfully && t.Result.Error is { Kind: ClientErrorKind.NotFound } && cancel is not null)
+                    {
+                        // No start is on its way (a cancel waits for them), and none will be made: it never runs.
+                        self.Tell(new Ended(workload, item.Migration, CancelledState, cancel));
                     }
                     else if (t.IsCompletedSuccessfully && t.Result.Error is { Kind: ClientErrorKind.NotFound })
                     {
@@ -252,6 +357,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         Persist(new WorkloadMigrationEnded(_id, ended.Workload, ended.Migration, ended.State, ended.Reason, _time.GetUtcNow()), e =>
         {
             Apply(e);
+            Publish();
             if (Pending == 0 && !_ended)
             {
                 Self.Tell(Finish.Instance);
@@ -274,6 +380,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         Persist(new EvacuationEnded(_id, completed, _items.Count - completed, _time.GetUtcNow()), end =>
         {
             Apply(end);
+            Publish();
             Timers.Cancel(PollTimer);
             _log.Info("[{0}] evacuation of {1} ended: {2} completed, {3} not moved (rolled back or failed)", _id, _host, end.Completed, end.RolledBack);
         });
@@ -302,17 +409,31 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         _updatedAt = e.At;
     }
 
+    private void Apply(EvacuationCancelled e)
+    {
+        _cancelReason = e.Reason;
+        _updatedAt = e.At;
+    }
+
     private EvacuationView View() => new(
         _id,
         _host!.Value,
-        _ended ? "Completed" : "Running",
+        (_ended, _cancelReason) switch
+        {
+            (true, null) => "Completed",
+            (true, _) => "Cancelled",
+            (false, null) => "Running",
+            (false, _) => "Cancelling",
+        },
         _createdAt,
         _updatedAt,
         _items.Values.Count(i => i.State == "Completed"),
         _items.Values.Count(i => i.State == "RolledBack"),
         Pending,
         [.. _items.OrderBy(kv => kv.Key).Select(kv => new EvacuationWorkloadView(kv.Key, kv.Value.Migration, kv.Value.State, kv.Value.Reason))],
-        _items.Values.Count(i => i.State == "Failed"));
+        _items.Values.Count(i => i.State == "Failed"),
+        _items.Values.Count(i => i.State == CancelledState),
+        _cancelReason);
 
     private sealed record Planned(HostId Host, IReadOnlyList<EvacuationItem> Plan, IActorRef ReplyTo, string? Error);
 
@@ -330,5 +451,10 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private sealed record Poll
     {
         public static Poll Instance { get; } = new();
+    }
+
+    private sealed record StartsDone
+    {
+        public static StartsDone Instance { get; } = new();
     }
 }

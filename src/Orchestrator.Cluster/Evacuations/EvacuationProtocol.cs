@@ -14,6 +14,12 @@ public static class EvacuationProtocol
         public static GetEvacuation Instance { get; } = new();
     }
 
+    /// <summary>
+    /// Cancel the job (idempotent): start nothing more, abort what is not Committed. Answered with the job's view, or
+    /// <see cref="EvacuationRejected"/> when it already ended without being cancelled.
+    /// </summary>
+    public sealed record CancelEvacuation(string Reason) : IOrchestratorMessage;
+
     /// <summary>No job has this id.</summary>
     public sealed record UnknownEvacuation(string Evacuation) : IOrchestratorMessage;
 
@@ -24,7 +30,11 @@ public static class EvacuationProtocol
 /// <summary>The sharding envelope of evacuation jobs.</summary>
 public sealed record EvacuationEnvelope(string Evacuation, object Message) : IOrchestratorMessage;
 
-/// <summary>An evacuation's progress as clients see it.</summary>
+/// <summary>
+/// An evacuation's progress as clients see it. <see cref="State"/>: Running, Cancelling, Completed (every workload's
+/// migration ended) or Cancelled (ended after a cancel); <see cref="Cancelled"/> counts workloads whose migration
+/// never started because of the cancel.
+/// </summary>
 public sealed record EvacuationView(
     string Id,
     HostId Host,
@@ -35,7 +45,19 @@ public sealed record EvacuationView(
     int RolledBack,
     int Pending,
     IReadOnlyList<EvacuationWorkloadView> Workloads,
-    int Failed = 0) : IOrchestratorMessage;
+    int Failed = 0,
+    int Cancelled = 0,
+    string? CancelReason = null) : IOrchestratorMessage
+{
+    /// <summary>True once every workload's migration ended (Completed or Cancelled).</summary>
+    public bool IsTerminal => State is "Completed" or "Cancelled";
+}
+
+/// <summary>The replicated index of evacuation jobs (their latest view), for listing.</summary>
+public static class EvacuationIndex
+{
+    public static Akka.DistributedData.LWWDictionaryKey<string, EvacuationView> Key { get; } = new("orchestrator-evacuations");
+}
 
 /// <summary>One workload of an evacuation: its migration and where that stands.</summary>
 public sealed record EvacuationWorkloadView(WorkloadId Workload, MigrationId Migration, string State, string? Reason);

@@ -142,6 +142,10 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     public Task<Result<MigrationView>> SwitchoverAsync(MigrationId id, bool force, CancellationToken ct = default) =>
         AskMigrationAsync(id, new CoordinatorProtocol.Switchover(force), ct);
 
+    /// <summary>Changes a running migration's downtime limit and bandwidth cap (before its switchover).</summary>
+    public Task<Result<MigrationView>> ChangePolicyAsync(MigrationId id, TimeSpan? downtimeLimit, long? bandwidthCap, bool clearBandwidthCap, CancellationToken ct = default) =>
+        AskMigrationAsync(id, new CoordinatorProtocol.ChangePolicy(downtimeLimit, bandwidthCap, clearBandwidthCap), ct);
+
     /// <summary>Which targets fit a workload, and why every other one was rejected; reserves nothing.</summary>
     public async Task<Result<PlacementResult>> QueryPlacementAsync(WorkloadId workload, HostId? target, CancellationToken ct = default)
     {
@@ -303,6 +307,21 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
     public Task<Result<EvacuationView>> GetEvacuationAsync(string id, CancellationToken ct = default) =>
         AskEvacuationAsync(id, EvacuationProtocol.GetEvacuation.Instance, ct);
+
+    /// <summary>Cancels a job (idempotent): nothing more starts, its migrations not yet Committed roll back.</summary>
+    public Task<Result<EvacuationView>> CancelEvacuationAsync(string id, string reason, CancellationToken ct = default) =>
+        AskEvacuationAsync(id, new EvacuationProtocol.CancelEvacuation(reason), ct);
+
+    /// <summary>
+    /// Every job of the replicated evacuation index, as this node's replica has it: running ones, and ended ones within
+    /// the index retention. By id, any job answers from its journal.
+    /// </summary>
+    public async Task<IReadOnlyList<EvacuationView>> ListEvacuationsAsync(CancellationToken ct = default)
+    {
+        var replicator = DistributedData.Get(system).Replicator;
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(EvacuationIndex.Key, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
+        return response is GetSuccess success ? [.. success.Get(EvacuationIndex.Key).Entries.Values] : [];
+    }
 
     /// <summary>
     /// The dry run of an evacuation: for every workload on the host, where placement would send it now, or why it

@@ -21,6 +21,12 @@ public static class CoordinatorProtocol
     /// <summary>End pre-copy now (force) or when the prediction allows (not forced).</summary>
     public sealed record Switchover(bool Force) : IOrchestratorMessage;
 
+    /// <summary>
+    /// Change the downtime limit and bandwidth cap of a migration before its switchover (null: unchanged;
+    /// <paramref name="ClearBandwidthCap"/>: no cap). Answered with the view, or Rejected.
+    /// </summary>
+    public sealed record ChangePolicy(TimeSpan? DowntimeLimit, long? BandwidthCapBytesPerSecond, bool ClearBandwidthCap) : IOrchestratorMessage;
+
     /// <summary>The request was refused; nothing changed.</summary>
     public sealed record Rejected(MigrationId Migration, string Code, string Reason) : IOrchestratorMessage;
 

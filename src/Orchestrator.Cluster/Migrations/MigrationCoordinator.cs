@@ -67,6 +67,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Command<GetMigration>(_ => Sender.Tell(ViewOrUnknown()));
         Command<AbortMigration>(a => Decide(new C.Abort(_id, a.Reason), Sender));
         Command<Switchover>(s => Decide(s.Force ? new C.ForceSwitchover(_id) : new C.StartSwitchover(_id), Sender));
+        Command<ChangePolicy>(p => Decide(new C.ChangePolicy(_id, p.DowntimeLimit, p.BandwidthCapBytesPerSecond, p.ClearBandwidthCap), Sender));
         Command<P.IMigrationReply>(OnPfReply);
         Command<PlacementProtocol.PlacementAnswer>(OnPlacement);
         Command<PlacementProtocol.Admitted>(a => Complete(MigrationStep.Admission, new C.RecordAdmitted(_id, _state.Epoch)));
@@ -250,6 +251,12 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     private void Decide(IMigrationCommand command, IActorRef replyTo)
     {
+        if (_state.Phase == MigrationPhase.New && command is C.Abort or C.StartSwitchover or C.ForceSwitchover or C.ChangePolicy)
+        {
+            replyTo.Tell(new Unknown(_id)); // an operator's command for a migration never requested: 404, not 409
+            return;
+        }
+
         var result = _state.Decide(command, Now);
         if (!result.Accepted)
         {
@@ -383,7 +390,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 SendToPfs(key, pre.Vfs.GroupBy(v => v.Source.Pf), g => new P.StartPreCopy(ticket, OffersFor(g), _state.Policy.BandwidthCapBytesPerSecond ?? 0));
                 return;
             case A.ContinuePreCopy round:
-                SendToPfs(key, round.Vfs.GroupBy(v => v.Source.Pf), _ => new P.RunPreCopyRound(ticket, round.Round));
+                SendToPfs(key, round.Vfs.GroupBy(v => v.Source.Pf), _ => new P.RunPreCopyRound(ticket, round.Round, _state.Policy.BandwidthCapBytesPerSecond ?? 0));
                 return;
             case A.QuiesceSources quiesce:
                 SendToPfs(key, quiesce.Vfs.GroupBy(v => v.Source.Pf), _ => new P.QuiesceSources(ticket));

@@ -18,10 +18,14 @@ public sealed record IndexRetention(TimeSpan Window, int MaxEnded)
     public static IndexRetention Default { get; } = new(TimeSpan.FromHours(24), 10_000);
 
     /// <summary>The ids of the ended migrations of <paramref name="views"/> that leave the index now.</summary>
-    public IReadOnlyList<string> Expired(IEnumerable<MigrationView> views, DateTimeOffset now)
+    public IReadOnlyList<string> Expired(IEnumerable<MigrationView> views, DateTimeOffset now) =>
+        Expired(views, v => v.IsTerminal, v => v.UpdatedAt, v => v.Id.ToString(), now);
+
+    /// <summary>The ids of the ended items of <paramref name="items"/> that leave their index now (evacuations too).</summary>
+    public IReadOnlyList<string> Expired<T>(IEnumerable<T> items, Func<T, bool> ended, Func<T, DateTimeOffset> updatedAt, Func<T, string> id, DateTimeOffset now)
     {
-        // Newest first; an ended view's UpdatedAt is when it ended.
-        var ended = views.Where(v => v.IsTerminal).OrderByDescending(v => v.UpdatedAt).ThenBy(v => v.Id.ToString(), StringComparer.Ordinal).ToList();
-        return [.. ended.Where((v, i) => i >= MaxEnded || now - v.UpdatedAt > Window).Select(v => v.Id.ToString())];
+        // Newest first; an ended item's UpdatedAt is when it ended.
+        var done = items.Where(ended).OrderByDescending(updatedAt).ThenBy(id, StringComparer.Ordinal).ToList();
+        return [.. done.Where((v, i) => i >= MaxEnded || now - updatedAt(v) > Window).Select(id)];
     }
 }

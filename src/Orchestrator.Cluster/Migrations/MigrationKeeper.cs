@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
+using Orchestrator.Cluster.Evacuations;
 using static Orchestrator.Cluster.Migrations.CoordinatorProtocol;
 
 namespace Orchestrator.Cluster.Migrations;
@@ -16,7 +17,8 @@ namespace Orchestrator.Cluster.Migrations;
 /// It also keeps the index bounded (issue 15): an ended migration leaves it once it ended longer ago than the
 /// retention, or when more ended ones than the cap are listed (oldest first). The index is gossiped whole to every
 /// node; past Akka remoting's frame size its gossip would be dropped and the reconcilers' majority reads would fail.
-/// An ended migration stays readable by id from its coordinator's journal.
+/// An ended migration stays readable by id from its coordinator's journal. Ended evacuation jobs leave the
+/// <see cref="EvacuationIndex"/> under the same retention.
 /// </para>
 /// </summary>
 public sealed class MigrationKeeper : ReceiveActor, IWithTimers
@@ -28,6 +30,7 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private LWWDictionary<string, MigrationView> _index = LWWDictionary<string, MigrationView>.Empty;
+    private LWWDictionary<string, EvacuationView> _evacuations = LWWDictionary<string, EvacuationView>.Empty;
 
     public MigrationKeeper(IActorRef migrations, TimeSpan interval, TimeSpan quietAfter, IndexRetention retention, TimeProvider time)
     {
@@ -35,7 +38,17 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
         _quietAfter = quietAfter;
         _retention = retention;
         _time = time;
-        Receive<Changed>(c => _index = c.Get(MigrationIndex.Key));
+        Receive<Changed>(c =>
+        {
+            if (c.Key.Equals(MigrationIndex.Key))
+            {
+                _index = c.Get(MigrationIndex.Key);
+            }
+            else
+            {
+                _evacuations = c.Get(EvacuationIndex.Key);
+            }
+        });
         Receive<Tick>(_ =>
         {
             Nudge();
@@ -54,8 +67,12 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
     public static Props Props(IActorRef migrations, TimeSpan interval, TimeSpan quietAfter, IndexRetention retention, TimeProvider time) =>
         Akka.Actor.Props.Create(() => new MigrationKeeper(migrations, interval, quietAfter, retention, time));
 
-    protected override void PreStart() =>
-        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MigrationIndex.Key, Self));
+    protected override void PreStart()
+    {
+        var replicator = DistributedData.Get(Context.System).Replicator;
+        replicator.Tell(Dsl.Subscribe(MigrationIndex.Key, Self));
+        replicator.Tell(Dsl.Subscribe(EvacuationIndex.Key, Self));
+    }
 
     private void Nudge()
     {
@@ -78,7 +95,19 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
 
     private void Prune()
     {
-        var expired = _retention.Expired(_index.Values, _time.GetUtcNow());
+        var now = _time.GetUtcNow();
+        var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
+        var jobs = _retention.Expired(_evacuations.Values, e => e.IsTerminal, e => e.UpdatedAt, e => e.Id, now);
+        if (jobs.Count > 0)
+        {
+            DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(
+                EvacuationIndex.Key,
+                LWWDictionary<string, EvacuationView>.Empty,
+                WriteLocal.Instance,
+                d => jobs.Aggregate(d, (acc, id) => acc.Remove(self, id))));
+        }
+
+        var expired = _retention.Expired(_index.Values, now);
         if (expired.Count == 0)
         {
             return;
@@ -91,7 +120,6 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
 
         // Every coordinator node prunes the same entries: removals are idempotent, and a coordinator that publishes an
         // ended view again (recovered to answer a read) is dropped again at the next tick.
-        var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
         DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(
             MigrationIndex.Key,
             LWWDictionary<string, MigrationView>.Empty,

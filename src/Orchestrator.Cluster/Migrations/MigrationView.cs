@@ -6,7 +6,7 @@ namespace Orchestrator.Cluster.Migrations;
 /// <summary>
 /// A migration as clients see it: flat and serializable, built from the coordinator's state after every event.
 /// The API's migration resource is this record in camelCase. <see cref="Code"/> is the <see cref="FailureCode"/> of a
-/// Failed migration (with <see cref="Reason"/>), else null.
+/// Failed migration, or the <see cref="RollbackCode"/> of one rolling or rolled back (with <see cref="Reason"/>), else null.
 /// </summary>
 public sealed record MigrationView(
     MigrationId Id,
@@ -64,7 +64,7 @@ public sealed record MigrationView(
             s.LastError,
             coordinator,
             s.RequestedTarget,
-            s.FailureCode?.ToString(),
+            s.FailureCode?.ToString() ?? s.RollbackCode?.ToString(),
             MigrationPolicyView.From(s.Policy));
     }
 }

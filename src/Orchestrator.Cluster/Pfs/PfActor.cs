@@ -282,7 +282,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             StartTarget start => Bind(TargetFor(start.Ticket), s => s.StartAsync(start.Targets, ct)),
             DestroyTarget destroy => Bind(TargetFor(destroy.Ticket), DestroyStep(destroy, ct)),
             StartPreCopy pre => Bind(SourceFor(pre.Ticket), s => s.StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, ct)),
-            RunPreCopyRound round => Bind(SourceFor(round.Ticket), s => s.RunRoundAsync(round.Round, ct)),
+            RunPreCopyRound round => Bind(SourceFor(round.Ticket), s => s.RunRoundAsync(round.Round, round.BandwidthBytesPerSecond, ct)),
             QuiesceSources => Bind(SourceFor(command.Ticket), s => s.QuiesceAsync(ct)),
             StopAndCopy stop => Bind(SourceFor(stop.Ticket), s => s.StopAndCopyAsync(stop.Offers, ct)),
             ResumeSource resume => Bind(SourceFor(resume.Ticket), s => s.ResumeAsync(resume.Sources, ct)),

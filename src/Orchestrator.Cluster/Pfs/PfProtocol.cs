@@ -188,8 +188,11 @@ public static class PfProtocol
         public string Step => "start-pre-copy";
     }
 
-    /// <summary>Stream what the device has now (initial, then dirty state) while the workload runs.</summary>
-    public sealed record RunPreCopyRound(MigrationTicket Ticket, int Round) : IMigrationCommand
+    /// <summary>
+    /// Stream what the device has now (initial, then dirty state) while the workload runs, under the bandwidth cap the
+    /// migration's policy has now (0: none).
+    /// </summary>
+    public sealed record RunPreCopyRound(MigrationTicket Ticket, int Round, long BandwidthBytesPerSecond = 0) : IMigrationCommand
     {
         public string Step => $"pre-copy-{Round}";
     }

@@ -47,8 +47,13 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         return new PreCopyStarted(Ticket, PreCopySupported, stopCopy);
     }
 
-    public async Task<PreCopyRoundCompleted> RunRoundAsync(int round, CancellationToken ct)
+    public async Task<PreCopyRoundCompleted> RunRoundAsync(int round, long bandwidthCap, CancellationToken ct)
     {
+        foreach (var vf in _vfs.Values)
+        {
+            vf.Sender?.SetBandwidthLimit(bandwidthCap > 0 ? bandwidthCap : null); // the policy may have changed since the last round
+        }
+
         var started = settings.TimeProvider.GetTimestamp();
         var before = _vfs.Values.Sum(v => v.Sender?.BytesSent ?? 0);
         long dirty = 0;

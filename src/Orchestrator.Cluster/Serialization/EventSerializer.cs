@@ -55,6 +55,8 @@ public sealed class EventSerializer : SerializerWithStringManifest
         ["LeftoverCleaned.v1"] = typeof(ReconcilerEvents.LeftoverCleaned),
         ["WorkloadClaimed.v1"] = typeof(Migrations.PlacementEvents.WorkloadClaimed),
         ["MigrationFailed.v1"] = typeof(MigrationEvents.MigrationFailed),
+        ["PolicyChanged.v1"] = typeof(MigrationEvents.PolicyChanged),
+        ["EvacuationCancelled.v1"] = typeof(Evacuations.EvacuationEvents.EvacuationCancelled),
         ["PlacementLedgerSnapshot.v1"] = typeof(Migrations.PlacementEvents.LedgerSnapshot),
         ["HostJournalSnapshot.v1"] = typeof(HostEvents.HostJournalSnapshot),
     };
@@ -112,13 +114,30 @@ public sealed class EventSerializer : SerializerWithStringManifest
         }
     }
 
+    /// <summary>
+    /// <see cref="MigrationEvents.RollbackStarted.Code"/> came after <c>RollbackStarted.v1</c> was first written; as
+    /// with MaxRetries, Unspecified is neither written nor needed to read, so earlier events keep their bytes.
+    /// </summary>
+    private static void OmitUnspecifiedRollbackCode(JsonTypeInfo info)
+    {
+        if (info.Type != typeof(MigrationEvents.RollbackStarted))
+        {
+            return;
+        }
+
+        foreach (var property in info.Properties.Where(p => p.Name == "code"))
+        {
+            property.ShouldSerialize = (_, value) => value is not RollbackCode.Unspecified;
+        }
+    }
+
     private static JsonSerializerOptions CreateOptions()
     {
         var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
             WriteIndented = false,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitDefaultMaxRetries } },
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitDefaultMaxRetries, OmitUnspecifiedRollbackCode } },
         };
         options.Converters.Add(new JsonStringEnumConverter());
         options.Converters.Add(new IdJsonConverter<HostId>(HostId.Parse));

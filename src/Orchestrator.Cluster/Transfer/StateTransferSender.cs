@@ -27,7 +27,7 @@ public sealed class StateTransferSender : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _migrationId;
     private readonly XxHash128 _hash = new();
-    private readonly TokenBucket? _bucket;
+    private volatile TokenBucket? _bucket;
     private readonly Channel<PeerVerdict> _acks = Channel.CreateUnbounded<PeerVerdict>(
         new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _peerFailed = new();
@@ -61,6 +61,16 @@ public sealed class StateTransferSender : IAsyncDisposable
 
     /// <summary>The offer this sender is connected to.</summary>
     public StateTransferOffer Offer { get; }
+
+    /// <summary>
+    /// Changes the bandwidth cap (null: none) for what is sent from now on, as a running migration's policy changes;
+    /// called between segments, never during one.
+    /// </summary>
+    public void SetBandwidthLimit(long? limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit ?? 1, nameof(limit));
+        _bucket = limit is { } l ? new TokenBucket(l, _options.BurstBytes ?? _options.ChunkSize, _options.TimeProvider) : null;
+    }
 
     /// <summary>Payload bytes sent so far on this connection.</summary>
     public long BytesSent => Interlocked.Read(ref _total);

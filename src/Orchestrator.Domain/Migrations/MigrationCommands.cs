@@ -97,6 +97,14 @@ public static class MigrationCommands
     /// <summary>Abort (user): accepted until commit.</summary>
     public sealed record Abort(MigrationId MigrationId, string Reason = "aborted by user") : IMigrationCommand;
 
+    /// <summary>
+    /// Change a running migration's downtime limit and bandwidth cap (as <c>virsh migrate-setmaxdowntime</c> and
+    /// <c>migrate-setspeed</c> do): accepted until switchover starts; what is null stays, and
+    /// <paramref name="ClearBandwidthCap"/> removes the cap. The next pre-copy round is judged and streamed under it.
+    /// </summary>
+    public sealed record ChangePolicy(MigrationId MigrationId, TimeSpan? DowntimeLimit, long? BandwidthCapBytesPerSecond, bool ClearBandwidthCap = false)
+        : IMigrationCommand;
+
     /// <summary>Check timeouts against the <c>now</c> given to Decide.</summary>
     public sealed record Tick(MigrationId MigrationId) : IMigrationCommand;
 

@@ -74,7 +74,11 @@ public static class MigrationEvents
         DateTimeOffset At,
         IReadOnlyList<Reservation> ReleasedReservations) : ICheckpointEvent;
 
-    /// <summary>Checkpoint: rollback began, from <paramref name="FromPhase"/>, with the <paramref name="Steps"/> to undo.</summary>
+    /// <summary>
+    /// Checkpoint: rollback began, from <paramref name="FromPhase"/>, with the <paramref name="Steps"/> to undo.
+    /// <paramref name="Code"/> came after <c>RollbackStarted.v1</c> was first written: it is stored only when not
+    /// Unspecified, so an event without one keeps the bytes earlier versions wrote and read.
+    /// </summary>
     public sealed record RollbackStarted(
         MigrationId MigrationId,
         Epoch Epoch,
@@ -84,7 +88,8 @@ public static class MigrationEvents
         MigrationPhase FromPhase,
         IReadOnlyList<MigrationStep> Steps,
         IReadOnlyList<VfPlacement> Vfs,
-        IReadOnlyList<Reservation> Reservations) : ICheckpointEvent;
+        IReadOnlyList<Reservation> Reservations,
+        RollbackCode Code = RollbackCode.Unspecified) : ICheckpointEvent;
 
     /// <summary>A rollback step is done.</summary>
     public sealed record RollbackStepCompleted(MigrationId MigrationId, Epoch Epoch, DateTimeOffset At, MigrationStep Step) : IMigrationEvent;
@@ -110,6 +115,9 @@ public static class MigrationEvents
         MigrationStep Step,
         MigrationPhase FromPhase,
         IReadOnlyList<Reservation> Reservations) : ICheckpointEvent;
+
+    /// <summary>The policy changed while the migration ran (<see cref="MigrationCommands.ChangePolicy"/>): the whole new policy.</summary>
+    public sealed record PolicyChanged(MigrationId MigrationId, Epoch Epoch, DateTimeOffset At, MigrationPolicy Policy) : IMigrationEvent;
 
     /// <summary>A step failed or timed out after commit or during rollback; it will be re-issued.</summary>
     public sealed record StepRetried(MigrationId MigrationId, Epoch Epoch, DateTimeOffset At, MigrationStep Step, int Attempt, string Reason) : IMigrationEvent;

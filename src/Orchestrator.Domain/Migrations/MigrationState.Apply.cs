@@ -54,6 +54,7 @@ public sealed partial record MigrationState
             E.RollbackStarted r => Enter(MigrationPhase.RollingBack, e) with
             {
                 RollbackReason = r.Reason,
+                RollbackCode = r.Code != Migrations.RollbackCode.Unspecified ? r.Code : RollbackCodes.FromStep(r.FailedStep),
                 FailedStep = r.FailedStep,
                 RollbackFrom = r.FromPhase,
                 PendingRollbackSteps = r.Steps,
@@ -78,6 +79,7 @@ public sealed partial record MigrationState
             // Journals written before that (up to 2 December 2026) count again from 1 after a MigrationRecovered: such
             // a retry is the next one all the same.
             E.StepRetried r when !IsTerminal && r.Attempt >= 1 && r.Attempt <= Attempt + 1 => progressed with { Attempt = Attempt + 1, LastError = r.Reason },
+            E.PolicyChanged p when !IsTerminal => this with { Policy = p.Policy },
             E.MigrationRecovered r when r.Epoch == Epoch.Next() && !IsTerminal && Phase != MigrationPhase.New =>
                 progressed with { Epoch = r.Epoch },
             _ => throw Impossible(e, $"cannot follow phase {Phase}"),

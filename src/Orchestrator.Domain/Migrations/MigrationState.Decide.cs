@@ -53,6 +53,7 @@ public sealed partial record MigrationState
             C.Abort c => DecideAbort(c, now),
             C.StartSwitchover => DecideStartSwitchover(now),
             C.ForceSwitchover => DecideForceSwitchover(now),
+            C.ChangePolicy c => DecideChangePolicy(c, now),
             C.ReportStepFailed c => DecideFailure(c, now),
             C.RecordPlacement c => DecidePlacement(c, now),
             C.RecordAdmitted => Expect(MigrationPhase.Placed, "RecordAdmitted") ?? (Admitted
@@ -165,7 +166,7 @@ public sealed partial record MigrationState
         var recovered = new Func<MigrationState, IMigrationEvent>(s => new E.MigrationRecovered(Id, s.Epoch.Next(), now, phase));
         return phase is MigrationPhase.TargetPrepared or MigrationPhase.PreCopying or MigrationPhase.SwitchoverStarted
             or MigrationPhase.StateTransferred or MigrationPhase.TargetLoaded
-            ? Rollback(now, $"coordinator recovered in {phase}: the state stream belonged to the previous incarnation", MigrationStep.None, recovered)
+            ? Rollback(now, Migrations.RollbackCode.Interrupted, $"coordinator recovered in {phase}: the state stream belonged to the previous incarnation", MigrationStep.None, recovered)
             : Emit(recovered);
     }
 
@@ -174,7 +175,7 @@ public sealed partial record MigrationState
         _ when IsTerminal => DecideResult.Reject(RejectionCode.Terminal, $"migration '{Id}' has ended ({Phase})"),
         MigrationPhase.RollingBack => DecideResult.Reject(RejectionCode.Duplicate, $"already rolling back: {RollbackReason}"),
         _ when MigrationProtocol.IsCommitted(Phase) => DecideResult.Reject(RejectionCode.TooLate, $"abort-too-late-committed: migration '{Id}' is {Phase}; it goes forward to Completed"),
-        _ => Rollback(now, string.IsNullOrWhiteSpace(c.Reason) ? "aborted by user" : c.Reason, MigrationStep.None),
+        _ => Rollback(now, Migrations.RollbackCode.Aborted, string.IsNullOrWhiteSpace(c.Reason) ? "aborted by user" : c.Reason, MigrationStep.None),
     };
 
     private DecideResult DecideStartSwitchover(DateTimeOffset now)
@@ -202,6 +203,36 @@ public sealed partial record MigrationState
             ? Emit(s => new E.SwitchoverStarted(Id, s.Epoch, now, Migrations.SwitchoverReason.Forced,
                 $"forced by user{(PredictedDowntime is { } p ? $" with predicted downtime {ConvergenceModel.Ms(p)}" : string.Empty)}", s.Vfs))
             : SwitchoverPhaseRejection();
+
+    private DecideResult DecideChangePolicy(C.ChangePolicy c, DateTimeOffset now)
+    {
+        if (c.DowntimeLimit is { } limit && limit <= TimeSpan.Zero)
+        {
+            return DecideResult.Reject(RejectionCode.Invalid, $"DowntimeLimit = {limit} is invalid: expected > 0");
+        }
+
+        if (c.BandwidthCapBytesPerSecond is <= 0)
+        {
+            return DecideResult.Reject(RejectionCode.Invalid, $"BandwidthCapBytesPerSecond = {c.BandwidthCapBytesPerSecond} is invalid: expected > 0");
+        }
+
+        if (IsTerminal || Phase == MigrationPhase.RollingBack || Phase > MigrationPhase.PreCopying)
+        {
+            return Phase switch
+            {
+                _ when IsTerminal => DecideResult.Reject(RejectionCode.Terminal, $"migration '{Id}' has ended ({Phase}); its policy no longer changes anything"),
+                MigrationPhase.RollingBack => DecideResult.Reject(RejectionCode.WrongPhase, $"migration '{Id}' is rolling back: {RollbackReason}"),
+                _ => DecideResult.Reject(RejectionCode.WrongPhase, $"migration '{Id}' is in {Phase}: switchover started, so its downtime limit and bandwidth no longer change anything"),
+            };
+        }
+
+        var policy = Policy with
+        {
+            DowntimeLimit = c.DowntimeLimit ?? Policy.DowntimeLimit,
+            BandwidthCapBytesPerSecond = c.ClearBandwidthCap ? null : c.BandwidthCapBytesPerSecond ?? Policy.BandwidthCapBytesPerSecond,
+        };
+        return policy == Policy ? DecideResult.Nothing : Emit(s => new E.PolicyChanged(Id, s.Epoch, now, policy));
+    }
 
     private DecideResult SwitchoverPhaseRejection() => Phase switch
     {
@@ -233,7 +264,7 @@ public sealed partial record MigrationState
             };
         }
 
-        return Rollback(now, $"{c.Step} failed: {c.Reason}", c.Step);
+        return Rollback(now, RollbackCodes.FromStep(c.Step), $"{c.Step} failed: {c.Reason}", c.Step);
     }
 
     private DecideResult DecidePlacement(C.RecordPlacement c, DateTimeOffset now)
@@ -320,7 +351,7 @@ public sealed partial record MigrationState
             ConvergenceVerdict.SwitchOver => Emit(recorded, s => new E.SwitchoverStarted(Id, s.Epoch, now, Migrations.SwitchoverReason.Converged, decision.Reason, s.Vfs)),
             ConvergenceVerdict.ForceSwitchover => Emit(recorded, s => new E.SwitchoverStarted(Id, s.Epoch, now,
                 s.Elapsed(now) >= CompletionTimeout ? Migrations.SwitchoverReason.TimedOut : Migrations.SwitchoverReason.RoundsExhausted, decision.Reason, s.Vfs)),
-            ConvergenceVerdict.Abort => Rollback(now, decision.Reason, MigrationStep.None, recorded),
+            ConvergenceVerdict.Abort => Rollback(now, Migrations.RollbackCode.NonConvergence, decision.Reason, MigrationStep.None, recorded),
             _ => Emit(recorded),
         };
     }
@@ -392,11 +423,11 @@ public sealed partial record MigrationState
                 var why = $"completion timeout {ConvergenceModel.Ms(CompletionTimeout)} for {StateBytes} bytes passed in {Phase}";
                 return Phase == MigrationPhase.PreCopying && Policy.NonConvergenceAction == NonConvergenceAction.ForceSwitchover
                     ? Emit(s => new E.SwitchoverStarted(Id, s.Epoch, now, Migrations.SwitchoverReason.TimedOut, why + "; policy forces switchover", s.Vfs))
-                    : Rollback(now, why, MigrationStep.None);
+                    : Rollback(now, Migrations.RollbackCode.Timeout, why, MigrationStep.None);
             }
 
             return idle >= Policy.ProgressTimeout
-                ? Rollback(now, $"no progress in {Phase} for {ConvergenceModel.Ms(idle)} (progress timeout {ConvergenceModel.Ms(Policy.ProgressTimeout)}); step {CurrentStep}", MigrationStep.None)
+                ? Rollback(now, Migrations.RollbackCode.Timeout, $"no progress in {Phase} for {ConvergenceModel.Ms(idle)} (progress timeout {ConvergenceModel.Ms(Policy.ProgressTimeout)}); step {CurrentStep}", MigrationStep.None)
                 : DecideResult.Nothing;
         }
 
@@ -415,7 +446,7 @@ public sealed partial record MigrationState
     private DecideResult Fail(DateTimeOffset now, FailureCode code, MigrationStep step, string reason) =>
         Emit(s => new E.MigrationFailed(Id, s.Epoch, now, code, reason, step, s.Phase, s.Reservations));
 
-    private DecideResult Rollback(DateTimeOffset now, string reason, MigrationStep failedStep, Func<MigrationState, IMigrationEvent>? first = null)
+    private DecideResult Rollback(DateTimeOffset now, RollbackCode code, string reason, MigrationStep failedStep, Func<MigrationState, IMigrationEvent>? first = null)
     {
         var makers = new List<Func<MigrationState, IMigrationEvent>>();
         if (first is not null)
@@ -423,7 +454,7 @@ public sealed partial record MigrationState
             makers.Add(first);
         }
 
-        makers.Add(s => new E.RollbackStarted(Id, s.Epoch, now, reason, failedStep, s.Phase, s.RollbackStepsFrom(s.Phase), s.Vfs, s.Reservations));
+        makers.Add(s => new E.RollbackStarted(Id, s.Epoch, now, reason, failedStep, s.Phase, s.RollbackStepsFrom(s.Phase), s.Vfs, s.Reservations, code));
         var steps = RollbackStepsFrom(Phase);
         if (steps.Count == 0)
         {

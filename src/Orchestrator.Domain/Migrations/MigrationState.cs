@@ -125,6 +125,12 @@ public sealed partial record MigrationState
     /// <summary>Why it rolls back or rolled back.</summary>
     public string? RollbackReason { get; private init; }
 
+    /// <summary>
+    /// Why it rolls back or rolled back, as a code; for a rollback journaled before codes were, derived from the failed
+    /// step (Unspecified when there was none).
+    /// </summary>
+    public RollbackCode? RollbackCode { get; private init; }
+
     /// <summary>The step whose failure started the rollback (None for abort, timeout or recovery).</summary>
     public MigrationStep? FailedStep { get; private init; }
 

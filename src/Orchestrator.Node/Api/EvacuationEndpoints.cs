@@ -1,13 +1,22 @@
 using System.Security.Cryptography;
 using System.Text;
 using Orchestrator.Cluster.Evacuations;
+using Orchestrator.Domain.Ids;
 using Orchestrator.Node.Hosting;
 
 namespace Orchestrator.Node.Api;
 
-/// <summary><c>POST /hosts/{id}/evacuate</c> (<c>?dryRun=true</c> for the plan) and <c>GET /evacuations/{id}</c>.</summary>
+/// <summary>
+/// <c>POST /hosts/{id}/evacuate</c> (<c>?dryRun=true</c> for the plan), <c>GET /evacuations</c> (filtered, paged),
+/// <c>GET /evacuations/{id}</c> and <c>DELETE /evacuations/{id}</c> (cancel).
+/// </summary>
 public static class EvacuationEndpoints
 {
+    private static readonly string[] Filters = ["host", "state"];
+
+    /// <summary>The states a filter may name, plus <c>active</c> and <c>ended</c>.</summary>
+    private static readonly string[] StateNames = ["Running", "Cancelling", "Completed", "Cancelled", "active", "ended"];
+
     public static void Map(RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
@@ -23,8 +32,50 @@ public static class EvacuationEndpoints
             }
 
             var result = await node.Runtime!.Client.GetEvacuationAsync(id, ct);
-            return result.Value is { } view ? Results.Ok(Resource(view)) : ApiProblems.From(result.Error!);
-        }).WithName("GetEvacuation").ProducesProblem(404);
+            return result.Value is { } view ? Results.Ok(EvacuationResource.From(view)) : ApiProblems.From(result.Error!);
+        }).WithName("GetEvacuation").Produces<EvacuationResource>().ProducesProblem(400).ProducesProblem(404);
+
+        api.MapDelete("/evacuations/{id}", async (string id, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!IsJobId(id))
+            {
+                return ApiProblems.BadInput("id", id, $"evacuation id '{id}' is invalid: expected e- followed by 3 to 60 of [a-z0-9-]");
+            }
+
+            var result = await node.Runtime!.Client.CancelEvacuationAsync(id, "cancelled through the API", ct);
+            return result.Value is { } view
+                ? Results.Accepted($"/api/v1/evacuations/{view.Id}", EvacuationResource.From(view))
+                : ApiProblems.From(result.Error!);
+        }).WithName("CancelEvacuation")
+            .WithDescription("Cancels the job (the same call again answers it as it is): no migration of it starts any more; those not yet Committed are aborted and roll back, those past Committed complete. The job ends Cancelled once they all ended; the host stays cordoned. 409 when the job already ended.")
+            .Produces<EvacuationResource>(StatusCodes.Status202Accepted).ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).RequireBearer();
+
+        api.MapGet("/evacuations", async (HttpRequest request, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!ApiPaging.TryRead(request.Query, "GET /evacuations", Filters, out var limit, out var after, out var problem)
+                || !ApiPaging.TryReadStates(request.Query, StateNames, out var states, out problem))
+            {
+                return problem!;
+            }
+
+            HostId? host = null;
+            if (request.Query.TryGetValue("host", out var hostText))
+            {
+                if (!ApiIds.TryHost("host", hostText.ToString(), out var id, out problem))
+                {
+                    return problem;
+                }
+
+                host = id;
+            }
+
+            var jobs = (await node.Runtime!.Client.ListEvacuationsAsync(ct))
+                .Where(e => (host is not { } h || e.Host == h) && (states is null || states.Contains(e.State) || states.Contains(e.IsTerminal ? "ended" : "active")));
+            var page = ApiPaging.Page(jobs, e => e.CreatedAt, e => e.Id, limit, after);
+            return Results.Ok(new ApiPage<EvacuationResource>([.. page.Items.Select(EvacuationResource.From)], page.NextCursor));
+        }).WithName("ListEvacuations")
+            .WithDescription("Query: host, state (comma-separated: Running, Cancelling, Completed, Cancelled, or active / ended), limit (1-1000, 100 by default), cursor (nextCursor of the previous page). Answers {items, nextCursor} in creation order. Lists running jobs and those ended within runtime.index-retention; GET /evacuations/{id} reads any job.")
+            .Produces<ApiPage<EvacuationResource>>().ProducesProblem(400);
     }
 
     private static async Task<IResult> EvacuateAsync(string id, string? dryRun, HttpRequest request, NodeRuntime node, CancellationToken ct)
@@ -59,24 +110,52 @@ public static class EvacuationEndpoints
             : "e-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{host}/{key}")))[..20];
         var result = await client.StartEvacuationAsync(jobId, host, ct);
         return result.Value is { } view
-            ? Results.Accepted($"/api/v1/evacuations/{view.Id}", Resource(view))
+            ? Results.Accepted($"/api/v1/evacuations/{view.Id}", EvacuationResource.From(view))
             : ApiProblems.From(result.Error!);
     }
 
     private static bool IsJobId(string id) =>
         id.Length is >= 5 and <= 62 && id.StartsWith("e-", StringComparison.Ordinal) && id[2..].All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
-
-    private static object Resource(EvacuationView view) => new
-    {
-        id = view.Id,
-        host = view.Host.Value,
-        state = view.State,
-        createdAt = view.CreatedAt,
-        updatedAt = view.UpdatedAt,
-        completed = view.Completed,
-        rolledBack = view.RolledBack,
-        failed = view.Failed,
-        pending = view.Pending,
-        migrations = view.Workloads.Select(w => new { workload = w.Workload.Value, migration = w.Migration.Value, state = w.State, reason = w.Reason }),
-    };
 }
+
+/// <summary>
+/// An evacuation job as the API shows it: <c>state</c> Running, Cancelling, Completed or Cancelled; counts of its
+/// workloads' outcomes (<c>cancelled</c>: never started because of a cancel); each workload's migration.
+/// </summary>
+public sealed record EvacuationResource(
+    string Id,
+    string Host,
+    string State,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    int Completed,
+    int RolledBack,
+    int Failed,
+    int Cancelled,
+    int Pending,
+    bool Terminal,
+    string? CancelReason,
+    IReadOnlyList<EvacuationMigrationResource> Migrations)
+{
+    public static EvacuationResource From(EvacuationView view)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        return new EvacuationResource(
+            view.Id,
+            view.Host.Value,
+            view.State,
+            view.CreatedAt,
+            view.UpdatedAt,
+            view.Completed,
+            view.RolledBack,
+            view.Failed,
+            view.Cancelled,
+            view.Pending,
+            view.IsTerminal,
+            view.CancelReason,
+            [.. view.Workloads.Select(w => new EvacuationMigrationResource(w.Workload.Value, w.Migration.Value, w.State, w.Reason))]);
+    }
+}
+
+/// <summary>One workload of an evacuation and the migration that moves it.</summary>
+public sealed record EvacuationMigrationResource(string Workload, string Migration, string State, string? Reason);

@@ -7,8 +7,8 @@ namespace Orchestrator.Node.Api;
 
 /// <summary>
 /// <c>POST /migrations</c> (<c>{workload, target?}</c>, <c>Idempotency-Key</c> header → 202 + Location),
-/// <c>GET /migrations</c>, <c>GET /migrations/{id}</c>, <c>DELETE /migrations/{id}</c> (abort; 409 once Committed),
-/// <c>POST /migrations/{id}/switchover?force=true</c>. See <see cref="IdempotencyStore"/> for how keys are kept.
+/// <c>GET /migrations</c> (filtered and paged, see <see cref="MigrationListQuery"/>), <c>GET /migrations/{id}</c>, <c>DELETE /migrations/{id}</c> (abort; 409 once Committed),
+/// <c>POST /migrations/{id}/switchover?force=true</c>, <c>PATCH /migrations/{id}/policy</c> (downtime limit, bandwidth). See <see cref="IdempotencyStore"/> for how keys are kept.
 /// </summary>
 public static class MigrationEndpoints
 {
@@ -21,9 +21,17 @@ public static class MigrationEndpoints
         api.MapPost("/migrations", StartAsync).WithName("StartMigration").WithDescription("Body: {\"workload\": \"vm-1\", \"target\": \"host-b\" (optional), \"policy\": {downtimeLimitMs, bandwidthBytesPerSecond, maxPreCopyRounds, completionTimeoutPerGiBSeconds, progressTimeoutSeconds, nonConvergenceAction: abort|force|wait} (optional, each field optional, over the node defaults)}; header Idempotency-Key (optional): the same key answers the same migration, from any node; another body with it is 409 IdempotencyKeyReused. The request behind a key is kept for api.idempotency-retention (24 h by default); after that the key still answers its migration, and another body is compared with the migration itself.")
             .Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
 
-        api.MapGet("/migrations", async (NodeRuntime node, CancellationToken ct) =>
-            Results.Ok((await node.Runtime!.Client.ListMigrationsAsync(ct)).Select(MigrationResource.From).ToList()))
-            .WithName("ListMigrations").Produces<List<MigrationResource>>();
+        api.MapGet("/migrations", async (HttpRequest request, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!MigrationListQuery.TryParse(request.Query, out var query, out var problem))
+            {
+                return problem!;
+            }
+
+            var page = query.Page(await node.Runtime!.Client.ListMigrationsAsync(ct));
+            return Results.Ok(new ApiPage<MigrationResource>([.. page.Items.Select(MigrationResource.From)], page.NextCursor));
+        }).WithName("ListMigrations").WithDescription("Query: workload, host (source or target), state (comma-separated states, or active / ended), since (changed at or after, ISO 8601), limit (1-1000, 100 by default), cursor (nextCursor of the previous page). Answers {items, nextCursor} in creation order; nextCursor is null on the last page. Lists migrations in flight and those ended within runtime.index-retention; GET /migrations/{id} reads any migration.")
+            .Produces<ApiPage<MigrationResource>>().ProducesProblem(400);
 
         api.MapGet("/migrations/{id}", async (string id, NodeRuntime node, CancellationToken ct) =>
         {
@@ -48,6 +56,10 @@ public static class MigrationEndpoints
                 ? Results.Accepted(MigrationResource.Location(view.Id.Value), MigrationResource.From(view))
                 : ApiProblems.From(result.Error!);
         }).WithName("AbortMigration").Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
+
+        api.MapPatch("/migrations/{id}/policy", ChangePolicyAsync).WithName("ChangeMigrationPolicy")
+            .WithDescription("Body: {\"downtimeLimitMs\": 500, \"bandwidthBytesPerSecond\": 1000000000 (null: no cap)}, each optional, at least one. Changes a running migration's downtime limit and bandwidth cap until its switchover starts (as virsh migrate-setmaxdowntime / migrate-setspeed); the next pre-copy round is judged and streamed under them. 200 with the migration; 409 once switchover started, while rolling back, or after the end.")
+            .Accepts<PolicyChange>("application/json").Produces<MigrationResource>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).RequireBearer();
 
         api.MapPost("/migrations/{id}/switchover", async (string id, string? force, NodeRuntime node, CancellationToken ct) =>
         {
@@ -135,6 +147,36 @@ public static class MigrationEndpoints
         return Answer(http, started, replayed: false);
     }
 
+    private static async Task<IResult> ChangePolicyAsync(string id, HttpRequest request, NodeRuntime node, CancellationToken ct)
+    {
+        if (!ApiIds.TryMigration("id", id, out var migration, out var problem))
+        {
+            return problem;
+        }
+
+        var (body, bad) = await RequestBody.ReadAsync(request, PolicyRequest.Changeable);
+        if (body is null)
+        {
+            return bad!;
+        }
+
+        if (body.IsEmpty)
+        {
+            return ApiProblems.BadInput("body", "{}", $"body {{}} names nothing to change; give {string.Join(" and/or ", PolicyRequest.Changeable)}");
+        }
+
+        var (read, invalid) = PolicyRequest.Read(body.AsObject(), Domain.Policies.MigrationPolicy.Default, prefix: "");
+        if (read is null)
+        {
+            return invalid!;
+        }
+
+        var downtime = body.Has("downtimeLimitMs").Given ? read.DowntimeLimit : (TimeSpan?)null;
+        var (bandwidthGiven, clearBandwidth) = body.Has("bandwidthBytesPerSecond");
+        var result = await node.Runtime!.Client.ChangePolicyAsync(migration, downtime, bandwidthGiven ? read.BandwidthCapBytesPerSecond : null, clearBandwidth, ct);
+        return result.Value is { } view ? Results.Ok(MigrationResource.From(view)) : ApiProblems.From(result.Error!);
+    }
+
     private static IResult KeyConflict(string key, MigrationView view) => ApiProblems.Conflict(
         $"{IdempotencyHeader} '{key}' belongs to migration {view.Id} of workload '{view.Workload}' to '{view.Target?.Value ?? "(placement)"}'; use a new key for a new request",
         "IdempotencyKeyReused");
@@ -168,3 +210,6 @@ public static class MigrationEndpoints
         return bool.TryParse(text, out value);
     }
 }
+
+/// <summary>The body of <c>PATCH /migrations/{id}/policy</c>: what changes (absent: unchanged; a null bandwidth: no cap).</summary>
+public sealed record PolicyChange(double? DowntimeLimitMs, long? BandwidthBytesPerSecond);

@@ -19,14 +19,20 @@ public static class PolicyRequest
         "downtimeLimitMs", "bandwidthBytesPerSecond", "maxPreCopyRounds", "completionTimeoutPerGiBSeconds", "progressTimeoutSeconds", "nonConvergenceAction",
     ];
 
-    /// <summary>The policy <paramref name="policy"/> asks for over <paramref name="defaults"/>, or the 400 naming what is wrong.</summary>
-    public static (MigrationPolicy? Policy, IResult? Problem) Read(JsonElement policy, MigrationPolicy defaults)
+    /// <summary>The fields <c>PATCH /migrations/{id}/policy</c> may change while a migration runs.</summary>
+    public static IReadOnlyList<string> Changeable { get; } = ["downtimeLimitMs", "bandwidthBytesPerSecond"];
+
+    /// <summary>
+    /// The policy <paramref name="policy"/> asks for over <paramref name="defaults"/>, or the 400 naming what is wrong
+    /// (fields named <paramref name="prefix"/> + name: <c>policy.</c> in a request body, nothing where the body is the policy).
+    /// </summary>
+    public static (MigrationPolicy? Policy, IResult? Problem) Read(JsonElement policy, MigrationPolicy defaults, string prefix = "policy.")
     {
         ArgumentNullException.ThrowIfNull(defaults);
         var result = defaults;
         foreach (var property in policy.EnumerateObject())
         {
-            var field = "policy." + property.Name;
+            var field = prefix + property.Name;
             var value = property.Value;
             var raw = value.GetRawText();
             switch (property.Name)
@@ -53,7 +59,7 @@ public static class PolicyRequest
                     result = result with { NonConvergenceAction = action };
                     break;
                 case var name when !Fields.Contains(name):
-                    return (null, ApiProblems.BadInput(field, raw, $"unknown field '{field}' (value {raw}); expected {string.Join(", ", Fields.Select(f => "policy." + f))}"));
+                    return (null, ApiProblems.BadInput(field, raw, $"unknown field '{field}' (value {raw}); expected {string.Join(", ", Fields.Select(f => prefix + f))}"));
                 default:
                     return (null, ApiProblems.BadInput(field, raw, $"{field}: {raw} is invalid: expected {Expected(property.Name)}"));
             }

@@ -107,6 +107,16 @@ public sealed class RequestBody
         return number;
     }
 
+    /// <summary>True when the body has no field at all.</summary>
+    public bool IsEmpty => _fields.Count == 0;
+
+    /// <summary>Whether the body has <paramref name="field"/>, and whether it is JSON null.</summary>
+    public (bool Given, bool Null) Has(string field) =>
+        _fields.TryGetValue(field, out var value) ? (true, value.ValueKind == JsonValueKind.Null) : (false, false);
+
+    /// <summary>The body as one JSON object, for readers that check its fields themselves.</summary>
+    public JsonElement AsObject() => JsonSerializer.SerializeToElement(_fields);
+
     /// <summary>An optional object field; null when absent or null, else a problem naming the field and value.</summary>
     public JsonElement? Nested(string field, ref IResult? problem)
     {

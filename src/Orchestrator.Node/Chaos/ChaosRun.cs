@@ -1029,7 +1029,7 @@ internal sealed class ChaosRun : IDisposable
                 try
                 {
                     using var api = Client(node);
-                    var all = await api.GetMigrationsAsync(ct);
+                    var all = await api.GetMigrationsAsync(new MigrationFilter(State: "active"), ct);
                     List<string> known;
                     lock (_migrations)
                     {

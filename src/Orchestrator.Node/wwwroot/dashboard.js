@@ -305,14 +305,38 @@
     });
   }
 
+  // After the first poll, only what changed since the newest change seen (less a margin for other nodes' clocks).
+  let pollSince = null;
+  async function listMigrations() {
+    const all = [];
+    let cursor = null;
+    for (let page = 0; page < 20; page++) {
+      const q = new URLSearchParams({ limit: "1000" });
+      if (pollSince) q.set("since", pollSince);
+      if (cursor) q.set("cursor", cursor);
+      const r = await fetch(API + "/migrations?" + q);
+      if (!r.ok) throw new Error("migrations: " + r.status);
+      const body = await r.json();
+      all.push(...body.items);
+      cursor = body.nextCursor;
+      if (!cursor) break;
+    }
+    return all;
+  }
+
   async function poll() {
     try {
       const [hosts, migrations] = await Promise.all([
         fetch(API + "/hosts").then((r) => { if (!r.ok) throw new Error("hosts: " + r.status); return r.json(); }),
-        fetch(API + "/migrations").then((r) => { if (!r.ok) throw new Error("migrations: " + r.status); return r.json(); }),
+        listMigrations(),
       ]);
       state.hosts = new Map(hosts.map((x) => [x.id, x]));
       for (const m of migrations) upsertMigration(m);
+      const seen = migrations.map((m) => Date.parse(m.updatedAt)).filter(Number.isFinite);
+      if (seen.length > 0) {
+        const since = new Date(seen.reduce((a, b) => Math.max(a, b)) - 10000).toISOString();
+        if (!pollSince || since > pollSince) pollSince = since;
+      }
       schedule();
       if (!source || source.readyState !== EventSource.OPEN) mode("polling", "polling every " + POLL_MS / 1000 + " s (event stream down)");
     } catch (e) {

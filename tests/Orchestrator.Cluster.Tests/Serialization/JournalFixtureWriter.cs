@@ -3,6 +3,7 @@ using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Cluster.Tests.Serialization;
 
@@ -85,9 +86,10 @@ public class JournalFixtureWriter
 
         // Added after journal-v1 was first written: LeftoverCleaned.v1 (appended by LeaveAndReconcileAsync, already in
         // the committed fixture), then MigrationFailed.v1 (appended by FailAfterCommitAsync), then WorkloadClaimed.v1
-        // (appended by ClaimAndMigrateAsync). Each run appends only the newest kind: a scenario that is already in the
-        // fixture would meet its own migration ids.
-        await ClaimAndMigrateAsync(cluster, node);
+        // (appended by ClaimAndMigrateAsync), then EvacuationCancelled.v1 (appended by CancelEvacuationAsync), then
+        // PolicyChanged.v1 (appended by ChangePolicyAsync). Each run appends only the newest kind: a scenario that is
+        // already in the fixture would meet its own ids.
+        await ChangePolicyAsync(cluster, node);
         await node.StopAsync();
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -110,6 +112,42 @@ public class JournalFixtureWriter
         var id = MigrationId.Parse("m-fixture-claimed");
         Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-2"), HostId.Parse("host-b")));
         Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+    }
+
+    /// <summary>A migration that waits for a downtime limit it cannot meet completes once the limit is raised.</summary>
+    private static async Task ChangePolicyAsync(TestCluster cluster, TestNode node)
+    {
+        var id = MigrationId.Parse("m-fixture-policy");
+        var unreachable = MigrationPolicy.Default with { DowntimeLimit = TimeSpan.FromTicks(10), MaxPreCopyRounds = 10_000, NonConvergenceAction = NonConvergenceAction.KeepWaiting };
+        Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"), unreachable));
+        await MultiNodeMigrationTests.AwaitAssert(
+            async () => Assert.True((await node.Client.GetMigrationAsync(id)).Value?.Rounds.Count >= 2),
+            TimeSpan.FromSeconds(30));
+        Ok(await node.Client.ChangePolicyAsync(id, TimeSpan.FromSeconds(5), null, clearBandwidthCap: false));
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+    }
+
+    /// <summary>An evacuation of host-a (the devices start as the topology says) cancelled while its first load on host-b hangs.</summary>
+    private static async Task CancelEvacuationAsync(TestNode node, SimulatedPfDriver target)
+    {
+        const string id = "e-fixture-cancelled";
+        var hang = target.Faults.HangCommand(DeviceCommand.Load, 1);
+        Ok(await node.Client.StartEvacuationAsync(id, HostId.Parse("host-a")));
+        try
+        {
+            await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        }
+        catch (TimeoutException)
+        {
+            var view = (await node.Client.GetEvacuationAsync(id)).Value;
+            Assert.Fail($"no target load began: {view}; {string.Join("; ", view?.Workloads.Select(w => $"{w.Workload} {w.Migration} {w.State} {w.Reason}") ?? [])}");
+        }
+
+        Ok(await node.Client.CancelEvacuationAsync(id, "fixture"));
+        hang.Release();
+        await MultiNodeMigrationTests.AwaitAssert(
+            async () => Assert.Equal("Cancelled", (await node.Client.GetEvacuationAsync(id)).Value!.State),
+            TimeSpan.FromSeconds(60));
     }
 
     /// <summary>After Committed the target can only start through a reset: the migration ends Failed (TargetStateLost).</summary>

@@ -65,6 +65,16 @@ public class AuthAndValidationTests(ApiNode node)
         { "POST", "/api/v1/migrations", """["vm-5"]""", "body", "[\"vm-5\"]" },
         { "POST", "/api/v1/migrations", "", "body", "workload" },
         { "POST", "/api/v1/placement", """{"workload": "vm-5", "target": "a_b"}""", "target", "a_b" },
+        { "GET", "/api/v1/migrations?workload=vm%205", null, "workload", "vm 5" },
+        { "GET", "/api/v1/migrations?host=HOST-B", null, "host", "HOST-B" },
+        { "GET", "/api/v1/migrations?state=active,Flying", null, "state", "Flying" },
+        { "GET", "/api/v1/migrations?since=yesterday", null, "since", "yesterday" },
+        { "GET", "/api/v1/migrations?limit=0", null, "limit", "0" },
+        { "GET", "/api/v1/migrations?limit=1001", null, "limit", "1001" },
+        { "GET", "/api/v1/migrations?limit=ten", null, "limit", "ten" },
+        { "GET", "/api/v1/migrations?cursor=not-a-cursor", null, "cursor", "not-a-cursor" },
+        { "GET", "/api/v1/migrations?workloads=vm-5", null, "workloads", "vm-5" },
+        { "GET", "/api/v1/migrations?limit=1&limit=2", null, "limit", "1,2" },
     };
 
     [Theory]
@@ -81,7 +91,7 @@ public class AuthAndValidationTests(ApiNode node)
             .GetProperty("pfs")[0].GetProperty("vfs").GetArrayLength();
         Assert.Equal(before, after);
         var migrations = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/migrations", auth: false), HttpStatusCode.OK);
-        Assert.DoesNotContain(migrations.EnumerateArray(), m => m.Str("workload") == "vm-5");
+        Assert.DoesNotContain(migrations.GetProperty("items").EnumerateArray(), m => m.Str("workload") == "vm-5");
     }
 
     [Fact]

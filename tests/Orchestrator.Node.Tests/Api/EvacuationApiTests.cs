@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Node.Chaos;
 
 namespace Orchestrator.Node.Tests.Api;
 
@@ -35,20 +37,7 @@ public sealed class EvacuationApiTests : IAsyncLifetime
         var again = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Post, "/api/v1/hosts/host-a/evacuate", idempotencyKey: "drain-a"), HttpStatusCode.Accepted);
         Assert.Equal(id, again.Str("id"));
 
-        JsonElement view = default;
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            view = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, $"/api/v1/evacuations/{id}", auth: false), HttpStatusCode.OK);
-            if (view.Str("state") == "Completed")
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.True(view.Str("state") == "Completed", view.ToString());
+        var view = await WaitForJobAsync(id, "Completed");
         Assert.Equal(6, view.GetProperty("completed").GetInt32());
         Assert.All(view.GetProperty("migrations").EnumerateArray(), m => Assert.Equal("Completed", m.Str("state")));
         await _node.WaitForHostAsync("host-a", h => h.Cordoned && h.Pfs.All(p => p.Vfs.Count == 0));
@@ -56,4 +45,76 @@ public sealed class EvacuationApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations/e-nope", auth: false)).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations/NOPE", auth: false)).StatusCode);
     }
+
+    [Fact]
+    public async Task A_cancelled_job_rolls_back_what_is_not_committed_ends_Cancelled_and_is_listed()
+    {
+        // Every target load hangs, so no migration of the job can reach Committed before the cancel.
+        var faults = _node.App.Services.GetRequiredService<ChaosFaults>();
+        Assert.Null(faults.Apply(new DeviceFault { Pf = "host-b/0000:3b:00.0", Kind = DeviceFault.Hang, Command = "Load" }));
+        string id;
+        JsonElement view;
+        try
+        {
+            var job = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Post, "/api/v1/hosts/host-a/evacuate", idempotencyKey: "cancel-a"), HttpStatusCode.Accepted);
+            id = job.Str("id");
+            Assert.Equal([id], Ids(await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations?host=host-a&state=active", auth: false), HttpStatusCode.OK)));
+
+            Assert.Equal(HttpStatusCode.Unauthorized, (await _node.SendAsync(HttpMethod.Delete, $"/api/v1/evacuations/{id}", auth: false)).StatusCode);
+            var cancelling = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Delete, $"/api/v1/evacuations/{id}"), HttpStatusCode.Accepted);
+            Assert.Equal("Cancelling", cancelling.Str("state"));
+            Assert.Equal("cancelled through the API", cancelling.Str("cancelReason"));
+            var again = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Delete, $"/api/v1/evacuations/{id}"), HttpStatusCode.Accepted);
+            Assert.Equal(id, again.Str("id"));
+            view = await WaitForJobAsync(id, "Cancelled");
+        }
+        finally
+        {
+            faults.Apply(new DeviceFault { Pf = "host-b/0000:3b:00.0", Kind = DeviceFault.Clear });
+        }
+
+        Assert.True(view.GetProperty("terminal").GetBoolean());
+        Assert.Equal(0, view.GetProperty("completed").GetInt32());
+        Assert.Equal(6, view.GetProperty("rolledBack").GetInt32());
+        foreach (var m in view.GetProperty("migrations").EnumerateArray())
+        {
+            var migration = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, $"/api/v1/migrations/{m.Str("migration")}", auth: false), HttpStatusCode.OK);
+            Assert.Equal("RolledBack", migration.Str("state"));
+            Assert.Contains($"evacuation {id} cancelled", migration.Str("reason"), StringComparison.Ordinal);
+        }
+
+        Assert.Equal([id], Ids(await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations?state=ended", auth: false), HttpStatusCode.OK)));
+        Assert.Empty(Ids(await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations?state=Running", auth: false), HttpStatusCode.OK)));
+        await Json.ReadAsync(await _node.SendAsync(HttpMethod.Delete, $"/api/v1/evacuations/{id}"), HttpStatusCode.Accepted); // still idempotent
+
+        // A job that ended without a cancel has nothing to cancel.
+        var empty = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Post, "/api/v1/hosts/host-c/evacuate", idempotencyKey: "empty-c"), HttpStatusCode.Accepted);
+        await WaitForJobAsync(empty.Str("id"), "Completed");
+        var refused = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Delete, $"/api/v1/evacuations/{empty.Str("id")}"), HttpStatusCode.Conflict);
+        Assert.Contains("nothing to cancel", refused.Str("detail"), StringComparison.Ordinal);
+        Assert.Equal(2, Ids(await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations", auth: false), HttpStatusCode.OK)).Count);
+        await Json.BadInputAsync(await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations?state=Paused", auth: false), "state", "Paused");
+        await Json.BadInputAsync(await _node.SendAsync(HttpMethod.Delete, "/api/v1/evacuations/NOPE"), "id", "NOPE");
+    }
+
+    private async Task<JsonElement> WaitForJobAsync(string id, string state)
+    {
+        JsonElement view = default;
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            view = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, $"/api/v1/evacuations/{id}", auth: false), HttpStatusCode.OK);
+            if (view.Str("state") == state)
+            {
+                return view;
+            }
+
+            await Task.Delay(100);
+        }
+
+        Assert.Fail($"evacuation {id} is not {state} after 60 s: {view}");
+        return view;
+    }
+
+    private static List<string> Ids(JsonElement page) => [.. page.GetProperty("items").EnumerateArray().Select(e => e.Str("id"))];
 }

@@ -35,7 +35,7 @@ public class MigrationApiTests(ApiNode node)
         Assert.NotEmpty(end.GetProperty("rounds").EnumerateArray());
 
         var list = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/migrations", auth: false), HttpStatusCode.OK);
-        Assert.Contains(list.EnumerateArray(), m => m.Str("id") == id);
+        Assert.Contains(list.GetProperty("items").EnumerateArray(), m => m.Str("id") == id);
 
         var hostB = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/hosts/host-b", auth: false), HttpStatusCode.OK);
         Assert.Contains(hostB.GetProperty("pfs")[0].GetProperty("vfs").EnumerateArray(), v => v.Str("workload") == "vm-1" && v.Str("state") == "RUNNING");
@@ -83,8 +83,8 @@ public class MigrationApiTests(ApiNode node)
         var afterEnd = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", body, idempotencyKey: "idem-vm-2"), HttpStatusCode.Accepted);
         Assert.Equal(first.Str("id"), afterEnd.Str("id"));
         Assert.Equal("Completed", afterEnd.Str("state"));
-        Assert.Single((await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/migrations", auth: false), HttpStatusCode.OK))
-            .EnumerateArray(), m => m.Str("workload") == "vm-2");
+        Assert.Single((await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/migrations?workload=vm-2", auth: false), HttpStatusCode.OK))
+            .GetProperty("items").EnumerateArray());
     }
 
     [Fact]
@@ -134,5 +134,7 @@ public class MigrationApiTests(ApiNode node)
     public async Task Unknown_migration_is_404()
     {
         await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/migrations/m-does-not-exist", auth: false), HttpStatusCode.NotFound);
+        await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, "/api/v1/migrations/m-does-not-exist"), HttpStatusCode.NotFound);
+        await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations/m-does-not-exist/switchover"), HttpStatusCode.NotFound);
     }
 }

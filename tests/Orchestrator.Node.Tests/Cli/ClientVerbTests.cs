@@ -268,6 +268,78 @@ public sealed class ClientVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrations_follows_the_pages_sends_the_filters_and_stops_at_the_limit()
+    {
+        foreach (var i in Enumerable.Range(1, 5))
+        {
+            _api.AddMigration($"m-page-{i}", "vm-page", "Completed");
+        }
+
+        _api.AddMigration("m-page-other", "vm-other", "Completed");
+        var (exit, _, json, _) = await Run("migrations --workload vm-page --state ended --json");
+        Assert.Equal(0, exit);
+        Assert.Equal(Enumerable.Range(1, 5).Select(i => $"m-page-{i}"), JsonDocument.Parse(json).RootElement.EnumerateArray().Select(m => m.GetProperty("id").GetString()));
+        var pages = _api.Requests.Where(r => r.Path.StartsWith("/api/v1/migrations?", StringComparison.Ordinal)).Select(r => r.Path).ToList();
+        Assert.Equal(3, pages.Count); // 2 + 2 + 1
+        Assert.All(pages, p => Assert.StartsWith("/api/v1/migrations?workload=vm-page&state=ended&limit=", p, StringComparison.Ordinal));
+        Assert.Contains("cursor=m-page-2", pages[1], StringComparison.Ordinal);
+
+        (exit, _, json, _) = await Run("migrations --workload vm-page --limit 3 --json");
+        Assert.Equal(0, exit);
+        Assert.Equal(3, JsonDocument.Parse(json).RootElement.GetArrayLength());
+
+        (exit, _, _, var error) = await Run("migrations --limit 0");
+        Assert.Equal(2, exit);
+        Assert.Contains("--limit: bad value '0'", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_sends_the_policy_options_and_policy_patches_a_running_migration()
+    {
+        var (exit, _, _, error) = await Run("migrate vm-web --to host-b --downtime-ms 500 --bandwidth 1000");
+        Assert.True(exit == 0, error);
+        var post = _api.Requests.Single(r => r.Method == "POST" && r.Path == "/api/v1/migrations");
+        var policy = JsonDocument.Parse(post.Body).RootElement.GetProperty("policy");
+        Assert.Equal(500, policy.GetProperty("downtimeLimitMs").GetDouble());
+        Assert.Equal(1000, policy.GetProperty("bandwidthBytesPerSecond").GetInt64());
+
+        _api.AddMigration("m-pol", "vm-pol", "PreCopying");
+        (exit, _, _, error) = await Run("policy m-pol --no-bandwidth-cap --downtime-ms 900");
+        Assert.True(exit == 0, error);
+        var patch = _api.Requests.Single(r => r.Method == "PATCH");
+        Assert.Equal("/api/v1/migrations/m-pol/policy", patch.Path);
+        Assert.Equal("""{"downtimeLimitMs":900,"bandwidthBytesPerSecond":null}""", patch.Body);
+
+        (exit, _, _, error) = await Run("policy m-pol");
+        Assert.Equal(2, exit);
+        Assert.Contains("--downtime-ms", error, StringComparison.Ordinal);
+        (exit, _, _, _) = await Run("policy m-gone --downtime-ms 5");
+        Assert.Equal(3, exit);
+    }
+
+    [Fact]
+    public async Task Evacuations_lists_shows_and_cancels_a_job()
+    {
+        var (exit, human, _, _) = await Run("evacuations --host host-a --state active");
+        Assert.Equal(0, exit);
+        Assert.Contains("e-1", human, StringComparison.Ordinal);
+        Assert.Contains(_api.Requests, r => r.Method == "GET" && r.Path == "/api/v1/evacuations?host=host-a&state=active&limit=1000");
+
+        (exit, human, _, _) = await Run("evacuations e-1 --cancel");
+        Assert.Equal(0, exit);
+        Assert.Contains("Cancelling", human, StringComparison.Ordinal);
+        Assert.Contains(_api.Requests, r => r.Method == "DELETE" && r.Path == "/api/v1/evacuations/e-1");
+
+        (exit, _, _, var error) = await Run("evacuations e-nope");
+        Assert.Equal(3, exit);
+        Assert.Contains("e-nope", error, StringComparison.Ordinal);
+
+        (exit, _, _, error) = await Run("evacuations --cancel");
+        Assert.Equal(2, exit);
+        Assert.Contains("--cancel", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Evacuate_dry_run_shows_the_plan_and_moves_nothing()
     {
         var (exit, human, _, _) = await Run("evacuate host-a --dry-run");

@@ -35,6 +35,9 @@ internal sealed class FakeApi : IAsyncDisposable
 
     public string? RollbackReason { get; set; }
 
+    /// <summary>The most <c>GET /migrations</c> answers in one page.</summary>
+    public int PageSize { get; set; } = 2;
+
     /// <summary>How many of the next POSTs that start something (migration, evacuation) answer 503 first.</summary>
     public int Unavailable { get; set; }
 
@@ -133,6 +136,9 @@ internal sealed class FakeApi : IAsyncDisposable
             AddMigration("m-evac-1", "vm-web", "Requested", "Completed");
             return Results.Text("{\"id\":\"e-1\",\"host\":\"" + id + "\",\"state\":\"Running\",\"migrations\":[\"m-evac-1\"]}", "application/json");
         });
+        _app.MapGet("/api/v1/evacuations", () => Results.Text("{\"items\":[" + Evacuation("e-1", "Running") + "],\"nextCursor\":null}", "application/json"));
+        _app.MapGet("/api/v1/evacuations/{id}", (string id) => id == "e-1" ? Results.Text(Evacuation(id, "Running"), "application/json") : Problem(404, $"evacuation '{id}' does not exist"));
+        _app.MapDelete("/api/v1/evacuations/{id}", (string id) => id == "e-1" ? Results.Text(Evacuation(id, "Cancelling"), "application/json", Encoding.UTF8, 202) : Problem(404, $"evacuation '{id}' does not exist"));
         _app.MapPost("/api/v1/migrations", async (HttpContext http) =>
         {
             using var doc = await JsonDocument.ParseAsync(http.Request.Body);
@@ -159,7 +165,15 @@ internal sealed class FakeApi : IAsyncDisposable
             http.Response.Headers.Location = $"/api/v1/migrations/{id}";
             return Results.Text(m.Json(advance: false), "application/json", Encoding.UTF8, 202);
         });
-        _app.MapGet("/api/v1/migrations", () => Results.Text("[" + string.Join(',', _migrations.Values.OrderBy(m => m.Id).Select(m => m.Json(advance: false))) + "]", "application/json"));
+        _app.MapGet("/api/v1/migrations", (int? limit, string? cursor, string? workload) =>
+        {
+            // Pages as the node does, ordered by id here, and never more than PageSize, so that clients must follow nextCursor.
+            var matching = _migrations.Values.Where(m => workload is null || m.Workload == workload)
+                .Where(m => cursor is null || string.CompareOrdinal(m.Id, cursor) > 0).OrderBy(m => m.Id, StringComparer.Ordinal).ToList();
+            var page = matching.Take(Math.Min(limit ?? 100, PageSize)).ToList();
+            var next = page.Count < matching.Count ? JsonSerializer.Serialize(page[^1].Id) : "null";
+            return Results.Text("{\"items\":[" + string.Join(',', page.Select(m => m.Json(advance: false))) + "],\"nextCursor\":" + next + "}", "application/json");
+        });
         _app.MapGet("/api/v1/migrations/{id}", (string id) =>
             _migrations.TryGetValue(id, out var m) ? Results.Text(m.Json(advance: true), "application/json") : Problem(404, $"migration '{id}' does not exist"));
         _app.MapDelete("/api/v1/migrations/{id}", (string id) =>
@@ -176,6 +190,8 @@ internal sealed class FakeApi : IAsyncDisposable
         _app.MapDelete("/api/v1/vfs/{**id}", (string id, bool? force) => force == true
             ? Results.Text($"{{\"id\":\"{id}\",\"pf\":null,\"exists\":false}}", "application/json")
             : Problem(409, $"VF {id} serves workload vm-web; destroy it with force=true"));
+        _app.MapPatch("/api/v1/migrations/{id}/policy", (string id) =>
+            _migrations.TryGetValue(id, out var m) ? Results.Text(m.Json(advance: false), "application/json") : Problem(404, $"migration '{id}' does not exist"));
         _app.MapPost("/api/v1/migrations/{id}/switchover", (string id) =>
             _migrations.TryGetValue(id, out var m) ? Results.Text(m.Json(advance: false), "application/json", Encoding.UTF8, 202) : Problem(404, $"migration '{id}' does not exist"));
         _app.MapGet("/api/v1/events", async (HttpContext http, CancellationToken ct) =>
@@ -203,11 +219,17 @@ internal sealed class FakeApi : IAsyncDisposable
            {"id":"host-b/0000:3b:00.0","driver":"mlx5","deviceType":"ConnectX-7","firmware":"28.41.1000","migrationFlags":["STOP_COPY","P2P"],"maxVfs":8,"freeVfSlots":8,"freeMigrationSlots":4,"vfs":[]}]}]
         """;
 
+    private static string Evacuation(string id, string state) =>
+        "{\"id\":\"" + id + "\",\"host\":\"host-a\",\"state\":\"" + state + "\",\"completed\":1,\"rolledBack\":0,\"failed\":0,\"cancelled\":0,\"pending\":1,"
+        + "\"migrations\":[{\"workload\":\"vm-web\",\"migration\":\"m-evac-1\",\"state\":\"PreCopying\",\"reason\":null}]}";
+
     private sealed class FakeMigration(string id, string workload, string source, string target, string[] script)
     {
         private int _step = -1;
 
         public string Id { get; } = id;
+
+        public string Workload { get; } = workload;
 
         public string[] Script { get; } = script;
 
@@ -219,7 +241,7 @@ internal sealed class FakeApi : IAsyncDisposable
         {
             var step = advance ? Math.Min(Interlocked.Increment(ref _step), Script.Length - 1) : Math.Max(Step, 0);
             var state = Script[step];
-            return Migration(Id, workload, source, target, state, step, state == "RolledBack" ? Reason ?? "aborted" : null);
+            return Migration(Id, Workload, source, target, state, step, state == "RolledBack" ? Reason ?? "aborted" : null);
         }
     }
 }

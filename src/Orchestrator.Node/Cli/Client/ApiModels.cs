@@ -83,6 +83,20 @@ public sealed record ApiEvent(string Event, string Data, string? Id);
 /// <summary>An answer with the server's own JSON (what <c>--json</c> prints) and its parsed value.</summary>
 public sealed record ApiResult<T>(T Value, string Json);
 
+/// <summary>
+/// The filters of <c>GET /migrations</c> (each optional) and how many migrations to read at most, over as many pages
+/// as that takes.
+/// </summary>
+public sealed record MigrationFilter(string? Workload = null, string? Host = null, string? State = null, DateTimeOffset? Since = null, int Limit = int.MaxValue)
+{
+    /// <summary>The largest page the server gives.</summary>
+    public const int PageSize = 1000;
+
+    /// <summary>The filters as query parameters (null ones are left out).</summary>
+    public IReadOnlyList<(string Name, string? Value)> Filters =>
+        [("workload", Workload), ("host", Host), ("state", State), ("since", Since?.ToString("O", System.Globalization.CultureInfo.InvariantCulture))];
+}
+
 /// <summary>Reads a string, a number or an array of strings (joined with '|') as one string.</summary>
 internal sealed class FlexibleStringConverter : JsonConverter<string?>
 {

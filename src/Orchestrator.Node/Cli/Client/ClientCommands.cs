@@ -4,7 +4,7 @@ namespace Orchestrator.Node.Cli.Client;
 
 /// <summary>
 /// The client verbs, each calling the HTTP API of a node: <c>hosts</c>, <c>vfs</c>, <c>destroy-vf</c>, <c>migrate</c>, <c>migrations</c>,
-/// <c>watch</c>, <c>abort</c>, <c>switchover</c>, <c>evacuate</c>, <c>cordon</c>. Exit codes: <see cref="ExitCodes"/>.
+/// <c>watch</c>, <c>abort</c>, <c>switchover</c>, <c>policy</c>, <c>evacuate</c>, <c>evacuations</c>, <c>cordon</c>. Exit codes: <see cref="ExitCodes"/>.
 /// </summary>
 internal static class ClientCommands
 {
@@ -18,7 +18,9 @@ internal static class ClientCommands
         MigrationVerbs.Watch(io),
         MigrationVerbs.Abort(io),
         MigrationVerbs.Switchover(io),
+        MigrationVerbs.Policy(io),
         InventoryVerbs.Evacuate(io),
+        InventoryVerbs.Evacuations(io),
         InventoryVerbs.Cordon(io),
     ];
 

@@ -194,6 +194,57 @@ internal static class InventoryVerbs
         return command;
     }
 
+    public static Command Evacuations(CliIo io)
+    {
+        var options = new ClientOptions();
+        var id = new Argument<string?>("id") { Description = "An evacuation job (default: list them)", Arity = ArgumentArity.ZeroOrOne };
+        var cancel = new Option<bool>("--cancel") { Description = "Cancel the job: nothing more starts, migrations not yet Committed roll back" };
+        var host = new Option<string?>("--host") { Description = "List only the jobs of this host" };
+        var state = new Option<string?>("--state") { Description = "List only these states (comma-separated: Running, Cancelling, Completed, Cancelled), or active / ended" };
+        var command = new Command("evacuations", "List evacuation jobs, show one, or cancel one") { id, cancel, host, state };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "evacuations", async (c, parse, ct) =>
+        {
+            if (parse.GetValue(id) is not { } jobText)
+            {
+                if (parse.GetValue(cancel))
+                {
+                    throw new BadInputException("--cancel: needs the id of the job to cancel");
+                }
+
+                var list = await c.Api.GetEvacuationsAsync(parse.GetValue(host), parse.GetValue(state), ct);
+                if (c.Json)
+                {
+                    c.PrintJson(list.Json);
+                    return ExitCodes.Ok;
+                }
+
+                var table = new Table();
+                table.AddColumns("Evacuation", "Host", "State", "Completed", "Rolled back", "Failed", "Cancelled", "Pending", "Updated");
+                foreach (var job in list.Value)
+                {
+                    table.AddRow(new[] { "id", "host", "state", "completed", "rolledBack", "failed", "cancelled", "pending", "updatedAt" }.Select(f => Markup.Escape(Text(job, f) ?? "-")).ToArray());
+                }
+
+                c.Io.Console.Write(table);
+                return ExitCodes.Ok;
+            }
+
+            var jobId = ClientCommands.RequireName(jobText, "id");
+            var answer = parse.GetValue(cancel) ? await c.Api.CancelEvacuationAsync(jobId, ct) : await c.Api.GetEvacuationAsync(jobId, ct);
+            if (c.Json)
+            {
+                c.PrintJson(answer.Json);
+                return ExitCodes.Ok;
+            }
+
+            c.Io.Console.WriteLine($"evacuation {jobId} of {Text(answer.Value, "host") ?? "?"}: {Text(answer.Value, "state") ?? "?"}");
+            PrintEvacuation(c.Io.Console, answer.Value);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     /// <summary>The migration ids an evacuation job names: <c>migrations</c> as strings or objects with <c>id</c>.</summary>
     internal static IReadOnlyList<string> EvacuationMigrationIds(JsonElement job)
     {

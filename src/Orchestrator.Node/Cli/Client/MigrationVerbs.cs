@@ -13,14 +13,18 @@ internal static class MigrationVerbs
         var to = new Option<string?>("--to") { Description = "Target host (default: placement chooses)" };
         var wait = new Option<bool>("--wait") { Description = "Follow the migration until it ends; exit 1 if it rolled back" };
         var key = ClientCommands.IdempotencyKeyOption();
-        var command = new Command("migrate", "Start a live migration of a workload's VFs") { workload, to, wait, key };
+        var downtime = DowntimeOption();
+        var bandwidth = BandwidthOption();
+        var command = new Command("migrate", "Start a live migration of a workload's VFs") { workload, to, wait, key, downtime, bandwidth };
         options.AddTo(command);
         command.SetAction(options.Action(io, "migrate", async (c, parse, ct) =>
         {
             var name = ClientCommands.RequireName(parse.GetValue(workload), "workload");
             var target = parse.GetValue(to) is { } t ? ClientCommands.RequireName(t, "--to") : null;
             var idempotencyKey = ClientCommands.KeyOrNew(parse.GetValue(key));
-            var started = await ClientCommands.WithKeyAsync(idempotencyKey, () => c.Api.StartMigrationAsync(name, target, idempotencyKey, ct), c.Io.Time, ct);
+            var policy = PolicyFields(parse.GetValue(downtime), parse.GetValue(bandwidth), clearBandwidth: false);
+            var started = await ClientCommands.WithKeyAsync(
+                idempotencyKey, () => c.Api.StartMigrationAsync(name, target, policy.Count == 0 ? null : policy, idempotencyKey, ct), c.Io.Time, ct);
             var m = started.Value;
             if (c.Json && !parse.GetValue(wait))
             {
@@ -38,14 +42,87 @@ internal static class MigrationVerbs
         return command;
     }
 
+    public static Command Policy(CliIo io)
+    {
+        var options = new ClientOptions();
+        var id = new Argument<string>("id") { Description = "Migration id" };
+        var downtime = DowntimeOption();
+        var bandwidth = BandwidthOption();
+        var noCap = new Option<bool>("--no-bandwidth-cap") { Description = "Remove the bandwidth cap" };
+        var command = new Command("policy", "Change a running migration's downtime limit or bandwidth cap (until its switchover)") { id, downtime, bandwidth, noCap };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "policy", async (c, parse, ct) =>
+        {
+            var migration = ClientCommands.RequireName(parse.GetValue(id), "id");
+            if (parse.GetValue(noCap) && parse.GetValue(bandwidth) is not null)
+            {
+                throw new BadInputException("--no-bandwidth-cap: cannot go with --bandwidth");
+            }
+
+            var change = PolicyFields(parse.GetValue(downtime), parse.GetValue(bandwidth), parse.GetValue(noCap));
+            if (change.Count == 0)
+            {
+                throw new BadInputException("policy: give --downtime-ms, --bandwidth or --no-bandwidth-cap");
+            }
+
+            var changed = await c.Api.ChangePolicyAsync(migration, change, ct);
+            if (c.Json)
+            {
+                c.PrintJson(changed.Json);
+                return ExitCodes.Ok;
+            }
+
+            c.Io.Console.WriteLine($"migration {changed.Value.Id} ({changed.Value.State}): policy changed");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Option<double?> DowntimeOption() =>
+        new("--downtime-ms") { Description = "Downtime limit in milliseconds (default: the node's policy.downtime-limit)" };
+
+    private static Option<long?> BandwidthOption() =>
+        new("--bandwidth") { Description = "Bandwidth cap of the state stream in bytes per second (default: the node's)" };
+
+    /// <summary>The API's policy fields for what the options set.</summary>
+    private static Dictionary<string, object?> PolicyFields(double? downtimeMs, long? bandwidth, bool clearBandwidth)
+    {
+        var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+        if (downtimeMs is { } ms)
+        {
+            fields["downtimeLimitMs"] = ms;
+        }
+
+        if (bandwidth is { } b)
+        {
+            fields["bandwidthBytesPerSecond"] = b;
+        }
+        else if (clearBandwidth)
+        {
+            fields["bandwidthBytesPerSecond"] = null;
+        }
+
+        return fields;
+    }
+
     public static Command Migrations(CliIo io)
     {
         var options = new ClientOptions();
-        var command = new Command("migrations", "List migrations: route, state, rounds, bytes, downtime, reason");
+        var workload = new Option<string?>("--workload") { Description = "Only this workload's migrations" };
+        var host = new Option<string?>("--host") { Description = "Only migrations from or to this host" };
+        var state = new Option<string?>("--state") { Description = "Only these states (comma-separated), or active / ended" };
+        var limit = new Option<int?>("--limit") { Description = "At most this many (default: all the node lists)" };
+        var command = new Command("migrations", "List migrations: route, state, rounds, bytes, downtime, reason") { workload, host, state, limit };
         options.AddTo(command);
-        command.SetAction(options.Action(io, "migrations", async (c, _, ct) =>
+        command.SetAction(options.Action(io, "migrations", async (c, parse, ct) =>
         {
-            var list = await c.Api.GetMigrationsAsync(ct);
+            if (parse.GetValue(limit) is < 1 and var bad)
+            {
+                throw new BadInputException($"--limit: bad value '{bad}'; expected 1 or more");
+            }
+
+            var filter = new MigrationFilter(parse.GetValue(workload), parse.GetValue(host), parse.GetValue(state), Limit: parse.GetValue(limit) ?? int.MaxValue);
+            var list = await c.Api.GetMigrationsAsync(filter, ct);
             if (c.Json)
             {
                 c.PrintJson(list.Json);

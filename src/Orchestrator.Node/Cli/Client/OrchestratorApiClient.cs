@@ -75,9 +75,17 @@ public sealed class OrchestratorApiClient : IDisposable
     /// <c>POST /migrations</c> with an <c>Idempotency-Key</c>: the same key and body answer the same migration, so a
     /// retry after a lost answer does not start a second one. When the 202 has no body, follows <c>Location</c>.
     /// </summary>
-    public async Task<ApiResult<ApiMigration>> StartMigrationAsync(string workload, string? target, string idempotencyKey, CancellationToken ct = default)
+    public async Task<ApiResult<ApiMigration>> StartMigrationAsync(string workload, string? target, string idempotencyKey, CancellationToken ct = default) =>
+        await StartMigrationAsync(workload, target, null, idempotencyKey, ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// <c>POST /migrations</c> with a <c>policy</c> object (the API's field names, for example <c>downtimeLimitMs</c>),
+    /// laid over the node's defaults; null sends none.
+    /// </summary>
+    public async Task<ApiResult<ApiMigration>> StartMigrationAsync(string workload, string? target, IReadOnlyDictionary<string, object?>? policy, string idempotencyKey, CancellationToken ct = default)
     {
-        using var response = await SendRawAsync(HttpMethod.Post, "migrations", new { workload, target }, idempotencyKey, ct).ConfigureAwait(false);
+        object request = policy is null ? new { workload, target } : new { workload, target, policy };
+        using var response = await SendRawAsync(HttpMethod.Post, "migrations", request, idempotencyKey, ct).ConfigureAwait(false);
         var body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         if (string.IsNullOrWhiteSpace(body) && response.Headers.Location is { } location)
         {
@@ -88,11 +96,53 @@ public sealed class OrchestratorApiClient : IDisposable
         return new ApiResult<ApiMigration>(Parse<ApiMigration>(body, "migrations"), body);
     }
 
-    public Task<ApiResult<IReadOnlyList<ApiMigration>>> GetMigrationsAsync(CancellationToken ct = default) =>
-        SendAsync<IReadOnlyList<ApiMigration>>(HttpMethod.Get, "migrations", null, null, ct, ListOf<ApiMigration>);
+    /// <summary>
+    /// <c>GET /migrations</c> with <paramref name="filter"/>, following <c>nextCursor</c> until the list ends or the
+    /// filter's limit is reached. <see cref="ApiResult{T}.Json"/> is the items as one JSON array, as the server sent them.
+    /// </summary>
+    public Task<ApiResult<IReadOnlyList<ApiMigration>>> GetMigrationsAsync(MigrationFilter? filter = null, CancellationToken ct = default)
+    {
+        filter ??= new MigrationFilter();
+        return GetPagesAsync<ApiMigration>("migrations", filter.Filters, filter.Limit, ct);
+    }
+
+    /// <summary><c>GET /evacuations</c> with the filters, every page; the items as one JSON array.</summary>
+    public Task<ApiResult<IReadOnlyList<JsonElement>>> GetEvacuationsAsync(string? host, string? state, CancellationToken ct = default) =>
+        GetPagesAsync<JsonElement>("evacuations", [("host", host), ("state", state)], int.MaxValue, ct);
+
+    /// <summary><c>DELETE /evacuations/{id}</c>: cancel the job (idempotent; 409 once it ended).</summary>
+    public Task<ApiResult<JsonElement>> CancelEvacuationAsync(string id, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Delete, $"evacuations/{Uri.EscapeDataString(id)}", null, null, ct);
+
+    /// <summary>Reads a paged list, following <c>nextCursor</c> until it ends or <paramref name="limit"/> items came back.</summary>
+    private async Task<ApiResult<IReadOnlyList<T>>> GetPagesAsync<T>(string path, IReadOnlyList<(string Name, string? Value)> filters, int limit, CancellationToken ct)
+    {
+        var items = new List<T>();
+        var raw = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var query = string.Join('&', filters
+                .Append(("limit", Math.Clamp(limit - items.Count, 1, MigrationFilter.PageSize).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                .Append(("cursor", cursor))
+                .Where(f => f.Item2 is not null)
+                .Select(f => f.Item1 + "=" + Uri.EscapeDataString(f.Item2!)));
+            var page = await SendAsync<PageAnswer<T>>(HttpMethod.Get, path + "?" + query, null, null, ct, PageOf<T>).ConfigureAwait(false);
+            items.AddRange(page.Value.Items);
+            raw.AddRange(page.Value.Raw);
+            cursor = page.Value.NextCursor;
+        }
+        while (cursor is not null && items.Count < limit);
+
+        return new ApiResult<IReadOnlyList<T>>(items, "[" + string.Join(',', raw) + "]");
+    }
 
     public Task<ApiResult<ApiMigration>> GetMigrationAsync(string id, CancellationToken ct = default) =>
         SendAsync<ApiMigration>(HttpMethod.Get, $"migrations/{Uri.EscapeDataString(id)}", null, null, ct);
+
+    /// <summary><c>PATCH /migrations/{id}/policy</c>: a running migration's downtime limit and bandwidth cap.</summary>
+    public Task<ApiResult<ApiMigration>> ChangePolicyAsync(string id, IReadOnlyDictionary<string, object?> change, CancellationToken ct = default) =>
+        SendAsync<ApiMigration>(HttpMethod.Patch, $"migrations/{Uri.EscapeDataString(id)}/policy", change, null, ct);
 
     /// <summary><c>DELETE /migrations/{id}</c>: abort (409 once Committed).</summary>
     public Task<ApiResult<ApiMigration?>> AbortAsync(string id, CancellationToken ct = default) =>
@@ -344,6 +394,35 @@ public sealed class OrchestratorApiClient : IDisposable
             }
 
             return root.ValueKind == JsonValueKind.Array ? root.Deserialize<List<T>>(Json) ?? [] : throw new JsonException($"no array in the answer of {what}");
+        }
+        catch (JsonException e)
+        {
+            throw new ApiException(ApiErrorKind.Failed, null, $"{what}: answer is not the documented shape ({e.Message})", e);
+        }
+    }
+
+    private sealed record PageAnswer<T>(List<T> Items, List<string> Raw, string? NextCursor);
+
+    /// <summary>A page <c>{items, nextCursor}</c>; a bare array (a server before paging) is the only page.</summary>
+    private static PageAnswer<T> PageOf<T>(string text, string what)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            var root = doc.RootElement;
+            string? next = null;
+            if (root.ValueKind == JsonValueKind.Object)
+            {
+                next = root.TryGetProperty("nextCursor", out var cursor) && cursor.ValueKind == JsonValueKind.String ? cursor.GetString() : null;
+                root = root.TryGetProperty("items", out var items) ? items : throw new JsonException($"no items in the answer of {what}");
+            }
+
+            if (root.ValueKind != JsonValueKind.Array)
+            {
+                throw new JsonException($"no array in the answer of {what}");
+            }
+
+            return new PageAnswer<T>(root.Deserialize<List<T>>(Json) ?? [], [.. root.EnumerateArray().Select(e => e.GetRawText())], next);
         }
         catch (JsonException e)
         {
