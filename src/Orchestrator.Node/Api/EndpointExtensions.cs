@@ -5,5 +5,6 @@ public static class EndpointExtensions
 {
     /// <summary>The endpoint changes something: it needs the bearer token (401 otherwise).</summary>
     public static RouteHandlerBuilder RequireBearer(this RouteHandlerBuilder builder) =>
-        builder.AddEndpointFilter<BearerAuth>().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
+        builder.AddEndpointFilter<BearerAuth>().WithMetadata(BearerRequired.Instance)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status400BadRequest);
 }

@@ -22,8 +22,8 @@ public static class EvacuationEndpoints
         ArgumentNullException.ThrowIfNull(api);
         api.MapPost("/hosts/{id}/evacuate", EvacuateAsync)
             .WithName("EvacuateHost")
-            .WithDescription("Cordons the host and migrates every workload off it as one persistent job. ?dryRun=true returns the plan only. Header Idempotency-Key (optional): the same key answers the same job.")
-            .RequireBearer();
+            .WithDescription("Cordons the host and migrates every workload off it as one persistent job (202 with the job). ?dryRun=true answers the plan only (200), changing nothing. Header Idempotency-Key (optional): the same key answers the same job.")
+            .Produces<EvacuationPlanResource>().Produces<EvacuationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
         api.MapGet("/evacuations/{id}", async (string id, NodeRuntime node, CancellationToken ct) =>
         {
             if (!IsJobId(id))
@@ -95,12 +95,7 @@ public static class EvacuationEndpoints
         {
             var plan = await client.PlanEvacuationAsync(host, ct);
             return plan.Value is { } items
-                ? Results.Ok(new
-                {
-                    host = host.Value,
-                    dryRun = true,
-                    plan = items.Select(i => new { workload = i.Workload.Value, target = i.Target?.Value, reason = i.Reason }),
-                })
+                ? Results.Ok(new EvacuationPlanResource(host.Value, true, [.. items.Select(i => new EvacuationPlanItemResource(i.Workload.Value, i.Target?.Value, i.Reason))]))
                 : ApiProblems.From(plan.Error!);
         }
 
@@ -159,3 +154,9 @@ public sealed record EvacuationResource(
 
 /// <summary>One workload of an evacuation and the migration that moves it.</summary>
 public sealed record EvacuationMigrationResource(string Workload, string Migration, string State, string? Reason);
+
+/// <summary>The dry run of an evacuation: where each workload of the host would go now, or why it cannot move.</summary>
+public sealed record EvacuationPlanResource(string Host, bool DryRun, IReadOnlyList<EvacuationPlanItemResource> Plan);
+
+/// <summary>One workload of an evacuation plan: its target, or the reason it has none.</summary>
+public sealed record EvacuationPlanItemResource(string Workload, string? Target, string? Reason);

@@ -33,9 +33,10 @@ public static class HostEndpoints
         }).WithName("GetHost").Produces<HostResource>().ProducesProblem(404);
 
         api.MapPost("/hosts/{id}/cordon", (string id, HttpRequest request, NodeRuntime node, CancellationToken ct) => CordonAsync(id, true, request, node, ct))
-            .WithName("CordonHost").RequireBearer();
+            .WithName("CordonHost").WithDescription("Body (optional): {\"reason\": \"maintenance\"}. No new migration lands on the host; what runs there stays.")
+            .Produces<CordonResource>().ProducesProblem(404).RequireBearer();
         api.MapPost("/hosts/{id}/uncordon", (string id, HttpRequest request, NodeRuntime node, CancellationToken ct) => CordonAsync(id, false, request, node, ct))
-            .WithName("UncordonHost").RequireBearer();
+            .WithName("UncordonHost").Produces<CordonResource>().ProducesProblem(404).RequireBearer();
         api.MapGet("/hosts/{id}/reconcile", (string id, NodeRuntime node, CancellationToken ct) => ReconcileAsync(id, false, node, ct))
             .WithName("GetHostReconcileReport").Produces<ReconcileResource>().ProducesProblem(404);
         api.MapPost("/hosts/{id}/reconcile", (string id, NodeRuntime node, CancellationToken ct) => ReconcileAsync(id, true, node, ct))
@@ -74,7 +75,10 @@ public static class HostEndpoints
 
         var result = await node.Runtime!.Client.CordonAsync(host, cordon, reason, ct);
         return result.Value is { } state
-            ? Results.Ok(new { id = state.Host.Value, cordoned = state.Cordoned })
+            ? Results.Ok(new CordonResource(state.Host.Value, state.Cordoned))
             : ApiProblems.From(result.Error!);
     }
 }
+
+/// <summary>A host's cordon after <c>POST /hosts/{id}/cordon</c> or <c>/uncordon</c>.</summary>
+public sealed record CordonResource(string Id, bool Cordoned);

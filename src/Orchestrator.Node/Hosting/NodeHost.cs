@@ -55,7 +55,7 @@ public static class NodeHost
             return new JournalProbe(o.PersistenceProvider ?? PersistenceProvider.Sqlite, o.ConnectionString);
         });
         services.AddSingleton<ChaosFaults>();
-        services.AddOpenApi();
+        services.AddOpenApi(ApiDocument.Configure);
         services.AddAkka(ClusterRoles.SystemName, (akka, sp) => ConfigureAkka(akka, sp));
         configure?.Invoke(builder);
 

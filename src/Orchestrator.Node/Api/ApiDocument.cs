@@ -1,0 +1,79 @@
+using System.Text;
+using Microsoft.AspNetCore.OpenApi;
+using Microsoft.OpenApi;
+
+namespace Orchestrator.Node.Api;
+
+/// <summary>
+/// What the generated OpenAPI document does not say by itself: the bearer scheme and which operations need it (those
+/// behind <see cref="BearerAuth"/>; reads need none), a summary for every operation (its name in words, unless the
+/// endpoint gives one), and one stable server entry, so that <c>docs/openapi.json</c> is the same from every node.
+/// </summary>
+public static class ApiDocument
+{
+    /// <summary>The name of the bearer security scheme in the document.</summary>
+    public const string BearerScheme = "bearer";
+
+    /// <summary>Adds the transformers to the OpenAPI options.</summary>
+    public static void Configure(OpenApiOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Orchestrator API";
+            document.Info.Description = "Live migration of SR-IOV VFs between hosts: hosts, VFs, placement, migrations, evacuations, events. "
+                + "Every node answers every call. Mutating calls need Authorization: Bearer TOKEN; errors are application/problem+json naming the field and value.";
+            document.Servers = [new OpenApiServer { Url = "http://127.0.0.1:7401", Description = "a node's API (the default address; any node of the cluster answers)" }];
+            document.Components ??= new OpenApiComponents();
+            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "The cluster's token (api.token-file, or ORCHESTRATOR_TOKEN); required by every POST, PATCH and DELETE.",
+            };
+            foreach (var operation in document.Paths.Values.Where(p => p.Operations is not null).SelectMany(p => p.Operations!.Values))
+            {
+                var bearer = operation.Security is { Count: > 0 };
+                operation.Security = bearer
+                    ? [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, document)] = [] }]
+                    : [new OpenApiSecurityRequirement()]; // reads: no authentication
+            }
+
+            return Task.CompletedTask;
+        });
+        options.AddOperationTransformer((operation, context, _) =>
+        {
+            operation.Summary ??= Words(operation.OperationId);
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<BearerRequired>().Any())
+            {
+                operation.Security = [new OpenApiSecurityRequirement()]; // marked here, the reference is made with the document
+            }
+
+            return Task.CompletedTask;
+        });
+    }
+
+    /// <summary>"ListMigrations" → "List migrations".</summary>
+    public static string? Words(string? name)
+    {
+        if (string.IsNullOrEmpty(name))
+        {
+            return null;
+        }
+
+        var text = new StringBuilder(name.Length + 8).Append(name[0]);
+        foreach (var c in name.AsSpan(1))
+        {
+            text.Append(char.IsUpper(c) ? " " + char.ToLowerInvariant(c) : c);
+        }
+
+        return text.ToString();
+    }
+}
+
+/// <summary>Endpoint metadata of an operation behind <see cref="BearerAuth"/>.</summary>
+public sealed class BearerRequired
+{
+    public static BearerRequired Instance { get; } = new();
+}
