@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Node.Cli.Client;
+namespace Orchestrator.Client;
 
 // The resource shapes of the HTTP API (issue 6, camelCase JSON). Only the contract fields are read; more are ignored.
 

@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Orchestrator.Node.Cli.Client;
+namespace Orchestrator.Client;
 
 /// <summary>
 /// Typed client of the node's HTTP API <c>/api/v1</c> (issue 6 shapes). Every failure is an <see cref="ApiException"/>

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Orchestrator.Chaos.Checker;
+using Orchestrator.Client;
 using Orchestrator.Cluster.History;
 using Orchestrator.Node.Cli.Client;
 using Orchestrator.Node.Demo;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Orchestrator.Client;
 using Orchestrator.Node.Cli.Client;
 using Spectre.Console;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Orchestrator.Client;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Devices.Topology;
-using Orchestrator.Node.Cli.Client;
 
 namespace Orchestrator.Node.Demo;
 

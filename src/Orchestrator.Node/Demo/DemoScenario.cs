@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Orchestrator.Client;
 using Orchestrator.Node.Cli.Client;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Orchestrator.Node.Cli.Client;
+using Orchestrator.Client;
 using Orchestrator.Node.Tests.Demo;
 using Xunit.Abstractions;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Client;
 
 namespace Orchestrator.Node.Cli.Client;
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Client;
 
 namespace Orchestrator.Node.Cli.Client;
 
@@ -46,7 +47,7 @@ internal sealed class ClientOptions
             catch (ApiException e)
             {
                 io.Error.WriteLine($"orchestrator {verb}: {e.Message}");
-                return e.ExitCode;
+                return ExitCodes.For(e.Kind);
             }
             catch (BadInputException e)
             {

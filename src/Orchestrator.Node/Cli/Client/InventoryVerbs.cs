@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Orchestrator.Client;
 using Spectre.Console;
 
 namespace Orchestrator.Node.Cli.Client;

@@ -1,3 +1,4 @@
+using Orchestrator.Client;
 using Spectre.Console;
 
 namespace Orchestrator.Node.Cli.Client;

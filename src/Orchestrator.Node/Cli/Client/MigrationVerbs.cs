@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Client;
 using Spectre.Console;
 
 namespace Orchestrator.Node.Cli.Client;

@@ -1,0 +1,30 @@
+using Orchestrator.Client;
+
+namespace Orchestrator.Node.Tests.Cli;
+
+/// <summary>The layers of DESIGN.md §2 as assembly references: each assembly may use only those below it.</summary>
+public class AssemblyLayeringTests
+{
+    private static string[] OrchestratorReferences(Type type) =>
+        [.. type.Assembly.GetReferencedAssemblies().Select(a => a.Name!).Where(n => n.StartsWith("Orchestrator", StringComparison.Ordinal) || n.StartsWith("Akka", StringComparison.Ordinal)).Order()];
+
+    [Fact]
+    public void The_client_speaks_only_the_api_json_and_references_no_orchestrator_or_akka_assembly() =>
+        Assert.Empty(OrchestratorReferences(typeof(OrchestratorApiClient)));
+
+    [Fact]
+    public void The_device_contract_knows_nothing_above_it_and_the_domain_only_the_contract()
+    {
+        Assert.Empty(OrchestratorReferences(typeof(Devices.Contract.VfioDeviceState)));
+        Assert.DoesNotContain(OrchestratorReferences(typeof(Domain.Migrations.MigrationState)), n => n != "Orchestrator.Devices");
+    }
+
+    [Fact]
+    public void The_cluster_references_neither_the_chaos_harness_nor_the_node_nor_the_client()
+    {
+        var references = OrchestratorReferences(typeof(Cluster.Hosting.OrchestratorClient));
+        Assert.DoesNotContain("Orchestrator.Chaos", references);
+        Assert.DoesNotContain("orchestrator", references);
+        Assert.DoesNotContain("Orchestrator.Client", references);
+    }
+}
