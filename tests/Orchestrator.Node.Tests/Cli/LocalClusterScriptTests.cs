@@ -26,7 +26,7 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper log) : IDisposable
         }
 
         var ports = DemoTestSupport.FreePortBase(6);
-        var dll = typeof(OrchestratorApiClient).Assembly.Location;
+        var dll = typeof(Orchestrator.Node.Hosting.NodeHost).Assembly.Location; // the orchestrator executable
         var env = new Dictionary<string, string>
         {
             ["ORCHESTRATOR_STATE"] = _state,
