@@ -11,7 +11,7 @@ namespace Orchestrator.Node.Hosting;
 /// </summary>
 public static class NodeConfigFile
 {
-    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "history", "devices", "chaos"];
+    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "limits", "history", "devices", "chaos"];
 
     private static readonly HashSet<string> KnownKeys =
     [
@@ -22,6 +22,7 @@ public static class NodeConfigFile
         NodeConfigKeys.IndexRetention, NodeConfigKeys.IndexMaxEnded, NodeConfigKeys.IdempotencyRetention,
         NodeConfigKeys.PolicyDowntimeLimit, NodeConfigKeys.PolicyBandwidth, NodeConfigKeys.PolicyMaxPreCopyRounds,
         NodeConfigKeys.PolicyCompletionTimeoutPerGiB, NodeConfigKeys.PolicyProgressTimeout, NodeConfigKeys.PolicyNonConvergenceAction,
+        NodeConfigKeys.LimitsPerHostOutbound, NodeConfigKeys.LimitsPerHostInbound, NodeConfigKeys.LimitsPerPf, NodeConfigKeys.LimitsPerCluster,
         NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi,
     ];
 
@@ -109,6 +110,10 @@ public static class NodeConfigFile
         ReadDuration(config, NodeConfigKeys.PolicyProgressTimeout, errors, v => options.DefaultPolicy = options.DefaultPolicy with { ProgressTimeout = v });
         ReadParsed(config, NodeConfigKeys.PolicyNonConvergenceAction, errors, Cluster.Migrations.MigrationPolicyView.ActionOf, "is not abort, force or wait",
             v => options.DefaultPolicy = options.DefaultPolicy with { NonConvergenceAction = v });
+        ReadLimit(config, NodeConfigKeys.LimitsPerHostOutbound, errors, v => options.Limits = options.Limits with { PerHostOutbound = v });
+        ReadLimit(config, NodeConfigKeys.LimitsPerHostInbound, errors, v => options.Limits = options.Limits with { PerHostInbound = v });
+        ReadLimit(config, NodeConfigKeys.LimitsPerPf, errors, v => options.Limits = options.Limits with { PerPf = v });
+        ReadLimit(config, NodeConfigKeys.LimitsPerCluster, errors, v => options.Limits = options.Limits with { PerCluster = v });
         ReadDuration(config, NodeConfigKeys.StepTimeout, errors, v => options.StepTimeout = v);
         ReadDuration(config, NodeConfigKeys.ReconcileInterval, errors, v => options.ReconcileInterval = v);
         ReadDuration(config, NodeConfigKeys.IndexRetention, errors, v => options.IndexRetention = v);
@@ -225,6 +230,10 @@ public static class NodeConfigFile
             errors.Add($"{key}: '{value}' {problem}");
         }
     }
+
+    /// <summary>A concurrency limit: a whole number of at least 1 (the validator checks the range, naming the key).</summary>
+    private static void ReadLimit(Config config, string key, List<string> errors, Action<int> set) =>
+        ReadParsed(config, key, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null, "is not an integer", set);
 
     private static void ReadDuration(Config config, string key, List<string> errors, Action<TimeSpan> set) =>
         ReadParsed(config, key, errors, ParseDuration, "is not a duration (e.g. 500ms, 3s, 1m)", set);

@@ -27,6 +27,10 @@ public static class NodeConfigKeys
     public const string PolicyCompletionTimeoutPerGiB = "policy.completion-timeout-per-gib";
     public const string PolicyProgressTimeout = "policy.progress-timeout";
     public const string PolicyNonConvergenceAction = "policy.non-convergence-action";
+    public const string LimitsPerHostOutbound = "limits.per-host-outbound";
+    public const string LimitsPerHostInbound = "limits.per-host-inbound";
+    public const string LimitsPerPf = "limits.per-pf";
+    public const string LimitsPerCluster = "limits.per-cluster";
     public const string StepTimeout = "runtime.step-timeout";
     public const string ReconcileInterval = "runtime.reconcile-interval";
     public const string IndexRetention = "runtime.index-retention";

@@ -127,6 +127,7 @@ public static class NodeHost
                         ReconcileInterval = options.ReconcileInterval,
                         IndexRetention = new IndexRetention(options.IndexRetention, options.IndexMaxEnded),
                         DefaultPolicy = options.DefaultPolicy,
+                        Limits = options.Limits,
                         Observer = history is null ? NullDeviceObserver.Instance : history,
                         OnMigrationChanged = history is null ? null : history.MigrationChanged,
                         Pf = DataPlaneOf(options.Hostname),

@@ -70,6 +70,12 @@ public sealed class NodeOptions
     /// </summary>
     public Domain.Policies.MigrationPolicy DefaultPolicy { get; set; } = Domain.Policies.MigrationPolicy.Default;
 
+    /// <summary>
+    /// <c>limits.*</c>: how many migrations may run at once per source host, per target host, per PF and in the cluster
+    /// (the placement authority's admission queue; the node that holds the authority applies its own).
+    /// </summary>
+    public Domain.Policies.ConcurrencyLimits Limits { get; set; } = Domain.Policies.ConcurrencyLimits.Default;
+
     /// <summary><c>api.idempotency-retention</c>: how long the request behind an Idempotency-Key is kept (24 h).</summary>
     public TimeSpan IdempotencyRetention { get; set; } = TimeSpan.FromHours(24);
 

@@ -74,6 +74,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             errors.Add($"policy.*: {problem}");
         }
 
+        foreach (var problem in options.Limits.Validate())
+        {
+            errors.Add($"limits.*: {problem}");
+        }
+
         if (options.IdempotencyRetention < TimeSpan.FromMinutes(1))
         {
             // A scheduler retries a timed-out request within minutes; a shorter window would forget the key meanwhile.

@@ -91,6 +91,15 @@ public class NodeConfigTests : IDisposable
         Assert.Equal(Domain.Policies.NonConvergenceAction.ForceSwitchover, p.NonConvergenceAction);
     }
 
+    [Fact]
+    public void The_concurrency_limits_come_from_the_limits_keys()
+    {
+        var options = new NodeOptions();
+        var errors = NodeConfigFile.Apply("limits { per-host-outbound = 16, per-host-inbound = 12, per-pf = 8, per-cluster = 500 }", options);
+        Assert.Empty(errors.Concat(NodeOptionsValidator.Errors(options)));
+        Assert.Equal(new Domain.Policies.ConcurrencyLimits(16, 12, 8, 500), options.Limits);
+    }
+
     [Theory]
     [InlineData("node.port = abc", "node.port: 'abc'")]
     [InlineData("node.port = 70000", "node.port: 70000")]
@@ -111,6 +120,9 @@ public class NodeConfigTests : IDisposable
     [InlineData("policy.non-convergence-action = later", "policy.non-convergence-action: 'later' is not abort, force or wait")]
     [InlineData("policy.max-precopy-rounds = 0", "policy.*: MaxPreCopyRounds = 0 is invalid")]
     [InlineData("policy.downtime-limit = soon", "policy.downtime-limit: 'soon'")]
+    [InlineData("limits.per-pf = many", "limits.per-pf: 'many' is not an integer")]
+    [InlineData("limits.per-cluster = 0", "limits.*: PerCluster = 0 is invalid")]
+    [InlineData("limits.per-host = 3", "limits.per-host: unknown key")]
     [InlineData("api.idempotency-retention = 10s", "api.idempotency-retention: '00:00:10' must be at least 1m")]
     [InlineData("runtime.index-max-ended = many", "runtime.index-max-ended: 'many' is not an integer")]
     [InlineData("runtime.index-max-ended = -5", "runtime.index-max-ended: -5 must not be negative")]
