@@ -72,6 +72,23 @@ internal static class Fixtures
         _ => null,
     };
 
+    /// <summary>
+    /// A single-VF migration requested at <paramref name="now"/> and fed successful outcomes, 10 ms apart, until it is
+    /// in <paramref name="phase"/>; <paramref name="now"/> ends at the last of them.
+    /// </summary>
+    public static MigrationState AdvanceTo(MigrationPhase phase, ref DateTimeOffset now, Orchestrator.Domain.Policies.MigrationPolicy? policy = null)
+    {
+        var s = MigrationState.Empty(Mid).Run(Request(policy: policy), now);
+        for (var i = 0; i < 50 && s.Phase != phase; i++)
+        {
+            now = now.AddMilliseconds(10);
+            s = s.Run(Success(s)!, now);
+        }
+
+        Assert.Equal(phase, s.Phase);
+        return s;
+    }
+
     /// <summary>Feeds successful outcomes until terminal; asserts it gets there within a bound.</summary>
     public static MigrationState Drive(MigrationState s, ref DateTimeOffset now, int vfs = 1, List<IMigrationEvent>? journal = null)
     {

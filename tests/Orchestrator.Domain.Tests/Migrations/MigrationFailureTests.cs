@@ -12,16 +12,8 @@ public sealed class MigrationFailureTests
 {
     private static MigrationState AdvanceTo(MigrationPhase phase, MigrationPolicy? policy = null)
     {
-        var s = MigrationState.Empty(Mid).Run(Request(policy: policy), T0);
         var now = T0;
-        for (var i = 0; i < 50 && s.Phase != phase; i++)
-        {
-            now = now.AddMilliseconds(10);
-            s = s.Run(Success(s)!, now);
-        }
-
-        Assert.Equal(phase, s.Phase);
-        return s;
+        return Fixtures.AdvanceTo(phase, ref now, policy);
     }
 
     private static MigrationState RollingBackFromPreCopy(MigrationPolicy? policy = null) =>

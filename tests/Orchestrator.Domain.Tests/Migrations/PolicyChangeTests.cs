@@ -10,16 +10,8 @@ public sealed class PolicyChangeTests
 {
     private static MigrationState AdvanceTo(MigrationPhase phase)
     {
-        var s = MigrationState.Empty(Mid).Run(Request(), T0);
         var now = T0;
-        for (var i = 0; i < 50 && s.Phase != phase; i++)
-        {
-            now = now.AddMilliseconds(10);
-            s = s.Run(Success(s)!, now);
-        }
-
-        Assert.Equal(phase, s.Phase);
-        return s;
+        return Fixtures.AdvanceTo(phase, ref now);
     }
 
     [Fact]

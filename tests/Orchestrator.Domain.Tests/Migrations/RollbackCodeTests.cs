@@ -8,19 +8,6 @@ namespace Orchestrator.Domain.Tests.Migrations;
 /// <summary>Every rollback carries a code a scheduler can act on, and rollbacks journaled before codes get one too.</summary>
 public sealed class RollbackCodeTests
 {
-    private static MigrationState AdvanceTo(MigrationPhase phase, ref DateTimeOffset now)
-    {
-        var s = MigrationState.Empty(Mid).Run(Request(), now);
-        for (var i = 0; i < 50 && s.Phase != phase; i++)
-        {
-            now = now.AddMilliseconds(10);
-            s = s.Run(Success(s)!, now);
-        }
-
-        Assert.Equal(phase, s.Phase);
-        return s;
-    }
-
     private static RollbackCode? CodeAfter(MigrationState s, IMigrationCommand command, DateTimeOffset now)
     {
         var result = s.Decide(command, now);
