@@ -34,8 +34,9 @@ public sealed record ApiVf(string Id, string? Kind, string? Profile, string? Wor
 public sealed record ApiVfChange(string Id, string? Pf, bool Exists);
 
 /// <summary>
-/// A migration; <see cref="State"/> is a protocol state (Completed, RolledBack and Failed are terminal; a Failed one
-/// has its failure <see cref="Code"/>).
+/// A migration; <see cref="State"/> is a protocol state (Completed, RolledBack and Failed are terminal; a RolledBack
+/// or Failed one has its <see cref="Code"/>), under its effective <see cref="Policy"/>; <see cref="QueuePosition"/>
+/// while it waits for admission.
 /// </summary>
 public sealed record ApiMigration(
     string Id,
@@ -50,7 +51,9 @@ public sealed record ApiMigration(
     double? DowntimeMs,
     string? Reason,
     IReadOnlyList<ApiCheckpoint>? Checkpoints,
-    string? Code = null)
+    string? Code = null,
+    ApiPolicy? Policy = null,
+    int? QueuePosition = null)
 {
     public const string Completed = "Completed";
     public const string RolledBack = "RolledBack";
@@ -61,6 +64,15 @@ public sealed record ApiMigration(
 
 /// <summary>Progress of a migration now.</summary>
 public sealed record ApiProgress(long BytesTransferred, long BytesRemaining, int Rounds, double DirtyBytesPerSecond, double? PredictedDowntimeMs);
+
+/// <summary>The policy a migration runs under (<c>policy</c> of the migration resource).</summary>
+public sealed record ApiPolicy(
+    double DowntimeLimitMs,
+    long? BandwidthBytesPerSecond,
+    int MaxPreCopyRounds,
+    double CompletionTimeoutPerGiBSeconds,
+    double ProgressTimeoutSeconds,
+    string NonConvergenceAction);
 
 /// <summary>When a migration reached a protocol state.</summary>
 public sealed record ApiCheckpoint(string State, DateTimeOffset At);

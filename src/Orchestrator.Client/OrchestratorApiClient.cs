@@ -56,7 +56,11 @@ public sealed class OrchestratorApiClient : IDisposable
 
     /// <summary><c>POST /hosts/{id}/cordon</c> or <c>/uncordon</c>.</summary>
     public Task<ApiResult<JsonElement>> CordonAsync(string host, bool cordon, CancellationToken ct = default) =>
-        SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/{(cordon ? "cordon" : "uncordon")}", new { }, null, ct);
+        CordonAsync(host, cordon, null, ct);
+
+    /// <summary><c>POST /hosts/{id}/cordon</c> with the reason operators see, or <c>/uncordon</c>.</summary>
+    public Task<ApiResult<JsonElement>> CordonAsync(string host, bool cordon, string? reason, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/{(cordon ? "cordon" : "uncordon")}", reason is null ? new { } : new { reason }, null, ct);
 
     /// <summary><c>POST /hosts/{id}/evacuate</c>: an evacuation job, or with <paramref name="dryRun"/> its plan.</summary>
     public Task<ApiResult<JsonElement>> EvacuateAsync(string host, bool dryRun, CancellationToken ct = default) =>

@@ -318,6 +318,38 @@ public sealed class ClientVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Show_prints_one_migration_with_its_policy_and_checkpoints()
+    {
+        _api.AddMigration("m-show", "vm-show", "PreCopying");
+        var (exit, human, _, error) = await Run("show m-show");
+        Assert.True(exit == 0, error);
+        Assert.Contains("m-show vm-show host-a -> host-b PreCopying", human, StringComparison.Ordinal);
+        Assert.Contains("policy: downtime limit 300.0 ms, bandwidth uncapped, at most 30 pre-copy rounds, then abort", human, StringComparison.Ordinal);
+        Assert.Contains("10:00:00.000 Requested", human, StringComparison.Ordinal);
+        Assert.Equal(3, (await Run("show m-none")).Exit);
+    }
+
+    [Fact]
+    public async Task A_timeout_on_following_says_so_and_exits_5_leaving_the_migration_alone()
+    {
+        _api.AddMigration("m-slow", "vm-slow", "PreCopying");
+        var (exit, _, _, error) = await Run("watch m-slow --timeout 1");
+        Assert.Equal(5, exit);
+        Assert.Contains("not ended after --timeout 1 s", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(_api.Requests, r => r.Method == "DELETE");
+        Assert.Equal(2, (await Run("watch m-slow --timeout 0")).Exit);
+    }
+
+    [Fact]
+    public async Task Cordon_sends_the_reason_and_a_reason_with_undo_is_bad_input()
+    {
+        var (exit, _, _, error) = await Run("cordon host-a --reason firmware-update");
+        Assert.True(exit == 0, error);
+        Assert.Equal("""{"reason":"firmware-update"}""", _api.Requests.Single(r => r.Path == "/api/v1/hosts/host-a/cordon").Body);
+        Assert.Equal(2, (await Run("cordon host-a --undo --reason x")).Exit);
+    }
+
+    [Fact]
     public async Task Evacuations_lists_shows_and_cancels_a_job()
     {
         var (exit, human, _, _) = await Run("evacuations --host host-a --state active");

@@ -93,6 +93,8 @@ internal sealed class FakeApi : IAsyncDisposable
             reason,
             checkpoints = new[] { new { state = "Requested", at = "2026-01-01T10:00:00Z" } },
             rounds = Array.Empty<object>(),
+            code = state == "RolledBack" ? "Aborted" : null,
+            policy = new { downtimeLimitMs = 300.0, bandwidthBytesPerSecond = (long?)null, maxPreCopyRounds = 30, completionTimeoutPerGiBSeconds = 60.0, progressTimeoutSeconds = 30.0, nonConvergenceAction = "abort" },
         });
 
     private static IResult Problem(int status, string detail) =>

@@ -135,13 +135,19 @@ internal static class InventoryVerbs
         var options = new ClientOptions();
         var host = new Argument<string>("host") { Description = "Host to cordon (no new migrations target it)" };
         var undo = new Option<bool>("--undo") { Description = "Uncordon the host" };
-        var command = new Command("cordon", "Cordon a host so placement no longer targets it (--undo to uncordon)") { host, undo };
+        var reason = new Option<string?>("--reason") { Description = "Why (kept with the cordon, shown to operators)" };
+        var command = new Command("cordon", "Cordon a host so placement no longer targets it (--undo to uncordon)") { host, undo, reason };
         options.AddTo(command);
         command.SetAction(options.Action(io, "cordon", async (c, parse, ct) =>
         {
             var id = ClientCommands.RequireName(parse.GetValue(host), "host");
             var cordon = !parse.GetValue(undo);
-            var answer = await c.Api.CordonAsync(id, cordon, ct);
+            if (!cordon && parse.GetValue(reason) is not null)
+            {
+                throw new BadInputException("--reason: goes with a cordon, not with --undo");
+            }
+
+            var answer = await c.Api.CordonAsync(id, cordon, parse.GetValue(reason), ct);
             if (c.Json)
             {
                 c.PrintJson(string.IsNullOrWhiteSpace(answer.Json) ? JsonSerializer.Serialize(new { host = id, cordoned = cordon }) : answer.Json);
@@ -162,8 +168,9 @@ internal static class InventoryVerbs
         var host = new Argument<string>("host") { Description = "Host to empty: every workload VF migrates away" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show the plan (which workload goes where) without moving anything" };
         var wait = new Option<bool>("--wait") { Description = "Follow the evacuation's migrations until they end" };
+        var timeout = ClientCommands.TimeoutOption();
         var key = ClientCommands.IdempotencyKeyOption();
-        var command = new Command("evacuate", "Migrate every workload off a host (a persistent evacuation job)") { host, dryRun, wait, key };
+        var command = new Command("evacuate", "Migrate every workload off a host (a persistent evacuation job)") { host, dryRun, wait, key, timeout };
         options.AddTo(command);
         command.SetAction(options.Action(io, "evacuate", async (c, parse, ct) =>
         {
@@ -189,8 +196,11 @@ internal static class InventoryVerbs
                 return ExitCodes.Ok;
             }
 
-            var final = await new MigrationFollower(c.Api, c.Io.Console, c.Io.Time) { Quiet = c.Json }.FollowAsync(migrations, ct);
-            return final.All(m => m.State == ApiMigration.Completed) ? ExitCodes.Ok : ExitCodes.Failed;
+            return await ClientCommands.WithinAsync(c, "evacuate", parse.GetValue(timeout), async t =>
+            {
+                var final = await new MigrationFollower(c.Api, c.Io.Console, c.Io.Time) { Quiet = c.Json }.FollowAsync(migrations, t);
+                return final.All(m => m.State == ApiMigration.Completed) ? ExitCodes.Ok : ExitCodes.Failed;
+            }, ct);
         }));
         return command;
     }

@@ -84,11 +84,12 @@ internal sealed class MigrationFollower(OrchestratorApiClient api, IAnsiConsole 
     public static string Describe(ApiMigration m, bool markup)
     {
         var p = m.Progress;
+        var code = m.Code is { } c ? " " + Esc(c, markup) : string.Empty;
         var state = m.State switch
         {
             ApiMigration.Completed => markup ? "[green]Completed[/]" : m.State,
-            ApiMigration.RolledBack => markup ? "[red]RolledBack[/]" : m.State,
-            ApiMigration.Failed => markup ? $"[bold red]Failed {Markup.Escape(m.Code ?? string.Empty)}[/]" : $"Failed {m.Code}",
+            ApiMigration.RolledBack => markup ? $"[red]RolledBack{code}[/]" : $"RolledBack{code}",
+            ApiMigration.Failed => markup ? $"[bold red]Failed{code}[/]" : $"Failed{code}",
             _ => markup ? $"[yellow]{Markup.Escape(m.State)}[/]" : m.State,
         };
         var text = $"{Esc(m.Id, markup)} {Esc(m.Workload, markup)} {Esc(m.Source ?? "?", markup)} -> {Esc(m.Target ?? "(placing)", markup)} {state}";

@@ -16,7 +16,8 @@ internal static class MigrationVerbs
         var key = ClientCommands.IdempotencyKeyOption();
         var downtime = DowntimeOption();
         var bandwidth = BandwidthOption();
-        var command = new Command("migrate", "Start a live migration of a workload's VFs") { workload, to, wait, key, downtime, bandwidth };
+        var timeout = ClientCommands.TimeoutOption();
+        var command = new Command("migrate", "Start a live migration of a workload's VFs") { workload, to, wait, key, downtime, bandwidth, timeout };
         options.AddTo(command);
         command.SetAction(options.Action(io, "migrate", async (c, parse, ct) =>
         {
@@ -38,7 +39,7 @@ internal static class MigrationVerbs
                 c.Io.Console.MarkupLine($"migration [cyan]{Markup.Escape(m.Id)}[/] accepted: {Markup.Escape(m.Workload)} from {Markup.Escape(m.Source ?? "?")} to {Markup.Escape(m.Target ?? target ?? "(placement chooses)")}");
             }
 
-            return parse.GetValue(wait) ? await FollowAsync(c, m.Id, ct) : ExitCodes.Ok;
+            return parse.GetValue(wait) ? await ClientCommands.WithinAsync(c, "migrate", parse.GetValue(timeout), t => FollowAsync(c, m.Id, t), ct) : ExitCodes.Ok;
         }));
         return command;
     }
@@ -136,13 +137,53 @@ internal static class MigrationVerbs
         return command;
     }
 
+    public static Command Show(CliIo io)
+    {
+        var options = new ClientOptions();
+        var id = new Argument<string>("id") { Description = "Migration id" };
+        var command = new Command("show", "One migration, once: route, state and code, progress, policy, queue position, checkpoints") { id };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "show", async (c, parse, ct) =>
+        {
+            var answer = await c.Api.GetMigrationAsync(ClientCommands.RequireName(parse.GetValue(id), "id"), ct);
+            if (c.Json)
+            {
+                c.PrintJson(answer.Json);
+                return ExitCodes.Ok;
+            }
+
+            var m = answer.Value;
+            c.Io.Console.MarkupLine(MigrationFollower.Describe(m, markup: true));
+            if (m.QueuePosition is { } position)
+            {
+                c.Io.Console.WriteLine($"  waiting for admission: {position} in the queue");
+            }
+
+            if (m.Policy is { } p)
+            {
+                c.Io.Console.WriteLine($"  policy: downtime limit {Units.Ms(p.DowntimeLimitMs)}, bandwidth {(p.BandwidthBytesPerSecond is { } b ? Units.Rate(b) : "uncapped")}, "
+                    + $"at most {p.MaxPreCopyRounds} pre-copy rounds, then {p.NonConvergenceAction}; progress timeout {p.ProgressTimeoutSeconds} s");
+            }
+
+            foreach (var checkpoint in m.Checkpoints ?? [])
+            {
+                c.Io.Console.WriteLine($"  {checkpoint.At:HH:mm:ss.fff} {checkpoint.State}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     public static Command Watch(CliIo io)
     {
         var options = new ClientOptions();
         var id = new Argument<string>("id") { Description = "Migration id" };
-        var command = new Command("watch", "Follow a migration with a live progress bar until it ends; exit 1 if it rolled back") { id };
+        var timeout = ClientCommands.TimeoutOption();
+        var command = new Command("watch", "Follow a migration with a live progress bar until it ends; exit 1 if it rolled back") { id, timeout };
         options.AddTo(command);
-        command.SetAction(options.Action(io, "watch", (c, parse, ct) => FollowAsync(c, ClientCommands.RequireName(parse.GetValue(id), "id"), ct)));
+        command.SetAction(options.Action(io, "watch", (c, parse, ct) =>
+            ClientCommands.WithinAsync(c, "watch", parse.GetValue(timeout), t => FollowAsync(c, ClientCommands.RequireName(parse.GetValue(id), "id"), t), ct)));
         return command;
     }
 
@@ -151,7 +192,8 @@ internal static class MigrationVerbs
         var options = new ClientOptions();
         var id = new Argument<string>("id") { Description = "Migration id" };
         var wait = new Option<bool>("--wait") { Description = "Follow the rollback until it ends" };
-        var command = new Command("abort", "Abort a migration (accepted until Committed; exit 4 after)") { id, wait };
+        var timeout = ClientCommands.TimeoutOption();
+        var command = new Command("abort", "Abort a migration (accepted until Committed; exit 4 after)") { id, wait, timeout };
         options.AddTo(command);
         command.SetAction(options.Action(io, "abort", async (c, parse, ct) =>
         {
@@ -174,13 +216,16 @@ internal static class MigrationVerbs
             }
 
             // Waiting for an abort succeeds when the migration ends rolled back.
-            var final = await new MigrationFollower(c.Api, c.Io.Console, c.Io.Time) { Quiet = c.Json }.FollowAsync([migration], ct);
-            if (c.Json)
+            return await ClientCommands.WithinAsync(c, "abort", parse.GetValue(timeout), async t =>
             {
-                c.PrintJson((await c.Api.GetMigrationAsync(migration, ct)).Json);
-            }
+                var final = await new MigrationFollower(c.Api, c.Io.Console, c.Io.Time) { Quiet = c.Json }.FollowAsync([migration], t);
+                if (c.Json)
+                {
+                    c.PrintJson((await c.Api.GetMigrationAsync(migration, t)).Json);
+                }
 
-            return final[0].State == ApiMigration.RolledBack ? ExitCodes.Ok : ExitCodes.Failed;
+                return final[0].State == ApiMigration.RolledBack ? ExitCodes.Ok : ExitCodes.Failed;
+            }, ct);
         }));
         return command;
     }
