@@ -16,6 +16,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
 {
     private readonly Lock _gate = new();
     private readonly List<Channel<FeedEvent>> _subscribers = [];
+    private readonly Dictionary<Channel<FeedEvent>, int> _dropped = [];
     private readonly Dictionary<string, MigrationView> _migrations = [];
     private readonly Dictionary<string, HostSnapshot> _hosts = [];
 
@@ -27,20 +28,28 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         logger.LogInformation("API feed subscribed to the replicated migration index and host inventory");
     }
 
-    /// <summary>A subscription: the current migrations and hosts first, then every change. Dispose the reader's owner with <see cref="Unsubscribe"/>.</summary>
+    /// <summary>How many changes a subscriber may fall behind before changes are dropped for it (and counted).</summary>
+    public const int Capacity = 1024;
+
+    /// <summary>
+    /// A subscription: the current migrations and hosts first, then every change. A subscriber more than
+    /// <see cref="Capacity"/> changes behind loses the newest ones; <see cref="TakeDropped"/> says how many, so that it
+    /// can say so and read <see cref="Current"/> again. End it with <see cref="Unsubscribe"/>.
+    /// </summary>
     public Channel<FeedEvent> Subscribe()
     {
-        var channel = Channel.CreateBounded<FeedEvent>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        var channel = Channel.CreateBounded<FeedEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
         lock (_gate)
         {
-            foreach (var host in _hosts.Values.OrderBy(h => h.Inventory.Id))
+            var current = CurrentLocked();
+            foreach (var e in current.Take(Capacity))
             {
-                channel.Writer.TryWrite(HostEvent(host));
+                channel.Writer.TryWrite(e);
             }
 
-            foreach (var migration in _migrations.Values.OrderBy(m => m.CreatedAt))
+            if (current.Count > Capacity)
             {
-                channel.Writer.TryWrite(MigrationEvent(migration));
+                _dropped[channel] = current.Count - Capacity; // more than fits: the stream sends the rest as after an overflow
             }
 
             _subscribers.Add(channel);
@@ -49,12 +58,37 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         return channel;
     }
 
+    /// <summary>Every host and migration as it is now, hosts first (what a subscription starts with).</summary>
+    public IReadOnlyList<FeedEvent> Current()
+    {
+        lock (_gate)
+        {
+            return CurrentLocked();
+        }
+    }
+
+    /// <summary>How many changes were dropped for <paramref name="channel"/> since the last call (0: none).</summary>
+    public int TakeDropped(Channel<FeedEvent> channel)
+    {
+        lock (_gate)
+        {
+            return _dropped.Remove(channel, out var dropped) ? dropped : 0;
+        }
+    }
+
+    private List<FeedEvent> CurrentLocked() =>
+    [
+        .. _hosts.Values.OrderBy(h => h.Inventory.Id).Select(HostEvent),
+        .. _migrations.Values.OrderBy(m => m.CreatedAt).Select(MigrationEvent),
+    ];
+
     public void Unsubscribe(Channel<FeedEvent> channel)
     {
         ArgumentNullException.ThrowIfNull(channel);
         lock (_gate)
         {
             _subscribers.Remove(channel);
+            _dropped.Remove(channel);
         }
 
         channel.Writer.TryComplete();
@@ -119,7 +153,10 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
     {
         foreach (var subscriber in _subscribers)
         {
-            subscriber.Writer.TryWrite(e);
+            if (!subscriber.Writer.TryWrite(e))
+            {
+                _dropped[subscriber] = _dropped.GetValueOrDefault(subscriber) + 1; // full: the subscriber is told, not left guessing
+            }
         }
     }
 

@@ -75,6 +75,9 @@ public class AuthAndValidationTests(ApiNode node)
         { "GET", "/api/v1/migrations?cursor=not-a-cursor", null, "cursor", "not-a-cursor" },
         { "GET", "/api/v1/migrations?workloads=vm-5", null, "workloads", "vm-5" },
         { "GET", "/api/v1/migrations?limit=1&limit=2", null, "limit", "1,2" },
+        { "GET", "/api/v1/events?types=host,vfs", null, "types", "vfs" },
+        { "GET", "/api/v1/events?migration=M-1", null, "migration", "M-1" },
+        { "GET", "/api/v1/events?hosts=host-a", null, "hosts", "host-a" },
     };
 
     [Theory]

@@ -1,0 +1,65 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orchestrator.Cluster.Hosts;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Node.Api;
+
+namespace Orchestrator.Node.Tests.Api;
+
+/// <summary>The event feed tells a slow subscriber what it lost, and <c>GET /events</c> filters.</summary>
+[Collection(ApiNodeCollection.Name)]
+public class EventFeedTests(ApiNode node)
+{
+    [Fact]
+    public void A_subscriber_that_falls_behind_is_told_how_many_changes_it_lost_once()
+    {
+        var feed = new ClusterFeed(new ApiMetrics(), NullLogger<ClusterFeed>.Instance);
+        var slow = feed.Subscribe();
+        var at = new DateTimeOffset(2026, 12, 3, 7, 0, 0, TimeSpan.Zero);
+        for (var i = 0; i < ClusterFeed.Capacity + 76; i++)
+        {
+            feed.OnLeftoverCleaned(new ReconcilerProtocol.CleanedLeftover(HostId.Parse("host-a"), default, null, null, null, $"leftover {i}", at));
+        }
+
+        Assert.Equal(ClusterFeed.Capacity, slow.Reader.Count);
+        Assert.Equal(76, feed.TakeDropped(slow));
+        Assert.Equal(0, feed.TakeDropped(slow));
+        feed.Unsubscribe(slow);
+    }
+
+    [Fact]
+    public void Filters_keep_what_they_name()
+    {
+        var migration = new FeedEvent("migration", "m-1", MigrationResource.From(new Cluster.Migrations.MigrationView(
+            MigrationId.Parse("m-1"), WorkloadId.Parse("vm-1"), HostId.Parse("host-a"), HostId.Parse("host-b"), "PreCopying", 0,
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, new Cluster.Migrations.MigrationProgress(0, 0, 0, 0, null), null, null, [], [], [], "PreCopyRound", null, null, null)));
+        var leftover = new FeedEvent("leftover", "host-c/0000:5e:00.0/vf1", new CleanedLeftoverResource("host-c", "host-c/0000:5e:00.0/vf1", null, "m-2", "Destroyed", "leftover", DateTimeOffset.UnixEpoch));
+        Assert.True(new EventFilter("m-1", null, null).Matches(migration));
+        Assert.False(new EventFilter("m-1", null, null).Matches(leftover));
+        Assert.True(new EventFilter(null, "host-b", null).Matches(migration));
+        Assert.True(new EventFilter(null, "host-c", null).Matches(leftover));
+        Assert.False(new EventFilter(null, "host-c", new HashSet<string> { "migration" }).Matches(leftover));
+        Assert.True(new EventFilter("m-2", "host-c", new HashSet<string> { "leftover" }).Matches(leftover));
+    }
+
+    [Fact]
+    public async Task A_stream_of_one_kind_carries_only_that_kind()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await node.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/v1/events?types=host&host=host-b"), HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
+        var events = new List<string>();
+        while (await reader.ReadLineAsync(cts.Token) is { } line && !line.StartsWith(": heartbeat", StringComparison.Ordinal))
+        {
+            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                events.Add(line);
+            }
+        }
+
+        // The current state of host-b (and any change of it since), nothing of host-a, host-c or any migration.
+        Assert.NotEmpty(events);
+        Assert.All(events, e => Assert.StartsWith("data: {\"id\":\"host-b\"", e, StringComparison.Ordinal));
+    }
+}
