@@ -89,8 +89,41 @@ public sealed record ApiPlacementCandidate(string Host, string? Pf);
 /// </summary>
 public sealed record ApiPlacementRejection(string? Host, string? Pf, string Reason, string? Detail = null);
 
-/// <summary>One Server-Sent Event: its <c>event:</c> name (or "message") and its <c>data:</c> text.</summary>
-public sealed record ApiEvent(string Event, string Data, string? Id);
+/// <summary>
+/// One Server-Sent Event: its <c>event:</c> name (<c>host</c>, <c>migration</c>, <c>leftover</c>, <c>overflow</c>),
+/// its <c>data:</c> text, and its <c>id:</c> (a migration event's durable id, to resume from; null for the others).
+/// </summary>
+public sealed record ApiEvent(string Event, string Data, string? Id)
+{
+    /// <summary>The migration a <c>migration</c> event carries; null for other events.</summary>
+    public ApiMigration? Migration() =>
+        Event == "migration" ? JsonSerializer.Deserialize<ApiMigration>(Data, OrchestratorApiClient.Json) : null;
+}
+
+/// <summary>The filters of <c>GET /events</c>, each optional: one migration, one host, some kinds of events.</summary>
+public sealed record ApiEventFilter(string? Migration = null, string? Host = null, IReadOnlyList<string>? Types = null)
+{
+    internal string ToQuery()
+    {
+        var parts = new List<string>();
+        if (Migration is not null)
+        {
+            parts.Add("migration=" + Uri.EscapeDataString(Migration));
+        }
+
+        if (Host is not null)
+        {
+            parts.Add("host=" + Uri.EscapeDataString(Host));
+        }
+
+        if (Types is { Count: > 0 })
+        {
+            parts.Add("types=" + Uri.EscapeDataString(string.Join(',', Types)));
+        }
+
+        return parts.Count == 0 ? "" : "?" + string.Join('&', parts);
+    }
+}
 
 /// <summary>An answer with the server's own JSON (what <c>--json</c> prints) and its parsed value.</summary>
 public sealed record ApiResult<T>(T Value, string Json);

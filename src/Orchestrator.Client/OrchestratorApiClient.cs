@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using Microsoft.Extensions.Http.Resilience;
+using Polly;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -25,14 +27,25 @@ public sealed class OrchestratorApiClient : IDisposable
         Converters = { new JsonStringEnumConverter() },
     };
 
-    private readonly HttpClient _http;
-    private readonly bool _ownsHttp;
+    /// <summary>How many times a request that is safe to repeat is sent again after a transient failure.</summary>
+    public const int DefaultRetries = 3;
 
-    public OrchestratorApiClient(Uri baseAddress, string? token, HttpMessageHandler? handler = null, TimeSpan? timeout = null)
+    private readonly HttpClient _http;
+
+    /// <summary>
+    /// A client of the node at <paramref name="baseAddress"/>. Requests that are safe to repeat (reads, PATCH, DELETE,
+    /// and a POST with an <c>Idempotency-Key</c>) are sent again up to <paramref name="retries"/> times, 0.5 s apart and
+    /// doubling, with jitter, when no answer came or the answer was 408, 429 or 5xx
+    /// (<see cref="ResilienceHandler"/> from Microsoft.Extensions.Http.Resilience); other POSTs are sent once.
+    /// </summary>
+    public OrchestratorApiClient(Uri baseAddress, string? token, HttpMessageHandler? handler = null, TimeSpan? timeout = null, int retries = DefaultRetries)
     {
+        ArgumentNullException.ThrowIfNull(baseAddress);
+        ArgumentOutOfRangeException.ThrowIfNegative(retries);
         BaseAddress = baseAddress;
-        _ownsHttp = true;
-        _http = handler is null ? new HttpClient() : new HttpClient(handler, disposeHandler: false);
+        Retries = retries;
+        var resilient = new ResilienceHandler(RetryPipeline(retries)) { InnerHandler = handler ?? new SocketsHttpHandler() };
+        _http = new HttpClient(resilient, disposeHandler: handler is null); // a handler given stays its owner's
         _http.BaseAddress = new Uri(baseAddress.ToString().TrimEnd('/') + "/api/v1/");
         _http.Timeout = Timeout.InfiniteTimeSpan; // per call: RequestTimeout, and none for the event stream
         RequestTimeout = timeout ?? TimeSpan.FromSeconds(30);
@@ -41,6 +54,36 @@ public sealed class OrchestratorApiClient : IDisposable
             _http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
     }
+
+    /// <summary>How many times a request safe to repeat is retried.</summary>
+    public int Retries { get; }
+
+    private static ResiliencePipeline<HttpResponseMessage> RetryPipeline(int retries)
+    {
+        var builder = new ResiliencePipelineBuilder<HttpResponseMessage>();
+        if (retries > 0)
+        {
+            builder.AddRetry(new HttpRetryStrategyOptions
+            {
+                MaxRetryAttempts = retries,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = TimeSpan.FromMilliseconds(500),
+                ShouldHandle = args => ValueTask.FromResult(
+                    SafeToRepeat(args.Context.GetRequestMessage()) && HttpClientResiliencePredicates.IsTransient(args.Outcome)),
+            });
+        }
+
+        return builder.Build();
+    }
+
+    // A repeat cannot do anything twice: it reads, sets a value, ends something, or carries a key that answers the first.
+    private static bool SafeToRepeat(HttpRequestMessage? request) =>
+        request is not null
+        && (request.Method != HttpMethod.Post || request.Headers.Contains(IdempotencyKeyHeader));
+
+    /// <summary>The header that makes a POST safe to repeat.</summary>
+    public const string IdempotencyKeyHeader = "Idempotency-Key";
 
     /// <summary>The node's address (without <c>/api/v1</c>).</summary>
     public Uri BaseAddress { get; }
@@ -188,10 +231,23 @@ public sealed class OrchestratorApiClient : IDisposable
     }
 
     /// <summary>The Server-Sent Events of <c>GET /events</c>, until the server closes the stream or <paramref name="ct"/> fires.</summary>
-    public async IAsyncEnumerable<ApiEvent> EventsAsync([EnumeratorCancellation] CancellationToken ct = default)
+    public IAsyncEnumerable<ApiEvent> EventsAsync(CancellationToken ct = default) => EventsAsync(null, null, ct);
+
+    /// <summary>
+    /// The Server-Sent Events of <c>GET /events</c> narrowed by <paramref name="filter"/>, until the server closes the
+    /// stream or <paramref name="ct"/> fires. With <paramref name="lastEventId"/> (the <see cref="ApiEvent.Id"/> of the
+    /// last migration event received) the stream resumes: each migration that changed since comes once, as it is now,
+    /// then every change. Heartbeats are not returned.
+    /// </summary>
+    public async IAsyncEnumerable<ApiEvent> EventsAsync(ApiEventFilter? filter, string? lastEventId, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "events");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "events" + filter?.ToQuery());
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (!string.IsNullOrEmpty(lastEventId))
+        {
+            request.Headers.Add("Last-Event-ID", lastEventId);
+        }
+
         HttpResponseMessage response;
         try
         {
@@ -205,60 +261,67 @@ public sealed class OrchestratorApiClient : IDisposable
         using (response)
         {
             await EnsureSuccessAsync(response, "events", ct).ConfigureAwait(false);
-            using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false), Encoding.UTF8);
-            string name = "message";
-            string? id = null;
-            var data = new StringBuilder();
-            while (await reader.ReadLineAsync(ct).ConfigureAwait(false) is { } line)
+            var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
             {
-                if (line.Length == 0)
+                var parser = SseParser.Create(stream);
+                await foreach (var item in parser.EnumerateAsync(ct).ConfigureAwait(false))
                 {
-                    if (data.Length > 0)
+                    if (item.EventType != "heartbeat")
                     {
-                        yield return new ApiEvent(name, data.ToString(), id);
+                        yield return new ApiEvent(item.EventType, item.Data, item.EventId);
                     }
-
-                    name = "message";
-                    data.Clear();
-                    continue;
-                }
-
-                if (line[0] == ':')
-                {
-                    continue; // comment / keep-alive
-                }
-
-                var colon = line.IndexOf(':', StringComparison.Ordinal);
-                var field = colon < 0 ? line : line[..colon];
-                var value = colon < 0 ? "" : line[(colon + 1)..].TrimStart(' ');
-                switch (field)
-                {
-                    case "event":
-                        name = value;
-                        break;
-                    case "data":
-                        if (data.Length > 0)
-                        {
-                            data.Append('\n');
-                        }
-
-                        data.Append(value);
-                        break;
-                    case "id":
-                        id = value;
-                        break;
                 }
             }
         }
     }
 
-    public void Dispose()
+    /// <summary>
+    /// <see cref="EventsAsync(ApiEventFilter?, string?, CancellationToken)"/> that reconnects when the stream ends or the
+    /// node is unreachable (after <paramref name="retryDelay"/>, 1 s by default), with <c>Last-Event-ID</c>, so that
+    /// across reconnects and node restarts no migration change is lost and none repeated. Until <paramref name="ct"/> fires.
+    /// </summary>
+    public async IAsyncEnumerable<ApiEvent> WatchAsync(ApiEventFilter? filter, string? lastEventId = null, TimeSpan? retryDelay = null, [EnumeratorCancellation] CancellationToken ct = default)
     {
-        if (_ownsHttp)
+        var last = lastEventId;
+        while (!ct.IsCancellationRequested)
         {
-            _http.Dispose();
+            await using var events = EventsAsync(filter, last, ct).GetAsyncEnumerator(ct);
+            while (await NextAsync(events).ConfigureAwait(false) is { } e)
+            {
+                last = e.Id ?? last;
+                yield return e;
+            }
+
+            try
+            {
+                await Task.Delay(retryDelay ?? TimeSpan.FromSeconds(1), ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                yield break;
+            }
+        }
+
+        // The next event, or null when the stream ended or broke (the watch reconnects); bad input is thrown.
+        async Task<ApiEvent?> NextAsync(IAsyncEnumerator<ApiEvent> events)
+        {
+            try
+            {
+                return await events.MoveNextAsync().ConfigureAwait(false) ? events.Current : null;
+            }
+            catch (ApiException e) when (e.Kind is ApiErrorKind.Unreachable or ApiErrorKind.Failed)
+            {
+                return null;
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or OperationCanceledException)
+            {
+                return null; // a broken stream, or ct fired: the loop ends or reconnects
+            }
         }
     }
+
+    public void Dispose() => _http.Dispose();
 
     private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken ct, Func<string, string, T>? parse = null)
     {
@@ -277,7 +340,7 @@ public sealed class OrchestratorApiClient : IDisposable
 
         if (idempotencyKey is not null)
         {
-            request.Headers.Add("Idempotency-Key", idempotencyKey);
+            request.Headers.Add(IdempotencyKeyHeader, idempotencyKey);
         }
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -289,16 +352,22 @@ public sealed class OrchestratorApiClient : IDisposable
         }
         catch (HttpRequestException e)
         {
-            throw Unreachable(e);
+            throw idempotencyKey is null ? Unreachable(e) : WithKey(Unreachable(e), idempotencyKey);
         }
         catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
-            throw new ApiException(ApiErrorKind.Unreachable, null, $"{method} {_http.BaseAddress}{path}: no answer within {RequestTimeout.TotalSeconds:0} s", e);
+            var unanswered = new ApiException(ApiErrorKind.Unreachable, null, $"{method} {_http.BaseAddress}{path}: no answer within {RequestTimeout.TotalSeconds:0} s", e);
+            throw idempotencyKey is null ? unanswered : WithKey(unanswered, idempotencyKey);
         }
 
         try
         {
             await EnsureSuccessAsync(response, $"{method} {path}", ct).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (idempotencyKey is not null && e.Status is >= 500)
+        {
+            response.Dispose();
+            throw WithKey(e, idempotencyKey);
         }
         catch
         {
@@ -308,6 +377,10 @@ public sealed class OrchestratorApiClient : IDisposable
 
         return response;
     }
+
+    // A keyed request that failed after its retries may still have been accepted: the same key gets the same answer.
+    private ApiException WithKey(ApiException e, string key) =>
+        new(e.Kind, e.Status, $"{e.Message} (sent {Retries + 1} times; it may have been accepted: repeat with Idempotency-Key {key} (CLI: --idempotency-key {key}) to get the same answer, never a second one)", e);
 
     private ApiException Unreachable(HttpRequestException e)
     {

@@ -107,7 +107,10 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static string PersistenceIdOf(MigrationId id) => $"migration-{id}";
+    public static string PersistenceIdOf(MigrationId id) => PersistenceIdPrefix + id;
+
+    /// <summary>What every coordinator's persistence id starts with.</summary>
+    public const string PersistenceIdPrefix = "migration-";
 
     public static Props Props(MigrationId id, CoordinatorSettings settings) =>
         Akka.Actor.Props.Create(() => new MigrationCoordinator(id, settings));

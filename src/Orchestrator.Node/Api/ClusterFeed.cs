@@ -1,6 +1,8 @@
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.DistributedData;
+using Akka.Streams;
+using Akka.Streams.Dsl;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Migrations;
@@ -8,31 +10,125 @@ using Orchestrator.Cluster.Migrations;
 namespace Orchestrator.Node.Api;
 
 /// <summary>
-/// Live updates from the replicated directory (Akka.DistributedData <c>Changed</c> of the migration index and the host
-/// inventory), on any node: fans out changed migrations and hosts to SSE subscribers and feeds <see cref="ApiMetrics"/>.
-/// Leftovers cleaned by this node's host reconcilers (the node's EventStream) go out as <c>leftover</c> events.
+/// Live updates for <c>GET /events</c> on any node, fanned out to its subscribers. Migrations come from the journal
+/// (<see cref="MigrationJournal"/>: every event in the journal's global order, its ordering as the durable
+/// <see cref="FeedEvent.Position"/>), hosts and the migrations' queue positions from the replicated directory
+/// (Akka.DistributedData <c>Changed</c>, which also feeds <see cref="ApiMetrics"/>), leftovers cleaned by this node's
+/// host reconcilers from the node's EventStream. With an in-memory journal (tests) migrations come from the replicated
+/// index and carry no position.
 /// </summary>
 public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
 {
     private readonly Lock _gate = new();
     private readonly List<Channel<FeedEvent>> _subscribers = [];
     private readonly Dictionary<Channel<FeedEvent>, int> _dropped = [];
-    private readonly Dictionary<string, MigrationView> _migrations = [];
+    private readonly HashSet<Channel<FeedEvent>> _resumed = [];
+    private readonly Dictionary<string, MigrationView> _migrations = []; // as last shown to subscribers
+    private readonly Dictionary<string, MigrationView> _replicated = []; // as the replicated index has them
     private readonly Dictionary<string, HostSnapshot> _hosts = [];
+    private MigrationJournal? _journal;
+    private long _position;
+    private DateTimeOffset _startedAt = DateTimeOffset.MaxValue;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Subscribes to the replicator of <paramref name="system"/>.</summary>
-    public void Start(ActorSystem system)
+    /// <summary>
+    /// Completes once the feed knows whether and from where it follows the journal: event ids are durable from then on
+    /// (<c>GET /events</c> waits for it, so that a resume is never answered as a fresh subscription).
+    /// </summary>
+    public Task Started => _started.Task;
+
+    /// <summary>
+    /// Subscribes to the replicator of <paramref name="system"/> and, given a <paramref name="journal"/>, follows its
+    /// migration events after the ordering <paramref name="start"/> answers (read in the background, tried again while
+    /// the database does not answer; until then migrations come from the replicated index, without positions).
+    /// </summary>
+    public void Start(ActorSystem system, MigrationJournal? journal = null, Func<long>? start = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         system.ActorOf(Props.Create(() => new FeedActor(this)), "api-feed");
-        logger.LogInformation("API feed subscribed to the replicated migration index and host inventory");
+        if (journal is null)
+        {
+            logger.LogInformation("API feed subscribed to the replicated migration index and host inventory (no journal order: events carry no durable id)");
+            _started.TrySetResult();
+            return;
+        }
+
+        _ = Task.Run(async () =>
+        {
+            var position = await StartPositionAsync(start ?? (() => 0), system.WhenTerminated);
+            if (position is null)
+            {
+                return;
+            }
+
+            lock (_gate)
+            {
+                _journal = journal;
+                _position = position.Value;
+                _startedAt = DateTimeOffset.UtcNow;
+            }
+
+            _started.TrySetResult();
+
+            // A failed query (database away) starts again from the last position applied: nothing skipped or repeated.
+            _ = RestartSource.WithBackoff(() => journal.Follow(Position), RestartSettings.Create(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2))
+                .RunForeach(OnJournaled, system.Materializer(namePrefix: "api-feed"));
+            if (logger.IsEnabled(LogLevel.Information))
+            {
+                logger.LogInformation("API feed follows the migration journal from ordering {Position} and the replicated host inventory", position);
+            }
+        });
+    }
+
+    private async Task<long?> StartPositionAsync(Func<long> start, Task terminated)
+    {
+        while (!terminated.IsCompleted)
+        {
+            try
+            {
+                return start();
+            }
+#pragma warning disable CA1031 // Any failure of the database: logged, tried again; the feed serves the index meanwhile.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                logger.LogWarning(e, "API feed cannot read the journal's end yet; trying again in 1 s");
+                await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(1)), terminated);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Whether migration events carry durable positions (the journal keeps a global order).</summary>
+    public bool Durable
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _journal is not null;
+            }
+        }
+    }
+
+    /// <summary>The journal ordering of the last migration event applied (0 before any, or without a journal).</summary>
+    public long Position
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _position;
+            }
+        }
     }
 
     /// <summary>How many changes a subscriber may fall behind before changes are dropped for it (and counted).</summary>
     public const int Capacity = 1024;
 
     /// <summary>
-    /// A subscription: the current migrations and hosts first, then every change. A subscriber more than
+    /// A subscription: the current migrations and hosts first (migrations at <see cref="Position"/>), then every change. A subscriber more than
     /// <see cref="Capacity"/> changes behind loses the newest ones; <see cref="TakeDropped"/> says how many, so that it
     /// can say so and read <see cref="Current"/> again. End it with <see cref="Unsubscribe"/>.
     /// </summary>
@@ -58,12 +154,53 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         return channel;
     }
 
-    /// <summary>Every host and migration as it is now, hosts first (what a subscription starts with).</summary>
-    public IReadOnlyList<FeedEvent> Current()
+    /// <summary>
+    /// A subscription that resumes: the current hosts, then every change from now on (migration events after the
+    /// returned position). What changed between a client's last event and that position comes from
+    /// <see cref="ChangedAsync"/>. End it with <see cref="Unsubscribe"/>.
+    /// </summary>
+    public (Channel<FeedEvent> Channel, long Position) Resume()
+    {
+        var channel = Channel.CreateBounded<FeedEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        lock (_gate)
+        {
+            foreach (var e in _hosts.Values.OrderBy(h => h.Inventory.Id).Select(HostEvent).Take(Capacity))
+            {
+                channel.Writer.TryWrite(e);
+            }
+
+            _subscribers.Add(channel);
+            _resumed.Add(channel);
+            return (channel, _position);
+        }
+    }
+
+    /// <summary>
+    /// Each migration with an event after <paramref name="after"/> and up to <paramref name="upTo"/>, once, as of its
+    /// last such event (read from the journal), in journal order; <c>Events</c> is null when more than
+    /// <see cref="Capacity"/> changed (<c>Changed</c> says how many).
+    /// </summary>
+    public async Task<(int Changed, IReadOnlyList<FeedEvent>? Events)> ChangedAsync(long after, long upTo, CancellationToken ct)
+    {
+        var journal = Durable ? _journal! : throw new InvalidOperationException("the feed follows no journal");
+        var (changed, views) = await journal.ChangedAsync(after, upTo, Capacity, ct);
+        if (views is null)
+        {
+            return (changed, null);
+        }
+
+        lock (_gate)
+        {
+            return (changed, [.. views.Select(v => new FeedEvent("migration", v.View.Id.Value, MigrationResource.From(WithTransient(v.View)), v.Ordering))]);
+        }
+    }
+
+    /// <summary>Every host and migration as it is now, hosts first, and the position the migrations are at.</summary>
+    public (IReadOnlyList<FeedEvent> Events, long Position) Current()
     {
         lock (_gate)
         {
-            return CurrentLocked();
+            return (CurrentLocked(), _position);
         }
     }
 
@@ -79,7 +216,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
     private List<FeedEvent> CurrentLocked() =>
     [
         .. _hosts.Values.OrderBy(h => h.Inventory.Id).Select(HostEvent),
-        .. _migrations.Values.OrderBy(m => m.CreatedAt).Select(MigrationEvent),
+        .. _migrations.Values.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id.Value, StringComparer.Ordinal).Select(m => MigrationEvent(m, _journal is null ? null : _position)),
     ];
 
     public void Unsubscribe(Channel<FeedEvent> channel)
@@ -89,6 +226,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         {
             _subscribers.Remove(channel);
             _dropped.Remove(channel);
+            _resumed.Remove(channel);
         }
 
         channel.Writer.TryComplete();
@@ -100,18 +238,71 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         {
             foreach (var (id, view) in data.Entries)
             {
-                if (_migrations.TryGetValue(id, out var seen) && Same(seen, view))
+                _replicated[id] = view;
+                if (_journal is null)
                 {
-                    continue;
+                    if (!_migrations.TryGetValue(id, out var seen) || !Same(seen, view))
+                    {
+                        _migrations[id] = view;
+                        Publish(MigrationEvent(view, null));
+                    }
                 }
-
-                _migrations[id] = view;
-                Publish(MigrationEvent(view));
+                else if (_migrations.TryGetValue(id, out var shown))
+                {
+                    // Only what the journal does not carry comes from here: the queue position goes out, the
+                    // coordinator's node (after a restart, say) is kept quietly; a newer checkpoint waits for its journal
+                    // event and its position.
+                    if (SameDurable(shown, view))
+                    {
+                        _migrations[id] = shown with { QueuePosition = view.QueuePosition, Coordinator = view.Coordinator };
+                        if (shown.QueuePosition != view.QueuePosition)
+                        {
+                            Publish(MigrationEvent(_migrations[id], null));
+                        }
+                    }
+                }
+                else if (view.CreatedAt < _startedAt)
+                {
+                    // Requested before this feed started following the journal: known from the index until its next
+                    // event. It completes the current state of subscriptions that started with one; one that resumed
+                    // learns from the journal what changed since its last event, and gets no repeat from here.
+                    _migrations[id] = view;
+                    Publish(MigrationEvent(view, null), toResumed: false);
+                }
             }
 
-            metrics.ObserveMigrations(_migrations.Values);
+            // Ended migrations the index let go of (its retention) leave the feed's current state too.
+            foreach (var gone in _replicated.Keys.Where(id => !data.ContainsKey(id)).ToList())
+            {
+                _replicated.Remove(gone);
+                _migrations.Remove(gone);
+            }
+
+            metrics.ObserveMigrations(_replicated.Values);
         }
     }
+
+    private void OnJournaled(JournaledView journaled)
+    {
+        lock (_gate)
+        {
+            if (journaled.Ordering <= _position)
+            {
+                return; // applied before a restarted query
+            }
+
+            _position = journaled.Ordering;
+            var view = WithTransient(journaled.View);
+            _migrations[view.Id.Value] = view;
+            Publish(MigrationEvent(view, journaled.Ordering));
+        }
+    }
+
+    // A view read from the journal, with what only the replicated index knows (the queue position while it is current).
+    private MigrationView WithTransient(MigrationView journaled) =>
+        _replicated.TryGetValue(journaled.Id.Value, out var replicated)
+            ? journaled with { Coordinator = replicated.Coordinator, QueuePosition = SameDurable(replicated, journaled) ? replicated.QueuePosition : null }
+            : journaled;
 
     internal void OnHosts(LWWDictionary<string, HostSnapshot> data)
     {
@@ -145,14 +336,24 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         a.UpdatedAt == b.UpdatedAt && a.State == b.State && a.Epoch == b.Epoch && a.Step == b.Step
         && a.Progress == b.Progress && a.QueuePosition == b.QueuePosition && a.LastError == b.LastError;
 
-    private static FeedEvent MigrationEvent(MigrationView view) => new("migration", view.Id.Value, MigrationResource.From(view));
+    // Two views of one migration at the same journaled state (they may differ in queue position and coordinator).
+    private static bool SameDurable(MigrationView a, MigrationView b) =>
+        a.State == b.State && a.Epoch == b.Epoch && a.Step == b.Step && a.Checkpoints.Count == b.Checkpoints.Count
+        && a.Rounds.Count == b.Rounds.Count && a.LastError == b.LastError && a.Code == b.Code && a.Target == b.Target && a.Policy == b.Policy;
+
+    private static FeedEvent MigrationEvent(MigrationView view, long? position) => new("migration", view.Id.Value, MigrationResource.From(view), position);
 
     private static FeedEvent HostEvent(HostSnapshot host) => new("host", host.Inventory.Id.Value, HostResource.From(host));
 
-    private void Publish(FeedEvent e)
+    private void Publish(FeedEvent e, bool toResumed = true)
     {
         foreach (var subscriber in _subscribers)
         {
+            if (!toResumed && _resumed.Contains(subscriber))
+            {
+                continue;
+            }
+
             if (!subscriber.Writer.TryWrite(e))
             {
                 _dropped[subscriber] = _dropped.GetValueOrDefault(subscriber) + 1; // full: the subscriber is told, not left guessing

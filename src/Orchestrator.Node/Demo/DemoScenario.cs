@@ -144,8 +144,8 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
 
     /// <summary>
     /// Starts a migration with one idempotency key, retrying while the workload's previous migration still holds it (it
-    /// ended a moment ago), and, with the same key, when the node answered 5xx or not at all: a 503 "did not answer in
-    /// time" on a loaded machine may come after the migration was accepted, and the same key answers it.
+    /// ended a moment ago). The client itself sends it again with the same key when the node answered 5xx or not at all:
+    /// a 503 "did not answer in time" on a loaded machine may come after the migration was accepted, and the key answers it.
     /// </summary>
     private async Task<ApiMigration> StartRetryingAsync(string workload, string target, CancellationToken ct)
     {
@@ -155,7 +155,7 @@ internal sealed class DemoScenario(OrchestratorApiClient api, OrchestratorApiCli
         {
             try
             {
-                return (await ClientCommands.WithKeyAsync(key, () => api.StartMigrationAsync(workload, target, key, ct), time, ct)).Value;
+                return (await api.StartMigrationAsync(workload, target, key, ct)).Value; // the client retries 5xx / no answer with the key
             }
             catch (ApiException e) when (e.Kind == ApiErrorKind.Conflict && e.Message.Contains("already migrating", StringComparison.Ordinal) &&
                                          watch.Elapsed < TimeSpan.FromSeconds(10))

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Orchestrator.Cluster.Hosting;
@@ -8,6 +9,37 @@ namespace Orchestrator.Node.Hosting;
 /// <summary>A cheap check that the journal's database answers (<c>SELECT 1</c>), for <c>/readyz</c>.</summary>
 public sealed class JournalProbe(PersistenceProvider provider, string connectionString)
 {
+    /// <summary>
+    /// The journal's highest ordering (0 for an empty or not yet created journal, and for the in-memory one): where the
+    /// event feed starts following migration events.
+    /// </summary>
+    public long MaxOrdering()
+    {
+        if (provider == PersistenceProvider.InMemory)
+        {
+            return 0;
+        }
+
+        using DbConnection connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT MAX(ordering) FROM journal";
+        try
+        {
+            return command.ExecuteScalar() is { } max and not DBNull ? Convert.ToInt64(max, CultureInfo.InvariantCulture) : 0;
+        }
+        catch (DbException e) when (e.Message.Contains("journal", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0; // no such table yet: nothing was ever written
+        }
+    }
+
+    private DbConnection Open()
+    {
+        DbConnection connection = provider == PersistenceProvider.PostgreSql ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
+        connection.Open();
+        return connection;
+    }
+
     /// <summary>Null when the database answered, else why not.</summary>
     public async Task<string?> CheckAsync(CancellationToken ct)
     {

@@ -72,6 +72,7 @@ public static class NodeHost
         var options = sp.GetRequiredService<IOptions<NodeOptions>>().Value;
         var node = sp.GetRequiredService<NodeRuntime>();
         var feed = sp.GetRequiredService<ClusterFeed>();
+        var probe = sp.GetRequiredService<JournalProbe>();
         var time = sp.GetRequiredService<TimeProvider>();
         var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Orchestrator.Node");
         var settings = options.ToSettings();
@@ -132,7 +133,9 @@ public static class NodeHost
                         OnMigrationChanged = history is null ? null : history.MigrationChanged,
                         Pf = DataPlaneOf(options.Hostname),
                     });
-                    feed.Start(system);
+                    // Migration events from a little before the journal's end: a PostgreSQL transaction that took an
+                    // ordering below the end and commits later is read all the same (the feed folds each once).
+                    feed.Start(system, MigrationJournal.For(system, settings.Persistence), () => Math.Max(0, probe.MaxOrdering() - 1000));
                     node.SetRuntime(runtime);
                     if (logger.IsEnabled(LogLevel.Information))
                     {

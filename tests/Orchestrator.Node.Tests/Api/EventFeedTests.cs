@@ -50,9 +50,10 @@ public class EventFeedTests(ApiNode node)
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cts.Token));
         var events = new List<string>();
-        while (await reader.ReadLineAsync(cts.Token) is { } line && !line.StartsWith(": heartbeat", StringComparison.Ordinal))
+        // Until a heartbeat after the first data (the stream opens with one).
+        while (await reader.ReadLineAsync(cts.Token) is { } line && !(events.Count > 0 && line == "event: heartbeat"))
         {
-            if (line.StartsWith("data: ", StringComparison.Ordinal))
+            if (line.StartsWith("data: ", StringComparison.Ordinal) && line != "data: ") // a heartbeat's data is empty
             {
                 events.Add(line);
             }

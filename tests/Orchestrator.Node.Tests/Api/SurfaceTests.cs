@@ -27,14 +27,11 @@ public class SurfaceTests(ApiNode node)
         {
             var line = await reader.ReadLineAsync(cts.Token);
             Assert.NotNull(line);
-            if (line.StartsWith(": heartbeat", StringComparison.Ordinal))
-            {
-                sawHeartbeat = true;
-            }
-            else if (line.StartsWith("event: ", StringComparison.Ordinal))
+            if (line.StartsWith("event: ", StringComparison.Ordinal))
             {
                 eventName = line["event: ".Length..];
                 sawHost |= eventName == "host";
+                sawHeartbeat |= sawHost && eventName == "heartbeat"; // one after the current state, not the opening one
             }
             else if (line.StartsWith("data: ", StringComparison.Ordinal) && eventName == "migration"
                      && line.Contains($"\"id\":\"{id}\"", StringComparison.Ordinal) && line.Contains("\"state\":\"Completed\"", StringComparison.Ordinal))
@@ -47,7 +44,7 @@ public class SurfaceTests(ApiNode node)
         if (!sawHeartbeat)
         {
             // The migration may finish before the first heartbeat (200 ms); wait for one now.
-            while (await reader.ReadLineAsync(cts.Token) is { } line && !line.StartsWith(": heartbeat", StringComparison.Ordinal))
+            while (await reader.ReadLineAsync(cts.Token) is { } line && line != "event: heartbeat")
             {
             }
         }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Orchestrator.Client;
 
 namespace Orchestrator.Node.Cli.Client;
 
@@ -76,29 +75,4 @@ internal static class ClientCommands
     /// <summary>The key given, or a new one.</summary>
     internal static string KeyOrNew(string? given) => given is { } k ? RequireName(k, "--idempotency-key") : Guid.NewGuid().ToString("N");
 
-    /// <summary>
-    /// Sends a request that carries <paramref name="key"/>, again with the same key when no answer came or the server
-    /// failed (at most <paramref name="attempts"/> times, 1 s then 2 s apart): the key makes the retry answer the same
-    /// migration or job, never start a second. When every attempt failed, the error names the key, so that the user
-    /// can repeat the request without starting anything twice.
-    /// </summary>
-    internal static async Task<T> WithKeyAsync<T>(string key, Func<Task<T>> send, TimeProvider time, CancellationToken ct, int attempts = 3)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await send();
-            }
-            catch (ApiException e) when (e.Kind is ApiErrorKind.Unreachable or ApiErrorKind.Failed && e.Status is null or >= 500)
-            {
-                if (attempt >= attempts)
-                {
-                    throw new ApiException(e.Kind, e.Status, $"{e.Message} (tried {attempts} times; it may have been accepted: repeat with --idempotency-key {key} to get the same answer)", e);
-                }
-
-                await Task.Delay(TimeSpan.FromSeconds(attempt), time, ct);
-            }
-        }
-    }
 }

@@ -178,7 +178,7 @@ internal static class InventoryVerbs
             var idempotencyKey = ClientCommands.KeyOrNew(parse.GetValue(key));
             var answer = parse.GetValue(dryRun)
                 ? await c.Api.EvacuateAsync(id, dryRun: true, ct)
-                : await ClientCommands.WithKeyAsync(idempotencyKey, () => c.Api.EvacuateAsync(id, idempotencyKey, ct), c.Io.Time, ct);
+                : await c.Api.EvacuateAsync(id, idempotencyKey, ct);
             var job = answer.Value;
             var migrations = EvacuationMigrationIds(job);
             if (c.Json)

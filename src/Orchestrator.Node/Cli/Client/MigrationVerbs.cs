@@ -25,8 +25,7 @@ internal static class MigrationVerbs
             var target = parse.GetValue(to) is { } t ? ClientCommands.RequireName(t, "--to") : null;
             var idempotencyKey = ClientCommands.KeyOrNew(parse.GetValue(key));
             var policy = PolicyFields(parse.GetValue(downtime), parse.GetValue(bandwidth), clearBandwidth: false);
-            var started = await ClientCommands.WithKeyAsync(
-                idempotencyKey, () => c.Api.StartMigrationAsync(name, target, policy.Count == 0 ? null : policy, idempotencyKey, ct), c.Io.Time, ct);
+            var started = await c.Api.StartMigrationAsync(name, target, policy.Count == 0 ? null : policy, idempotencyKey, ct);
             var m = started.Value;
             if (c.Json && !parse.GetValue(wait))
             {

@@ -1,0 +1,142 @@
+using Akka;
+using Akka.Actor;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using Orchestrator.Cluster.Hosting;
+using Orchestrator.Cluster.Persistence;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
+
+namespace Orchestrator.Cluster.Migrations;
+
+/// <summary>A migration as of one of its journaled events; <see cref="Ordering"/> is the journal's global order of that event.</summary>
+public sealed record JournaledView(long Ordering, long SequenceNr, MigrationView View);
+
+/// <summary>
+/// Migration events read back from the SQL journal in its global order (Akka.Persistence.Query, tag
+/// <see cref="MigrationEventTagger.Tag"/>), each folded into its migration's view with the same
+/// <see cref="MigrationState.Apply"/> the coordinator recovers with. The journal's ordering is durable and the same
+/// on every node, so it serves as the resumable event id of <c>GET /events</c>. Akka's journal sequence reader waits
+/// for gaps in the ordering (a transaction that commits late) before it passes them, so nothing is skipped.
+/// </summary>
+public sealed class MigrationJournal
+{
+    // Migrations folded by one follower: terminal ones are let go past this many (a later event reloads them).
+    private const int MaxFolded = 4096;
+
+    private readonly ActorSystem _system;
+    private readonly IMaterializer _materializer;
+    private SqlReadJournal? _journal;
+
+    private MigrationJournal(ActorSystem system)
+    {
+        _system = system;
+        _materializer = system.Materializer(namePrefix: "migration-journal");
+    }
+
+    // Created on first use, off the caller's thread: the read journal's constructor waits (up to 5 s) for the write
+    // journal, and a node that starts on a busy machine must not fail its start for that; a failure is tried again.
+    private async Task<SqlReadJournal> JournalAsync() =>
+        Volatile.Read(ref _journal) ?? (_journal = await Task.Run(() => PersistenceQuery.Get(_system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier)).ConfigureAwait(false));
+
+    /// <summary>The reader for <paramref name="system"/>, or null when its journal keeps no global order (in memory).</summary>
+    public static MigrationJournal? For(ActorSystem system, PersistenceProvider provider)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        return provider == PersistenceProvider.InMemory ? null : new MigrationJournal(system);
+    }
+
+    /// <summary>Every migration event after <paramref name="after"/> (a journal ordering), as it is written; never completes.</summary>
+    public Source<JournaledView, NotUsed> Follow(long after)
+    {
+        var folded = new Dictionary<string, (MigrationState State, long SequenceNr)>(StringComparer.Ordinal);
+        return Source.FromTask(JournalAsync())
+            .ConcatMany(journal => journal.EventsByTag(MigrationEventTagger.Tag, Offset.Sequence(after)))
+            .SelectAsync(1, e => FoldAsync(folded, e))
+            .Where(v => v is not null)
+            .Select(v => v!);
+    }
+
+    /// <summary>
+    /// How many migrations have an event after <paramref name="after"/> and up to <paramref name="upTo"/>, and each
+    /// of them as of its last such event, in the order of those events (null when more than <paramref name="max"/>).
+    /// </summary>
+    public async Task<(int Changed, IReadOnlyList<JournaledView>? Views)> ChangedAsync(long after, long upTo, int max, CancellationToken ct)
+    {
+        if (after >= upTo)
+        {
+            return (0, []);
+        }
+
+        var journal = await JournalAsync().WaitAsync(ct).ConfigureAwait(false);
+        var last = await journal.CurrentEventsByTag(MigrationEventTagger.Tag, Offset.Sequence(after))
+            .TakeWhile(e => OrderingOf(e) <= upTo)
+            .RunAggregate(new Dictionary<string, (long Ordering, long SequenceNr)>(StringComparer.Ordinal), (seen, e) =>
+            {
+                seen[e.PersistenceId] = (OrderingOf(e), e.SequenceNr);
+                return seen;
+            }, _materializer).WaitAsync(ct).ConfigureAwait(false);
+        if (last.Count > max)
+        {
+            return (last.Count, null);
+        }
+
+        var views = new List<JournaledView>(last.Count);
+        foreach (var (persistenceId, (ordering, sequenceNr)) in last.OrderBy(p => p.Value.Ordering))
+        {
+            if (IdOf(persistenceId) is { } id)
+            {
+                var state = await LoadAsync(id, persistenceId, sequenceNr).WaitAsync(ct).ConfigureAwait(false);
+                views.Add(new JournaledView(ordering, sequenceNr, ViewOf(state)));
+            }
+        }
+
+        return (last.Count, views);
+    }
+
+    private async Task<JournaledView?> FoldAsync(Dictionary<string, (MigrationState State, long SequenceNr)> folded, EventEnvelope e)
+    {
+        if (e.Event is not IMigrationEvent migrationEvent || IdOf(e.PersistenceId) is not { } id)
+        {
+            return null;
+        }
+
+        var known = folded.TryGetValue(e.PersistenceId, out var f);
+        if (known && f.SequenceNr >= e.SequenceNr)
+        {
+            return null; // seen already (a restarted query)
+        }
+
+        // The next event of a migration folded here, or one whose earlier events predate this follower: read them.
+        var state = known && f.SequenceNr == e.SequenceNr - 1
+            ? f.State.Apply(migrationEvent)
+            : await LoadAsync(id, e.PersistenceId, e.SequenceNr).ConfigureAwait(false);
+        folded[e.PersistenceId] = (state, e.SequenceNr);
+        if (folded.Count > MaxFolded)
+        {
+            foreach (var ended in folded.Where(p => p.Value.State.IsTerminal && p.Key != e.PersistenceId).Select(p => p.Key).ToList())
+            {
+                folded.Remove(ended);
+            }
+        }
+
+        return new JournaledView(OrderingOf(e), e.SequenceNr, ViewOf(state));
+    }
+
+    private async Task<MigrationState> LoadAsync(MigrationId id, string persistenceId, long toSequenceNr) =>
+        await (await JournalAsync().ConfigureAwait(false)).CurrentEventsByPersistenceId(persistenceId, 0, toSequenceNr)
+            .RunAggregate(MigrationState.Empty(id), (s, e) => e.Event is IMigrationEvent m ? s.Apply(m) : s, _materializer).ConfigureAwait(false);
+
+    // The view from journaled state alone: the same on every node and on every read (no clock, no queue position).
+    private static MigrationView ViewOf(MigrationState state) => MigrationView.From(state, state.RequestedAt ?? DateTimeOffset.UnixEpoch);
+
+    private static long OrderingOf(EventEnvelope e) => e.Offset is Sequence s ? s.Value : 0;
+
+    private static MigrationId? IdOf(string persistenceId)
+    {
+        const string prefix = MigrationCoordinator.PersistenceIdPrefix;
+        return persistenceId.StartsWith(prefix, StringComparison.Ordinal) && MigrationId.TryParse(persistenceId[prefix.Length..], out var id, out _) ? id : null;
+    }
+}
