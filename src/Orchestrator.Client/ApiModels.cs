@@ -81,13 +81,31 @@ public sealed record ApiCheckpoint(string State, DateTimeOffset At);
 public sealed record ApiPlacement(IReadOnlyList<ApiPlacementCandidate>? Candidates, IReadOnlyList<ApiPlacementRejection>? Rejected);
 
 /// <summary>A target that fits.</summary>
-public sealed record ApiPlacementCandidate(string Host, string? Pf);
+public sealed record ApiPlacementCandidate(string Host, string? Pf, string? SourceVf = null, string? TargetVf = null);
 
 /// <summary>
 /// A target that does not fit, and why; <see cref="Host"/> is null when the reason is the workload's own (a source VF
 /// that a migration holds, say), not a host's.
 /// </summary>
-public sealed record ApiPlacementRejection(string? Host, string? Pf, string Reason, string? Detail = null);
+public sealed record ApiPlacementRejection(string? Host, string? Pf, string Reason, string? Detail = null, string? SourceVf = null);
+
+/// <summary>
+/// One run of a host's reconciler (<c>/hosts/{id}/reconcile</c>): what it compared, cleaned and left alone, and for a
+/// dry run (<see cref="DryRun"/>) what it would clean (<see cref="Planned"/>).
+/// </summary>
+public sealed record ApiReconcile(
+    string Host,
+    string Trigger,
+    int CheckedVfs,
+    IReadOnlyList<ApiLeftover>? Cleaned,
+    IReadOnlyList<ApiLeftover>? Left,
+    DateTimeOffset At,
+    string? Skipped,
+    bool DryRun = false,
+    IReadOnlyList<ApiLeftover>? Planned = null);
+
+/// <summary>A leftover: cleaned, to be cleaned, or left alone (<see cref="Action"/> null), and why.</summary>
+public sealed record ApiLeftover(string? Vf, string? Pf, string? Migration, string? Action, string Reason);
 
 /// <summary>
 /// One Server-Sent Event: its <c>event:</c> name (<c>host</c>, <c>migration</c>, <c>leftover</c>, <c>overflow</c>),

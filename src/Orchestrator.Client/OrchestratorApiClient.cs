@@ -116,6 +116,16 @@ public sealed class OrchestratorApiClient : IDisposable
     public Task<ApiResult<JsonElement>> GetEvacuationAsync(string id, CancellationToken ct = default) =>
         SendAsync<JsonElement>(HttpMethod.Get, $"evacuations/{Uri.EscapeDataString(id)}", null, null, ct);
 
+    /// <summary>
+    /// <c>POST /hosts/{id}/reconcile</c>: the host's reconciler runs now (with <paramref name="dryRun"/>: compares only,
+    /// and says what a run would clean); with <paramref name="run"/> false, <c>GET</c>: its last run.
+    /// </summary>
+    public Task<ApiResult<ApiReconcile>> ReconcileAsync(string host, bool run, bool dryRun, CancellationToken ct = default) =>
+        run || dryRun
+            ? SendAsync<ApiReconcile>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/reconcile{(dryRun ? "?dryRun=true" : "")}", new { }, null, ct)
+            : SendAsync<ApiReconcile>(HttpMethod.Get, $"hosts/{Uri.EscapeDataString(host)}/reconcile", null, null, ct);
+
+    /// <summary><c>POST /placement</c>: where a migration of <paramref name="workload"/> would go, and why each other PF does not fit. Reserves nothing.</summary>
     public Task<ApiResult<ApiPlacement>> QueryPlacementAsync(string workload, string? target, CancellationToken ct = default) =>
         SendAsync<ApiPlacement>(HttpMethod.Post, "placement", new { workload, target }, null, ct);
 

@@ -274,7 +274,14 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// Runs the host's reconciler now (<paramref name="run"/> true) or reads its last report: what it compared, what it
     /// cleaned, what it left alone and why.
     /// </summary>
-    public async Task<Result<ReconcilerProtocol.ReconcileReport>> ReconcileAsync(HostId host, bool run, CancellationToken ct = default)
+    public async Task<Result<ReconcilerProtocol.ReconcileReport>> ReconcileAsync(HostId host, bool run, CancellationToken ct = default) =>
+        await ReconcileAsync(host, run, dryRun: false, ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// The host reconciler's last report, or (<paramref name="run"/>) a run now; with <paramref name="dryRun"/> a
+    /// comparison that cleans nothing and says what a run would clean.
+    /// </summary>
+    public async Task<Result<ReconcilerProtocol.ReconcileReport>> ReconcileAsync(HostId host, bool run, bool dryRun, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.HostRef(host) is not { } actor)
@@ -282,7 +289,8 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             return ClientError.NotFound($"host '{host}' is not in the inventory");
         }
 
-        object message = run ? new ReconcilerProtocol.ReconcileNow("api") : ReconcilerProtocol.GetReconcileReport.Instance;
+        object message = dryRun ? new ReconcilerProtocol.ReconcileNow("api", DryRun: true)
+            : run ? new ReconcilerProtocol.ReconcileNow("api") : ReconcilerProtocol.GetReconcileReport.Instance;
         try
         {
             return await actor.Ask<ReconcilerProtocol.ReconcileReport>(message, AskTimeout, ct).ConfigureAwait(false);

@@ -107,12 +107,14 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
     private void Idle()
     {
         Common();
+        Command<ReconcileNow>(now => now.DryRun, DryRun);
         Command<ReconcileNow>(now => Start(now.Trigger, IsAsker(Sender) ? [Sender] : []));
     }
 
     private void Running()
     {
         Common();
+        Command<ReconcileNow>(now => now.DryRun, DryRun);
         Command<ReconcileNow>(now =>
         {
             // Asked by someone: the answer must reflect a run that started after the ask, so run again after this one.
@@ -181,6 +183,13 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
         view.Source == _host || view.Target == _host || view.Vfs.Any(v => v.Source.Host == _host || v.Target.Host == _host);
 
     private bool IsAsker(IActorRef sender) => !sender.IsNobody() && !sender.Equals(Self) && !sender.Equals(Context.System.DeadLetters);
+
+    // Compares beside any real run (it only reads) and answers the asker alone: no clean-up, no event, no last report.
+    private void DryRun(ReconcileNow now)
+    {
+        var run = new Run(_host, _pfs, _settings, DistributedData.Get(Context.System).Replicator, now.Trigger, dryRun: true);
+        run.ExecuteAsync().PipeTo(Sender, success: r => r.Report, failure: ex => run.Failed(ex).Report);
+    }
 
     private void Start(string trigger, IEnumerable<IActorRef> waiters)
     {
@@ -267,9 +276,10 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
     private sealed record RunOutcome(ReconcileReport Report, IReadOnlyDictionary<CleanedLeftover, long> Epochs);
 
     /// <summary>One run, off the actor's thread: it only reads what it was given and asks other actors.</summary>
-    private sealed class Run(HostId host, IReadOnlyDictionary<PfId, IActorRef> pfs, ReconcilerSettings settings, IActorRef replicator, string trigger)
+    private sealed class Run(HostId host, IReadOnlyDictionary<PfId, IActorRef> pfs, ReconcilerSettings settings, IActorRef replicator, string trigger, bool dryRun = false)
     {
         private readonly List<CleanedLeftover> _cleaned = [];
+        private readonly List<PlannedCleanup> _planned = [];
         private readonly Dictionary<CleanedLeftover, long> _epochs = [];
         private readonly List<LeftAlone> _left = [];
 
@@ -345,6 +355,12 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
                 if (!decision.IsClean)
                 {
                     _left.Add(new LeftAlone(decision.Pf, decision.Vf, decision.Migration, decision.Reason));
+                    continue;
+                }
+
+                if (dryRun)
+                {
+                    _planned.Add(new PlannedCleanup(decision.Action!.Value, decision.Pf, decision.Vf, decision.Migration, decision.Reason));
                     continue;
                 }
 
@@ -441,7 +457,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
         }
 
         private RunOutcome Outcome(int checkedVfs, string? skipped) =>
-            new(new ReconcileReport(host, trigger, checkedVfs, [.. _cleaned], [.. _left], settings.TimeProvider.GetUtcNow(), skipped), _epochs);
+            new(new ReconcileReport(host, trigger, checkedVfs, [.. _cleaned], [.. _left], settings.TimeProvider.GetUtcNow(), skipped, dryRun ? [.. _planned] : null), _epochs);
 
         private static KnownMigration Known(MigrationView view) => new(
             view.Id,

@@ -37,20 +37,27 @@ public static class HostEndpoints
             .Produces<CordonResource>().ProducesProblem(404).RequireBearer();
         api.MapPost("/hosts/{id}/uncordon", (string id, HttpRequest request, NodeRuntime node, CancellationToken ct) => CordonAsync(id, false, request, node, ct))
             .WithName("UncordonHost").Produces<CordonResource>().ProducesProblem(404).RequireBearer();
-        api.MapGet("/hosts/{id}/reconcile", (string id, NodeRuntime node, CancellationToken ct) => ReconcileAsync(id, false, node, ct))
+        api.MapGet("/hosts/{id}/reconcile", (string id, NodeRuntime node, CancellationToken ct) => ReconcileAsync(id, false, null, node, ct))
             .WithName("GetHostReconcileReport").Produces<ReconcileResource>().ProducesProblem(404);
-        api.MapPost("/hosts/{id}/reconcile", (string id, NodeRuntime node, CancellationToken ct) => ReconcileAsync(id, true, node, ct))
-            .WithName("ReconcileHost").Produces<ReconcileResource>().ProducesProblem(404).RequireBearer();
+        api.MapPost("/hosts/{id}/reconcile", (string id, string? dryRun, NodeRuntime node, CancellationToken ct) => ReconcileAsync(id, true, dryRun, node, ct))
+            .WithName("ReconcileHost")
+            .WithDescription("Runs the host's reconciler now and answers its report. ?dryRun=true compares only: planned lists what a run would clean, and nothing is cleaned or recorded.")
+            .Produces<ReconcileResource>().ProducesProblem(400).ProducesProblem(404).RequireBearer();
     }
 
-    private static async Task<IResult> ReconcileAsync(string id, bool run, NodeRuntime node, CancellationToken ct)
+    private static async Task<IResult> ReconcileAsync(string id, bool run, string? dryRun, NodeRuntime node, CancellationToken ct)
     {
         if (!ApiIds.TryHost("id", id, out var host, out var problem))
         {
             return problem;
         }
 
-        var result = await node.Runtime!.Client.ReconcileAsync(host, run, ct);
+        if (dryRun is not (null or "true" or "false"))
+        {
+            return ApiProblems.BadInput("dryRun", dryRun, $"dryRun '{dryRun}' must be true or false");
+        }
+
+        var result = await node.Runtime!.Client.ReconcileAsync(host, run, dryRun == "true", ct);
         return result.Value is { } report ? Results.Ok(ReconcileResource.From(report)) : ApiProblems.From(result.Error!);
     }
 

@@ -28,7 +28,18 @@ public class ReconcileApiTests(ApiNode node)
         using var events = await node.Client.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/v1/events"), HttpCompletionOption.ResponseHeadersRead, cts.Token);
         using var reader = new StreamReader(await events.Content.ReadAsStreamAsync(cts.Token));
 
+        // A dry run says what a run would clean, and cleans nothing.
+        await Json.BadInputAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/hosts/host-c/reconcile?dryRun=maybe"), "dryRun", "maybe");
+        var plan = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/hosts/host-c/reconcile?dryRun=true"), HttpStatusCode.OK);
+        Assert.True(plan.GetProperty("dryRun").GetBoolean());
+        Assert.Empty(plan.GetProperty("cleaned").EnumerateArray());
+        var planned = Assert.Single(plan.GetProperty("planned").EnumerateArray());
+        Assert.Equal(id, planned.Str("vf"));
+        Assert.Equal("destroy-target", planned.Str("action"));
+        await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, $"/api/v1/vfs/{id}", auth: false), HttpStatusCode.OK);
+
         var report = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/hosts/host-c/reconcile"), HttpStatusCode.OK);
+        Assert.False(report.GetProperty("dryRun").GetBoolean());
         Assert.Equal("host-c", report.Str("host"));
         Assert.Equal("api", report.Str("trigger"));
         Assert.True(report.GetProperty("checkedVfs").GetInt32() >= 1);

@@ -413,4 +413,48 @@ public sealed class ClientVerbTests : IAsyncLifetime
         Assert.Contains("m-evac-1", human, StringComparison.Ordinal);
         Assert.Contains("Completed", human, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Placement_shows_the_first_choice_and_why_the_others_do_not_fit()
+    {
+        var (exit, human, _, error) = await Run("placement vm-web");
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("first choice", human, StringComparison.Ordinal);
+        Assert.Contains("host-b/0000:3b:00.0/vf2", human, StringComparison.Ordinal);
+        Assert.Contains("FirmwareIncompatible: 28.39.1002 < 28.41.1000", human, StringComparison.Ordinal);
+        var post = _api.Requests.Single(r => r.Path == "/api/v1/placement");
+        Assert.Contains("\"workload\":\"vm-web\"", post.Body, StringComparison.Ordinal);
+
+        var (none, _, _, why) = await Run("placement vm-db --to host-c");
+        Assert.Equal(ExitCodes.Conflict, none);
+        Assert.Contains("no target fits vm-db on host-c", why, StringComparison.Ordinal);
+        Assert.Contains("\"target\":\"host-c\"", _api.Requests.Last(r => r.Path == "/api/v1/placement").Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Reconcile_runs_now_or_dry_runs_or_shows_the_last_run()
+    {
+        var (exit, human, _, error) = await Run("reconcile host-b");
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("cleaned", human, StringComparison.Ordinal);
+        Assert.Contains("host-b/0000:3b:00.0/vf3", human, StringComparison.Ordinal);
+
+        (exit, human, _, error) = await Run("reconcile host-b --dry-run");
+        Assert.True(exit == ExitCodes.Ok, error);
+        Assert.Contains("dry run", human, StringComparison.Ordinal);
+        Assert.Contains("would clean", human, StringComparison.Ordinal);
+        Assert.Contains(_api.Requests, r => r.Method == "POST" && r.Path == "/api/v1/hosts/host-b/reconcile?dryRun=true");
+
+        (exit, _, _, _) = await Run("reconcile host-b --last");
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Contains(_api.Requests, r => r.Method == "GET" && r.Path == "/api/v1/hosts/host-b/reconcile");
+
+        (exit, _, _, error) = await Run("reconcile host-z");
+        Assert.Equal(ExitCodes.Conflict, exit);
+        Assert.Contains("compared nothing: the migration index was not readable", error, StringComparison.Ordinal);
+
+        (exit, _, _, error) = await Run("reconcile host-b --last --dry-run");
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("--last and --dry-run", error, StringComparison.Ordinal);
+    }
 }

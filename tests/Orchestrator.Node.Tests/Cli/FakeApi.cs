@@ -55,6 +55,12 @@ internal sealed class FakeApi : IAsyncDisposable
         return fake;
     }
 
+    private static string Reconcile(string host, bool dryRun, bool skipped)
+    {
+        const string leftover = "{\"vf\":\"host-b/0000:3b:00.0/vf3\",\"pf\":\"host-b/0000:3b:00.0\",\"migration\":\"m-old\",\"action\":\"destroy-target\",\"reason\":\"target of rolled-back m-old\"}";
+        return $$"""{"host":"{{host}}","trigger":"{{(dryRun ? "api" : "api")}}","checkedVfs":4,"cleaned":[{{(dryRun || skipped ? "" : leftover)}}],"left":[],"at":"2026-12-03T08:00:00Z","skipped":{{(skipped ? "\"the migration index was not readable from a majority\"" : "null")}},"dryRun":{{(dryRun ? "true" : "false")}},"planned":{{(dryRun ? "[" + leftover + "]" : "null")}}}""";
+    }
+
     private bool TakeUnavailable()
     {
         lock (Requests)
@@ -138,6 +144,17 @@ internal sealed class FakeApi : IAsyncDisposable
             AddMigration("m-evac-1", "vm-web", "Requested", "Completed");
             return Results.Text("{\"id\":\"e-1\",\"host\":\"" + id + "\",\"state\":\"Running\",\"migrations\":[\"m-evac-1\"]}", "application/json");
         });
+        _app.MapPost("/api/v1/placement", async (HttpContext http) =>
+        {
+            using var body = await JsonDocument.ParseAsync(http.Request.Body);
+            var workload = body.RootElement.GetProperty("workload").GetString();
+            var rejected = "{\"host\":\"host-c\",\"pf\":\"host-c/0000:5e:00.0\",\"reason\":\"FirmwareIncompatible\",\"detail\":\"28.39.1002 < 28.41.1000\",\"sourceVf\":\"host-a/0000:3b:00.0/vf0\"}";
+            return workload == "vm-web"
+                ? Results.Text("{\"candidates\":[{\"host\":\"host-b\",\"pf\":\"host-b/0000:3b:00.0\",\"sourceVf\":\"host-a/0000:3b:00.0/vf0\",\"targetVf\":\"host-b/0000:3b:00.0/vf2\"}],\"rejected\":[" + rejected + "]}", "application/json")
+                : Results.Text("{\"candidates\":[],\"rejected\":[" + rejected + "]}", "application/json");
+        });
+        _app.MapPost("/api/v1/hosts/{id}/reconcile", (string id, bool? dryRun) => Results.Text(Reconcile(id, dryRun == true, skipped: id == "host-z"), "application/json"));
+        _app.MapGet("/api/v1/hosts/{id}/reconcile", (string id) => Results.Text(Reconcile(id, false, skipped: false), "application/json"));
         _app.MapGet("/api/v1/evacuations", () => Results.Text("{\"items\":[" + Evacuation("e-1", "Running") + "],\"nextCursor\":null}", "application/json"));
         _app.MapGet("/api/v1/evacuations/{id}", (string id) => id == "e-1" ? Results.Text(Evacuation(id, "Running"), "application/json") : Problem(404, $"evacuation '{id}' does not exist"));
         _app.MapDelete("/api/v1/evacuations/{id}", (string id) => id == "e-1" ? Results.Text(Evacuation(id, "Cancelling"), "application/json", Encoding.UTF8, 202) : Problem(404, $"evacuation '{id}' does not exist"));

@@ -23,6 +23,8 @@ internal static class ClientCommands
         InventoryVerbs.Evacuate(io),
         InventoryVerbs.Evacuations(io),
         InventoryVerbs.Cordon(io),
+        MigrationVerbs.Placement(io),
+        InventoryVerbs.Reconcile(io),
     ];
 
     /// <summary>An id-like argument: non-empty, no spaces or slashes; otherwise a <see cref="BadInputException"/> naming it.</summary>

@@ -5,7 +5,7 @@ using Spectre.Console;
 
 namespace Orchestrator.Node.Cli.Client;
 
-/// <summary><c>hosts</c>, <c>vfs</c>, <c>cordon</c> and <c>evacuate</c>.</summary>
+/// <summary><c>hosts</c>, <c>vfs</c>, <c>destroy-vf</c>, <c>cordon</c>, <c>evacuate</c>, <c>evacuations</c> and <c>reconcile</c>.</summary>
 internal static class InventoryVerbs
 {
     public static Command Hosts(CliIo io)
@@ -155,6 +155,62 @@ internal static class InventoryVerbs
             else
             {
                 c.Io.Console.WriteLine($"{id}: {(cordon ? "cordoned" : "uncordoned")}");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Reconcile(CliIo io)
+    {
+        var options = new ClientOptions();
+        var host = new Argument<string>("host") { Description = "Host whose devices are compared with the migrations" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Compare only: say what a run would clean, clean nothing" };
+        var last = new Option<bool>("--last") { Description = "Show the last run instead of running now" };
+        var command = new Command("reconcile", "Run a host's reconciler now: clean what ended migrations left (exit 4 when it could not compare)") { host, dryRun, last };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "reconcile", async (c, parse, ct) =>
+        {
+            var id = ClientCommands.RequireName(parse.GetValue(host), "host");
+            if (parse.GetValue(last) && parse.GetValue(dryRun))
+            {
+                throw new BadInputException("--last and --dry-run: give one (--last shows the last run, --dry-run compares now)");
+            }
+
+            var answer = await c.Api.ReconcileAsync(id, run: !parse.GetValue(last), dryRun: parse.GetValue(dryRun), ct);
+            var r = answer.Value;
+            if (c.Json)
+            {
+                c.PrintJson(answer.Json);
+            }
+            else
+            {
+                var what = r.DryRun ? "dry run" : $"run ({r.Trigger})";
+                c.Io.Console.WriteLine($"{r.Host}: {what} at {r.At:u}, {r.CheckedVfs} VF(s) checked");
+                var rows = (r.DryRun ? r.Planned ?? [] : r.Cleaned ?? []).Select(l => (r.DryRun ? "would clean" : "cleaned", l))
+                    .Concat((r.Left ?? []).Select(l => ("left alone", l))).ToList();
+                if (rows.Count > 0)
+                {
+                    var table = new Table();
+                    table.AddColumns("", "Action", "VF or PF", "Migration", "Why");
+                    foreach (var (kind, l) in rows)
+                    {
+                        table.AddRow(kind, Markup.Escape(l.Action ?? "-"), Markup.Escape(l.Vf ?? l.Pf ?? "-"), Markup.Escape(l.Migration ?? "-"), Markup.Escape(l.Reason));
+                    }
+
+                    c.Io.Console.Write(table);
+                }
+                else if (r.Skipped is null)
+                {
+                    c.Io.Console.WriteLine("nothing left behind");
+                }
+            }
+
+            if (r.Skipped is { } skipped)
+            {
+                c.Io.Error.WriteLine($"orchestrator reconcile: {id} compared nothing: {skipped}");
+                return ExitCodes.Conflict;
             }
 
             return ExitCodes.Ok;

@@ -106,6 +106,53 @@ internal static class MigrationVerbs
         return fields;
     }
 
+    public static Command Placement(CliIo io)
+    {
+        var options = new ClientOptions();
+        var workload = new Argument<string>("workload") { Description = "Workload whose VFs would move" };
+        var to = new Option<string?>("--to") { Description = "Only this target host" };
+        var command = new Command("placement", "Where a migration of a workload would go, and why each other PF does not fit; reserves nothing (exit 4: no target)") { workload, to };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "placement", async (c, parse, ct) =>
+        {
+            var name = ClientCommands.RequireName(parse.GetValue(workload), "workload");
+            var target = parse.GetValue(to) is { } t ? ClientCommands.RequireName(t, "--to") : null;
+            var answer = await c.Api.QueryPlacementAsync(name, target, ct);
+            var candidates = answer.Value.Candidates ?? [];
+            if (c.Json)
+            {
+                c.PrintJson(answer.Json);
+            }
+            else
+            {
+                var table = new Table();
+                table.AddColumns("", "Host", "PF", "VF", "Why not");
+                foreach (var (candidate, i) in candidates.Select((x, i) => (x, i)))
+                {
+                    table.AddRow(i == 0 ? "[green]first choice[/]" : "fits", Markup.Escape(candidate.Host), Markup.Escape(candidate.Pf ?? "-"),
+                        Markup.Escape($"{candidate.SourceVf ?? "?"} -> {candidate.TargetVf ?? "?"}"), "");
+                }
+
+                foreach (var rejected in answer.Value.Rejected ?? [])
+                {
+                    table.AddRow("[yellow]rejected[/]", Markup.Escape(rejected.Host ?? "-"), Markup.Escape(rejected.Pf ?? "-"), Markup.Escape(rejected.SourceVf ?? "-"),
+                        Markup.Escape(rejected.Detail is { } d ? $"{rejected.Reason}: {d}" : rejected.Reason));
+                }
+
+                c.Io.Console.Write(table);
+            }
+
+            if (candidates.Count == 0)
+            {
+                c.Io.Error.WriteLine($"orchestrator placement: no target fits {name}{(target is null ? "" : $" on {target}")}");
+                return ExitCodes.Conflict;
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
     public static Command Migrations(CliIo io)
     {
         var options = new ClientOptions();
