@@ -53,11 +53,15 @@ public sealed record ApiMigration(
     IReadOnlyList<ApiCheckpoint>? Checkpoints,
     string? Code = null,
     ApiPolicy? Policy = null,
-    int? QueuePosition = null)
+    int? QueuePosition = null,
+    string? Status = null)
 {
     public const string Completed = "Completed";
     public const string RolledBack = "RolledBack";
     public const string Failed = "Failed";
+
+    /// <summary>The <see cref="Status"/> of a migration waiting for admission or a migration slot (see <see cref="QueuePosition"/>).</summary>
+    public const string Queued = "Queued";
 
     public bool IsTerminal => State is Completed or RolledBack or Failed;
 }

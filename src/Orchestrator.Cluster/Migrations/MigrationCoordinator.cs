@@ -70,8 +70,16 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Command<ChangePolicy>(p => Decide(new C.ChangePolicy(_id, p.DowntimeLimit, p.BandwidthCapBytesPerSecond, p.ClearBandwidthCap), Sender));
         Command<P.IMigrationReply>(OnPfReply);
         Command<PlacementProtocol.PlacementAnswer>(OnPlacement);
-        Command<PlacementProtocol.Admitted>(a => Complete(MigrationStep.Admission, new C.RecordAdmitted(_id, _state.Epoch)));
-        Command<PlacementProtocol.AdmissionQueued>(q => _queuePosition = q.Position);
+        Command<PlacementProtocol.Admitted>(a =>
+        {
+            _queuePosition = null; // out of the admission queue: no longer Queued
+            Complete(MigrationStep.Admission, new C.RecordAdmitted(_id, _state.Epoch));
+        });
+        Command<PlacementProtocol.AdmissionQueued>(q =>
+        {
+            _queuePosition = q.Position;
+            PublishView(); // Queued, and where, is what a scheduler reads while it waits
+        });
         Command<PlacementProtocol.WorkloadClaimGranted>(OnClaimGranted);
         Command<PlacementProtocol.WorkloadClaimRefused>(OnClaimRefused);
         Command<ClaimTimedOut>(_ => OnClaimTimedOut());

@@ -34,6 +34,23 @@ public sealed record MigrationView(
     /// <summary>True once Completed, RolledBack or Failed.</summary>
     public bool IsTerminal => State is nameof(MigrationPhase.Completed) or nameof(MigrationPhase.RolledBack) or nameof(MigrationPhase.Failed);
 
+    /// <summary>The coarse status a scheduler acts on: one of <see cref="Statuses"/>.</summary>
+    public string Status =>
+        IsTerminal ? State
+        : State == nameof(MigrationPhase.RollingBack) ? nameof(MigrationPhase.RollingBack)
+        : QueuePosition is not null ? Queued
+        : Running;
+
+    /// <summary>Waiting for admission or for a PF's migration slot; <see cref="QueuePosition"/> says where (1 is next).</summary>
+    public const string Queued = "Queued";
+
+    /// <summary>Making progress: placing, preparing, pre-copying, switching over, finishing.</summary>
+    public const string Running = "Running";
+
+    /// <summary>Every <see cref="Status"/>: two waiting or moving, one going back, three ends.</summary>
+    public static IReadOnlyList<string> Statuses { get; } =
+        [Queued, Running, nameof(MigrationPhase.RollingBack), nameof(MigrationPhase.Completed), nameof(MigrationPhase.RolledBack), nameof(MigrationPhase.Failed)];
+
     public static MigrationView From(MigrationState s, DateTimeOffset now, int? queuePosition = null, string? coordinator = null)
     {
         var last = s.Rounds.Count > 0 ? s.Rounds[^1] : null;

@@ -415,7 +415,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         AdmitWaiting();
         if (_admission.PositionOf(request.Migration) is int position && !_admission.Running.Any(r => r.Migration == request.Migration))
         {
-            Sender.Tell(new AdmissionQueued(request.Migration, position));
+            Sender.Tell(new AdmissionQueued(request.Migration, position + 1)); // 1 is next, as a PF's slot queue counts
         }
     }
 

@@ -51,7 +51,7 @@ public static class PlacementProtocol
     /// <summary>The migration may start moving state.</summary>
     public sealed record Admitted(MigrationId Migration) : IOrchestratorMessage;
 
-    /// <summary>The migration waits behind others.</summary>
+    /// <summary>The migration waits behind others; <paramref name="Position"/> is its place, 1 next.</summary>
     public sealed record AdmissionQueued(MigrationId Migration, int Position) : IOrchestratorMessage;
 
     /// <summary>

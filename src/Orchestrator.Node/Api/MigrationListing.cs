@@ -7,16 +7,19 @@ namespace Orchestrator.Node.Api;
 
 /// <summary>
 /// The query of <c>GET /migrations</c>: <c>workload</c>, <c>host</c> (source or target), <c>state</c> (comma-separated
-/// states, or <c>active</c> / <c>ended</c>), <c>since</c> (changed at or after, ISO 8601), and the paging of
+/// states, or <c>active</c> / <c>ended</c> / <c>queued</c>), <c>since</c> (changed at or after, ISO 8601), and the paging of
 /// <see cref="ApiPaging"/>. Every bad or unknown parameter is a 400 naming it and its value.
 /// </summary>
 public sealed record MigrationListQuery(WorkloadId? Workload, HostId? Host, IReadOnlySet<string>? States, DateTimeOffset? Since, int Limit, ListCursor? After)
 {
     private static readonly string[] Filters = ["workload", "host", "state", "since"];
 
-    /// <summary>The states a filter may name: every phase a migration can show, plus <c>active</c> and <c>ended</c>.</summary>
+    /// <summary>
+    /// The states a filter may name: every phase a migration can show, plus <c>active</c>, <c>ended</c> and
+    /// <c>queued</c> (status Queued: waiting for admission or a migration slot).
+    /// </summary>
     public static readonly IReadOnlyList<string> StateNames =
-        [.. Enum.GetNames<MigrationPhase>().Where(n => n != nameof(MigrationPhase.New)), "active", "ended"];
+        [.. Enum.GetNames<MigrationPhase>().Where(n => n != nameof(MigrationPhase.New)), "active", "ended", "queued"];
 
     /// <summary>Reads the query string; on a bad value, <paramref name="problem"/> is the 400 to answer.</summary>
     public static bool TryParse(IQueryCollection query, out MigrationListQuery parsed, out IResult? problem)
@@ -77,6 +80,7 @@ public sealed record MigrationListQuery(WorkloadId? Workload, HostId? Host, IRea
     private bool Matches(MigrationView m) =>
         (Workload is not { } workload || m.Workload == workload)
         && (Host is not { } host || m.Source == host || m.Target == host)
-        && (States is not { } states || states.Contains(m.State) || states.Contains(m.IsTerminal ? "ended" : "active"))
+        && (States is not { } states || states.Contains(m.State) || states.Contains(m.IsTerminal ? "ended" : "active")
+            || (m.Status == MigrationView.Queued && states.Contains("queued")))
         && (Since is not { } since || m.UpdatedAt >= since);
 }

@@ -7,7 +7,9 @@ namespace Orchestrator.Node.Api;
 /// downtimeMs, reason, checkpoints}</c> (the contract) plus the pre-copy curve (<c>rounds</c>), the VF pairs, the
 /// current step, the admission queue position and the last error; a Failed migration's failure code in <c>code</c>
 /// (<c>SourceLost</c>, <c>TargetLost</c>, <c>TargetStateLost</c>, <c>RetriesExhausted</c>) with its <c>reason</c>; the
-/// effective <c>policy</c> it runs under.
+/// effective <c>policy</c> it runs under; <c>status</c>, the coarse status a scheduler acts on: <c>Queued</c> (waiting
+/// for admission or a PF's migration slot, at <c>queuePosition</c>), <c>Running</c>, <c>RollingBack</c>,
+/// <c>Completed</c>, <c>RolledBack</c> or <c>Failed</c>.
 /// </summary>
 public sealed record MigrationResource(
     string Id,
@@ -29,7 +31,8 @@ public sealed record MigrationResource(
     string? LastError,
     bool Terminal,
     string? Code = null,
-    MigrationPolicyView? Policy = null)
+    MigrationPolicyView? Policy = null,
+    string Status = MigrationView.Running)
 {
     public static MigrationResource From(MigrationView view)
     {
@@ -54,7 +57,8 @@ public sealed record MigrationResource(
             view.LastError,
             view.IsTerminal,
             view.Code,
-            view.Policy);
+            view.Policy,
+            view.Status);
     }
 
     /// <summary>Where the migration resource lives.</summary>

@@ -65,6 +65,16 @@ public sealed class EvacuationApiTests : IAsyncLifetime
             id = job.Str("id");
             Assert.Equal([id], Ids(await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations?host=host-a&state=active", auth: false), HttpStatusCode.OK)));
 
+            // Past the per-host limit (2 leave host-a at once) the job's migrations wait for admission: status Queued,
+            // each with its place, and listed by state=queued.
+            var queued = await WaitForQueuedAsync();
+            Assert.All(queued, m =>
+            {
+                Assert.Equal("Queued", m.Str("status"));
+                Assert.Equal("Placed", m.Str("state"));
+                Assert.InRange(m.GetProperty("queuePosition").GetInt32(), 1, 6);
+            });
+
             Assert.Equal(HttpStatusCode.Unauthorized, (await _node.SendAsync(HttpMethod.Delete, $"/api/v1/evacuations/{id}", auth: false)).StatusCode);
             var cancelling = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Delete, $"/api/v1/evacuations/{id}"), HttpStatusCode.Accepted);
             Assert.Equal("Cancelling", cancelling.Str("state"));
@@ -99,6 +109,23 @@ public sealed class EvacuationApiTests : IAsyncLifetime
         Assert.Equal(2, Ids(await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations", auth: false), HttpStatusCode.OK)).Count);
         await Json.BadInputAsync(await _node.SendAsync(HttpMethod.Get, "/api/v1/evacuations?state=Paused", auth: false), "state", "Paused");
         await Json.BadInputAsync(await _node.SendAsync(HttpMethod.Delete, "/api/v1/evacuations/NOPE"), "id", "NOPE");
+    }
+
+    private async Task<IReadOnlyList<JsonElement>> WaitForQueuedAsync()
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var page = await Json.ReadAsync(await _node.SendAsync(HttpMethod.Get, "/api/v1/migrations?state=queued&host=host-a", auth: false), HttpStatusCode.OK);
+            var items = page.GetProperty("items").EnumerateArray().ToList();
+            if (items.Count > 0 || DateTime.UtcNow > deadline)
+            {
+                Assert.NotEmpty(items);
+                return items;
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     private async Task<JsonElement> WaitForJobAsync(string id, string state)

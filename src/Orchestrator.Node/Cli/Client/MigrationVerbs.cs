@@ -200,9 +200,9 @@ internal static class MigrationVerbs
 
             var m = answer.Value;
             c.Io.Console.MarkupLine(MigrationFollower.Describe(m, markup: true));
-            if (m.QueuePosition is { } position)
+            if (m.Status is { } status)
             {
-                c.Io.Console.WriteLine($"  waiting for admission: {position} in the queue");
+                c.Io.Console.WriteLine($"  status: {status}{(m.QueuePosition is { } position ? $", {position} in the queue (1 is next)" : "")}");
             }
 
             if (m.Policy is { } p)
