@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using Orchestrator.Client;
 using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Bench;
@@ -30,9 +29,10 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         try
         {
             var apis = StartNodes(dir, connection);
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
-            await WaitReadyAsync(http, apis, TimeSpan.FromSeconds(90));
+            // The typed client a scheduler would use: it retries a lost answer with the request's Idempotency-Key.
+            var clients = apis.Select(api => new OrchestratorApiClient(api, _token, timeout: TimeSpan.FromSeconds(30))).ToList();
+            using var dispose = new Disposables(clients);
+            await WaitReadyAsync(clients, TimeSpan.FromSeconds(90));
 
             // Control overhead: one tiny VF (NVMe, 4 KiB, latency scale 0) back and forth between hosts of two nodes.
             var reps = options.Quick ? 10 : 30;
@@ -40,7 +40,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
             var target = "h4";
             for (var i = 0; i <= reps; i++)
             {
-                var view = await MigrateAsync(http, apis[i % Nodes], "w0-0", target);
+                var view = await MigrateAsync(clients[i % Nodes], "w0-0", target);
                 if (i > 0)
                 {
                     views.Add(view);
@@ -70,10 +70,10 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
             }
 
             var watch = Stopwatch.StartNew();
-            var starts = workloads.Select((w, i) => StartAsync(http, apis[i % Nodes], w.Workload, w.Target)).ToList();
+            var starts = workloads.Select((w, i) => StartAsync(clients[i % Nodes], w.Workload, w.Target)).ToList();
             var ids = await Task.WhenAll(starts);
             var deadline = TimeSpan.FromSeconds(options.Quick ? 60 : 120);
-            var waited = await Task.WhenAll(ids.Select((id, i) => TryWaitEndAsync(http, apis[i % Nodes], id, deadline, 100)));
+            var waited = await Task.WhenAll(ids.Select((id, i) => TryWaitEndAsync(clients[i % Nodes], id, deadline, 100)));
             var ends = waited.OfType<JsonElement>().ToArray();
             var stuck = waited.Length - ends.Length;
             if (stuck > 0)
@@ -297,29 +297,28 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         return text.ToString();
     }
 
-    private static async Task WaitReadyAsync(HttpClient http, IReadOnlyList<Uri> apis, TimeSpan timeout)
+    private static async Task WaitReadyAsync(IReadOnlyList<OrchestratorApiClient> clients, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
-        foreach (var api in apis)
+        foreach (var client in clients)
         {
             while (true)
             {
                 try
                 {
-                    using var hosts = await http.GetAsync(new Uri(api, "/api/v1/hosts"));
-                    if (hosts.IsSuccessStatusCode && JsonDocument.Parse(await hosts.Content.ReadAsStringAsync()).RootElement.GetArrayLength() >= Nodes * 2)
+                    if ((await client.GetHostsAsync()).Value.Count >= Nodes * 2)
                     {
                         break;
                     }
                 }
-                catch (HttpRequestException)
+                catch (ApiException)
                 {
-                    // Not listening yet.
+                    // Not listening, or not Up yet.
                 }
 
                 if (DateTime.UtcNow > deadline)
                 {
-                    throw new TimeoutException($"{api} did not show {Nodes * 2} hosts within {timeout}");
+                    throw new TimeoutException($"{client.BaseAddress} did not show {Nodes * 2} hosts within {timeout}");
                 }
 
                 await Task.Delay(250);
@@ -327,38 +326,31 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
     }
 
-    private static async Task<string> StartAsync(HttpClient http, Uri api, string workload, string target)
+    private static async Task<string> StartAsync(OrchestratorApiClient client, string workload, string target)
     {
-        // One key for every attempt, as a scheduler retries: when an answer is lost (a 503 under load) the retry gets
-        // the migration the first attempt started, not a 409 against it.
+        // One key for every attempt, as a scheduler retries: when an answer is lost (a 503 under load) the client's retry
+        // gets the migration the first attempt started, not a 409 against it.
         var key = $"{workload}-{target}-{Guid.NewGuid():N}";
         for (var attempt = 0; ; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(api, "/api/v1/migrations")) { Content = JsonContent.Create(new { workload, target }) };
-            request.Headers.Add("Idempotency-Key", key);
-            using var response = await http.SendAsync(request);
-            var body = await response.Content.ReadAsStringAsync();
-            if (response.IsSuccessStatusCode)
+            try
             {
-                return JsonDocument.Parse(body).RootElement.GetProperty("id").GetString()!;
+                return (await client.StartMigrationAsync(workload, target, key)).Value.Id;
             }
-
-            // 409 while the directory still shows the previous migration of this workload.
-            if (attempt > 200)
+            catch (ApiException e) when (e.Kind == ApiErrorKind.Conflict && attempt <= 200)
             {
-                throw new InvalidOperationException($"POST migrations {workload} → {target}: {(int)response.StatusCode} {body}");
+                // 409 while the directory still shows the previous migration of this workload.
+                await Task.Delay(20);
             }
-
-            await Task.Delay(20);
         }
     }
 
-    private async Task<JsonElement> MigrateAsync(HttpClient http, Uri api, string workload, string target)
+    private async Task<JsonElement> MigrateAsync(OrchestratorApiClient client, string workload, string target)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var id = await StartAsync(http, api, workload, target);
-            var end = await WaitEndAsync(http, api, id, TimeSpan.FromSeconds(60), 5);
+            var id = await StartAsync(client, workload, target);
+            var end = await WaitEndAsync(client, id, TimeSpan.FromSeconds(60), 5);
             if (end.GetProperty("state").GetString() == "Completed")
             {
                 return end;
@@ -377,28 +369,28 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
     }
 
-    private static async Task<JsonElement?> TryWaitEndAsync(HttpClient http, Uri api, string id, TimeSpan timeout, int pollMs)
+    private static async Task<JsonElement?> TryWaitEndAsync(OrchestratorApiClient client, string id, TimeSpan timeout, int pollMs)
     {
         try
         {
-            return await WaitEndAsync(http, api, id, timeout, pollMs);
+            return await WaitEndAsync(client, id, timeout, pollMs);
         }
-        catch (Exception e) when (e is TimeoutException or HttpRequestException or TaskCanceledException)
+        catch (Exception e) when (e is TimeoutException or ApiException or TaskCanceledException)
         {
             return null;
         }
     }
 
-    private static async Task<JsonElement> WaitEndAsync(HttpClient http, Uri api, string id, TimeSpan timeout, int pollMs)
+    private static async Task<JsonElement> WaitEndAsync(OrchestratorApiClient client, string id, TimeSpan timeout, int pollMs)
     {
         var deadline = DateTime.UtcNow + timeout;
         var last = "no answer";
         while (DateTime.UtcNow < deadline)
         {
-            using var response = await http.GetAsync(new Uri(api, $"/api/v1/migrations/{id}"));
-            if (response.IsSuccessStatusCode)
+            try
             {
-                var view = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+                // The raw document: the figures read its checkpoints and steps as the API wrote them.
+                var view = JsonDocument.Parse((await client.GetMigrationAsync(id)).Json).RootElement.Clone();
                 if (view.GetProperty("terminal").GetBoolean())
                 {
                     return view;
@@ -406,15 +398,26 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
 
                 last = $"{view.GetProperty("state")}/{view.GetProperty("step")} since {view.GetProperty("updatedAt")}, last error {view.GetProperty("lastError")}";
             }
-            else
+            catch (ApiException e)
             {
-                last = $"{(int)response.StatusCode} from {api}";
+                last = $"{e.Message} from {client.BaseAddress}";
             }
 
             await Task.Delay(pollMs);
         }
 
         throw new TimeoutException($"migration {id} did not end within {timeout}; last seen {last}");
+    }
+
+    private sealed class Disposables(IEnumerable<IDisposable> items) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var item in items)
+            {
+                item.Dispose();
+            }
+        }
     }
 
     private static DateTimeOffset Checkpoint(JsonElement view, int index)

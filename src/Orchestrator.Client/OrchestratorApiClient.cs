@@ -240,6 +240,25 @@ public sealed class OrchestratorApiClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>GET /readyz</c> (member Up, runtime started, journal and host actors answering): null when the node is ready,
+    /// else why not, as the node said it or that it did not answer (within 3 s).
+    /// </summary>
+    public async Task<string?> NotReadyAsync(CancellationToken ct = default)
+    {
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(3));
+            using var response = await _http.GetAsync(new Uri(BaseAddress, "/readyz"), timeout.Token).ConfigureAwait(false);
+            return response.IsSuccessStatusCode ? null : $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false)}";
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return $"no answer: {e.Message}";
+        }
+    }
+
     /// <summary>The Server-Sent Events of <c>GET /events</c>, until the server closes the stream or <paramref name="ct"/> fires.</summary>
     public IAsyncEnumerable<ApiEvent> EventsAsync(CancellationToken ct = default) => EventsAsync(null, null, ct);
 

@@ -109,9 +109,10 @@ public sealed class MigrationJournal
             return null; // seen already (a restarted query)
         }
 
-        // The next event of a migration folded here, or one whose earlier events predate this follower: read them.
-        var state = known && f.SequenceNr == e.SequenceNr - 1
-            ? f.State.Apply(migrationEvent)
+        // The next event of a migration folded here (or its first), else one whose earlier events predate this
+        // follower: read them.
+        var state = known && f.SequenceNr == e.SequenceNr - 1 ? f.State.Apply(migrationEvent)
+            : e.SequenceNr == 1 ? MigrationState.Empty(id).Apply(migrationEvent)
             : await LoadAsync(id, e.PersistenceId, e.SequenceNr).ConfigureAwait(false);
         folded[e.PersistenceId] = (state, e.SequenceNr);
         if (folded.Count > MaxFolded)

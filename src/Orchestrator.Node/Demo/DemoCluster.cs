@@ -245,25 +245,16 @@ internal sealed partial class DemoCluster
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(time);
         var deadline = time.GetUtcNow() + limit;
-        using var http = new HttpClient { BaseAddress = node.Api, Timeout = TimeSpan.FromSeconds(3) };
-        var why = "no answer";
+        using var api = new OrchestratorApiClient(node.Api, null, retries: 0);
+        string why;
         while (true)
         {
-            try
+            if (await api.NotReadyAsync(ct) is not { } notReady)
             {
-                using var response = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
-                if (response.IsSuccessStatusCode)
-                {
-                    return (true, "ready");
-                }
-
-                why = $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}";
-            }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
-            {
-                why = $"no answer: {e.Message}";
+                return (true, "ready");
             }
 
+            why = notReady;
             if (node.Process is { HasExited: true } p)
             {
                 return (false, $"process exited with code {p.ExitCode}");
