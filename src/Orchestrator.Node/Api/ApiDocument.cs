@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
 
@@ -7,7 +8,8 @@ namespace Orchestrator.Node.Api;
 /// <summary>
 /// What the generated OpenAPI document does not say by itself: the bearer scheme and which operations need it (those
 /// behind <see cref="BearerAuth"/>; reads need none), a summary for every operation (its name in words, unless the
-/// endpoint gives one), and one stable server entry, so that <c>docs/openapi.json</c> is the same from every node.
+/// endpoint gives one), an example of every request body, and one stable server entry, so that
+/// <c>docs/openapi.json</c> is the same from every node.
 /// </summary>
 public static class ApiDocument
 {
@@ -42,17 +44,48 @@ public static class ApiDocument
 
             return Task.CompletedTask;
         });
-        options.AddOperationTransformer((operation, context, _) =>
+        options.AddOperationTransformer(async (operation, context, ct) =>
         {
             operation.Summary ??= Words(operation.OperationId);
+            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<DocumentedBody>().FirstOrDefault() is { } body && context.Document is { } document)
+            {
+                var schemaName = body.Type.Name;
+                if (document.Components?.Schemas?.ContainsKey(schemaName) != true)
+                {
+                    document.AddComponent(schemaName, await context.GetOrCreateSchemaAsync(body.Type, null, ct));
+                }
+
+                operation.RequestBody = new OpenApiRequestBody
+                {
+                    Required = body.Required,
+                    Content = new Dictionary<string, OpenApiMediaType> { ["application/json"] = new() { Schema = new OpenApiSchemaReference(schemaName, document) } },
+                };
+            }
+
+            if (operation.OperationId is { } name && RequestExamples.TryGetValue(name, out var example) && operation.RequestBody?.Content is { } content)
+            {
+                foreach (var media in content.Values)
+                {
+                    media.Example = JsonNode.Parse(example);
+                }
+            }
+
             if (context.Description.ActionDescriptor.EndpointMetadata.OfType<BearerRequired>().Any())
             {
                 operation.Security = [new OpenApiSecurityRequirement()]; // marked here, the reference is made with the document
             }
-
-            return Task.CompletedTask;
         });
     }
+
+    // One example request body per operation that takes one.
+    private static readonly Dictionary<string, string> RequestExamples = new(StringComparer.Ordinal)
+    {
+        ["StartMigration"] = """{"workload": "vm-1", "target": "host-b", "policy": {"downtimeLimitMs": 500, "nonConvergenceAction": "abort"}}""",
+        ["ChangeMigrationPolicy"] = """{"downtimeLimitMs": 2000, "bandwidthBytesPerSecond": null}""",
+        ["QueryPlacement"] = """{"workload": "vm-1"}""",
+        ["CreateVf"] = """{"pf": "host-a/0000:3b:00.0", "kind": "vfio", "profile": "eth-small", "workload": "vm-7"}""",
+        ["CordonHost"] = """{"reason": "firmware update"}""",
+    };
 
     /// <summary>"ListMigrations" → "List migrations".</summary>
     public static string? Words(string? name)

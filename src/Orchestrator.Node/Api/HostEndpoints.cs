@@ -33,7 +33,7 @@ public static class HostEndpoints
         }).WithName("GetHost").Produces<HostResource>().ProducesProblem(404);
 
         api.MapPost("/hosts/{id}/cordon", (string id, HttpRequest request, NodeRuntime node, CancellationToken ct) => CordonAsync(id, true, request, node, ct))
-            .WithName("CordonHost").WithDescription("Body (optional): {\"reason\": \"maintenance\"}. No new migration lands on the host; what runs there stays.")
+            .WithName("CordonHost").DocumentsBody<CordonBody>(required: false).WithDescription("Body (optional): {\"reason\": \"maintenance\"}. No new migration lands on the host; what runs there stays.")
             .Produces<CordonResource>().ProducesProblem(404).RequireBearer();
         api.MapPost("/hosts/{id}/uncordon", (string id, HttpRequest request, NodeRuntime node, CancellationToken ct) => CordonAsync(id, false, request, node, ct))
             .WithName("UncordonHost").Produces<CordonResource>().ProducesProblem(404).RequireBearer();

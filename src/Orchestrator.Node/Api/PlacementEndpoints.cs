@@ -13,7 +13,7 @@ public static class PlacementEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapPost("/placement", QueryAsync).WithName("QueryPlacement").WithDescription("Body: {\"workload\": \"vm-1\", \"target\": \"host-b\" (optional)}")
+        api.MapPost("/placement", QueryAsync).WithName("QueryPlacement").DocumentsBody<PlacementBody>().WithDescription("Body: {\"workload\": \"vm-1\", \"target\": \"host-b\" (optional)}")
             .Produces<PlacementResource>().ProducesProblem(404).RequireBearer();
     }
 

@@ -17,7 +17,7 @@ public static class VfEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapPost("/vfs", CreateAsync).WithName("CreateVf").WithDescription("Body: {\"pf\": \"host-a/0000:3b:00.0\", \"kind\": \"vfio\" | \"kernel\", \"profile\": \"eth-small\", \"workload\": \"vm-1\" (optional), \"index\": 3 (optional; 409 if a migration holds or reserved it)}")
+        api.MapPost("/vfs", CreateAsync).WithName("CreateVf").DocumentsBody<CreateVfBody>().WithDescription("Body: {\"pf\": \"host-a/0000:3b:00.0\", \"kind\": \"vfio\" | \"kernel\", \"profile\": \"eth-small\", \"workload\": \"vm-1\" (optional), \"index\": 3 (optional; 409 if a migration holds or reserved it)}")
             .Produces<VfChangeResource>(StatusCodes.Status201Created).ProducesProblem(404).RequireBearer();
 
         api.MapGet("/vfs/{**id}", async (string id, NodeRuntime node, CancellationToken ct) =>
