@@ -275,7 +275,7 @@ internal sealed partial class DemoCluster
         var deadline = time.GetUtcNow() + _options.StartTimeout;
         foreach (var node in Nodes)
         {
-            using var client = new OrchestratorApiClient(node.Api, Token, timeout: TimeSpan.FromSeconds(5));
+            using var client = new OrchestratorApiClient(node.Api, Token, timeout: TimeSpan.FromSeconds(5), retries: 0); // the harness retries itself; 5 s bounds one attempt
             while (!await client.IsHealthyAsync(ct))
             {
                 Check(node, deadline, time, "its API answered");
@@ -283,7 +283,7 @@ internal sealed partial class DemoCluster
             }
         }
 
-        using var first = new OrchestratorApiClient(Nodes[0].Api, Token, timeout: TimeSpan.FromSeconds(5));
+        using var first = new OrchestratorApiClient(Nodes[0].Api, Token, timeout: TimeSpan.FromSeconds(5), retries: 0);
         while (true)
         {
             try
