@@ -134,7 +134,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
     /// </summary>
     public Channel<FeedEvent> Subscribe()
     {
-        var channel = Channel.CreateBounded<FeedEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        var channel = NewChannel();
         lock (_gate)
         {
             var current = CurrentLocked();
@@ -161,10 +161,10 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
     /// </summary>
     public (Channel<FeedEvent> Channel, long Position) Resume()
     {
-        var channel = Channel.CreateBounded<FeedEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+        var channel = NewChannel();
         lock (_gate)
         {
-            foreach (var e in _hosts.Values.OrderBy(h => h.Inventory.Id).Select(HostEvent).Take(Capacity))
+            foreach (var e in HostsLocked().Take(Capacity))
             {
                 channel.Writer.TryWrite(e);
             }
@@ -213,9 +213,15 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         }
     }
 
+    // Bounded, and a writer never waits: a full channel drops the change and counts it (TakeDropped).
+    private static Channel<FeedEvent> NewChannel() =>
+        Channel.CreateBounded<FeedEvent>(new BoundedChannelOptions(Capacity) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+
+    private IEnumerable<FeedEvent> HostsLocked() => _hosts.Values.OrderBy(h => h.Inventory.Id).Select(HostEvent);
+
     private List<FeedEvent> CurrentLocked() =>
     [
-        .. _hosts.Values.OrderBy(h => h.Inventory.Id).Select(HostEvent),
+        .. HostsLocked(),
         .. _migrations.Values.OrderBy(m => m.CreatedAt).ThenBy(m => m.Id.Value, StringComparer.Ordinal).Select(m => MigrationEvent(m, _journal is null ? null : _position)),
     ];
 

@@ -20,7 +20,8 @@ public sealed class JournalProbe(PersistenceProvider provider, string connection
             return 0;
         }
 
-        using DbConnection connection = Open();
+        using var connection = Connection();
+        connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT MAX(ordering) FROM journal";
         try
@@ -33,12 +34,8 @@ public sealed class JournalProbe(PersistenceProvider provider, string connection
         }
     }
 
-    private DbConnection Open()
-    {
-        DbConnection connection = provider == PersistenceProvider.PostgreSql ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
-        connection.Open();
-        return connection;
-    }
+    private DbConnection Connection() =>
+        provider == PersistenceProvider.PostgreSql ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
 
     /// <summary>Null when the database answered, else why not.</summary>
     public async Task<string?> CheckAsync(CancellationToken ct)
@@ -50,9 +47,7 @@ public sealed class JournalProbe(PersistenceProvider provider, string connection
 
         try
         {
-            await using DbConnection connection = provider == PersistenceProvider.PostgreSql
-                ? new NpgsqlConnection(connectionString)
-                : new SqliteConnection(connectionString);
+            await using var connection = Connection();
             await connection.OpenAsync(ct);
             await using var command = connection.CreateCommand();
             command.CommandText = "SELECT 1";

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -111,16 +110,7 @@ public sealed class EventResumeTests : IAsyncLifetime
         Assert.Contains("Last-Event-ID: 'yesterday'", e.Message, StringComparison.Ordinal);
     }
 
-    private static bool IsTerminal(ApiEvent e, string migration)
-    {
-        if (e.Event != "migration")
-        {
-            return false;
-        }
-
-        var m = JsonSerializer.Deserialize<ApiMigration>(e.Data, OrchestratorApiClient.Json)!;
-        return m.Id == migration && m.IsTerminal;
-    }
+    private static bool IsTerminal(ApiEvent e, string migration) => e.Migration() is { IsTerminal: true } m && m.Id == migration;
 
     private async Task StartNodeAsync()
     {
