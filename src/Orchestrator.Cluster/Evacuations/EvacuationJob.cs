@@ -5,6 +5,7 @@ using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
 using Orchestrator.Cluster.Hosting;
+using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Ids;
 using static Orchestrator.Cluster.Evacuations.EvacuationEvents;
 using static Orchestrator.Cluster.Evacuations.EvacuationProtocol;
@@ -19,8 +20,9 @@ namespace Orchestrator.Cluster.Evacuations;
 /// cluster's, the hosts' and the PFs' limits.
 /// <para>
 /// A cancel is persisted, then the job starts nothing more and aborts, at every poll, each of its migrations that has
-/// not reached Committed; those past it complete. A cancel waits until no start is on its way, so that a migration
-/// the job cannot find is one that will never start. Every change of the job is written to the replicated
+/// not reached Committed; those past it complete. A migration the job cannot find is withdrawn (a tombstone in its
+/// coordinator) before it counts as Cancelled, so that a start still on its way, whose answer timed out, can never
+/// run. Every change of the job is written to the replicated
 /// <see cref="EvacuationIndex"/> for listing.
 /// </para>
 /// </summary>
@@ -120,7 +122,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 
     private static bool IsWaitable(ClientError error) =>
         error.Kind == ClientErrorKind.Unavailable
-        || (error.Kind == ClientErrorKind.Conflict && error.Code is Migrations.RejectedCodes.WorkloadBusy or Migrations.RejectedCodes.SourceMoved);
+        || (error.Kind == ClientErrorKind.Conflict && error.Code is RejectedCodes.WorkloadBusy or RejectedCodes.SourceMoved);
 
     /// <summary>
     /// Starts a workload's migration that does not exist (yet): its start was lost, or another migration held the
@@ -333,8 +335,10 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                     }
                     else if (t.IsCompletedSuccessfully && t.Result.Error is { Kind: ClientErrorKind.NotFound } && cancel is not null)
                     {
-                        // No start is on its way (a cancel waits for them), and none will be made: it never runs.
-                        self.Tell(new Ended(workload, item.Migration, CancelledState, cancel));
+                        // Not found is not "never": a start whose answer the job stopped waiting for may still be on
+                        // its way, or deciding. Withdraw the id (a tombstone the late start is refused by), then count
+                        // it by what the coordinator answers.
+                        Withdraw(self, workload, item.Migration, cancel);
                     }
                     else if (t.IsCompletedSuccessfully && t.Result.Error is { Kind: ClientErrorKind.NotFound })
                     {
@@ -346,6 +350,34 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 TaskScheduler.Default);
         }
     }
+
+    private void Withdraw(IActorRef self, WorkloadId workload, MigrationId migration, string cancel) =>
+        _client.WithdrawAsync(migration, workload, $"evacuation {_id} cancelled before it started: {cancel}").ContinueWith(
+            t =>
+            {
+                if (!t.IsCompletedSuccessfully || t.Result.Value is not { } view)
+                {
+                    return; // its start is deciding, or no answer: the next poll asks again
+                }
+
+                if (IsWithdrawn(view))
+                {
+                    self.Tell(new Ended(workload, migration, CancelledState, cancel)); // withdrawn: it never runs
+                }
+                else if (view.IsTerminal)
+                {
+                    self.Tell(new Ended(workload, migration, view.State, view.Reason));
+                }
+                else
+                {
+                    self.Tell(new Progressed(workload, view.State)); // the late start won: aborted at the next poll
+                }
+            },
+            TaskScheduler.Default);
+
+    /// <summary>Withdrawn: ended without ever having been requested.</summary>
+    private static bool IsWithdrawn(MigrationView view) =>
+        view.IsTerminal && !view.Checkpoints.Any(c => c.State == nameof(Domain.Migrations.MigrationPhase.Requested));
 
     private void OnEnded(Ended ended)
     {

@@ -139,6 +139,13 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     public Task<Result<MigrationView>> AbortAsync(MigrationId id, string reason, CancellationToken ct = default) =>
         AskMigrationAsync(id, new CoordinatorProtocol.AbortMigration(reason), ct);
 
+    /// <summary>
+    /// Makes sure migration <paramref name="id"/> never starts if it has not: the view, RolledBack with code Aborted
+    /// and no Requested checkpoint when it was withdrawn (see <see cref="CoordinatorProtocol.WithdrawMigration"/>).
+    /// </summary>
+    public Task<Result<MigrationView>> WithdrawAsync(MigrationId id, WorkloadId workload, string reason, CancellationToken ct = default) =>
+        AskMigrationAsync(id, new CoordinatorProtocol.WithdrawMigration(workload, reason), ct);
+
     public Task<Result<MigrationView>> SwitchoverAsync(MigrationId id, bool force, CancellationToken ct = default) =>
         AskMigrationAsync(id, new CoordinatorProtocol.Switchover(force), ct);
 

@@ -18,6 +18,13 @@ public static class CoordinatorProtocol
     /// <summary>Abort: accepted until Committed.</summary>
     public sealed record AbortMigration(string Reason) : IOrchestratorMessage;
 
+    /// <summary>
+    /// Make sure the migration never starts if it has not (<see cref="MigrationCommands.Withdraw"/>): answered with the
+    /// view, RolledBack (code Aborted) when it was withdrawn, as it is when it was requested before; Rejected
+    /// (Unavailable) while its start waits for the placement authority (ask again).
+    /// </summary>
+    public sealed record WithdrawMigration(WorkloadId Workload, string Reason) : IOrchestratorMessage;
+
     /// <summary>End pre-copy now (force) or when the prediction allows (not forced).</summary>
     public sealed record Switchover(bool Force) : IOrchestratorMessage;
 
@@ -48,6 +55,9 @@ public static class RejectedCodes
     /// (it was sent while that migration ended); nothing was started. The client reads the inventory again and retries.
     /// </summary>
     public const string SourceMoved = "SourceMoved";
+
+    /// <summary>The id was withdrawn before it started (an evacuation's cancel): it never runs (409; use a new id).</summary>
+    public const string Withdrawn = "Withdrawn";
 
     /// <summary>The placement authority did not answer in time (503: nothing was started; ask again).</summary>
     public const string Unavailable = "Unavailable";

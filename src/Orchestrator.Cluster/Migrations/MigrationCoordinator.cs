@@ -66,6 +66,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Command<StartMigration>(OnStart);
         Command<GetMigration>(_ => Sender.Tell(ViewOrUnknown()));
         Command<AbortMigration>(a => Decide(new C.Abort(_id, a.Reason), Sender));
+        Command<WithdrawMigration>(OnWithdraw);
         Command<Switchover>(s => Decide(s.Force ? new C.ForceSwitchover(_id) : new C.StartSwitchover(_id), Sender));
         Command<ChangePolicy>(p => Decide(new C.ChangePolicy(_id, p.DowntimeLimit, p.BandwidthCapBytesPerSecond, p.ClearBandwidthCap), Sender));
         Command<P.IMigrationReply>(OnPfReply);
@@ -173,6 +174,13 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private void OnStart(StartMigration start)
     {
         Timers.Cancel(PassivateTimer);
+        if (_state.Withdrawn)
+        {
+            // A start that arrives after the id was withdrawn (its caller gave up waiting for it): it never runs.
+            Sender.Tell(new Rejected(_id, RejectedCodes.Withdrawn, $"migration '{_id}' was withdrawn before it started ({_state.RollbackReason}); it never runs: use a new id"));
+            return;
+        }
+
         if (_state.Phase != MigrationPhase.New)
         {
             // The same id again: idempotent, answer what exists (the API compares the request body).
@@ -200,6 +208,25 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         _claim = new PendingClaim(start.Request, [Sender]);
         _settings.Placement.Tell(new PlacementProtocol.ClaimWorkload(_id, start.Request.Workload, start.Request.SourceVfs));
         Timers.StartSingleTimer(ClaimTimer, ClaimTimedOut.Instance, _settings.ClaimTimeout);
+    }
+
+    private void OnWithdraw(WithdrawMigration withdraw)
+    {
+        if (_state.Phase != MigrationPhase.New)
+        {
+            Sender.Tell(View()); // requested before the withdrawal: the caller aborts it, or it has ended
+            return;
+        }
+
+        if (_claim is not null)
+        {
+            // A start is deciding right now; its outcome (requested, or refused and still New) is known in a moment.
+            Sender.Tell(new Rejected(_id, RejectedCodes.Unavailable, $"migration '{_id}' is being started (its claim on the workload is asked); ask again"));
+            return;
+        }
+
+        Timers.Cancel(PassivateTimer);
+        Decide(new C.Withdraw(_id, withdraw.Workload, withdraw.Reason), Sender);
     }
 
     private void OnClaimGranted(PlacementProtocol.WorkloadClaimGranted granted)
@@ -718,7 +745,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private void PublishView()
     {
         var view = View();
-        if ((view.State, view.Epoch) != _lastReported)
+        // A withdrawn id never ran: no protocol state for the history or the metrics, only the tombstone in the index.
+        if ((view.State, view.Epoch) != _lastReported && !_state.Withdrawn)
         {
             _lastReported = (view.State, view.Epoch);
             _settings.OnStateChanged?.Invoke(view);

@@ -59,6 +59,7 @@ public sealed class EventSerializer : SerializerWithStringManifest
         ["EvacuationCancelled.v1"] = typeof(Evacuations.EvacuationEvents.EvacuationCancelled),
         ["PlacementLedgerSnapshot.v1"] = typeof(Migrations.PlacementEvents.LedgerSnapshot),
         ["HostJournalSnapshot.v1"] = typeof(HostEvents.HostJournalSnapshot),
+        ["MigrationWithdrawn.v1"] = typeof(MigrationEvents.MigrationWithdrawn),
     };
 
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);

@@ -98,6 +98,14 @@ public static class MigrationCommands
     public sealed record Abort(MigrationId MigrationId, string Reason = "aborted by user") : IMigrationCommand;
 
     /// <summary>
+    /// Make sure a migration that was never requested never will be (a tombstone): accepted only in New, where it ends
+    /// the migration RolledBack with code Aborted before anything ran; a RequestMigration that arrives later (a start
+    /// whose caller gave up waiting, still on its way) is then refused. An evacuation's cancel withdraws the migrations
+    /// it cannot find, so that "not found" means "will never run".
+    /// </summary>
+    public sealed record Withdraw(MigrationId MigrationId, WorkloadId Workload, string Reason) : IMigrationCommand;
+
+    /// <summary>
     /// Change a running migration's downtime limit and bandwidth cap (as <c>virsh migrate-setmaxdowntime</c> and
     /// <c>migrate-setspeed</c> do): accepted until switchover starts; what is null stays, and
     /// <paramref name="ClearBandwidthCap"/> removes the cap. The next pre-copy round is judged and streamed under it.

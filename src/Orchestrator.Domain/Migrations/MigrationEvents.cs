@@ -116,6 +116,12 @@ public static class MigrationEvents
         MigrationPhase FromPhase,
         IReadOnlyList<Reservation> Reservations) : ICheckpointEvent;
 
+    /// <summary>
+    /// Checkpoint, terminal: withdrawn before it was requested (<see cref="MigrationCommands.Withdraw"/>); nothing ran
+    /// and nothing was held, and the id can never start. Shown as RolledBack with code Aborted.
+    /// </summary>
+    public sealed record MigrationWithdrawn(MigrationId MigrationId, Epoch Epoch, DateTimeOffset At, WorkloadId Workload, string Reason) : ICheckpointEvent;
+
     /// <summary>The policy changed while the migration ran (<see cref="MigrationCommands.ChangePolicy"/>): the whole new policy.</summary>
     public sealed record PolicyChanged(MigrationId MigrationId, Epoch Epoch, DateTimeOffset At, MigrationPolicy Policy) : IMigrationEvent;
 

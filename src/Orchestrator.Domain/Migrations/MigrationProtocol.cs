@@ -18,6 +18,7 @@ public static class MigrationProtocol
     public static IReadOnlyList<(MigrationPhase From, MigrationPhase To)> Arcs { get; } =
     [
         (MigrationPhase.New, MigrationPhase.Requested),
+        (MigrationPhase.New, MigrationPhase.RolledBack), // withdrawn: a tombstone, nothing ran
         (MigrationPhase.Requested, MigrationPhase.Placed),
         (MigrationPhase.Placed, MigrationPhase.TargetPrepared),
         (MigrationPhase.TargetPrepared, MigrationPhase.PreCopying),

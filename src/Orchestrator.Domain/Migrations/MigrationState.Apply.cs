@@ -66,6 +66,15 @@ public sealed partial record MigrationState
                 LastError = null,
             },
             E.MigrationRolledBack r => Enter(MigrationPhase.RolledBack, e) with { Reservations = [], EndedAt = r.At, PendingRollbackSteps = [] },
+            E.MigrationWithdrawn w => Enter(MigrationPhase.RolledBack, e) with
+            {
+                Workload = w.Workload,
+                Withdrawn = true,
+                RequestedAt = w.At,
+                EndedAt = w.At,
+                RollbackReason = w.Reason,
+                RollbackCode = Migrations.RollbackCode.Aborted,
+            },
             E.MigrationFailed f => Enter(MigrationPhase.Failed, e) with
             {
                 Reservations = [],

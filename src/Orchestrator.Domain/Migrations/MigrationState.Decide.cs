@@ -22,7 +22,7 @@ public sealed partial record MigrationState
             return DecideResult.Reject(RejectionCode.WrongMigration, $"command for migration '{command.MigrationId}' sent to migration '{Id}'");
         }
 
-        if (Phase == MigrationPhase.New && command is not (C.RequestMigration or C.Tick or C.Recover))
+        if (Phase == MigrationPhase.New && command is not (C.RequestMigration or C.Withdraw or C.Tick or C.Recover))
         {
             return DecideResult.Reject(RejectionCode.WrongPhase, $"migration '{Id}' was never requested; {command.GetType().Name} has nothing to act on");
         }
@@ -51,6 +51,9 @@ public sealed partial record MigrationState
             C.Recover => DecideRecover(now),
             C.Tick => DecideTick(now),
             C.Abort c => DecideAbort(c, now),
+            C.Withdraw c => Phase == MigrationPhase.New
+                ? Emit(s => new E.MigrationWithdrawn(Id, s.Epoch, now, c.Workload, string.IsNullOrWhiteSpace(c.Reason) ? "withdrawn before it started" : c.Reason))
+                : DecideResult.Reject(IsTerminal ? RejectionCode.Terminal : RejectionCode.WrongPhase, $"migration '{Id}' was requested (now {Phase}); abort it instead"),
             C.StartSwitchover => DecideStartSwitchover(now),
             C.ForceSwitchover => DecideForceSwitchover(now),
             C.ChangePolicy c => DecideChangePolicy(c, now),
@@ -121,6 +124,11 @@ public sealed partial record MigrationState
     private DecideResult DecideRequest(C.RequestMigration c, DateTimeOffset now)
     {
         var policy = c.Policy ?? MigrationPolicy.Default;
+        if (Withdrawn)
+        {
+            return DecideResult.Reject(RejectionCode.Terminal, $"migration '{Id}' was withdrawn before it started ({RollbackReason}); it never runs: use a new id");
+        }
+
         if (Phase != MigrationPhase.New)
         {
             var same = Workload == c.Workload && SourceVfs.SequenceEqual(c.SourceVfs.Distinct().Order())

@@ -122,6 +122,9 @@ public sealed partial record MigrationState
     /// <summary>When it ended.</summary>
     public DateTimeOffset? EndedAt { get; private init; }
 
+    /// <summary>Withdrawn before it was requested (<see cref="MigrationCommands.Withdraw"/>): nothing ran, it never will.</summary>
+    public bool Withdrawn { get; private init; }
+
     /// <summary>Why it rolls back or rolled back.</summary>
     public string? RollbackReason { get; private init; }
 

@@ -1,4 +1,5 @@
 using Orchestrator.Cluster.Evacuations;
+using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Domain.Ids;
 
@@ -78,6 +79,50 @@ public class EvacuationTests
         Assert.Equal("Moved", view!.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-1")).State);
         Assert.Equal("Completed", view.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-2")).State);
         Assert.Empty(cluster.Driver("host-a", "0000:3b:00.0").ListVfs());
+        var report = cluster.CheckHistory();
+        Assert.True(report.IsSuccess, report.ToText());
+    }
+
+    [Fact]
+    public async Task A_cancel_withdraws_the_migrations_it_cannot_find_so_that_a_late_start_never_runs()
+    {
+        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromMinutes(2) });
+        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var vm1 = WorkloadId.Parse("vm-1");
+        var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(Devices.Simulation.DeviceCommand.CreateVf, 1);
+        var manual = MigrationId.Parse("m-manual-vm-1");
+        Assert.True((await node.Client.StartMigrationAsync(manual, vm1, HostId.Parse("host-b"))).IsOk);
+        await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // vm-1's migration in the job does not exist: the manual one holds the workload. Then the job is cancelled.
+        Assert.True((await node.Client.StartEvacuationAsync("e-withdraw", HostId.Parse("host-a"))).IsOk);
+        await MultiNodeMigrationTests.AwaitAssert(async () =>
+            Assert.Equal("WaitingForWorkload", (await node.Client.GetEvacuationAsync("e-withdraw")).Value!.Workloads.Single(w => w.Workload == vm1).State));
+        Assert.True((await node.Client.CancelEvacuationAsync("e-withdraw", "operator changed their mind")).IsOk);
+
+        // Counted Cancelled only once its id is withdrawn: the coordinator holds a tombstone, and a start of that id
+        // that was still on its way (its answer timed out) is refused when it arrives.
+        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        {
+            var view = (await node.Client.GetEvacuationAsync("e-withdraw")).Value!;
+            var item = view.Workloads.Single(w => w.Workload == vm1);
+            Assert.True(item.State == "Cancelled", $"{view.State}: {string.Join("; ", view.Workloads.Select(w => $"{w.Workload} {w.Migration} {w.State} {w.Reason}"))}");
+        },
+        TimeSpan.FromSeconds(30));
+        var own = EvacuationJob.MigrationFor("e-withdraw", vm1);
+        var withdrawn = (await node.Client.GetMigrationAsync(own)).Value!;
+        Assert.Equal(("RolledBack", "Aborted"), (withdrawn.State, withdrawn.Code));
+        Assert.Contains("operator changed their mind", withdrawn.Reason, StringComparison.Ordinal);
+        hang.Release();
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(manual, TimeSpan.FromSeconds(30))).State);
+        var late = await node.Client.StartMigrationAsync(own, vm1, HostId.Parse("host-c"));
+        Assert.Equal(RejectedCodes.Withdrawn, late.Error?.Code);
+        Assert.Equal("RolledBack", (await node.Client.GetMigrationAsync(own)).Value!.State);
+
+        await MultiNodeMigrationTests.AwaitAssert(
+            async () => Assert.Equal("Cancelled", (await node.Client.GetEvacuationAsync("e-withdraw")).Value!.State),
+            TimeSpan.FromSeconds(60));
         var report = cluster.CheckHistory();
         Assert.True(report.IsSuccess, report.ToText());
     }

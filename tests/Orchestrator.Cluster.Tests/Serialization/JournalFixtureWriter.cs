@@ -1,3 +1,4 @@
+using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Tests.Migrations;
 using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
@@ -87,9 +88,9 @@ public class JournalFixtureWriter
         // Added after journal-v1 was first written: LeftoverCleaned.v1 (appended by LeaveAndReconcileAsync, already in
         // the committed fixture), then MigrationFailed.v1 (appended by FailAfterCommitAsync), then WorkloadClaimed.v1
         // (appended by ClaimAndMigrateAsync), then EvacuationCancelled.v1 (appended by CancelEvacuationAsync), then
-        // PolicyChanged.v1 (appended by ChangePolicyAsync). Each run appends only the newest kind: a scenario that is
-        // already in the fixture would meet its own ids.
-        await ChangePolicyAsync(cluster, node);
+        // PolicyChanged.v1 (appended by ChangePolicyAsync), then MigrationWithdrawn.v1 (appended by WithdrawAsync).
+        // Each run appends only the newest kind: a scenario that is already in the fixture would meet its own ids.
+        await WithdrawAsync(node);
         await node.StopAsync();
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -125,6 +126,14 @@ public class JournalFixtureWriter
             TimeSpan.FromSeconds(30));
         Ok(await node.Client.ChangePolicyAsync(id, TimeSpan.FromSeconds(5), null, clearBandwidthCap: false));
         Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+    }
+
+    /// <summary>A migration id withdrawn before it was requested: a start that arrives later is refused.</summary>
+    private static async Task WithdrawAsync(TestNode node)
+    {
+        var id = MigrationId.Parse("m-fixture-withdrawn");
+        Assert.Equal("RolledBack", (await node.Client.WithdrawAsync(id, WorkloadId.Parse("vm-1"), "fixture")).Value!.State);
+        Assert.Equal(RejectedCodes.Withdrawn, (await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).Error?.Code);
     }
 
     /// <summary>An evacuation of host-a (the devices start as the topology says) cancelled while its first load on host-b hangs.</summary>

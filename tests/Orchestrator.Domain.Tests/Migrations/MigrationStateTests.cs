@@ -205,6 +205,40 @@ public sealed class MigrationStateTests
     }
 
     [Fact]
+    public void A_withdrawn_id_ends_RolledBack_Aborted_with_nothing_held_and_a_later_request_is_refused()
+    {
+        var journal = new List<IMigrationEvent>();
+        var s = MigrationState.Empty(Mid).Run(new C.Withdraw(Mid, Vm, "evacuation e-1 cancelled"), T0, journal);
+        var withdrawn = Assert.IsType<E.MigrationWithdrawn>(Assert.Single(journal));
+        Assert.IsAssignableFrom<ICheckpointEvent>(withdrawn); // written before anyone may rely on it
+        Assert.Equal(MigrationPhase.RolledBack, s.Phase);
+        Assert.True(s.Withdrawn);
+        Assert.Equal(RollbackCode.Aborted, s.RollbackCode);
+        Assert.Equal("evacuation e-1 cancelled", s.RollbackReason);
+        Assert.Empty(s.Reservations);
+        Assert.Empty(s.WorkloadRunningOn()); // it never touched the workload
+        Assert.IsType<A.Done>(s.NextAction());
+
+        // The start that was still on its way arrives: refused, never run; a second withdrawal is refused too.
+        var late = s.Decide(Request(), T0.AddSeconds(1));
+        Assert.Equal(RejectionCode.Terminal, late.Code);
+        Assert.Contains("withdrawn", late.Reason, StringComparison.Ordinal);
+        Assert.Equal(RejectionCode.Terminal, s.Decide(new C.Withdraw(Mid, Vm, "again"), T0).Code);
+        Assert.Equal(s.Phase, MigrationState.Replay(Mid, journal).Phase);
+    }
+
+    [Theory]
+    [InlineData(MigrationPhase.Requested)]
+    [InlineData(MigrationPhase.PreCopying)]
+    [InlineData(MigrationPhase.Committed)]
+    public void A_requested_migration_cannot_be_withdrawn_only_aborted(MigrationPhase phase)
+    {
+        var result = AdvanceTo(phase).Decide(new C.Withdraw(Mid, Vm, "too late"), T0);
+        Assert.Equal(RejectionCode.WrongPhase, result.Code);
+        Assert.Contains("abort it instead", result.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Failure_before_commit_rolls_back_with_the_reason()
     {
         var s = AdvanceTo(MigrationPhase.StateTransferred);
