@@ -80,7 +80,11 @@ public sealed class OrchestratorApiClient : IDisposable
     // A repeat cannot do anything twice: it reads, sets a value, ends something, or carries a key that answers the first.
     private static bool SafeToRepeat(HttpRequestMessage? request) =>
         request is not null
-        && (request.Method != HttpMethod.Post || request.Headers.Contains(IdempotencyKeyHeader));
+        && (request.Method != HttpMethod.Post || request.Headers.Contains(IdempotencyKeyHeader)
+            || (request.Options.TryGetValue(Repeatable, out var repeatable) && repeatable));
+
+    /// <summary>Marks a POST that is safe to repeat without a key: it only reads or sets a state (cordon, placement, a dry run).</summary>
+    private static readonly HttpRequestOptionsKey<bool> Repeatable = new("orchestrator.repeatable");
 
     /// <summary>The header that makes a POST safe to repeat.</summary>
     public const string IdempotencyKeyHeader = "Idempotency-Key";
@@ -103,11 +107,11 @@ public sealed class OrchestratorApiClient : IDisposable
 
     /// <summary><c>POST /hosts/{id}/cordon</c> with the reason operators see, or <c>/uncordon</c>.</summary>
     public Task<ApiResult<JsonElement>> CordonAsync(string host, bool cordon, string? reason, CancellationToken ct = default) =>
-        SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/{(cordon ? "cordon" : "uncordon")}", reason is null ? new { } : new { reason }, null, ct);
+        SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/{(cordon ? "cordon" : "uncordon")}", reason is null ? new { } : new { reason }, null, ct, repeatable: true);
 
-    /// <summary><c>POST /hosts/{id}/evacuate</c>: an evacuation job, or with <paramref name="dryRun"/> its plan.</summary>
+    /// <summary><c>POST /hosts/{id}/evacuate</c>: an evacuation job (sent once: without a key a repeat would start a second job), or with <paramref name="dryRun"/> its plan.</summary>
     public Task<ApiResult<JsonElement>> EvacuateAsync(string host, bool dryRun, CancellationToken ct = default) =>
-        SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/evacuate{(dryRun ? "?dryRun=true" : "")}", new { }, null, ct);
+        SendAsync<JsonElement>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/evacuate{(dryRun ? "?dryRun=true" : "")}", new { }, null, ct, repeatable: dryRun);
 
     /// <summary><c>POST /hosts/{id}/evacuate</c> with an Idempotency-Key: a retry (on any node) answers the same job.</summary>
     public Task<ApiResult<JsonElement>> EvacuateAsync(string host, string idempotencyKey, CancellationToken ct = default) =>
@@ -122,12 +126,12 @@ public sealed class OrchestratorApiClient : IDisposable
     /// </summary>
     public Task<ApiResult<ApiReconcile>> ReconcileAsync(string host, bool run, bool dryRun, CancellationToken ct = default) =>
         run || dryRun
-            ? SendAsync<ApiReconcile>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/reconcile{(dryRun ? "?dryRun=true" : "")}", new { }, null, ct)
+            ? SendAsync<ApiReconcile>(HttpMethod.Post, $"hosts/{Uri.EscapeDataString(host)}/reconcile{(dryRun ? "?dryRun=true" : "")}", new { }, null, ct, repeatable: true)
             : SendAsync<ApiReconcile>(HttpMethod.Get, $"hosts/{Uri.EscapeDataString(host)}/reconcile", null, null, ct);
 
     /// <summary><c>POST /placement</c>: where a migration of <paramref name="workload"/> would go, and why each other PF does not fit. Reserves nothing.</summary>
     public Task<ApiResult<ApiPlacement>> QueryPlacementAsync(string workload, string? target, CancellationToken ct = default) =>
-        SendAsync<ApiPlacement>(HttpMethod.Post, "placement", new { workload, target }, null, ct);
+        SendAsync<ApiPlacement>(HttpMethod.Post, "placement", new { workload, target }, null, ct, repeatable: true);
 
     /// <summary>
     /// <c>POST /migrations</c> with an <c>Idempotency-Key</c>: the same key and body answer the same migration, so a
@@ -214,6 +218,13 @@ public sealed class OrchestratorApiClient : IDisposable
         SendAsync<ApiVfChange>(HttpMethod.Post, "vfs", new { pf, kind, profile, workload, index }, null, ct);
 
     /// <summary>
+    /// <c>POST /vfs</c> with an Idempotency-Key: a retry (lost answer, any node) answers the VF the first request created,
+    /// never a second VF; so it is retried.
+    /// </summary>
+    public Task<ApiResult<ApiVfChange>> CreateVfAsync(string pf, string kind, string profile, string? workload, int? index, string idempotencyKey, CancellationToken ct = default) =>
+        SendAsync<ApiVfChange>(HttpMethod.Post, "vfs", new { pf, kind, profile, workload, index }, idempotencyKey, ct);
+
+    /// <summary>
     /// <c>DELETE /vfs/{id}</c> (the id keeps its slashes): 409 while a migration holds the VF, and for a VF that serves a
     /// workload unless <paramref name="force"/>.
     /// </summary>
@@ -222,7 +233,7 @@ public sealed class OrchestratorApiClient : IDisposable
 
     /// <summary><c>POST /migrations/{id}/switchover</c>; <paramref name="force"/> switches over before convergence.</summary>
     public Task<ApiResult<ApiMigration?>> SwitchoverAsync(string id, bool force, CancellationToken ct = default) =>
-        SendAsync<ApiMigration?>(HttpMethod.Post, $"migrations/{Uri.EscapeDataString(id)}/switchover{(force ? "?force=true" : "")}", new { force }, null, ct, OptionalMigration);
+        SendAsync<ApiMigration?>(HttpMethod.Post, $"migrations/{Uri.EscapeDataString(id)}/switchover{(force ? "?force=true" : "")}", new { force }, null, ct, OptionalMigration, repeatable: true);
 
     /// <summary><c>GET /healthz</c> answered 2xx.</summary>
     public async Task<bool> IsHealthyAsync(CancellationToken ct = default)
@@ -352,16 +363,17 @@ public sealed class OrchestratorApiClient : IDisposable
 
     public void Dispose() => _http.Dispose();
 
-    private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken ct, Func<string, string, T>? parse = null)
+    private async Task<ApiResult<T>> SendAsync<T>(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken ct, Func<string, string, T>? parse = null, bool repeatable = false)
     {
-        using var response = await SendRawAsync(method, path, body, idempotencyKey, ct).ConfigureAwait(false);
+        using var response = await SendRawAsync(method, path, body, idempotencyKey, ct, repeatable).ConfigureAwait(false);
         var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         return new ApiResult<T>(parse is null ? Parse<T>(text, path) : parse(text, path), text);
     }
 
-    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendRawAsync(HttpMethod method, string path, object? body, string? idempotencyKey, CancellationToken ct, bool repeatable = false)
     {
         using var request = new HttpRequestMessage(method, path);
+        request.Options.Set(Repeatable, repeatable);
         if (body is not null)
         {
             request.Content = JsonContent.Create(body, options: Json);

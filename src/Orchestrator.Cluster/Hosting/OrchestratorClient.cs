@@ -172,7 +172,14 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// Creates a VF on <paramref name="pf"/>, at <paramref name="index"/> or at an index the placement authority picks: never
     /// one a migration holds or has reserved as its target, and no migration takes it while it is being created.
     /// </summary>
-    public async Task<Result<VfCreated>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index = null, CancellationToken ct = default)
+    public Task<Result<VfCreated>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index = null, CancellationToken ct = default) =>
+        CreateVfAsync(pf, kind, profile, workload, index, requestKey: null, ct);
+
+    /// <summary>
+    /// As <see cref="CreateVfAsync(PfId, VfKind, string, WorkloadId?, int?, CancellationToken)"/>; with
+    /// <paramref name="requestKey"/> the PF answers the VF an earlier request with the same key created (or is creating).
+    /// </summary>
+    public async Task<Result<VfCreated>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index, string? requestKey, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.PfRef(pf) is not { } actor)
@@ -189,7 +196,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         var vf = gate.Value;
         try
         {
-            var reply = await actor.Ask<object>(new CreateVf(kind, profile, workload, vf.Index), AskTimeout, ct).ConfigureAwait(false);
+            var reply = await actor.Ask<object>(new CreateVf(kind, profile, workload, vf.Index, RequestKey: requestKey, RequestedIndex: index), AskTimeout, ct).ConfigureAwait(false);
             return reply switch
             {
                 VfCreated created => created,

@@ -55,6 +55,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
     private long _directoryWrites; // sequence of the last WriteDirectory sent to the host
     private long _directoryWritten; // every write up to this one is answered (written, or given up on)
     private readonly PfLedgerHolder _ledger;
+    private readonly KeyedCreates _keyedCreates = new();
 
     public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer, PfLedgerHolder ledger)
     {
@@ -137,7 +138,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             case VfCommandDone done:
                 done.Apply?.Invoke(); // Actor state changes on the actor's thread, never in a PipeTo continuation.
                 SyncVfs(null);
-                PublishThenAnswer(null, [done.ReplyTo], done.Reply);
+                PublishThenAnswer(null, [done.ReplyTo, .. _keyedCreates.End(done.RequestKey, done.Reply)], done.Reply);
                 break;
             case DirectoryWritten written:
                 OnDirectoryWritten(written.Sequence, written.Majority ? null : "no majority of the directory answered in time");
@@ -507,12 +508,29 @@ public sealed class PfActor : UntypedActor, IWithTimers
     private void OnCreateVf(CreateVf create)
     {
         var replyTo = Sender;
+        var keyed = _keyedCreates.Begin(create, replyTo);
+        if (!keyed.ShouldRun)
+        {
+            if (keyed.Reply is { } answer)
+            {
+                replyTo.Tell(answer);
+            }
+
+            return; // else it waits for the same key's creation in flight
+        }
+
+        void Answer(object reply)
+        {
+            _keyedCreates.End(create.RequestKey, reply); // no one waits yet: this answer is synchronous
+            replyTo.Tell(reply);
+        }
+
         var present = _lane.Driver.ListVfs();
         var existing = create.Index is int wanted ? present.FirstOrDefault(v => v.Index == wanted) : null;
         if (existing is not null)
         {
             var same = existing.Kind == create.Kind && existing.Profile == create.Profile && _workloads.GetValueOrDefault(existing.Index) == create.Workload;
-            replyTo.Tell(same
+            Answer(same
                 ? new VfCreated(_id.Vf(existing.Index), existing.Kind, existing.Profile, create.Workload)
                 : new VfCommandFailed($"VF {_id.Vf(existing.Index)} exists already with kind {existing.Kind}, profile '{existing.Profile}'", IsConflict: true));
             return;
@@ -520,7 +538,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         if (create.Index is int asked && (Ledger.OwnerOf(asked) is not null || Ledger.IsReserved(asked)))
         {
-            replyTo.Tell(new VfCommandFailed(
+            Answer(new VfCommandFailed(
                 Ledger.IsReserved(asked)
                     ? $"VF {_id.Vf(asked)} is being created by another request"
                     : $"VF index {asked} on PF {_id} is held by migration {Ledger.OwnerOf(asked)!.Migration}",
@@ -532,7 +550,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         var index = create.Index ?? Ledger.FreeIndex(_lane.Driver.Descriptor.MaxVfs, present.Select(v => v.Index), create.AvoidIndices);
         if (index is not { } chosen)
         {
-            replyTo.Tell(new VfCommandFailed(
+            Answer(new VfCommandFailed(
                 $"PF {_id} has no free VF index: {present.Count} of {_lane.Driver.Descriptor.MaxVfs} exist, held by migrations: [{string.Join(", ", Ledger.Owners.Keys.Order())}], avoided: [{string.Join(", ", create.AvoidIndices ?? [])}]",
                 IsConflict: true));
             return;
@@ -550,13 +568,15 @@ public sealed class PfActor : UntypedActor, IWithTimers
                     {
                         Ledger = Ledger.Unreserve(chosen);
                         SetWorkload(vf.Index, create.Workload);
-                    }),
+                    },
+                    create.RequestKey),
                 failure: ex => new VfCommandDone(
                     replyTo,
                     new VfCommandFailed(
                         $"create VF on {_id} with kind {create.Kind}, profile '{create.Profile}': {Describe(ex)}",
                         IsConflict: Unwrap(ex) is VfioException { Errno: VfioErrno.EBUSY }),
-                    () => Ledger = Ledger.Unreserve(chosen)));
+                    () => Ledger = Ledger.Unreserve(chosen),
+                    create.RequestKey));
     }
 
     private void OnDestroyVf(DestroyVf destroy)
@@ -934,7 +954,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
     private sealed record StepFinished(InFlight Flight, IMigrationCommand Command, IMigrationReply Reply);
 
-    private sealed record VfCommandDone(IActorRef ReplyTo, object Reply, Action? Apply = null);
+    private sealed record VfCommandDone(IActorRef ReplyTo, object Reply, Action? Apply = null, string? RequestKey = null);
 
     private sealed record LeftoverDone(IActorRef ReplyTo, ReconcileLeftover Command, Exception? Error);
 

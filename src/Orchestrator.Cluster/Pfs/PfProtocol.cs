@@ -35,8 +35,17 @@ public static class PfProtocol
     /// Create a VF with a kind and a profile at <paramref name="Index"/>, or else at the lowest index that is free on the
     /// device, held by no migration on this PF and not in <paramref name="AvoidIndices"/> (the indices the placement
     /// authority reserved for migration targets that are not prepared yet). An index a migration holds is refused.
+    /// With <paramref name="RequestKey"/> (an API Idempotency-Key) the same key again answers the VF the first request
+    /// created (see <c>KeyedCreates</c>); <paramref name="RequestedIndex"/> is the index the caller asked for, if any.
     /// </summary>
-    public sealed record CreateVf(VfKind Kind, string Profile, WorkloadId? Workload, int? Index = null, IReadOnlyList<int>? AvoidIndices = null) : IOrchestratorMessage;
+    public sealed record CreateVf(
+        VfKind Kind,
+        string Profile,
+        WorkloadId? Workload,
+        int? Index = null,
+        IReadOnlyList<int>? AvoidIndices = null,
+        string? RequestKey = null,
+        int? RequestedIndex = null) : IOrchestratorMessage;
 
     /// <summary>The VF exists (also the answer when the same VF already existed with the same identity).</summary>
     public sealed record VfCreated(VfId Vf, VfKind Kind, string Profile, WorkloadId? Workload) : IOrchestratorMessage;

@@ -8,7 +8,8 @@ using Orchestrator.Domain.Ids;
 namespace Orchestrator.Node.Api;
 
 /// <summary>
-/// Idempotency keys of <c>POST /migrations</c>, kept in the cluster so they survive the API node:
+/// Idempotency keys of <c>POST /migrations</c> (and of <c>POST /vfs</c>, under <see cref="VfKey"/>, with the VF it
+/// created), kept in the cluster so they survive the API node:
 /// <list type="bullet">
 /// <item>The migration id is derived from the key (<c>m-</c> + SHA-256 of the key, 128 bits, Crockford base32), so
 /// the same key on any node, at any time, addresses the same sharded coordinator, which is idempotent itself.</item>
@@ -44,6 +45,24 @@ public sealed class IdempotencyStore(ActorSystem system, TimeProvider time, Time
     public static string RequestHash(WorkloadId workload, HostId? target, string? policy = null) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             $"workload={workload}\ntarget={target?.Value ?? ""}" + (policy is null ? "" : $"\npolicy={policy}"))));
+
+    /// <summary>Where a <c>POST /vfs</c> key is kept: apart from migration keys, so that one key string may serve both.</summary>
+    public static string VfKey(string key) => "vf:" + key;
+
+    /// <summary>The hash of a <c>POST /vfs</c> body's meaning.</summary>
+    public static string VfRequestHash(PfId pf, Devices.Contract.VfKind kind, string profile, WorkloadId? workload, int? index) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
+            $"pf={pf}\nkind={kind}\nprofile={profile}\nworkload={workload?.Value ?? ""}\nindex={index?.ToString(CultureInfo.InvariantCulture) ?? ""}")));
+
+    /// <summary>What is stored for a <c>POST /vfs</c> key: the body's hash and the VF it created.</summary>
+    public static string VfEntry(string hash, VfId vf) => $"{hash}@{vf}";
+
+    /// <summary>The parts of <see cref="VfEntry"/>.</summary>
+    public static (string Hash, string Vf) ParseVfEntry(string entry)
+    {
+        var at = entry.IndexOf('@', StringComparison.Ordinal);
+        return at < 0 ? (entry, "") : (entry[..at], entry[(at + 1)..]);
+    }
 
     /// <summary>A valid key: 1–255 printable ASCII characters.</summary>
     public static bool IsValidKey(string key) => key.Length is > 0 and <= 255 && key.All(c => c is >= ' ' and <= '~');

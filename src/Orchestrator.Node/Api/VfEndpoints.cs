@@ -17,7 +17,7 @@ public static class VfEndpoints
     public static void Map(RouteGroupBuilder api)
     {
         ArgumentNullException.ThrowIfNull(api);
-        api.MapPost("/vfs", CreateAsync).WithName("CreateVf").DocumentsBody<CreateVfBody>().WithDescription("Body: {\"pf\": \"host-a/0000:3b:00.0\", \"kind\": \"vfio\" | \"kernel\", \"profile\": \"eth-small\", \"workload\": \"vm-1\" (optional), \"index\": 3 (optional; 409 if a migration holds or reserved it)}")
+        api.MapPost("/vfs", CreateAsync).WithName("CreateVf").DocumentsBody<CreateVfBody>().WithDescription("Body: {\"pf\": \"host-a/0000:3b:00.0\", \"kind\": \"vfio\" | \"kernel\", \"profile\": \"eth-small\", \"workload\": \"vm-1\" (optional), \"index\": 3 (optional; 409 if a migration holds or reserved it)}; header Idempotency-Key (optional): the same key answers the VF the first request created (200, Idempotent-Replayed: true), never a second VF; another body with it is 409 IdempotencyKeyReused")
             .Produces<VfChangeResource>(StatusCodes.Status201Created).ProducesProblem(404).RequireBearer();
 
         api.MapGet("/vfs/{**id}", async (string id, NodeRuntime node, CancellationToken ct) =>
@@ -54,8 +54,14 @@ public static class VfEndpoints
             .Produces<VfChangeResource>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).RequireBearer();
     }
 
-    private static async Task<IResult> CreateAsync(HttpRequest request, NodeRuntime node, CancellationToken ct)
+    private static async Task<IResult> CreateAsync(HttpRequest request, NodeRuntime node, IdempotencyStore keys, CancellationToken ct)
     {
+        var key = request.Headers[MigrationEndpoints.IdempotencyHeader].ToString();
+        if (request.Headers.ContainsKey(MigrationEndpoints.IdempotencyHeader) && !IdempotencyStore.IsValidKey(key))
+        {
+            return ApiProblems.BadInput(MigrationEndpoints.IdempotencyHeader, key, $"{MigrationEndpoints.IdempotencyHeader}: '{key}' must be 1-255 printable ASCII characters");
+        }
+
         var (body, problem) = await RequestBody.ReadAsync(request, CreateFields);
         if (body is null)
         {
@@ -105,10 +111,35 @@ public static class VfEndpoints
                 $"profile: '{profile}' is not offered by PF '{pf}'; it offers {string.Join(", ", known.Descriptor.Profiles)}");
         }
 
-        var result = await node.Runtime.Client.CreateVfAsync(pf, kind, profile, workload, index, ct);
+        // With a key: the VF an earlier request with it created (remembered in the cluster, and by the PF for a retry
+        // that races the first request), never a second one.
+        var hash = IdempotencyStore.VfRequestHash(pf, kind, profile, workload, index);
+        if (key.Length > 0 && await keys.GetAsync(IdempotencyStore.VfKey(key), ct) is { } stored)
+        {
+            var (storedHash, storedVf) = IdempotencyStore.ParseVfEntry(stored);
+            if (storedHash != hash)
+            {
+                return ApiProblems.Conflict($"{MigrationEndpoints.IdempotencyHeader} '{key}' was used for another VF request (it created {storedVf}); use a new key for a new request", "IdempotencyKeyReused");
+            }
+
+            if (VfId.TryParse(storedVf, out var earlier, out _) && inventory.Inventory.FindVf(earlier) is { } found)
+            {
+                request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
+                return Results.Ok(new VfChangeResource(earlier.ToString(), earlier.Pf.ToString(), VfResource.KindName(found.Kind), found.Profile, workload?.Value, Exists: true));
+            }
+
+            return ApiProblems.Conflict($"{MigrationEndpoints.IdempotencyHeader} '{key}' created VF {storedVf}, which no longer exists; use a new key to create another", "IdempotencyKeyReused");
+        }
+
+        var result = await node.Runtime.Client.CreateVfAsync(pf, kind, profile, workload, index, key.Length > 0 ? IdempotencyStore.VfKey(key) : null, ct);
         if (result.Value is not { } created)
         {
             return ApiProblems.From(result.Error!);
+        }
+
+        if (key.Length > 0)
+        {
+            await keys.SetAsync(IdempotencyStore.VfKey(key), IdempotencyStore.VfEntry(hash, created.Vf), ct);
         }
 
         var resource = new VfChangeResource(created.Vf.ToString(), created.Vf.Pf.ToString(), VfResource.KindName(created.Kind), created.Profile, created.Workload?.Value, Exists: true);

@@ -57,6 +57,42 @@ public class VfOwnershipApiTests(ApiNode node)
     }
 
     [Fact]
+    public async Task A_create_with_an_idempotency_key_sent_twice_at_once_and_again_later_makes_one_vf()
+    {
+        const string body = """{"pf": "host-c/0000:5e:00.0", "kind": "vfio", "profile": "eth-small", "workload": "vm-keyed"}""";
+        await Json.BadInputAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/vfs", body, idempotencyKey: new string('k', 256)), "Idempotency-Key", new string('k', 256));
+
+        // A client that sent the request twice at once (two nodes' worth of retries): both answers name one VF.
+        var both = await Task.WhenAll(
+            node.SendAsync(HttpMethod.Post, "/api/v1/vfs", body, idempotencyKey: "vf-key-1"),
+            node.SendAsync(HttpMethod.Post, "/api/v1/vfs", body, idempotencyKey: "vf-key-1"));
+        var ids = new List<string>();
+        foreach (var response in both)
+        {
+            Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            ids.Add((await Json.ReadAsync(response, response.StatusCode)).Str("id"));
+        }
+
+        var id = Assert.Single(ids.Distinct());
+        await node.WaitForHostAsync("host-c", h => h.Pfs[0].Vfs.Any(v => v.Id == id));
+
+        // A retry later (the answer was lost): the same VF, marked as a replay; the key with another body is 409.
+        var again = await node.SendAsync(HttpMethod.Post, "/api/v1/vfs", body, idempotencyKey: "vf-key-1");
+        Assert.Equal(id, (await Json.ReadAsync(again, HttpStatusCode.OK)).Str("id"));
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        var reused = await Json.ReadAsync(
+            await node.SendAsync(HttpMethod.Post, "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": "kernel", "profile": "eth-small", "workload": "vm-keyed"}""", idempotencyKey: "vf-key-1"),
+            HttpStatusCode.Conflict);
+        Assert.Contains(id, reused.Str("detail"), StringComparison.Ordinal);
+        var host = await node.WaitForHostAsync("host-c", h => h.Pfs[0].Vfs.Any(v => v.Id == id));
+        Assert.Single(host.Pfs.SelectMany(p => p.Vfs), v => v.Workload == "vm-keyed");
+
+        await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/vfs/{id}?force=true"), HttpStatusCode.OK);
+        await node.WaitForHostAsync("host-c", h => h.Pfs[0].Vfs.All(v => v.Id != id));
+        Assert.Equal(HttpStatusCode.Conflict, (await node.SendAsync(HttpMethod.Post, "/api/v1/vfs", body, idempotencyKey: "vf-key-1")).StatusCode); // its VF is gone: a new key for a new one
+    }
+
+    [Fact]
     public async Task Deleting_the_source_vf_of_a_migration_in_flight_is_409_and_the_migration_still_ends()
     {
         var created = await Json.ReadAsync(

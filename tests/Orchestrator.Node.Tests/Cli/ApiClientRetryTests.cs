@@ -42,6 +42,37 @@ public class ApiClientRetryTests
     }
 
     [Fact]
+    public async Task A_post_that_only_sets_a_state_is_retried_without_a_key_and_one_that_starts_a_job_is_not()
+    {
+        var handler = new Scripted(
+            _ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable),
+            _ => Json(HttpStatusCode.OK, """{"host":"host-a","cordoned":true}"""),
+            _ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable));
+        using var api = new OrchestratorApiClient(new Uri("http://node"), "token-0123456789abcdef", handler);
+
+        Assert.True((await api.CordonAsync("host-a", true, "maintenance")).Value.GetProperty("cordoned").GetBoolean());
+        Assert.Equal(2, handler.Requests.Count); // a cordon twice is one cordon
+
+        await Assert.ThrowsAsync<ApiException>(() => api.EvacuateAsync("host-a", dryRun: false));
+        Assert.Equal(3, handler.Requests.Count); // an evacuation without a key twice would be two jobs: sent once
+    }
+
+    [Fact]
+    public async Task A_vf_create_with_a_key_is_retried_with_it()
+    {
+        var handler = new Scripted(
+            _ => throw new HttpRequestException("connection reset"),
+            _ => Json(HttpStatusCode.OK, """{"id":"host-a/0000:3b:00.0/vf3","pf":"host-a/0000:3b:00.0","kind":"vfio","profile":"eth-small","exists":true}"""));
+        using var api = new OrchestratorApiClient(new Uri("http://node"), "token-0123456789abcdef", handler);
+
+        var created = await api.CreateVfAsync("host-a/0000:3b:00.0", "vfio", "eth-small", null, null, "vf-key");
+
+        Assert.Equal("host-a/0000:3b:00.0/vf3", created.Value.Id);
+        Assert.Equal(2, handler.Requests.Count);
+        Assert.All(handler.Requests, r => Assert.Equal("vf-key", r.Key));
+    }
+
+    [Fact]
     public async Task A_keyed_post_that_never_gets_through_names_its_key()
     {
         var handler = new Scripted(_ => new HttpResponseMessage(HttpStatusCode.BadGateway));
