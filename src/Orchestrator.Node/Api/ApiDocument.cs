@@ -16,6 +16,31 @@ public static class ApiDocument
     /// <summary>The name of the bearer security scheme in the document.</summary>
     public const string BearerScheme = "bearer";
 
+    /// <summary>
+    /// Adds <paramref name="type"/> as a named component, and each body record it holds (a request's <c>policy</c>) as
+    /// one of its own, referenced rather than inlined, so that clients generated from the document name it too.
+    /// </summary>
+    private static async Task AddBodySchemaAsync(Type type, OpenApiDocument document, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        if (document.Components?.Schemas?.ContainsKey(type.Name) == true)
+        {
+            return;
+        }
+
+        var schema = await context.GetOrCreateSchemaAsync(type, null, ct);
+        document.AddComponent(type.Name, schema);
+        foreach (var property in type.GetProperties())
+        {
+            var nested = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
+            var name = System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(property.Name);
+            if (nested.Namespace == type.Namespace && nested.IsClass && schema.Properties?.ContainsKey(name) == true)
+            {
+                await AddBodySchemaAsync(nested, document, context, ct);
+                schema.Properties[name] = new OpenApiSchemaReference(nested.Name, document);
+            }
+        }
+    }
+
     /// <summary>Adds the transformers to the OpenAPI options.</summary>
     public static void Configure(OpenApiOptions options)
     {
@@ -50,10 +75,7 @@ public static class ApiDocument
             if (context.Description.ActionDescriptor.EndpointMetadata.OfType<DocumentedBody>().FirstOrDefault() is { } body && context.Document is { } document)
             {
                 var schemaName = body.Type.Name;
-                if (document.Components?.Schemas?.ContainsKey(schemaName) != true)
-                {
-                    document.AddComponent(schemaName, await context.GetOrCreateSchemaAsync(body.Type, null, ct));
-                }
+                await AddBodySchemaAsync(body.Type, document, context, ct);
 
                 operation.RequestBody = new OpenApiRequestBody
                 {

@@ -56,6 +56,9 @@ public static class NodeHost
         });
         services.AddSingleton<ChaosFaults>();
         services.AddOpenApi(ApiDocument.Configure);
+
+        // Numbers are numbers: the endpoints refuse "500" for a number (400 naming it), so the document must not offer it.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict);
         services.AddAkka(ClusterRoles.SystemName, (akka, sp) => ConfigureAkka(akka, sp));
         configure?.Invoke(builder);
 
