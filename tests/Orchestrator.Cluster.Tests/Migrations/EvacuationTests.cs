@@ -7,6 +7,8 @@ namespace Orchestrator.Cluster.Tests.Migrations;
 
 public class EvacuationTests
 {
+    private static readonly MigrationId Manual = MigrationId.Parse("m-manual-vm-1");
+
     [Fact]
     public async Task Evacuating_a_host_cordons_it_and_moves_every_workload_off_it()
     {
@@ -49,13 +51,8 @@ public class EvacuationTests
     public async Task An_evacuation_waits_for_a_manual_migration_of_a_workload_and_counts_it_as_moved()
     {
         await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromMinutes(2) });
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var (node, hang) = await StartManualMigrationOfVm1Async(cluster);
         var hostA = HostId.Parse("host-a");
-        var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(Devices.Simulation.DeviceCommand.CreateVf, 1);
-        var manual = MigrationId.Parse("m-manual-vm-1");
-        Assert.True((await node.Client.StartMigrationAsync(manual, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
-        await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 
         // The evacuation's own migration of vm-1 is refused (one migration per workload): it waits, it does not give up.
         var started = await node.Client.StartEvacuationAsync("e-overlap", hostA);
@@ -67,7 +64,7 @@ public class EvacuationTests
         });
 
         hang.Release();
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(manual, TimeSpan.FromSeconds(30))).State);
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
         EvacuationView? view = null;
         await MultiNodeMigrationTests.AwaitAssert(
             async () =>
@@ -87,13 +84,8 @@ public class EvacuationTests
     public async Task A_cancel_withdraws_the_migrations_it_cannot_find_so_that_a_late_start_never_runs()
     {
         await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromMinutes(2) });
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var (node, hang) = await StartManualMigrationOfVm1Async(cluster);
         var vm1 = WorkloadId.Parse("vm-1");
-        var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(Devices.Simulation.DeviceCommand.CreateVf, 1);
-        var manual = MigrationId.Parse("m-manual-vm-1");
-        Assert.True((await node.Client.StartMigrationAsync(manual, vm1, HostId.Parse("host-b"))).IsOk);
-        await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
 
         // vm-1's migration in the job does not exist: the manual one holds the workload. Then the job is cancelled.
         Assert.True((await node.Client.StartEvacuationAsync("e-withdraw", HostId.Parse("host-a"))).IsOk);
@@ -115,7 +107,7 @@ public class EvacuationTests
         Assert.Equal(("RolledBack", "Aborted"), (withdrawn.State, withdrawn.Code));
         Assert.Contains("operator changed their mind", withdrawn.Reason, StringComparison.Ordinal);
         hang.Release();
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(manual, TimeSpan.FromSeconds(30))).State);
+        Assert.Equal("Completed", (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
         var late = await node.Client.StartMigrationAsync(own, vm1, HostId.Parse("host-c"));
         Assert.Equal(RejectedCodes.Withdrawn, late.Error?.Code);
         Assert.Equal("RolledBack", (await node.Client.GetMigrationAsync(own)).Value!.State);
@@ -125,5 +117,16 @@ public class EvacuationTests
             TimeSpan.FromSeconds(60));
         var report = cluster.CheckHistory();
         Assert.True(report.IsSuccess, report.ToText());
+    }
+
+    /// <summary>One node of three hosts, and migration <see cref="Manual"/> of vm-1 to host-b held at its CreateVf.</summary>
+    private static async Task<(TestNode Node, Devices.Simulation.HungCommand Hang)> StartManualMigrationOfVm1Async(TestCluster cluster)
+    {
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromMinutes(2) });
+        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(Devices.Simulation.DeviceCommand.CreateVf, 1);
+        Assert.True((await node.Client.StartMigrationAsync(Manual, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
+        await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        return (node, hang);
     }
 }
