@@ -210,6 +210,17 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Timers.StartSingleTimer(ClaimTimer, ClaimTimedOut.Instance, _settings.ClaimTimeout);
     }
 
+    /// <summary>
+    /// Whether a refused operator command asked for what is already so: an abort of a migration rolling or rolled back,
+    /// a switchover of one that has switched over (and goes forward).
+    /// </summary>
+    private bool AlreadyDone(IMigrationCommand command, RejectionCode? code) => command switch
+    {
+        C.Abort => _state.Phase is MigrationPhase.RollingBack or MigrationPhase.RolledBack,
+        C.StartSwitchover or C.ForceSwitchover => code is RejectionCode.Duplicate || _state.Phase == MigrationPhase.Completed,
+        _ => false,
+    };
+
     private void OnWithdraw(WithdrawMigration withdraw)
     {
         if (_state.Phase != MigrationPhase.New)
@@ -296,6 +307,14 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
 
         var result = _state.Decide(command, Now);
+        if (!result.Accepted && AlreadyDone(command, result.Code))
+        {
+            // An operator's command repeated (a retried DELETE or switchover whose first answer was lost): what it asks
+            // for holds already, so it is answered as a success with the migration as it is, not as a conflict.
+            replyTo.Tell(View());
+            return;
+        }
+
         if (!result.Accepted)
         {
             if (_log.IsDebugEnabled)

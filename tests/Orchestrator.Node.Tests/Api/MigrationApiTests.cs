@@ -88,7 +88,7 @@ public class MigrationApiTests(ApiNode node)
     }
 
     [Fact]
-    public async Task Abort_is_accepted_before_commit_and_409_once_the_migration_has_ended()
+    public async Task Abort_is_accepted_before_commit_and_again_when_repeated_and_a_switchover_of_a_rolled_back_migration_is_409()
     {
         // The target's load hangs, so the migration is certainly before Committed when the abort arrives (a small
         // state otherwise completes in a few hundred milliseconds); the rollback cancels the hung command.
@@ -102,6 +102,10 @@ public class MigrationApiTests(ApiNode node)
             id = started.Str("id");
             var aborted = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Accepted);
             Assert.Equal(id, aborted.Str("id"));
+
+            // The same DELETE again (a retry whose first answer was lost): 202 with the migration rolling or rolled back.
+            var repeated = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Accepted);
+            Assert.Contains(repeated.Str("state"), new[] { "RollingBack", "RolledBack" });
             end = await node.WaitForEndAsync(id);
         }
         finally
@@ -112,11 +116,12 @@ public class MigrationApiTests(ApiNode node)
         Assert.Equal("RolledBack", end.State);
         Assert.Contains("aborted", end.Reason, StringComparison.OrdinalIgnoreCase);
 
-        var lateResponse = await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}");
-        var late = await Json.ReadAsync(lateResponse, HttpStatusCode.Conflict);
-        Assert.Equal("application/problem+json", lateResponse.Content.Headers.ContentType?.MediaType);
-        Assert.Contains(id, late.Str("detail"), StringComparison.Ordinal);
-        await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, $"/api/v1/migrations/{id}/switchover?force=true"), HttpStatusCode.Conflict);
+        var late = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Accepted);
+        Assert.Equal(("RolledBack", "Aborted"), (late.Str("state"), late.Str("code")));
+        var switchover = await node.SendAsync(HttpMethod.Post, $"/api/v1/migrations/{id}/switchover?force=true");
+        var refused = await Json.ReadAsync(switchover, HttpStatusCode.Conflict);
+        Assert.Equal("application/problem+json", switchover.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(id, refused.Str("detail"), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -128,6 +133,11 @@ public class MigrationApiTests(ApiNode node)
         var refused = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Conflict);
         Assert.False(string.IsNullOrEmpty(refused.Str("detail")));
         Assert.Equal("Completed", (await node.WaitForEndAsync(id)).State);
+        await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Conflict); // it did happen
+
+        // A switchover of a migration that has switched over is done already: repeated, it answers the migration.
+        var done = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, $"/api/v1/migrations/{id}/switchover?force=true"), HttpStatusCode.Accepted);
+        Assert.Equal("Completed", done.Str("state"));
     }
 
     [Fact]
