@@ -23,6 +23,8 @@ public sealed class ApiMetrics
     private readonly Histogram _duration;
     private readonly Counter _bytes;
     private readonly Counter _failed;
+    private readonly Counter _rolledBack;
+    private readonly Gauge _oldestInFlight;
     private readonly Gauge _queued;
     private readonly Gauge _hostQueue;
     private readonly Gauge _pfMigrationSlots;
@@ -62,9 +64,15 @@ public sealed class ApiMetrics
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
         _duration = factory.CreateHistogram("orchestrator_migration_duration_seconds", "Time from request to Completed, RolledBack or Failed.",
             new HistogramConfiguration { LabelNames = ["outcome"], Buckets = Histogram.ExponentialBuckets(0.01, 2, 16) });
-        _bytes = factory.CreateCounter("orchestrator_migration_bytes_transferred_total", "Device state bytes moved by migrations.");
+        _bytes = factory.CreateCounter("orchestrator_migration_transferred_bytes_total", "Device state bytes moved by migrations.");
         _failed = factory.CreateCounter("orchestrator_migrations_failed_total", "Migrations seen ending Failed, by failure code.",
             new CounterConfiguration { LabelNames = ["code"] });
+        _rolledBack = factory.CreateCounter("orchestrator_migrations_rolled_back_total", "Migrations seen ending RolledBack, by rollback code.",
+            new CounterConfiguration { LabelNames = ["code"] });
+        _oldestInFlight = factory.CreateGauge("orchestrator_migration_oldest_in_flight_seconds", "Age of the oldest migration not yet ended (0 when none is in flight).");
+
+        // The process's and the runtime's own (CPU, memory, GC, threads): what an SRE reads first.
+        DotNetStats.Register(Registry);
         _queued = factory.CreateGauge("orchestrator_migrations_queued", "Migrations waiting for admission.");
         _hostQueue = factory.CreateGauge("orchestrator_host_queued_migrations", "Migrations queued on a host's PFs.", new GaugeConfiguration { LabelNames = ["host"] });
         _pfMigrationSlots = factory.CreateGauge("orchestrator_pf_migration_slots_in_use", "Migration slots in use per PF.", new GaugeConfiguration { LabelNames = ["host", "pf"] });
@@ -83,9 +91,15 @@ public sealed class ApiMetrics
         var now = _time.GetUtcNow();
         var counts = Enum.GetNames<MigrationPhase>().ToDictionary(p => p, _ => 0);
         var queued = 0;
+        var oldest = TimeSpan.Zero;
         foreach (var m in migrations)
         {
             var id = m.Id.Value;
+            if (!m.IsTerminal && now - m.CreatedAt > oldest)
+            {
+                oldest = now - m.CreatedAt;
+            }
+
             counts[m.State] = counts.GetValueOrDefault(m.State) + 1;
             queued += m.QueuePosition is null ? 0 : 1;
             if (_ended.ContainsKey(id))
@@ -130,6 +144,11 @@ public sealed class ApiMetrics
             {
                 _failed.WithLabels(m.Code ?? "Unknown").Inc();
             }
+
+            if (m.State == nameof(MigrationPhase.RolledBack))
+            {
+                _rolledBack.WithLabels(m.Code ?? "Unspecified").Inc();
+            }
         }
 
         foreach (var (state, count) in counts)
@@ -138,6 +157,7 @@ public sealed class ApiMetrics
         }
 
         _queued.Set(queued);
+        _oldestInFlight.Set(oldest.TotalSeconds);
         foreach (var old in _ended.Where(e => now - e.Value > _retention.Value).Select(e => e.Key).ToList())
         {
             _ended.Remove(old);

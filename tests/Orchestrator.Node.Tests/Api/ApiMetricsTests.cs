@@ -43,7 +43,7 @@ public class ApiMetricsTests
         metrics.ObserveMigrations([View("m-before", "Failed", "SourceLost", Start.AddMinutes(-5), bytes: 1000)]);
         var text = await TextAsync(metrics);
         Assert.DoesNotContain("orchestrator_migrations_failed_total{code=\"SourceLost\"}", text, StringComparison.Ordinal);
-        Assert.Contains("orchestrator_migration_bytes_transferred_total 0", text, StringComparison.Ordinal);
+        Assert.Contains("orchestrator_migration_transferred_bytes_total 0", text, StringComparison.Ordinal);
         Assert.Contains("orchestrator_migrations{state=\"Failed\"} 1", text, StringComparison.Ordinal); // a gauge: the present
 
         // Ten that end after it started are counted, each once; then, past the retention, they are forgotten.
@@ -53,7 +53,7 @@ public class ApiMetricsTests
         metrics.ObserveMigrations(after);
         text = await TextAsync(metrics);
         Assert.Contains("orchestrator_migrations_failed_total{code=\"TargetLost\"} 10", text, StringComparison.Ordinal);
-        Assert.Contains("orchestrator_migration_bytes_transferred_total 1000", text, StringComparison.Ordinal);
+        Assert.Contains("orchestrator_migration_transferred_bytes_total 1000", text, StringComparison.Ordinal);
         Assert.Equal(10, metrics.Remembered);
 
         // Two hours on, the same ended views (say, republished by a coordinator recovered for a read) count nothing.

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -14,7 +13,7 @@ public class OpenApiDocumentTests(ApiNode node)
     /// <summary>The Redocly CLI version that installs here (see the library's npm list).</summary>
     public const string RedoclyPackage = "@redocly/cli@2.77.0";
 
-    private static string DocumentPath => Path.Combine(RepositoryRoot(), "docs", "openapi.json");
+    private static string DocumentPath => Path.Combine(ExternalTool.RepositoryRoot(), "docs", "openapi.json");
 
     [Fact]
     public async Task The_committed_document_is_the_one_a_node_serves()
@@ -34,7 +33,7 @@ public class OpenApiDocumentTests(ApiNode node)
     public async Task Redocly_finds_no_error_in_the_document()
     {
         var redocly = await FindRedoclyAsync();
-        var (exit, output) = await RunAsync(redocly, $"lint \"{DocumentPath}\" --format=stylish");
+        var (exit, output) = await ExternalTool.RunAsync(redocly, $"lint \"{DocumentPath}\" --format=stylish", environment: new Dictionary<string, string> { ["REDOCLY_TELEMETRY"] = "off", ["NO_COLOR"] = "1" });
         Assert.True(exit == 0, $"redocly lint failed (exit {exit}):\n{output}");
     }
 
@@ -78,35 +77,9 @@ public class OpenApiDocumentTests(ApiNode node)
         }
 
         // As the browser test does with Chromium: one install try, then a failure that says what to run.
-        var (exit, output) = await RunAsync("npm", $"install -g {RedoclyPackage}");
+        var (exit, output) = await ExternalTool.RunAsync("npm", $"install -g {RedoclyPackage}");
         var installed = new[] { "/usr/bin/redocly", "/usr/local/bin/redocly" }.FirstOrDefault(File.Exists);
         Assert.True(installed is not null, $"redocly is not installed and 'npm install -g {RedoclyPackage}' did not install it (exit {exit}): {output}; run .ci/install");
         return installed!;
-    }
-
-    private static async Task<(int Exit, string Output)> RunAsync(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment = { ["REDOCLY_TELEMETRY"] = "off", ["NO_COLOR"] = "1" },
-        })!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string path = "")
-    {
-        var dir = new DirectoryInfo(Path.GetDirectoryName(path)!);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Orchestrator.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException($"no Orchestrator.sln above {path}");
     }
 }

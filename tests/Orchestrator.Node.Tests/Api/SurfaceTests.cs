@@ -58,7 +58,7 @@ public class SurfaceTests(ApiNode node)
         foreach (var name in new[]
                  {
                      "orchestrator_migrations{state=\"Completed\"}", "orchestrator_migration_downtime_seconds", "orchestrator_migration_duration_seconds",
-                     "orchestrator_migration_bytes_transferred_total", "orchestrator_migrations_queued", "orchestrator_host_queued_migrations{host=\"host-a\"}",
+                     "orchestrator_migration_transferred_bytes_total", "orchestrator_migrations_queued", "orchestrator_host_queued_migrations{host=\"host-a\"}",
                      "orchestrator_pf_migration_slots_in_use{host=\"host-b\",pf=\"0000:3b:00.0\"}", "orchestrator_pf_vf_slots_in_use",
                  })
         {
