@@ -32,6 +32,35 @@ public class PromtoolTests(ApiNode node)
         Assert.Contains("SUCCESS", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_grafana_dashboard_asks_only_queries_that_parse_about_metrics_the_node_exports()
+    {
+        var dashboard = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(ExternalTool.RepositoryRoot(), "deploy", "grafana", "orchestrator.json")))!;
+        var queries = dashboard["panels"]!.AsArray().SelectMany(p => p!["targets"]!.AsArray()).Select(t => t!["expr"]!.GetValue<string>()).ToList();
+        Assert.NotEmpty(queries);
+
+        // Every name a query reads is exported (a renamed metric breaks the dashboard here, not in front of an operator).
+        var metrics = await (await node.SendAsync(HttpMethod.Get, "/metrics", auth: false)).Content.ReadAsStringAsync();
+        foreach (var name in queries.SelectMany(q => System.Text.RegularExpressions.Regex.Matches(q, @"\b(?:orchestrator|process|dotnet)_[a-z_]+").Select(m => m.Value)).Distinct())
+        {
+            var family = System.Text.RegularExpressions.Regex.Replace(name, "_(bucket|count|sum)$", "");
+            Assert.True(metrics.Contains("# TYPE " + family + " ", StringComparison.Ordinal), $"the dashboard reads {name}, which /metrics does not export");
+        }
+
+        // Every query parses: promtool checks them as recording rules (JSON strings are YAML strings).
+        var rules = Path.Combine(Path.GetTempPath(), $"dashboard-rules-{Guid.NewGuid():N}.yml");
+        await File.WriteAllLinesAsync(rules, ["groups:", "  - name: dashboard", "    rules:", .. queries.SelectMany((q, i) => new[] { $"      - record: dashboard:query_{i}", "        expr: " + System.Text.Json.JsonSerializer.Serialize(q) })]);
+        try
+        {
+            var (exit, output) = await ExternalTool.RunAsync(await FindPromtoolAsync(), $"check rules \"{rules}\"");
+            Assert.True(exit == 0, $"promtool check rules on the dashboard's queries (exit {exit}):\n{output}");
+        }
+        finally
+        {
+            File.Delete(rules);
+        }
+    }
+
     private static readonly string[] PromtoolPaths = ["/usr/bin/promtool", "/usr/local/bin/promtool"];
 
     private static async Task<string> FindPromtoolAsync()
