@@ -10,6 +10,14 @@ public static class ApiEndpoints
     public static WebApplication MapOrchestratorApi(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+
+        // Request counts and durations per endpoint and status class (2xx, 4xx, 5xx), in the node's registry.
+        var registry = app.Services.GetRequiredService<ApiMetrics>().Registry;
+        app.UseHttpMetrics(o =>
+        {
+            o.SetMetricFactory(Metrics.WithCustomRegistry(registry));
+            o.ReduceStatusCodeCardinality();
+        });
         var api = app.MapGroup(Prefix).AddEndpointFilter<RuntimeFilter>().WithTags("orchestrator");
         HostEndpoints.Map(api);
         VfEndpoints.Map(api);
@@ -18,7 +26,7 @@ public static class ApiEndpoints
         EvacuationEndpoints.Map(api);
         EventEndpoints.Map(api);
         HealthEndpoints.Map(app);
-        app.MapMetrics("/metrics", app.Services.GetRequiredService<ApiMetrics>().Registry);
+        app.MapMetrics("/metrics", registry);
         app.MapOpenApi();
         return app;
     }

@@ -167,6 +167,28 @@ public sealed class ApiMetrics
     /// <summary>How many migrations it remembers (in flight, and ended within the retention): bounded, for tests.</summary>
     internal int Remembered => _bytesSeen.Count + _ended.Count;
 
+    /// <summary>
+    /// Reports this node's view of the cluster's membership at every scrape: members by status, and how many of them
+    /// this node's failure detector finds unreachable (a partition, a paused process) before they are downed.
+    /// </summary>
+    public void TrackCluster(Akka.Cluster.Cluster cluster)
+    {
+        ArgumentNullException.ThrowIfNull(cluster);
+        var factory = Metrics.WithCustomRegistry(Registry);
+        var members = factory.CreateGauge("orchestrator_cluster_members", "Cluster members this node sees, by status.", new GaugeConfiguration { LabelNames = ["status"] });
+        var unreachable = factory.CreateGauge("orchestrator_cluster_unreachable_members", "Members this node's failure detector finds unreachable.");
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var state = cluster.State;
+            foreach (var status in Enum.GetValues<Akka.Cluster.MemberStatus>())
+            {
+                members.WithLabels(status.ToString()).Set(state.Members.Count(m => m.Status == status));
+            }
+
+            unreachable.Set(state.Unreachable.Count);
+        });
+    }
+
     internal void ObserveHosts(IEnumerable<HostSnapshot> hosts)
     {
         var cordoned = 0;

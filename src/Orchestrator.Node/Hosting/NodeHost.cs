@@ -120,6 +120,7 @@ public static class NodeHost
             }
 
             var cluster = Akka.Cluster.Cluster.Get(system);
+            sp.GetRequiredService<ApiMetrics>().TrackCluster(cluster);
             cluster.RegisterOnMemberUp(() =>
             {
                 try

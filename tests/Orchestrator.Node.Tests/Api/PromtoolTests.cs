@@ -13,10 +13,13 @@ public class PromtoolTests(ApiNode node)
     public async Task Promtool_accepts_every_metric_the_node_exports_without_a_warning()
     {
         var metrics = await (await node.SendAsync(HttpMethod.Get, "/metrics", auth: false)).Content.ReadAsStringAsync();
-        foreach (var name in new[] { "orchestrator_migration_transferred_bytes_total", "orchestrator_migrations_rolled_back_total", "orchestrator_migration_oldest_in_flight_seconds", "process_cpu_seconds_total", "process_working_set_bytes", "dotnet_collection_count_total" })
+        foreach (var name in new[] { "orchestrator_migration_transferred_bytes_total", "orchestrator_migrations_rolled_back_total", "orchestrator_migration_oldest_in_flight_seconds", "process_cpu_seconds_total", "process_working_set_bytes", "dotnet_collection_count_total", "orchestrator_cluster_members", "orchestrator_cluster_unreachable_members", "http_requests_received_total", "http_request_duration_seconds" })
         {
             Assert.Contains("# TYPE " + name, metrics, StringComparison.Ordinal);
         }
+
+        Assert.Contains("orchestrator_cluster_members{status=\"Up\"} 1", metrics, StringComparison.Ordinal); // the test node, alone
+        Assert.Contains("orchestrator_cluster_unreachable_members 0", metrics, StringComparison.Ordinal);
 
         var (exit, output) = await ExternalTool.RunAsync(await FindPromtoolAsync(), "check metrics", metrics);
         Assert.True(exit == 0 && output.Trim().Length == 0, $"promtool check metrics (exit {exit}):\n{output}");
@@ -41,7 +44,7 @@ public class PromtoolTests(ApiNode node)
 
         // Every name a query reads is exported (a renamed metric breaks the dashboard here, not in front of an operator).
         var metrics = await (await node.SendAsync(HttpMethod.Get, "/metrics", auth: false)).Content.ReadAsStringAsync();
-        foreach (var name in queries.SelectMany(q => System.Text.RegularExpressions.Regex.Matches(q, @"\b(?:orchestrator|process|dotnet)_[a-z_]+").Select(m => m.Value)).Distinct())
+        foreach (var name in queries.SelectMany(q => System.Text.RegularExpressions.Regex.Matches(q, @"\b(?:orchestrator|process|dotnet|http)_[a-z_]+").Select(m => m.Value)).Distinct())
         {
             var family = System.Text.RegularExpressions.Regex.Replace(name, "_(bucket|count|sum)$", "");
             Assert.True(metrics.Contains("# TYPE " + family + " ", StringComparison.Ordinal), $"the dashboard reads {name}, which /metrics does not export");
