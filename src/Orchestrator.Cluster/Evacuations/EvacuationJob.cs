@@ -321,7 +321,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 {
                     if (t.IsCompletedSuccessfully && t.Result.Value is { IsTerminal: true } view)
                     {
-                        self.Tell(new Ended(workload, item.Migration, view.State, view.Reason));
+                        // A withdrawal whose answer the job did not get (it asks again at every poll) ended it here.
+                        self.Tell(IsWithdrawn(view) ? new Ended(workload, item.Migration, CancelledState, cancel) : new Ended(workload, item.Migration, view.State, view.Reason));
                     }
                     else if (t.IsCompletedSuccessfully && t.Result.Value is { } running)
                     {

@@ -11,7 +11,7 @@ namespace Orchestrator.Node.Hosting;
 /// </summary>
 public static class NodeConfigFile
 {
-    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "limits", "history", "devices", "chaos"];
+    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "limits", "history", "devices", "chaos", "log"];
 
     private static readonly HashSet<string> KnownKeys =
     [
@@ -23,7 +23,7 @@ public static class NodeConfigFile
         NodeConfigKeys.PolicyDowntimeLimit, NodeConfigKeys.PolicyBandwidth, NodeConfigKeys.PolicyMaxPreCopyRounds,
         NodeConfigKeys.PolicyCompletionTimeoutPerGiB, NodeConfigKeys.PolicyProgressTimeout, NodeConfigKeys.PolicyNonConvergenceAction,
         NodeConfigKeys.LimitsPerHostOutbound, NodeConfigKeys.LimitsPerHostInbound, NodeConfigKeys.LimitsPerPf, NodeConfigKeys.LimitsPerCluster,
-        NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi,
+        NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi, NodeConfigKeys.LogFormat,
     ];
 
     /// <summary>Reads <paramref name="path"/> into <paramref name="options"/>; returns the errors (empty when fine).</summary>
@@ -122,6 +122,7 @@ public static class NodeConfigFile
         Read(config, NodeConfigKeys.HistoryPath, errors, v => options.HistoryPath = v);
         Read(config, NodeConfigKeys.DeviceStateDirectory, errors, v => options.DeviceStateDirectory = v);
         ReadParsed(config, NodeConfigKeys.ChaosFaultApi, errors, ParseSwitch, "is not on or off", v => options.ChaosFaultApi = v);
+        ReadParsed(config, NodeConfigKeys.LogFormat, errors, v => v switch { "text" => false, "json" => true, _ => (bool?)null }, "is not text or json", v => options.JsonLogs = v);
         if (config.HasPath("akka"))
         {
             options.FileConfig = config;

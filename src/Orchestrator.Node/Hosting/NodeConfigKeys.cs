@@ -38,6 +38,7 @@ public static class NodeConfigKeys
     public const string HistoryPath = "history.path";
     public const string DeviceStateDirectory = "devices.state-dir";
     public const string ChaosFaultApi = "chaos.fault-api";
+    public const string LogFormat = "log.format";
 
     /// <summary>The environment variable that overrides <see cref="Token"/>.</summary>
     public const string TokenEnvironmentVariable = "ORCHESTRATOR_TOKEN";

@@ -27,11 +27,27 @@ public static class NodeHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.WebHost.UseUrls(options.ApiUrl);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o =>
+
+        // ISO-8601 UTC in both formats: logs of several nodes (and hosts) sort and join by time.
+        const string Timestamp = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+        if (options.JsonLogs)
         {
-            o.SingleLine = true;
-            o.TimestampFormat = "HH:mm:ss.fff ";
-        });
+            builder.Logging.AddJsonConsole(o =>
+            {
+                o.TimestampFormat = Timestamp;
+                o.UseUtcTimestamp = true;
+                o.IncludeScopes = true;
+            });
+        }
+        else
+        {
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = Timestamp + " ";
+                o.UseUtcTimestamp = true;
+            });
+        }
 
         var services = builder.Services;
         services.AddOptions<NodeOptions>().Configure(target => options.CopyTo(target)).ValidateOnStart();

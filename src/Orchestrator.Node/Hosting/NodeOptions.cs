@@ -94,6 +94,9 @@ public sealed class NodeOptions
     /// <summary><c>devices.state-dir</c>: simulated PFs keep their VFs here across restarts; none = devices start from the topology.</summary>
     public string? DeviceStateDirectory { get; set; }
 
+    /// <summary><c>log.format = json</c>: one JSON object per log line (for a log shipper); else one line of text.</summary>
+    public bool JsonLogs { get; set; }
+
     /// <summary><c>chaos.fault-api</c>: <c>on</c> serves <c>POST /api/v1/chaos/device-faults</c> (chaos runs and tests only).</summary>
     public bool ChaosFaultApi { get; set; }
 

@@ -100,7 +100,19 @@ public class NodeConfigTests : IDisposable
         Assert.Equal(new Domain.Policies.ConcurrencyLimits(16, 12, 8, 500), options.Limits);
     }
 
+    [Fact]
+    public void Logs_are_text_unless_log_format_says_json()
+    {
+        var options = new NodeOptions();
+        Assert.False(options.JsonLogs);
+        Assert.Empty(NodeConfigFile.Apply("log.format = json", options));
+        Assert.True(options.JsonLogs);
+        Assert.Empty(NodeConfigFile.Apply("log.format = text", options));
+        Assert.False(options.JsonLogs);
+    }
+
     [Theory]
+    [InlineData("log.format = xml", "log.format: 'xml' is not text or json")]
     [InlineData("node.port = abc", "node.port: 'abc'")]
     [InlineData("node.port = 70000", "node.port: 70000")]
     [InlineData("node.name = \"bad name\"", "node.name: 'bad name'")]
