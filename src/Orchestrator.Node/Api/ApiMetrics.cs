@@ -24,7 +24,7 @@ public sealed class ApiMetrics
     private readonly Counter _bytes;
     private readonly Counter _failed;
     private readonly Counter _rolledBack;
-    private readonly Gauge _oldestInFlight;
+    private long _oldestInFlightSinceTicks; // UTC ticks of the oldest in-flight migration's request; 0 when none
     private readonly Gauge _queued;
     private readonly Gauge _hostQueue;
     private readonly Gauge _pfMigrationSlots;
@@ -69,7 +69,11 @@ public sealed class ApiMetrics
             new CounterConfiguration { LabelNames = ["code"] });
         _rolledBack = factory.CreateCounter("orchestrator_migrations_rolled_back_total", "Migrations seen ending RolledBack, by rollback code.",
             new CounterConfiguration { LabelNames = ["code"] });
-        _oldestInFlight = factory.CreateGauge("orchestrator_migration_oldest_in_flight_seconds", "Age of the oldest migration not yet ended (0 when none is in flight).");
+
+        // Its age at each scrape: a stuck migration changes nothing in the index, and its age must still grow.
+        var oldestInFlight = factory.CreateGauge("orchestrator_migration_oldest_in_flight_seconds", "Age of the oldest migration not yet ended (0 when none is in flight).");
+        Registry.AddBeforeCollectCallback(() =>
+            oldestInFlight.Set(Volatile.Read(ref _oldestInFlightSinceTicks) is var since and > 0 ? Math.Max(0, TimeSpan.FromTicks(_time.GetUtcNow().UtcTicks - since).TotalSeconds) : 0));
 
         // The process's and the runtime's own (CPU, memory, GC, threads): what an SRE reads first.
         DotNetStats.Register(Registry);
@@ -91,13 +95,13 @@ public sealed class ApiMetrics
         var now = _time.GetUtcNow();
         var counts = Enum.GetNames<MigrationPhase>().ToDictionary(p => p, _ => 0);
         var queued = 0;
-        var oldest = TimeSpan.Zero;
+        DateTimeOffset? oldest = null;
         foreach (var m in migrations)
         {
             var id = m.Id.Value;
-            if (!m.IsTerminal && now - m.CreatedAt > oldest)
+            if (!m.IsTerminal && (oldest is null || m.CreatedAt < oldest))
             {
-                oldest = now - m.CreatedAt;
+                oldest = m.CreatedAt;
             }
 
             counts[m.State] = counts.GetValueOrDefault(m.State) + 1;
@@ -157,7 +161,7 @@ public sealed class ApiMetrics
         }
 
         _queued.Set(queued);
-        _oldestInFlight.Set(oldest.TotalSeconds);
+        Volatile.Write(ref _oldestInFlightSinceTicks, oldest?.UtcTicks ?? 0);
         foreach (var old in _ended.Where(e => now - e.Value > _retention.Value).Select(e => e.Key).ToList())
         {
             _ended.Remove(old);

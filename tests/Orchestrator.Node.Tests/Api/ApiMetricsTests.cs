@@ -64,6 +64,23 @@ public class ApiMetricsTests
         Assert.Contains("orchestrator_migrations_failed_total{code=\"TargetLost\"} 10", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_stuck_migration_ages_at_every_scrape_without_any_change_in_the_index()
+    {
+        var clock = new Clock(Start.AddSeconds(10));
+        var metrics = new ApiMetrics(clock, TimeSpan.FromHours(24));
+        Assert.Contains("orchestrator_migration_oldest_in_flight_seconds 0", await TextAsync(metrics), StringComparison.Ordinal);
+
+        // Requested at Start (View: created 3 s before it ended or was last seen), then nothing changes for 10 minutes.
+        metrics.ObserveMigrations([View("m-stuck", "PreCopying", null, Start.AddSeconds(3))]);
+        Assert.Contains("orchestrator_migration_oldest_in_flight_seconds 10", await TextAsync(metrics), StringComparison.Ordinal);
+        clock.Now = Start.AddMinutes(10);
+        Assert.Contains("orchestrator_migration_oldest_in_flight_seconds 600", await TextAsync(metrics), StringComparison.Ordinal);
+
+        metrics.ObserveMigrations([View("m-stuck", "RolledBack", "Timeout", Start.AddMinutes(10))]);
+        Assert.Contains("orchestrator_migration_oldest_in_flight_seconds 0", await TextAsync(metrics), StringComparison.Ordinal);
+    }
+
     private sealed class Clock(DateTimeOffset now) : TimeProvider
     {
         public DateTimeOffset Now { get; set; } = now;
