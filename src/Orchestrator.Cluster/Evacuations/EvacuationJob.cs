@@ -321,8 +321,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 {
                     if (t.IsCompletedSuccessfully && t.Result.Value is { IsTerminal: true } view)
                     {
-                        // A withdrawal whose answer the job did not get (it asks again at every poll) ended it here.
-                        self.Tell(IsWithdrawn(view) ? new Ended(workload, item.Migration, CancelledState, cancel) : new Ended(workload, item.Migration, view.State, view.Reason));
+                        // Also a withdrawal whose answer has not reached the job yet.
+                        self.Tell(EndedOf(workload, item.Migration, view, cancel));
                     }
                     else if (t.IsCompletedSuccessfully && t.Result.Value is { } running)
                     {
@@ -361,24 +361,16 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                     return; // its start is deciding, or no answer: the next poll asks again
                 }
 
-                if (IsWithdrawn(view))
-                {
-                    self.Tell(new Ended(workload, migration, CancelledState, cancel)); // withdrawn: it never runs
-                }
-                else if (view.IsTerminal)
-                {
-                    self.Tell(new Ended(workload, migration, view.State, view.Reason));
-                }
-                else
-                {
-                    self.Tell(new Progressed(workload, view.State)); // the late start won: aborted at the next poll
-                }
+                // Withdrawn (it never runs), ended, or the late start won: aborted at the next poll.
+                self.Tell(view.IsTerminal ? EndedOf(workload, migration, view, cancel) : new Progressed(workload, view.State));
             },
             TaskScheduler.Default);
 
-    /// <summary>Withdrawn: ended without ever having been requested.</summary>
-    private static bool IsWithdrawn(MigrationView view) =>
-        view.IsTerminal && !view.Checkpoints.Any(c => c.State == nameof(Domain.Migrations.MigrationPhase.Requested));
+    /// <summary>How an ended migration ends its workload in the job: Cancelled when it was withdrawn (ended without ever having been requested).</summary>
+    private static Ended EndedOf(WorkloadId workload, MigrationId migration, MigrationView view, string? cancel) =>
+        view.Checkpoints.Any(c => c.State == nameof(Domain.Migrations.MigrationPhase.Requested))
+            ? new Ended(workload, migration, view.State, view.Reason)
+            : new Ended(workload, migration, CancelledState, cancel);
 
     private void OnEnded(Ended ended)
     {

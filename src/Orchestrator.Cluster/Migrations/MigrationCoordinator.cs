@@ -177,7 +177,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         if (_state.Withdrawn)
         {
             // A start that arrives after the id was withdrawn (its caller gave up waiting for it): it never runs.
-            Sender.Tell(new Rejected(_id, RejectedCodes.Withdrawn, $"migration '{_id}' was withdrawn before it started ({_state.RollbackReason}); it never runs: use a new id"));
+            Sender.Tell(new Rejected(_id, RejectedCodes.Withdrawn, _state.Decide(start.Request, Now).Reason));
             return;
         }
 

@@ -64,6 +64,17 @@ public sealed class IdempotencyStore(ActorSystem system, TimeProvider time, Time
         return at < 0 ? (entry, "") : (entry[..at], entry[(at + 1)..]);
     }
 
+    /// <summary>The request's Idempotency-Key header (empty when it has none), or the 400 that names a bad one.</summary>
+    public static (string Key, IResult? Problem) ReadKey(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        const string header = MigrationEndpoints.IdempotencyHeader;
+        var key = request.Headers[header].ToString();
+        return request.Headers.ContainsKey(header) && !IsValidKey(key)
+            ? (key, ApiProblems.BadInput(header, key, $"{header}: '{key}' must be 1-255 printable ASCII characters"))
+            : (key, null);
+    }
+
     /// <summary>A valid key: 1–255 printable ASCII characters.</summary>
     public static bool IsValidKey(string key) => key.Length is > 0 and <= 255 && key.All(c => c is >= ' ' and <= '~');
 

@@ -92,10 +92,10 @@ public static class MigrationEndpoints
         var (workload, target, policy) = (parsed.Workload, parsed.Target, parsed.Policy ?? options.Value.DefaultPolicy);
 
         var client = node.Runtime!.Client;
-        var key = http.Request.Headers[IdempotencyHeader].ToString();
-        if (http.Request.Headers.ContainsKey(IdempotencyHeader) && !IdempotencyStore.IsValidKey(key))
+        var (key, badKey) = IdempotencyStore.ReadKey(http.Request);
+        if (badKey is not null)
         {
-            return ApiProblems.BadInput(IdempotencyHeader, key, $"{IdempotencyHeader}: '{key}' must be 1-255 printable ASCII characters");
+            return badKey;
         }
 
         if (key.Length == 0)

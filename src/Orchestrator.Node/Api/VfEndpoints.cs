@@ -56,10 +56,10 @@ public static class VfEndpoints
 
     private static async Task<IResult> CreateAsync(HttpRequest request, NodeRuntime node, IdempotencyStore keys, CancellationToken ct)
     {
-        var key = request.Headers[MigrationEndpoints.IdempotencyHeader].ToString();
-        if (request.Headers.ContainsKey(MigrationEndpoints.IdempotencyHeader) && !IdempotencyStore.IsValidKey(key))
+        var (key, badKey) = IdempotencyStore.ReadKey(request);
+        if (badKey is not null)
         {
-            return ApiProblems.BadInput(MigrationEndpoints.IdempotencyHeader, key, $"{MigrationEndpoints.IdempotencyHeader}: '{key}' must be 1-255 printable ASCII characters");
+            return badKey;
         }
 
         var (body, problem) = await RequestBody.ReadAsync(request, CreateFields);
@@ -114,7 +114,8 @@ public static class VfEndpoints
         // With a key: the VF an earlier request with it created (remembered in the cluster, and by the PF for a retry
         // that races the first request), never a second one.
         var hash = IdempotencyStore.VfRequestHash(pf, kind, profile, workload, index);
-        if (key.Length > 0 && await keys.GetAsync(IdempotencyStore.VfKey(key), ct) is { } stored)
+        var vfKey = key.Length > 0 ? IdempotencyStore.VfKey(key) : null;
+        if (vfKey is not null && await keys.GetAsync(vfKey, ct) is { } stored)
         {
             var (storedHash, storedVf) = IdempotencyStore.ParseVfEntry(stored);
             if (storedHash != hash)
@@ -131,15 +132,15 @@ public static class VfEndpoints
             return ApiProblems.Conflict($"{MigrationEndpoints.IdempotencyHeader} '{key}' created VF {storedVf}, which no longer exists; use a new key to create another", "IdempotencyKeyReused");
         }
 
-        var result = await node.Runtime.Client.CreateVfAsync(pf, kind, profile, workload, index, key.Length > 0 ? IdempotencyStore.VfKey(key) : null, ct);
+        var result = await node.Runtime.Client.CreateVfAsync(pf, kind, profile, workload, index, vfKey, ct);
         if (result.Value is not { } created)
         {
             return ApiProblems.From(result.Error!);
         }
 
-        if (key.Length > 0)
+        if (vfKey is not null)
         {
-            await keys.SetAsync(IdempotencyStore.VfKey(key), IdempotencyStore.VfEntry(hash, created.Vf), ct);
+            await keys.SetAsync(vfKey, IdempotencyStore.VfEntry(hash, created.Vf), ct);
         }
 
         var resource = new VfChangeResource(created.Vf.ToString(), created.Vf.Pf.ToString(), VfResource.KindName(created.Kind), created.Profile, created.Workload?.Value, Exists: true);
