@@ -28,7 +28,10 @@ public sealed record ApiPf(
 }
 
 /// <summary>A virtual function; <see cref="State"/> is the VFIO state name, <see cref="Migration"/> the migration that holds it, if any.</summary>
-public sealed record ApiVf(string Id, string? Kind, string? Profile, string? Workload, string? State, string? Migration = null);
+public sealed record ApiVf(string Id, string? Kind, string? Profile, string? Workload, string? State, string? Migration = null, IReadOnlyList<ApiVfTransition>? History = null);
+
+/// <summary>One VFIO state change of a VF (<c>GET /vfs/{id}?history=true</c>), with the migration and epoch that caused it.</summary>
+public sealed record ApiVfTransition(string From, string To, string? Migration, long? Epoch, DateTimeOffset At);
 
 /// <summary>The answer to <c>POST /vfs</c> and <c>DELETE /vfs/{id}</c>.</summary>
 public sealed record ApiVfChange(string Id, string? Pf, bool Exists);

@@ -224,12 +224,30 @@ public sealed class OrchestratorApiClient : IDisposable
     public Task<ApiResult<ApiVfChange>> CreateVfAsync(string pf, string kind, string profile, string? workload, int? index, string idempotencyKey, CancellationToken ct = default) =>
         SendAsync<ApiVfChange>(HttpMethod.Post, "vfs", new { pf, kind, profile, workload, index }, idempotencyKey, ct);
 
+    /// <summary><c>GET /vfs/{id}</c>; with <paramref name="history"/>, as the VF's own actor holds it, with its last transitions.</summary>
+    public Task<ApiResult<ApiVf>> GetVfAsync(string id, bool history = false, CancellationToken ct = default) =>
+        SendAsync<ApiVf>(HttpMethod.Get, $"{VfPath(id)}{(history ? "?history=true" : "")}", null, null, ct);
+
     /// <summary>
     /// <c>DELETE /vfs/{id}</c> (the id keeps its slashes): 409 while a migration holds the VF, and for a VF that serves a
     /// workload unless <paramref name="force"/>.
     /// </summary>
     public Task<ApiResult<ApiVfChange>> DestroyVfAsync(string id, bool force, CancellationToken ct = default) =>
-        SendAsync<ApiVfChange>(HttpMethod.Delete, $"vfs/{string.Join('/', id.Split('/').Select(Uri.EscapeDataString))}{(force ? "?force=true" : "")}", null, null, ct);
+        SendAsync<ApiVfChange>(HttpMethod.Delete, $"{VfPath(id)}{(force ? "?force=true" : "")}", null, null, ct);
+
+    /// <summary>A VF's path: its id keeps its slashes, each part escaped.</summary>
+    private static string VfPath(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        return "vfs/" + string.Join('/', id.Split('/').Select(Uri.EscapeDataString));
+    }
+
+    /// <summary>
+    /// <c>POST /chaos/device-faults</c>: a fault for a simulated PF of the node that runs it (served only with
+    /// <c>chaos.fault-api = on</c>; chaos runs and tests).
+    /// </summary>
+    public Task<ApiResult<JsonElement>> InjectDeviceFaultAsync(DeviceFault fault, CancellationToken ct = default) =>
+        SendAsync<JsonElement>(HttpMethod.Post, "chaos/device-faults", fault, null, ct);
 
     /// <summary><c>POST /migrations/{id}/switchover</c>; <paramref name="force"/> switches over before convergence.</summary>
     public Task<ApiResult<ApiMigration?>> SwitchoverAsync(string id, bool force, CancellationToken ct = default) =>

@@ -17,6 +17,9 @@ namespace Orchestrator.Chaos.BrokenBuilds;
 /// </remarks>
 public sealed class DropCommitCheckpoint : IReadEventAdapter
 {
+    /// <summary>The hidden verb of the node that runs this broken build (<c>orchestrator chaos-node --config FILE</c>).</summary>
+    public const string NodeVerb = "chaos-node";
+
     private static int _armed;
 
     /// <summary>Created by Akka.Persistence from the journal's <c>event-adapters</c>; throws unless armed.</summary>

@@ -5,6 +5,7 @@ using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Vfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
@@ -209,6 +210,27 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         {
             placement.Tell(new PlacementProtocol.EndVfChange(vf));
         }
+    }
+
+    /// <summary>
+    /// One VF as its own actor holds it, read through its PF (not the replicated directory): identity, the state the PF
+    /// last observed and its last transitions.
+    /// </summary>
+    public async Task<Result<VfProtocol.VfStatus>> GetVfStatusAsync(VfId vf, CancellationToken ct = default)
+    {
+        var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
+        if (inventory.PfRef(vf.Pf) is not { } pf)
+        {
+            return ClientError.NotFound($"VF '{vf}' does not exist");
+        }
+
+        var answer = await pf.Ask<object>(new VfProtocol.GetVfStatus(vf.Index), AskTimeout, ct).ConfigureAwait(false);
+        return answer switch
+        {
+            VfProtocol.VfStatus status => status,
+            VfCommandFailed failed => ClientError.NotFound(failed.Reason),
+            _ => ClientError.Invalid($"unexpected answer {answer.GetType().Name}"),
+        };
     }
 
     /// <summary>

@@ -149,6 +149,15 @@ public sealed class PfActor : UntypedActor, IWithTimers
             case GetPfStatus:
                 Sender.Tell(Snapshot());
                 break;
+            case VfProtocol.GetVfStatus status when _vfActors.TryGetValue(status.Index, out var vf):
+                vf.Forward(status);
+                break;
+            case VfProtocol.GetVfStatus status:
+                Sender.Tell(new VfCommandFailed($"VF {_id.Vf(status.Index)} does not exist"));
+                break;
+            case VfProtocol.Restarted restarted when _vfActors.TryGetValue(restarted.Index, out var vf):
+                ReobserveVf(restarted.Index, vf);
+                break;
             case InspectLeftovers:
                 OnInspectLeftovers();
                 break;
@@ -821,7 +830,8 @@ public sealed class PfActor : UntypedActor, IWithTimers
             if (!_vfActors.TryGetValue(vf.Index, out var actor))
             {
                 var index = vf.Index;
-                actor = Context.ActorOf(VfActor.Props(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), () => _lane.Driver.GetDeviceState(index)), $"vf{index}");
+                actor = Context.ActorOf(VfActor.Props(vfId, vf.Kind, vf.Profile, _workloads.GetValueOrDefault(index), vf.State), $"vf{index}");
+                _lastStates[index] = vf.State;
                 _vfActors[vf.Index] = actor;
                 // A VF a migration is creating belongs to that migration, whichever step's end first lists it: another
                 // migration's step on this PF may finish while the create is still on its way to RESUMING.
@@ -845,6 +855,23 @@ public sealed class PfActor : UntypedActor, IWithTimers
             _observer.VfDestroyed(_id.Vf(gone), _workloads.GetValueOrDefault(gone), cause);
             SetWorkload(gone, null);
         }
+    }
+
+    /// <summary>A restarted VF actor's state, read from the device now (the PF's thread, as every device read).</summary>
+    private void ReobserveVf(int index, IActorRef vf)
+    {
+        VfioDeviceState state;
+        try
+        {
+            state = _lane.Driver.GetDeviceState(index);
+        }
+        catch (VfioException)
+        {
+            return; // The VF vanished: the next sync stops its actor.
+        }
+
+        _lastStates[index] = state;
+        vf.Tell(new VfProtocol.StateObserved(state, null, null, _settings.TimeProvider.GetUtcNow()));
     }
 
     private PfSnapshot Snapshot()

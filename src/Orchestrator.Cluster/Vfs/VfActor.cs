@@ -6,9 +6,10 @@ using static Orchestrator.Cluster.Vfs.VfProtocol;
 namespace Orchestrator.Cluster.Vfs;
 
 /// <summary>
-/// One VF: its identity (kind, profile, workload), its VFIO state and its recent history. The PF actor is the only
-/// one that talks to the device and tells this actor what it saw. On restart the state is re-read from the device
-/// through the <c>readState</c> function, never guessed. Kept small: a node may hold 100 000 of them.
+/// One VF: its identity (kind, profile, workload), its VFIO state and its last transitions, which
+/// <c>GET /api/v1/vfs/{id}?history=true</c> reads through the PF. The PF actor is the only one that talks to the device
+/// and tells this actor what it saw; after a restart this actor asks its PF to re-read the device
+/// (<see cref="Restarted"/>), never guesses. Kept small: a node may hold 100 000 of them.
 /// </summary>
 public sealed class VfActor : UntypedActor
 {
@@ -18,25 +19,25 @@ public sealed class VfActor : UntypedActor
     private readonly VfKind _kind;
     private readonly string _profile;
     private readonly WorkloadId? _workload;
-    private readonly Func<VfioDeviceState> _readState;
     private VfioDeviceState _state;
-    private MigrationId? _migration;
     private VfTransition[]? _history;
     private int _historyCount;
 
-    public VfActor(VfId id, VfKind kind, string profile, WorkloadId? workload, Func<VfioDeviceState> readState)
+    public VfActor(VfId id, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state)
     {
         _id = id;
         _kind = kind;
         _profile = profile;
         _workload = workload;
-        _readState = readState;
+        _state = state;
     }
 
-    public static Props Props(VfId id, VfKind kind, string profile, WorkloadId? workload, Func<VfioDeviceState> readState) =>
-        Akka.Actor.Props.Create(() => new VfActor(id, kind, profile, workload, readState));
+    /// <summary>A VF actor starting with <paramref name="state"/>, what the PF read from the device as it created it.</summary>
+    public static Props Props(VfId id, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state) =>
+        Akka.Actor.Props.Create(() => new VfActor(id, kind, profile, workload, state));
 
-    protected override void PreStart() => _state = ReadDeviceState();
+    /// <summary>The state given at creation may be stale now: the PF re-reads the device and tells.</summary>
+    protected override void PostRestart(Exception reason) => Context.Parent.Tell(new Restarted(_id.Index));
 
     protected override void OnReceive(object message)
     {
@@ -50,28 +51,12 @@ public sealed class VfActor : UntypedActor
                 }
 
                 break;
-            case AssignMigration assign:
-                _migration = assign.Migration;
-                break;
             case GetVfStatus:
-                Sender.Tell(new VfStatus(_id, _kind, _profile, _workload, _state, _migration, History()));
+                Sender.Tell(new VfStatus(_id, _kind, _profile, _workload, _state, History()));
                 break;
             default:
                 Unhandled(message);
                 break;
-        }
-    }
-
-    private VfioDeviceState ReadDeviceState()
-    {
-        try
-        {
-            return _readState();
-        }
-        catch (VfioException)
-        {
-            // The VF vanished underneath us; the PF reconciles and stops this actor.
-            return VfioDeviceState.Error;
         }
     }
 

@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using Orchestrator.Cluster.Hosts;
+using Orchestrator.Cluster.Vfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Compatibility;
 
@@ -62,6 +64,10 @@ public sealed record PfResource(
 /// <summary>A VF: <c>{id, kind, profile, workload, state}</c> (state is the VFIO state name) and the migration using it.</summary>
 public sealed record VfResource(string Id, string Kind, string Profile, string? Workload, string State, string? Migration)
 {
+    /// <summary>The VF's last VFIO transitions, oldest first: only with <c>GET /vfs/{id}?history=true</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<VfTransitionResource>? History { get; init; }
+
     public static VfResource From(VfInventory vf, HostSnapshot? snapshot)
     {
         ArgumentNullException.ThrowIfNull(vf);
@@ -70,4 +76,14 @@ public sealed record VfResource(string Id, string Kind, string Profile, string? 
     }
 
     public static string KindName(VfKind kind) => kind.ToString().ToLowerInvariant();
+}
+
+/// <summary>One VFIO state change of a VF, and the migration and epoch whose command caused it (null: none, e.g. a reset).</summary>
+public sealed record VfTransitionResource(string From, string To, string? Migration, long? Epoch, DateTimeOffset At)
+{
+    public static VfTransitionResource Of(VfProtocol.VfTransition transition)
+    {
+        ArgumentNullException.ThrowIfNull(transition);
+        return new(transition.From.Name(), transition.To.Name(), transition.Migration?.Value, transition.Epoch?.Value, transition.At);
+    }
 }

@@ -20,18 +20,36 @@ public static class VfEndpoints
         api.MapPost("/vfs", CreateAsync).WithName("CreateVf").DocumentsBody<CreateVfBody>().WithDescription("Body: {\"pf\": \"host-a/0000:3b:00.0\", \"kind\": \"vfio\" | \"kernel\", \"profile\": \"eth-small\", \"workload\": \"vm-1\" (optional), \"index\": 3 (optional; 409 if a migration holds or reserved it)}; header Idempotency-Key (optional): the same key answers the VF the first request created (200, Idempotent-Replayed: true), never a second VF; another body with it is 409 IdempotencyKeyReused")
             .Produces<VfChangeResource>(StatusCodes.Status201Created).ProducesProblem(404).RequireBearer();
 
-        api.MapGet("/vfs/{**id}", async (string id, NodeRuntime node, CancellationToken ct) =>
+        api.MapGet("/vfs/{**id}", async (string id, string? history, NodeRuntime node, CancellationToken ct) =>
         {
             if (!ApiIds.TryVf("id", id, out var vf, out var problem))
             {
                 return problem;
             }
 
+            if (history is not (null or "true" or "false"))
+            {
+                return ApiProblems.BadInput("history", history, $"history '{history}' must be true or false");
+            }
+
             var inventory = await node.Runtime!.Client.GetInventoryAsync(ct);
-            return inventory.Inventory.FindVf(vf) is { } found
-                ? Results.Ok(VfResource.From(found, inventory.Hosts.GetValueOrDefault(vf.Host)))
-                : ApiProblems.NotFound($"VF '{vf}' does not exist");
-        }).WithName("GetVf").Produces<VfResource>().ProducesProblem(404);
+            if (inventory.Inventory.FindVf(vf) is not { } found)
+            {
+                return ApiProblems.NotFound($"VF '{vf}' does not exist");
+            }
+
+            var resource = VfResource.From(found, inventory.Hosts.GetValueOrDefault(vf.Host));
+            if (history != "true")
+            {
+                return Results.Ok(resource);
+            }
+
+            var status = await node.Runtime.Client.GetVfStatusAsync(vf, ct);
+            return status.Value is { } s
+                ? Results.Ok(resource with { State = s.State.Name(), History = [.. s.History.Select(VfTransitionResource.Of)] })
+                : ApiProblems.From(status.Error!);
+        }).WithName("GetVf").WithDescription("One VF from the directory; ?history=true reads it from its own actor through its PF instead: the state the PF last observed and its last 16 VFIO transitions, each with the migration and epoch whose command caused it")
+            .Produces<VfResource>().ProducesProblem(404);
 
         api.MapDelete("/vfs/{**id}", async (string id, string? force, NodeRuntime node, CancellationToken ct) =>
         {

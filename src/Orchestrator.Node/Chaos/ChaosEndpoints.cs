@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Orchestrator.Client;
 using Orchestrator.Node.Api;
 using Orchestrator.Node.Hosting;
 

@@ -1,3 +1,4 @@
+using Orchestrator.Client;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 

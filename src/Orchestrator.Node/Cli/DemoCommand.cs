@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Chaos.Processes;
 using Orchestrator.Node.Demo;
 using Spectre.Console;
 
@@ -43,7 +44,7 @@ internal static class DemoCommand
 
             if (parse.GetValue(stop))
             {
-                var stopped = DemoCluster.StopKept(parse.GetValue(stateDir)!, Console.Out);
+                var stopped = LocalCluster.StopKept(parse.GetValue(stateDir)!, Console.Out);
                 Console.WriteLine($"demo: stopped {stopped} node process(es)");
                 return Task.FromResult(0);
             }

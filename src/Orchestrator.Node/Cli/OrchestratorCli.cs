@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Orchestrator.Chaos.Harness;
 using Orchestrator.Node.Cli.Client;
 
 namespace Orchestrator.Node.Cli;
@@ -13,7 +14,7 @@ internal static class OrchestratorCli
             FsmCommand.Create(),
             DemoCommand.Create(),
             ChaosCommand.Create(),
-            ChaosCommand.CreateBrokenNode(),
+            BrokenNodeCommand.Create(),
             NodeCommand.Create(),
             BenchCommand.Create(),
         };

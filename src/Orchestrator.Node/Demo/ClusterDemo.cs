@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
+using Orchestrator.Chaos.Processes;
 using Orchestrator.Client;
-using Orchestrator.Node.Cli.Client;
 using Spectre.Console;
 
 namespace Orchestrator.Node.Demo;
 
 /// <summary>
-/// <c>orchestrator demo</c>: starts the cluster (<see cref="DemoCluster"/>), runs <see cref="DemoScenario"/> through
+/// <c>orchestrator demo</c>: starts the cluster (<see cref="LocalCluster"/>), runs <see cref="DemoScenario"/> through
 /// the API, prints <c>demo: N completed, N rolled back, N failed</c> as its last line and stops every process it
 /// started, also on Ctrl-C and on failure (unless <c>--keep</c>). Exit 0 when nothing failed, 1 when something did,
 /// 2 for bad input, 4 when a kept demo or another program holds the API ports.
@@ -17,21 +17,21 @@ internal static class ClusterDemo
     public static async Task<int> RunAsync(DemoOptions options, IAnsiConsole console, TimeProvider time, CancellationToken ct)
     {
         var errors = options.Validate().ToList();
-        var (topologyPath, hostCount) = DemoCluster.LoadTopology(options.Topology, errors);
+        var (topologyPath, hostCount) = LocalCluster.LoadTopology(options.Topology, errors);
         if (errors.Count > 0)
         {
             errors.ForEach(e => console.WriteLine($"orchestrator demo: {e}"));
             return ExitCodes.BadInput;
         }
 
-        var kept = DemoCluster.LiveKept(options.StateDirectory);
+        var kept = LocalCluster.LiveKept(options.StateDirectory);
         if (kept.Count > 0)
         {
             console.WriteLine($"orchestrator demo: a kept demo cluster is running ({string.Join(", ", kept.Select(k => $"{k.Name} pid {k.Pid}"))}); end it with `orchestrator demo --stop`");
             return ExitCodes.Conflict;
         }
 
-        if (DemoCluster.BusyApiPorts(options.ApiPortBase, options.Nodes) is { } busy)
+        if (LocalCluster.BusyApiPorts(options.ApiPortBase, options.Nodes) is { } busy)
         {
             console.WriteLine($"orchestrator demo: {busy}");
             return ExitCodes.Conflict;
@@ -39,7 +39,7 @@ internal static class ClusterDemo
 
         var watch = Stopwatch.StartNew();
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var cluster = DemoCluster.Prepare(options, topologyPath!, hostCount, token);
+        var cluster = LocalCluster.Prepare(options.Cluster(), topologyPath!, hostCount, token);
         using var onExit = new ProcessExitGuard(cluster.Stop);
         var completed = 0;
         var rolledBack = 0;
@@ -48,7 +48,7 @@ internal static class ClusterDemo
         try
         {
             console.MarkupLine($"[bold]orchestrator demo[/]: {options.Nodes} node process(es) on 127.0.0.1, SQLite journal {Markup.Escape(cluster.JournalPath)}, topology {Markup.Escape(topologyPath!)} ({hostCount} hosts)");
-            console.MarkupLine($"token: [cyan]{token}[/] (written to {Markup.Escape(Path.Combine(options.StateDirectory, DemoCluster.TokenFileName))})");
+            console.MarkupLine($"token: [cyan]{token}[/] (written to {Markup.Escape(Path.Combine(options.StateDirectory, LocalCluster.TokenFileName))})");
             cluster.Start();
             foreach (var node in cluster.Nodes)
             {
@@ -72,7 +72,7 @@ internal static class ClusterDemo
 
             keep = options.Keep;
         }
-        catch (DemoFailure e)
+        catch (LocalClusterException e)
         {
             failed++;
             console.MarkupLine($"[red]failed[/]: {Markup.Escape(e.Message)}");
@@ -93,7 +93,7 @@ internal static class ClusterDemo
             {
                 cluster.Detach();
                 console.MarkupLine($"cluster kept running: API {string.Join(", ", cluster.Nodes.Select(n => n.Api.ToString().TrimEnd('/')))}; " +
-                                   $"pids in {Markup.Escape(DemoCluster.PidFile(options.StateDirectory))}; end it with `orchestrator demo --stop`");
+                                   $"pids in {Markup.Escape(LocalCluster.PidFile(options.StateDirectory))}; end it with `orchestrator demo --stop`");
             }
             else
             {

@@ -1,3 +1,5 @@
+using Orchestrator.Chaos.Processes;
+
 namespace Orchestrator.Node.Demo;
 
 /// <summary>What <c>orchestrator demo</c> (the cluster demo) runs with.</summary>
@@ -32,6 +34,18 @@ internal sealed record DemoOptions
 
     /// <summary>How long one migration may take before the demo counts it failed.</summary>
     public TimeSpan MigrationTimeout { get; init; } = TimeSpan.FromSeconds(45);
+
+    /// <summary>The cluster of node processes these options run.</summary>
+    public LocalClusterOptions Cluster() => new()
+    {
+        Nodes = Nodes,
+        ApiPortBase = ApiPortBase,
+        Seed = Seed,
+        Quick = Quick,
+        StateDirectory = StateDirectory,
+        NodeCommand = NodeCommand,
+        StartTimeout = StartTimeout,
+    };
 
     /// <summary>Every problem, naming the option and the value; empty when valid.</summary>
     public IReadOnlyList<string> Validate()

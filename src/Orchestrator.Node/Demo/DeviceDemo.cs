@@ -17,10 +17,10 @@ internal static class DeviceDemo
 {
     internal static async Task<int> RunAsync(DemoSettings settings, IAnsiConsole console, CancellationToken cancellationToken)
     {
-        var path = settings.Topology ?? FindDefaultTopology();
+        var path = settings.Topology ?? DemoTopology.Find();
         if (path is null || !File.Exists(path))
         {
-            return Fail(console, $"topology file not found: '{path ?? "cluster-config/demo-topology.yaml"}' (give --topology)");
+            return Fail(console, $"topology file not found: '{path ?? DemoTopology.RelativePath}' (give --topology)");
         }
 
         if (settings.LatencyScale < 0 || !double.IsFinite(settings.LatencyScale))
@@ -166,23 +166,6 @@ internal static class DeviceDemo
         var tail = at >= 0 ? failure![at..] : failure ?? "";
         var colon = tail.IndexOf(": ", StringComparison.Ordinal);
         return colon >= 0 ? tail[(colon + 2)..] : tail;
-    }
-
-    internal static string? FindDefaultTopology()
-    {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "cluster-config", "demo-topology.yaml");
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
     }
 
     private static int Fail(IAnsiConsole console, string message)

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Configuration;
 using Akka.Configuration.Hocon;
+using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Node.Hosting;
 
@@ -131,26 +132,6 @@ public static class NodeConfigFile
         return errors;
     }
 
-    /// <summary>Parses a HOCON duration (<c>500ms</c>, <c>3s</c>, <c>1m</c>) or a .NET TimeSpan (<c>00:00:03</c>).</summary>
-    public static TimeSpan? ParseDuration(string text)
-    {
-        if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && text.Contains(':', StringComparison.Ordinal))
-        {
-            return span;
-        }
-
-        try
-        {
-            return ConfigurationFactory.ParseString("d = " + text).GetTimeSpan("d", null, allowInfinite: false);
-        }
-#pragma warning disable CA1031 // Any parse failure means "not a duration".
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            return null;
-        }
-    }
-
     private static bool? ParseSwitch(string text) => text.ToLowerInvariant() switch
     {
         "on" or "true" or "yes" => true,
@@ -237,7 +218,7 @@ public static class NodeConfigFile
         ReadParsed(config, key, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null, "is not an integer", set);
 
     private static void ReadDuration(Config config, string key, List<string> errors, Action<TimeSpan> set) =>
-        ReadParsed(config, key, errors, ParseDuration, "is not a duration (e.g. 500ms, 3s, 1m)", set);
+        ReadParsed(config, key, errors, Durations.Parse, "is not a duration (e.g. 500ms, 3s, 1m)", set);
 
     private static void ReadList(Config config, string key, List<string> errors, Action<List<string>> set)
     {

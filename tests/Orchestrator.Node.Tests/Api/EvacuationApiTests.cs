@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Client;
 using Orchestrator.Node.Chaos;
 
 namespace Orchestrator.Node.Tests.Api;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Orchestrator.Node.Api;
+using Orchestrator.Client;
 using Orchestrator.Node.Chaos;
 
 namespace Orchestrator.Node.Tests.Api;
@@ -39,6 +40,19 @@ public class MigrationApiTests(ApiNode node)
 
         var hostB = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/hosts/host-b", auth: false), HttpStatusCode.OK);
         Assert.Contains(hostB.GetProperty("pfs")[0].GetProperty("vfs").EnumerateArray(), v => v.Str("workload") == "vm-1" && v.Str("state") == "RUNNING");
+
+        // The target VF's own actor, read through its PF: the migration's command took it from RESUMING to RUNNING.
+        var target = hostB.GetProperty("pfs")[0].GetProperty("vfs").EnumerateArray().Single(v => v.Str("workload") == "vm-1").Str("id");
+        var plain = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, $"/api/v1/vfs/{target}", auth: false), HttpStatusCode.OK);
+        Assert.False(plain.TryGetProperty("history", out _));
+        var vf = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, $"/api/v1/vfs/{target}?history=true", auth: false), HttpStatusCode.OK);
+        Assert.Equal("RUNNING", vf.Str("state"));
+        var last = vf.GetProperty("history").EnumerateArray().Last();
+        Assert.Equal("RUNNING", last.Str("to"));
+        Assert.Equal(id, last.Str("migration"));
+        Assert.True(last.GetProperty("epoch").GetInt64() >= 0);
+        var bad = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, $"/api/v1/vfs/{target}?history=maybe", auth: false), HttpStatusCode.BadRequest);
+        Assert.Contains("maybe", bad.Str("detail"), StringComparison.Ordinal);
     }
 
     [Fact]

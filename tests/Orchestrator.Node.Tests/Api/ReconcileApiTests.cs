@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Client;
 using Orchestrator.Node.Chaos;
 
 namespace Orchestrator.Node.Tests.Api;

@@ -27,4 +27,25 @@ public class AssemblyLayeringTests
         Assert.DoesNotContain("orchestrator", references);
         Assert.DoesNotContain("Orchestrator.Client", references);
     }
+
+    [Fact]
+    public void The_chaos_harness_stands_on_the_cluster_and_the_client_and_not_on_the_node()
+    {
+        var references = OrchestratorReferences(typeof(global::Orchestrator.Chaos.Harness.ChaosRun));
+        Assert.Contains("Orchestrator.Cluster", references);
+        Assert.Contains("Orchestrator.Client", references);
+        Assert.DoesNotContain("orchestrator", references);
+    }
+
+    [Fact]
+    public void No_production_assembly_holds_the_harness_the_checker_or_the_process_launcher()
+    {
+        Type[] production = [typeof(Devices.Contract.VfioDeviceState), typeof(Domain.Migrations.MigrationState), typeof(Cluster.Hosting.OrchestratorClient), typeof(OrchestratorApiClient), typeof(global::Orchestrator.Node.Cli.OrchestratorCli)];
+        var offending = production.SelectMany(t => t.Assembly.GetTypes())
+            .Where(t => t.Namespace is { } ns && (ns.Contains(".Checker", StringComparison.Ordinal) || ns.Contains(".Harness", StringComparison.Ordinal) || ns.Contains(".Processes", StringComparison.Ordinal)
+                || t.Name.Contains("ChaosRun", StringComparison.Ordinal) || t.Name.Contains("LocalCluster", StringComparison.Ordinal) || t.Name.Contains("HistoryChecker", StringComparison.Ordinal)))
+            .Select(t => t.FullName)
+            .ToList();
+        Assert.Empty(offending);
+    }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Orchestrator.Client;
 using Orchestrator.Node.Cli.Client;
 using Spectre.Console;
 

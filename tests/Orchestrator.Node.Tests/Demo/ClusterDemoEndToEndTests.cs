@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Orchestrator.Chaos.Processes;
+using Orchestrator.Client;
 using Orchestrator.Node.Cli.Client;
 using Orchestrator.Node.Demo;
 
@@ -16,7 +18,7 @@ public sealed class ClusterDemoEndToEndTests : IDisposable
 
     public void Dispose()
     {
-        DemoCluster.StopKept(_dir, TextWriter.Null);
+        LocalCluster.StopKept(_dir, TextWriter.Null);
         Directory.Delete(_dir, recursive: true);
     }
 
@@ -38,10 +40,10 @@ public sealed class ClusterDemoEndToEndTests : IDisposable
             var summary = DemoTestSupport.LastDemoLine(text);
             Assert.Matches(@"^demo: [1-9]\d* completed, [1-9]\d* rolled back, 0 failed$", summary);
             Assert.Contains("FirmwareIncompatible", text, StringComparison.Ordinal);
-            Assert.Equal(3, DemoCluster.LiveKept(_dir).Count);
+            Assert.Equal(3, LocalCluster.LiveKept(_dir).Count);
 
             // The client verbs against a real node (the token comes from the demo's token file).
-            var token = (await File.ReadAllTextAsync(Path.Combine(_dir, DemoCluster.TokenFileName))).Trim();
+            var token = (await File.ReadAllTextAsync(Path.Combine(_dir, LocalCluster.TokenFileName))).Trim();
             var stdout = new StringWriter();
             var stderr = new StringWriter();
             var io = new CliIo(console, stdout, stderr, TimeProvider.System, _ => null, _dir);
@@ -71,14 +73,14 @@ public sealed class ClusterDemoEndToEndTests : IDisposable
         finally
         {
             // Asserted after the block: an assertion here would mask a failure above with the count of what was left.
-            stopped = DemoCluster.StopKept(_dir, TextWriter.Null);
+            stopped = LocalCluster.StopKept(_dir, TextWriter.Null);
         }
 
         Assert.Equal(3, stopped);
 
         Assert.All(pids, pid => Assert.False(File.Exists($"/proc/{pid}/cmdline") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal), $"pid {pid} still runs"));
-        Assert.False(File.Exists(DemoCluster.PidFile(_dir)));
+        Assert.False(File.Exists(LocalCluster.PidFile(_dir)));
     }
 
-    private string Logs() => string.Join('\n', Directory.GetFiles(Path.Combine(_dir, "demo"), "*.log").Select(f => $"--- {f}\n{DemoCluster.Tail(f, 30)}"));
+    private string Logs() => string.Join('\n', Directory.GetFiles(Path.Combine(_dir, "demo"), "*.log").Select(f => $"--- {f}\n{LocalCluster.Tail(f, 30)}"));
 }

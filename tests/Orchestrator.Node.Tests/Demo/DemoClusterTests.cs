@@ -1,3 +1,4 @@
+using Orchestrator.Chaos.Processes;
 using Orchestrator.Node.Demo;
 
 namespace Orchestrator.Node.Tests.Demo;
@@ -13,8 +14,8 @@ public sealed class DemoClusterTests : IDisposable
     public void Hosts_are_spread_round_robin_over_the_nodes()
     {
         const string yaml = "hosts:\n  - id: a\n    node: node-1\n  - id: b\n    node: node-2\n  - id: c\n    node: node-3\n";
-        Assert.Equal("hosts:\n  - id: a\n    node: node-1\n  - id: b\n    node: node-2\n  - id: c\n    node: node-1\n", DemoCluster.SpreadHosts(yaml, 2));
-        Assert.Equal(yaml, DemoCluster.SpreadHosts(yaml, 3));
+        Assert.Equal("hosts:\n  - id: a\n    node: node-1\n  - id: b\n    node: node-2\n  - id: c\n    node: node-1\n", LocalCluster.SpreadHosts(yaml, 2));
+        Assert.Equal(yaml, LocalCluster.SpreadHosts(yaml, 3));
     }
 
     [Fact]
@@ -34,9 +35,9 @@ public sealed class DemoClusterTests : IDisposable
         Assert.Equal("demo: 0 completed, 0 rolled back, 1 failed", DemoTestSupport.LastDemoLine(text));
         Assert.Contains("node-1 exited with code 3", text, StringComparison.Ordinal);
         Assert.Contains("no node in this build", text, StringComparison.Ordinal);
-        Assert.False(File.Exists(DemoCluster.PidFile(_dir)));
-        Assert.Empty(DemoCluster.LiveKept(_dir));
-        Assert.True(File.Exists(Path.Combine(_dir, DemoCluster.TokenFileName)));
+        Assert.False(File.Exists(LocalCluster.PidFile(_dir)));
+        Assert.Empty(LocalCluster.LiveKept(_dir));
+        Assert.True(File.Exists(Path.Combine(_dir, LocalCluster.TokenFileName)));
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using Orchestrator.Cluster.Hosting;
+using Orchestrator.Chaos.Processes;
 using Spectre.Console;
 
 namespace Orchestrator.Node.Tests.Demo;
@@ -20,19 +20,7 @@ internal static class DemoTestSupport
     }
 
     /// <summary>A base port with <paramref name="count"/> free ports after it on 127.0.0.1.</summary>
-    public static int FreePortBase(int count)
-    {
-        for (var attempt = 0; attempt < 200; attempt++)
-        {
-            var start = LoopbackPorts.Free(1)[0];
-            if (start + count < 65000 && Enumerable.Range(start, count).All(p => !LoopbackPorts.InUse(p)))
-            {
-                return start;
-            }
-        }
-
-        throw new InvalidOperationException("no run of free ports on 127.0.0.1");
-    }
+    public static int FreePortBase(int count) => LocalCluster.FreeApiPortBase(count);
 
     public static string LastDemoLine(string text) =>
         text.Split('\n').Select(l => l.TrimEnd('\r')).Last(l => l.StartsWith("demo:", StringComparison.Ordinal));

@@ -1,9 +1,10 @@
 using System.CommandLine;
+using Orchestrator.Client;
 
 namespace Orchestrator.Node.Cli.Client;
 
 /// <summary>
-/// The client verbs, each calling the HTTP API of a node: <c>hosts</c>, <c>vfs</c>, <c>destroy-vf</c>, <c>migrate</c>, <c>migrations</c>,
+/// The client verbs, each calling the HTTP API of a node: <c>hosts</c>, <c>vfs</c>, <c>vf</c>, <c>destroy-vf</c>, <c>migrate</c>, <c>migrations</c>,
 /// <c>watch</c>, <c>abort</c>, <c>switchover</c>, <c>policy</c>, <c>evacuate</c>, <c>evacuations</c>, <c>cordon</c>. Exit codes: <see cref="ExitCodes"/>.
 /// </summary>
 internal static class ClientCommands
@@ -12,6 +13,7 @@ internal static class ClientCommands
     [
         InventoryVerbs.Hosts(io),
         InventoryVerbs.Vfs(io),
+        InventoryVerbs.Vf(io),
         InventoryVerbs.DestroyVf(io),
         MigrationVerbs.Migrate(io),
         MigrationVerbs.Migrations(io),

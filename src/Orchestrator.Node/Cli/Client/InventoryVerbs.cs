@@ -1,11 +1,12 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 using Orchestrator.Client;
 using Spectre.Console;
 
 namespace Orchestrator.Node.Cli.Client;
 
-/// <summary><c>hosts</c>, <c>vfs</c>, <c>destroy-vf</c>, <c>cordon</c>, <c>evacuate</c>, <c>evacuations</c> and <c>reconcile</c>.</summary>
+/// <summary><c>hosts</c>, <c>vfs</c>, <c>vf</c>, <c>destroy-vf</c>, <c>cordon</c>, <c>evacuate</c>, <c>evacuations</c> and <c>reconcile</c>.</summary>
 internal static class InventoryVerbs
 {
     public static Command Hosts(CliIo io)
@@ -66,14 +67,8 @@ internal static class InventoryVerbs
         options.AddTo(command);
         command.SetAction(options.Action(io, "destroy-vf", async (c, parse, ct) =>
         {
-            var vf = parse.GetValue(id);
-            var parts = vf?.Split('/') ?? [];
-            if (parts.Length != 3 || parts.Any(p => p.Length == 0 || p.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch))) || !parts[2].StartsWith("vf", StringComparison.Ordinal))
-            {
-                throw new BadInputException($"id: bad value '{vf}'; expected host/pf-address/vfN");
-            }
-
-            var answer = await c.Api.DestroyVfAsync(vf!, parse.GetValue(force), ct);
+            var vf = VfArgument(parse.GetValue(id));
+            var answer = await c.Api.DestroyVfAsync(vf, parse.GetValue(force), ct);
             if (c.Json)
             {
                 c.PrintJson(answer.Json);
@@ -81,6 +76,39 @@ internal static class InventoryVerbs
             }
 
             c.Io.Console.MarkupLine($"destroyed: {Markup.Escape(answer.Value.Id)}");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary><c>orchestrator vf ID</c>: one VF as its own actor holds it, with its last VFIO transitions.</summary>
+    public static Command Vf(CliIo io)
+    {
+        var options = new ClientOptions();
+        var id = new Argument<string>("id") { Description = "VF id: host/pf-address/vfN" };
+        var command = new Command("vf", "One VF: kind, profile, workload, the VFIO state its PF last observed and its last transitions (migration, epoch)") { id };
+        options.AddTo(command);
+        command.SetAction(options.Action(io, "vf", async (c, parse, ct) =>
+        {
+            var vf = VfArgument(parse.GetValue(id));
+            var answer = await c.Api.GetVfAsync(vf, history: true, ct);
+            if (c.Json)
+            {
+                c.PrintJson(answer.Json);
+                return ExitCodes.Ok;
+            }
+
+            var v = answer.Value;
+            c.Io.Console.MarkupLine($"{Markup.Escape(v.Id)}: {Markup.Escape(v.Kind ?? "-")}, profile {Markup.Escape(v.Profile ?? "-")}, workload {Markup.Escape(v.Workload ?? "-")}, state {Markup.Escape(v.State ?? "-")}{(v.Migration is { } m ? $", held by {Markup.Escape(m)}" : "")}");
+            var table = new Table();
+            table.AddColumns("At (UTC)", "From", "To", "Migration", "Epoch");
+            foreach (var t in v.History ?? [])
+            {
+                table.AddRow(t.At.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture), t.From, t.To, Markup.Escape(t.Migration ?? "-"), t.Epoch?.ToString(CultureInfo.InvariantCulture) ?? "-");
+            }
+
+            c.Io.Console.Write(table);
+            c.Io.Console.WriteLine($"{v.History?.Count ?? 0} transition(s)");
             return ExitCodes.Ok;
         }));
         return command;
@@ -368,5 +396,17 @@ internal static class InventoryVerbs
         }
 
         return null;
+    }
+
+    /// <summary>A VF id as the server parses it (host/pf-address/vfN), or bad input naming it.</summary>
+    private static string VfArgument(string? vf)
+    {
+        var parts = vf?.Split('/') ?? [];
+        if (parts.Length != 3 || parts.Any(p => p.Length == 0 || p.Any(ch => char.IsWhiteSpace(ch) || char.IsControl(ch))) || !parts[2].StartsWith("vf", StringComparison.Ordinal))
+        {
+            throw new BadInputException($"id: bad value '{vf}'; expected host/pf-address/vfN");
+        }
+
+        return vf!;
     }
 }

@@ -1,7 +1,7 @@
 using Orchestrator.Cluster.History;
 using static Orchestrator.Cluster.History.MigrationStates;
 
-namespace Orchestrator.Cluster.Tests.History;
+namespace Orchestrator.Chaos.Tests.Checker;
 
 /// <summary>Clean histories of DESIGN.md §4's protocol, as the nodes would record them; tests break them one record at a time.</summary>
 internal static class Scenarios

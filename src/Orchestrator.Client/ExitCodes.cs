@@ -1,6 +1,4 @@
-using Orchestrator.Client;
-
-namespace Orchestrator.Node.Cli.Client;
+namespace Orchestrator.Client;
 
 /// <summary>The exit codes of the client verbs; scripts rely on them (README "Command line").</summary>
 public static class ExitCodes

@@ -1,4 +1,4 @@
-namespace Orchestrator.Cluster.Tests.History;
+namespace Orchestrator.Chaos.Tests.Checker;
 
 /// <summary>A clock the test sets by hand.</summary>
 internal sealed class ManualTime(DateTimeOffset now) : TimeProvider

@@ -1,14 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
-using Orchestrator.Chaos.BrokenBuilds;
+using Orchestrator.Client;
 using Orchestrator.Cluster.Hosting;
-using Orchestrator.Node.Chaos;
-using Orchestrator.Node.Hosting;
 
-namespace Orchestrator.Node.Cli;
+namespace Orchestrator.Chaos.Harness;
 
-/// <summary><c>orchestrator chaos</c>: node processes, a client, seeded faults, and the invariant checker (<see cref="ChaosRun"/>).</summary>
-internal static class ChaosCommand
+/// <summary><c>orchestrator chaos</c> (the executable adds this verb): node processes, a client, seeded faults, and the invariant checker (<see cref="ChaosRun"/>).</summary>
+public static class ChaosCommand
 {
     public static Command Create()
     {
@@ -38,7 +36,7 @@ internal static class ChaosCommand
             if (errors.Count > 0)
             {
                 errors.ForEach(Console.WriteLine);
-                return Task.FromResult(Client.ExitCodes.BadInput);
+                return Task.FromResult(ExitCodes.BadInput);
             }
 
             var options = new ChaosOptions
@@ -63,28 +61,9 @@ internal static class ChaosCommand
         return command;
     }
 
-    /// <summary>
-    /// <c>orchestrator chaos-node</c> (hidden): a node whose journal loses every <c>MigrationCommitted</c> on replay
-    /// (<see cref="DropCommitCheckpoint"/>), started by <c>chaos --lose-commit-checkpoint</c>. Its own verb, not a config
-    /// key: a node started with <c>orchestrator node</c> cannot be configured into it.
-    /// </summary>
-    public static Command CreateBrokenNode()
-    {
-        var command = NodeCommand.Create(BrokenNodeVerb, "TEST ONLY: a node whose journal loses the Committed checkpoint", options =>
-        {
-            DropCommitCheckpoint.Arm();
-            options.HarnessHocon = DropCommitCheckpoint.Hocon(OrchestratorConfig.JournalPluginId);
-        });
-        command.Hidden = true;
-        return command;
-    }
-
-    /// <summary>The hidden verb of <see cref="CreateBrokenNode"/>.</summary>
-    public const string BrokenNodeVerb = "chaos-node";
-
     private static TimeSpan Duration(string text, string option, List<string> errors)
     {
-        if (NodeConfigFile.ParseDuration(text) is { } d)
+        if (Durations.Parse(text) is { } d)
         {
             return d;
         }

@@ -1,10 +1,10 @@
-namespace Orchestrator.Node.Demo;
+namespace Orchestrator.Chaos.Processes;
 
 /// <summary>
 /// Runs a clean-up (stop the node processes, remove partition rules) if this process exits some other way than
 /// through the caller's <c>finally</c>: SIGTERM, an unhandled exception. Disposing it unregisters the clean-up.
 /// </summary>
-internal sealed class ProcessExitGuard : IDisposable
+public sealed class ProcessExitGuard : IDisposable
 {
     private readonly Action _cleanUp;
 

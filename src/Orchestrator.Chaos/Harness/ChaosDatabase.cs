@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
 
-namespace Orchestrator.Node.Chaos;
+namespace Orchestrator.Chaos.Harness;
 
 /// <summary>
 /// A fresh PostgreSQL database for one chaos run (<c>--db postgres</c>), created on the server of
 /// <c>ORCHESTRATOR_PG</c> and dropped at the end, so no run sees another's journal; and the server restart fault.
 /// </summary>
-internal sealed class ChaosDatabase : IDisposable
+public sealed class ChaosDatabase : IDisposable
 {
     private readonly string _admin;
     private readonly string _name;

@@ -1,7 +1,7 @@
-namespace Orchestrator.Node.Chaos;
+namespace Orchestrator.Chaos.Harness;
 
 /// <summary>What <c>orchestrator chaos</c> runs with.</summary>
-internal sealed record ChaosOptions
+public sealed record ChaosOptions
 {
     /// <summary>Every fault kind the harness knows.</summary>
     public static readonly IReadOnlyList<string> AllFaults = ["kill", "pause", "partition", "db", "device"];

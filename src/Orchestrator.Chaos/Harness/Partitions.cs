@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Orchestrator.Node.Demo;
+using Orchestrator.Chaos.Processes;
 
-namespace Orchestrator.Node.Chaos;
+namespace Orchestrator.Chaos.Harness;
 
 /// <summary>
 /// Network partitions between node processes on one machine. Each node binds Akka remoting to its own loopback
@@ -17,7 +17,7 @@ namespace Orchestrator.Node.Chaos;
 /// whose process is gone. Needs root, the iptables command and a writable cgroup v2 mount; <see cref="TryCreate"/>
 /// says which is missing otherwise.
 /// </summary>
-internal sealed class Partitions : IDisposable
+public sealed class Partitions : IDisposable
 {
     public const string Tag = "orchestrator-chaos";
 
@@ -108,7 +108,7 @@ internal sealed class Partitions : IDisposable
     }
 
     /// <summary>Creates node <paramref name="node"/>'s cgroup and sets it as the group its process joins on (re)start.</summary>
-    public void Enroll(DemoNode node)
+    public void Enroll(LocalNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
         var relative = $"{_root}/{node.Name}";
@@ -122,7 +122,7 @@ internal sealed class Partitions : IDisposable
     }
 
     /// <summary>Cuts every node of <paramref name="side"/> off from every node of <paramref name="other"/>, both ways; null, or what went wrong.</summary>
-    public string? Cut(IReadOnlyList<DemoNode> side, IReadOnlyList<DemoNode> other)
+    public string? Cut(IReadOnlyList<LocalNode> side, IReadOnlyList<LocalNode> other)
     {
         ArgumentNullException.ThrowIfNull(side);
         ArgumentNullException.ThrowIfNull(other);

@@ -6,28 +6,26 @@ using Orchestrator.Client;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Devices.Topology;
 
-namespace Orchestrator.Node.Demo;
+namespace Orchestrator.Chaos.Processes;
 
 /// <summary>
-/// The demo's cluster: N <c>orchestrator node</c> processes of this build on 127.0.0.1, one SQLite journal file shared
+/// A local cluster of real node processes, run by the demo, the chaos harness and tests: N <c>orchestrator node</c> processes of this build on 127.0.0.1, one SQLite journal file shared
 /// by all, a topology whose hosts are spread over the nodes, a bearer token. Every process it starts is written to
 /// <c>demo.pids</c> and ended by <see cref="Stop"/> (also on Ctrl-C and on failure), or by <see cref="StopKept"/>
 /// from another process when the cluster was kept.
 /// </summary>
-internal sealed partial class DemoCluster
+public sealed partial class LocalCluster
 {
     public const string PidFileName = "demo.pids";
     public const string TokenFileName = "demo-token";
 
-    private readonly DemoOptions _options;
-    private readonly IReadOnlyList<string> _nodeVerb;
+    private readonly LocalClusterOptions _options;
     private readonly object _gate = new();
     private bool _stopped;
 
-    private DemoCluster(DemoOptions options, string directory, string token, IReadOnlyList<DemoNode> nodes, int hosts, IReadOnlyList<string> nodeVerb)
+    private LocalCluster(LocalClusterOptions options, string directory, string token, IReadOnlyList<LocalNode> nodes, int hosts)
     {
         _options = options;
-        _nodeVerb = nodeVerb;
         WorkDirectory = directory;
         Token = token;
         Nodes = nodes;
@@ -39,7 +37,7 @@ internal sealed partial class DemoCluster
 
     public string Token { get; }
 
-    public IReadOnlyList<DemoNode> Nodes { get; }
+    public IReadOnlyList<LocalNode> Nodes { get; }
 
     /// <summary>How many hosts the topology has, all of which must appear in the inventory.</summary>
     public int Hosts { get; }
@@ -53,10 +51,10 @@ internal sealed partial class DemoCluster
     public static (string? Path, int Hosts) LoadTopology(string? topology, List<string> errors)
     {
         ArgumentNullException.ThrowIfNull(errors);
-        var path = topology ?? DeviceDemo.FindDefaultTopology();
+        var path = topology ?? DemoTopology.Find();
         if (path is null || !File.Exists(path))
         {
-            errors.Add($"--topology: file not found: '{path ?? "cluster-config/demo-topology.yaml"}'");
+            errors.Add($"--topology: file not found: '{path ?? DemoTopology.RelativePath}'");
             return (null, 0);
         }
 
@@ -84,19 +82,34 @@ internal sealed partial class DemoCluster
             : $"--api-port-base: port(s) {string.Join(", ", busy)} on 127.0.0.1 are in use; give another --api-port-base";
     }
 
-    /// <summary>Writes the configs, the topology variant and the token; starts nothing.</summary>
-    public static DemoCluster Prepare(DemoOptions options, string topologyPath, int hostCount, string token, ClusterExtras? extras = null)
+    /// <summary>A first API port with <paramref name="count"/> free ports from it on 127.0.0.1 (tests and runs that must not collide).</summary>
+    public static int FreeApiPortBase(int count)
     {
-        extras ??= new ClusterExtras();
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var start = LoopbackPorts.Free(1)[0];
+            if (start + count < 65000 && Enumerable.Range(start, count).All(p => !LoopbackPorts.InUse(p)))
+            {
+                return start;
+            }
+        }
+
+        throw new LocalClusterException("no run of free ports on 127.0.0.1");
+    }
+
+    /// <summary>Writes the configs, the topology variant and the token; starts nothing.</summary>
+    public static LocalCluster Prepare(LocalClusterOptions options, string topologyPath, int hostCount, string token)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var state = Path.GetFullPath(options.StateDirectory);
-        var directory = Path.Combine(state, extras.DirectoryName);
+        var directory = Path.Combine(state, options.DirectoryName);
         if (System.IO.Directory.Exists(directory))
         {
             System.IO.Directory.Delete(directory, recursive: true);
         }
 
         System.IO.Directory.CreateDirectory(directory);
-        if (extras.Histories)
+        if (options.Histories)
         {
             System.IO.Directory.CreateDirectory(Path.Combine(directory, "history"));
         }
@@ -106,21 +119,21 @@ internal sealed partial class DemoCluster
         WriteSecret(Path.Combine(state, TokenFileName), token + "\n");
 
         var akkaPorts = LoopbackPorts.Free(options.Nodes);
-        var addresses = Enumerable.Range(0, options.Nodes).Select(i => extras.NodeAddress?.Invoke(i) ?? "127.0.0.1").ToList();
+        var addresses = Enumerable.Range(0, options.Nodes).Select(i => options.NodeAddress?.Invoke(i) ?? "127.0.0.1").ToList();
         // Every node is a seed. With node-1 alone in the list, a restarted node-1 (the first seed) joined itself at once
         // and formed a second cluster beside the running one: two shard coordinators, two incarnations of the same
         // migrations writing one journal (seen in a chaos run). ClusterBootstrap lets the first seed form a cluster
         // only when the others say they are in none.
         var seeds = string.Join(", ", Enumerable.Range(0, options.Nodes).Select(i => $"\"akka.tcp://orchestrator@{addresses[i]}:{akkaPorts[i]}\""));
         var journal = Path.Combine(directory, "journal.db");
-        var latency = extras.LatencyScale ?? (options.Quick ? 0.2 : 1.0);
-        var nodes = new List<DemoNode>();
+        var latency = options.LatencyScale ?? (options.Quick ? 0.2 : 1.0);
+        var nodes = new List<LocalNode>();
         for (var i = 0; i < options.Nodes; i++)
         {
             var name = $"node-{i + 1}";
             var api = new Uri($"http://127.0.0.1:{options.ApiPortBase + i}");
             var config = Path.Combine(directory, $"{name}.conf");
-            var history = extras.Histories ? Path.Combine(directory, "history", name + ".jsonl") : null;
+            var history = options.Histories ? Path.Combine(directory, "history", name + ".jsonl") : null;
             File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture, $$"""
                 # Written by `orchestrator demo`; one file per node.
                 node {
@@ -136,21 +149,21 @@ internal sealed partial class DemoCluster
                   roles = [coordinator, hosts]
                 }
                 persistence {
-                  provider = {{extras.PersistenceProvider ?? "sqlite"}}
-                  connection-string = "{{Hocon(extras.ConnectionString ?? $"Data Source={journal}")}}"
+                  provider = {{options.PersistenceProvider ?? "sqlite"}}
+                  connection-string = "{{Hocon(options.ConnectionString ?? $"Data Source={journal}")}}"
                 }
                 api {
                   url = "{{api.ToString().TrimEnd('/')}}"
                   token = "{{token}}"
                 }
                 {{(history is null ? string.Empty : $"history {{ path = \"{Hocon(history)}\" }}")}}
-                {{extras.ExtraConfig?.Invoke(name, directory) ?? string.Empty}}
+                {{options.ExtraConfig?.Invoke(name, directory) ?? string.Empty}}
 
                 """));
-            nodes.Add(new DemoNode(name, addresses[i], akkaPorts[i], api, config, Path.Combine(directory, $"{name}.log")) { HistoryPath = history });
+            nodes.Add(new LocalNode(name, addresses[i], akkaPorts[i], api, config, Path.Combine(directory, $"{name}.log")) { HistoryPath = history });
         }
 
-        return new DemoCluster(options, directory, token, nodes, hostCount, extras.NodeVerb);
+        return new LocalCluster(options, directory, token, nodes, hostCount);
     }
 
     /// <summary>Starts every node process and writes the pid file.</summary>
@@ -163,7 +176,7 @@ internal sealed partial class DemoCluster
     }
 
     /// <summary>Starts (or restarts, after it died) one node's process and rewrites the pid file.</summary>
-    public void StartNode(DemoNode node)
+    public void StartNode(LocalNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
         var command = _options.NodeCommand ?? ThisBuild();
@@ -182,7 +195,7 @@ internal sealed partial class DemoCluster
                 start.ArgumentList.Add(part);
             }
 
-            foreach (var part in _nodeVerb)
+            foreach (var part in _options.NodeVerb)
             {
                 start.ArgumentList.Add(part);
             }
@@ -198,14 +211,14 @@ internal sealed partial class DemoCluster
             start.Environment["ORCHESTRATOR_TOKEN"] = Token;
             start.Environment["DOTNET_gcServer"] = "0";
             start.WorkingDirectory = WorkDirectory;
-            node.Process = Process.Start(start) ?? throw new DemoFailure($"{node.Name}: could not start {string.Join(' ', command)}");
+            node.Process = Process.Start(start) ?? throw new LocalClusterException($"{node.Name}: could not start {string.Join(' ', command)}");
             node.Starts++;
             WritePids();
         }
     }
 
     /// <summary>Ends one node's process if it still runs (kill -9) and starts it again: same config, journal, history file.</summary>
-    public void RestartNode(DemoNode node)
+    public void RestartNode(LocalNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
         KillNode(node);
@@ -213,7 +226,7 @@ internal sealed partial class DemoCluster
     }
 
     /// <summary>kill -9 of one node's process (a no-op when it already ended); waits until it is gone.</summary>
-    public static void KillNode(DemoNode node)
+    public static void KillNode(LocalNode node)
     {
         ArgumentNullException.ThrowIfNull(node);
         if (node.Process is not { } p)
@@ -240,7 +253,7 @@ internal sealed partial class DemoCluster
     /// Waits until <paramref name="node"/> answers <c>/readyz</c> (member Up, runtime started, journal reachable); false
     /// when its process ended or <paramref name="limit"/> passed first. the reason is the last answer.
     /// </summary>
-    public async Task<(bool Ready, string Why)> WaitNodeReadyAsync(DemoNode node, TimeSpan limit, TimeProvider time, CancellationToken ct)
+    public async Task<(bool Ready, string Why)> WaitNodeReadyAsync(LocalNode node, TimeSpan limit, TimeProvider time, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(time);
@@ -422,16 +435,16 @@ internal sealed partial class DemoCluster
         }
     }
 
-    private void Check(DemoNode node, DateTimeOffset deadline, TimeProvider time, string what)
+    private void Check(LocalNode node, DateTimeOffset deadline, TimeProvider time, string what)
     {
         if (node.Process is { HasExited: true } p)
         {
-            throw new DemoFailure($"{node.Name} exited with code {p.ExitCode} before {what}; last lines of {node.LogPath}:{Environment.NewLine}{Tail(node.LogPath)}");
+            throw new LocalClusterException($"{node.Name} exited with code {p.ExitCode} before {what}; last lines of {node.LogPath}:{Environment.NewLine}{Tail(node.LogPath)}");
         }
 
         if (time.GetUtcNow() > deadline)
         {
-            throw new DemoFailure($"{node.Name} ({node.Api}) not ready after {_options.StartTimeout.TotalSeconds:0} s: waited until {what}; last lines of {node.LogPath}:{Environment.NewLine}{Tail(node.LogPath)}");
+            throw new LocalClusterException($"{node.Name} ({node.Api}) not ready after {_options.StartTimeout.TotalSeconds:0} s: waited until {what}; last lines of {node.LogPath}:{Environment.NewLine}{Tail(node.LogPath)}");
         }
     }
 
@@ -446,10 +459,15 @@ internal sealed partial class DemoCluster
         File.WriteAllText(PidFile(_options.StateDirectory), text.ToString());
     }
 
-    /// <summary><c>dotnet orchestrator.dll</c> of the running build.</summary>
+    /// <summary><c>dotnet orchestrator.dll</c> of the running build (the executable's directory, or a test's output).</summary>
     private static string[] ThisBuild()
     {
-        var dll = typeof(DemoCluster).Assembly.Location;
+        var dll = Path.Combine(AppContext.BaseDirectory, "orchestrator.dll");
+        if (!File.Exists(dll))
+        {
+            throw new LocalClusterException($"no node to start: '{dll}' does not exist (run from the orchestrator executable or a build that references it)");
+        }
+
         var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet"
             ? p
             : Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } h ? h : "dotnet";
@@ -475,13 +493,34 @@ internal sealed partial class DemoCluster
     private static partial Regex NodeLine();
 }
 
-/// <summary>What a cluster of node processes adds to the demo's: its directory, journal, latencies, extra config per node.</summary>
-internal sealed record ClusterExtras
+/// <summary>How a <see cref="LocalCluster"/> is laid out and started: nodes, ports, directory, journal, latencies, extra config per node.</summary>
+public sealed record LocalClusterOptions
 {
+    /// <summary>Node processes to start (each runs the hosts the topology gives it).</summary>
+    public int Nodes { get; init; } = 3;
+
+    /// <summary>The first node's API port; node i serves <c>http://127.0.0.1:(base + i - 1)</c>.</summary>
+    public int ApiPortBase { get; init; } = 7401;
+
+    /// <summary>Seed of the simulated device state.</summary>
+    public ulong Seed { get; init; } = 42;
+
+    /// <summary>Faster device latencies (0.2 instead of 1) unless <see cref="LatencyScale"/> says otherwise.</summary>
+    public bool Quick { get; init; }
+
+    /// <summary>Where the token, the pid file and the cluster's directory go.</summary>
+    public string StateDirectory { get; init; } = ".orchestrator";
+
+    /// <summary>The command that starts a node, before the verb and <c>--config FILE</c>; null = this build (<c>dotnet orchestrator.dll</c>).</summary>
+    public IReadOnlyList<string>? NodeCommand { get; init; }
+
+    /// <summary>How long the cluster may take to answer with every host in the inventory.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Subdirectory of the state directory (recreated empty).</summary>
     public string DirectoryName { get; init; } = "demo";
 
-    /// <summary>Device latency scale; null = the demo's (0.2 with --quick, else 1).</summary>
+    /// <summary>Device latency scale; null = 0.2 with <see cref="Quick"/>, else 1.</summary>
     public double? LatencyScale { get; init; }
 
     /// <summary><c>persistence.provider</c>; null = sqlite.</summary>
@@ -503,8 +542,8 @@ internal sealed record ClusterExtras
     public IReadOnlyList<string> NodeVerb { get; init; } = ["node"];
 }
 
-/// <summary>A node of the demo cluster: its name, Akka address and port, API, files and process.</summary>
-internal sealed record DemoNode(string Name, string Address, int AkkaPort, Uri Api, string ConfigPath, string LogPath)
+/// <summary>A node of a local cluster: its name, Akka address and port, API, files and process.</summary>
+public sealed record LocalNode(string Name, string Address, int AkkaPort, Uri Api, string ConfigPath, string LogPath)
 {
     public Process? Process { get; set; }
 
@@ -518,5 +557,7 @@ internal sealed record DemoNode(string Name, string Address, int AkkaPort, Uri A
     public int Starts { get; set; }
 }
 
-/// <summary>The demo cannot go on (a node died, the cluster did not come up); the message says why.</summary>
-internal sealed class DemoFailure(string message) : Exception(message);
+/// <summary>The cluster cannot go on (a node died, the cluster did not come up); the message says why.</summary>
+#pragma warning disable CA1032 // One message, always; the standard constructors would only allow a failure without a reason.
+public sealed class LocalClusterException(string message) : Exception(message);
+#pragma warning restore CA1032

@@ -1,10 +1,9 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Orchestrator.Node.Chaos;
-using Orchestrator.Node.Demo;
-using Orchestrator.Node.Tests.Demo;
+using Orchestrator.Chaos.Harness;
+using Orchestrator.Chaos.Processes;
 
-namespace Orchestrator.Node.Tests.Chaos;
+namespace Orchestrator.Chaos.Tests.Harness;
 
 /// <summary>
 /// Bounded chaos runs of real node processes, end to end: the correct build passes with every fault kind, and a
@@ -98,14 +97,14 @@ public sealed class ChaosRunTests : IDisposable
     {
         var buffer = new StringWriter();
         var code = await ChaosRun.RunAsync(
-            options with { StateDirectory = _dir, ApiPortBase = DemoTestSupport.FreePortBase(options.Nodes) },
+            options with { StateDirectory = _dir, ApiPortBase = LocalCluster.FreeApiPortBase(options.Nodes) },
             TextWriter.Synchronized(buffer),
             TimeProvider.System,
             CancellationToken.None);
 
         // Whatever the verdict, nothing of the run may be left.
-        Assert.Empty(DemoCluster.LiveKept(Path.Combine(_dir, "chaos-run")));
-        Assert.False(File.Exists(DemoCluster.PidFile(Path.Combine(_dir, "chaos-run"))));
+        Assert.Empty(LocalCluster.LiveKept(Path.Combine(_dir, "chaos-run")));
+        Assert.False(File.Exists(LocalCluster.PidFile(Path.Combine(_dir, "chaos-run"))));
         return (code, buffer.ToString());
     }
 

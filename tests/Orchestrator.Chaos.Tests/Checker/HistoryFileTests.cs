@@ -2,7 +2,7 @@ using System.Text.Json;
 using Orchestrator.Chaos.Checker;
 using Orchestrator.Cluster.History;
 
-namespace Orchestrator.Cluster.Tests.History;
+namespace Orchestrator.Chaos.Tests.Checker;
 
 public sealed class HistoryFileTests : IDisposable
 {

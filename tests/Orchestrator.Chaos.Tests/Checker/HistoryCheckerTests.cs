@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Orchestrator.Chaos.Checker;
 using Orchestrator.Cluster.History;
-using static Orchestrator.Cluster.Tests.History.Scenarios;
+using static Orchestrator.Chaos.Tests.Checker.Scenarios;
 
-namespace Orchestrator.Cluster.Tests.History;
+namespace Orchestrator.Chaos.Tests.Checker;
 
 public sealed class HistoryCheckerTests
 {

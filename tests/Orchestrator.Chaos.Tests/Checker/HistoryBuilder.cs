@@ -1,7 +1,7 @@
 using Orchestrator.Chaos.Checker;
 using Orchestrator.Cluster.History;
 
-namespace Orchestrator.Cluster.Tests.History;
+namespace Orchestrator.Chaos.Tests.Checker;
 
 /// <summary>
 /// Builds hand-made histories: each added record is stamped with the builder's clock (then advanced by

@@ -2,16 +2,16 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Orchestrator.Chaos.BrokenBuilds;
 using Orchestrator.Chaos.Checker;
+using Orchestrator.Chaos.Processes;
 using Orchestrator.Client;
 using Orchestrator.Cluster.History;
-using Orchestrator.Node.Cli.Client;
-using Orchestrator.Node.Demo;
 
-namespace Orchestrator.Node.Chaos;
+namespace Orchestrator.Chaos.Harness;
 
 /// <summary>
-/// <c>orchestrator chaos</c>: starts a cluster of node processes (<see cref="DemoCluster"/>), each on its own loopback
+/// <c>orchestrator chaos</c>: starts a cluster of node processes (<see cref="LocalCluster"/>), each on its own loopback
 /// address and writing its history; a client requests migrations (some to an explicit, possibly incompatible target),
 /// aborts some, evacuates hosts and uncordons them through the API and records every operation with its outcome; a
 /// fault schedule drawn from the seed kills, pauses, partitions nodes, restarts PostgreSQL and faults devices, one
@@ -22,8 +22,11 @@ namespace Orchestrator.Node.Chaos;
 /// Exit 0 when every invariant holds, 1 on a violation or a harness failure, 2 for bad input, 4 when the API ports
 /// are taken.
 /// </summary>
-internal sealed class ChaosRun : IDisposable
+public sealed class ChaosRun : IDisposable
 {
+    /// <summary>The run's directory under the state directory: the cluster's files, histories and report.</summary>
+    public const string RunDirectory = "chaos-run";
+
     private static readonly TimeSpan ReadyLimit = TimeSpan.FromSeconds(25);
     private static readonly TimeSpan RestartLimit = TimeSpan.FromSeconds(90);
 
@@ -42,7 +45,7 @@ internal sealed class ChaosRun : IDisposable
     private readonly List<(string Pf, string Host)> _pfs = [];
     private readonly Dictionary<string, DateTimeOffset> _starts = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _historyGate = new(1, 1);
-    private DemoCluster _cluster = null!;
+    private LocalCluster _cluster = null!;
     private HistoryWriter? _client;
     private Partitions? _partitions;
     private int _faultSeq;
@@ -61,14 +64,14 @@ internal sealed class ChaosRun : IDisposable
     public static async Task<int> RunAsync(ChaosOptions options, TextWriter output, TimeProvider time, CancellationToken ct)
     {
         var errors = options.Validate().ToList();
-        var (topologyPath, hostCount) = DemoCluster.LoadTopology(options.Topology, errors);
+        var (topologyPath, hostCount) = LocalCluster.LoadTopology(options.Topology, errors);
         if (errors.Count > 0)
         {
             errors.ForEach(e => output.WriteLine($"orchestrator chaos: {e}"));
             return ExitCodes.BadInput;
         }
 
-        if (DemoCluster.BusyApiPorts(options.ApiPortBase, options.Nodes) is { } busy)
+        if (LocalCluster.BusyApiPorts(options.ApiPortBase, options.Nodes) is { } busy)
         {
             output.WriteLine($"orchestrator chaos: {busy}");
             return ExitCodes.Conflict;
@@ -89,17 +92,14 @@ internal sealed class ChaosRun : IDisposable
         var watch = Stopwatch.StartNew();
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         using var database = _options.Db == "postgres" ? await ChaosDatabase.CreateAsync(_options.Seed, ct) : null;
-        var demo = new DemoOptions
+        _cluster = LocalCluster.Prepare(new LocalClusterOptions
         {
             Nodes = _options.Nodes,
             ApiPortBase = _options.ApiPortBase,
             Seed = _options.Seed,
-            StateDirectory = Path.Combine(_options.StateDirectory, "chaos-run"),
+            StateDirectory = Path.Combine(_options.StateDirectory, RunDirectory),
             NodeCommand = _options.NodeCommand,
             StartTimeout = TimeSpan.FromSeconds(90),
-        };
-        _cluster = DemoCluster.Prepare(demo, topologyPath, hostCount, token, new ClusterExtras
-        {
             DirectoryName = "chaos",
             LatencyScale = 0.2,
             PersistenceProvider = database is null ? null : "postgres",
@@ -111,8 +111,8 @@ internal sealed class ChaosRun : IDisposable
                 devices { state-dir = "{{Hocon(Path.Combine(dir, "devices"))}}" }
                 chaos.fault-api = on
                 """,
-            NodeVerb = _options.LoseCommitCheckpoint ? [Cli.ChaosCommand.BrokenNodeVerb] : ["node"],
-        });
+            NodeVerb = _options.LoseCommitCheckpoint ? [DropCommitCheckpoint.NodeVerb] : ["node"],
+        }, topologyPath, hostCount, token);
         var historyDir = Path.Combine(_cluster.WorkDirectory, "history");
         _client = new HistoryWriter(Path.Combine(historyDir, "client.jsonl"), "client", _time);
         var faults = _options.Faults.ToHashSet(StringComparer.Ordinal);
@@ -161,7 +161,7 @@ internal sealed class ChaosRun : IDisposable
             _out.WriteLine($"chaos: faults over after {watch.Elapsed.TotalSeconds:0.0} s; settling (bound {_options.SettleTimeout.TotalSeconds:0} s after the last heal)");
             await SettleAsync(ct);
         }
-        catch (DemoFailure e)
+        catch (LocalClusterException e)
         {
             Note($"harness failure: {e.Message}");
         }
@@ -191,7 +191,7 @@ internal sealed class ChaosRun : IDisposable
         _out.WriteLine($"chaos: {(report.IsSuccess && !harnessFailed ? "PASSED" : "FAILED")}: {read.Records.Count} records from {files.Count} histories, report {reportPath}; took {watch.Elapsed.TotalSeconds:0.0} s");
         if (report.IsSuccess && !harnessFailed && _options.CleanOnSuccess)
         {
-            Directory.Delete(Path.GetFullPath(demo.StateDirectory), recursive: true);
+            Directory.Delete(Path.GetFullPath(Path.Combine(_options.StateDirectory, RunDirectory)), recursive: true);
         }
 
         return report.IsSuccess && !harnessFailed ? ExitCodes.Ok : ExitCodes.Failed;
@@ -331,7 +331,7 @@ internal sealed class ChaosRun : IDisposable
 
     private string RandomWorkload(ClientState client) => client.Workloads[_clientRandom.Next(client.Workloads.Count)];
 
-    private async Task MigrateAsync(ClientState client, int i, DemoNode node, string? target)
+    private async Task MigrateAsync(ClientState client, int i, LocalNode node, string? target)
     {
         var workload = RandomWorkload(client);
         var key = $"chaos-{_options.Seed}-{i}";
@@ -345,7 +345,7 @@ internal sealed class ChaosRun : IDisposable
         }
     }
 
-    private async Task AbortAsync(ClientState client, DemoNode node)
+    private async Task AbortAsync(ClientState client, LocalNode node)
     {
         var (workload, id) = client.Open.ElementAt(_clientRandom.Next(client.Open.Count));
         await ClientOpAsync("abort", workload, id, null, node, async api => (await api.AbortAsync(id, CancellationToken.None)).Json);
@@ -357,7 +357,7 @@ internal sealed class ChaosRun : IDisposable
     /// workloads (different keys, through other nodes) are sent at the same moment: for each workload one request
     /// wins, the others are 409 WorkloadBusy. The host is uncordoned a few requests later.
     /// </summary>
-    private async Task EvacuateWithManualMigrationsAsync(ClientState client, int i, DemoNode node)
+    private async Task EvacuateWithManualMigrationsAsync(ClientState client, int i, LocalNode node)
     {
         // A host with workloads now (the inventory; the start's if no node answers), so that there is something to overlap.
         var inventory = await TryHostsAsync(CancellationToken.None);
@@ -392,7 +392,7 @@ internal sealed class ChaosRun : IDisposable
     /// Two to four requests for one workload at the same moment, through different nodes, each with its own
     /// Idempotency-Key (what several schedulers, or one that lost its state, would send): at most one is accepted.
     /// </summary>
-    private async Task DuplicatesAsync(ClientState client, int i, DemoNode node)
+    private async Task DuplicatesAsync(ClientState client, int i, LocalNode node)
     {
         var workload = RandomWorkload(client);
         var count = 2 + _clientRandom.Next(3);
@@ -413,7 +413,7 @@ internal sealed class ChaosRun : IDisposable
     /// Migrates a workload and, the moment a node answers it Completed, migrates it back to the host it came from
     /// through another node (DESIGN invariant 7: a new request is accepted at once).
     /// </summary>
-    private async Task PingPongAsync(ClientState client, int i, DemoNode node, CancellationToken stop)
+    private async Task PingPongAsync(ClientState client, int i, LocalNode node, CancellationToken stop)
     {
         var workload = RandomWorkload(client);
         var there = await ClientOpAsync("migrate-pingpong", workload, null, null, node, async api => (await api.StartMigrationAsync(workload, null, $"chaos-{_options.Seed}-{i}-ping", CancellationToken.None)).Value.Id);
@@ -472,7 +472,7 @@ internal sealed class ChaosRun : IDisposable
     /// a migration holds (409, forced or not), of a workload's VF without force (409), of a VF this client created
     /// (a labelled one with and without force) and, once a run, a forced delete of a workload's VF no migration holds.
     /// </summary>
-    private async Task VfChangeAsync(ClientState client, int i, DemoNode node)
+    private async Task VfChangeAsync(ClientState client, int i, LocalNode node)
     {
         var inventory = await TryHostsAsync(CancellationToken.None);
         var vfs = inventory.SelectMany(h => h.PfList.SelectMany(p => p.VfList.Select(v => (Pf: p, Vf: v)))).ToList();
@@ -528,7 +528,7 @@ internal sealed class ChaosRun : IDisposable
         }
     }
 
-    private async Task CreateVfAsync(ClientState client, ApiPf pf, string? workload, int? index, DemoNode node, string why)
+    private async Task CreateVfAsync(ClientState client, ApiPf pf, string? workload, int? index, LocalNode node, string why)
     {
         var profile = pf.Profiles is { Count: > 0 } offered ? offered[0] : pf.VfList.Select(v => v.Profile).OfType<string>().FirstOrDefault();
         if (profile is null)
@@ -544,7 +544,7 @@ internal sealed class ChaosRun : IDisposable
         }
     }
 
-    private Task<string?> DeleteVfAsync(string vf, string? workload, string? migration, bool force, DemoNode node, string why) =>
+    private Task<string?> DeleteVfAsync(string vf, string? workload, string? migration, bool force, LocalNode node, string why) =>
         ClientOpAsync("delete-vf", workload, migration, null, node, async api => (await api.DestroyVfAsync(vf, force, CancellationToken.None)).Value.Id, pf: vf[..vf.LastIndexOf('/')], vf: vf, force: force, note: why);
 
     private static int IndexOf(string vf) => int.Parse(vf[(vf.LastIndexOf("/vf", StringComparison.Ordinal) + 3)..], CultureInfo.InvariantCulture);
@@ -553,7 +553,7 @@ internal sealed class ChaosRun : IDisposable
     /// One API call, recorded as a <c>client-op</c>; the migration id (<c>migrate</c> and its variants), the VF id
     /// (<c>create-vf</c>, <c>delete-vf</c>) or the answer, or null unless ok.
     /// </summary>
-    private async Task<string?> ClientOpAsync(string op, string? workload, string? migration, string? host, DemoNode node, Func<OrchestratorApiClient, Task<string>> call, bool onlyIfIndeterminate = false, string? pf = null, string? vf = null, bool? force = null, string? note = null)
+    private async Task<string?> ClientOpAsync(string op, string? workload, string? migration, string? host, LocalNode node, Func<OrchestratorApiClient, Task<string>> call, bool onlyIfIndeterminate = false, string? pf = null, string? vf = null, bool? force = null, string? note = null)
     {
         if (onlyIfIndeterminate && _lastOutcome != ClientOutcome.Indeterminate)
         {
@@ -642,9 +642,9 @@ internal sealed class ChaosRun : IDisposable
         }
     }
 
-    private DemoNode Other(DemoNode node) => NodeAfter(node, 1);
+    private LocalNode Other(LocalNode node) => NodeAfter(node, 1);
 
-    private DemoNode NodeAfter(DemoNode node, int steps) => _cluster.Nodes[(_cluster.Nodes.ToList().IndexOf(node) + steps) % _cluster.Nodes.Count];
+    private LocalNode NodeAfter(LocalNode node, int steps) => _cluster.Nodes[(_cluster.Nodes.ToList().IndexOf(node) + steps) % _cluster.Nodes.Count];
 
     /// <summary>What the client loop keeps between requests.</summary>
     private sealed class ClientState(List<string> workloads, List<string> hosts)
@@ -716,7 +716,7 @@ internal sealed class ChaosRun : IDisposable
     {
         var node = _cluster.Nodes[_random.Next(_cluster.Nodes.Count)];
         var id = FaultStart("kill", node.Name, $"kill -9 pid {node.Process?.Id}");
-        DemoCluster.KillNode(node);
+        LocalCluster.KillNode(node);
         await DelayAsync(TimeSpan.FromMilliseconds(1000 + _random.Next(2000)), ct);
         _cluster.StartNode(node);
         var restarted = await RecoverAsync(ct);
@@ -741,8 +741,8 @@ internal sealed class ChaosRun : IDisposable
     {
         var nodes = _cluster.Nodes;
         var a = _random.Next(nodes.Count);
-        List<DemoNode> side;
-        List<DemoNode> other;
+        List<LocalNode> side;
+        List<LocalNode> other;
         if (_random.Next(2) == 0)
         {
             side = [nodes[a]];
@@ -889,7 +889,7 @@ internal sealed class ChaosRun : IDisposable
             await PostFaultAsync(targetNode, new DeviceFault { Pf = pf, Kind = DeviceFault.Hang, Command = "DestroyVf", Nth = 1 }, ct);
             var coordinator = _cluster.Nodes.First(n => n.Name == coordinatorName);
             _out.WriteLine($"chaos: {migration} TargetRunning, coordinated by {coordinator.Name}; kill -9 pid {coordinator.Process?.Id}");
-            DemoCluster.KillNode(coordinator);
+            LocalCluster.KillNode(coordinator);
             await DelayAsync(TimeSpan.FromSeconds(1), ct);
             _cluster.StartNode(coordinator);
             var restarted = await RecoverAsync(ct);
@@ -976,7 +976,7 @@ internal sealed class ChaosRun : IDisposable
                 var (up, stillWhy) = await _cluster.WaitNodeReadyAsync(node, RestartLimit, _time, ct);
                 if (!up)
                 {
-                    throw new DemoFailure($"{node.Name} not ready {RestartLimit.TotalSeconds:0} s after its restart ({stillWhy}); last lines of {node.LogPath}:{Environment.NewLine}{DemoCluster.Tail(node.LogPath)}");
+                    throw new LocalClusterException($"{node.Name} not ready {RestartLimit.TotalSeconds:0} s after its restart ({stillWhy}); last lines of {node.LogPath}:{Environment.NewLine}{LocalCluster.Tail(node.LogPath)}");
                 }
             }
 
@@ -990,7 +990,7 @@ internal sealed class ChaosRun : IDisposable
 
         // Ready nodes that do not see every host are not one cluster (a node that formed a cluster of its own): the run
         // cannot go on as if the fault had healed.
-        throw new DemoFailure($"the cluster did not become whole after the fault: {(missing.Count == 0 ? "a node stayed not ready" : string.Join("; ", missing))}");
+        throw new LocalClusterException($"the cluster did not become whole after the fault: {(missing.Count == 0 ? "a node stayed not ready" : string.Join("; ", missing))}");
     }
 
     /// <summary>What each node misses of the inventory: every node must see every host, or it is not in the one cluster.</summary>
@@ -1101,23 +1101,22 @@ internal sealed class ChaosRun : IDisposable
         return [];
     }
 
-    private DemoNode NodeOfHost(string host) => _cluster.Nodes.FirstOrDefault(n => n.Name == _hostNode.GetValueOrDefault(host)) ?? _cluster.Nodes[0];
+    private LocalNode NodeOfHost(string host) => _cluster.Nodes.FirstOrDefault(n => n.Name == _hostNode.GetValueOrDefault(host)) ?? _cluster.Nodes[0];
 
-    private async Task PostFaultAsync(DemoNode node, DeviceFault fault, CancellationToken ct)
+    private async Task PostFaultAsync(LocalNode node, DeviceFault fault, CancellationToken ct)
     {
-        using var http = new HttpClient { BaseAddress = node.Api, Timeout = TimeSpan.FromSeconds(5) };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", _cluster.Token);
+        using var api = new OrchestratorApiClient(node.Api, _cluster.Token, timeout: TimeSpan.FromSeconds(5), retries: 0); // a fault is injected once or not at all
         try
         {
-            using var response = await http.PostAsJsonAsync(new Uri(ChaosEndpoints.Path, UriKind.Relative), fault, ct);
-            if (!response.IsSuccessStatusCode)
-            {
-                Note($"device fault {fault.Kind} on {fault.Pf} refused by {node.Name}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
-            }
+            await api.InjectDeviceFaultAsync(fault, ct);
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
+        catch (ApiException e) when (e.Kind == ApiErrorKind.Unreachable)
         {
             Note($"device fault {fault.Kind} on {fault.Pf}: {node.Name} did not answer: {e.Message}");
+        }
+        catch (ApiException e)
+        {
+            Note($"device fault {fault.Kind} on {fault.Pf} refused by {node.Name}: {e.Message}");
         }
     }
 
@@ -1163,7 +1162,7 @@ internal sealed class ChaosRun : IDisposable
         kill?.WaitForExit(5000);
     }
 
-    private OrchestratorApiClient Client(DemoNode node) => new(node.Api, _cluster.Token, timeout: TimeSpan.FromSeconds(5));
+    private OrchestratorApiClient Client(LocalNode node) => new(node.Api, _cluster.Token, timeout: TimeSpan.FromSeconds(5));
 
     private void Note(string text)
     {

@@ -1,4 +1,4 @@
-namespace Orchestrator.Node.Chaos;
+namespace Orchestrator.Client;
 
 /// <summary>
 /// The body of <c>POST /api/v1/chaos/device-faults</c>: a fault for one PF. <see cref="Kind"/> is one of
