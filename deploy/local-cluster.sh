@@ -109,17 +109,18 @@ CONF
       # kill -0, not ours(): right after the launch a node's pid can still be the forked shell, before it runs the node
       # (its command line does not name the config yet), and that is a node starting, not one that exited.
       kill -0 "$pid" 2>/dev/null || { local dead="$name"; tail -n 20 "$state/$dead.log" >&2; down >&2; die "$dead exited during start-up (log above)"; }
-      curl -fs -o /dev/null --max-time 2 "$api/healthz" && ready=$((ready + 1))
+      # Ready, not only alive: member Up, journal reachable, every host actor of the node recovered and answering.
+      curl -fs -o /dev/null --max-time 4 "$api/readyz" && ready=$((ready + 1))
     done <"$state/pids"
     if [ "$ready" -eq "$n" ]; then
-      echo "local-cluster: $n node(s) up; token in $state/token"
+      echo "local-cluster: $n node(s) ready; token in $state/token"
       echo "  try: ORCHESTRATOR_API=http://127.0.0.1:$api_base ORCHESTRATOR_TOKEN=\$(cat $state/token) ./run hosts"
       return 0
     fi
     sleep 0.25
   done
   down >&2
-  die "nodes did not answer within 60 s (logs in $state)"
+  die "nodes not ready within 60 s (logs in $state; GET /readyz says why)"
 }
 
 case "$verb" in

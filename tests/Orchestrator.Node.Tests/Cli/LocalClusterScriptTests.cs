@@ -44,9 +44,12 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper log) : IDisposable
             {
                 using var client = new OrchestratorApiClient(new Uri($"http://127.0.0.1:{ports + i}"), token);
                 Assert.True(await client.IsHealthyAsync(), $"node-{i + 1}");
+                // Every node is ready (the script waited for /readyz), and each publishes its own hosts; the others'
+                // reach this node's copy of the directory by gossip: wait for that, pausing between reads (a tight loop
+                // of majority reads starved the three nodes on 2 cores).
                 var deadline = Stopwatch.StartNew();
                 IReadOnlyList<ApiHost> hosts = [];
-                while (hosts.Count < 3 && deadline.Elapsed < TimeSpan.FromSeconds(30))
+                while (hosts.Count < 3 && deadline.Elapsed < TimeSpan.FromSeconds(60))
                 {
                     try
                     {
@@ -55,6 +58,11 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper log) : IDisposable
                     catch (ApiException)
                     {
                         // 503 until the member is Up
+                    }
+
+                    if (hosts.Count < 3)
+                    {
+                        await Task.Delay(TimeSpan.FromMilliseconds(250));
                     }
                 }
 
