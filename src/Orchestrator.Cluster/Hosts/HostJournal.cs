@@ -32,7 +32,7 @@ public sealed class HostJournal : ReceivePersistentActor
         _snapshotEvery = Math.Max(1, snapshotEvery);
         _host = host;
         _owner = owner;
-        _watchdog = new JournalWatchdog(Context, journalTimeout, $"host {host} journal");
+        _watchdog = new JournalWatchdog(Context, journalTimeout, $"host {host} journal", "host");
         Recover<IHostEvent>(Apply);
         Recover<SnapshotOffer>(offer => Apply((HostJournalSnapshot)offer.Snapshot));
         Recover<RecoveryCompleted>(_ => _owner.Tell(new Recovered(new Dictionary<VfId, WorkloadId?>(_labels), _cordoned)));

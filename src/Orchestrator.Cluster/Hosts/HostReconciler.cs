@@ -53,7 +53,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
         _host = host;
         _pfs = pfs;
         _settings = settings;
-        _watchdog = new JournalWatchdog(Context, settings.JournalTimeout, $"reconciler of {host}");
+        _watchdog = new JournalWatchdog(Context, settings.JournalTimeout, $"reconciler of {host}", "reconciler");
 
         Recover<LeftoverCleaned>(e => Remember(ToMessage(e)));
         Recover<RecoveryCompleted>(_ => OnRecovered());

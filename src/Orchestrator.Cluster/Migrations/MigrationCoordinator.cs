@@ -58,7 +58,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         _id = id;
         _settings = settings;
         _state = MigrationState.Empty(id);
-        _journalWatchdog = new JournalWatchdog(Context, settings.JournalTimeout, $"migration {id}");
+        _journalWatchdog = new JournalWatchdog(Context, settings.JournalTimeout, $"migration {id}", "migration");
 
         Recover<IMigrationEvent>(e => _state = _state.Apply(e));
         Recover<RecoveryCompleted>(_ => OnRecovered());

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 
@@ -10,36 +11,45 @@ namespace Orchestrator.Cluster.Persistence;
 /// The watchdog, armed before each write and disarmed when the write's handler runs, kills the actor when a write
 /// stays unconfirmed past the limit; its parent (sharding with remembered entities, or a singleton manager's
 /// supervisor) starts it again, and the new incarnation recovers what the journal really holds. The kill is an
-/// auto-received message, so it is not stashed.
+/// auto-received message, so it is not stashed. It also measures each write (<see cref="JournalMetrics"/>).
 /// </summary>
 public sealed class JournalWatchdog
 {
     private readonly IActorContext _context;
     private readonly TimeSpan _limit;
     private readonly string _what;
+    private readonly KeyValuePair<string, object?> _writer;
+    private readonly Queue<(long Ticket, long Started)> _started = new(); // unconfirmed writes, oldest first
     private long _armed;
     private long _confirmed;
     private volatile bool _stopped;
 
-    /// <summary>A watchdog for the actor of <paramref name="context"/>, named <paramref name="what"/> in the log.</summary>
-    public JournalWatchdog(IActorContext context, TimeSpan limit, string what)
+    /// <summary>
+    /// A watchdog for the actor of <paramref name="context"/>, named <paramref name="what"/> in the log and
+    /// <paramref name="writer"/> (its kind: <c>migration</c>, <c>host</c>, <c>reconciler</c>) in the metrics.
+    /// </summary>
+    public JournalWatchdog(IActorContext context, TimeSpan limit, string what, string writer)
     {
         _context = context;
         _limit = limit;
         _what = what;
+        _writer = new(JournalMetrics.WriterTag, writer);
     }
 
     /// <summary>Call just before Persist/PersistAll; returns the write's ticket for <see cref="Confirm"/>.</summary>
     public long Arm()
     {
         var ticket = ++_armed;
+        _started.Enqueue((ticket, Stopwatch.GetTimestamp()));
         var self = _context.Self;
         var log = _context.System.Log;
+        var writer = _writer;
         _context.System.Scheduler.Advanced.ScheduleOnce(_limit, () =>
         {
             if (!_stopped && Volatile.Read(ref _confirmed) < ticket)
             {
                 log.Error("{0}: the journal has not confirmed a write within {1:0.#} s; restarting it to recover from the journal", _what, _limit.TotalSeconds);
+                JournalMetrics.WriteTimeouts.Add(1, writer);
                 self.Tell(Kill.Instance);
             }
         });
@@ -49,6 +59,16 @@ public sealed class JournalWatchdog
     /// <summary>Call in the handler of the write (or of the last event of a batch).</summary>
     public void Confirm(long ticket)
     {
+        // Writes are confirmed in order: this one and every earlier one still waiting are done.
+        while (_started.TryPeek(out var write) && write.Ticket <= ticket)
+        {
+            _started.Dequeue();
+            if (write.Ticket == ticket)
+            {
+                JournalMetrics.WriteDuration.Record(Stopwatch.GetElapsedTime(write.Started).TotalSeconds, _writer);
+            }
+        }
+
         if (ticket > Volatile.Read(ref _confirmed))
         {
             Volatile.Write(ref _confirmed, ticket);

@@ -1,5 +1,7 @@
+using System.Diagnostics.Metrics;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Persistence;
 using Orchestrator.Domain.Migrations;
 using Prometheus;
 
@@ -16,8 +18,9 @@ namespace Orchestrator.Node.Api;
 /// say from a coordinator recovered for a read, is not counted).
 /// </para>
 /// </summary>
-public sealed class ApiMetrics
+public sealed class ApiMetrics : IDisposable
 {
+    private readonly MeterListener _journal = new();
     private readonly Gauge _byState;
     private readonly Histogram _downtime;
     private readonly Histogram _duration;
@@ -82,6 +85,7 @@ public sealed class ApiMetrics
         _pfMigrationSlots = factory.CreateGauge("orchestrator_pf_migration_slots_in_use", "Migration slots in use per PF.", new GaugeConfiguration { LabelNames = ["host", "pf"] });
         _pfVfSlots = factory.CreateGauge("orchestrator_pf_vf_slots_in_use", "VF slots in use per PF.", new GaugeConfiguration { LabelNames = ["host", "pf"] });
         _hostsCordoned = factory.CreateGauge("orchestrator_hosts_cordoned", "Hosts cordoned.");
+        ListenToJournal(factory);
         foreach (var phase in Enum.GetNames<MigrationPhase>())
         {
             _byState.WithLabels(phase).Set(0);
@@ -89,6 +93,55 @@ public sealed class ApiMetrics
     }
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
+
+    public void Dispose() => _journal.Dispose();
+
+    /// <summary>
+    /// The journal's write latency and timeouts, from the cluster's <see cref="JournalMetrics"/> instruments: writes of
+    /// this process (each node measures its own writers), by writer.
+    /// </summary>
+    private void ListenToJournal(MetricFactory factory)
+    {
+        var writes = factory.CreateHistogram("orchestrator_journal_write_seconds", "Seconds from a journal write to its confirmation, by writer (migration, host, reconciler).",
+            new HistogramConfiguration { LabelNames = ["writer"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+        var timeouts = factory.CreateCounter("orchestrator_journal_write_timeouts_total", "Journal writes not confirmed within the limit (the writer was restarted), by writer.",
+            new CounterConfiguration { LabelNames = ["writer"] });
+        _journal.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == JournalMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _journal.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        {
+            if (instrument == JournalMetrics.WriteDuration)
+            {
+                writes.WithLabels(WriterOf(tags)).Observe(value);
+            }
+        });
+        _journal.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (instrument == JournalMetrics.WriteTimeouts)
+            {
+                timeouts.WithLabels(WriterOf(tags)).Inc(value);
+            }
+        });
+        _journal.Start();
+
+        static string WriterOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            foreach (var tag in tags)
+            {
+                if (tag.Key == JournalMetrics.WriterTag)
+                {
+                    return tag.Value as string ?? "unknown";
+                }
+            }
+
+            return "unknown";
+        }
+    }
 
     internal void ObserveMigrations(IEnumerable<MigrationView> migrations)
     {

@@ -64,6 +64,18 @@ public class SurfaceTests(ApiNode node)
         {
             Assert.Contains(name, text, StringComparison.Ordinal);
         }
+
+        // The journal's write latency, measured by the writers' watchdogs: the node's host journals write at start,
+        // migrations at each checkpoint.
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (!System.Text.RegularExpressions.Regex.IsMatch(text, @"orchestrator_journal_write_seconds_count\{writer=""(host|migration|reconciler)""\} [1-9]") && deadline.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(200);
+            text = await (await node.SendAsync(HttpMethod.Get, "/metrics", auth: false)).Content.ReadAsStringAsync();
+        }
+
+        Assert.Matches(@"orchestrator_journal_write_seconds_count\{writer=""(host|migration|reconciler)""\} [1-9]", text);
+        Assert.Contains("# TYPE orchestrator_journal_write_timeouts_total counter", text, StringComparison.Ordinal);
     }
 
     [Fact]
