@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
@@ -5,6 +6,7 @@ using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Tracing;
 using Orchestrator.Cluster.Vfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
@@ -98,13 +100,28 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     {
         // A request sent while the workload's previous migration ended may have read its VFs where they were: the
         // authority refuses that claim (SourceMoved, nothing started) and one more read sees where they are now.
-        var result = await TryStartMigrationAsync(id, workload, target, policy, ct).ConfigureAwait(false);
-        return result.Error?.Code == RejectedCodes.SourceMoved
-            ? await TryStartMigrationAsync(id, workload, target, policy, ct).ConfigureAwait(false)
-            : result;
+        // The root of the migration's trace (the same id again adds a span to the same trace).
+        var span = MigrationTracing.Start("migration.start", id, null, kind: ActivityKind.Server);
+        span?.SetTag(MigrationTracing.WorkloadAttribute, workload.ToString());
+        string? error = "no answer";
+        try
+        {
+            var result = await TryStartMigrationAsync(id, workload, target, policy, span?.Id, ct).ConfigureAwait(false);
+            if (result.Error?.Code == RejectedCodes.SourceMoved)
+            {
+                result = await TryStartMigrationAsync(id, workload, target, policy, span?.Id, ct).ConfigureAwait(false);
+            }
+
+            error = result.Error?.Message;
+            return result;
+        }
+        finally
+        {
+            MigrationTracing.End(span, error);
+        }
     }
 
-    private async Task<Result<MigrationView>> TryStartMigrationAsync(MigrationId id, WorkloadId workload, HostId? target, MigrationPolicy? policy, CancellationToken ct)
+    private async Task<Result<MigrationView>> TryStartMigrationAsync(MigrationId id, WorkloadId workload, HostId? target, MigrationPolicy? policy, string? traceParent, CancellationToken ct)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         var vfs = inventory.Inventory.VfsOf(workload);
@@ -131,7 +148,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         // No look at the replicated index here: it lags, and two nodes would both see "not migrating". The coordinator
         // asks the placement authority to hold the workload before it writes the request (WorkloadBusy, 409).
         var request = new MigrationCommands.RequestMigration(id, workload, [.. vfs.Select(v => v.Id).OrderBy(v => v)], target, policy ?? DefaultPolicy);
-        return await AskMigrationAsync(id, new CoordinatorProtocol.StartMigration(request), ct).ConfigureAwait(false);
+        return await AskMigrationAsync(id, new CoordinatorProtocol.StartMigration(request, traceParent), ct).ConfigureAwait(false);
     }
 
     public Task<Result<MigrationView>> GetMigrationAsync(MigrationId id, CancellationToken ct = default) =>

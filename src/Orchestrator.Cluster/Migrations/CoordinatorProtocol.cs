@@ -6,8 +6,11 @@ namespace Orchestrator.Cluster.Migrations;
 /// <summary>What clients send a migration coordinator (through the shard region, in a <see cref="MigrationEnvelope"/>).</summary>
 public static class CoordinatorProtocol
 {
-    /// <summary>Start the migration (idempotent: the same request again answers the migration as it is).</summary>
-    public sealed record StartMigration(MigrationCommands.RequestMigration Request) : IOrchestratorMessage;
+    /// <summary>
+    /// Start the migration (idempotent: the same request again answers the migration as it is). <paramref name="TraceParent"/>:
+    /// the W3C trace context of the start's span, the parent of the coordinator's step spans (see <c>MigrationTracing</c>).
+    /// </summary>
+    public sealed record StartMigration(MigrationCommands.RequestMigration Request, string? TraceParent = null) : IOrchestratorMessage;
 
     /// <summary>Ask for the migration as it is now.</summary>
     public sealed record GetMigration : IOrchestratorMessage

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
@@ -6,6 +7,7 @@ using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
+using Orchestrator.Cluster.Tracing;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Placement;
@@ -48,6 +50,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private MigrationState _state;
     private InventoryView _inventory = InventoryView.Empty;
     private Flight? _flight;
+    private Activity? _stepSpan; // the trace span of the step in flight (null when nothing exports traces)
+    private string? _traceParent; // the start's span, parent of the step spans while this incarnation lives
     private DateTimeOffset? _stoppedAt;
     private int? _queuePosition;
     private (string State, long Epoch) _lastReported;
@@ -140,6 +144,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
 
         _journalWatchdog.Stop();
+        MigrationTracing.End(_stepSpan, _state.IsTerminal ? null : "coordinator stopped");
         base.PostStop();
     }
 
@@ -174,6 +179,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private void OnStart(StartMigration start)
     {
         Timers.Cancel(PassivateTimer);
+        _traceParent ??= start.TraceParent;
         if (_state.Withdrawn)
         {
             // A start that arrives after the id was withdrawn (its caller gave up waiting for it): it never runs.
@@ -409,6 +415,9 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         {
             case A.Done done:
                 _log.Info("[{0}] {1}{2}", _id, done.Outcome, done.Reason is null ? string.Empty : ": " + done.Reason);
+                _stepSpan?.SetTag(MigrationTracing.OutcomeAttribute, done.Outcome.ToString());
+                MigrationTracing.End(_stepSpan);
+                _stepSpan = null;
                 Timers.Cancel(TickTimer);
                 SchedulePassivation();
                 return;
@@ -534,7 +543,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 continue;
             }
 
-            pf.Tell(command);
+            pf.Tell(_stepSpan?.Id is { } span ? new P.Traced(command, span) : command);
             flight.Sent.Add(pfId);
         }
 
@@ -554,6 +563,14 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     {
         var flight = new Flight(key);
         _flight = flight;
+        MigrationTracing.End(_stepSpan); // the step before it, whatever ended it, is over
+        _stepSpan = MigrationTracing.Start("step " + key.Step, _id, key.Epoch, _traceParent);
+        _stepSpan?.SetTag(MigrationTracing.StepAttribute, key.Step.ToString());
+        if (key.Round > 0)
+        {
+            _stepSpan?.SetTag(MigrationTracing.RoundAttribute, key.Round);
+        }
+
         Timers.StartSingleTimer(StepTimer, new StepTimedOut(key), _settings.StepTimeout);
         return flight;
     }
@@ -578,6 +595,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 PublishView();
                 return;
             case P.MigrationStepFailed failed:
+                _stepSpan?.SetStatus(ActivityStatusCode.Error, failed.Reason);
                 _flight = null;
                 var fault = failed.Errno == Devices.Contract.VfioErrno.ENOENT ? StepFault.VfMissing : StepFault.Other;
                 Decide(new C.ReportStepFailed(_id, flight.Key.Step, _state.Epoch, failed.Reason, fault), ActorRefs.Nobody);
@@ -729,6 +747,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
 
         var missing = string.Join(", ", _flight.Expected.Keys.Except(_flight.Replies.Keys));
+        _stepSpan?.SetStatus(ActivityStatusCode.Error, "step timed out");
         _flight = null;
         Decide(new C.ReportStepFailed(_id, timeout.Key.Step, _state.Epoch, $"no answer within {_settings.StepTimeout.TotalSeconds:0.#} s{(missing.Length > 0 ? " from " + missing : string.Empty)}"), ActorRefs.Nobody);
     }

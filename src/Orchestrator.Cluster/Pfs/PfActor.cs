@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Orchestrator.Cluster.Tracing;
 using Orchestrator.Cluster.Vfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Compatibility;
@@ -44,6 +46,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
     private readonly IDeviceObserver _observer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<int, IActorRef> _vfActors = [];
+    private readonly TraceParents _traceParents = new();
     private readonly Dictionary<int, VfioDeviceState> _lastStates = [];
     private readonly Dictionary<int, WorkloadId?> _workloads;
     private readonly Dictionary<MigrationId, InFlight> _running = [];
@@ -104,6 +107,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         foreach (var flight in _running.Values)
         {
             flight.Cancellation.Cancel();
+            MigrationTracing.End(flight.Span, "the PF actor stopped");
         }
 
         foreach (var session in _sources.Values)
@@ -125,6 +129,10 @@ public sealed class PfActor : UntypedActor, IWithTimers
         {
             case IMigrationCommand command:
                 Handle(command, Sender);
+                break;
+            case Traced traced:
+                _traceParents.Remember(traced.Command.Ticket.Migration, traced.TraceParent);
+                Handle(traced.Command, Sender);
                 break;
             case StepFinished finished:
                 OnStepFinished(finished);
@@ -270,7 +278,10 @@ public sealed class PfActor : UntypedActor, IWithTimers
     private void Start(IMigrationCommand command, IActorRef sender)
     {
         var migration = command.Ticket.Migration;
-        var flight = new InFlight(command.Ticket, command.Step, new CancellationTokenSource(), [sender]);
+        var span = MigrationTracing.Start("pf " + command.Step, migration, command.Ticket.Epoch, _traceParents.Of(migration));
+        span?.SetTag(MigrationTracing.PfAttribute, _id.ToString());
+        span?.SetTag(MigrationTracing.StepAttribute, command.Step);
+        var flight = new InFlight(command.Ticket, command.Step, new CancellationTokenSource(), [sender], span);
         _running[migration] = flight;
         Label(command); // idempotent; a command admitted from the slot queue labels what it is about to create again
         var ct = flight.Cancellation.Token;
@@ -329,6 +340,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         }
 
         _running.Remove(migration, out var flight);
+        EndSpan(finished.Flight.Span, reply);
         if (reply is MigrationStepFailed failed)
         {
             _log.Warning("[{0}] {1} failed on {2}: {3}", migration, command.Step, _id, failed.Reason);
@@ -857,6 +869,27 @@ public sealed class PfActor : UntypedActor, IWithTimers
         }
     }
 
+    /// <summary>Ends a step's span with what moved (bytes) and, for a failure, why.</summary>
+    private static void EndSpan(Activity? span, IMigrationReply reply)
+    {
+        if (span is null)
+        {
+            return;
+        }
+
+        switch (reply)
+        {
+            case PreCopyRoundCompleted round:
+                span.SetTag(MigrationTracing.BytesAttribute, round.BytesThisRound);
+                break;
+            case StateTransferred transferred:
+                span.SetTag(MigrationTracing.BytesAttribute, transferred.BytesTransferred);
+                break;
+        }
+
+        MigrationTracing.End(span, (reply as MigrationStepFailed)?.Reason);
+    }
+
     /// <summary>A restarted VF actor's state, read from the device now (the PF's thread, as every device read).</summary>
     private void ReobserveVf(int index, IActorRef vf)
     {
@@ -989,5 +1022,5 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
     private sealed record DirectoryOverdue(long Sequence);
 
-    private sealed record InFlight(MigrationTicket Ticket, string Step, CancellationTokenSource Cancellation, List<IActorRef> Waiters);
+    private sealed record InFlight(MigrationTicket Ticket, string Step, CancellationTokenSource Cancellation, List<IActorRef> Waiters, Activity? Span);
 }

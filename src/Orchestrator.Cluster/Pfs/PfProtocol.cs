@@ -21,6 +21,12 @@ public static class PfProtocol
         string Step { get; }
     }
 
+    /// <summary>
+    /// <paramref name="Command"/> sent by a coordinator step that is traced: <paramref name="TraceParent"/> (W3C) is the
+    /// parent of the PF's span of the step. The PF handles the command exactly as when it comes bare.
+    /// </summary>
+    public sealed record Traced(IMigrationCommand Command, string TraceParent) : IOrchestratorMessage;
+
     /// <summary>An answer to an <see cref="IMigrationCommand"/>.</summary>
     public interface IMigrationReply : IOrchestratorMessage
     {

@@ -12,7 +12,7 @@ namespace Orchestrator.Node.Hosting;
 /// </summary>
 public static class NodeConfigFile
 {
-    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "limits", "history", "devices", "chaos", "log"];
+    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "limits", "history", "devices", "chaos", "log", "tracing"];
 
     private static readonly HashSet<string> KnownKeys =
     [
@@ -25,6 +25,7 @@ public static class NodeConfigFile
         NodeConfigKeys.PolicyCompletionTimeoutPerGiB, NodeConfigKeys.PolicyProgressTimeout, NodeConfigKeys.PolicyNonConvergenceAction,
         NodeConfigKeys.LimitsPerHostOutbound, NodeConfigKeys.LimitsPerHostInbound, NodeConfigKeys.LimitsPerPf, NodeConfigKeys.LimitsPerCluster,
         NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi, NodeConfigKeys.LogFormat,
+        NodeConfigKeys.TracingOtlpEndpoint, NodeConfigKeys.TracingFile,
     ];
 
     /// <summary>Reads <paramref name="path"/> into <paramref name="options"/>; returns the errors (empty when fine).</summary>
@@ -124,6 +125,8 @@ public static class NodeConfigFile
         Read(config, NodeConfigKeys.DeviceStateDirectory, errors, v => options.DeviceStateDirectory = v);
         ReadParsed(config, NodeConfigKeys.ChaosFaultApi, errors, ParseSwitch, "is not on or off", v => options.ChaosFaultApi = v);
         ReadParsed(config, NodeConfigKeys.LogFormat, errors, v => v switch { "text" => false, "json" => true, _ => (bool?)null }, "is not text or json", v => options.JsonLogs = v);
+        Read(config, NodeConfigKeys.TracingOtlpEndpoint, errors, v => options.TracingOtlpEndpoint = v);
+        Read(config, NodeConfigKeys.TracingFile, errors, v => options.TracingFile = v);
         if (config.HasPath("akka"))
         {
             options.FileConfig = config;

@@ -39,6 +39,8 @@ public static class NodeConfigKeys
     public const string DeviceStateDirectory = "devices.state-dir";
     public const string ChaosFaultApi = "chaos.fault-api";
     public const string LogFormat = "log.format";
+    public const string TracingOtlpEndpoint = "tracing.otlp-endpoint";
+    public const string TracingFile = "tracing.file";
 
     /// <summary>The environment variable that overrides <see cref="Token"/>.</summary>
     public const string TokenEnvironmentVariable = "ORCHESTRATOR_TOKEN";

@@ -1,14 +1,19 @@
 using System.Net;
 using Akka.Hosting;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Orchestrator.Cluster.History;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Pfs;
+using Orchestrator.Cluster.Tracing;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Devices.Topology;
 using Orchestrator.Node.Api;
 using Orchestrator.Node.Chaos;
+using Orchestrator.Node.Tracing;
 
 namespace Orchestrator.Node.Hosting;
 
@@ -71,6 +76,7 @@ public static class NodeHost
             return new JournalProbe(o.PersistenceProvider ?? PersistenceProvider.Sqlite, o.ConnectionString);
         });
         services.AddSingleton<ChaosFaults>();
+        AddTracing(services, options);
         services.AddOpenApi(ApiDocument.Configure);
 
         // Numbers are numbers: the endpoints refuse "500" for a number (400 naming it), so the document must not offer it.
@@ -83,6 +89,35 @@ public static class NodeHost
         app.MapDashboard();
         app.MapChaosFaults();
         return app;
+    }
+
+    /// <summary>
+    /// Exports migration traces (<see cref="MigrationTracing"/>) over OTLP and/or to a JSON Lines file, when configured;
+    /// otherwise no listener exists and no span is even created.
+    /// </summary>
+    private static void AddTracing(IServiceCollection services, NodeOptions options)
+    {
+        if (options.TracingOtlpEndpoint is null && options.TracingFile is null)
+        {
+            return;
+        }
+
+        services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("orchestrator", serviceInstanceId: options.Name))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(MigrationTracing.SourceName);
+                if (options.TracingOtlpEndpoint is { } otlp)
+                {
+                    tracing.AddOtlpExporter(o => o.Endpoint = new Uri(otlp));
+                }
+
+                if (options.TracingFile is { } file)
+                {
+                    // Simple (not batched): a span is in the file when it ends, which tests and the demo read right away.
+                    tracing.AddProcessor(new SimpleActivityExportProcessor(new JsonFileSpanExporter(file, options.Name)));
+                }
+            });
     }
 
     private static void ConfigureAkka(AkkaConfigurationBuilder akka, IServiceProvider sp)

@@ -97,6 +97,12 @@ public sealed class NodeOptions
     /// <summary><c>log.format = json</c>: one JSON object per log line (for a log shipper); else one line of text.</summary>
     public bool JsonLogs { get; set; }
 
+    /// <summary><c>tracing.otlp-endpoint</c>: export migration traces over OTLP (gRPC, e.g. <c>http://collector:4317</c>); none = not exported that way.</summary>
+    public string? TracingOtlpEndpoint { get; set; }
+
+    /// <summary><c>tracing.file</c>: append every finished span here as one JSON object per line (demo, tests); none = no file.</summary>
+    public string? TracingFile { get; set; }
+
     /// <summary><c>chaos.fault-api</c>: <c>on</c> serves <c>POST /api/v1/chaos/device-faults</c> (chaos runs and tests only).</summary>
     public bool ChaosFaultApi { get; set; }
 

@@ -43,6 +43,16 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             errors.Add($"{NodeConfigKeys.Token}: the configured token ({token.Length} characters) must be at least {MinTokenLength} printable ASCII characters without spaces");
         }
 
+        if (options.TracingOtlpEndpoint is { } otlp && (!Uri.TryCreate(otlp, UriKind.Absolute, out var collector) || collector.Scheme is not ("http" or "https")))
+        {
+            errors.Add($"{NodeConfigKeys.TracingOtlpEndpoint}: '{otlp}' is not an http(s) URL of an OTLP collector");
+        }
+
+        if (options.TracingFile is { Length: 0 })
+        {
+            errors.Add($"{NodeConfigKeys.TracingFile}: '' is empty");
+        }
+
         if (options.TokenFile is { Length: 0 })
         {
             errors.Add($"{NodeConfigKeys.TokenFile}: '' is empty");

@@ -139,6 +139,9 @@ public class NodeConfigTests : IDisposable
     [InlineData("runtime.index-max-ended = many", "runtime.index-max-ended: 'many' is not an integer")]
     [InlineData("runtime.index-max-ended = -5", "runtime.index-max-ended: -5 must not be negative")]
     [InlineData("node.topology = /nonexistent/t.yaml", "node.topology: file '/nonexistent/t.yaml' does not exist")]
+    [InlineData("tracing.otlp-endpoint = \"collector:4317\"", "tracing.otlp-endpoint: 'collector:4317' is not an http(s) URL")]
+    [InlineData("tracing.file = \"\"", "tracing.file: '' is empty")]
+    [InlineData("tracing.sampler = always", "tracing.sampler: unknown key")]
     [InlineData("node = ${missing}", "not valid HOCON or JSON")]
     // Removed (issue 19): no config key can weaken a checkpoint; the broken build is the chaos harness's own verb.
     [InlineData("chaos.unsafe-skip-commit-checkpoint = on", "chaos.unsafe-skip-commit-checkpoint: unknown key")]

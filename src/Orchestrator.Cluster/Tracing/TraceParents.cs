@@ -1,0 +1,32 @@
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Tracing;
+
+/// <summary>
+/// The trace context of the last traced command of each recent migration on a PF, for the span of the step that runs
+/// it (a queued command starts later, from the queue). Bounded: the oldest is forgotten past <see cref="Capacity"/>,
+/// and a forgotten one only makes its next span a root of the migration's trace.
+/// </summary>
+internal sealed class TraceParents
+{
+    public const int Capacity = 256;
+
+    private readonly Dictionary<MigrationId, string> _parents = [];
+    private readonly Queue<MigrationId> _order = new();
+
+    public void Remember(MigrationId migration, string traceParent)
+    {
+        if (!_parents.ContainsKey(migration))
+        {
+            _order.Enqueue(migration);
+            while (_order.Count > Capacity)
+            {
+                _parents.Remove(_order.Dequeue());
+            }
+        }
+
+        _parents[migration] = traceParent;
+    }
+
+    public string? Of(MigrationId migration) => _parents.GetValueOrDefault(migration);
+}
