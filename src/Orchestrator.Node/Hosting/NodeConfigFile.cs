@@ -19,7 +19,7 @@ public static class NodeConfigFile
         NodeConfigKeys.Name, NodeConfigKeys.Hostname, NodeConfigKeys.Port, NodeConfigKeys.Topology, NodeConfigKeys.LatencyScale,
         NodeConfigKeys.DeviceSeed, NodeConfigKeys.SeedNodes, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
         NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ApiUrl,
-        NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
+        NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.ReadinessJournalGrace, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
         NodeConfigKeys.IndexRetention, NodeConfigKeys.IndexMaxEnded, NodeConfigKeys.IdempotencyRetention,
         NodeConfigKeys.PolicyDowntimeLimit, NodeConfigKeys.PolicyBandwidth, NodeConfigKeys.PolicyMaxPreCopyRounds,
         NodeConfigKeys.PolicyCompletionTimeoutPerGiB, NodeConfigKeys.PolicyProgressTimeout, NodeConfigKeys.PolicyNonConvergenceAction,
@@ -117,6 +117,7 @@ public static class NodeConfigFile
         ReadLimit(config, NodeConfigKeys.LimitsPerPf, errors, v => options.Limits = options.Limits with { PerPf = v });
         ReadLimit(config, NodeConfigKeys.LimitsPerCluster, errors, v => options.Limits = options.Limits with { PerCluster = v });
         ReadDuration(config, NodeConfigKeys.StepTimeout, errors, v => options.StepTimeout = v);
+        ReadDuration(config, NodeConfigKeys.ReadinessJournalGrace, errors, v => options.ReadinessJournalGrace = v);
         ReadDuration(config, NodeConfigKeys.ReconcileInterval, errors, v => options.ReconcileInterval = v);
         ReadDuration(config, NodeConfigKeys.IndexRetention, errors, v => options.IndexRetention = v);
         ReadParsed(config, NodeConfigKeys.IndexMaxEnded, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null,

@@ -20,6 +20,7 @@ public static class NodeConfigKeys
     public const string Token = "api.token";
     public const string TokenFile = "api.token-file";
     public const string SseHeartbeat = "api.sse-heartbeat";
+    public const string ReadinessJournalGrace = "api.readiness-journal-grace";
     public const string IdempotencyRetention = "api.idempotency-retention";
     public const string PolicyDowntimeLimit = "policy.downtime-limit";
     public const string PolicyBandwidth = "policy.bandwidth-bytes-per-second";

@@ -1,4 +1,5 @@
 using System.Net;
+using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
@@ -76,6 +77,7 @@ public static class NodeHost
             return new JournalProbe(o.PersistenceProvider ?? PersistenceProvider.Sqlite, o.ConnectionString);
         });
         services.AddSingleton<ChaosFaults>();
+        services.AddNodeHealthChecks();
         AddTracing(services, options);
         services.AddOpenApi(ApiDocument.Configure);
 
@@ -133,6 +135,10 @@ public static class NodeHost
 
         JournalStorage.Prepare(settings);
         akka.AddHocon(OrchestratorConfig.Build(settings), HoconAddMode.Prepend);
+
+        // Akka.Hosting's own checks: the actor system runs (/livez), this member is Up (/readyz).
+        akka.WithActorSystemLivenessCheck(tags: [HealthEndpoints.Live]);
+        akka.WithAkkaClusterReadinessCheck(tags: [HealthEndpoints.Ready]);
         if (JournalStorage.DataOptions(settings) is { } dataOptions)
         {
             akka.AddSetup(dataOptions);

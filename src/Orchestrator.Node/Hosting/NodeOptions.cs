@@ -97,6 +97,9 @@ public sealed class NodeOptions
     /// <summary><c>log.format = json</c>: one JSON object per log line (for a log shipper); else one line of text.</summary>
     public bool JsonLogs { get; set; }
 
+    /// <summary><c>api.readiness-journal-grace</c>: a journal outage shorter than this leaves <c>/readyz</c> ready (Degraded); 0 = none.</summary>
+    public TimeSpan ReadinessJournalGrace { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary><c>tracing.otlp-endpoint</c>: export migration traces over OTLP (gRPC, e.g. <c>http://collector:4317</c>); none = not exported that way.</summary>
     public string? TracingOtlpEndpoint { get; set; }
 

@@ -48,6 +48,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             errors.Add($"{NodeConfigKeys.TracingOtlpEndpoint}: '{otlp}' is not an http(s) URL of an OTLP collector");
         }
 
+        if (options.ReadinessJournalGrace < TimeSpan.Zero)
+        {
+            errors.Add($"{NodeConfigKeys.ReadinessJournalGrace}: '{options.ReadinessJournalGrace}' must not be negative");
+        }
+
         if (options.TracingFile is { Length: 0 })
         {
             errors.Add($"{NodeConfigKeys.TracingFile}: '' is empty");

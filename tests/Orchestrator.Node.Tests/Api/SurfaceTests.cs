@@ -84,6 +84,10 @@ public class SurfaceTests(ApiNode node)
         Assert.Equal("ok\n", await (await node.SendAsync(HttpMethod.Get, "/healthz", auth: false)).Content.ReadAsStringAsync());
         var ready = await node.SendAsync(HttpMethod.Get, "/readyz", auth: false);
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("ready\n", await ready.Content.ReadAsStringAsync());
+        var live = await node.SendAsync(HttpMethod.Get, "/livez", auth: false);
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal("live\n", await live.Content.ReadAsStringAsync());
         var openapi = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/openapi/v1.json", auth: false), HttpStatusCode.OK);
         var paths = openapi.GetProperty("paths");
         foreach (var path in new[] { "/api/v1/hosts", "/api/v1/hosts/{id}", "/api/v1/vfs", "/api/v1/placement", "/api/v1/migrations", "/api/v1/migrations/{id}", "/api/v1/migrations/{id}/switchover", "/api/v1/events", "/api/v1/hosts/{id}/reconcile" })

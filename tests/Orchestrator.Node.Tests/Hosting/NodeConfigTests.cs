@@ -142,6 +142,7 @@ public class NodeConfigTests : IDisposable
     [InlineData("tracing.otlp-endpoint = \"collector:4317\"", "tracing.otlp-endpoint: 'collector:4317' is not an http(s) URL")]
     [InlineData("tracing.file = \"\"", "tracing.file: '' is empty")]
     [InlineData("tracing.sampler = always", "tracing.sampler: unknown key")]
+    [InlineData("api.readiness-journal-grace = a-while", "api.readiness-journal-grace: 'a-while'")]
     [InlineData("node = ${missing}", "not valid HOCON or JSON")]
     // Removed (issue 19): no config key can weaken a checkpoint; the broken build is the chaos harness's own verb.
     [InlineData("chaos.unsafe-skip-commit-checkpoint = on", "chaos.unsafe-skip-commit-checkpoint: unknown key")]
