@@ -28,11 +28,14 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
     private readonly Dictionary<string, HostSnapshot> _hosts = [];
     private MigrationJournal? _journal;
     private long _position;
+    private long _catchUpTo; // the last migration event written before the feed started: Started waits for it
+    private static readonly TimeSpan CatchUpLimit = TimeSpan.FromSeconds(30);
     private DateTimeOffset _startedAt = DateTimeOffset.MaxValue;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
-    /// Completes once the feed knows whether and from where it follows the journal: event ids are durable from then on
+    /// Completes once the feed knows whether and from where it follows the journal, and has caught up with the
+    /// migration events written before it started: event ids are durable from then on
     /// (<c>GET /events</c> waits for it, so that a resume is never answered as a fresh subscription).
     /// </summary>
     public Task Started => _started.Task;
@@ -42,7 +45,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
     /// migration events after the ordering <paramref name="start"/> answers (read in the background, tried again while
     /// the database does not answer; until then migrations come from the replicated index, without positions).
     /// </summary>
-    public void Start(ActorSystem system, MigrationJournal? journal = null, Func<long>? start = null)
+    public void Start(ActorSystem system, MigrationJournal? journal = null, Func<(long From, long CatchUpTo)>? start = null)
     {
         ArgumentNullException.ThrowIfNull(system);
         system.ActorOf(Props.Create(() => new FeedActor(this)), "api-feed");
@@ -55,20 +58,37 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
 
         _ = Task.Run(async () =>
         {
-            var position = await StartPositionAsync(start ?? (() => 0), system.WhenTerminated);
-            if (position is null)
+            var found = await StartPositionAsync(start ?? (() => (0, 0)), system.WhenTerminated);
+            if (found is not { } at)
             {
                 return;
             }
 
+            var position = at.From;
             lock (_gate)
             {
                 _journal = journal;
-                _position = position.Value;
+                _position = position;
+                _catchUpTo = at.CatchUpTo;
                 _startedAt = DateTimeOffset.UtcNow;
+                if (_catchUpTo <= _position)
+                {
+                    // Nothing to catch up on: durable resumes can be answered now.
+                    _started.TrySetResult();
+                }
             }
 
-            _started.TrySetResult();
+            // Bounded: an event the follower never delivers (an untagged one of an old journal) must not hold every
+            // GET /events forever; a resume answered before the catch-up may repeat steps, never lose one.
+            _ = Task.Delay(CatchUpLimit).ContinueWith(
+                _ =>
+                {
+                    if (_started.TrySetResult())
+                    {
+                        logger.LogWarning("API feed did not reach ordering {CatchUpTo} within {Limit} s of its start; answering event streams anyway", at.CatchUpTo, CatchUpLimit.TotalSeconds);
+                    }
+                },
+                TaskScheduler.Default);
 
             // A failed query (database away) starts again from the last position applied: nothing skipped or repeated.
             _ = RestartSource.WithBackoff(() => journal.Follow(Position), RestartSettings.Create(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2))
@@ -80,7 +100,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         });
     }
 
-    private async Task<long?> StartPositionAsync(Func<long> start, Task terminated)
+    private async Task<(long From, long CatchUpTo)?> StartPositionAsync(Func<(long From, long CatchUpTo)> start, Task terminated)
     {
         while (!terminated.IsCompleted)
         {
@@ -301,6 +321,12 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
             var view = WithTransient(journaled.View);
             _migrations[view.Id.Value] = view;
             Publish(MigrationEvent(view, journaled.Ordering));
+            if (_position >= _catchUpTo)
+            {
+                // Caught up with what was written before this node started: a resume now gets each migration that
+                // changed once, as it is, instead of every event of it the catch-up replays (CI on 256b87e).
+                _started.TrySetResult();
+            }
         }
     }
 

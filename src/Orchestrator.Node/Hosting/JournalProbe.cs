@@ -13,7 +13,13 @@ public sealed class JournalProbe(PersistenceProvider provider, string connection
     /// The journal's highest ordering (0 for an empty or not yet created journal, and for the in-memory one): where the
     /// event feed starts following migration events.
     /// </summary>
-    public long MaxOrdering()
+    public long MaxOrdering() => MaxOrdering(null);
+
+    /// <summary>
+    /// The highest ordering of the events of persistence ids starting with <paramref name="persistenceIdPrefix"/>
+    /// (every event when null); 0 as <see cref="MaxOrdering()"/>.
+    /// </summary>
+    public long MaxOrdering(string? persistenceIdPrefix)
     {
         if (provider == PersistenceProvider.InMemory)
         {
@@ -23,7 +29,15 @@ public sealed class JournalProbe(PersistenceProvider provider, string connection
         using var connection = Connection();
         connection.Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT MAX(ordering) FROM journal";
+        command.CommandText = "SELECT MAX(ordering) FROM journal" + (persistenceIdPrefix is null ? "" : " WHERE persistence_id LIKE @prefix");
+        if (persistenceIdPrefix is not null)
+        {
+            var prefix = command.CreateParameter();
+            prefix.ParameterName = "@prefix";
+            prefix.Value = persistenceIdPrefix + "%";
+            command.Parameters.Add(prefix);
+        }
+
         try
         {
             return command.ExecuteScalar() is { } max and not DBNull ? Convert.ToInt64(max, CultureInfo.InvariantCulture) : 0;

@@ -195,8 +195,10 @@ public static class NodeHost
                         Pf = DataPlaneOf(options.Hostname),
                     });
                     // Migration events from a little before the journal's end: a PostgreSQL transaction that took an
-                    // ordering below the end and commits later is read all the same (the feed folds each once).
-                    feed.Start(system, MigrationJournal.For(system, settings.Persistence), () => Math.Max(0, probe.MaxOrdering() - 1000));
+                    // ordering below the end and commits later is read all the same (the feed folds each once). Durable
+                    // resumes wait until the feed has caught up with the last migration event written before it started.
+                    feed.Start(system, MigrationJournal.For(system, settings.Persistence),
+                        () => (Math.Max(0, probe.MaxOrdering() - 1000), probe.MaxOrdering(MigrationCoordinator.PersistenceIdPrefix)));
                     node.SetRuntime(runtime);
                     if (logger.IsEnabled(LogLevel.Information))
                     {
