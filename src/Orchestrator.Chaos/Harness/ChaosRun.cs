@@ -91,7 +91,7 @@ public sealed class ChaosRun : IDisposable
     {
         var watch = Stopwatch.StartNew();
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        using var database = _options.Db == "postgres" ? await ChaosDatabase.CreateAsync(_options.Seed, ct) : null;
+        using var database = _options.Db == "postgres" ? await ScratchDatabase.CreateAsync(string.Create(CultureInfo.InvariantCulture, $"chaos_{_options.Seed}"), ct) : null;
         _cluster = LocalCluster.Prepare(new LocalClusterOptions
         {
             Nodes = _options.Nodes,
@@ -671,7 +671,7 @@ public sealed class ChaosRun : IDisposable
 
     // ---- the faults ------------------------------------------------------------------------------------------
 
-    private async Task FaultLoopAsync(IReadOnlyList<string> kinds, ChaosDatabase? database, CancellationToken stop, CancellationToken ct)
+    private async Task FaultLoopAsync(IReadOnlyList<string> kinds, ScratchDatabase? database, CancellationToken stop, CancellationToken ct)
     {
         if (kinds.Count == 0)
         {
@@ -806,7 +806,7 @@ public sealed class ChaosRun : IDisposable
         FaultEnd(id, "device", target, "cleared");
     }
 
-    private async Task DatabaseRestartAsync(ChaosDatabase database, CancellationToken ct)
+    private async Task DatabaseRestartAsync(ScratchDatabase database, CancellationToken ct)
     {
         var id = FaultStart("db", "postgresql", "pg_ctlcluster restart");
         var result = await ChaosDatabase.RestartServerAsync(ct);

@@ -1,3 +1,4 @@
+using Orchestrator.Chaos.Processes;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Tests.Support;
 
@@ -11,7 +12,7 @@ public class PostgresCrashRecoveryTests
     [InlineData(CrashRecoveryTests.Stage.AfterCommitted, "Completed")]
     public async Task Postgres(CrashRecoveryTests.Stage stage, string expected)
     {
-        await using var database = await PostgresDatabase.CreateAsync();
+        await using var database = await ScratchDatabase.CreateAsync("orch_test");
         await CrashRecoveryTests.RunAsync(PersistenceProvider.PostgreSql, database.ConnectionString, stage, expected);
     }
 }
