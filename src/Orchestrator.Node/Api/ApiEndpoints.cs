@@ -18,7 +18,7 @@ public static class ApiEndpoints
             o.SetMetricFactory(Metrics.WithCustomRegistry(registry));
             o.ReduceStatusCodeCardinality();
         });
-        var api = app.MapGroup(Prefix).AddEndpointFilter<RuntimeFilter>().WithTags("orchestrator");
+        var api = app.MapGroup(Prefix).AddEndpointFilter<ReadAuth>().AddEndpointFilter<RuntimeFilter>().WithTags("orchestrator");
         HostEndpoints.Map(api);
         VfEndpoints.Map(api);
         PlacementEndpoints.Map(api);

@@ -30,7 +30,7 @@ public static class ApiPaging
         limit = DefaultLimit;
         after = null;
         problem = null;
-        string[] known = [.. filters, "limit", "cursor"];
+        string[] known = [.. filters, "limit", "cursor", BearerAuth.QueryParameter]; // access_token: a read's token (api.read-auth)
         if (query.Keys.FirstOrDefault(k => !known.Contains(k, StringComparer.Ordinal)) is { } unknown)
         {
             problem = ApiProblems.BadInput(unknown, query[unknown].ToString(), $"{unknown}='{query[unknown]}': {unknown} is not a parameter of {endpoint} (known: {string.Join(", ", known)})");

@@ -207,7 +207,8 @@ public sealed record EventFilter(string? Migration, string? Host, IReadOnlySet<s
         ArgumentNullException.ThrowIfNull(query);
         filter = new EventFilter(null, null, null);
         problem = null;
-        if (query.Keys.FirstOrDefault(k => !Parameters.Contains(k, StringComparer.Ordinal)) is { } unknown)
+        // The token of a read (api.read-auth) may come as access_token: not a filter, and never echoed.
+        if (query.Keys.FirstOrDefault(k => !Parameters.Contains(k, StringComparer.Ordinal) && k != BearerAuth.QueryParameter) is { } unknown)
         {
             problem = ApiProblems.BadInput(unknown, query[unknown].ToString(), $"{unknown}='{query[unknown]}': {unknown} is not a parameter of GET /events (known: {string.Join(", ", Parameters)})");
             return false;

@@ -58,6 +58,12 @@ internal static class NodeCommand
                 options.SeedNodes = [.. seedList];
             }
 
+            errors.AddRange(NodeSecrets.Apply(options, Environment.GetEnvironmentVariable));
+            if (NodeSecrets.CommandLineWarning(parse.GetValue(connection)) is { } warning)
+            {
+                Console.Error.WriteLine($"orchestrator node: warning: {warning}");
+            }
+
             harness?.Invoke(options);
             return RunAsync(options, errors, Console.Out, Console.Error, ct);
         });

@@ -18,8 +18,8 @@ public static class NodeConfigFile
     [
         NodeConfigKeys.Name, NodeConfigKeys.Hostname, NodeConfigKeys.Port, NodeConfigKeys.Topology, NodeConfigKeys.LatencyScale,
         NodeConfigKeys.DeviceSeed, NodeConfigKeys.SeedNodes, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
-        NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ApiUrl,
-        NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.ReadinessJournalGrace, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
+        NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ConnectionStringFile, NodeConfigKeys.ApiUrl,
+        NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.ReadAuth, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.ReadinessJournalGrace, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
         NodeConfigKeys.IndexRetention, NodeConfigKeys.IndexMaxEnded, NodeConfigKeys.IdempotencyRetention,
         NodeConfigKeys.PolicyDowntimeLimit, NodeConfigKeys.PolicyBandwidth, NodeConfigKeys.PolicyMaxPreCopyRounds,
         NodeConfigKeys.PolicyCompletionTimeoutPerGiB, NodeConfigKeys.PolicyProgressTimeout, NodeConfigKeys.PolicyNonConvergenceAction,
@@ -48,10 +48,12 @@ public static class NodeConfigFile
         }
 
         var errors = Apply(text, options, path);
-        if (errors.Count == 0 && options.Topology is { } topology && !Path.IsPathRooted(topology))
+        if (errors.Count == 0)
         {
-            // A relative topology path in a config file is relative to the file, not to the working directory.
-            options.Topology = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", topology));
+            // A relative path in a config file is relative to the file, not to the working directory.
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+            options.Topology = options.Topology is { } topology ? Path.GetFullPath(Path.Combine(directory, topology)) : null;
+            options.ConnectionStringFile = options.ConnectionStringFile is { } secret ? Path.GetFullPath(Path.Combine(directory, secret)) : null;
         }
 
         return errors;
@@ -97,6 +99,7 @@ public static class NodeConfigFile
         ReadDuration(config, NodeConfigKeys.DowningStableAfter, errors, v => options.DowningStableAfter = v);
         Read(config, NodeConfigKeys.Persistence, errors, v => options.Persistence = v);
         Read(config, NodeConfigKeys.ConnectionString, errors, v => options.ConnectionString = v);
+        Read(config, NodeConfigKeys.ConnectionStringFile, errors, v => options.ConnectionStringFile = v);
         ReadParsed(config, NodeConfigKeys.SqliteFullSync, errors, ParseSwitch, "is not on or off", v => options.SqliteFullSync = v);
         Read(config, NodeConfigKeys.ApiUrl, errors, v => options.ApiUrl = v);
         Read(config, NodeConfigKeys.Token, errors, v => options.Token = v);
@@ -124,6 +127,7 @@ public static class NodeConfigFile
             "is not an integer", v => options.IndexMaxEnded = v);
         Read(config, NodeConfigKeys.HistoryPath, errors, v => options.HistoryPath = v);
         Read(config, NodeConfigKeys.DeviceStateDirectory, errors, v => options.DeviceStateDirectory = v);
+        ReadParsed(config, NodeConfigKeys.ReadAuth, errors, ParseSwitch, "is not on or off", v => options.ReadAuth = v);
         ReadParsed(config, NodeConfigKeys.ChaosFaultApi, errors, ParseSwitch, "is not on or off", v => options.ChaosFaultApi = v);
         ReadParsed(config, NodeConfigKeys.LogFormat, errors, v => v switch { "text" => false, "json" => true, _ => (bool?)null }, "is not text or json", v => options.JsonLogs = v);
         Read(config, NodeConfigKeys.TracingOtlpEndpoint, errors, v => options.TracingOtlpEndpoint = v);

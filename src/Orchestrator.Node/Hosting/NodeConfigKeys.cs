@@ -15,10 +15,12 @@ public static class NodeConfigKeys
     public const string DowningStableAfter = "cluster.downing-stable-after";
     public const string Persistence = "persistence.provider";
     public const string ConnectionString = "persistence.connection-string";
+    public const string ConnectionStringFile = "persistence.connection-string-file";
     public const string SqliteFullSync = "persistence.sqlite-full-sync";
     public const string ApiUrl = "api.url";
     public const string Token = "api.token";
     public const string TokenFile = "api.token-file";
+    public const string ReadAuth = "api.read-auth";
     public const string SseHeartbeat = "api.sse-heartbeat";
     public const string ReadinessJournalGrace = "api.readiness-journal-grace";
     public const string IdempotencyRetention = "api.idempotency-retention";

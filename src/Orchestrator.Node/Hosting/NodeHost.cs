@@ -77,6 +77,8 @@ public static class NodeHost
             return new JournalProbe(o.PersistenceProvider ?? PersistenceProvider.Sqlite, o.ConnectionString);
         });
         services.AddSingleton<ChaosFaults>();
+        services.AddSingleton<BearerAuth>();
+        services.AddSingleton<ReadAuth>();
         services.AddNodeHealthChecks();
         AddTracing(services, options);
         services.AddOpenApi(ApiDocument.Configure);

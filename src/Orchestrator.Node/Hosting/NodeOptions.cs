@@ -46,6 +46,13 @@ public sealed class NodeOptions
     /// <summary><c>persistence.connection-string</c>.</summary>
     public string ConnectionString { get; set; } = "Data Source=orchestrator.db";
 
+    /// <summary>
+    /// <c>persistence.connection-string-file</c>: read the connection string from this file's first line (a secret
+    /// volume, a systemd credential) instead of the config or the command line; <c>ORCHESTRATOR_CONNECTION_STRING</c>
+    /// wins over both.
+    /// </summary>
+    public string? ConnectionStringFile { get; set; }
+
     /// <summary><c>persistence.sqlite-full-sync</c>: fsync every SQLite commit (see <c>NodeSettings.SqliteFullSync</c>).</summary>
     public bool SqliteFullSync { get; set; }
 
@@ -96,6 +103,9 @@ public sealed class NodeOptions
 
     /// <summary><c>log.format = json</c>: one JSON object per log line (for a log shipper); else one line of text.</summary>
     public bool JsonLogs { get; set; }
+
+    /// <summary><c>api.read-auth = on</c>: reads of <c>/api/v1</c> need the bearer token too (header, or <c>?access_token=</c> for the event stream).</summary>
+    public bool ReadAuth { get; set; }
 
     /// <summary><c>api.readiness-journal-grace</c>: a journal outage shorter than this leaves <c>/readyz</c> ready (Degraded); 0 = none.</summary>
     public TimeSpan ReadinessJournalGrace { get; set; } = TimeSpan.FromSeconds(30);

@@ -3,8 +3,10 @@ using System.Security.Cryptography;
 namespace Orchestrator.Node.Hosting;
 
 /// <summary>
-/// The bearer token of mutating API calls: <c>ORCHESTRATOR_TOKEN</c> when set, else <c>api.token</c>, else a new
-/// random one written to <c>api.token-file</c> (default <c>.orchestrator/NAME.token</c>, mode 0600).
+/// The bearer token of mutating API calls: <c>ORCHESTRATOR_TOKEN</c> when set, else <c>api.token</c>, else the one in
+/// <c>api.token-file</c> (default <c>.orchestrator/NAME.token</c>) when that file holds one (a secret volume, a systemd
+/// credential, or the token this node generated before: it survives a restart), else a new random one written there
+/// (mode 0600).
 /// </summary>
 public sealed record NodeToken(string Value, string Source, string? WrittenTo)
 {
@@ -23,8 +25,13 @@ public sealed record NodeToken(string Value, string Source, string? WrittenTo)
             return new NodeToken(configured, NodeConfigKeys.Token, null);
         }
 
-        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var path = Path.GetFullPath(options.TokenFile ?? Path.Combine(".orchestrator", options.Name + ".token"));
+        if (NodeSecrets.ReadSecret(path) is { } stored)
+        {
+            return new NodeToken(stored, path, null);
+        }
+
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var fileOptions = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())

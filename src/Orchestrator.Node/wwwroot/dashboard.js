@@ -81,6 +81,9 @@
   function announce(text) { $("announcer").textContent = text; }
 
   // ---- mutating requests ----
+  // Reads carry the token too when one is saved (needed with api.read-auth on, harmless without).
+  function readHeaders() { const t = token(); return t ? { Authorization: "Bearer " + t } : {}; }
+
   async function send(method, path, body, headers) {
     const init = { method, headers: Object.assign({ Accept: "application/json" }, headers || {}) };
     const t = token();
@@ -291,7 +294,8 @@
   function connect() {
     clearTimeout(reconnectTimer);
     if (source) source.close();
-    source = new EventSource(API + "/events");
+    // An EventSource sends no header: with api.read-auth on, the token goes in the query.
+    source = new EventSource(API + "/events" + (token() ? "?access_token=" + encodeURIComponent(token()) : ""));
     source.addEventListener("open", () => { failures = 0; stopPolling(); mode("live", "live (event stream)"); });
     source.addEventListener("host", (e) => upsertHost(JSON.parse(e.data)));
     source.addEventListener("migration", (e) => upsertMigration(JSON.parse(e.data)));
@@ -314,7 +318,7 @@
       const q = new URLSearchParams({ limit: "1000" });
       if (pollSince) q.set("since", pollSince);
       if (cursor) q.set("cursor", cursor);
-      const r = await fetch(API + "/migrations?" + q);
+      const r = await fetch(API + "/migrations?" + q, { headers: readHeaders() });
       if (!r.ok) throw new Error("migrations: " + r.status);
       const body = await r.json();
       all.push(...body.items);
@@ -327,7 +331,7 @@
   async function poll() {
     try {
       const [hosts, migrations] = await Promise.all([
-        fetch(API + "/hosts").then((r) => { if (!r.ok) throw new Error("hosts: " + r.status); return r.json(); }),
+        fetch(API + "/hosts", { headers: readHeaders() }).then((r) => { if (!r.ok) throw new Error("hosts: " + r.status); return r.json(); }),
         listMigrations(),
       ]);
       state.hosts = new Map(hosts.map((x) => [x.id, x]));

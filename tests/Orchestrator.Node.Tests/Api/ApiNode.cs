@@ -91,10 +91,14 @@ public sealed class ApiNode : IAsyncLifetime
         ReconcileInterval = TimeSpan.FromMinutes(10), // the reconcile tests say when it runs
     };
 
+    /// <summary>Changes the node's options before it starts (a test's own node).</summary>
+    public Action<NodeOptions>? Configure { get; init; }
+
     public async Task InitializeAsync()
     {
         await File.WriteAllTextAsync(Path.Combine(Directory, "topology.yaml"), Topology);
         var options = Options(Directory);
+        Configure?.Invoke(options);
         App = NodeHost.Build(options, new NodeToken(Token, "test", null), b =>
         {
             b.WebHost.UseTestServer();

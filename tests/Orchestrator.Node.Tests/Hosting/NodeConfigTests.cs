@@ -234,9 +234,39 @@ public class NodeConfigTests : IDisposable
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         }
 
+        // The next start reads it back: a restarted node keeps its token.
+        var again = NodeToken.Resolve(new NodeOptions { TokenFile = file }, _ => null);
+        Assert.Equal(generated.Value, again.Value);
+        Assert.Null(again.WrittenTo);
+        Assert.Equal(file, again.Source);
+
         var fromEnv = NodeToken.Resolve(new NodeOptions { Token = "configured-token-0123" }, name => name == "ORCHESTRATOR_TOKEN" ? "env-token-0123456789" : null);
         Assert.Equal("env-token-0123456789", fromEnv.Value);
         Assert.Null(fromEnv.WrittenTo);
+    }
+
+    [Fact]
+    public void The_connection_string_comes_from_the_environment_or_its_file_and_a_missing_file_is_named_not_echoed()
+    {
+        var secret = Path.Combine(_dir.FullName, "pg");
+        File.WriteAllText(secret, "Host=db;Username=o;Password=s3cret\n");
+        var config = Path.Combine(_dir.FullName, "node.hocon");
+        File.WriteAllText(config, "persistence { provider = postgres, connection-string-file = pg }\n");
+        var options = new NodeOptions();
+        Assert.Empty(NodeConfigFile.Load(config, options));
+        Assert.Equal(secret, options.ConnectionStringFile); // relative to the config file
+        Assert.Empty(NodeSecrets.Apply(options, _ => null));
+        Assert.Equal("Host=db;Username=o;Password=s3cret", options.ConnectionString);
+
+        Assert.Empty(NodeSecrets.Apply(options, name => name == NodeSecrets.ConnectionStringVariable ? "Host=env" : null));
+        Assert.Equal("Host=env", options.ConnectionString);
+
+        var missing = new NodeOptions { ConnectionStringFile = Path.Combine(_dir.FullName, "nope") };
+        var error = Assert.Single(NodeSecrets.Apply(missing, _ => null));
+        Assert.Equal($"persistence.connection-string-file: file '{missing.ConnectionStringFile}' does not exist or is empty", error);
+
+        Assert.NotNull(NodeSecrets.CommandLineWarning("Host=db;Password=x"));
+        Assert.Null(NodeSecrets.CommandLineWarning("Data Source=orchestrator.db"));
     }
 
     [Theory]
