@@ -47,6 +47,9 @@ public sealed record RuntimeOptions
     /// <summary>How often each host's reconciler runs besides start-up and recoveries (<c>runtime.reconcile-interval</c>).</summary>
     public TimeSpan ReconcileInterval { get; init; } = ReconcilerSettings.DefaultInterval;
 
+    /// <summary>How many clean-ups each host's reconciler keeps (its report; its journal is trimmed to them).</summary>
+    public int ReconcilerRecentKept { get; init; } = 50;
+
     /// <summary>How long after start-up each host's reconciler first runs.</summary>
     public TimeSpan ReconcileStartupDelay { get; init; } = TimeSpan.FromSeconds(2);
 
@@ -158,6 +161,7 @@ public sealed class OrchestratorRuntime
             {
                 Interval = options.ReconcileInterval,
                 StartupDelay = options.ReconcileStartupDelay,
+                RecentKept = options.ReconcilerRecentKept,
                 Placement = placement,
                 Migrations = migrations,
                 TimeProvider = options.TimeProvider,

@@ -34,7 +34,6 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
 {
     private const string PeriodicTimer = "periodic";
     private const string TriggerTimer = "trigger";
-    private const int RecentKept = 50;
 
     private readonly HostId _host;
     private readonly IReadOnlyDictionary<PfId, IActorRef> _pfs;
@@ -139,6 +138,8 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
         });
         Command<Changed>(changed => OnIndexChanged(changed.Get(MigrationIndex.Key)));
         Command<ClusterEvent.CurrentClusterState>(_ => { });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failed => _log.Warning("[{0}] old clean-up events not deleted ({1}); the next clean-up tries again", _host, failed.Cause.Message));
     }
 
     private void Trigger(string why)
@@ -217,6 +218,13 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
         DeferAsync(report, r =>
         {
             _watchdog.Confirm(ticket);
+            if (events.Count > 0 && LastSequenceNr > _settings.RecentKept)
+            {
+                // Only the last clean-ups are state (the report's recent list): the journal keeps those, no more, so
+                // that it and the recovery stay bounded on a host that runs for months (issue 15).
+                DeleteMessages(LastSequenceNr - _settings.RecentKept);
+            }
+
             foreach (var cleaned in r.Cleaned)
             {
                 _log.Info("[{0}] cleaned a leftover: {1} {2} of migration {3}: {4}", _host, cleaned.Action, cleaned.Vf?.ToString() ?? cleaned.Pf?.ToString() ?? "-", cleaned.Migration?.ToString() ?? "(none)", cleaned.Reason);
@@ -259,7 +267,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
     private void Remember(CleanedLeftover cleaned)
     {
         _recent.Add(cleaned);
-        if (_recent.Count > RecentKept)
+        if (_recent.Count > _settings.RecentKept)
         {
             _recent.RemoveAt(0);
         }

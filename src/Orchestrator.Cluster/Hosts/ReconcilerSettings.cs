@@ -27,6 +27,12 @@ public sealed record ReconcilerSettings
     /// <summary>How long a journal write may stay unconfirmed before the reconciler restarts and recovers.</summary>
     public TimeSpan JournalTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How many of its last clean-ups the reconciler keeps, in memory for its report and in its journal: older events are
+    /// deleted once written, so the journal and the recovery stay this size however long the host runs.
+    /// </summary>
+    public int RecentKept { get; init; } = 50;
+
     /// <summary>The placement authority (proxy): its ledger of reservations and admissions.</summary>
     public IActorRef Placement { get; init; } = ActorRefs.Nobody;
 
@@ -51,6 +57,11 @@ public sealed record ReconcilerSettings
         if (StartupDelay < TimeSpan.Zero || TriggerDelay < TimeSpan.Zero || UnclearAfter < TimeSpan.Zero || AskTimeout <= TimeSpan.Zero || JournalTimeout <= TimeSpan.Zero)
         {
             errors.Add($"reconciler delays must not be negative (start-up {StartupDelay}, trigger {TriggerDelay}, unclear-after {UnclearAfter}, ask {AskTimeout}, journal {JournalTimeout})");
+        }
+
+        if (RecentKept < 1)
+        {
+            errors.Add($"reconciler: RecentKept = {RecentKept} must be at least 1");
         }
 
         return errors;

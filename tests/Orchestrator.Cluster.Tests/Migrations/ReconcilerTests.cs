@@ -118,6 +118,48 @@ public class ReconcilerTests
     }
 
     [Fact]
+    public async Task The_journal_keeps_only_the_clean_ups_the_report_shows()
+    {
+        // Kept = 1: the second clean-up deletes the first from the journal, which keeps only the event of the second.
+        await using var cluster = TestCluster.Create(Topology);
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], Options with { ReconcilerRecentKept = 1 });
+        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+        var target = cluster.Driver("host-b", Pf);
+        var id = MigrationId.Parse("m-reconcile-kept");
+        var end = await RollBackAsync(cluster, node, id, target);
+        var targetVf = end.Vfs[0].Target;
+        for (var i = 0; i < 2; i++)
+        {
+            await target.CreateVfAsync(VfKind.Vfio, "eth-small", targetVf.Index);
+            await VfioDevice.SetStateAsync(target, targetVf.Index, VfioDeviceState.Resuming);
+            Assert.Single(Ok(await node.Client.ReconcileAsync(HostB, run: true)).Cleaned);
+        }
+
+        // The journal marks the newest deleted event and removes the ones below it: at most Kept + 1 rows, one live.
+        await MultiNodeMigrationTests.AwaitAssert(() =>
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={cluster.JournalPath};Mode=ReadOnly");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT sequence_number, deleted FROM journal WHERE persistence_id = $id ORDER BY sequence_number";
+            command.Parameters.AddWithValue("$id", HostReconciler.PersistenceIdOf(HostB));
+            var rows = new List<(long Sequence, bool Deleted)>();
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    rows.Add((reader.GetInt64(0), reader.GetBoolean(1)));
+                }
+            }
+
+            Assert.Equal([2L], rows.Where(r => !r.Deleted).Select(r => r.Sequence));
+            Assert.True(rows.Count <= 2, string.Join(", ", rows));
+            return Task.CompletedTask;
+        });
+        Assert.Single(Ok(await node.Client.ReconcileAsync(HostB, run: false)).Cleaned); // the last run's report
+    }
+
+    [Fact]
     public async Task Nothing_of_a_live_in_flight_migration_is_touched()
     {
         await using var cluster = TestCluster.Create(Topology);
