@@ -44,6 +44,9 @@ public sealed partial class LocalCluster
 
     public string JournalPath => Path.Combine(WorkDirectory, "journal.db");
 
+    /// <summary>Where node <paramref name="name"/> writes its spans when the cluster's config sets <c>tracing.file</c> to it.</summary>
+    public static string SpansPath(string directory, string name) => Path.Combine(directory, name + ".spans.jsonl");
+
     /// <summary>
     /// The topology a cluster runs (<paramref name="topology"/>, else <c>cluster-config/demo-topology.yaml</c> found
     /// upwards) and its host count; adds what is wrong to <paramref name="errors"/>, naming the file.
@@ -487,7 +490,8 @@ public sealed partial class LocalCluster
         writer.Write(text);
     }
 
-    private static string Hocon(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+    /// <summary><paramref name="text"/> escaped for a quoted HOCON string.</summary>
+    public static string Hocon(string text) => text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
 
     [GeneratedRegex(@"^(\s+node:\s*)\S+", RegexOptions.Multiline)]
     private static partial Regex NodeLine();

@@ -49,6 +49,7 @@ internal static class ClusterDemo
         {
             console.MarkupLine($"[bold]orchestrator demo[/]: {options.Nodes} node process(es) on 127.0.0.1, SQLite journal {Markup.Escape(cluster.JournalPath)}, topology {Markup.Escape(topologyPath!)} ({hostCount} hosts)");
             console.MarkupLine($"token: [cyan]{token}[/] (written to {Markup.Escape(Path.Combine(options.StateDirectory, LocalCluster.TokenFileName))})");
+            console.MarkupLine($"traces: one JSON span per line in {Markup.Escape(LocalCluster.SpansPath(cluster.WorkDirectory, "<node>"))}");
             cluster.Start();
             foreach (var node in cluster.Nodes)
             {

@@ -45,6 +45,9 @@ internal sealed record DemoOptions
         StateDirectory = StateDirectory,
         NodeCommand = NodeCommand,
         StartTimeout = StartTimeout,
+
+        // Each node writes its migration traces next to its log (README: Traces).
+        ExtraConfig = (name, directory) => $"tracing.file = \"{LocalCluster.Hocon(LocalCluster.SpansPath(directory, name))}\"",
     };
 
     /// <summary>Every problem, naming the option and the value; empty when valid.</summary>

@@ -40,6 +40,11 @@ public sealed class ClusterDemoEndToEndTests : IDisposable
             var summary = DemoTestSupport.LastDemoLine(text);
             Assert.Matches(@"^demo: [1-9]\d* completed, [1-9]\d* rolled back, 0 failed$", summary);
             Assert.Contains("FirmwareIncompatible", text, StringComparison.Ordinal);
+
+            // Each node wrote its spans (tracing.file): the demo's migrations are traced.
+            var spans = Directory.GetFiles(Path.Combine(_dir, "demo"), "*.spans.jsonl").SelectMany(ReadShared).ToList();
+            Assert.Contains(spans, l => l.Contains("\"migration.start\"", StringComparison.Ordinal));
+            Assert.Contains(spans, l => l.Contains("\"pf stop-copy\"", StringComparison.Ordinal));
             Assert.Equal(3, LocalCluster.LiveKept(_dir).Count);
 
             // The client verbs against a real node (the token comes from the demo's token file).
@@ -80,6 +85,13 @@ public sealed class ClusterDemoEndToEndTests : IDisposable
 
         Assert.All(pids, pid => Assert.False(File.Exists($"/proc/{pid}/cmdline") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal), $"pid {pid} still runs"));
         Assert.False(File.Exists(LocalCluster.PidFile(_dir)));
+    }
+
+    private static IEnumerable<string> ReadShared(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Split('\n');
     }
 
     private string Logs() => string.Join('\n', Directory.GetFiles(Path.Combine(_dir, "demo"), "*.log").Select(f => $"--- {f}\n{LocalCluster.Tail(f, 30)}"));

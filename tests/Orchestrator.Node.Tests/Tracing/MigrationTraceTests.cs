@@ -30,7 +30,7 @@ public sealed class MigrationTraceTests : IDisposable
             StateDirectory = _dir,
             Quick = true,
             DirectoryName = "traces",
-            ExtraConfig = (name, dir) => $"tracing.file = \"{Path.Combine(dir, name + ".spans.jsonl")}\"",
+            ExtraConfig = (name, dir) => $"tracing.file = \"{LocalCluster.Hocon(LocalCluster.SpansPath(dir, name))}\"",
         };
         var cluster = LocalCluster.Prepare(options, DemoTopology.Find()!, 3, token);
         try
@@ -92,7 +92,7 @@ public sealed class MigrationTraceTests : IDisposable
         var deadline = Stopwatch.StartNew();
         while (true)
         {
-            var spans = cluster.Nodes.SelectMany(n => Read(Path.Combine(cluster.WorkDirectory, n.Name + ".spans.jsonl"))).Where(s => s.Migration == migration).ToList();
+            var spans = cluster.Nodes.SelectMany(n => Read(LocalCluster.SpansPath(cluster.WorkDirectory, n.Name))).Where(s => s.Migration == migration).ToList();
             if (complete(spans) || deadline.Elapsed > TimeSpan.FromSeconds(20))
             {
                 return spans;
