@@ -4,7 +4,8 @@
 # PostgreSQL comes from Debian packages when missing (apt-get install postgresql; pg_ctlcluster VER main start;
 # role and database `orchestrator`). State (configs, logs, pids, token) lives in $ORCHESTRATOR_STATE
 # (default .orchestrator/local-cluster). Nodes serve http://127.0.0.1:$API_PORT_BASE (7501), +1, …; Akka remoting
-# uses $AKKA_PORT_BASE (7551), +1, …. The bearer token is in $STATE/token.
+# uses $AKKA_PORT_BASE (7551), +1, …, the management endpoints (Cluster Bootstrap's contact points)
+# $MANAGEMENT_PORT_BASE (8558), +1, …. The bearer token is in $STATE/token.
 # Environment: ORCHESTRATOR_PG (connection string; skips the install), ORCHESTRATOR_BIN (command that runs the
 # executable; default: build this repo and `dotnet artifacts/bin/orchestrator/orchestrator.dll`), TOPOLOGY.
 set -euo pipefail
@@ -14,6 +15,7 @@ n="${2:-3}"
 state="${ORCHESTRATOR_STATE:-$PWD/.orchestrator/local-cluster}"
 api_base="${API_PORT_BASE:-7501}"
 akka_base="${AKKA_PORT_BASE:-7551}"
+management_base="${MANAGEMENT_PORT_BASE:-8558}"
 topology="${TOPOLOGY:-$repo/cluster-config/demo-topology.yaml}"
 
 die() { echo "local-cluster: $*" >&2; exit 1; }
@@ -81,20 +83,20 @@ down() {
 up() {
   if [ -f "$state/pids" ] && status >/dev/null 2>&1; then die "already running (see: $0 status; stop: $0 down)"; fi
   mkdir -p "$state"
-  local pg bin token seed
+  local pg bin token contacts
   pg=$(postgres)
   bin=$(binary)
   token=$( [ -s "$state/token" ] && cat "$state/token" || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
   (umask 077; echo "$token" >"$state/token")
-  # Every node is a seed: a restarted first seed asks the others before it forms a cluster of its own.
-  seed=$(for i in $(seq 1 "$n"); do printf '"akka.tcp://orchestrator@127.0.0.1:%s",' "$((akka_base + i - 1))"; done)
-  seed=${seed%,}
+  # Every node is a contact point: the lowest forms the cluster once all answer, a restarted node joins the others.
+  contacts=$(for i in $(seq 1 "$n"); do printf '"127.0.0.1:%s",' "$((management_base + i - 1))"; done)
+  contacts=${contacts%,}
   : >"$state/pids"
   for i in $(seq 1 "$n"); do
     local name="node-$i" api="http://127.0.0.1:$((api_base + i - 1))" conf="$state/node-$i.conf"
     cat >"$conf" <<CONF
 node { name = "$name", hostname = "127.0.0.1", port = $((akka_base + i - 1)), topology = "$topology" }
-cluster { seed-nodes = [$seed], roles = [coordinator, hosts] }
+cluster { contact-points = [$contacts], management-port = $((management_base + i - 1)), roles = [coordinator, hosts] }
 persistence { provider = postgres, connection-string = "$pg" }
 api { url = "$api", token = "$token" }
 CONF

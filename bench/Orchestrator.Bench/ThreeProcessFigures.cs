@@ -151,8 +151,9 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     {
         var topology = Path.Combine(dir, "topology.yaml");
         File.WriteAllText(topology, Topology());
-        var akka = LoopbackPorts.Free(Nodes * 2);
-        var seed = $"akka.tcp://orchestrator@127.0.0.1:{akka[0]}";
+        var akka = LoopbackPorts.Free(Nodes * 3);
+        var management = akka.Skip(Nodes * 2).Order().ToList(); // node-1 lowest: it forms the cluster
+        var contactPoints = string.Join(", ", management.Select(p => $"\"127.0.0.1:{p}\""));
         var (provider, conn) = connection.StartsWith("sqlite:", StringComparison.Ordinal) ? ("sqlite", "Data Source=" + connection[7..]) : ("postgres", connection);
         var command = options.NodeCommand.Count > 0 ? options.NodeCommand : DefaultNodeCommand();
         var apis = new List<Uri>();
@@ -172,7 +173,9 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
                   seed = 7
                 }
                 cluster {
-                  seed-nodes = ["{{seed}}"]
+                  contact-points = [{{contactPoints}}]
+                  management-port = {{management[i]}}
+                  bootstrap-stable-margin = 1s
                   roles = [coordinator, hosts]
                 }
                 persistence {

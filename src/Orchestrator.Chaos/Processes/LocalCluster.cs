@@ -121,13 +121,18 @@ public sealed partial class LocalCluster
         File.WriteAllText(topology, SpreadHosts(File.ReadAllText(topologyPath), options.Nodes));
         WriteSecret(Path.Combine(state, TokenFileName), token + "\n");
 
-        var akkaPorts = LoopbackPorts.Free(options.Nodes);
+        var free = LoopbackPorts.Free(options.Nodes * 2);
+        var akkaPorts = free.Take(options.Nodes).ToList();
+        // Sorted: the lowest contact point is the one that forms a new cluster, and that is node-1, as before.
+        var managementPorts = free.Skip(options.Nodes).Order().ToList();
         var addresses = Enumerable.Range(0, options.Nodes).Select(i => options.NodeAddress?.Invoke(i) ?? "127.0.0.1").ToList();
-        // Every node is a seed. With node-1 alone in the list, a restarted node-1 (the first seed) joined itself at once
-        // and formed a second cluster beside the running one: two shard coordinators, two incarnations of the same
-        // migrations writing one journal (seen in a chaos run). ClusterBootstrap lets the first seed form a cluster
-        // only when the others say they are in none.
-        var seeds = string.Join(", ", Enumerable.Range(0, options.Nodes).Select(i => $"\"akka.tcp://orchestrator@{addresses[i]}:{akkaPorts[i]}\""));
+        // Every node is a contact point. Cluster Bootstrap forms a new cluster only at the lowest contact point and only
+        // when every contact point has answered that it is in none; a node restarted alone, or cut off from the others,
+        // keeps probing and joins the running cluster when it reaches it. (With node-1 as the only seed, a restarted
+        // node-1 once formed a second cluster beside the running one: two incarnations of the same migrations.)
+        var contactPoints = options.Nodes == 1
+            ? string.Empty
+            : string.Join(", ", Enumerable.Range(0, options.Nodes).Select(i => $"\"{addresses[i]}:{managementPorts[i]}\""));
         var journal = Path.Combine(directory, "journal.db");
         var latency = options.LatencyScale ?? (options.Quick ? 0.2 : 1.0);
         var nodes = new List<LocalNode>();
@@ -148,7 +153,10 @@ public sealed partial class LocalCluster
                   seed = {{options.Seed}}
                 }
                 cluster {
-                  seed-nodes = [{{seeds}}]
+                  contact-points = [{{contactPoints}}]
+                  management-port = {{managementPorts[i]}}
+                  # The list is static and every contact point must answer before one forms a cluster: no need to wait 5 s.
+                  bootstrap-stable-margin = 1s
                   roles = [coordinator, hosts]
                 }
                 persistence {
@@ -163,7 +171,7 @@ public sealed partial class LocalCluster
                 {{options.ExtraConfig?.Invoke(name, directory) ?? string.Empty}}
 
                 """));
-            nodes.Add(new LocalNode(name, addresses[i], akkaPorts[i], api, config, Path.Combine(directory, $"{name}.log")) { HistoryPath = history });
+            nodes.Add(new LocalNode(name, addresses[i], akkaPorts[i], managementPorts[i], api, config, Path.Combine(directory, $"{name}.log")) { HistoryPath = history });
         }
 
         return new LocalCluster(options, directory, token, nodes, hostCount);
@@ -547,7 +555,7 @@ public sealed record LocalClusterOptions
 }
 
 /// <summary>A node of a local cluster: its name, Akka address and port, API, files and process.</summary>
-public sealed record LocalNode(string Name, string Address, int AkkaPort, Uri Api, string ConfigPath, string LogPath)
+public sealed record LocalNode(string Name, string Address, int AkkaPort, int ManagementPort, Uri Api, string ConfigPath, string LogPath)
 {
     public Process? Process { get; set; }
 

@@ -12,8 +12,38 @@ public sealed record NodeSettings
     /// <summary>Remoting port; 0 picks a free one.</summary>
     public int Port { get; init; }
 
-    /// <summary>Seed node addresses (<c>akka.tcp://orchestrator@host:port</c>); empty = join yourself (first node).</summary>
-    public IReadOnlyList<string> SeedNodes { get; init; } = [];
+    /// <summary>How the node finds the other nodes' contact points (Akka.Management Cluster Bootstrap).</summary>
+    public DiscoveryMethod Discovery { get; init; } = DiscoveryMethod.Config;
+
+    /// <summary>
+    /// Config discovery: every node's management endpoint, <c>host:port</c>, the same list on every node. Empty with
+    /// config discovery = a single node that forms its cluster by joining itself.
+    /// </summary>
+    public IReadOnlyList<string> ContactPoints { get; init; } = [];
+
+    /// <summary>
+    /// How many contact points must answer before the lowest forms a new cluster; 0 = all of <see cref="ContactPoints"/>
+    /// (required with Kubernetes discovery, where the list is not known in advance).
+    /// </summary>
+    public int RequiredContactPoints { get; init; }
+
+    /// <summary>Port of this node's management endpoint (the contact point others probe).</summary>
+    public int ManagementPort { get; init; } = DefaultManagementPort;
+
+    /// <summary>How long the contact points must be stable before the lowest one forms a new cluster.</summary>
+    public TimeSpan BootstrapStableMargin { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Kubernetes discovery: the label selector of the node pods (their port named <c>management</c> is probed).</summary>
+    public string KubernetesPodLabelSelector { get; init; } = "app=orchestrator";
+
+    /// <summary>Akka.Management's usual port.</summary>
+    public const int DefaultManagementPort = 8558;
+
+    /// <summary>Whether the node joins through Cluster Bootstrap (false: a single node that joins itself).</summary>
+    public bool UsesBootstrap => Discovery != DiscoveryMethod.Config || ContactPoints.Count > 0;
+
+    /// <summary>The contact points that must answer: <see cref="RequiredContactPoints"/>, or all listed ones.</summary>
+    public int EffectiveRequiredContactPoints => RequiredContactPoints > 0 ? RequiredContactPoints : ContactPoints.Count;
 
     /// <summary>Cluster roles. <c>coordinator</c> runs migration coordinators; <c>hosts</c> runs device hosts.</summary>
     public IReadOnlyList<string> Roles { get; init; } = [ClusterRoles.Coordinator, ClusterRoles.Hosts];
@@ -60,12 +90,42 @@ public sealed record NodeSettings
             errors.Add($"node.port: {Port} is not a TCP port (0-65535)");
         }
 
-        foreach (var seed in SeedNodes)
+        foreach (var contactPoint in ContactPoints)
         {
-            if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Scheme != "akka.tcp" || uri.Port <= 0 || uri.UserInfo != ClusterRoles.SystemName)
+            if (ContactPoint.Parse(contactPoint) is null)
             {
-                errors.Add($"cluster.seed-nodes: '{seed}' is not akka.tcp://{ClusterRoles.SystemName}@host:port");
+                errors.Add($"cluster.contact-points: '{contactPoint}' is not host:port (a node's management endpoint, e.g. 10.0.0.1:{DefaultManagementPort})");
             }
+        }
+
+        if (ContactPoints.Distinct(StringComparer.OrdinalIgnoreCase).Count() != ContactPoints.Count)
+        {
+            errors.Add($"cluster.contact-points: [{string.Join(", ", ContactPoints)}] lists a contact point twice");
+        }
+
+        if (Discovery == DiscoveryMethod.Config && ContactPoints.Count > 0 && !ContactPoints.Any(c => ContactPoint.Parse(c) is { } p && p.Port == ManagementPort && string.Equals(p.Host, Hostname, StringComparison.OrdinalIgnoreCase)))
+        {
+            errors.Add($"cluster.contact-points: [{string.Join(", ", ContactPoints)}] does not list this node's own management endpoint {Hostname}:{ManagementPort} (node.hostname:cluster.management-port); every node must be in the list");
+        }
+
+        if (RequiredContactPoints < 0 || (Discovery == DiscoveryMethod.Config && RequiredContactPoints > ContactPoints.Count && ContactPoints.Count > 0))
+        {
+            errors.Add($"cluster.required-contact-points: {RequiredContactPoints} must be between 0 (all listed) and the number of contact points ({ContactPoints.Count})");
+        }
+
+        if (Discovery == DiscoveryMethod.KubernetesApi && RequiredContactPoints <= 0)
+        {
+            errors.Add($"cluster.required-contact-points: {RequiredContactPoints}; Kubernetes discovery needs the number of node pods (e.g. the StatefulSet's replicas)");
+        }
+
+        if (ManagementPort is <= 0 or > 65535)
+        {
+            errors.Add($"cluster.management-port: {ManagementPort} is not a TCP port (1-65535)");
+        }
+
+        if (BootstrapStableMargin <= TimeSpan.Zero)
+        {
+            errors.Add($"cluster.bootstrap-stable-margin: {BootstrapStableMargin} must be positive");
         }
 
         foreach (var role in Roles)

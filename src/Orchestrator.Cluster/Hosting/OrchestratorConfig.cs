@@ -66,7 +66,8 @@ public static class OrchestratorConfig
                 port = {{settings.Port}}
               }
               cluster {
-                # Joining goes through ClusterBootstrap (NodeSettings.SeedNodes), never Akka's own first-seed rule.
+                # Joining goes through Akka.Management's Cluster Bootstrap (NodeSettings.ContactPoints), never Akka's
+                # own first-seed rule, which lets a lone first seed form a second cluster.
                 seed-nodes = []
                 roles = [{{roles}}]
                 min-nr-of-members = 1
@@ -151,6 +152,11 @@ public static class OrchestratorConfig
             }
 
             """);
+        if (settings.UsesBootstrap)
+        {
+            hocon.Append(BootstrapHocon(settings));
+        }
+
         if (!string.IsNullOrWhiteSpace(settings.ExtraHocon))
         {
             hocon.AppendLine(settings.ExtraHocon);
@@ -162,7 +168,57 @@ public static class OrchestratorConfig
             .WithFallback(SqlPersistence.DefaultConfiguration)
             .WithFallback(ClusterSharding.DefaultConfig())
             .WithFallback(ClusterSingleton.DefaultConfig())
-            .WithFallback(DistributedData.DefaultConfig());
+            .WithFallback(DistributedData.DefaultConfig())
+            .WithFallback(Akka.Management.Cluster.Bootstrap.ClusterBootstrap.DefaultConfiguration());
+    }
+
+    /// <summary>
+    /// Cluster Bootstrap: a node joins the cluster that any contact point reports; when none reports one, only the
+    /// lowest contact point forms a new cluster, and only after every contact point (at least the required number) has
+    /// answered and the answers stayed the same for the stable margin. A node cut off from the others keeps probing:
+    /// it never forms a cluster of its own.
+    /// </summary>
+    private static string BootstrapHocon(NodeSettings settings)
+    {
+        var method = DiscoveryMethods.Name(settings.Discovery);
+        var endpoints = string.Join(", ", settings.ContactPoints.Select(Quote));
+        return string.Create(CultureInfo.InvariantCulture, $$"""
+            akka.management {
+              # The node serves the contact point itself (Node/Hosting/ContactPointEndpoint) on this host and port.
+              http {
+                hostname = {{Quote(settings.Hostname)}}
+                port = {{settings.ManagementPort}}
+              }
+              cluster.bootstrap {
+                new-cluster-enabled = on
+                contact-point-discovery {
+                  service-name = {{Quote(ClusterRoles.SystemName)}}
+                  discovery-method = {{Quote(method)}}
+                  required-contact-point-nr = {{settings.EffectiveRequiredContactPoints}}
+                  contact-with-all-contact-points = true
+                  stable-margin = {{Ms(settings.BootstrapStableMargin)}}
+                  interval = 1s
+                }
+                contact-point {
+                  # Nodes of one host (the demo, tests) differ by port: probe every listed one.
+                  filter-on-fallback-port = false
+                  fallback-port = {{settings.ManagementPort}}
+                  probing-failure-timeout = 3s
+                  probe-interval = 1s
+                }
+              }
+            }
+            akka.discovery {
+              method = {{Quote(method)}}
+              config.services.{{ClusterRoles.SystemName}}.endpoints = [{{endpoints}}]
+              kubernetes-api {
+                class = "Akka.Discovery.KubernetesApi.KubernetesApiServiceDiscovery, Akka.Discovery.KubernetesApi"
+                pod-label-selector = {{Quote(settings.KubernetesPodLabelSelector)}}
+                pod-port-name = "management"
+              }
+            }
+
+            """);
     }
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

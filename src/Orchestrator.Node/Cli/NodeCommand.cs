@@ -5,7 +5,7 @@ using Orchestrator.Node.Hosting;
 namespace Orchestrator.Node.Cli;
 
 /// <summary>
-/// <c>orchestrator node</c>: joins (or, without seeds, forms) a cluster with a config file and a topology, and serves
+/// <c>orchestrator node</c>: joins (or, without contact points, forms) a cluster with a config file and a topology, and serves
 /// the HTTP API. Configuration errors name the key and the value and stop the node with exit code 2 before it joins.
 /// </summary>
 internal static class NodeCommand
@@ -28,13 +28,14 @@ internal static class NodeCommand
         var port = new Option<int?>("--port") { Description = "Akka remoting port, 0 = any (node.port)" };
         var hostname = new Option<string?>("--hostname") { Description = "Akka remoting address (node.hostname)" };
         var apiUrl = new Option<string?>("--api-url") { Description = "HTTP API address, e.g. http://127.0.0.1:7401 (api.url)" };
-        var seeds = new Option<string[]>("--seed") { Description = "Seed node akka.tcp://orchestrator@host:port; repeat for several (cluster.seed-nodes)", AllowMultipleArgumentsPerToken = true };
+        var contactPoints = new Option<string[]>("--contact-point") { Description = "A node's management endpoint host:port, this one's included; repeat for every node (cluster.contact-points)", AllowMultipleArgumentsPerToken = true };
+        var managementPort = new Option<int?>("--management-port") { Description = "Port of this node's management endpoint (cluster.management-port)" };
         var db = new Option<string?>("--db") { Description = "Journal: sqlite, postgres or memory (persistence.provider)" };
         var connection = new Option<string?>("--connection") { Description = "Journal connection string (persistence.connection-string)" };
         var latency = new Option<double?>("--latency-scale") { Description = "Multiplies simulated device latencies (node.latency-scale)" };
         var command = new Command(verb, description)
         {
-            config, topology, name, port, hostname, apiUrl, seeds, db, connection, latency,
+            config, topology, name, port, hostname, apiUrl, contactPoints, managementPort, db, connection, latency,
         };
         command.SetAction((parse, ct) =>
         {
@@ -53,9 +54,10 @@ internal static class NodeCommand
             options.Persistence = parse.GetValue(db) ?? options.Persistence;
             options.ConnectionString = parse.GetValue(connection) ?? options.ConnectionString;
             options.LatencyScale = parse.GetValue(latency) ?? options.LatencyScale;
-            if (parse.GetValue(seeds) is { Length: > 0 } seedList)
+            options.ManagementPort = parse.GetValue(managementPort) ?? options.ManagementPort;
+            if (parse.GetValue(contactPoints) is { Length: > 0 } contactPointList)
             {
-                options.SeedNodes = [.. seedList];
+                options.ContactPoints = [.. contactPointList];
             }
 
             errors.AddRange(NodeSecrets.Apply(options, Environment.GetEnvironmentVariable));

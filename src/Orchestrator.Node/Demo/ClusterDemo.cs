@@ -53,7 +53,7 @@ internal static class ClusterDemo
             cluster.Start();
             foreach (var node in cluster.Nodes)
             {
-                console.MarkupLine($"  {node.Name}: pid {node.Process!.Id}, API {Markup.Escape(node.Api.ToString())}, akka {node.Address}:{node.AkkaPort}, log {Markup.Escape(node.LogPath)}");
+                console.MarkupLine($"  {node.Name}: pid {node.Process!.Id}, API {Markup.Escape(node.Api.ToString())}, akka {node.Address}:{node.AkkaPort}, contact point {node.Address}:{node.ManagementPort}, log {Markup.Escape(node.LogPath)}");
             }
 
             await cluster.WaitReadyAsync(time, ct);

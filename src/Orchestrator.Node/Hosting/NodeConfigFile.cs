@@ -17,7 +17,8 @@ public static class NodeConfigFile
     private static readonly HashSet<string> KnownKeys =
     [
         NodeConfigKeys.Name, NodeConfigKeys.Hostname, NodeConfigKeys.Port, NodeConfigKeys.Topology, NodeConfigKeys.LatencyScale,
-        NodeConfigKeys.DeviceSeed, NodeConfigKeys.SeedNodes, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
+        NodeConfigKeys.DeviceSeed, NodeConfigKeys.Discovery, NodeConfigKeys.ContactPoints, NodeConfigKeys.RequiredContactPoints,
+        NodeConfigKeys.ManagementPort, NodeConfigKeys.BootstrapStableMargin, NodeConfigKeys.KubernetesPodLabelSelector, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
         NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ConnectionStringFile, NodeConfigKeys.ApiUrl,
         NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.ReadAuth, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.ReadinessJournalGrace, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
         NodeConfigKeys.IndexRetention, NodeConfigKeys.IndexMaxEnded, NodeConfigKeys.IdempotencyRetention,
@@ -78,7 +79,11 @@ public static class NodeConfigFile
         var errors = new List<string>();
         foreach (var key in LeafKeys(config))
         {
-            if (!KnownKeys.Contains(key))
+            if (NodeConfigKeys.Replaced.TryGetValue(key, out var replacement))
+            {
+                errors.Add($"{key}: {replacement}");
+            }
+            else if (!KnownKeys.Contains(key))
             {
                 errors.Add($"{key}: unknown key in {source}; known keys are {string.Join(", ", KnownKeys.Order(StringComparer.Ordinal))}");
             }
@@ -93,7 +98,14 @@ public static class NodeConfigFile
             "is not a number", v => options.LatencyScale = v);
         ReadParsed(config, NodeConfigKeys.DeviceSeed, errors, v => ulong.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (ulong?)null,
             "is not a non-negative integer", v => options.DeviceSeed = v);
-        ReadList(config, NodeConfigKeys.SeedNodes, errors, v => options.SeedNodes = v);
+        Read(config, NodeConfigKeys.Discovery, errors, v => options.Discovery = v);
+        ReadList(config, NodeConfigKeys.ContactPoints, errors, v => options.ContactPoints = v);
+        ReadParsed(config, NodeConfigKeys.RequiredContactPoints, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null,
+            "is not an integer", v => options.RequiredContactPoints = v);
+        ReadParsed(config, NodeConfigKeys.ManagementPort, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : (int?)null,
+            "is not a TCP port (1-65535)", v => options.ManagementPort = v);
+        ReadDuration(config, NodeConfigKeys.BootstrapStableMargin, errors, v => options.BootstrapStableMargin = v);
+        Read(config, NodeConfigKeys.KubernetesPodLabelSelector, errors, v => options.KubernetesPodLabelSelector = v);
         ReadList(config, NodeConfigKeys.Roles, errors, v => options.Roles = v);
         ReadDuration(config, NodeConfigKeys.AcceptableHeartbeatPause, errors, v => options.AcceptableHeartbeatPause = v);
         ReadDuration(config, NodeConfigKeys.DowningStableAfter, errors, v => options.DowningStableAfter = v);

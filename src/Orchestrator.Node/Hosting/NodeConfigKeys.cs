@@ -9,7 +9,12 @@ public static class NodeConfigKeys
     public const string Topology = "node.topology";
     public const string LatencyScale = "node.latency-scale";
     public const string DeviceSeed = "node.seed";
-    public const string SeedNodes = "cluster.seed-nodes";
+    public const string Discovery = "cluster.discovery";
+    public const string ContactPoints = "cluster.contact-points";
+    public const string RequiredContactPoints = "cluster.required-contact-points";
+    public const string ManagementPort = "cluster.management-port";
+    public const string BootstrapStableMargin = "cluster.bootstrap-stable-margin";
+    public const string KubernetesPodLabelSelector = "cluster.kubernetes-pod-label-selector";
     public const string Roles = "cluster.roles";
     public const string AcceptableHeartbeatPause = "cluster.acceptable-heartbeat-pause";
     public const string DowningStableAfter = "cluster.downing-stable-after";
@@ -44,6 +49,12 @@ public static class NodeConfigKeys
     public const string LogFormat = "log.format";
     public const string TracingOtlpEndpoint = "tracing.otlp-endpoint";
     public const string TracingFile = "tracing.file";
+
+    /// <summary>Keys that older config files used, each with what replaced it.</summary>
+    public static IReadOnlyDictionary<string, string> Replaced { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["cluster.seed-nodes"] = $"no longer read: list every node's management endpoint (host:port) in {ContactPoints}; Cluster Bootstrap never lets a lone node form a second cluster",
+    };
 
     /// <summary>The environment variable that overrides <see cref="Token"/>.</summary>
     public const string TokenEnvironmentVariable = "ORCHESTRATOR_TOKEN";

@@ -137,6 +137,11 @@ public static class NodeHost
 
         JournalStorage.Prepare(settings);
         akka.AddHocon(OrchestratorConfig.Build(settings), HoconAddMode.Prepend);
+        if (settings.Discovery == DiscoveryMethod.KubernetesApi)
+        {
+            // The Kubernetes discovery's own defaults (API paths, namespace file) under the keys set above.
+            akka.AddHocon(Akka.Discovery.KubernetesApi.KubernetesDiscovery.DefaultConfiguration(), HoconAddMode.Append);
+        }
 
         // Akka.Hosting's own checks: the actor system runs (/livez), this member is Up (/readyz).
         akka.WithActorSystemLivenessCheck(tags: [HealthEndpoints.Live]);
@@ -155,7 +160,7 @@ public static class NodeHost
             loggers.ClearLoggers();
             loggers.AddLoggerFactory();
         });
-        akka.AddStartup((system, _) =>
+        akka.AddStartup(async (system, _) =>
         {
             node.SetSystem(system);
             IReadOnlyList<HostDevices> hosts = [];
@@ -218,22 +223,40 @@ public static class NodeHost
                 }
             });
 
-            var seeds = options.SeedNodes.Select(Akka.Actor.Address.Parse).ToList();
-            if (seeds.Count == 0 && logger.IsEnabled(LogLevel.Information))
+            if (!settings.UsesBootstrap)
             {
-                logger.LogInformation("{Node} has no seed nodes: forming a new cluster by joining itself at {Address}", options.Name, cluster.SelfAddress);
-            }
-            else if (logger.IsEnabled(LogLevel.Information))
-            {
-                logger.LogInformation("{Node} joining the cluster through {Seeds}", options.Name, string.Join(", ", seeds));
+                if (logger.IsEnabled(LogLevel.Information))
+                {
+                    logger.LogInformation("{Node} has no contact points: forming a new cluster by joining itself at {Address}", options.Name, cluster.SelfAddress);
+                }
+
+                cluster.Join(cluster.SelfAddress);
+                return;
             }
 
-            if (seeds.Count == 1 && seeds[0].Equals(cluster.SelfAddress))
+            if (logger.IsEnabled(LogLevel.Information))
             {
-                logger.LogWarning("{Node} is its own only seed node: if it restarts while other nodes run, it forms a second cluster; list every node in {Key}", options.Name, NodeConfigKeys.SeedNodes);
+                logger.LogInformation("{Node} joining through Cluster Bootstrap ({Discovery} discovery: {ContactPoints}; {Required} must answer before the lowest forms a cluster), management endpoint {Hostname}:{ManagementPort}",
+                    options.Name, DiscoveryMethods.Name(settings.Discovery), settings.Discovery == DiscoveryMethod.Config ? string.Join(", ", settings.ContactPoints) : settings.KubernetesPodLabelSelector,
+                    settings.EffectiveRequiredContactPoints, settings.Hostname, settings.ManagementPort);
             }
 
-            ClusterBootstrap.Join(system, seeds);
+            // The contact point answers the others' probes; bootstrap then joins the cluster they report, or (lowest
+            // contact point, every one answered that it is in none) forms it.
+            try
+            {
+                var endpoint = await ContactPointEndpoint.StartAsync(system, settings, sp.GetRequiredService<ILoggerFactory>());
+                system.RegisterOnTermination(() => endpoint.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+            }
+#pragma warning disable CA1031 // Reported and the node stops: without its contact point it can never join.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                var error = new InvalidOperationException($"{NodeConfigKeys.ManagementPort}: the management endpoint {settings.Hostname}:{settings.ManagementPort} could not start ({e.GetBaseException().Message})", e);
+                logger.LogError(error, "{Node} cannot join: {Reason}", options.Name, error.Message);
+                node.Fail(error);
+                CoordinatedShutdownFor(system);
+            }
         });
     }
 

@@ -28,8 +28,26 @@ public sealed class NodeOptions
     /// <summary><c>node.seed</c>: seed of the simulated device state.</summary>
     public ulong DeviceSeed { get; set; } = 42;
 
-    /// <summary><c>cluster.seed-nodes</c>: <c>akka.tcp://orchestrator@host:port</c>; empty = form a cluster by joining yourself.</summary>
-    public List<string> SeedNodes { get; set; } = [];
+    /// <summary><c>cluster.discovery</c>: <c>config</c> (the contact points below) or <c>kubernetes-api</c>.</summary>
+    public string Discovery { get; set; } = "config";
+
+    /// <summary>
+    /// <c>cluster.contact-points</c>: every node's management endpoint, <c>host:port</c>, the same list on every node;
+    /// empty (with config discovery) = a single node that forms its cluster by joining itself.
+    /// </summary>
+    public List<string> ContactPoints { get; set; } = [];
+
+    /// <summary><c>cluster.required-contact-points</c>: how many must answer before the lowest forms a cluster; 0 = all listed.</summary>
+    public int RequiredContactPoints { get; set; }
+
+    /// <summary><c>cluster.management-port</c>: port of this node's management endpoint (its contact point).</summary>
+    public int ManagementPort { get; set; } = NodeSettings.DefaultManagementPort;
+
+    /// <summary><c>cluster.bootstrap-stable-margin</c>: how long the contact points must be stable before a new cluster forms.</summary>
+    public TimeSpan BootstrapStableMargin { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>cluster.kubernetes-pod-label-selector</c>: the node pods, with Kubernetes discovery.</summary>
+    public string KubernetesPodLabelSelector { get; set; } = "app=orchestrator";
 
     /// <summary><c>cluster.roles</c>: <c>coordinator</c> and/or <c>hosts</c>.</summary>
     public List<string> Roles { get; set; } = [ClusterRoles.Coordinator, ClusterRoles.Hosts];
@@ -143,7 +161,12 @@ public sealed class NodeOptions
         NodeName = Name,
         Hostname = Hostname,
         Port = Port,
-        SeedNodes = [.. SeedNodes],
+        Discovery = DiscoveryMethods.Parse(Discovery) ?? DiscoveryMethod.Config,
+        ContactPoints = [.. ContactPoints],
+        RequiredContactPoints = RequiredContactPoints,
+        ManagementPort = ManagementPort,
+        BootstrapStableMargin = BootstrapStableMargin,
+        KubernetesPodLabelSelector = KubernetesPodLabelSelector,
         Roles = [.. Roles],
         Persistence = PersistenceProvider ?? Cluster.Hosting.PersistenceProvider.Sqlite,
         ConnectionString = ConnectionString,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Orchestrator.Cluster.Hosting;
 using Orchestrator.Devices.Topology;
 
 namespace Orchestrator.Node.Hosting;
@@ -28,6 +29,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         if (options.PersistenceProvider is null)
         {
             errors.Add($"{NodeConfigKeys.Persistence}: '{options.Persistence}' is unknown; expected sqlite, postgres or memory");
+        }
+
+        if (DiscoveryMethods.Parse(options.Discovery) is null)
+        {
+            errors.Add($"{NodeConfigKeys.Discovery}: '{options.Discovery}' is unknown; expected config or kubernetes-api");
         }
 
         errors.AddRange(options.ToSettings().Validate());

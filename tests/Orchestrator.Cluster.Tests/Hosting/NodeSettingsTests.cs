@@ -13,8 +13,10 @@ public class NodeSettingsTests
 
     [Theory]
     [InlineData("port", "70000")]
-    [InlineData("seed", "akka.tcp://other@127.0.0.1:1")]
-    [InlineData("seed", "http://127.0.0.1:1")]
+    [InlineData("contact", "akka.tcp://orchestrator@127.0.0.1:1")]
+    [InlineData("contact", "127.0.0.1")]
+    [InlineData("contact", "127.0.0.1:70000")]
+    [InlineData("management", "0")]
     [InlineData("role", "scheduler")]
     [InlineData("name", "bad name")]
     public void Every_bad_value_is_named(string key, string value)
@@ -22,7 +24,8 @@ public class NodeSettingsTests
         var settings = key switch
         {
             "port" => new NodeSettings { Port = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
-            "seed" => new NodeSettings { SeedNodes = [value] },
+            "contact" => new NodeSettings { ContactPoints = ["127.0.0.1:8558", value] },
+            "management" => new NodeSettings { ManagementPort = int.Parse(value, System.Globalization.CultureInfo.InvariantCulture) },
             "role" => new NodeSettings { Roles = [value] },
             _ => new NodeSettings { NodeName = value },
         };
@@ -30,5 +33,32 @@ public class NodeSettingsTests
         Assert.Contains(value, error, StringComparison.Ordinal);
         var thrown = Assert.Throws<ArgumentException>(() => OrchestratorConfig.Build(settings));
         Assert.Contains(value, thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_node_must_list_itself_and_kubernetes_needs_a_count()
+    {
+        var elsewhere = new NodeSettings { ContactPoints = ["10.0.0.1:8558", "10.0.0.2:8558"] };
+        Assert.Contains(elsewhere.Validate(), e => e.Contains("127.0.0.1:8558", StringComparison.Ordinal) && e.Contains("cluster.contact-points", StringComparison.Ordinal));
+
+        var twice = new NodeSettings { ContactPoints = ["127.0.0.1:8558", "127.0.0.1:8558"] };
+        Assert.Contains(twice.Validate(), e => e.Contains("twice", StringComparison.Ordinal));
+
+        var kubernetes = new NodeSettings { Discovery = DiscoveryMethod.KubernetesApi };
+        Assert.Contains(kubernetes.Validate(), e => e.StartsWith("cluster.required-contact-points", StringComparison.Ordinal));
+        Assert.Empty((kubernetes with { RequiredContactPoints = 3 }).Validate());
+    }
+
+    [Fact]
+    public void Bootstrap_requires_every_listed_contact_point_and_probes_each_port()
+    {
+        var config = OrchestratorConfig.Build(new NodeSettings { ContactPoints = ["127.0.0.1:8558", "127.0.0.1:8559", "127.0.0.1:8560"] });
+
+        Assert.Equal(3, config.GetInt("akka.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr"));
+        Assert.True(config.GetBoolean("akka.management.cluster.bootstrap.contact-point-discovery.contact-with-all-contact-points"));
+        Assert.False(config.GetBoolean("akka.management.cluster.bootstrap.contact-point.filter-on-fallback-port"));
+        Assert.Equal(["127.0.0.1:8558", "127.0.0.1:8559", "127.0.0.1:8560"], config.GetStringList("akka.discovery.config.services.orchestrator.endpoints"));
+        Assert.Empty(config.GetStringList("akka.cluster.seed-nodes"));
+        Assert.False(new NodeSettings().UsesBootstrap);
     }
 }

@@ -25,7 +25,10 @@ public class NodeConfigTests : IDisposable
         var errors = NodeConfigFile.Apply("""
             node { name = node-7, hostname = 10.0.0.7, port = 4053, latency-scale = 0.5, seed = 9 }
             cluster {
-              seed-nodes = ["akka.tcp://orchestrator@10.0.0.1:4053"]
+              contact-points = ["10.0.0.1:8558", "10.0.0.7:8559"]
+              management-port = 8559
+              required-contact-points = 2
+              bootstrap-stable-margin = 2s
               roles = [hosts]
               acceptable-heartbeat-pause = 4s
               downing-stable-after = 7s
@@ -42,7 +45,10 @@ public class NodeConfigTests : IDisposable
         Assert.Equal(4053, options.Port);
         Assert.Equal(0.5, options.LatencyScale);
         Assert.Equal(9UL, options.DeviceSeed);
-        Assert.Equal(["akka.tcp://orchestrator@10.0.0.1:4053"], options.SeedNodes);
+        Assert.Equal(["10.0.0.1:8558", "10.0.0.7:8559"], options.ContactPoints);
+        Assert.Equal(8559, options.ManagementPort);
+        Assert.Equal(2, options.RequiredContactPoints);
+        Assert.Equal(TimeSpan.FromSeconds(2), options.BootstrapStableMargin);
         Assert.Equal(["hosts"], options.Roles);
         Assert.Equal(TimeSpan.FromSeconds(4), options.AcceptableHeartbeatPause);
         Assert.Equal(TimeSpan.FromSeconds(7), options.DowningStableAfter);
@@ -60,11 +66,30 @@ public class NodeConfigTests : IDisposable
     public void A_json_file_is_read_the_same_way()
     {
         var options = new NodeOptions();
-        var errors = NodeConfigFile.Apply("""{"node": {"name": "node-2", "port": 4054}, "cluster": {"seed-nodes": []}}""", options);
+        var errors = NodeConfigFile.Apply("""{"node": {"name": "node-2", "port": 4054}, "cluster": {"contact-points": []}}""", options);
         Assert.Empty(errors);
         Assert.Equal("node-2", options.Name);
         Assert.Equal(4054, options.Port);
-        Assert.Empty(options.SeedNodes);
+        Assert.Empty(options.ContactPoints);
+    }
+
+    [Fact]
+    public void An_old_seed_node_list_is_refused_with_what_replaced_it()
+    {
+        var errors = NodeConfigFile.Apply("""cluster { seed-nodes = ["akka.tcp://orchestrator@10.0.0.1:4053"] }""", new NodeOptions());
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("cluster.seed-nodes:", error, StringComparison.Ordinal);
+        Assert.Contains("cluster.contact-points", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_discovery_method_is_named()
+    {
+        var options = new NodeOptions();
+        Assert.Empty(NodeConfigFile.Apply("""cluster.discovery = dns""", options));
+
+        Assert.Contains(NodeOptionsValidator.Errors(options), e => e.Contains("cluster.discovery: 'dns'", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -117,8 +142,12 @@ public class NodeConfigTests : IDisposable
     [InlineData("node.port = 70000", "node.port: 70000")]
     [InlineData("node.name = \"bad name\"", "node.name: 'bad name'")]
     [InlineData("node.prot = 1", "node.prot: unknown key")]
-    [InlineData("cluster.seed-nodes = \"akka.tcp://orchestrator@h:1\"", "cluster.seed-nodes: 'akka.tcp://orchestrator@h:1' must be a list")]
-    [InlineData("cluster.seed-nodes = [\"http://h:1\"]", "cluster.seed-nodes: 'http://h:1'")]
+    [InlineData("cluster.contact-points = \"h:8558\"", "cluster.contact-points: 'h:8558' must be a list")]
+    [InlineData("cluster.contact-points = [\"http://h:1\"]", "cluster.contact-points: 'http://h:1' is not host:port")]
+    [InlineData("cluster.management-port = none", "cluster.management-port: 'none'")]
+    [InlineData("cluster.required-contact-points = -1", "cluster.required-contact-points: -1")]
+    [InlineData("cluster.bootstrap-stable-margin = 0s", "cluster.bootstrap-stable-margin: 00:00:00 must be positive")]
+    [InlineData("cluster.discovery = kubernetes-api", "cluster.required-contact-points: 0; Kubernetes discovery needs")]
     [InlineData("cluster.roles = [admin]", "cluster.roles: 'admin'")]
     [InlineData("cluster.downing-stable-after = soon", "cluster.downing-stable-after: 'soon'")]
     [InlineData("persistence.provider = oracle", "persistence.provider: 'oracle'")]
