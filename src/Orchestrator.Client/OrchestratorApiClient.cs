@@ -36,15 +36,16 @@ public sealed class OrchestratorApiClient : IDisposable
     /// A client of the node at <paramref name="baseAddress"/>. Requests that are safe to repeat (reads, PATCH, DELETE,
     /// and a POST with an <c>Idempotency-Key</c>) are sent again up to <paramref name="retries"/> times, 0.5 s apart and
     /// doubling, with jitter, when no answer came or the answer was 408, 429 or 5xx
-    /// (<see cref="ResilienceHandler"/> from Microsoft.Extensions.Http.Resilience); other POSTs are sent once.
+    /// (<see cref="ResilienceHandler"/> from Microsoft.Extensions.Http.Resilience); other POSTs are sent once. Over
+    /// HTTPS with a cluster's own CA, <paramref name="caFile"/> (PEM) is the CA the node's certificate must chain to.
     /// </summary>
-    public OrchestratorApiClient(Uri baseAddress, string? token, HttpMessageHandler? handler = null, TimeSpan? timeout = null, int retries = DefaultRetries)
+    public OrchestratorApiClient(Uri baseAddress, string? token, HttpMessageHandler? handler = null, TimeSpan? timeout = null, int retries = DefaultRetries, string? caFile = null)
     {
         ArgumentNullException.ThrowIfNull(baseAddress);
         ArgumentOutOfRangeException.ThrowIfNegative(retries);
         BaseAddress = baseAddress;
         Retries = retries;
-        var resilient = new ResilienceHandler(RetryPipeline(retries)) { InnerHandler = handler ?? new SocketsHttpHandler() };
+        var resilient = new ResilienceHandler(RetryPipeline(retries)) { InnerHandler = handler ?? (caFile is null ? new SocketsHttpHandler() : CaTrust.Handler(caFile)) };
         _http = new HttpClient(resilient, disposeHandler: handler is null); // a handler given stays its owner's
         _http.BaseAddress = new Uri(baseAddress.ToString().TrimEnd('/') + "/api/v1/");
         _http.Timeout = Timeout.InfiniteTimeSpan; // per call: RequestTimeout, and none for the event stream
@@ -443,6 +444,12 @@ public sealed class OrchestratorApiClient : IDisposable
 
     private ApiException Unreachable(HttpRequestException e)
     {
+        if (e.InnerException is System.Security.Authentication.AuthenticationException tls)
+        {
+            return new ApiException(ApiErrorKind.Unreachable, null,
+                $"API {BaseAddress}: TLS failed ({tls.Message}); its certificate must chain to the CA given with --ca / ORCHESTRATOR_CA", e);
+        }
+
         var why = e.InnerException is SocketException s ? s.SocketErrorCode.ToString() : e.Message;
         return new ApiException(ApiErrorKind.Unreachable, null, $"API {BaseAddress} unreachable ({why}); start a node or give --api / ORCHESTRATOR_API", e);
     }

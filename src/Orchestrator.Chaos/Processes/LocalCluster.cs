@@ -44,6 +44,16 @@ public sealed partial class LocalCluster
 
     public string JournalPath => Path.Combine(WorkDirectory, "journal.db");
 
+    /// <summary>The cluster's CA (PEM) when it runs TLS (<see cref="LocalClusterOptions.Tls"/>): clients trust it; else null.</summary>
+    public string? CaFile { get; private init; }
+
+    /// <summary>An API client of <paramref name="node"/> that trusts the cluster's CA when it runs TLS.</summary>
+    public OrchestratorApiClient Client(LocalNode node, string? token, TimeSpan? timeout = null, int retries = OrchestratorApiClient.DefaultRetries)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        return new OrchestratorApiClient(node.Api, token, timeout: timeout, retries: retries, caFile: CaFile);
+    }
+
     /// <summary>Where node <paramref name="name"/> writes its spans when the cluster's config sets <c>tracing.file</c> to it.</summary>
     public static string SpansPath(string directory, string name) => Path.Combine(directory, name + ".spans.jsonl");
 
@@ -133,13 +143,22 @@ public sealed partial class LocalCluster
         var contactPoints = options.Nodes == 1
             ? string.Empty
             : string.Join(", ", Enumerable.Range(0, options.Nodes).Select(i => $"\"{addresses[i]}:{managementPorts[i]}\""));
+        // TLS: a CA of this cluster only, and a certificate per node for the address it binds (and localhost).
+        using var authority = options.Tls ? LocalAuthority.Create(Path.Combine(directory, "tls")) : null;
         var journal = Path.Combine(directory, "journal.db");
         var latency = options.LatencyScale ?? (options.Quick ? 0.2 : 1.0);
         var nodes = new List<LocalNode>();
         for (var i = 0; i < options.Nodes; i++)
         {
             var name = $"node-{i + 1}";
-            var api = new Uri($"http://127.0.0.1:{options.ApiPortBase + i}");
+            var api = new Uri($"{(options.Tls ? "https" : "http")}://127.0.0.1:{options.ApiPortBase + i}");
+            var tls = "tls.mode = off  # a local cluster: every address is on this machine";
+            if (authority is not null)
+            {
+                var (certificate, key) = authority.Issue(name, [addresses[i], "127.0.0.1"]);
+                tls = $"tls {{ certificate = \"{Hocon(certificate)}\", key = \"{Hocon(key)}\", ca = \"{Hocon(authority.CaPath)}\" }}";
+            }
+
             var config = Path.Combine(directory, $"{name}.conf");
             var history = options.Histories ? Path.Combine(directory, "history", name + ".jsonl") : null;
             File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture, $$"""
@@ -167,6 +186,7 @@ public sealed partial class LocalCluster
                   url = "{{api.ToString().TrimEnd('/')}}"
                   token = "{{token}}"
                 }
+                {{tls}}
                 {{(history is null ? string.Empty : $"history {{ path = \"{Hocon(history)}\" }}")}}
                 {{options.ExtraConfig?.Invoke(name, directory) ?? string.Empty}}
 
@@ -174,7 +194,7 @@ public sealed partial class LocalCluster
             nodes.Add(new LocalNode(name, addresses[i], akkaPorts[i], managementPorts[i], api, config, Path.Combine(directory, $"{name}.log")) { HistoryPath = history });
         }
 
-        return new LocalCluster(options, directory, token, nodes, hostCount);
+        return new LocalCluster(options, directory, token, nodes, hostCount) { CaFile = authority?.CaPath };
     }
 
     /// <summary>Starts every node process and writes the pid file.</summary>
@@ -269,7 +289,7 @@ public sealed partial class LocalCluster
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(time);
         var deadline = time.GetUtcNow() + limit;
-        using var api = new OrchestratorApiClient(node.Api, null, retries: 0);
+        using var api = Client(node, null, retries: 0);
         string why;
         while (true)
         {
@@ -299,7 +319,7 @@ public sealed partial class LocalCluster
         var deadline = time.GetUtcNow() + _options.StartTimeout;
         foreach (var node in Nodes)
         {
-            using var client = new OrchestratorApiClient(node.Api, Token, timeout: TimeSpan.FromSeconds(5), retries: 0); // the harness retries itself; 5 s bounds one attempt
+            using var client = Client(node, Token, TimeSpan.FromSeconds(5), retries: 0); // the harness retries itself; 5 s bounds one attempt
             while (!await client.IsHealthyAsync(ct))
             {
                 Check(node, deadline, time, "its API answered");
@@ -307,7 +327,7 @@ public sealed partial class LocalCluster
             }
         }
 
-        using var first = new OrchestratorApiClient(Nodes[0].Api, Token, timeout: TimeSpan.FromSeconds(5), retries: 0);
+        using var first = Client(Nodes[0], Token, TimeSpan.FromSeconds(5), retries: 0);
         while (true)
         {
             try
@@ -519,6 +539,12 @@ public sealed record LocalClusterOptions
 
     /// <summary>Faster device latencies (0.2 instead of 1) unless <see cref="LatencyScale"/> says otherwise.</summary>
     public bool Quick { get; init; }
+
+    /// <summary>
+    /// Remoting, the API (https) and the state stream over TLS, with a CA made for this cluster (<c>tls/</c> in its
+    /// directory); off = clear text, said explicitly in each node's config (<c>tls.mode = off</c>).
+    /// </summary>
+    public bool Tls { get; init; }
 
     /// <summary>Where the token, the pid file and the cluster's directory go.</summary>
     public string StateDirectory { get; init; } = ".orchestrator";

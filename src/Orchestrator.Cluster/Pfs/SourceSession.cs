@@ -35,7 +35,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
             vf.Sender ??= await StateTransferSender.ConnectAsync(
                 offer.Offer,
-                new StateTransferSenderOptions { BandwidthLimit = bandwidthCap > 0 ? bandwidthCap : null, TimeProvider = settings.TimeProvider },
+                new StateTransferSenderOptions { BandwidthLimit = bandwidthCap > 0 ? bandwidthCap : null, TimeProvider = settings.TimeProvider, Tls = settings.Tls },
                 ct).ConfigureAwait(false);
             if (PreCopySupported && vf.Stream is null)
             {
@@ -186,7 +186,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
     private async Task<VfChecksum> FinishAsync(SourceVf vf, CancellationToken ct)
     {
-        vf.Sender ??= await StateTransferSender.ConnectAsync(vf.Offer.Offer, new StateTransferSenderOptions { TimeProvider = settings.TimeProvider }, ct)
+        vf.Sender ??= await StateTransferSender.ConnectAsync(vf.Offer.Offer, new StateTransferSenderOptions { TimeProvider = settings.TimeProvider, Tls = settings.Tls }, ct)
             .ConfigureAwait(false);
         var stream = vf.Stream!;
         var result = await vf.Sender.SendSegmentAsync(

@@ -107,6 +107,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
                 BindAddress = settings.TransferBindAddress,
                 IdleTimeout = settings.TransferIdleTimeout,
                 TimeProvider = settings.TimeProvider,
+                Tls = settings.Tls,
             });
         return new TargetVf(spec, stream, listener, settings.TransferAdvertisedHost);
     }
@@ -126,6 +127,8 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             {
                 throw new InvalidOperationException($"{vf.Spec.Target}: state stream {received.Outcome}: {received.Detail}");
             }
+
+            log.Info("{0}: {1} state stream in, {2} bytes over {3}", Ticket, vf.Spec.Target, received.Bytes, vf.Listener.Security);
 
             // RESUMING -> STOP: the device validates match data and the stream; a bad stream fails here (VF to ERROR).
             await lane.SetStateAsync(vf.Spec.Target.Index, VfioDeviceState.Stop, Ticket, ct).ConfigureAwait(false);
@@ -253,6 +256,9 @@ public sealed record PfActorSettings
 
     /// <summary>Host name put in offers when the bind address is not what peers should dial (e.g. 0.0.0.0).</summary>
     public string? TransferAdvertisedHost { get; init; }
+
+    /// <summary>The node's TLS identity: the state stream runs over mutual TLS with it; null = plaintext.</summary>
+    public Security.TlsIdentity? Tls { get; init; }
 
     public TimeSpan TransferIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -1,7 +1,9 @@
 using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -80,6 +82,9 @@ public sealed class StateTransferListener : IAsyncDisposable
     /// a failure otherwise, <see cref="StateTransferOutcome.Cancelled"/> when disposed first. Never faults.
     /// </summary>
     public Task<StateTransferResult> Completion => _completion.Task;
+
+    /// <summary>How the accepted stream came in: <c>clear text</c>, or the TLS version and the peer's certificate subject.</summary>
+    public string? Security { get; private set; }
 
     /// <summary>Binds a listener for one migration and starts accepting.</summary>
     /// <param name="migrationId">Migration served; a Hello for another one is refused.</param>
@@ -177,7 +182,12 @@ public sealed class StateTransferListener : IAsyncDisposable
         try
         {
             client.NoDelay = true;
-            var stream = new NetworkStream(client, ownsSocket: true);
+            var stream = await SecureAsync(client, remote).ConfigureAwait(false);
+            if (stream is null)
+            {
+                return;
+            }
+
             await using (stream.ConfigureAwait(false))
             {
                 var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(
@@ -195,10 +205,11 @@ public sealed class StateTransferListener : IAsyncDisposable
                 }
 
                 accepted = true;
+                Security = stream is SslStream ssl ? $"{ssl.SslProtocol}, peer {ssl.RemoteCertificate?.Subject}" : "clear text";
 
                 if (_logger.IsEnabled(LogLevel.Information))
                 {
-                    _logger.LogInformation("[{MigrationId}] state stream accepted from {Remote}", _migrationId, remote);
+                    _logger.LogInformation("[{MigrationId}] state stream accepted from {Remote} over {Security}", _migrationId, remote, Security);
                 }
 
                 var receiver = new StateStreamReceiver(client, reader, writer, _sink, _options, _logger, _migrationId, _disposing.Token);
@@ -236,6 +247,35 @@ public sealed class StateTransferListener : IAsyncDisposable
             }
 
             client.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The stream to read from: the socket's, or over TLS the authenticated one, whose client certificate chains to the
+    /// CA (null, after a log line, when the handshake failed: the peer is not a node of this cluster).
+    /// </summary>
+    private async Task<Stream?> SecureAsync(Socket client, string remote)
+    {
+        var network = new NetworkStream(client, ownsSocket: true);
+        if (_options.Tls is not { } tls)
+        {
+            return network;
+        }
+
+        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+        using var timeout = new CancellationTokenSource(_options.HandshakeTimeout, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, _disposing.Token);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(tls.ServerOptions(), linked.Token).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
+        {
+            Interlocked.Increment(ref _refused);
+            _logger.LogWarning("[{MigrationId}] state stream from {Remote} refused: {Refusal} ({Reason})", _migrationId, remote, StateTransferRefusal.UntrustedPeer, ex.GetBaseException().Message);
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            return null;
         }
     }
 

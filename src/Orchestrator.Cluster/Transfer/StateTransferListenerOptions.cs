@@ -42,6 +42,12 @@ public sealed class StateTransferListenerOptions
     /// <summary>Logger for refusals and failures; none by default.</summary>
     public ILogger? Logger { get; init; }
 
+    /// <summary>
+    /// Mutual TLS: the target presents this identity's certificate and accepts only a source whose certificate chains
+    /// to its CA (checked before the Hello is read); null = plaintext.
+    /// </summary>
+    public Security.TlsIdentity? Tls { get; init; }
+
     internal void Validate()
     {
         if (Port is < 0 or > 65535)

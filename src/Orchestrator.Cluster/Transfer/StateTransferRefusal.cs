@@ -23,4 +23,10 @@ public enum StateTransferRefusal : byte
 
     /// <summary>Too many connections were already waiting in the handshake.</summary>
     TooManyPending = 6,
+
+    /// <summary>
+    /// The TLS handshake failed: a certificate did not chain to the configured CA. Set by the side that saw it fail;
+    /// no frame carries it, as no frame can cross before the handshake.
+    /// </summary>
+    UntrustedPeer = 7,
 }

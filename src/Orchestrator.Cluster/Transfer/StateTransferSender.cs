@@ -1,7 +1,9 @@
 using System.IO.Hashing;
 using System.IO.Pipelines;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -20,7 +22,7 @@ namespace Orchestrator.Cluster.Transfer;
 public sealed class StateTransferSender : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly NetworkStream _stream;
+    private readonly Stream _stream;
     private readonly PipeReader _reader;
     private readonly PipeWriter _writer;
     private readonly StateTransferSenderOptions _options;
@@ -41,14 +43,14 @@ public sealed class StateTransferSender : IAsyncDisposable
     private int _busy;
     private int _disposed;
 
-    private StateTransferSender(Socket socket, StateTransferOffer offer, StateTransferSenderOptions options)
+    private StateTransferSender(Socket socket, Stream stream, StateTransferOffer offer, StateTransferSenderOptions options)
     {
         _socket = socket;
         _options = options;
         Offer = offer;
         _migrationId = offer.MigrationId;
         _logger = options.Logger ?? NullLogger.Instance;
-        _stream = new NetworkStream(socket, ownsSocket: true);
+        _stream = stream;
         // The writer's segments hold a whole Data frame so the source reads straight into the memory we send.
         _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(
             minimumBufferSize: StateStreamProtocol.HeaderSize + options.ChunkSize, leaveOpen: true));
@@ -118,7 +120,7 @@ public sealed class StateTransferSender : IAsyncDisposable
                 }
             }
 
-            sender = new StateTransferSender(socket, offer, options);
+            sender = new StateTransferSender(socket, await SecureAsync(socket, offer, options, cancellationToken).ConfigureAwait(false), offer, options);
             await sender.HandshakeAsync(cancellationToken).ConfigureAwait(false);
             return sender;
         }
@@ -206,6 +208,32 @@ public sealed class StateTransferSender : IAsyncDisposable
     }
 
     /// <summary>Closes the connection. A target that did not get the last End reports a truncated stream.</summary>
+    /// <summary>The stream to talk over: the socket's, or over TLS the authenticated one (the target's certificate checked).</summary>
+    private static async Task<Stream> SecureAsync(Socket socket, StateTransferOffer offer, StateTransferSenderOptions options, CancellationToken cancellationToken)
+    {
+        var network = new NetworkStream(socket, ownsSocket: true);
+        if (options.Tls is not { } tls)
+        {
+            return network;
+        }
+
+        var ssl = new SslStream(network, leaveInnerStreamOpen: false);
+        using var timeout = new CancellationTokenSource(options.ConnectTimeout, options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(timeout.Token, cancellationToken);
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(tls.ClientOptions(offer.Host), linked.Token).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new StateTransferException(
+                StateTransferOutcome.Refused, StateTransferRefusal.UntrustedPeer,
+                $"TLS with {offer.Host}:{offer.Port} failed (its certificate must chain to tls.ca, and it must accept ours): {ex.GetBaseException().Message}", ex);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)

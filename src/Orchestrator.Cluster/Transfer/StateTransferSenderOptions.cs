@@ -30,6 +30,12 @@ public sealed class StateTransferSenderOptions
     public ILogger? Logger { get; init; }
 
     /// <summary>
+    /// Mutual TLS: the source presents this identity's certificate and accepts only a target whose certificate chains
+    /// to its CA; null = plaintext (a node configured with <c>tls.mode = off</c>).
+    /// </summary>
+    public Security.TlsIdentity? Tls { get; init; }
+
+    /// <summary>
     /// Fault injection for tests and chaos runs: flip the byte at this payload offset on the wire, after the
     /// sender hashed it, so the receiver's checksum differs. Null (the default) in production.
     /// </summary>

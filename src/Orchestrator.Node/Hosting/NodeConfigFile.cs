@@ -12,7 +12,7 @@ namespace Orchestrator.Node.Hosting;
 /// </summary>
 public static class NodeConfigFile
 {
-    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "limits", "history", "devices", "chaos", "log", "tracing"];
+    private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "limits", "history", "devices", "chaos", "log", "tracing", "tls"];
 
     private static readonly HashSet<string> KnownKeys =
     [
@@ -27,6 +27,7 @@ public static class NodeConfigFile
         NodeConfigKeys.LimitsPerHostOutbound, NodeConfigKeys.LimitsPerHostInbound, NodeConfigKeys.LimitsPerPf, NodeConfigKeys.LimitsPerCluster,
         NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi, NodeConfigKeys.LogFormat,
         NodeConfigKeys.TracingOtlpEndpoint, NodeConfigKeys.TracingFile,
+        NodeConfigKeys.TlsMode, NodeConfigKeys.TlsCertificate, NodeConfigKeys.TlsKey, NodeConfigKeys.TlsCa,
     ];
 
     /// <summary>Reads <paramref name="path"/> into <paramref name="options"/>; returns the errors (empty when fine).</summary>
@@ -55,6 +56,9 @@ public static class NodeConfigFile
             var directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
             options.Topology = options.Topology is { } topology ? Path.GetFullPath(Path.Combine(directory, topology)) : null;
             options.ConnectionStringFile = options.ConnectionStringFile is { } secret ? Path.GetFullPath(Path.Combine(directory, secret)) : null;
+            options.TlsCertificate = options.TlsCertificate is { } certificate ? Path.GetFullPath(Path.Combine(directory, certificate)) : null;
+            options.TlsKey = options.TlsKey is { } key ? Path.GetFullPath(Path.Combine(directory, key)) : null;
+            options.TlsCa = options.TlsCa is { } ca ? Path.GetFullPath(Path.Combine(directory, ca)) : null;
         }
 
         return errors;
@@ -144,6 +148,10 @@ public static class NodeConfigFile
         ReadParsed(config, NodeConfigKeys.LogFormat, errors, v => v switch { "text" => false, "json" => true, _ => (bool?)null }, "is not text or json", v => options.JsonLogs = v);
         Read(config, NodeConfigKeys.TracingOtlpEndpoint, errors, v => options.TracingOtlpEndpoint = v);
         Read(config, NodeConfigKeys.TracingFile, errors, v => options.TracingFile = v);
+        Read(config, NodeConfigKeys.TlsMode, errors, v => options.TlsMode = v);
+        Read(config, NodeConfigKeys.TlsCertificate, errors, v => options.TlsCertificate = v);
+        Read(config, NodeConfigKeys.TlsKey, errors, v => options.TlsKey = v);
+        Read(config, NodeConfigKeys.TlsCa, errors, v => options.TlsCa = v);
         if (config.HasPath("akka"))
         {
             options.FileConfig = config;

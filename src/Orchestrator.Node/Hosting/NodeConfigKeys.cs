@@ -49,6 +49,10 @@ public static class NodeConfigKeys
     public const string LogFormat = "log.format";
     public const string TracingOtlpEndpoint = "tracing.otlp-endpoint";
     public const string TracingFile = "tracing.file";
+    public const string TlsMode = "tls.mode";
+    public const string TlsCertificate = "tls.certificate";
+    public const string TlsKey = "tls.key";
+    public const string TlsCa = "tls.ca";
 
     /// <summary>Keys that older config files used, each with what replaced it.</summary>
     public static IReadOnlyDictionary<string, string> Replaced { get; } = new Dictionary<string, string>(StringComparer.Ordinal)

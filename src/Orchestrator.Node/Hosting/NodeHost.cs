@@ -32,6 +32,13 @@ public static class NodeHost
         ThreadPoolSizing.Ensure();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.WebHost.UseUrls(options.ApiUrl);
+        var tls = NodeTls.Load(options);
+        if (tls.Identity is { } identity)
+        {
+            // The API over HTTPS with the node's certificate (the slim builder leaves HTTPS out unless asked).
+            builder.WebHost.UseKestrelHttpsConfiguration();
+            builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(https => https.ServerCertificate = identity.Certificate));
+        }
         builder.Logging.ClearProviders();
 
         // ISO-8601 UTC in both formats: logs of several nodes (and hosts) sort and join by time.
@@ -59,6 +66,7 @@ public static class NodeHost
         services.AddOptions<NodeOptions>().Configure(target => options.CopyTo(target)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
         services.AddSingleton(token);
+        services.AddSingleton(tls);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRuntime>();
         services.AddSingleton(sp =>
@@ -136,7 +144,25 @@ public static class NodeHost
         var settings = options.ToSettings();
 
         JournalStorage.Prepare(settings);
+        var tls = sp.GetRequiredService<NodeTls>();
         akka.AddHocon(OrchestratorConfig.Build(settings), HoconAddMode.Prepend);
+        if (tls.Identity is { } identity)
+        {
+            // Remoting over mutual TLS: a peer must present a certificate of the cluster's CA, in both directions.
+            akka.AddHocon("akka.remote.dot-netty.tcp.enable-ssl = true", HoconAddMode.Prepend);
+            akka.AddSetup(new Akka.Remote.Transport.DotNetty.DotNettySslSetup(
+                identity.Certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
+                customValidator: (certificate, _, peer, _, log) =>
+                {
+                    var trusted = identity.IsTrusted(certificate);
+                    if (!trusted)
+                    {
+                        Akka.Event.LoggingExtensions.Warning(log, "refused remoting peer {0}: its certificate ({1}) does not chain to tls.ca", peer, certificate?.Subject ?? "none");
+                    }
+
+                    return trusted;
+                }));
+        }
         if (settings.Discovery == DiscoveryMethod.KubernetesApi)
         {
             // The Kubernetes discovery's own defaults (API paths, namespace file) under the keys set above.
@@ -199,7 +225,7 @@ public static class NodeHost
                         Limits = options.Limits,
                         Observer = history is null ? NullDeviceObserver.Instance : history,
                         OnMigrationChanged = history is null ? null : history.MigrationChanged,
-                        Pf = DataPlaneOf(options.Hostname),
+                        Pf = DataPlaneOf(options.Hostname) with { Tls = tls.Identity },
                     });
                     // Migration events from a little before the journal's end: a PostgreSQL transaction that took an
                     // ordering below the end and commits later is read all the same (the feed folds each once). Durable

@@ -143,6 +143,41 @@ public sealed class NodeOptions
     /// </summary>
     public string? HarnessHocon { get; set; }
 
+    /// <summary>
+    /// <c>tls.mode</c>: <c>on</c> (remoting, the API and the state stream over TLS with <see cref="TlsCertificate"/>,
+    /// <see cref="TlsKey"/> and <see cref="TlsCa"/>) or <c>off</c> (clear text). Not set: on when a certificate is
+    /// given; else off only for a node that never leaves this machine (loopback addresses), and an error otherwise.
+    /// </summary>
+    public string? TlsMode { get; set; }
+
+    /// <summary><c>tls.certificate</c>: this node's certificate (PEM), valid for the names peers and clients dial.</summary>
+    public string? TlsCertificate { get; set; }
+
+    /// <summary><c>tls.key</c>: its private key (PEM, PKCS#8 or PKCS#1); keep it mode 0600.</summary>
+    public string? TlsKey { get; set; }
+
+    /// <summary><c>tls.ca</c>: the cluster's CA (PEM); every peer's certificate must chain to it.</summary>
+    public string? TlsCa { get; set; }
+
+    /// <summary>Whether this node runs TLS (see <see cref="TlsMode"/>).</summary>
+    public bool TlsEnabled => TlsMode?.Trim().ToLowerInvariant() switch
+    {
+        "on" => true,
+        "off" => false,
+        _ => TlsCertificate is not null,
+    };
+
+    /// <summary>Whether every address this node binds, advertises or dials is a loopback one: nothing leaves the machine.</summary>
+    public bool StaysOnThisMachine =>
+        IsLoopback(Hostname)
+        && Uri.TryCreate(ApiUrl, UriKind.Absolute, out var api) && IsLoopback(api.Host)
+        && DiscoveryMethods.Parse(Discovery) == DiscoveryMethod.Config
+        && ContactPoints.All(c => ContactPoint.Parse(c) is { } point && IsLoopback(point.Host));
+
+    private static bool IsLoopback(string host) =>
+        host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
+
     /// <summary>The config file as HOCON: its <c>akka { … }</c> block is applied over the generated configuration.</summary>
     public Config? FileConfig { get; set; }
 

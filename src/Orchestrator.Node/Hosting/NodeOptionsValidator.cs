@@ -44,6 +44,8 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
             errors.Add($"{NodeConfigKeys.ApiUrl}: '{options.ApiUrl}' is not http://host:port");
         }
 
+        errors.AddRange(TlsErrors(options, api));
+
         if (options.Token is { } token && (token.Length < MinTokenLength || token.Any(c => c <= ' ' || c > '~')))
         {
             errors.Add($"{NodeConfigKeys.Token}: the configured token ({token.Length} characters) must be at least {MinTokenLength} printable ASCII characters without spaces");
@@ -130,5 +132,57 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
         }
 
         return errors;
+    }
+
+    private static IEnumerable<string> TlsErrors(NodeOptions options, Uri? api)
+    {
+        if (options.TlsMode is { } mode && mode.Trim().ToLowerInvariant() is not ("on" or "off"))
+        {
+            yield return $"{NodeConfigKeys.TlsMode}: '{mode}' is not on or off";
+            yield break;
+        }
+
+        if (!options.TlsEnabled)
+        {
+            if (options.TlsMode is null && !options.StaysOnThisMachine)
+            {
+                yield return $"{NodeConfigKeys.TlsMode}: not set, and this node talks beyond this machine (node.hostname '{options.Hostname}', api.url '{options.ApiUrl}', contact points); give {NodeConfigKeys.TlsCertificate}, {NodeConfigKeys.TlsKey} and {NodeConfigKeys.TlsCa}, or set {NodeConfigKeys.TlsMode} = off to run in clear text";
+            }
+
+            if (api?.Scheme == "https")
+            {
+                yield return $"{NodeConfigKeys.ApiUrl}: '{options.ApiUrl}' is https, but TLS is off; give {NodeConfigKeys.TlsCertificate}, {NodeConfigKeys.TlsKey} and {NodeConfigKeys.TlsCa}";
+            }
+
+            yield break;
+        }
+
+        var missing = new[] { (NodeConfigKeys.TlsCertificate, options.TlsCertificate), (NodeConfigKeys.TlsKey, options.TlsKey), (NodeConfigKeys.TlsCa, options.TlsCa) }
+            .Where(k => string.IsNullOrWhiteSpace(k.Item2)).Select(k => k.Item1).ToList();
+        if (missing.Count > 0)
+        {
+            yield return $"{string.Join(", ", missing)}: not set; TLS is on and needs {NodeConfigKeys.TlsCertificate}, {NodeConfigKeys.TlsKey} and {NodeConfigKeys.TlsCa}";
+            yield break;
+        }
+
+        if (api?.Scheme == "http")
+        {
+            yield return $"{NodeConfigKeys.ApiUrl}: '{options.ApiUrl}' is http, but TLS is on: use https://";
+        }
+
+        string? problem = null;
+        try
+        {
+            using var identity = Cluster.Security.TlsIdentity.Load(options.TlsCertificate!, options.TlsKey!, options.TlsCa!);
+        }
+        catch (ArgumentException e)
+        {
+            problem = e.Message;
+        }
+
+        if (problem is not null)
+        {
+            yield return problem;
+        }
     }
 }

@@ -193,6 +193,15 @@ public sealed class ClientVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_missing_CA_file_is_refused_naming_it_before_any_request()
+    {
+        var (exit, _, _, error) = await Run($"hosts --api {_api.Address} --ca /nonexistent/ca.pem", withApi: false);
+        Assert.Equal(ExitCodes.BadInput, exit);
+        Assert.Contains("--ca: CA file '/nonexistent/ca.pem' does not exist", error, StringComparison.Ordinal);
+        Assert.Empty(_api.Requests);
+    }
+
+    [Fact]
     public async Task Api_and_token_come_from_the_environment()
     {
         var env = new Dictionary<string, string> { ["ORCHESTRATOR_API"] = _api.Address.ToString(), ["ORCHESTRATOR_TOKEN"] = FakeApi.Token };

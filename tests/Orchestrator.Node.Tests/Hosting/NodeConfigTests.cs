@@ -37,6 +37,7 @@ public class NodeConfigTests : IDisposable
             api { url = "http://0.0.0.0:7405", token = "0123456789abcdef0123", token-file = "/tmp/t" }
             runtime.step-timeout = 30s
             runtime.reconcile-interval = 2m
+            tls.mode = off
             akka.loglevel = DEBUG
             """, options);
         Assert.Empty(errors);
@@ -175,6 +176,12 @@ public class NodeConfigTests : IDisposable
     [InlineData("node = ${missing}", "not valid HOCON or JSON")]
     // Removed (issue 19): no config key can weaken a checkpoint; the broken build is the chaos harness's own verb.
     [InlineData("chaos.unsafe-skip-commit-checkpoint = on", "chaos.unsafe-skip-commit-checkpoint: unknown key")]
+    [InlineData("tls.mode = maybe", "tls.mode: 'maybe' is not on or off")]
+    [InlineData("node.hostname = 10.0.0.7", "tls.mode: not set, and this node talks beyond this machine (node.hostname '10.0.0.7'")]
+    [InlineData("api.url = \"http://0.0.0.0:7401\"", "tls.mode: not set, and this node talks beyond this machine")]
+    [InlineData("tls.mode = on", "tls.certificate, tls.key, tls.ca: not set")]
+    [InlineData("tls { certificate = /nonexistent.crt, key = /nonexistent.key, ca = /nonexistent.pem }", "tls.certificate: file '/nonexistent.crt' does not exist")]
+    [InlineData("api.url = \"https://127.0.0.1:7401\"", "api.url: 'https://127.0.0.1:7401' is https, but TLS is off")]
     public void Every_error_names_the_key_and_the_value(string hocon, string expected)
     {
         var options = new NodeOptions();

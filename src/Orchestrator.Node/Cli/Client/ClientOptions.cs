@@ -6,7 +6,8 @@ namespace Orchestrator.Node.Cli.Client;
 /// <summary>
 /// The options every client verb shares: <c>--api</c> (or <c>ORCHESTRATOR_API</c>, default
 /// <see cref="OrchestratorApiClient.DefaultApi"/>), <c>--token</c> (or <c>ORCHESTRATOR_TOKEN</c>, or the demo's
-/// <c>.orchestrator/demo-token</c> in the working directory) and <c>--json</c>.
+/// <c>.orchestrator/demo-token</c> in the working directory), <c>--ca</c> (or <c>ORCHESTRATOR_CA</c>: the cluster's CA,
+/// PEM, for an https API) and <c>--json</c>.
 /// </summary>
 internal sealed class ClientOptions
 {
@@ -17,12 +18,15 @@ internal sealed class ClientOptions
 
     public Option<string?> Token { get; } = new("--token") { Description = "Bearer token (default: $ORCHESTRATOR_TOKEN or " + DemoTokenFile + ")" };
 
+    public Option<string?> Ca { get; } = new("--ca") { Description = "The cluster's CA certificate (PEM) an https API's certificate must chain to (default: $ORCHESTRATOR_CA)" };
+
     public Option<bool> Json { get; } = new("--json") { Description = "Print the API's JSON (for scripts)" };
 
     public void AddTo(Command command)
     {
         command.Add(Api);
         command.Add(Token);
+        command.Add(Ca);
         command.Add(Json);
     }
 
@@ -38,7 +42,19 @@ internal sealed class ClientOptions
             }
 
             var token = parse.GetValue(Token) ?? NonEmpty(io.Environment("ORCHESTRATOR_TOKEN")) ?? ReadDemoToken(io.WorkingDirectory);
-            using var client = new OrchestratorApiClient(api, token);
+            var ca = parse.GetValue(Ca) ?? NonEmpty(io.Environment("ORCHESTRATOR_CA"));
+            OrchestratorApiClient client;
+            try
+            {
+                client = new OrchestratorApiClient(api, token, caFile: ca is null ? null : Path.GetFullPath(ca, io.WorkingDirectory));
+            }
+            catch (ArgumentException e)
+            {
+                io.Error.WriteLine($"orchestrator {verb}: --ca: {e.Message}");
+                return ExitCodes.BadInput;
+            }
+
+            using var owned = client;
             var context = new ClientContext(client, io, parse.GetValue(Json));
             try
             {
