@@ -105,6 +105,8 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             new StateTransferListenerOptions
             {
                 BindAddress = settings.TransferBindAddress,
+                Port = settings.TransferPorts?.First ?? 0,
+                LastPort = settings.TransferPorts?.Last,
                 IdleTimeout = settings.TransferIdleTimeout,
                 TimeProvider = settings.TimeProvider,
                 Tls = settings.Tls,
@@ -128,7 +130,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
                 throw new InvalidOperationException($"{vf.Spec.Target}: state stream {received.Outcome}: {received.Detail}");
             }
 
-            log.Info("{0}: {1} state stream in, {2} bytes over {3}", Ticket, vf.Spec.Target, received.Bytes, vf.Listener.Security);
+            log.Info("{0}: {1} state stream in on port {2}, {3} bytes over {4}", Ticket, vf.Spec.Target, vf.Listener.LocalEndPoint.Port, received.Bytes, vf.Listener.Security);
 
             // RESUMING -> STOP: the device validates match data and the stream; a bad stream fails here (VF to ERROR).
             await lane.SetStateAsync(vf.Spec.Target.Index, VfioDeviceState.Stop, Ticket, ct).ConfigureAwait(false);
@@ -256,6 +258,9 @@ public sealed record PfActorSettings
 
     /// <summary>Host name put in offers when the bind address is not what peers should dial (e.g. 0.0.0.0).</summary>
     public string? TransferAdvertisedHost { get; init; }
+
+    /// <summary>Ports the state stream listens on (<c>node.state-stream-ports</c>); null = any the OS picks.</summary>
+    public (int First, int Last)? TransferPorts { get; init; }
 
     /// <summary>The node's TLS identity: the state stream runs over mutual TLS with it; null = plaintext.</summary>
     public Security.TlsIdentity? Tls { get; init; }

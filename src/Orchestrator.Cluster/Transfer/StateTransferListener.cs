@@ -51,21 +51,35 @@ public sealed class StateTransferListener : IAsyncDisposable
         // 256 bits from the OS CSPRNG, base64url so it is a plain string in the offer message.
         var token = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
         _token = Encoding.UTF8.GetBytes(token);
-        _listenSocket = new Socket(options.BindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            _listenSocket.Bind(new IPEndPoint(options.BindAddress, options.Port));
-            _listenSocket.Listen(16);
-        }
-        catch
-        {
-            _listenSocket.Dispose();
-            throw;
-        }
+        _listenSocket = Bind(options);
 
         LocalEndPoint = (IPEndPoint)_listenSocket.LocalEndPoint!;
         Offer = new StateTransferOffer(options.AdvertisedHost ?? LocalEndPoint.Address.ToString(), LocalEndPoint.Port, token, migrationId, epoch);
         _acceptLoop = AcceptLoopAsync();
+    }
+
+    /// <summary>A listening socket on the configured port, or the first free one of the configured range.</summary>
+    private static Socket Bind(StateTransferListenerOptions options)
+    {
+        for (var port = options.Port; ; port++)
+        {
+            var socket = new Socket(options.BindAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            try
+            {
+                socket.Bind(new IPEndPoint(options.BindAddress, port));
+                socket.Listen(16);
+                return socket;
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.AddressAlreadyInUse && port < (options.LastPort ?? options.Port))
+            {
+                socket.Dispose(); // taken (another migration's stream, or another program): the next one
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
     }
 
     /// <summary>Endpoint and token to announce to the source (through the coordinator).</summary>

@@ -18,6 +18,12 @@ public sealed class StateTransferListenerOptions
     /// <summary>Port to bind; 0 lets the OS choose (the offer carries the real one).</summary>
     public int Port { get; init; }
 
+    /// <summary>
+    /// With <see cref="Port"/>, a range to bind in (a firewall opens only it): the first free port from
+    /// <see cref="Port"/> to this one; null = <see cref="Port"/> alone.
+    /// </summary>
+    public int? LastPort { get; init; }
+
     /// <summary>How long a new connection may take to present a complete Hello before it is refused.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -53,6 +59,11 @@ public sealed class StateTransferListenerOptions
         if (Port is < 0 or > 65535)
         {
             throw new ArgumentOutOfRangeException(nameof(Port), Port, "Port must be 0..65535");
+        }
+
+        if (LastPort is { } last && (Port <= 0 || last < Port || last > 65535))
+        {
+            throw new ArgumentOutOfRangeException(nameof(LastPort), LastPort, $"LastPort must be from Port ({Port}, not 0) to 65535");
         }
 
         if (AdvertisedHost is null && (BindAddress.Equals(IPAddress.Any) || BindAddress.Equals(IPAddress.IPv6Any)))

@@ -17,7 +17,7 @@ public static class NodeConfigFile
     private static readonly HashSet<string> KnownKeys =
     [
         NodeConfigKeys.Name, NodeConfigKeys.Hostname, NodeConfigKeys.Port, NodeConfigKeys.Topology, NodeConfigKeys.LatencyScale,
-        NodeConfigKeys.DeviceSeed, NodeConfigKeys.Discovery, NodeConfigKeys.ContactPoints, NodeConfigKeys.RequiredContactPoints,
+        NodeConfigKeys.DeviceSeed, NodeConfigKeys.StateStreamPorts, NodeConfigKeys.Discovery, NodeConfigKeys.ContactPoints, NodeConfigKeys.RequiredContactPoints,
         NodeConfigKeys.ManagementPort, NodeConfigKeys.BootstrapStableMargin, NodeConfigKeys.KubernetesPodLabelSelector, NodeConfigKeys.Roles, NodeConfigKeys.AcceptableHeartbeatPause,
         NodeConfigKeys.DowningStableAfter, NodeConfigKeys.Persistence, NodeConfigKeys.ConnectionString, NodeConfigKeys.ConnectionStringFile, NodeConfigKeys.ApiUrl,
         NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.ReadAuth, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.ReadinessJournalGrace, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
@@ -102,6 +102,7 @@ public static class NodeConfigFile
             "is not a number", v => options.LatencyScale = v);
         ReadParsed(config, NodeConfigKeys.DeviceSeed, errors, v => ulong.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (ulong?)null,
             "is not a non-negative integer", v => options.DeviceSeed = v);
+        Read(config, NodeConfigKeys.StateStreamPorts, errors, v => options.StateStreamPorts = v);
         Read(config, NodeConfigKeys.Discovery, errors, v => options.Discovery = v);
         ReadList(config, NodeConfigKeys.ContactPoints, errors, v => options.ContactPoints = v);
         ReadParsed(config, NodeConfigKeys.RequiredContactPoints, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null,

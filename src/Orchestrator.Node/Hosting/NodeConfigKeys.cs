@@ -9,6 +9,7 @@ public static class NodeConfigKeys
     public const string Topology = "node.topology";
     public const string LatencyScale = "node.latency-scale";
     public const string DeviceSeed = "node.seed";
+    public const string StateStreamPorts = "node.state-stream-ports";
     public const string Discovery = "cluster.discovery";
     public const string ContactPoints = "cluster.contact-points";
     public const string RequiredContactPoints = "cluster.required-contact-points";

@@ -225,7 +225,7 @@ public static class NodeHost
                         Limits = options.Limits,
                         Observer = history is null ? NullDeviceObserver.Instance : history,
                         OnMigrationChanged = history is null ? null : history.MigrationChanged,
-                        Pf = DataPlaneOf(options.Hostname) with { Tls = tls.Identity },
+                        Pf = DataPlaneOf(options.Hostname) with { Tls = tls.Identity, TransferPorts = options.StateStreamPortRange },
                     });
                     // Migration events from a little before the journal's end: a PostgreSQL transaction that took an
                     // ordering below the end and commits later is read all the same (the feed folds each once). Durable

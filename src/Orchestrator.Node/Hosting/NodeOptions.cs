@@ -28,6 +28,32 @@ public sealed class NodeOptions
     /// <summary><c>node.seed</c>: seed of the simulated device state.</summary>
     public ulong DeviceSeed { get; set; } = 42;
 
+    /// <summary>
+    /// <c>node.state-stream-ports</c>: the ports the state stream's listeners bind, <c>FIRST-LAST</c> (or one port),
+    /// for a firewall that opens only them; null = any port the OS picks. One port per VF being received at once.
+    /// </summary>
+    public string? StateStreamPorts { get; set; }
+
+    /// <summary>The range in <see cref="StateStreamPorts"/>, or null when none is set or it does not parse.</summary>
+    public (int First, int Last)? StateStreamPortRange
+    {
+        get
+        {
+            if (StateStreamPorts is not { } text)
+            {
+                return null;
+            }
+
+            var parts = text.Split('-', StringSplitOptions.TrimEntries);
+            var first = parts.Length is 1 or 2 ? Port(parts[0]) : null;
+            var last = parts.Length == 2 ? Port(parts[1]) : first;
+            var ok = first is not null && last is not null;
+            return ok && first is > 0 and <= 65535 && last >= first && last <= 65535 ? (first.Value, last!.Value) : null;
+
+            static int? Port(string s) => int.TryParse(s, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : null;
+        }
+    }
+
     /// <summary><c>cluster.discovery</c>: <c>config</c> (the contact points below) or <c>kubernetes-api</c>.</summary>
     public string Discovery { get; set; } = "config";
 

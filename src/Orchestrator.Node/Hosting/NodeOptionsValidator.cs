@@ -46,6 +46,11 @@ public sealed class NodeOptionsValidator : IValidateOptions<NodeOptions>
 
         errors.AddRange(TlsErrors(options, api));
 
+        if (options.StateStreamPorts is { } ports && options.StateStreamPortRange is null)
+        {
+            errors.Add($"{NodeConfigKeys.StateStreamPorts}: '{ports}' is not FIRST-LAST (or one port), TCP ports from 1 to 65535, FIRST <= LAST");
+        }
+
         if (options.Token is { } token && (token.Length < MinTokenLength || token.Any(c => c <= ' ' || c > '~')))
         {
             errors.Add($"{NodeConfigKeys.Token}: the configured token ({token.Length} characters) must be at least {MinTokenLength} printable ASCII characters without spaces");

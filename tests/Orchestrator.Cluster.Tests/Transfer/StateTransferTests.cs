@@ -76,6 +76,24 @@ public sealed class StateTransferTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task A_port_range_binds_the_first_free_port_and_fails_when_all_are_taken()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen(1);
+        var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        var sink = new PatternSink();
+
+        await using var listener = StateTransferListener.Start("m-1", 1, sink.WriteAsync, new StateTransferListenerOptions { Port = port, LastPort = port + 20 });
+
+        Assert.InRange(listener.Offer.Port, port + 1, port + 20);
+        var sent = await StateTransferSender.SendAsync(listener.Offer, StatePattern.Source(MiB)).WaitAsync(Patience);
+        Assert.True(sent.IsOk, sent.Detail);
+        var full = Assert.Throws<SocketException>(() => StateTransferListener.Start("m-2", 1, sink.WriteAsync, new StateTransferListenerOptions { Port = port, LastPort = port }));
+        Assert.Equal(SocketError.AddressAlreadyInUse, full.SocketErrorCode);
+    }
+
+    [Fact]
     public async Task Wrong_token_is_refused_then_the_right_one_is_accepted()
     {
         var sink = new PatternSink();

@@ -23,7 +23,7 @@ public class NodeConfigTests : IDisposable
     {
         var options = new NodeOptions();
         var errors = NodeConfigFile.Apply("""
-            node { name = node-7, hostname = 10.0.0.7, port = 4053, latency-scale = 0.5, seed = 9 }
+            node { name = node-7, hostname = 10.0.0.7, port = 4053, latency-scale = 0.5, seed = 9, state-stream-ports = "7600-7699" }
             cluster {
               contact-points = ["10.0.0.1:8558", "10.0.0.7:8559"]
               management-port = 8559
@@ -47,6 +47,7 @@ public class NodeConfigTests : IDisposable
         Assert.Equal(0.5, options.LatencyScale);
         Assert.Equal(9UL, options.DeviceSeed);
         Assert.Equal(["10.0.0.1:8558", "10.0.0.7:8559"], options.ContactPoints);
+        Assert.Equal((7600, 7699), options.StateStreamPortRange);
         Assert.Equal(8559, options.ManagementPort);
         Assert.Equal(2, options.RequiredContactPoints);
         Assert.Equal(TimeSpan.FromSeconds(2), options.BootstrapStableMargin);
@@ -177,6 +178,8 @@ public class NodeConfigTests : IDisposable
     // Removed (issue 19): no config key can weaken a checkpoint; the broken build is the chaos harness's own verb.
     [InlineData("chaos.unsafe-skip-commit-checkpoint = on", "chaos.unsafe-skip-commit-checkpoint: unknown key")]
     [InlineData("tls.mode = maybe", "tls.mode: 'maybe' is not on or off")]
+    [InlineData("node.state-stream-ports = \"7700-7600\"", "node.state-stream-ports: '7700-7600' is not FIRST-LAST")]
+    [InlineData("node.state-stream-ports = \"any\"", "node.state-stream-ports: 'any'")]
     [InlineData("node.hostname = 10.0.0.7", "tls.mode: not set, and this node talks beyond this machine (node.hostname '10.0.0.7'")]
     [InlineData("api.url = \"http://0.0.0.0:7401\"", "tls.mode: not set, and this node talks beyond this machine")]
     [InlineData("tls.mode = on", "tls.certificate, tls.key, tls.ca: not set")]

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Orchestrator.Chaos.Processes;
 using Orchestrator.Client;
+using Orchestrator.Cluster.Hosting;
 using Orchestrator.Devices.Topology;
 
 namespace Orchestrator.Node.Tests.Hosting;
@@ -23,6 +24,7 @@ public sealed class TlsClusterTests : IDisposable
     public async Task Nodes_of_the_CA_migrate_over_TLS_and_a_node_of_another_CA_cannot_join()
     {
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var streamPorts = LoopbackPorts.Free(1)[0]; // the members' state streams listen from here (node.state-stream-ports)
         using var stranger = LocalAuthority.Create(Path.Combine(_dir, "stranger"), "another CA");
         var (strangerCertificate, strangerKey) = stranger.Issue("node-4", ["127.0.0.1"]);
         var cluster = LocalCluster.Prepare(new LocalClusterOptions
@@ -36,7 +38,7 @@ public sealed class TlsClusterTests : IDisposable
             // node-4 holds a certificate of another CA, and trusts only that CA.
             ExtraConfig = (name, _) => name == "node-4"
                 ? $"tls {{ certificate = \"{LocalCluster.Hocon(strangerCertificate)}\", key = \"{LocalCluster.Hocon(strangerKey)}\", ca = \"{LocalCluster.Hocon(stranger.CaPath)}\" }}"
-                : string.Empty,
+                : $"node.state-stream-ports = \"{streamPorts}-{streamPorts + 49}\"",
         }, DemoTopology.Find()!, 3, token);
         var (members, intruder) = (cluster.Nodes.Take(3).ToList(), cluster.Nodes[3]);
         try
@@ -65,7 +67,7 @@ public sealed class TlsClusterTests : IDisposable
             var end = await WaitForEndAsync(api, id);
             Assert.True(end.State == ApiMigration.Completed, $"{id} ended {end.State}: {end.Reason}");
             // The target's log says how the stream came in (the console logger writes it a moment later).
-            var accepted = $@"{id}.*: \S+ state stream in, \d+ bytes over Tls1[23], peer CN=node-1";
+            var accepted = $@"{id}.*: \S+ state stream in on port (?<port>\d+), \d+ bytes over Tls1[23], peer CN=node-1";
             var logged = Stopwatch.StartNew();
             List<string> streamed;
             while (!(streamed = LinesWith(members[1].LogPath, "state stream")).Any(l => Regex.IsMatch(l, accepted)))
@@ -73,6 +75,9 @@ public sealed class TlsClusterTests : IDisposable
                 Assert.True(logged.Elapsed < TimeSpan.FromSeconds(10), string.Join("\n", cluster.Nodes.SelectMany(n => LinesWith(n.LogPath, "state stream").Select(l => n.Name + ": " + l))));
                 await Task.Delay(TimeSpan.FromMilliseconds(100));
             }
+
+            var port = int.Parse(streamed.Select(l => Regex.Match(l, accepted)).First(m => m.Success).Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.InRange(port, streamPorts, streamPorts + 49);
 
             // node-4 found the contact points (they answer in clear text, with member addresses only) but every
             // remoting handshake with the members failed: after 20 s it is in no cluster, and they are three.
