@@ -32,6 +32,8 @@ public static class NodeHost
         ThreadPoolSizing.Ensure();
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = Directory.GetCurrentDirectory() });
         builder.WebHost.UseUrls(options.ApiUrl);
+        // Under systemd (Type=notify) the unit is "started" when the host is, and stopping is reported; else a no-op.
+        builder.Services.AddSystemd();
         var tls = NodeTls.Load(options);
         if (tls.Identity is { } identity)
         {
