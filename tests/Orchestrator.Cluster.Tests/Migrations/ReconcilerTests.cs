@@ -158,7 +158,8 @@ public class ReconcilerTests
             Assert.True(rows.Count <= 2, string.Join(", ", rows));
             return Task.CompletedTask;
         });
-        Assert.Single(Ok(await node.Client.ReconcileAsync(HostB, run: false)).Cleaned); // the last run's report
+        // (Not "the last run's report": a run queued behind ours, the start-up run or a rerun asked for while ours was
+        // running, may end after it and rightly find nothing left; a CI run saw exactly that.)
     }
 
     [Fact]
