@@ -29,6 +29,10 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private readonly TimeProvider _time;
     private readonly Dictionary<MigrationId, PlacementTarget> _targets = [];
     private readonly Dictionary<MigrationId, IActorRef> _waiters = [];
+
+    // When each queued migration first asked for admission (not persisted: for the admission-wait metric only; removed
+    // at the grant or the release, so it holds at most the queue).
+    private readonly Dictionary<MigrationId, DateTimeOffset> _askedAt = [];
     private readonly List<(VfId Vf, DateTimeOffset ReleasedAt)> _settling = [];
 
     // Source VFs of migrations that went forward and were just released: a claim naming one was built from an
@@ -407,6 +411,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
 
         _waiters[request.Migration] = Sender;
+        _askedAt.TryAdd(request.Migration, _time.GetUtcNow());
         if (!_admission.Contains(request.Migration))
         {
             _admission = _admission.Enqueue(new AdmissionRequest(request.Migration, request.SourceHost, request.TargetHost, request.SourcePfs, request.TargetPfs));
@@ -433,6 +438,11 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         var events = granted.Select(r => new AdmissionGranted(r, _time.GetUtcNow())).ToList();
         WriteAll(events, e =>
         {
+            if (_askedAt.Remove(e.Request.Migration, out var asked))
+            {
+                AdmissionMetrics.Wait.Record(Math.Max(0, (e.At - asked).TotalSeconds), new KeyValuePair<string, object?>(AdmissionMetrics.MigrationTag, e.Request.Migration.ToString()));
+            }
+
             if (_waiters.Remove(e.Request.Migration, out var waiter))
             {
                 waiter.Tell(new Admitted(e.Request.Migration));
@@ -442,6 +452,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 
     private void OnRelease(ReleaseMigration release)
     {
+        _askedAt.Remove(release.Migration);
         var replyTo = Sender;
         if (!_targets.ContainsKey(release.Migration) && !_admission.Contains(release.Migration) && _ledger.Of(release.Migration).Count == 0
             && _claims.OfMigration(release.Migration) is null)

@@ -97,8 +97,10 @@ public sealed class ApiMetrics : IDisposable
     public void Dispose() => _journal.Dispose();
 
     /// <summary>
-    /// The journal's write latency and timeouts, from the cluster's <see cref="JournalMetrics"/> instruments: writes of
-    /// this process (each node measures its own writers), by writer.
+    /// The cluster's own instruments (meter <see cref="JournalMetrics.MeterName"/>), as this process measures them: the
+    /// journal's write latency and timeouts by writer (<see cref="JournalMetrics"/>), the admission wait where the
+    /// placement authority runs (<see cref="AdmissionMetrics"/>), the reconcilers' clean-ups by action
+    /// (<see cref="ReconcilerMetrics"/>).
     /// </summary>
     private void ListenToJournal(MetricFactory factory)
     {
@@ -113,9 +115,17 @@ public sealed class ApiMetrics : IDisposable
                 listener.EnableMeasurementEvents(instrument);
             }
         };
+        var admissionWait = factory.CreateHistogram("orchestrator_admission_wait_seconds", "Seconds migrations waited for admission (cluster and host limits), measured where the placement authority runs.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 4, 12) });
+        var cleaned = factory.CreateCounter("orchestrator_reconciler_cleaned_total", "Leftovers of ended migrations the reconcilers of this node cleaned, by action.",
+            new CounterConfiguration { LabelNames = ["action"] });
         _journal.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            if (instrument == JournalMetrics.WriteDuration)
+            if (instrument == AdmissionMetrics.Wait)
+            {
+                admissionWait.Observe(value);
+            }
+            else if (instrument == JournalMetrics.WriteDuration)
             {
                 writes.WithLabels(WriterOf(tags)).Observe(value);
             }
@@ -126,14 +136,20 @@ public sealed class ApiMetrics : IDisposable
             {
                 timeouts.WithLabels(WriterOf(tags)).Inc(value);
             }
+            else if (instrument == ReconcilerMetrics.Cleaned)
+            {
+                cleaned.WithLabels(TagOf(tags, ReconcilerMetrics.ActionTag)).Inc(value);
+            }
         });
         _journal.Start();
 
-        static string WriterOf(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        static string WriterOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) => TagOf(tags, JournalMetrics.WriterTag);
+
+        static string TagOf(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
         {
             foreach (var tag in tags)
             {
-                if (tag.Key == JournalMetrics.WriterTag)
+                if (tag.Key == key)
                 {
                     return tag.Value as string ?? "unknown";
                 }

@@ -64,6 +64,7 @@ public class ReconcilerTests
     [Fact]
     public async Task A_target_vf_left_resuming_by_a_rolled_back_migration_is_destroyed_and_recorded()
     {
+        using var measured = new MeasurementRecorder();
         await using var cluster = TestCluster.Create(Topology);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], Options);
         await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
@@ -77,6 +78,11 @@ public class ReconcilerTests
         await target.CreateVfAsync(VfKind.Vfio, "eth-small", targetVf.Index);
         await VfioDevice.SetStateAsync(target, targetVf.Index, VfioDeviceState.Resuming);
 
+        // The migration waited for admission, and the placement authority measured it (orchestrator_admission_wait_seconds).
+        Assert.Contains(measured.Measurements, m => m.Instrument == AdmissionMetrics.Wait && m.Tags[AdmissionMetrics.MigrationTag] == id.ToString() && m.Value >= 0);
+        int DestroyedTargets() => measured.Measurements.Count(m => m.Instrument == ReconcilerMetrics.Cleaned && m.Tags[ReconcilerMetrics.ActionTag] == nameof(LeftoverAction.DestroyTarget));
+        var destroyedBefore = DestroyedTargets();
+
         var report = Ok(await node.Client.ReconcileAsync(HostB, run: true));
         Assert.Equal("api", report.Trigger);
         Assert.Null(report.Skipped);
@@ -86,6 +92,7 @@ public class ReconcilerTests
         Assert.Equal(id, cleaned.Migration);
         Assert.Contains("RolledBack", cleaned.Reason, StringComparison.Ordinal);
         Assert.Empty(target.ListVfs());
+        Assert.True(DestroyedTargets() > destroyedBefore, "the clean-up was not counted (orchestrator_reconciler_cleaned_total)");
 
         // Nothing else on host-a was touched, and a second run finds nothing.
         Assert.Empty(Ok(await node.Client.ReconcileAsync(HostA, run: true)).Cleaned);

@@ -76,6 +76,9 @@ public class SurfaceTests(ApiNode node)
 
         Assert.Matches(@"orchestrator_journal_write_seconds_count\{writer=""(host|migration|reconciler)""\} [1-9]", text);
         Assert.Contains("# TYPE orchestrator_journal_write_timeouts_total counter", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE orchestrator_reconciler_cleaned_total counter", text, StringComparison.Ordinal);
+
+        Assert.Contains("# TYPE orchestrator_admission_wait_seconds histogram", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using Orchestrator.Cluster.Persistence;
+
+namespace Orchestrator.Cluster.Tests.Migrations;
+
+/// <summary>Records what the cluster's instruments (meter <see cref="JournalMetrics.MeterName"/>) measure while it lives.</summary>
+internal sealed class MeasurementRecorder : IDisposable
+{
+    private readonly MeterListener _listener = new();
+
+    public MeasurementRecorder()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (instrument.Meter.Name == JournalMetrics.MeterName)
+            {
+                listener.EnableMeasurementEvents(instrument);
+            }
+        };
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => Add(instrument, value, tags));
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => Add(instrument, value, tags));
+        _listener.Start();
+    }
+
+    public ConcurrentQueue<(Instrument Instrument, double Value, IReadOnlyDictionary<string, string?> Tags)> Measurements { get; } = new();
+
+    public void Dispose() => _listener.Dispose();
+
+    private void Add(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        var copy = new Dictionary<string, string?>();
+        foreach (var tag in tags)
+        {
+            copy[tag.Key] = tag.Value?.ToString();
+        }
+
+        Measurements.Enqueue((instrument, value, copy));
+    }
+}
