@@ -14,12 +14,13 @@ public static class CaTrust
     /// <exception cref="ArgumentException">The file is missing or holds no PEM certificate (the message names it).</exception>
     public static SocketsHttpHandler Handler(string caFile)
     {
-        var authority = Load(caFile);
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.AddRange(Load(caFile));
         return new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => Chains(authority, certificate),
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => Chains(policy, certificate),
             },
         };
     }
@@ -45,19 +46,15 @@ public static class CaTrust
         return authority.Count > 0 ? authority : throw new ArgumentException($"CA file '{caFile}' holds no certificate");
     }
 
-    /// <summary>Whether <paramref name="certificate"/> chains to <paramref name="authority"/> and is valid now.</summary>
-    public static bool Chains(X509Certificate2Collection authority, X509Certificate? certificate)
+    /// <summary>Whether <paramref name="certificate"/> chains to a root of <paramref name="policy"/> and is valid now.</summary>
+    private static bool Chains(X509ChainPolicy policy, X509Certificate? certificate)
     {
-        ArgumentNullException.ThrowIfNull(authority);
         if (certificate is null)
         {
             return false;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var chain = new X509Chain { ChainPolicy = policy.Clone() };
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         return chain.Build(leaf);
     }

@@ -7,6 +7,7 @@ using Akka.Persistence;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
+using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Reconciliation;
@@ -230,7 +231,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
                 _log.Info("[{0}] cleaned a leftover: {1} {2} of migration {3}: {4}", _host, cleaned.Action, cleaned.Vf?.ToString() ?? cleaned.Pf?.ToString() ?? "-", cleaned.Migration?.ToString() ?? "(none)", cleaned.Reason);
                 _settings.Observer.LeftoverCleaned(cleaned.Host, cleaned.Action, cleaned.Pf, cleaned.Vf, cleaned.Migration, finished.Epochs.GetValueOrDefault(cleaned), cleaned.Reason);
                 Context.System.EventStream.Publish(cleaned);
-                ReconcilerMetrics.Cleaned.Add(1, new KeyValuePair<string, object?>(ReconcilerMetrics.ActionTag, cleaned.Action.ToString()));
+                ClusterMetrics.ReconcilerCleaned.Add(1, new KeyValuePair<string, object?>(ClusterMetrics.ActionTag, cleaned.Action.ToString()));
             }
 
             if (r.Skipped is not null)

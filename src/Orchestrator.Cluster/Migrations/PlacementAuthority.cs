@@ -4,6 +4,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
+using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Placement;
@@ -440,7 +441,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         {
             if (_askedAt.Remove(e.Request.Migration, out var asked))
             {
-                AdmissionMetrics.Wait.Record(Math.Max(0, (e.At - asked).TotalSeconds), new KeyValuePair<string, object?>(AdmissionMetrics.MigrationTag, e.Request.Migration.ToString()));
+                ClusterMetrics.AdmissionWait.Record(Math.Max(0, (e.At - asked).TotalSeconds), new KeyValuePair<string, object?>(ClusterMetrics.MigrationTag, e.Request.Migration.ToString()));
             }
 
             if (_waiters.Remove(e.Request.Migration, out var waiter))

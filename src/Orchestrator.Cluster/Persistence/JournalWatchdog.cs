@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Orchestrator.Cluster.Telemetry;
 
 namespace Orchestrator.Cluster.Persistence;
 
@@ -11,7 +12,7 @@ namespace Orchestrator.Cluster.Persistence;
 /// The watchdog, armed before each write and disarmed when the write's handler runs, kills the actor when a write
 /// stays unconfirmed past the limit; its parent (sharding with remembered entities, or a singleton manager's
 /// supervisor) starts it again, and the new incarnation recovers what the journal really holds. The kill is an
-/// auto-received message, so it is not stashed. It also measures each write (<see cref="JournalMetrics"/>).
+/// auto-received message, so it is not stashed. It also measures each write (<see cref="ClusterMetrics.JournalWriteDuration"/>).
 /// </summary>
 public sealed class JournalWatchdog
 {
@@ -33,7 +34,7 @@ public sealed class JournalWatchdog
         _context = context;
         _limit = limit;
         _what = what;
-        _writer = new(JournalMetrics.WriterTag, writer);
+        _writer = new(ClusterMetrics.WriterTag, writer);
     }
 
     /// <summary>Call just before Persist/PersistAll; returns the write's ticket for <see cref="Confirm"/>.</summary>
@@ -49,7 +50,7 @@ public sealed class JournalWatchdog
             if (!_stopped && Volatile.Read(ref _confirmed) < ticket)
             {
                 log.Error("{0}: the journal has not confirmed a write within {1:0.#} s; restarting it to recover from the journal", _what, _limit.TotalSeconds);
-                JournalMetrics.WriteTimeouts.Add(1, writer);
+                ClusterMetrics.JournalWriteTimeouts.Add(1, writer);
                 self.Tell(Kill.Instance);
             }
         });
@@ -65,7 +66,7 @@ public sealed class JournalWatchdog
             _started.Dequeue();
             if (write.Ticket == ticket)
             {
-                JournalMetrics.WriteDuration.Record(Stopwatch.GetElapsedTime(write.Started).TotalSeconds, _writer);
+                ClusterMetrics.JournalWriteDuration.Record(Stopwatch.GetElapsedTime(write.Started).TotalSeconds, _writer);
             }
         }
 

@@ -14,11 +14,15 @@ namespace Orchestrator.Cluster.Security;
 public sealed class TlsIdentity : IDisposable
 {
     private readonly X509Certificate2Collection _authority;
+    private readonly X509ChainPolicy _policy;
 
     private TlsIdentity(X509Certificate2 certificate, X509Certificate2Collection authority)
     {
         Certificate = certificate;
         _authority = authority;
+        // Trust this CA alone (not the machine's store); no revocation lists in a cluster's own CA.
+        _policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        _policy.CustomTrustStore.AddRange(authority);
     }
 
     /// <summary>This node's certificate, with its private key.</summary>
@@ -87,10 +91,7 @@ public sealed class TlsIdentity : IDisposable
             return false;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_authority);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var chain = new X509Chain { ChainPolicy = _policy.Clone() };
         var leaf = certificate as X509Certificate2 ?? X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         try
         {

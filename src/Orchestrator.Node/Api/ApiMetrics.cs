@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Cluster.Persistence;
+using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Domain.Migrations;
 using Prometheus;
 
@@ -97,10 +97,10 @@ public sealed class ApiMetrics : IDisposable
     public void Dispose() => _journal.Dispose();
 
     /// <summary>
-    /// The cluster's own instruments (meter <see cref="JournalMetrics.MeterName"/>), as this process measures them: the
-    /// journal's write latency and timeouts by writer (<see cref="JournalMetrics"/>), the admission wait where the
-    /// placement authority runs (<see cref="AdmissionMetrics"/>), the reconcilers' clean-ups by action
-    /// (<see cref="ReconcilerMetrics"/>).
+    /// The cluster's own instruments (meter <see cref="ClusterMetrics.MeterName"/>), as this process measures them: the
+    /// journal's write latency and timeouts by writer (<see cref="ClusterMetrics.JournalWriteDuration"/>), the admission wait where the
+    /// placement authority runs (<see cref="ClusterMetrics.AdmissionWait"/>), the reconcilers' clean-ups by action
+    /// (<see cref="ClusterMetrics.ReconcilerCleaned"/>).
     /// </summary>
     private void ListenToJournal(MetricFactory factory)
     {
@@ -110,7 +110,7 @@ public sealed class ApiMetrics : IDisposable
             new CounterConfiguration { LabelNames = ["writer"] });
         _journal.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == JournalMetrics.MeterName)
+            if (instrument.Meter.Name == ClusterMetrics.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }
@@ -121,29 +121,29 @@ public sealed class ApiMetrics : IDisposable
             new CounterConfiguration { LabelNames = ["action"] });
         _journal.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
-            if (instrument == AdmissionMetrics.Wait)
+            if (instrument == ClusterMetrics.AdmissionWait)
             {
                 admissionWait.Observe(value);
             }
-            else if (instrument == JournalMetrics.WriteDuration)
+            else if (instrument == ClusterMetrics.JournalWriteDuration)
             {
                 writes.WithLabels(WriterOf(tags)).Observe(value);
             }
         });
         _journal.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
-            if (instrument == JournalMetrics.WriteTimeouts)
+            if (instrument == ClusterMetrics.JournalWriteTimeouts)
             {
                 timeouts.WithLabels(WriterOf(tags)).Inc(value);
             }
-            else if (instrument == ReconcilerMetrics.Cleaned)
+            else if (instrument == ClusterMetrics.ReconcilerCleaned)
             {
-                cleaned.WithLabels(TagOf(tags, ReconcilerMetrics.ActionTag)).Inc(value);
+                cleaned.WithLabels(TagOf(tags, ClusterMetrics.ActionTag)).Inc(value);
             }
         });
         _journal.Start();
 
-        static string WriterOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) => TagOf(tags, JournalMetrics.WriterTag);
+        static string WriterOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) => TagOf(tags, ClusterMetrics.WriterTag);
 
         static string TagOf(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
         {

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using Orchestrator.Cluster.Persistence;
+using Orchestrator.Cluster.Telemetry;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
-/// <summary>Records what the cluster's instruments (meter <see cref="JournalMetrics.MeterName"/>) measure while it lives.</summary>
+/// <summary>Records what the cluster's instruments (meter <see cref="ClusterMetrics.MeterName"/>) measure while it lives.</summary>
 internal sealed class MeasurementRecorder : IDisposable
 {
     private readonly MeterListener _listener = new();
@@ -13,7 +13,7 @@ internal sealed class MeasurementRecorder : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name == JournalMetrics.MeterName)
+            if (instrument.Meter.Name == ClusterMetrics.MeterName)
             {
                 listener.EnableMeasurementEvents(instrument);
             }

@@ -4,6 +4,7 @@ using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Cluster.Serialization;
+using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Cluster.Tests.Serialization;
 using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
@@ -79,8 +80,8 @@ public class ReconcilerTests
         await VfioDevice.SetStateAsync(target, targetVf.Index, VfioDeviceState.Resuming);
 
         // The migration waited for admission, and the placement authority measured it (orchestrator_admission_wait_seconds).
-        Assert.Contains(measured.Measurements, m => m.Instrument == AdmissionMetrics.Wait && m.Tags[AdmissionMetrics.MigrationTag] == id.ToString() && m.Value >= 0);
-        int DestroyedTargets() => measured.Measurements.Count(m => m.Instrument == ReconcilerMetrics.Cleaned && m.Tags[ReconcilerMetrics.ActionTag] == nameof(LeftoverAction.DestroyTarget));
+        Assert.Contains(measured.Measurements, m => m.Instrument == ClusterMetrics.AdmissionWait && m.Tags[ClusterMetrics.MigrationTag] == id.ToString() && m.Value >= 0);
+        int DestroyedTargets() => measured.Measurements.Count(m => m.Instrument == ClusterMetrics.ReconcilerCleaned && m.Tags[ClusterMetrics.ActionTag] == nameof(LeftoverAction.DestroyTarget));
         var destroyedBefore = DestroyedTargets();
 
         var report = Ok(await node.Client.ReconcileAsync(HostB, run: true));
