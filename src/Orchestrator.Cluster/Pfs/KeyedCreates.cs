@@ -14,8 +14,7 @@ internal sealed class KeyedCreates
     /// <summary>How many keys a PF remembers.</summary>
     public const int Capacity = 1024;
 
-    private readonly Dictionary<string, Entry> _entries = [];
-    private readonly Queue<string> _order = new();
+    private readonly BoundedMap<string, Entry> _entries = new(Capacity);
 
     /// <summary>What to do with <paramref name="create"/>: run it (first time), or the answer / the wait it joins.</summary>
     public Decision Begin(CreateVf create, IActorRef replyTo)
@@ -43,13 +42,7 @@ internal sealed class KeyedCreates
             return Decision.Wait;
         }
 
-        _entries[key] = new Entry(create);
-        _order.Enqueue(key);
-        while (_order.Count > Capacity && _order.TryDequeue(out var oldest))
-        {
-            _entries.Remove(oldest);
-        }
-
+        _entries.Set(key, new Entry(create));
         return Decision.Run;
     }
 

@@ -11,22 +11,9 @@ internal sealed class TraceParents
 {
     public const int Capacity = 256;
 
-    private readonly Dictionary<MigrationId, string> _parents = [];
-    private readonly Queue<MigrationId> _order = new();
+    private readonly BoundedMap<MigrationId, string> _parents = new(Capacity);
 
-    public void Remember(MigrationId migration, string traceParent)
-    {
-        if (!_parents.ContainsKey(migration))
-        {
-            _order.Enqueue(migration);
-            while (_order.Count > Capacity)
-            {
-                _parents.Remove(_order.Dequeue());
-            }
-        }
-
-        _parents[migration] = traceParent;
-    }
+    public void Remember(MigrationId migration, string traceParent) => _parents.Set(migration, traceParent);
 
     public string? Of(MigrationId migration) => _parents.GetValueOrDefault(migration);
 }
