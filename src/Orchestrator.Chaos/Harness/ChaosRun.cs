@@ -63,22 +63,15 @@ public sealed class ChaosRun : IDisposable
 
     public static async Task<int> RunAsync(ChaosOptions options, TextWriter output, TimeProvider time, CancellationToken ct)
     {
-        var errors = options.Validate().ToList();
-        var (topologyPath, hostCount) = LocalCluster.LoadTopology(options.Topology, errors);
-        if (errors.Count > 0)
+        var check = LocalCluster.CheckStart(options.Validate(), options.Topology, options.ApiPortBase, options.Nodes);
+        if (check.ExitCode != 0)
         {
-            errors.ForEach(e => output.WriteLine($"orchestrator chaos: {e}"));
-            return ExitCodes.BadInput;
-        }
-
-        if (LocalCluster.BusyApiPorts(options.ApiPortBase, options.Nodes) is { } busy)
-        {
-            output.WriteLine($"orchestrator chaos: {busy}");
-            return ExitCodes.Conflict;
+            check.Problems.ToList().ForEach(e => output.WriteLine($"orchestrator chaos: {e}"));
+            return check.ExitCode;
         }
 
         using var run = new ChaosRun(options, output, time);
-        return await run.RunAsync(topologyPath!, hostCount, ct);
+        return await run.RunAsync(check.TopologyPath!, check.Hosts, ct);
     }
 
     public void Dispose()

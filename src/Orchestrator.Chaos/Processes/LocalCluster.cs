@@ -86,6 +86,25 @@ public sealed partial class LocalCluster
         return (path, loaded.Topology.Hosts.Count);
     }
 
+    /// <summary>
+    /// What a verb that starts a local cluster (the demo, the chaos harness) checks first: its options' own
+    /// <paramref name="optionErrors"/> and the topology (exit <see cref="ExitCodes.BadInput"/>), then that the API ports are
+    /// free (<see cref="ExitCodes.Conflict"/>). Every problem names the option or file; none: the topology to run.
+    /// </summary>
+    public static StartCheck CheckStart(IEnumerable<string> optionErrors, string? topology, int apiPortBase, int nodes)
+    {
+        var errors = optionErrors.ToList();
+        var (path, hosts) = LoadTopology(topology, errors);
+        if (errors.Count > 0)
+        {
+            return new StartCheck(ExitCodes.BadInput, errors, null, 0);
+        }
+
+        return BusyApiPorts(apiPortBase, nodes) is { } busy
+            ? new StartCheck(ExitCodes.Conflict, [busy], null, 0)
+            : new StartCheck(0, [], path, hosts);
+    }
+
     /// <summary>Null when the API ports are free, else the message naming the taken ones and the option.</summary>
     public static string? BusyApiPorts(int apiPortBase, int nodes)
     {
@@ -579,6 +598,13 @@ public sealed record LocalClusterOptions
     /// <summary>The verb that runs a node (<c>--config FILE</c> follows): <c>node</c>, or the chaos harness's broken build.</summary>
     public IReadOnlyList<string> NodeVerb { get; init; } = ["node"];
 }
+
+/// <summary>What <see cref="LocalCluster.CheckStart"/> found: problems and their exit code, or the topology to run.</summary>
+/// <param name="ExitCode">0 when there is no problem.</param>
+/// <param name="Problems">Each names the option or file.</param>
+/// <param name="TopologyPath">The topology file, when there is no problem.</param>
+/// <param name="Hosts">Its host count.</param>
+public sealed record StartCheck(int ExitCode, IReadOnlyList<string> Problems, string? TopologyPath, int Hosts);
 
 /// <summary>A node of a local cluster: its name, Akka address and port, API, files and process.</summary>
 public sealed record LocalNode(string Name, string Address, int AkkaPort, int ManagementPort, Uri Api, string ConfigPath, string LogPath)

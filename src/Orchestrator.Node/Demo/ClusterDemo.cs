@@ -16,14 +16,7 @@ internal static class ClusterDemo
 {
     public static async Task<int> RunAsync(DemoOptions options, IAnsiConsole console, TimeProvider time, CancellationToken ct)
     {
-        var errors = options.Validate().ToList();
-        var (topologyPath, hostCount) = LocalCluster.LoadTopology(options.Topology, errors);
-        if (errors.Count > 0)
-        {
-            errors.ForEach(e => console.WriteLine($"orchestrator demo: {e}"));
-            return ExitCodes.BadInput;
-        }
-
+        // A kept demo cluster holds the API ports: say that, not that the ports are busy.
         var kept = LocalCluster.LiveKept(options.StateDirectory);
         if (kept.Count > 0)
         {
@@ -31,15 +24,16 @@ internal static class ClusterDemo
             return ExitCodes.Conflict;
         }
 
-        if (LocalCluster.BusyApiPorts(options.ApiPortBase, options.Nodes) is { } busy)
+        var check = LocalCluster.CheckStart(options.Validate(), options.Topology, options.ApiPortBase, options.Nodes);
+        if (check.ExitCode != 0)
         {
-            console.WriteLine($"orchestrator demo: {busy}");
-            return ExitCodes.Conflict;
+            check.Problems.ToList().ForEach(e => console.WriteLine($"orchestrator demo: {e}"));
+            return check.ExitCode;
         }
 
         var watch = Stopwatch.StartNew();
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var cluster = LocalCluster.Prepare(options.Cluster(), topologyPath!, hostCount, token);
+        var cluster = LocalCluster.Prepare(options.Cluster(), check.TopologyPath!, check.Hosts, token);
         using var onExit = new ProcessExitGuard(cluster.Stop);
         var completed = 0;
         var rolledBack = 0;
@@ -47,7 +41,7 @@ internal static class ClusterDemo
         var keep = false;
         try
         {
-            console.MarkupLine($"[bold]orchestrator demo[/]: {options.Nodes} node process(es) on 127.0.0.1, SQLite journal {Markup.Escape(cluster.JournalPath)}, topology {Markup.Escape(topologyPath!)} ({hostCount} hosts)");
+            console.MarkupLine($"[bold]orchestrator demo[/]: {options.Nodes} node process(es) on 127.0.0.1, SQLite journal {Markup.Escape(cluster.JournalPath)}, topology {Markup.Escape(check.TopologyPath!)} ({check.Hosts} hosts)");
             console.MarkupLine($"token: [cyan]{token}[/] (written to {Markup.Escape(Path.Combine(options.StateDirectory, LocalCluster.TokenFileName))})");
             console.MarkupLine($"traces: one JSON span per line in {Markup.Escape(LocalCluster.SpansPath(cluster.WorkDirectory, "<node>"))}");
             cluster.Start();
@@ -57,7 +51,7 @@ internal static class ClusterDemo
             }
 
             await cluster.WaitReadyAsync(time, ct);
-            console.MarkupLine($"cluster up after {watch.Elapsed.TotalSeconds:0.0} s: every node answers, {hostCount} hosts in the inventory");
+            console.MarkupLine($"cluster up after {watch.Elapsed.TotalSeconds:0.0} s: every node answers, {check.Hosts} hosts in the inventory");
 
             using var api = new OrchestratorApiClient(cluster.Nodes[0].Api, token);
             using var other = new OrchestratorApiClient(cluster.Nodes[^1].Api, token);
