@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Akka.Management.Cluster.Bootstrap.ContactPoint;
 using Orchestrator.Client;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Devices.Topology;
@@ -329,6 +330,28 @@ public sealed partial class LocalCluster
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(300), time, ct);
+        }
+    }
+
+    /// <summary>
+    /// The members <paramref name="node"/> vouches for, from its contact point (what Cluster Bootstrap itself asks): none
+    /// while it is in no cluster, or not answering (starting, stopped).
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> MembersAsync(LocalNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        try
+        {
+            var body = await http.GetStringAsync(new Uri($"http://{node.Address}:{node.ManagementPort}/bootstrap/seed-nodes")).ConfigureAwait(false);
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            // Akka.Management's protocol types, serialized with their property names.
+            return [.. json.RootElement.GetProperty(nameof(HttpBootstrapJsonProtocol.SeedNodes.Nodes)).EnumerateArray()
+                .Select(n => n.GetProperty(nameof(HttpBootstrapJsonProtocol.ClusterMember.Node)).ToString())];
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return [];
         }
     }
 

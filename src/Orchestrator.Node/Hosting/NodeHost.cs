@@ -165,6 +165,7 @@ public static class NodeHost
                     return trusted;
                 }));
         }
+
         if (settings.Discovery == DiscoveryMethod.KubernetesApi)
         {
             // The Kubernetes discovery's own defaults (API paths, namespace file) under the keys set above.

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json;
 using Orchestrator.Chaos.Harness;
 using Orchestrator.Chaos.Processes;
 using Orchestrator.Chaos.Tests.Harness;
@@ -50,7 +49,7 @@ public sealed class ClusterBootstrapTests : IDisposable
             }
 
             var (first, others) = (cluster.Nodes[0], cluster.Nodes.Skip(1).ToList());
-            Assert.Equal(3, (await MembersAsync(others[0])).Count);
+            Assert.Equal(3, (await LocalCluster.MembersAsync(others[0])).Count);
             var formedBefore = CountIn(first.LogPath, "Initiating new cluster");
             Assert.Equal(1, formedBefore); // the cold start: node-1, the lowest contact point, formed it
 
@@ -62,7 +61,7 @@ public sealed class ClusterBootstrapTests : IDisposable
             var cutOff = Stopwatch.StartNew();
             while (cutOff.Elapsed < Partitioned)
             {
-                var seen = await MembersAsync(first);
+                var seen = await LocalCluster.MembersAsync(first);
                 Assert.True(seen.Count == 0, $"node-1 is a member of a cluster of its own after {cutOff.Elapsed.TotalSeconds:0} s cut off: [{string.Join(", ", seen)}]");
                 if (first.Process!.HasExited)
                 {
@@ -73,7 +72,7 @@ public sealed class ClusterBootstrapTests : IDisposable
             }
 
             // Meanwhile the others went on as a cluster of two (the split-brain resolver downed the old node-1).
-            Assert.Equal(2, (await MembersAsync(others[0])).Count);
+            Assert.Equal(2, (await LocalCluster.MembersAsync(others[0])).Count);
             Assert.Equal(formedBefore, CountIn(first.LogPath, "Initiating new cluster"));
 
             partitions.HealAll();
@@ -86,7 +85,7 @@ public sealed class ClusterBootstrapTests : IDisposable
             // One cluster of three, as each node sees it.
             foreach (var node in cluster.Nodes)
             {
-                await WaitForAsync(async () => (await MembersAsync(node)).Count == 3, $"{node.Name} to count 3 members");
+                await WaitForAsync(async () => (await LocalCluster.MembersAsync(node)).Count == 3, $"{node.Name} to count 3 members");
             }
 
             Assert.Equal(formedBefore, CountIn(first.LogPath, "Initiating new cluster"));
@@ -95,26 +94,6 @@ public sealed class ClusterBootstrapTests : IDisposable
         {
             partitions.HealAll();
             cluster.Stop();
-        }
-    }
-
-    /// <summary>The members a node vouches for, from its contact point (what Cluster Bootstrap itself asks).</summary>
-    private static async Task<IReadOnlyList<string>> MembersAsync(LocalNode node)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        try
-        {
-            var body = await http.GetStringAsync(new Uri($"http://{node.Address}:{node.ManagementPort}/bootstrap/seed-nodes"));
-            using var json = JsonDocument.Parse(body);
-            return [.. json.RootElement.GetProperty("Nodes").EnumerateArray().Select(n => n.GetProperty("Node").ToString())];
-        }
-        catch (HttpRequestException)
-        {
-            return []; // not listening yet (starting): a member of nothing
-        }
-        catch (TaskCanceledException)
-        {
-            return [];
         }
     }
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Orchestrator.Chaos.Processes;
 using Orchestrator.Client;
@@ -64,7 +63,7 @@ public sealed class TlsClusterTests : IDisposable
             }
 
             var id = (await api.StartMigrationAsync("vm-crypto", "host-b", "tls-vm-crypto")).Value.Id;
-            var end = await WaitForEndAsync(api, id);
+            var end = await Tracing.MigrationTraceTests.WaitForEndAsync(api, id);
             Assert.True(end.State == ApiMigration.Completed, $"{id} ended {end.State}: {end.Reason}");
             // The target's log says how the stream came in (the console logger writes it a moment later).
             var accepted = $@"{id}.*: \S+ state stream in on port (?<port>\d+), \d+ bytes over Tls1[23], peer CN=node-1";
@@ -84,8 +83,8 @@ public sealed class TlsClusterTests : IDisposable
             var watch = Stopwatch.StartNew();
             while (watch.Elapsed < TimeSpan.FromSeconds(10))
             {
-                Assert.Empty(await MembersAsync(intruder));
-                Assert.Equal(3, (await MembersAsync(members[0])).Count);
+                Assert.Empty(await LocalCluster.MembersAsync(intruder));
+                Assert.Equal(3, (await LocalCluster.MembersAsync(members[0])).Count);
                 await Task.Delay(TimeSpan.FromSeconds(1));
             }
 
@@ -111,34 +110,5 @@ public sealed class TlsClusterTests : IDisposable
         }
 
         return lines;
-    }
-
-    private static async Task<ApiMigration> WaitForEndAsync(OrchestratorApiClient api, string id)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var m = (await api.GetMigrationAsync(id)).Value;
-            if (m.IsTerminal || deadline.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                return m;
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(200));
-        }
-    }
-
-    private static async Task<IReadOnlyList<string>> MembersAsync(LocalNode node)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        try
-        {
-            using var json = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://{node.Address}:{node.ManagementPort}/bootstrap/seed-nodes")));
-            return [.. json.RootElement.GetProperty("Nodes").EnumerateArray().Select(n => n.GetProperty("Node").ToString())];
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return [];
-        }
     }
 }

@@ -72,7 +72,8 @@ public sealed class MigrationTraceTests : IDisposable
         }
     }
 
-    private static async Task<ApiMigration> WaitForEndAsync(OrchestratorApiClient api, string id)
+    /// <summary>Polls the migration until it ended, or 60 s passed (then it is returned as it is).</summary>
+    internal static async Task<ApiMigration> WaitForEndAsync(OrchestratorApiClient api, string id)
     {
         var deadline = Stopwatch.StartNew();
         while (true)
