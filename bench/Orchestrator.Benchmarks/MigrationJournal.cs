@@ -28,7 +28,7 @@ internal static class MigrationJournal
         A.QuiesceSources => new C.RecordSourcesQuiesced(s.Id, s.Epoch),
         A.StopAndCopy => new C.RecordStateTransferred(s.Id, s.Epoch, 268_435_456, "xxh128:0123456789abcdef0123456789abcdef"),
         A.LoadTarget => new C.RecordTargetLoaded(s.Id, s.Epoch),
-        A.Commit => new C.Commit(s.Id, s.Epoch),
+        A.Commit => new C.RecordCommit(s.Id, s.Epoch),
         A.StartTarget => new C.RecordTargetRunning(s.Id, s.Epoch),
         A.ReleaseSource => new C.RecordSourceReleased(s.Id, s.Epoch),
         A.ReleaseReservations => new C.RecordReservationsReleased(s.Id, s.Epoch),

@@ -63,7 +63,7 @@ internal static class Fixtures
         A.QuiesceSources => new C.RecordSourcesQuiesced(s.Id, s.Epoch),
         A.StopAndCopy => new C.RecordStateTransferred(s.Id, s.Epoch, 4096, "crc:1234"),
         A.LoadTarget => new C.RecordTargetLoaded(s.Id, s.Epoch),
-        A.Commit => new C.Commit(s.Id, s.Epoch),
+        A.Commit => new C.RecordCommit(s.Id, s.Epoch),
         A.StartTarget => new C.RecordTargetRunning(s.Id, s.Epoch),
         A.ReleaseSource => new C.RecordSourceReleased(s.Id, s.Epoch),
         A.ReleaseReservations => new C.RecordReservationsReleased(s.Id, s.Epoch),

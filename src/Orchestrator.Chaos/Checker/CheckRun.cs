@@ -62,7 +62,7 @@ internal sealed class CheckRun
     private readonly SortedDictionary<string, SortedDictionary<string, int>> _operations = new(StringComparer.Ordinal);
     private readonly List<Destroy> _unownedDestroys = [];
     private readonly List<(ClientOperation Op, int Index)> _vfDeletes = [];
-    private readonly List<(LeftoverCleaned Record, int Index)> _cleanups = [];
+    private readonly List<(LeftoverCleanedRecord Record, int Index)> _cleanups = [];
     private readonly HashSet<int> _forcedDestroys = [];
     private readonly Dictionary<string, string> _lastRequested = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Watch> _watches = new(StringComparer.Ordinal);
@@ -185,7 +185,7 @@ internal sealed class CheckRun
             case ClientOperation { Op: "delete-vf" } o:
                 _vfDeletes.Add((o, index));
                 break;
-            case LeftoverCleaned l:
+            case LeftoverCleanedRecord l:
                 // A note: the clean-up's device and slot records say what changed; invariant 8 reads who destroyed a VF.
                 _cleanups.Add((l, index));
                 break;
@@ -930,7 +930,7 @@ internal sealed class CheckRun
             CommandFenced f => About(f.Migration, null, f.Vf),
             SlotChanged s => About(s.Migration, null, null),
             ReservationChanged r => About(r.Migration, null, null),
-            LeftoverCleaned l => About(l.Migration, null, l.Vf),
+            LeftoverCleanedRecord l => About(l.Migration, null, l.Vf),
             MigrationStateChanged m => About(m.Migration, m.Workload, null),
             ClientOperation o => About(o.Migration, o.Workload, o.Vf),
             // Faults are rare and explain most violations: always show them.

@@ -112,7 +112,7 @@ public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserve
         });
 
     public void LeftoverCleaned(HostId host, LeftoverAction action, PfId? pf, VfId? vf, MigrationId? migration, long? epoch, string reason) =>
-        Writer.Append(new History.LeftoverCleaned
+        Writer.Append(new LeftoverCleanedRecord
         {
             Host = host.ToString(),
             Pf = pf?.ToString(),

@@ -22,7 +22,7 @@ namespace Orchestrator.Cluster.History;
 [JsonDerivedType(typeof(MigrationStateChanged), "migration-state")]
 [JsonDerivedType(typeof(ClientOperation), "client-op")]
 [JsonDerivedType(typeof(FaultInjected), "fault")]
-[JsonDerivedType(typeof(LeftoverCleaned), "leftover-cleaned")]
+[JsonDerivedType(typeof(LeftoverCleanedRecord), "leftover-cleaned")]
 public abstract record HistoryRecord
 {
     /// <summary>UTC wall-clock time the record was written; ties are broken by <see cref="Node"/>, then <see cref="Seq"/>.</summary>

@@ -169,7 +169,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
     /// <summary>Changes a running migration's downtime limit and bandwidth cap (before its switchover).</summary>
     public Task<Result<MigrationView>> ChangePolicyAsync(MigrationId id, TimeSpan? downtimeLimit, long? bandwidthCap, bool clearBandwidthCap, CancellationToken ct = default) =>
-        AskMigrationAsync(id, new CoordinatorProtocol.ChangePolicy(downtimeLimit, bandwidthCap, clearBandwidthCap), ct);
+        AskMigrationAsync(id, new CoordinatorProtocol.ChangeMigrationPolicy(downtimeLimit, bandwidthCap, clearBandwidthCap), ct);
 
     /// <summary>Which targets fit a workload, and why every other one was rejected; reserves nothing.</summary>
     public async Task<Result<PlacementResult>> QueryPlacementAsync(WorkloadId workload, HostId? target, CancellationToken ct = default)
@@ -190,14 +190,14 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// Creates a VF on <paramref name="pf"/>, at <paramref name="index"/> or at an index the placement authority picks: never
     /// one a migration holds or has reserved as its target, and no migration takes it while it is being created.
     /// </summary>
-    public Task<Result<VfCreated>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index = null, CancellationToken ct = default) =>
+    public Task<Result<CreateVfReply>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index = null, CancellationToken ct = default) =>
         CreateVfAsync(pf, kind, profile, workload, index, requestKey: null, ct);
 
     /// <summary>
     /// As <see cref="CreateVfAsync(PfId, VfKind, string, WorkloadId?, int?, CancellationToken)"/>; with
     /// <paramref name="requestKey"/> the PF answers the VF an earlier request with the same key created (or is creating).
     /// </summary>
-    public async Task<Result<VfCreated>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index, string? requestKey, CancellationToken ct = default)
+    public async Task<Result<CreateVfReply>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index, string? requestKey, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.PfRef(pf) is not { } actor)
@@ -217,7 +217,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             var reply = await actor.Ask<object>(new CreateVf(kind, profile, workload, vf.Index, RequestKey: requestKey, RequestedIndex: index), AskTimeout, ct).ConfigureAwait(false);
             return reply switch
             {
-                VfCreated created => created,
+                CreateVfReply created => created,
                 VfCommandFailed { IsConflict: true } failed => ClientError.Conflict(failed.Reason),
                 VfCommandFailed failed => ClientError.Invalid(failed.Reason),
                 _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
@@ -254,7 +254,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// Destroys <paramref name="vf"/>: a conflict naming the migration while one holds it (its source from the request on,
     /// or its reserved target), always; and while it serves a workload, unless <paramref name="force"/>.
     /// </summary>
-    public async Task<Result<VfDestroyed>> DestroyVfAsync(VfId vf, bool force = false, CancellationToken ct = default)
+    public async Task<Result<DestroyVfReply>> DestroyVfAsync(VfId vf, bool force = false, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.PfRef(vf.Pf) is not { } actor)
@@ -278,7 +278,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
             var reply = await actor.Ask<object>(new DestroyVf(vf, force), AskTimeout, ct).ConfigureAwait(false);
             return reply switch
             {
-                VfDestroyed destroyed => destroyed,
+                DestroyVfReply destroyed => destroyed,
                 VfCommandFailed failed => ClientError.Conflict(failed.Reason),
                 _ => ClientError.Invalid($"unexpected answer {reply.GetType().Name}"),
             };

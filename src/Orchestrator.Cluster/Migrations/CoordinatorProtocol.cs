@@ -35,7 +35,7 @@ public static class CoordinatorProtocol
     /// Change the downtime limit and bandwidth cap of a migration before its switchover (null: unchanged;
     /// <paramref name="ClearBandwidthCap"/>: no cap). Answered with the view, or Rejected.
     /// </summary>
-    public sealed record ChangePolicy(TimeSpan? DowntimeLimit, long? BandwidthCapBytesPerSecond, bool ClearBandwidthCap) : IOrchestratorMessage;
+    public sealed record ChangeMigrationPolicy(TimeSpan? DowntimeLimit, long? BandwidthCapBytesPerSecond, bool ClearBandwidthCap) : IOrchestratorMessage;
 
     /// <summary>The request was refused; nothing changed.</summary>
     public sealed record Rejected(MigrationId Migration, string Code, string Reason) : IOrchestratorMessage;

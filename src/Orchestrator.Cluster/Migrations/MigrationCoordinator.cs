@@ -12,9 +12,9 @@ using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Placement;
 using static Orchestrator.Cluster.Migrations.CoordinatorProtocol;
-using A = Orchestrator.Domain.Migrations.MigrationActions;
-using C = Orchestrator.Domain.Migrations.MigrationCommands;
-using P = Orchestrator.Cluster.Pfs.PfProtocol;
+using static Orchestrator.Domain.Migrations.MigrationActions;
+using static Orchestrator.Domain.Migrations.MigrationCommands;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Migrations;
 
@@ -44,8 +44,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private readonly MigrationId _id;
     private readonly CoordinatorSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<VfId, P.TargetVfOffer> _offers = [];
-    private readonly Dictionary<VfId, P.VfChecksum> _sourceChecksums = [];
+    private readonly Dictionary<VfId, TargetVfOffer> _offers = [];
+    private readonly Dictionary<VfId, VfChecksum> _sourceChecksums = [];
     private readonly JournalWatchdog _journalWatchdog;
     private MigrationState _state;
     private InventoryView _inventory = InventoryView.Empty;
@@ -69,16 +69,16 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
         Command<StartMigration>(OnStart);
         Command<GetMigration>(_ => Sender.Tell(ViewOrUnknown()));
-        Command<AbortMigration>(a => Decide(new C.Abort(_id, a.Reason), Sender));
+        Command<AbortMigration>(a => Decide(new Abort(_id, a.Reason), Sender));
         Command<WithdrawMigration>(OnWithdraw);
-        Command<Switchover>(s => Decide(s.Force ? new C.ForceSwitchover(_id) : new C.StartSwitchover(_id), Sender));
-        Command<ChangePolicy>(p => Decide(new C.ChangePolicy(_id, p.DowntimeLimit, p.BandwidthCapBytesPerSecond, p.ClearBandwidthCap), Sender));
-        Command<P.IMigrationReply>(OnPfReply);
+        Command<Switchover>(s => Decide(s.Force ? new ForceSwitchover(_id) : new StartSwitchover(_id), Sender));
+        Command<ChangeMigrationPolicy>(p => Decide(new ChangePolicy(_id, p.DowntimeLimit, p.BandwidthCapBytesPerSecond, p.ClearBandwidthCap), Sender));
+        Command<IPfStepReply>(OnPfReply);
         Command<PlacementProtocol.PlacementAnswer>(OnPlacement);
         Command<PlacementProtocol.Admitted>(a =>
         {
             _queuePosition = null; // out of the admission queue: no longer Queued
-            Complete(MigrationStep.Admission, new C.RecordAdmitted(_id, _state.Epoch));
+            Complete(MigrationStep.Admission, new RecordAdmitted(_id, _state.Epoch));
         });
         Command<PlacementProtocol.AdmissionQueued>(q =>
         {
@@ -88,11 +88,11 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Command<PlacementProtocol.WorkloadClaimGranted>(OnClaimGranted);
         Command<PlacementProtocol.WorkloadClaimRefused>(OnClaimRefused);
         Command<ClaimTimedOut>(_ => OnClaimTimedOut());
-        Command<PlacementProtocol.MigrationReleased>(_ => Complete(MigrationStep.ReleaseReservations, new C.RecordReservationsReleased(_id, _state.Epoch)));
+        Command<PlacementProtocol.MigrationReleased>(_ => Complete(MigrationStep.ReleaseReservations, new RecordReservationsReleased(_id, _state.Epoch)));
         Command<Changed>(c => OnInventory(c.Get(InventoryKeys.Hosts)));
         Command<GetSuccess>(g => OnInventory(g.Get(InventoryKeys.Hosts)));
         Command<NotFound>(_ => { });
-        Command<Tick>(_ => OnTick());
+        Command<TickDue>(_ => OnTick());
         Command<StepTimedOut>(OnStepTimeout);
         Command<Proceed>(_ => Execute());
         Command<ResendUnreached>(_ => SendUnsent());
@@ -171,7 +171,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
         // A new incarnation: advance the epoch before anything else, so PF actors fence the old one.
         _log.Info("[{0}] recovering in {1} at epoch {2}", _id, _state.Phase, _state.Epoch);
-        Decide(new C.Recover(_id), ActorRefs.Nobody);
+        Decide(new Recover(_id), ActorRefs.Nobody);
     }
 
     // ---- Client commands ----
@@ -222,8 +222,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     /// </summary>
     private bool AlreadyDone(IMigrationCommand command, RejectionCode? code) => command switch
     {
-        C.Abort => _state.Phase is MigrationPhase.RollingBack or MigrationPhase.RolledBack,
-        C.StartSwitchover or C.ForceSwitchover => code is RejectionCode.Duplicate || _state.Phase == MigrationPhase.Completed,
+        Abort => _state.Phase is MigrationPhase.RollingBack or MigrationPhase.RolledBack,
+        StartSwitchover or ForceSwitchover => code is RejectionCode.Duplicate || _state.Phase == MigrationPhase.Completed,
         _ => false,
     };
 
@@ -243,7 +243,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
 
         Timers.Cancel(PassivateTimer);
-        Decide(new C.Withdraw(_id, withdraw.Workload, withdraw.Reason), Sender);
+        Decide(new Withdraw(_id, withdraw.Workload, withdraw.Reason), Sender);
     }
 
     private void OnClaimGranted(PlacementProtocol.WorkloadClaimGranted granted)
@@ -306,7 +306,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     private void Decide(IMigrationCommand command, IActorRef replyTo)
     {
-        if (_state.Phase == MigrationPhase.New && command is C.Abort or C.StartSwitchover or C.ForceSwitchover or C.ChangePolicy)
+        if (_state.Phase == MigrationPhase.New && command is Abort or StartSwitchover or ForceSwitchover or ChangePolicy)
         {
             replyTo.Tell(new Unknown(_id)); // an operator's command for a migration never requested: 404, not 409
             return;
@@ -400,7 +400,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     {
         EnsureTicking();
         var action = _state.NextAction();
-        var key = new FlightKey(action.Step, action.Epoch, action is A.ContinuePreCopy next ? next.Round : 0);
+        var key = new FlightKey(action.Step, action.Epoch, action is ContinuePreCopy next ? next.Round : 0);
         if (_flight?.Key == key)
         {
             return; // Already in flight: its answer will move us on.
@@ -413,7 +413,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         var ticket = new MigrationTicket(_id, action.Epoch);
         switch (action)
         {
-            case A.Done done:
+            case Done done:
                 _log.Info("[{0}] {1}{2}", _id, done.Outcome, done.Reason is null ? string.Empty : ": " + done.Reason);
                 _stepSpan?.SetTag(MigrationTracing.OutcomeAttribute, done.Outcome.ToString());
                 MigrationTracing.End(_stepSpan);
@@ -421,68 +421,68 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 Timers.Cancel(TickTimer);
                 SchedulePassivation();
                 return;
-            case A.None none:
+            case None none:
                 if (_log.IsDebugEnabled)
                 {
                     _log.Debug("[{0}] waiting: {1}", _id, none.Why);
                 }
 
                 return;
-            case A.Place place:
+            case Place place:
                 Start(key);
                 _settings.Placement.Tell(new PlacementProtocol.PlaceMigration(_id, place.Request));
                 return;
-            case A.AwaitAdmission admission:
+            case AwaitAdmission admission:
                 Start(key);
                 _settings.Placement.Tell(new PlacementProtocol.RequestAdmission(_id, admission.SourceHost, admission.TargetHost, admission.SourcePfs, admission.TargetPfs));
                 Timers.StartSingleTimer(RetryTimer, RetryNow.Instance, _settings.RetryInterval * 4);
                 return;
-            case A.ReleaseReservations:
+            case ReleaseReservations:
                 Start(key);
                 _settings.Placement.Tell(new PlacementProtocol.ReleaseMigration(_id, MigrationProtocol.IsCommitted(_state.Phase)));
                 return;
-            case A.Commit:
-                Decide(new C.Commit(_id, action.Epoch), ActorRefs.Nobody);
+            case Commit:
+                Decide(new RecordCommit(_id, action.Epoch), ActorRefs.Nobody);
                 return;
-            case A.PrepareTarget prepare:
-                SendToPfs(key, prepare.Vfs.GroupBy(v => v.Target.Pf), g => new P.PrepareTarget(ticket, [.. g.Select(v => new P.TargetVfSpec(v.Source, v.Target, v.Kind, v.Profile, _state.Workload))]));
+            case PrepareTarget prepare:
+                SendToPfs(key, prepare.Vfs.GroupBy(v => v.Target.Pf), g => new PrepareTargetCommand(ticket, [.. g.Select(v => new TargetVfSpec(v.Source, v.Target, v.Kind, v.Profile, _state.Workload))]));
                 return;
-            case A.StartPreCopy pre:
+            case StartPreCopy pre:
                 if (!HaveOffers(pre.Vfs))
                 {
                     return;
                 }
 
-                SendToPfs(key, pre.Vfs.GroupBy(v => v.Source.Pf), g => new P.StartPreCopy(ticket, OffersFor(g), _state.Policy.BandwidthCapBytesPerSecond ?? 0));
+                SendToPfs(key, pre.Vfs.GroupBy(v => v.Source.Pf), g => new StartPreCopyCommand(ticket, OffersFor(g), _state.Policy.BandwidthCapBytesPerSecond ?? 0));
                 return;
-            case A.ContinuePreCopy round:
-                SendToPfs(key, round.Vfs.GroupBy(v => v.Source.Pf), _ => new P.RunPreCopyRound(ticket, round.Round, _state.Policy.BandwidthCapBytesPerSecond ?? 0));
+            case ContinuePreCopy round:
+                SendToPfs(key, round.Vfs.GroupBy(v => v.Source.Pf), _ => new PreCopyRoundCommand(ticket, round.Round, _state.Policy.BandwidthCapBytesPerSecond ?? 0));
                 return;
-            case A.QuiesceSources quiesce:
-                SendToPfs(key, quiesce.Vfs.GroupBy(v => v.Source.Pf), _ => new P.QuiesceSources(ticket));
+            case QuiesceSources quiesce:
+                SendToPfs(key, quiesce.Vfs.GroupBy(v => v.Source.Pf), _ => new QuiesceSourcesCommand(ticket));
                 return;
-            case A.StopAndCopy stop:
+            case StopAndCopy stop:
                 if (!HaveOffers(stop.Vfs))
                 {
                     return;
                 }
 
-                SendToPfs(key, stop.Vfs.GroupBy(v => v.Source.Pf), g => new P.StopAndCopy(ticket, OffersFor(g)));
+                SendToPfs(key, stop.Vfs.GroupBy(v => v.Source.Pf), g => new StopAndCopyCommand(ticket, OffersFor(g)));
                 return;
-            case A.LoadTarget load:
-                SendToPfs(key, load.Vfs.GroupBy(v => v.Target.Pf), _ => new P.LoadTarget(ticket));
+            case LoadTarget load:
+                SendToPfs(key, load.Vfs.GroupBy(v => v.Target.Pf), _ => new LoadTargetCommand(ticket));
                 return;
-            case A.StartTarget start:
-                SendToPfs(key, start.Vfs.GroupBy(v => v.Target.Pf), g => new P.StartTarget(ticket, [.. g.Select(v => v.Target)]));
+            case StartTarget start:
+                SendToPfs(key, start.Vfs.GroupBy(v => v.Target.Pf), g => new StartTargetCommand(ticket, [.. g.Select(v => v.Target)]));
                 return;
-            case A.ReleaseSource release:
-                SendToPfs(key, release.Vfs.GroupBy(v => v.Source.Pf), g => new P.ReleaseSource(ticket, [.. g.Select(v => v.Source)]));
+            case ReleaseSource release:
+                SendToPfs(key, release.Vfs.GroupBy(v => v.Source.Pf), g => new ReleaseSourceCommand(ticket, [.. g.Select(v => v.Source)]));
                 return;
-            case A.ResumeSource resume:
-                SendToPfs(key, resume.Vfs.GroupBy(v => v.Source.Pf), g => new P.ResumeSource(ticket, [.. g.Select(v => v.Source)]));
+            case ResumeSource resume:
+                SendToPfs(key, resume.Vfs.GroupBy(v => v.Source.Pf), g => new ResumeSourceCommand(ticket, [.. g.Select(v => v.Source)]));
                 return;
-            case A.DestroyTarget destroy:
-                SendToPfs(key, destroy.Vfs.GroupBy(v => v.Target.Pf), g => new P.DestroyTarget(ticket, [.. g.Select(v => v.Target)], _state.Workload));
+            case DestroyTarget destroy:
+                SendToPfs(key, destroy.Vfs.GroupBy(v => v.Target.Pf), g => new DestroyTargetCommand(ticket, [.. g.Select(v => v.Target)], _state.Workload));
                 return;
             default:
                 _log.Error("[{0}] no executor for action {1}", _id, action.GetType().Name);
@@ -499,13 +499,13 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
         // Offers live in memory only (a token must not be persisted). Without them the stream cannot be set up:
         // fail the step, which rolls back before Committed.
-        Decide(new C.ReportStepFailed(_id, _state.CurrentStep, _state.Epoch, "the target's state-stream offers were lost (coordinator restarted)"), ActorRefs.Nobody);
+        Decide(new ReportStepFailed(_id, _state.CurrentStep, _state.Epoch, "the target's state-stream offers were lost (coordinator restarted)"), ActorRefs.Nobody);
         return false;
     }
 
-    private IReadOnlyList<P.TargetVfOffer> OffersFor(IEnumerable<VfPlacement> vfs) => [.. vfs.Select(v => _offers[v.Source])];
+    private IReadOnlyList<TargetVfOffer> OffersFor(IEnumerable<VfPlacement> vfs) => [.. vfs.Select(v => _offers[v.Source])];
 
-    private void SendToPfs(FlightKey key, IEnumerable<IGrouping<PfId, VfPlacement>> groups, Func<IGrouping<PfId, VfPlacement>, P.IMigrationCommand> build)
+    private void SendToPfs(FlightKey key, IEnumerable<IGrouping<PfId, VfPlacement>> groups, Func<IGrouping<PfId, VfPlacement>, IPfStepCommand> build)
     {
         var flight = Start(key);
         foreach (var group in groups)
@@ -543,7 +543,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 continue;
             }
 
-            pf.Tell(_stepSpan?.Id is { } span ? new P.Traced(command, span) : command);
+            pf.Tell(_stepSpan?.Id is { } span ? new Traced(command, span) : command);
             flight.Sent.Add(pfId);
         }
 
@@ -575,7 +575,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         return flight;
     }
 
-    private void OnPfReply(P.IMigrationReply reply)
+    private void OnPfReply(IPfStepReply reply)
     {
         if (reply.Ticket.Migration != _id || reply.Ticket.Epoch != _state.Epoch || _flight is not { } flight)
         {
@@ -585,20 +585,20 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         var pf = flight.Expected.FirstOrDefault(kv => kv.Value.Step == reply.Step && _inventory.PfRef(kv.Key)?.Equals(Sender) == true).Key;
         switch (reply)
         {
-            case P.CommandFenced fenced:
+            case StepFencedReply fenced:
                 _log.Error("[{0}] PF fenced our epoch {1}: epoch {2} exists; stopping this stale incarnation", _id, _state.Epoch, fenced.CurrentEpoch);
                 Context.Stop(Self);
                 return;
-            case P.CommandQueued queued:
+            case StepQueuedReply queued:
                 _queuePosition = queued.Position;
                 Timers.StartSingleTimer(StepTimer, new StepTimedOut(flight.Key), _settings.StepTimeout); // Waiting in a queue is not a stall.
                 PublishView();
                 return;
-            case P.MigrationStepFailed failed:
+            case StepFailedReply failed:
                 _stepSpan?.SetStatus(ActivityStatusCode.Error, failed.Reason);
                 _flight = null;
                 var fault = failed.Errno == Devices.Contract.VfioErrno.ENOENT ? StepFault.VfMissing : StepFault.Other;
-                Decide(new C.ReportStepFailed(_id, flight.Key.Step, _state.Epoch, failed.Reason, fault), ActorRefs.Nobody);
+                Decide(new ReportStepFailed(_id, flight.Key.Step, _state.Epoch, failed.Reason, fault), ActorRefs.Nobody);
                 return;
         }
 
@@ -626,19 +626,19 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         switch (flight.Key.Step)
         {
             case MigrationStep.PrepareTarget:
-                foreach (var offer in replies.OfType<P.TargetPrepared>().SelectMany(r => r.Offers))
+                foreach (var offer in replies.OfType<PrepareTargetReply>().SelectMany(r => r.Offers))
                 {
                     _offers[offer.Source] = offer;
                 }
 
-                Complete(flight.Key.Step, new C.RecordTargetPrepared(_id, _state.Epoch));
+                Complete(flight.Key.Step, new RecordTargetPrepared(_id, _state.Epoch));
                 break;
             case MigrationStep.StartPreCopy:
-                Complete(flight.Key.Step, new C.RecordPreCopyStarted(_id, _state.Epoch, replies.OfType<P.PreCopyStarted>().Sum(r => r.StopCopyBytes)));
+                Complete(flight.Key.Step, new RecordPreCopyStarted(_id, _state.Epoch, replies.OfType<StartPreCopyReply>().Sum(r => r.StopCopyBytes)));
                 break;
             case MigrationStep.PreCopyRound:
-                var rounds = replies.OfType<P.PreCopyRoundCompleted>().ToList();
-                Complete(flight.Key.Step, new C.RecordPreCopyRound(
+                var rounds = replies.OfType<PreCopyRoundReply>().ToList();
+                Complete(flight.Key.Step, new RecordPreCopyRound(
                     _id,
                     _state.Epoch,
                     flight.Key.Round,
@@ -650,54 +650,54 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                     TimeSpan.Zero));
                 break;
             case MigrationStep.QuiesceSources:
-                Complete(flight.Key.Step, new C.RecordSourcesQuiesced(_id, _state.Epoch));
+                Complete(flight.Key.Step, new RecordSourcesQuiesced(_id, _state.Epoch));
                 break;
             case MigrationStep.StopAndCopy:
-                var transferred = replies.OfType<P.StateTransferred>().ToList();
+                var transferred = replies.OfType<StopAndCopyReply>().ToList();
                 foreach (var c in transferred.SelectMany(t => t.Checksums))
                 {
                     _sourceChecksums[c.Vf] = c;
                 }
 
                 _stoppedAt = transferred.Min(t => t.StoppedAt);
-                Complete(flight.Key.Step, new C.RecordStateTransferred(
+                Complete(flight.Key.Step, new RecordStateTransferred(
                     _id,
                     _state.Epoch,
                     transferred.Sum(t => t.BytesTransferred),
                     string.Join(",", transferred.SelectMany(t => t.Checksums).OrderBy(c => c.Vf).Select(c => c.Checksum))));
                 break;
             case MigrationStep.LoadTarget:
-                var mismatch = ChecksumMismatch(replies.OfType<P.TargetLoaded>().SelectMany(r => r.Checksums));
+                var mismatch = ChecksumMismatch(replies.OfType<LoadTargetReply>().SelectMany(r => r.Checksums));
                 Complete(flight.Key.Step, mismatch is null
-                    ? new C.RecordTargetLoaded(_id, _state.Epoch)
-                    : new C.ReportStepFailed(_id, MigrationStep.LoadTarget, _state.Epoch, mismatch));
+                    ? new RecordTargetLoaded(_id, _state.Epoch)
+                    : new ReportStepFailed(_id, MigrationStep.LoadTarget, _state.Epoch, mismatch));
                 break;
             case MigrationStep.StartTarget:
-                var startedAt = replies.OfType<P.TargetStarted>().Max(r => r.At);
-                var reset = replies.OfType<P.TargetStarted>().SelectMany(r => r.ResetVfs ?? []).ToList();
+                var startedAt = replies.OfType<StartTargetReply>().Max(r => r.At);
+                var reset = replies.OfType<StartTargetReply>().SelectMany(r => r.ResetVfs ?? []).ToList();
                 Complete(flight.Key.Step, reset.Count == 0
-                    ? new C.RecordTargetRunning(_id, _state.Epoch, _stoppedAt is { } stopped ? startedAt - stopped : null)
-                    : new C.ReportStepFailed(_id, MigrationStep.StartTarget, _state.Epoch,
+                    ? new RecordTargetRunning(_id, _state.Epoch, _stoppedAt is { } stopped ? startedAt - stopped : null)
+                    : new ReportStepFailed(_id, MigrationStep.StartTarget, _state.Epoch,
                         $"target VF {string.Join(", ", reset)} had to be reset out of ERROR to run: it runs with fresh device state, not the migrated state", StepFault.DeviceStateLost));
                 break;
             case MigrationStep.ReleaseSource:
-                Complete(flight.Key.Step, new C.RecordSourceReleased(_id, _state.Epoch));
+                Complete(flight.Key.Step, new RecordSourceReleased(_id, _state.Epoch));
                 break;
             case MigrationStep.ResumeSource:
-                foreach (var vf in replies.OfType<P.SourceResumed>().SelectMany(r => r.ResetVfs ?? []))
+                foreach (var vf in replies.OfType<ResumeSourceReply>().SelectMany(r => r.ResetVfs ?? []))
                 {
                     _log.Warning("[{0}] source VF {1} was reset out of ERROR to run again: its device state is fresh", _id, vf);
                 }
 
-                Complete(flight.Key.Step, new C.RecordSourceResumed(_id, _state.Epoch));
+                Complete(flight.Key.Step, new RecordSourceResumed(_id, _state.Epoch));
                 break;
             case MigrationStep.DestroyTarget:
-                Complete(flight.Key.Step, new C.RecordTargetDestroyed(_id, _state.Epoch));
+                Complete(flight.Key.Step, new RecordTargetDestroyed(_id, _state.Epoch));
                 break;
         }
     }
 
-    private string? ChecksumMismatch(IEnumerable<P.VfChecksum> loaded)
+    private string? ChecksumMismatch(IEnumerable<VfChecksum> loaded)
     {
         foreach (var target in loaded)
         {
@@ -724,8 +724,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
 
         Complete(MigrationStep.Place, answer.Result.Target is { } target
-            ? new C.RecordPlacement(_id, _state.Epoch, target)
-            : new C.ReportStepFailed(_id, MigrationStep.Place, _state.Epoch, "no compatible target: " + answer.Result.Explain()));
+            ? new RecordPlacement(_id, _state.Epoch, target)
+            : new ReportStepFailed(_id, MigrationStep.Place, _state.Epoch, "no compatible target: " + answer.Result.Explain()));
     }
 
     private void Complete(MigrationStep step, IMigrationCommand next)
@@ -749,7 +749,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         var missing = string.Join(", ", _flight.Expected.Keys.Except(_flight.Replies.Keys));
         _stepSpan?.SetStatus(ActivityStatusCode.Error, "step timed out");
         _flight = null;
-        Decide(new C.ReportStepFailed(_id, timeout.Key.Step, _state.Epoch, $"no answer within {_settings.StepTimeout.TotalSeconds:0.#} s{(missing.Length > 0 ? " from " + missing : string.Empty)}"), ActorRefs.Nobody);
+        Decide(new ReportStepFailed(_id, timeout.Key.Step, _state.Epoch, $"no answer within {_settings.StepTimeout.TotalSeconds:0.#} s{(missing.Length > 0 ? " from " + missing : string.Empty)}"), ActorRefs.Nobody);
     }
 
     private void OnTick()
@@ -760,11 +760,11 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        var result = _state.Decide(new C.Tick(_id), Now);
+        var result = _state.Decide(new Tick(_id), Now);
         if (result.Accepted && result.Events.Count > 0)
         {
             _flight = null;
-            Decide(new C.Tick(_id), ActorRefs.Nobody);
+            Decide(new Tick(_id), ActorRefs.Nobody);
         }
     }
 
@@ -774,7 +774,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     {
         if (!Timers.IsTimerActive(TickTimer) && !_state.IsTerminal)
         {
-            Timers.StartPeriodicTimer(TickTimer, Tick.Instance, _settings.TickInterval);
+            Timers.StartPeriodicTimer(TickTimer, TickDue.Instance, _settings.TickInterval);
         }
     }
 
@@ -837,18 +837,18 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     {
         public FlightKey Key { get; } = key;
 
-        public Dictionary<PfId, P.IMigrationCommand> Expected { get; } = [];
+        public Dictionary<PfId, IPfStepCommand> Expected { get; } = [];
 
-        public Dictionary<PfId, P.IMigrationReply> Replies { get; } = [];
+        public Dictionary<PfId, IPfStepReply> Replies { get; } = [];
 
         public HashSet<PfId> Sent { get; } = [];
 
         public bool Warned { get; set; }
     }
 
-    private sealed record Tick
+    private sealed record TickDue
     {
-        public static Tick Instance { get; } = new();
+        public static TickDue Instance { get; } = new();
     }
 
     private sealed record StepTimedOut(FlightKey Key);

@@ -54,7 +54,7 @@ internal sealed class KeyedCreates
             return [];
         }
 
-        if (reply is VfCreated created)
+        if (reply is CreateVfReply created)
         {
             entry.Created = created;
         }
@@ -86,7 +86,7 @@ internal sealed class KeyedCreates
     {
         public CreateVf Request { get; } = request;
 
-        public VfCreated? Created { get; set; }
+        public CreateVfReply? Created { get; set; }
 
         public List<IActorRef> Waiting { get; } = [];
     }

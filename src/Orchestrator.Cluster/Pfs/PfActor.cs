@@ -6,6 +6,7 @@ using Orchestrator.Cluster.Vfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Pfs;
 using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
@@ -22,9 +23,9 @@ namespace Orchestrator.Cluster.Pfs;
 /// </summary>
 /// <remarks>
 /// <code>
-///   command ──fenced?──► CommandFenced            (older epoch: the device is not touched)
+///   command ──fenced?──► StepFencedReply            (older epoch: the device is not touched)
 ///      │ same step+epoch done? ──► cached reply   (idempotent)
-///      │ slot needed and none free ──► queue ──► CommandQueued(position)
+///      │ slot needed and none free ──► queue ──► StepQueuedReply(position)
 ///      ▼
 ///   running (one per migration) ──PipeTo──► StepFinished ──► sync VF actors, publish snapshot, reply, next
 /// </code>
@@ -39,7 +40,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 {
     private const string DirectoryTimer = "directory";
 
-    private const string PrepareTargetStep = "prepare-target"; // PrepareTarget.Step
+    private static readonly PfStep PrepareTargetStep = new(MigrationStep.PrepareTarget);
     private readonly PfId _id;
     private readonly PfDeviceLane _lane;
     private readonly PfActorSettings _settings;
@@ -50,8 +51,8 @@ public sealed class PfActor : UntypedActor, IWithTimers
     private readonly Dictionary<int, VfioDeviceState> _lastStates = [];
     private readonly Dictionary<int, WorkloadId?> _workloads;
     private readonly Dictionary<MigrationId, InFlight> _running = [];
-    private readonly Dictionary<MigrationId, (IMigrationCommand Command, IActorRef Sender)> _pending = [];
-    private readonly Dictionary<MigrationId, (IMigrationCommand Command, IActorRef Sender)> _queued = []; // the ledger keeps their order
+    private readonly Dictionary<MigrationId, (IPfStepCommand Command, IActorRef Sender)> _pending = [];
+    private readonly Dictionary<MigrationId, (IPfStepCommand Command, IActorRef Sender)> _queued = []; // the ledger keeps their order
     private readonly Dictionary<MigrationId, SourceSession> _sources = [];
     private readonly Dictionary<MigrationId, TargetSession> _targets = [];
     private readonly List<HeldReply> _held = []; // replies waiting for their directory write, in the order they are told
@@ -77,13 +78,13 @@ public sealed class PfActor : UntypedActor, IWithTimers
     /// </summary>
     public static Props Props(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer)
     {
-        var ledger = new PfLedgerHolder(new PfLedger<IMigrationReply>(id, driver.Descriptor.MaxConcurrentMigrations, settings.Ledger));
+        var ledger = new PfLedgerHolder(new PfLedger<IPfStepReply>(id, driver.Descriptor.MaxConcurrentMigrations, settings.Ledger));
         return Akka.Actor.Props.Create(() => new PfActor(id, driver, workloads, settings, observer, ledger));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    private PfLedger<IMigrationReply> Ledger
+    private PfLedger<IPfStepReply> Ledger
     {
         get => _ledger.Ledger;
         set => _ledger.Ledger = value;
@@ -127,7 +128,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
     {
         switch (message)
         {
-            case IMigrationCommand command:
+            case IPfStepCommand command:
                 Handle(command, Sender);
                 break;
             case Traced traced:
@@ -183,7 +184,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
     // ---- Migration commands ----
 
-    private void Handle(IMigrationCommand command, IActorRef sender)
+    private void Handle(IPfStepCommand command, IActorRef sender)
     {
         var (migration, epoch) = (command.Ticket.Migration, command.Ticket.Epoch);
         var now = _settings.TimeProvider.GetUtcNow();
@@ -192,8 +193,8 @@ public sealed class PfActor : UntypedActor, IWithTimers
         if (decision.Verdict == PfVerdict.Fence)
         {
             _log.Warning("[{0}] fenced {1} from epoch {2}: {3}", migration, command.Step, epoch, decision.Reason);
-            _observer.CommandFenced(_id, command.Ticket, command.Step, decision.CurrentEpoch);
-            sender.Tell(new CommandFenced(command.Ticket, command.Step, decision.CurrentEpoch));
+            _observer.CommandFenced(_id, command.Ticket, command.Step.ToString(), decision.CurrentEpoch);
+            sender.Tell(new StepFencedReply(command.Ticket, command.Step, decision.CurrentEpoch));
             return;
         }
 
@@ -213,7 +214,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
                 // Another migration's VF is never this one's target: refuse before touching anything (the rollback that
                 // follows destroys nothing of it either).
                 _log.Warning("[{0}] refused {1} on {2}: {3}", migration, command.Step, _id, decision.Reason);
-                sender.Tell(new MigrationStepFailed(command.Ticket, command.Step, decision.Reason));
+                sender.Tell(new StepFailedReply(command.Ticket, command.Step, decision.Reason));
                 return;
         }
 
@@ -227,7 +228,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
                 break;
             case PfVerdict.Wait:
                 var flight = _running[migration];
-                if (command is ResumeSource or DestroyTarget)
+                if (command is ResumeSourceCommand or DestroyTargetCommand)
                 {
                     // Rolling back: a forward step still running (a hung device command, a stalled stream) must
                     // not hold the rollback hostage. Cancel it; the rollback runs when it has unwound.
@@ -240,7 +241,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             case PfVerdict.Queue:
                 _queued[migration] = (command, sender);
                 _log.Info("[{0}] waits for {1} migration slot(s) on {2} (position {3}, limit {4})", migration, described.Slots, _id, decision.Position, Ledger.SlotLimit);
-                sender.Tell(new CommandQueued(command.Ticket, command.Step, decision.Position));
+                sender.Tell(new StepQueuedReply(command.Ticket, command.Step, decision.Position));
                 Publish();
                 break;
             default:
@@ -255,32 +256,32 @@ public sealed class PfActor : UntypedActor, IWithTimers
     }
 
     /// <summary>What the ledger needs of <paramref name="command"/>: its side, the VFs it names here, the slots it needs.</summary>
-    private PfCommand Describe(IMigrationCommand command)
+    private PfCommand Describe(IPfStepCommand command)
     {
         var (migration, epoch, step) = (command.Ticket.Migration, command.Ticket.Epoch, command.Step);
         return command switch
         {
             // Migration slots count VFs, as firmware does (RHEL: at most 4 VFs of a CX-7 PF at once, one VM with 4 or 4
             // VMs with one). Commands that open device sessions need one per VF; the others none.
-            PrepareTarget prepare => new(migration, epoch, step, PfSide.Target, [.. prepare.Vfs.Select(v => v.Target.Index)], PfClaimMode.RefuseIfHeld, prepare.Vfs.Count),
-            StartPreCopy pre => new(migration, epoch, step, PfSide.Source, [.. pre.Offers.Select(o => o.Source.Index)], Slots: pre.Offers.Count),
-            StopAndCopy stop => new(migration, epoch, step, PfSide.Source, [.. stop.Offers.Select(o => o.Source.Index)], Slots: stop.Offers.Count),
+            PrepareTargetCommand prepare => new(migration, epoch, step, PfSide.Target, [.. prepare.Vfs.Select(v => v.Target.Index)], PfClaimMode.RefuseIfHeld, prepare.Vfs.Count),
+            StartPreCopyCommand pre => new(migration, epoch, step, PfSide.Source, [.. pre.Offers.Select(o => o.Source.Index)], Slots: pre.Offers.Count),
+            StopAndCopyCommand stop => new(migration, epoch, step, PfSide.Source, [.. stop.Offers.Select(o => o.Source.Index)], Slots: stop.Offers.Count),
             // After a PF actor restart the rollback or the release may be the first command that names the sources.
-            ResumeSource resume => new(migration, epoch, step, PfSide.Source, OnThisPf(resume.Sources)),
-            ReleaseSource release => new(migration, epoch, step, PfSide.Source, OnThisPf(release.Sources)),
-            LoadTarget or StartTarget or DestroyTarget => new(migration, epoch, step, PfSide.Target, []),
+            ResumeSourceCommand resume => new(migration, epoch, step, PfSide.Source, OnThisPf(resume.Sources)),
+            ReleaseSourceCommand release => new(migration, epoch, step, PfSide.Source, OnThisPf(release.Sources)),
+            LoadTargetCommand or StartTargetCommand or DestroyTargetCommand => new(migration, epoch, step, PfSide.Target, []),
             _ => new(migration, epoch, step, PfSide.Source, []),
         };
 
         int[] OnThisPf(IReadOnlyList<VfId> vfs) => [.. vfs.Where(v => v.Pf == _id).Select(v => v.Index)];
     }
 
-    private void Start(IMigrationCommand command, IActorRef sender)
+    private void Start(IPfStepCommand command, IActorRef sender)
     {
         var migration = command.Ticket.Migration;
         var span = MigrationTracing.Start("pf " + command.Step, migration, command.Ticket.Epoch, _traceParents.Of(migration));
         span?.SetTag(MigrationTracing.PfAttribute, _id.ToString());
-        span?.SetTag(MigrationTracing.StepAttribute, command.Step);
+        span?.SetTag(MigrationTracing.StepAttribute, command.Step.ToString());
         var flight = new InFlight(command.Ticket, command.Step, new CancellationTokenSource(), [sender], span);
         _running[migration] = flight;
         Label(command); // idempotent; a command admitted from the slot queue labels what it is about to create again
@@ -288,32 +289,32 @@ public sealed class PfActor : UntypedActor, IWithTimers
         RunAsync(command, ct).PipeTo(
             Self,
             success: reply => new StepFinished(flight, command, reply),
-            failure: ex => new StepFinished(flight, command, new MigrationStepFailed(command.Ticket, command.Step, Describe(ex), (Unwrap(ex) as VfioException)?.Errno)));
+            failure: ex => new StepFinished(flight, command, new StepFailedReply(command.Ticket, command.Step, Describe(ex), (Unwrap(ex) as VfioException)?.Errno)));
     }
 
-    private Task<IMigrationReply> RunAsync(IMigrationCommand command, CancellationToken ct)
+    private Task<IPfStepReply> RunAsync(IPfStepCommand command, CancellationToken ct)
     {
         // Sessions are actor state: find or create them here, on the actor's thread. The step itself then runs on the
         // thread pool: device commands and the state stream hash and copy synchronously for long stretches, and the
         // actor must keep answering other migrations, rollbacks and status queries meanwhile.
-        Func<Task<IMigrationReply>> step = command switch
+        Func<Task<IPfStepReply>> step = command switch
         {
-            PrepareTarget prepare => Bind(TargetFor(prepare.Ticket), s => s.PrepareAsync(prepare.Vfs, ct)),
-            LoadTarget => Bind(TargetFor(command.Ticket), s => s.LoadAsync(ct)),
-            StartTarget start => Bind(TargetFor(start.Ticket), s => s.StartAsync(start.Targets, ct)),
-            DestroyTarget destroy => Bind(TargetFor(destroy.Ticket), DestroyStep(destroy, ct)),
-            StartPreCopy pre => Bind(SourceFor(pre.Ticket), s => s.StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, ct)),
-            RunPreCopyRound round => Bind(SourceFor(round.Ticket), s => s.RunRoundAsync(round.Round, round.BandwidthBytesPerSecond, ct)),
-            QuiesceSources => Bind(SourceFor(command.Ticket), s => s.QuiesceAsync(ct)),
-            StopAndCopy stop => Bind(SourceFor(stop.Ticket), s => s.StopAndCopyAsync(stop.Offers, ct)),
-            ResumeSource resume => Bind(SourceFor(resume.Ticket), s => s.ResumeAsync(resume.Sources, ct)),
-            ReleaseSource release => Bind(SourceFor(release.Ticket), s => s.ReleaseAsync(Destroyable(release.Ticket.Migration, release.Sources), ct)),
-            _ => () => Task.FromException<IMigrationReply>(new InvalidOperationException($"unknown command {command.GetType().Name}")),
+            PrepareTargetCommand prepare => Bind(TargetFor(prepare.Ticket), s => s.PrepareAsync(prepare.Vfs, ct)),
+            LoadTargetCommand => Bind(TargetFor(command.Ticket), s => s.LoadAsync(ct)),
+            StartTargetCommand start => Bind(TargetFor(start.Ticket), s => s.StartAsync(start.Targets, ct)),
+            DestroyTargetCommand destroy => Bind(TargetFor(destroy.Ticket), DestroyStep(destroy, ct)),
+            StartPreCopyCommand pre => Bind(SourceFor(pre.Ticket), s => s.StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, ct)),
+            PreCopyRoundCommand round => Bind(SourceFor(round.Ticket), s => s.RunRoundAsync(round.Round, round.BandwidthBytesPerSecond, ct)),
+            QuiesceSourcesCommand => Bind(SourceFor(command.Ticket), s => s.QuiesceAsync(ct)),
+            StopAndCopyCommand stop => Bind(SourceFor(stop.Ticket), s => s.StopAndCopyAsync(stop.Offers, ct)),
+            ResumeSourceCommand resume => Bind(SourceFor(resume.Ticket), s => s.ResumeAsync(resume.Sources, ct)),
+            ReleaseSourceCommand release => Bind(SourceFor(release.Ticket), s => s.ReleaseAsync(Destroyable(release.Ticket.Migration, release.Sources), ct)),
+            _ => () => Task.FromException<IPfStepReply>(new InvalidOperationException($"unknown command {command.GetType().Name}")),
         };
         return Task.Run(step, CancellationToken.None);
 
         // What the target destroy judges by is actor state: read it here, not on the thread pool.
-        Func<TargetSession, Task<TargetDestroyed>> DestroyStep(DestroyTarget destroy, CancellationToken token)
+        Func<TargetSession, Task<DestroyTargetReply>> DestroyStep(DestroyTargetCommand destroy, CancellationToken token)
         {
             var labels = destroy.Targets.Select(t => t.Index).Distinct().ToDictionary(i => i, WorkloadOf);
             var foreign = Ledger.HeldByOthers(destroy.Ticket.Migration).ToHashSet();
@@ -324,8 +325,8 @@ public sealed class PfActor : UntypedActor, IWithTimers
         IReadOnlyList<VfId> Destroyable(MigrationId migration, IReadOnlyList<VfId> sources) =>
             [.. sources.Where(v => v.Pf == _id && Ledger.MayDestroy(v.Index, migration))];
 
-        static Func<Task<IMigrationReply>> Bind<TSession, TReply>(TSession session, Func<TSession, Task<TReply>> run)
-            where TReply : IMigrationReply => async () => await run(session).ConfigureAwait(false);
+        static Func<Task<IPfStepReply>> Bind<TSession, TReply>(TSession session, Func<TSession, Task<TReply>> run)
+            where TReply : IPfStepReply => async () => await run(session).ConfigureAwait(false);
     }
 
     private void OnStepFinished(StepFinished finished)
@@ -341,10 +342,10 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         _running.Remove(migration, out var flight);
         EndSpan(finished.Flight.Span, reply);
-        if (reply is MigrationStepFailed failed)
+        if (reply is StepFailedReply failed)
         {
             _log.Warning("[{0}] {1} failed on {2}: {3}", migration, command.Step, _id, failed.Reason);
-            if (command is PrepareTarget prepare)
+            if (command is PrepareTargetCommand prepare)
             {
                 Unlabel(prepare);
             }
@@ -359,7 +360,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         // A failure is not an answer to keep: the coordinator's retry of the same step must run it again.
         Ledger = Ledger.Finish(
-            migration, command.Step, command.Ticket.Epoch, reply is MigrationStepFailed ? null : reply, ended, _settings.TimeProvider.GetUtcNow(),
+            migration, command.Step, command.Ticket.Epoch, reply is StepFailedReply ? null : reply, ended, _settings.TimeProvider.GetUtcNow(),
             out var freed, out var admitted, out var fenced);
         if (freed)
         {
@@ -392,7 +393,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
     /// A failed prepare gives back the labels its claim put on VFs it did not create: a VF that appeared at a target
     /// index meanwhile (behind the PF's back) and runs is not the workload's, and must not read as its copy.
     /// </summary>
-    private void Unlabel(PrepareTarget prepare)
+    private void Unlabel(PrepareTargetCommand prepare)
     {
         var session = _targets.GetValueOrDefault(prepare.Ticket.Migration);
         var present = _lane.Driver.ListVfs().ToDictionary(v => v.Index, v => v.State);
@@ -430,8 +431,8 @@ public sealed class PfActor : UntypedActor, IWithTimers
             {
                 var current = Ledger.EpochOf(stale.Migration) ?? stale.Epoch;
                 _log.Warning("[{0}] fenced queued {1} from epoch {2}; current epoch is {3}", stale.Migration, stale.Step, stale.Epoch, current);
-                _observer.CommandFenced(_id, queued.Command.Ticket, queued.Command.Step, current);
-                queued.Sender.Tell(new CommandFenced(queued.Command.Ticket, queued.Command.Step, current));
+                _observer.CommandFenced(_id, queued.Command.Ticket, queued.Command.Step.ToString(), current);
+                queued.Sender.Tell(new StepFencedReply(queued.Command.Ticket, queued.Command.Step, current));
             }
         }
 
@@ -447,14 +448,14 @@ public sealed class PfActor : UntypedActor, IWithTimers
     }
 
     /// <summary>Steps after which a workload runs elsewhere or a VF was created or destroyed (failed ones too: they may have).</summary>
-    private static bool ChangesDirectory(IMigrationCommand command) =>
-        command is PrepareTarget or StartTarget or DestroyTarget or ResumeSource or ReleaseSource;
+    private static bool ChangesDirectory(IPfStepCommand command) =>
+        command is PrepareTargetCommand or StartTargetCommand or DestroyTargetCommand or ResumeSourceCommand or ReleaseSourceCommand;
 
     /// <summary>The side whose device session the reply ends, or null.</summary>
-    private static PfSide? EndedSide(IMigrationReply reply) => reply switch
+    private static PfSide? EndedSide(IPfStepReply reply) => reply switch
     {
-        TargetDestroyed or TargetStarted => PfSide.Target,
-        SourceResumed or SourceReleased => PfSide.Source,
+        DestroyTargetReply or StartTargetReply => PfSide.Target,
+        ResumeSourceReply or ReleaseSourceReply => PfSide.Source,
         _ => null,
     };
 
@@ -462,9 +463,9 @@ public sealed class PfActor : UntypedActor, IWithTimers
     /// A prepare labels its targets before they exist, so that their history lines name the workload; a VF already there
     /// is someone else's (the create will fail) and keeps its own label.
     /// </summary>
-    private void Label(IMigrationCommand command)
+    private void Label(IPfStepCommand command)
     {
-        if (command is not PrepareTarget prepare)
+        if (command is not PrepareTargetCommand prepare)
         {
             return;
         }
@@ -503,18 +504,18 @@ public sealed class PfActor : UntypedActor, IWithTimers
         return session;
     }
 
-    private void Observe(IMigrationCommand command, IMigrationReply reply)
+    private void Observe(IPfStepCommand command, IPfStepReply reply)
     {
         switch (reply)
         {
-            case StateTransferred transferred:
+            case StopAndCopyReply transferred:
                 foreach (var c in transferred.Checksums)
                 {
                     _observer.StateSaved(command.Ticket, c);
                 }
 
                 break;
-            case TargetLoaded loaded:
+            case LoadTargetReply loaded:
                 foreach (var c in loaded.Checksums)
                 {
                     _observer.StateLoaded(command.Ticket, c);
@@ -552,7 +553,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         {
             var same = existing.Kind == create.Kind && existing.Profile == create.Profile && _workloads.GetValueOrDefault(existing.Index) == create.Workload;
             Answer(same
-                ? new VfCreated(_id.Vf(existing.Index), existing.Kind, existing.Profile, create.Workload)
+                ? new CreateVfReply(_id.Vf(existing.Index), existing.Kind, existing.Profile, create.Workload)
                 : new VfCommandFailed($"VF {_id.Vf(existing.Index)} exists already with kind {existing.Kind}, profile '{existing.Profile}'", IsConflict: true));
             return;
         }
@@ -584,7 +585,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
                 Self,
                 success: vf => new VfCommandDone(
                     replyTo,
-                    new VfCreated(_id.Vf(vf.Index), vf.Kind, vf.Profile, create.Workload),
+                    new CreateVfReply(_id.Vf(vf.Index), vf.Kind, vf.Profile, create.Workload),
                     () =>
                     {
                         Ledger = Ledger.Unreserve(chosen);
@@ -633,7 +634,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         _lane.DestroyAsync(index, null, CancellationToken.None).PipeTo(
             Self,
-            success: () => new VfCommandDone(replyTo, new VfDestroyed(destroy.Vf), () => SetWorkload(index, null)),
+            success: () => new VfCommandDone(replyTo, new DestroyVfReply(destroy.Vf), () => SetWorkload(index, null)),
             failure: ex => new VfCommandDone(replyTo, new VfCommandFailed($"destroy VF {destroy.Vf}: {Describe(ex)}")));
     }
 
@@ -682,7 +683,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             {
                 if (_queued.Remove(waiting.Migration, out var queued))
                 {
-                    queued.Sender.Tell(new MigrationStepFailed(queued.Command.Ticket, queued.Command.Step, "dropped from the slot queue by the host reconciler: the migration has ended"));
+                    queued.Sender.Tell(new StepFailedReply(queued.Command.Ticket, queued.Command.Step, "dropped from the slot queue by the host reconciler: the migration has ended"));
                 }
             }
 
@@ -812,7 +813,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
     // ---- Inventory ----
 
-    /// <summary>Whether VF <paramref name="index"/> is a target whose PrepareTarget is running now.</summary>
+    /// <summary>Whether VF <paramref name="index"/> is a target whose PrepareTargetCommand is running now.</summary>
     private bool IsBeingPrepared(int index) =>
         Ledger.OwnerOf(index) is { Side: PfSide.Target } owner
         && _running.TryGetValue(owner.Migration, out var flight) && flight.Step == PrepareTargetStep;
@@ -833,7 +834,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             var vfId = _id.Vf(vf.Index);
             if (!_vfActors.ContainsKey(vf.Index) && IsBeingPrepared(vf.Index))
             {
-                // Created a moment ago by a PrepareTarget still running (another migration's step ended meanwhile): not a
+                // Created a moment ago by a PrepareTargetCommand still running (another migration's step ended meanwhile): not a
                 // VF of the inventory until its own step has taken it to RESUMING; first seen RUNNING under its workload's
                 // label, it would look like the workload running on a second host.
                 continue;
@@ -870,7 +871,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
     }
 
     /// <summary>Ends a step's span with what moved (bytes) and, for a failure, why.</summary>
-    private static void EndSpan(Activity? span, IMigrationReply reply)
+    private static void EndSpan(Activity? span, IPfStepReply reply)
     {
         if (span is null)
         {
@@ -879,15 +880,15 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         switch (reply)
         {
-            case PreCopyRoundCompleted round:
+            case PreCopyRoundReply round:
                 span.SetTag(MigrationTracing.BytesAttribute, round.BytesThisRound);
                 break;
-            case StateTransferred transferred:
+            case StopAndCopyReply transferred:
                 span.SetTag(MigrationTracing.BytesAttribute, transferred.BytesTransferred);
                 break;
         }
 
-        MigrationTracing.End(span, (reply as MigrationStepFailed)?.Reason);
+        MigrationTracing.End(span, (reply as StepFailedReply)?.Reason);
     }
 
     /// <summary>A restarted VF actor's state, read from the device now (the PF's thread, as every device read).</summary>
@@ -1012,7 +1013,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         _ => ex.Message,
     };
 
-    private sealed record StepFinished(InFlight Flight, IMigrationCommand Command, IMigrationReply Reply);
+    private sealed record StepFinished(InFlight Flight, IPfStepCommand Command, IPfStepReply Reply);
 
     private sealed record VfCommandDone(IActorRef ReplyTo, object Reply, Action? Apply = null, string? RequestKey = null);
 
@@ -1022,5 +1023,5 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
     private sealed record DirectoryOverdue(long Sequence);
 
-    private sealed record InFlight(MigrationTicket Ticket, string Step, CancellationTokenSource Cancellation, List<IActorRef> Waiters, Activity? Span);
+    private sealed record InFlight(MigrationTicket Ticket, PfStep Step, CancellationTokenSource Cancellation, List<IActorRef> Waiters, Activity? Span);
 }

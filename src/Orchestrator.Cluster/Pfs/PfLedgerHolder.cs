@@ -9,8 +9,8 @@ namespace Orchestrator.Cluster.Pfs;
 /// PF actor reads or replaces the ledger, on its own thread (one incarnation runs at a time).
 /// </summary>
 /// <param name="ledger">The ledger to start from.</param>
-public sealed class PfLedgerHolder(PfLedger<IMigrationReply> ledger)
+public sealed class PfLedgerHolder(PfLedger<IPfStepReply> ledger)
 {
     /// <summary>The PF's ledger now.</summary>
-    public PfLedger<IMigrationReply> Ledger { get; set; } = ledger;
+    public PfLedger<IPfStepReply> Ledger { get; set; } = ledger;
 }

@@ -2,6 +2,8 @@ using Orchestrator.Cluster.Transfer;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
+using Orchestrator.Domain.Pfs;
 using Orchestrator.Domain.Reconciliation;
 
 namespace Orchestrator.Cluster.Pfs;
@@ -13,26 +15,26 @@ namespace Orchestrator.Cluster.Pfs;
 public static class PfProtocol
 {
     /// <summary>A command for one migration on this PF.</summary>
-    public interface IMigrationCommand : IOrchestratorMessage
+    public interface IPfStepCommand : IOrchestratorMessage
     {
         MigrationTicket Ticket { get; }
 
-        /// <summary>Step name used for idempotency (same step + epoch = same answer).</summary>
-        string Step { get; }
+        /// <summary>The step, for idempotency: the same step and epoch get the same answer.</summary>
+        PfStep Step { get; }
     }
 
     /// <summary>
     /// <paramref name="Command"/> sent by a coordinator step that is traced: <paramref name="TraceParent"/> (W3C) is the
     /// parent of the PF's span of the step. The PF handles the command exactly as when it comes bare.
     /// </summary>
-    public sealed record Traced(IMigrationCommand Command, string TraceParent) : IOrchestratorMessage;
+    public sealed record Traced(IPfStepCommand Command, string TraceParent) : IOrchestratorMessage;
 
-    /// <summary>An answer to an <see cref="IMigrationCommand"/>.</summary>
-    public interface IMigrationReply : IOrchestratorMessage
+    /// <summary>An answer to an <see cref="IPfStepCommand"/>.</summary>
+    public interface IPfStepReply : IOrchestratorMessage
     {
         MigrationTicket Ticket { get; }
 
-        string Step { get; }
+        PfStep Step { get; }
     }
 
     // ---- VF life cycle (API, provisioning) ----
@@ -54,7 +56,7 @@ public static class PfProtocol
         int? RequestedIndex = null) : IOrchestratorMessage;
 
     /// <summary>The VF exists (also the answer when the same VF already existed with the same identity).</summary>
-    public sealed record VfCreated(VfId Vf, VfKind Kind, string Profile, WorkloadId? Workload) : IOrchestratorMessage;
+    public sealed record CreateVfReply(VfId Vf, VfKind Kind, string Profile, WorkloadId? Workload) : IOrchestratorMessage;
 
     /// <summary>
     /// Destroy a VF. Refused (a conflict) while a migration holds it, always; refused when it serves a workload unless
@@ -63,7 +65,7 @@ public static class PfProtocol
     public sealed record DestroyVf(VfId Vf, bool Force = false) : IOrchestratorMessage;
 
     /// <summary>The VF is gone (also when it was already gone).</summary>
-    public sealed record VfDestroyed(VfId Vf) : IOrchestratorMessage;
+    public sealed record DestroyVfReply(VfId Vf) : IOrchestratorMessage;
 
     /// <summary>A VF command was refused or failed; nothing was half-done.</summary>
     public sealed record VfCommandFailed(string Reason, bool IsConflict = false) : IOrchestratorMessage;
@@ -131,45 +133,45 @@ public static class PfProtocol
     public sealed record TargetVfSpec(VfId Source, VfId Target, VfKind Kind, string Profile, WorkloadId Workload);
 
     /// <summary>Create the target VFs with the same kind and profile, move them to RESUMING, open a state listener each.</summary>
-    public sealed record PrepareTarget(MigrationTicket Ticket, IReadOnlyList<TargetVfSpec> Vfs) : IMigrationCommand
+    public sealed record PrepareTargetCommand(MigrationTicket Ticket, IReadOnlyList<TargetVfSpec> Vfs) : IPfStepCommand
     {
-        public string Step => "prepare-target";
+        public PfStep Step => new(MigrationStep.PrepareTarget);
     }
 
     /// <summary>Where each target VF receives its state.</summary>
     public sealed record TargetVfOffer(VfId Source, VfId Target, StateTransferOffer Offer);
 
     /// <summary>The target VFs are RESUMING and listening.</summary>
-    public sealed record TargetPrepared(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers) : IMigrationReply
+    public sealed record PrepareTargetReply(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers) : IPfStepReply
     {
-        public string Step => "prepare-target";
+        public PfStep Step => new(MigrationStep.PrepareTarget);
     }
 
     /// <summary>Wait for the whole stream, then RESUMING→STOP: the device validates match data and checksum.</summary>
-    public sealed record LoadTarget(MigrationTicket Ticket) : IMigrationCommand
+    public sealed record LoadTargetCommand(MigrationTicket Ticket) : IPfStepCommand
     {
-        public string Step => "load-target";
+        public PfStep Step => new(MigrationStep.LoadTarget);
     }
 
     /// <summary>The target accepted the state; the checksums are what it received.</summary>
-    public sealed record TargetLoaded(MigrationTicket Ticket, IReadOnlyList<VfChecksum> Checksums) : IMigrationReply
+    public sealed record LoadTargetReply(MigrationTicket Ticket, IReadOnlyList<VfChecksum> Checksums) : IPfStepReply
     {
-        public string Step => "load-target";
+        public PfStep Step => new(MigrationStep.LoadTarget);
     }
 
     /// <summary>Start the loaded target VFs (→RUNNING). Only after Committed.</summary>
-    public sealed record StartTarget(MigrationTicket Ticket, IReadOnlyList<VfId> Targets) : IMigrationCommand
+    public sealed record StartTargetCommand(MigrationTicket Ticket, IReadOnlyList<VfId> Targets) : IPfStepCommand
     {
-        public string Step => "start-target";
+        public PfStep Step => new(MigrationStep.StartTarget);
     }
 
     /// <summary>
     /// The target VFs run. <paramref name="ResetVfs"/> had to be reset to get there (out of ERROR): they run with fresh
     /// device state, the loaded state is gone, and the coordinator must not report the migration Completed.
     /// </summary>
-    public sealed record TargetStarted(MigrationTicket Ticket, DateTimeOffset At, IReadOnlyList<VfId>? ResetVfs = null) : IMigrationReply
+    public sealed record StartTargetReply(MigrationTicket Ticket, DateTimeOffset At, IReadOnlyList<VfId>? ResetVfs = null) : IPfStepReply
     {
-        public string Step => "start-target";
+        public PfStep Step => new(MigrationStep.StartTarget);
     }
 
     /// <summary>
@@ -178,42 +180,42 @@ public static class PfProtocol
     /// <paramref name="Targets"/> only when it is evidently this migration's target: labelled
     /// <paramref name="Workload"/> and in RESUMING, STOP or ERROR; anything else is left alone, logged.
     /// </summary>
-    public sealed record DestroyTarget(MigrationTicket Ticket, IReadOnlyList<VfId> Targets, WorkloadId? Workload = null) : IMigrationCommand
+    public sealed record DestroyTargetCommand(MigrationTicket Ticket, IReadOnlyList<VfId> Targets, WorkloadId? Workload = null) : IPfStepCommand
     {
-        public string Step => "destroy-target";
+        public PfStep Step => new(MigrationStep.DestroyTarget);
     }
 
     /// <summary>The target VFs are gone.</summary>
-    public sealed record TargetDestroyed(MigrationTicket Ticket) : IMigrationReply
+    public sealed record DestroyTargetReply(MigrationTicket Ticket) : IPfStepReply
     {
-        public string Step => "destroy-target";
+        public PfStep Step => new(MigrationStep.DestroyTarget);
     }
 
     // ---- Source side ----
 
     /// <summary>Connect to the target's listeners and, where the device supports it, enter PRE_COPY.</summary>
-    public sealed record StartPreCopy(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers, long BandwidthBytesPerSecond) : IMigrationCommand
+    public sealed record StartPreCopyCommand(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers, long BandwidthBytesPerSecond) : IPfStepCommand
     {
-        public string Step => "start-pre-copy";
+        public PfStep Step => new(MigrationStep.StartPreCopy);
     }
 
     /// <summary>Pre-copy started (<paramref name="Supported"/> false: the device has no PRE_COPY, go to stop-copy).</summary>
-    public sealed record PreCopyStarted(MigrationTicket Ticket, bool Supported, long StopCopyBytes) : IMigrationReply
+    public sealed record StartPreCopyReply(MigrationTicket Ticket, bool Supported, long StopCopyBytes) : IPfStepReply
     {
-        public string Step => "start-pre-copy";
+        public PfStep Step => new(MigrationStep.StartPreCopy);
     }
 
     /// <summary>
     /// Stream what the device has now (initial, then dirty state) while the workload runs, under the bandwidth cap the
     /// migration's policy has now (0: none).
     /// </summary>
-    public sealed record RunPreCopyRound(MigrationTicket Ticket, int Round, long BandwidthBytesPerSecond = 0) : IMigrationCommand
+    public sealed record PreCopyRoundCommand(MigrationTicket Ticket, int Round, long BandwidthBytesPerSecond = 0) : IPfStepCommand
     {
-        public string Step => $"pre-copy-{Round}";
+        public PfStep Step => new(MigrationStep.PreCopyRound, Round);
     }
 
     /// <summary>One round: what moved, what is left, how fast the workload dirties state.</summary>
-    public sealed record PreCopyRoundCompleted(
+    public sealed record PreCopyRoundReply(
         MigrationTicket Ticket,
         int Round,
         long BytesThisRound,
@@ -221,64 +223,64 @@ public static class PfProtocol
         long BytesRemaining,
         long DirtyBytesPerSecond,
         long BandwidthBytesPerSecond,
-        TimeSpan Elapsed) : IMigrationReply
+        TimeSpan Elapsed) : IPfStepReply
     {
-        public string Step => $"pre-copy-{Round}";
+        public PfStep Step => new(MigrationStep.PreCopyRound, Round);
     }
 
     /// <summary>Move every source VF of the workload to a P2P state (no new peer DMA) before any stops.</summary>
-    public sealed record QuiesceSources(MigrationTicket Ticket) : IMigrationCommand
+    public sealed record QuiesceSourcesCommand(MigrationTicket Ticket) : IPfStepCommand
     {
-        public string Step => "quiesce";
+        public PfStep Step => new(MigrationStep.QuiesceSources);
     }
 
     /// <summary>All source VFs are in RUNNING_P2P or PRE_COPY_P2P.</summary>
-    public sealed record SourcesQuiesced(MigrationTicket Ticket) : IMigrationReply
+    public sealed record QuiesceSourcesReply(MigrationTicket Ticket) : IPfStepReply
     {
-        public string Step => "quiesce";
+        public PfStep Step => new(MigrationStep.QuiesceSources);
     }
 
     /// <summary>STOP_COPY: stop the source VFs and stream the rest of their state; the downtime starts here.</summary>
-    public sealed record StopAndCopy(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers) : IMigrationCommand
+    public sealed record StopAndCopyCommand(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers) : IPfStepCommand
     {
-        public string Step => "stop-copy";
+        public PfStep Step => new(MigrationStep.StopAndCopy);
     }
 
     /// <summary>The final state was received and verified by the target (end-of-stream acknowledged).</summary>
-    public sealed record StateTransferred(
+    public sealed record StopAndCopyReply(
         MigrationTicket Ticket,
         IReadOnlyList<VfChecksum> Checksums,
         long BytesTransferred,
-        DateTimeOffset StoppedAt) : IMigrationReply
+        DateTimeOffset StoppedAt) : IPfStepReply
     {
-        public string Step => "stop-copy";
+        public PfStep Step => new(MigrationStep.StopAndCopy);
     }
 
     /// <summary>Rollback on the source: drop the saving streams and put the VFs back to RUNNING (reset if needed).</summary>
-    public sealed record ResumeSource(MigrationTicket Ticket, IReadOnlyList<VfId> Sources) : IMigrationCommand
+    public sealed record ResumeSourceCommand(MigrationTicket Ticket, IReadOnlyList<VfId> Sources) : IPfStepCommand
     {
-        public string Step => "resume-source";
+        public PfStep Step => new(MigrationStep.ResumeSource);
     }
 
     /// <summary>
     /// The source VFs run again. <paramref name="ResetVfs"/> had to be reset out of ERROR: the VM still has them on its
     /// host, with fresh device state (as after a function reset), so the rollback still ends RolledBack.
     /// </summary>
-    public sealed record SourceResumed(MigrationTicket Ticket, IReadOnlyList<VfId>? ResetVfs = null) : IMigrationReply
+    public sealed record ResumeSourceReply(MigrationTicket Ticket, IReadOnlyList<VfId>? ResetVfs = null) : IPfStepReply
     {
-        public string Step => "resume-source";
+        public PfStep Step => new(MigrationStep.ResumeSource);
     }
 
     /// <summary>After the target runs: destroy the source VFs (never reset first: a reset would run them again) and free their slots.</summary>
-    public sealed record ReleaseSource(MigrationTicket Ticket, IReadOnlyList<VfId> Sources) : IMigrationCommand
+    public sealed record ReleaseSourceCommand(MigrationTicket Ticket, IReadOnlyList<VfId> Sources) : IPfStepCommand
     {
-        public string Step => "release-source";
+        public PfStep Step => new(MigrationStep.ReleaseSource);
     }
 
     /// <summary>The source VFs are gone.</summary>
-    public sealed record SourceReleased(MigrationTicket Ticket) : IMigrationReply
+    public sealed record ReleaseSourceReply(MigrationTicket Ticket) : IPfStepReply
     {
-        public string Step => "release-source";
+        public PfStep Step => new(MigrationStep.ReleaseSource);
     }
 
     // ---- Common answers ----
@@ -287,13 +289,13 @@ public static class PfProtocol
     /// The command failed on the device or the stream; the device is where <paramref name="Reason"/> says.
     /// <paramref name="Errno"/> is the device's error when it gave one (ENOENT: a VF of the step does not exist).
     /// </summary>
-    public sealed record MigrationStepFailed(MigrationTicket Ticket, string Step, string Reason, VfioErrno? Errno = null) : IMigrationReply;
+    public sealed record StepFailedReply(MigrationTicket Ticket, PfStep Step, string Reason, VfioErrno? Errno = null) : IPfStepReply;
 
     /// <summary>The command's epoch is older than one already seen for that migration: nothing was done.</summary>
-    public sealed record CommandFenced(MigrationTicket Ticket, string Step, Epoch CurrentEpoch) : IMigrationReply;
+    public sealed record StepFencedReply(MigrationTicket Ticket, PfStep Step, Epoch CurrentEpoch) : IPfStepReply;
 
     /// <summary>The PF's migration slots are full; the command waits in a FIFO queue at this position.</summary>
-    public sealed record CommandQueued(MigrationTicket Ticket, string Step, int Position) : IMigrationReply;
+    public sealed record StepQueuedReply(MigrationTicket Ticket, PfStep Step, int Position) : IPfStepReply;
 
     /// <summary>Checksum of the state one VF pair moved (<paramref name="Source"/>: on a target, the VF it came from).</summary>
     public sealed record VfChecksum(VfId Vf, long Bytes, string Checksum, VfId? Source = null);

@@ -23,7 +23,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
     private bool P2PSupported => lane.Driver.Descriptor.MigrationFlags.HasFlag(MigrationFlags.P2P);
 
-    public async Task<PreCopyStarted> StartPreCopyAsync(IReadOnlyList<TargetVfOffer> offers, long bandwidthCap, CancellationToken ct)
+    public async Task<StartPreCopyReply> StartPreCopyAsync(IReadOnlyList<TargetVfOffer> offers, long bandwidthCap, CancellationToken ct)
     {
         foreach (var offer in offers)
         {
@@ -44,10 +44,10 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         }
 
         var stopCopy = _vfs.Values.Sum(v => lane.Driver.GetStopCopySize(v.Offer.Source.Index));
-        return new PreCopyStarted(Ticket, PreCopySupported, stopCopy);
+        return new StartPreCopyReply(Ticket, PreCopySupported, stopCopy);
     }
 
-    public async Task<PreCopyRoundCompleted> RunRoundAsync(int round, long bandwidthCap, CancellationToken ct)
+    public async Task<PreCopyRoundReply> RunRoundAsync(int round, long bandwidthCap, CancellationToken ct)
     {
         foreach (var vf in _vfs.Values)
         {
@@ -113,10 +113,10 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
         var remaining = _vfs.Values.Sum(v => lane.Driver.GetStopCopySize(v.Offer.Source.Index));
         var dirtyRate = elapsed > TimeSpan.Zero ? (long)(dirty / elapsed.TotalSeconds) : 0;
-        return new PreCopyRoundCompleted(Ticket, round, moved, total, remaining, dirtyRate, _bandwidth, elapsed);
+        return new PreCopyRoundReply(Ticket, round, moved, total, remaining, dirtyRate, _bandwidth, elapsed);
     }
 
-    public async Task<SourcesQuiesced> QuiesceAsync(CancellationToken ct)
+    public async Task<QuiesceSourcesReply> QuiesceAsync(CancellationToken ct)
     {
         if (P2PSupported)
         {
@@ -132,10 +132,10 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
             })).ConfigureAwait(false);
         }
 
-        return new SourcesQuiesced(Ticket);
+        return new QuiesceSourcesReply(Ticket);
     }
 
-    public async Task<StateTransferred> StopAndCopyAsync(IReadOnlyList<TargetVfOffer> offers, CancellationToken ct)
+    public async Task<StopAndCopyReply> StopAndCopyAsync(IReadOnlyList<TargetVfOffer> offers, CancellationToken ct)
     {
         foreach (var offer in offers)
         {
@@ -159,10 +159,10 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
                 return await FinishAsync(vf, ct).ConfigureAwait(false);
             },
             CancellationToken.None))).ConfigureAwait(false);
-        return new StateTransferred(Ticket, results, results.Sum(r => r.Bytes), stoppedAt);
+        return new StopAndCopyReply(Ticket, results, results.Sum(r => r.Bytes), stoppedAt);
     }
 
-    public async Task<SourceResumed> ResumeAsync(IReadOnlyList<VfId> sources, CancellationToken ct)
+    public async Task<ResumeSourceReply> ResumeAsync(IReadOnlyList<VfId> sources, CancellationToken ct)
     {
         await DisposeStreamsAsync().ConfigureAwait(false);
         // A source reset out of ERROR runs with fresh device state; its VM never left this host, so the rollback still
@@ -170,16 +170,16 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         var reset = await Task.WhenAll(sources.Select(source => lane.ResumeAsync(source.Index, Ticket, ct))).ConfigureAwait(false);
 
         _vfs.Clear();
-        return new SourceResumed(Ticket, [.. sources.Where((_, i) => reset[i])]);
+        return new ResumeSourceReply(Ticket, [.. sources.Where((_, i) => reset[i])]);
     }
 
-    public async Task<SourceReleased> ReleaseAsync(IReadOnlyList<VfId> sources, CancellationToken ct)
+    public async Task<ReleaseSourceReply> ReleaseAsync(IReadOnlyList<VfId> sources, CancellationToken ct)
     {
         await DisposeStreamsAsync().ConfigureAwait(false);
         await Task.WhenAll(sources.Select(source => lane.DestroyAsync(source.Index, Ticket, ct))).ConfigureAwait(false);
 
         _vfs.Clear();
-        return new SourceReleased(Ticket);
+        return new ReleaseSourceReply(Ticket);
     }
 
     public async ValueTask DisposeAsync() => await DisposeStreamsAsync().ConfigureAwait(false);

@@ -47,12 +47,12 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
     /// <summary>RESUMING, STOP or ERROR: where a prepared target is before Committed, and where no workload runs.</summary>
     public static bool IsPreparedState(VfioDeviceState state) => PreparedStates.Contains(state);
 
-    public async Task<TargetPrepared> PrepareAsync(IReadOnlyList<TargetVfSpec> specs, CancellationToken ct)
+    public async Task<PrepareTargetReply> PrepareAsync(IReadOnlyList<TargetVfSpec> specs, CancellationToken ct)
     {
         if (_vfs.Count > 0)
         {
             // Prepared already under an older epoch of the same migration: the offers still stand.
-            return new TargetPrepared(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
+            return new PrepareTargetReply(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
         }
 
         // Each VF on its own: create, RESUMING, listener (the lane overlaps commands of different VFs).
@@ -75,7 +75,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             throw;
         }
 
-        return new TargetPrepared(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
+        return new PrepareTargetReply(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
     }
 
     private async Task<TargetVf> PrepareOneAsync(TargetVfSpec spec, CancellationToken ct)
@@ -114,7 +114,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         return new TargetVf(spec, stream, listener, settings.TransferAdvertisedHost);
     }
 
-    public async Task<TargetLoaded> LoadAsync(CancellationToken ct)
+    public async Task<LoadTargetReply> LoadAsync(CancellationToken ct)
     {
         if (_vfs.Count == 0)
         {
@@ -137,10 +137,10 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             return new VfChecksum(vf.Spec.Target, received.Bytes, received.ChecksumHex, vf.Spec.Source);
         })).ConfigureAwait(false);
 
-        return new TargetLoaded(Ticket, checksums);
+        return new LoadTargetReply(Ticket, checksums);
     }
 
-    public async Task<TargetStarted> StartAsync(IReadOnlyList<VfId> targets, CancellationToken ct)
+    public async Task<StartTargetReply> StartAsync(IReadOnlyList<VfId> targets, CancellationToken ct)
     {
         // Idempotent by device state: a VF already RUNNING is started; after a node restart the session is empty
         // but the devices still are where the last epoch left them.
@@ -150,7 +150,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         var reset = await Task.WhenAll(targets.Select(target => lane.ResumeAsync(target.Index, Ticket, ct))).ConfigureAwait(false);
         var running = settings.TimeProvider.GetUtcNow(); // downtime ends here, not after closing the listeners
         await DisposeListenersAsync().ConfigureAwait(false);
-        return new TargetStarted(Ticket, running, [.. targets.Where((_, i) => reset[i])]);
+        return new StartTargetReply(Ticket, running, [.. targets.Where((_, i) => reset[i])]);
     }
 
     /// <summary>
@@ -162,7 +162,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
     /// <param name="labels">The PF's workload label of each of <paramref name="targets"/>, read on the actor's thread.</param>
     /// <param name="foreign">Indices held by other migrations on this PF.</param>
     /// <param name="ct">Cancellation.</param>
-    public async Task<TargetDestroyed> DestroyAsync(
+    public async Task<DestroyTargetReply> DestroyAsync(
         IReadOnlyList<VfId> targets,
         WorkloadId? workload,
         IReadOnlyDictionary<int, WorkloadId?> labels,
@@ -182,7 +182,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
                 created.Select(index => DestroyOneAsync(index, "created by it", _ => foreign.Contains(index) ? "held by another migration" : null))
                 .Concat(unknown.Select(index => DestroyOneAsync(index, "not created by it", vf => NotEvident(vf, workload, labels.GetValueOrDefault(index), foreign)))))
             .ConfigureAwait(false);
-        return new TargetDestroyed(Ticket);
+        return new DestroyTargetReply(Ticket);
 
         async Task DestroyOneAsync(int index, string what, Func<VfDescriptor, string?> refusal)
         {

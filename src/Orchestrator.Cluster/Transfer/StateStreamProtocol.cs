@@ -232,6 +232,16 @@ internal static class StateStreamProtocol
         }
     }
 
+    /// <summary>Flushes <paramref name="writer"/>; a flush the pipe reports cancelled throws, as a cancelled read does.</summary>
+    public static async ValueTask FlushAsync(PipeWriter writer, CancellationToken cancellationToken)
+    {
+        var flushed = await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+        if (flushed.IsCanceled)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+    }
+
     /// <summary>Reads and discards until the peer closes (or the token fires), for a graceful close.</summary>
     public static async ValueTask DrainAsync(PipeReader reader, CancellationToken cancellationToken)
     {

@@ -54,7 +54,7 @@ internal sealed class StateStreamReceiver
         try
         {
             StateStreamProtocol.WriteEmpty(_writer, FrameType.Accepted);
-            await FlushAsync(idle.Arm()).ConfigureAwait(false);
+            await StateStreamProtocol.FlushAsync(_writer, idle.Arm()).ConfigureAwait(false);
             while (true)
             {
                 var header = await StateStreamProtocol.ReadHeaderAsync(_reader, idle.Arm()).ConfigureAwait(false);
@@ -187,7 +187,7 @@ internal sealed class StateStreamReceiver
         }
 
         StateStreamProtocol.WriteAck(_writer, StateTransferOutcome.Ok, _total, checksum, null);
-        await FlushAsync(idle.Arm()).ConfigureAwait(false);
+        await StateStreamProtocol.FlushAsync(_writer, idle.Arm()).ConfigureAwait(false);
         return null;
     }
 
@@ -212,7 +212,7 @@ internal sealed class StateStreamReceiver
                 StateStreamProtocol.WriteReason(_writer, FrameType.Abort, (byte)outcome, detail);
             }
 
-            await FlushAsync(linger.Token).ConfigureAwait(false);
+            await StateStreamProtocol.FlushAsync(_writer, linger.Token).ConfigureAwait(false);
             _socket.Shutdown(SocketShutdown.Send);
             if (idle is not null)
             {
@@ -226,15 +226,6 @@ internal sealed class StateStreamReceiver
         }
 
         return result;
-    }
-
-    private async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        var flushed = await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (flushed.IsCanceled)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
     }
 
     private StateTransferResult Result(StateTransferOutcome outcome, string? detail) =>

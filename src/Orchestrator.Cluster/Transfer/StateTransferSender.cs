@@ -267,7 +267,7 @@ public sealed class StateTransferSender : IAsyncDisposable
         try
         {
             StateStreamProtocol.WriteHello(_writer, Offer.Token, Offer.MigrationId, Offer.Epoch);
-            await FlushAsync(step.Arm()).ConfigureAwait(false);
+            await StateStreamProtocol.FlushAsync(_writer, step.Arm()).ConfigureAwait(false);
             var header = await StateStreamProtocol.ReadHeaderAsync(_reader, step.Arm()).ConfigureAwait(false);
             switch (header)
             {
@@ -350,12 +350,12 @@ public sealed class StateTransferSender : IAsyncDisposable
                     await Task.Delay(wait, _options.TimeProvider, step.Disarm()).ConfigureAwait(false);
                 }
 
-                await FlushAsync(step.Arm()).ConfigureAwait(false);
+                await StateStreamProtocol.FlushAsync(_writer, step.Arm()).ConfigureAwait(false);
             }
 
             var checksum = _hash.GetCurrentHashAsUInt128();
             StateStreamProtocol.WriteEnd(_writer, _total, checksum, isLast);
-            await FlushAsync(step.Arm()).ConfigureAwait(false);
+            await StateStreamProtocol.FlushAsync(_writer, step.Arm()).ConfigureAwait(false);
             _segments++;
             var ack = await _acks.Reader.ReadAsync(step.Arm()).ConfigureAwait(false);
             if (ack.Bytes != _total || ack.Checksum != checksum)
@@ -498,15 +498,6 @@ public sealed class StateTransferSender : IAsyncDisposable
         }
 
         return result;
-    }
-
-    private async ValueTask FlushAsync(CancellationToken cancellationToken)
-    {
-        var flushed = await _writer.FlushAsync(cancellationToken).ConfigureAwait(false);
-        if (flushed.IsCanceled)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
     }
 
     private void LogFailure(StateTransferResult result)

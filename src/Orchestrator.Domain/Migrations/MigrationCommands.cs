@@ -69,7 +69,7 @@ public static class MigrationCommands
     public sealed record RecordTargetLoaded(MigrationId MigrationId, Epoch Epoch) : IMigrationCommand;
 
     /// <summary>Record the point of no return (answers <see cref="MigrationActions.Commit"/>).</summary>
-    public sealed record Commit(MigrationId MigrationId, Epoch Epoch) : IMigrationCommand;
+    public sealed record RecordCommit(MigrationId MigrationId, Epoch Epoch) : IMigrationCommand;
 
     /// <summary>Every target runs; <paramref name="MeasuredDowntime"/> if the executor measured it (else from the timeline).</summary>
     public sealed record RecordTargetRunning(MigrationId MigrationId, Epoch Epoch, TimeSpan? MeasuredDowntime = null) : IMigrationCommand;

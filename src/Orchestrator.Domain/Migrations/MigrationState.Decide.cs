@@ -73,7 +73,7 @@ public sealed partial record MigrationState
             C.RecordStateTransferred c => DecideTransferred(c, now),
             C.RecordTargetLoaded => Expect(MigrationPhase.StateTransferred, "RecordTargetLoaded")
                 ?? Emit(s => new E.TargetLoaded(Id, s.Epoch, now)),
-            C.Commit => Expect(MigrationPhase.TargetLoaded, "Commit")
+            C.RecordCommit => Expect(MigrationPhase.TargetLoaded, "Commit")
                 ?? Emit(s => new E.MigrationCommitted(Id, s.Epoch, now, s.Vfs)),
             C.RecordTargetRunning c => Expect(MigrationPhase.Committed, "RecordTargetRunning") ?? (c.MeasuredDowntime < TimeSpan.Zero
                 ? DecideResult.Reject(RejectionCode.Invalid, $"MeasuredDowntime = {c.MeasuredDowntime} is invalid: expected ≥ 0")
@@ -97,7 +97,7 @@ public sealed partial record MigrationState
         C.RecordSourcesQuiesced c => c.Epoch,
         C.RecordStateTransferred c => c.Epoch,
         C.RecordTargetLoaded c => c.Epoch,
-        C.Commit c => c.Epoch,
+        C.RecordCommit c => c.Epoch,
         C.RecordTargetRunning c => c.Epoch,
         C.RecordSourceReleased c => c.Epoch,
         C.RecordReservationsReleased c => c.Epoch,

@@ -16,7 +16,7 @@ namespace Orchestrator.Domain.Pfs;
 public sealed record PfCommand(
     MigrationId Migration,
     Epoch Epoch,
-    string Step,
+    PfStep Step,
     PfSide Side,
     IReadOnlyList<int> Indices,
     PfClaimMode ClaimMode = PfClaimMode.IfFree,

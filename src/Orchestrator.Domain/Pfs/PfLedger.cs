@@ -48,11 +48,11 @@ public sealed record PfLedger<TReply>
 
     private ImmutableDictionary<MigrationId, Epoch> Epochs { get; init; } = ImmutableDictionary<MigrationId, Epoch>.Empty;
 
-    private ImmutableDictionary<(MigrationId Migration, string Step), (Epoch Epoch, TReply Reply)> Replies { get; init; } =
-        ImmutableDictionary<(MigrationId, string), (Epoch, TReply)>.Empty;
+    private ImmutableDictionary<(MigrationId Migration, PfStep Step), (Epoch Epoch, TReply Reply)> Replies { get; init; } =
+        ImmutableDictionary<(MigrationId, PfStep), (Epoch, TReply)>.Empty;
 
-    private ImmutableDictionary<MigrationId, (string Step, Epoch Epoch)> RunningSteps { get; init; } =
-        ImmutableDictionary<MigrationId, (string, Epoch)>.Empty;
+    private ImmutableDictionary<MigrationId, (PfStep Step, Epoch Epoch)> RunningSteps { get; init; } =
+        ImmutableDictionary<MigrationId, (PfStep, Epoch)>.Empty;
 
     private ImmutableHashSet<(MigrationId Migration, PfSide Side)> OpenSides { get; init; } = [];
 
@@ -92,7 +92,7 @@ public sealed record PfLedger<TReply>
     public PfOwner? OwnerOf(int index) => OwnerMap.GetValueOrDefault(index);
 
     /// <summary>The step of <paramref name="migration"/> running now, or null.</summary>
-    public string? RunningStep(MigrationId migration) => RunningSteps.TryGetValue(migration, out var running) ? running.Step : null;
+    public PfStep? RunningStep(MigrationId migration) => RunningSteps.TryGetValue(migration, out var running) ? running.Step : null;
 
     /// <summary>Whether an API create runs for <paramref name="index"/>.</summary>
     public bool IsReserved(int index) => Reserved.Contains(index);
@@ -242,7 +242,7 @@ public sealed record PfLedger<TReply>
     /// </summary>
     public PfLedger<TReply> Finish(
         MigrationId migration,
-        string step,
+        PfStep step,
         Epoch epoch,
         TReply? reply,
         PfSide? endedSide,

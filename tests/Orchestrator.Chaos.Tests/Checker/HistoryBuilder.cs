@@ -160,7 +160,7 @@ internal sealed class HistoryBuilder
         Add(Client, new ClientOperation { Op = "delete-vf", Vf = vf, Pf = PfOf(vf), Force = force, Outcome = outcome, Start = start, End = Now });
 
     public HistoryBuilder Cleaned(string vf, string action, string? migration, string reason) =>
-        Add(HostOf(vf), new LeftoverCleaned { Host = HostOf(vf), Pf = PfOf(vf), Vf = vf, Migration = migration, Action = action, Reason = reason });
+        Add(HostOf(vf), new LeftoverCleanedRecord { Host = HostOf(vf), Pf = PfOf(vf), Vf = vf, Migration = migration, Action = action, Reason = reason });
 
     public HistoryBuilder Fault(string kind, string target, DateTimeOffset start, DateTimeOffset? end, string? id = null) =>
         Add(Harness, new FaultInjected { Id = id, Kind = kind, Target = target, Start = start, End = end });

@@ -291,7 +291,7 @@ public sealed class HistoryCheckerTests
     [Fact]
     public void A_reconciler_clean_up_passes_when_its_device_records_free_the_leak_and_never_by_itself()
     {
-        LeftoverCleaned Note() => new()
+        LeftoverCleanedRecord Note() => new()
         {
             Host = HistoryBuilder.HostOf(TargetVf),
             Pf = TargetPf,
@@ -311,9 +311,9 @@ public sealed class HistoryCheckerTests
             .Add(HistoryBuilder.HostOf(TargetVf), Note())
             .Destroyed(TargetVf, Workload, Migration, 1);
         Assert.True(cleaned.Check().IsSuccess, cleaned.Check().ToText());
-        var line = HistoryJson.Serialize(cleaned.Records.OfType<LeftoverCleaned>().Single());
+        var line = HistoryJson.Serialize(cleaned.Records.OfType<LeftoverCleanedRecord>().Single());
         Assert.StartsWith("{\"type\":\"leftover-cleaned\"", line, StringComparison.Ordinal);
-        Assert.Equal(cleaned.Records.OfType<LeftoverCleaned>().Single(), HistoryJson.Deserialize(line));
+        Assert.Equal(cleaned.Records.OfType<LeftoverCleanedRecord>().Single(), HistoryJson.Deserialize(line));
     }
 
     // ---- invariant 4 --------------------------------------------------------------------------------------

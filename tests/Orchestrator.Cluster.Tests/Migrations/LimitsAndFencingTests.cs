@@ -110,22 +110,22 @@ public class LimitsAndFencingTests
             var vf = pfId.Vf(0);
 
             // Epoch 2 quiesces the source: the PF now knows epoch 2.
-            var quiesced = await pf.Ask<IMigrationReply>(new QuiesceSources(new MigrationTicket(migration, Epoch.Of(2))), TimeSpan.FromSeconds(10));
-            Assert.IsType<SourcesQuiesced>(quiesced);
+            var quiesced = await pf.Ask<IPfStepReply>(new QuiesceSourcesCommand(new MigrationTicket(migration, Epoch.Of(2))), TimeSpan.FromSeconds(10));
+            Assert.IsType<QuiesceSourcesReply>(quiesced);
             var before = driver.GetDeviceState(0);
 
             // A stale incarnation (epoch 1) asks to release the source: refused, device untouched.
-            var stale = await pf.Ask<IMigrationReply>(new ReleaseSource(new MigrationTicket(migration, Epoch.Of(1)), [vf]), TimeSpan.FromSeconds(10));
-            var fenced = Assert.IsType<CommandFenced>(stale);
+            var stale = await pf.Ask<IPfStepReply>(new ReleaseSourceCommand(new MigrationTicket(migration, Epoch.Of(1)), [vf]), TimeSpan.FromSeconds(10));
+            var fenced = Assert.IsType<StepFencedReply>(stale);
             Assert.Equal(Epoch.Of(2), fenced.CurrentEpoch);
             Assert.Equal(before, driver.GetDeviceState(0));
             Assert.Single(driver.ListVfs());
             Assert.Single(observer.Fenced);
 
             // The same command twice in the current epoch answers the same reply (idempotent) without a second effect.
-            var first = await pf.Ask<IMigrationReply>(new ResumeSource(new MigrationTicket(migration, Epoch.Of(2)), [vf]), TimeSpan.FromSeconds(10));
-            var second = await pf.Ask<IMigrationReply>(new ResumeSource(new MigrationTicket(migration, Epoch.Of(2)), [vf]), TimeSpan.FromSeconds(10));
-            Assert.IsType<SourceResumed>(first);
+            var first = await pf.Ask<IPfStepReply>(new ResumeSourceCommand(new MigrationTicket(migration, Epoch.Of(2)), [vf]), TimeSpan.FromSeconds(10));
+            var second = await pf.Ask<IPfStepReply>(new ResumeSourceCommand(new MigrationTicket(migration, Epoch.Of(2)), [vf]), TimeSpan.FromSeconds(10));
+            Assert.IsType<ResumeSourceReply>(first);
             Assert.Same(first, second);
             Assert.Equal(VfioDeviceState.Running, driver.GetDeviceState(0));
         }

@@ -28,8 +28,8 @@ public class PfRestartTests
         var vf = pfId.Vf(0);
 
         // Epoch 1 quiesces vm-1's source VF, then epoch 2 (its coordinator recovered elsewhere) does: the PF saw epoch 2.
-        Assert.IsType<SourcesQuiesced>(await pf.Ask<IMigrationReply>(new QuiesceSources(new MigrationTicket(migration, Epoch.Of(1))), Ask));
-        Assert.IsType<SourcesQuiesced>(await pf.Ask<IMigrationReply>(new QuiesceSources(new MigrationTicket(migration, Epoch.Of(2))), Ask));
+        Assert.IsType<QuiesceSourcesReply>(await pf.Ask<IPfStepReply>(new QuiesceSourcesCommand(new MigrationTicket(migration, Epoch.Of(1))), Ask));
+        Assert.IsType<QuiesceSourcesReply>(await pf.Ask<IPfStepReply>(new QuiesceSourcesCommand(new MigrationTicket(migration, Epoch.Of(2))), Ask));
 
         // The PF actor restarts in place, as after an exception: a failing actor suspends itself, and its host's default
         // supervisor strategy restarts it (a Kill would stop it instead). The next message meets the new incarnation.
@@ -41,12 +41,12 @@ public class PfRestartTests
 
         // The old incarnation's release would destroy the VF: fenced, the device untouched.
         var before = driver.ListVfs().Select(v => (v.Index, v.State)).ToList();
-        var stale = await pf.Ask<IMigrationReply>(new ReleaseSource(new MigrationTicket(migration, Epoch.Of(1)), [vf]), Ask);
-        Assert.Equal(Epoch.Of(2), Assert.IsType<CommandFenced>(stale).CurrentEpoch);
+        var stale = await pf.Ask<IPfStepReply>(new ReleaseSourceCommand(new MigrationTicket(migration, Epoch.Of(1)), [vf]), Ask);
+        Assert.Equal(Epoch.Of(2), Assert.IsType<StepFencedReply>(stale).CurrentEpoch);
         Assert.Equal(before, driver.ListVfs().Select(v => (v.Index, v.State)).ToList());
 
         // Epoch 2 goes on after the restart (a retried or next step of it runs): it rolls back, vm-1 runs again.
-        Assert.IsType<SourceResumed>(await pf.Ask<IMigrationReply>(new ResumeSource(new MigrationTicket(migration, Epoch.Of(2)), [vf]), Ask));
+        Assert.IsType<ResumeSourceReply>(await pf.Ask<IPfStepReply>(new ResumeSourceCommand(new MigrationTicket(migration, Epoch.Of(2)), [vf]), Ask));
         Assert.Equal(VfioDeviceState.Running, driver.GetDeviceState(0));
         Assert.Equal(3, driver.ListVfs().Count);
         var report = cluster.CheckHistory();

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Orchestrator.Cluster.History;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
@@ -14,7 +15,6 @@ using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
-using HistoryLeftoverCleaned = Orchestrator.Cluster.History.LeftoverCleaned;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -111,7 +111,7 @@ public class ReconcilerTests
             Assert.Equal((targetVf, id, LeftoverAction.DestroyTarget, end.Epoch), (e.Vf, e.Migration, e.Action, e.Epoch));
             return Task.CompletedTask;
         });
-        var line = Assert.Single(cluster.ReadHistory().OfType<HistoryLeftoverCleaned>());
+        var line = Assert.Single(cluster.ReadHistory().OfType<LeftoverCleanedRecord>());
         Assert.Equal(("destroy-target", targetVf.ToString(), id.ToString()), (line.Action, line.Vf, line.Migration));
 
         // A late duplicate of its placement request reserves for the ended migration again: the ledger leftover is released.
@@ -208,7 +208,7 @@ public class ReconcilerTests
         Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
         Assert.Empty(Ok(await node.Client.ReconcileAsync(HostB, run: true)).Cleaned);
         Assert.Equal(VfioDeviceState.Running, cluster.Driver("host-b", Pf).GetDeviceState(targetVf.Index));
-        Assert.Empty(cluster.ReadHistory().OfType<HistoryLeftoverCleaned>());
+        Assert.Empty(cluster.ReadHistory().OfType<LeftoverCleanedRecord>());
         AssertHistoryPasses(cluster);
     }
 
@@ -234,7 +234,7 @@ public class ReconcilerTests
         Ok(await node.Client.ReconcileAsync(HostB, run: true));
         await MultiNodeMigrationTests.AwaitAssert(() => Task.Run(() =>
         {
-            var cleaned = cluster.ReadHistory().OfType<HistoryLeftoverCleaned>().ToList();
+            var cleaned = cluster.ReadHistory().OfType<LeftoverCleanedRecord>().ToList();
             Assert.Contains(cleaned, c => c.Action == Orchestrator.Cluster.History.HistoryDeviceObserver.ActionName(LeftoverAction.DestroyTarget) && c.Vf == leftover.ToString() && c.Migration == ghost.ToString());
             Assert.Contains(cleaned, c => c.Action == Orchestrator.Cluster.History.HistoryDeviceObserver.ActionName(LeftoverAction.FreeSlot) && c.Pf == TargetPf.ToString() && c.Migration == ghost.ToString());
             Assert.DoesNotContain(cleaned, c => c.Migration == next.ToString());
@@ -246,7 +246,7 @@ public class ReconcilerTests
         // A late duplicate of the ended migration's command is fenced now, rather than leaving the same leftover again.
         var inventory = await node.Client.GetInventoryAsync();
         var again = await inventory.PfRef(TargetPf)!.Ask<object>(Prepare(end), TimeSpan.FromSeconds(10));
-        Assert.IsType<CommandFenced>(again);
+        Assert.IsType<StepFencedReply>(again);
         AssertHistoryPasses(cluster);
     }
 
@@ -278,7 +278,7 @@ public class ReconcilerTests
         await MultiNodeMigrationTests.AwaitAssert(() =>
         {
             Assert.Empty(target.ListVfs());
-            var line = Assert.Single(cluster.ReadHistory().OfType<HistoryLeftoverCleaned>());
+            var line = Assert.Single(cluster.ReadHistory().OfType<LeftoverCleanedRecord>());
             Assert.Equal(("devices-2b", "destroy-target", leftover.ToString(), id.ToString()), (line.Node, line.Action, line.Vf, line.Migration));
             Assert.Contains("RolledBack", line.Reason, StringComparison.Ordinal);
             return Task.CompletedTask;
@@ -307,11 +307,11 @@ public class ReconcilerTests
     {
         var inventory = await node.Client.GetInventoryAsync();
         var reply = await inventory.PfRef(TargetPf)!.Ask<object>(Prepare(end), TimeSpan.FromSeconds(20));
-        Assert.IsType<TargetPrepared>(reply);
+        Assert.IsType<PrepareTargetReply>(reply);
         return end.Vfs[0].Target;
     }
 
-    private static PrepareTarget Prepare(MigrationView end) => new(
+    private static PrepareTargetCommand Prepare(MigrationView end) => new(
         new MigrationTicket(end.Id, Epoch.Of(end.Epoch)),
         [new TargetVfSpec(end.Vfs[0].Source, end.Vfs[0].Target, VfKind.Vfio, "eth-small", end.Workload)]);
 

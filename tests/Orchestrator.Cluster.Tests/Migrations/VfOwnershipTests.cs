@@ -28,14 +28,14 @@ public class VfOwnershipTests
         var pf = pfs.Start(new Dictionary<int, WorkloadId>());
         var ticket = new MigrationTicket(MigrationId.Parse("m-operator-vf"), Epoch.Of(1));
 
-        var prepared = await pf.Ask<IMigrationReply>(new PrepareTarget(ticket, [Spec(1), Spec(3)]), Ask);
-        var failed = Assert.IsType<MigrationStepFailed>(prepared);
+        var prepared = await pf.Ask<IPfStepReply>(new PrepareTargetCommand(ticket, [Spec(1), Spec(3)]), Ask);
+        var failed = Assert.IsType<StepFailedReply>(prepared);
         Assert.Contains("EBUSY", failed.Reason, StringComparison.Ordinal);
         var left = Assert.Single(driver.ListVfs());
         Assert.Equal((1, VfKind.Kernel, VfioDeviceState.Running), (left.Index, left.Kind, left.State));
 
         // The rollback destroys nothing more: index 1 was never this migration's.
-        Assert.IsType<TargetDestroyed>(await pf.Ask<IMigrationReply>(new DestroyTarget(ticket, [Pf.Vf(1), Pf.Vf(3)], Vm1), Ask));
+        Assert.IsType<DestroyTargetReply>(await pf.Ask<IPfStepReply>(new DestroyTargetCommand(ticket, [Pf.Vf(1), Pf.Vf(3)], Vm1), Ask));
         Assert.Equal([1], driver.ListVfs().Select(v => v.Index));
         var status = await pf.Ask<PfSnapshot>(GetPfStatus.Instance, Ask);
         Assert.Null(Assert.Single(status.Inventory.Vfs).Workload);
@@ -48,7 +48,7 @@ public class VfOwnershipTests
         await using var pfs = new PfActors(driver);
         var ticket = new MigrationTicket(MigrationId.Parse("m-restarted"), Epoch.Of(1));
         var first = pfs.Start(new Dictionary<int, WorkloadId>());
-        Assert.IsType<TargetPrepared>(await first.Ask<IMigrationReply>(new PrepareTarget(ticket, [Spec(1)]), Ask));
+        Assert.IsType<PrepareTargetReply>(await first.Ask<IPfStepReply>(new PrepareTargetCommand(ticket, [Spec(1)]), Ask));
         await pfs.StopAsync(first);
 
         // While the PF actor was down: the operator made VFs at the other indices the coordinator will name, one of
@@ -57,8 +57,8 @@ public class VfOwnershipTests
         driver.AddExistingVf(VfKind.Vfio, "eth-small", 4);
         var second = pfs.Start(new Dictionary<int, WorkloadId> { [1] = Vm1, [2] = Vm1 });
 
-        var destroyed = await second.Ask<IMigrationReply>(new DestroyTarget(ticket with { Epoch = Epoch.Of(2) }, [Pf.Vf(1), Pf.Vf(2), Pf.Vf(4)], Vm1), Ask);
-        Assert.IsType<TargetDestroyed>(destroyed);
+        var destroyed = await second.Ask<IPfStepReply>(new DestroyTargetCommand(ticket with { Epoch = Epoch.Of(2) }, [Pf.Vf(1), Pf.Vf(2), Pf.Vf(4)], Vm1), Ask);
+        Assert.IsType<DestroyTargetReply>(destroyed);
         Assert.Equal([2, 4], driver.ListVfs().Select(v => v.Index).Order());
         Assert.All(driver.ListVfs(), v => Assert.Equal(VfioDeviceState.Running, v.State));
     }
@@ -73,10 +73,10 @@ public class VfOwnershipTests
 
         // Another migration's target takes the only slot; this migration's pre-copy of VF 0 queues behind it.
         var other = new MigrationTicket(MigrationId.Parse("m-slot-holder"), Epoch.Of(1));
-        Assert.IsType<TargetPrepared>(await pf.Ask<IMigrationReply>(new PrepareTarget(other, [Spec(5, WorkloadId.Parse("vm-9"))]), Ask));
+        Assert.IsType<PrepareTargetReply>(await pf.Ask<IPfStepReply>(new PrepareTargetCommand(other, [Spec(5, WorkloadId.Parse("vm-9"))]), Ask));
         var ticket = new MigrationTicket(MigrationId.Parse("m-queued"), Epoch.Of(1));
         var offer = new TargetVfOffer(Pf.Vf(0), Source, new StateTransferOffer("127.0.0.1", 1, "token", "m-queued", 1));
-        Assert.IsType<CommandQueued>(await pf.Ask<IMigrationReply>(new StartPreCopy(ticket, [offer], 0), Ask));
+        Assert.IsType<StepQueuedReply>(await pf.Ask<IPfStepReply>(new StartPreCopyCommand(ticket, [offer], 0), Ask));
 
         var refused = Assert.IsType<VfCommandFailed>(await pf.Ask<object>(new DestroyVf(Pf.Vf(0), Force: true), Ask));
         Assert.True(refused.IsConflict);
@@ -85,7 +85,7 @@ public class VfOwnershipTests
 
         // Nor does a create without an index take a held index: 0 (queued source) and 5 (target) are skipped, 1 is
         // avoided (reserved for a target not prepared yet).
-        var created = Assert.IsType<VfCreated>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, "eth-small", null, AvoidIndices: [1]), Ask));
+        var created = Assert.IsType<CreateVfReply>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, "eth-small", null, AvoidIndices: [1]), Ask));
         Assert.Equal(2, created.Vf.Index);
         var taken = Assert.IsType<VfCommandFailed>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, "eth-small", null, Index: 5), Ask));
         Assert.True(taken.IsConflict);
@@ -105,7 +105,7 @@ public class VfOwnershipTests
         Assert.Contains(Pf.Vf(0).ToString(), refused.Reason, StringComparison.Ordinal);
         Assert.Single(driver.ListVfs());
 
-        Assert.IsType<VfDestroyed>(await pf.Ask<object>(new DestroyVf(Pf.Vf(0), Force: true), Ask));
+        Assert.IsType<DestroyVfReply>(await pf.Ask<object>(new DestroyVf(Pf.Vf(0), Force: true), Ask));
         Assert.Empty(driver.ListVfs());
     }
 
@@ -157,7 +157,7 @@ public class VfOwnershipTests
             var create = RoundTrip(new CreateVf(VfKind.Vfio, "eth-small", Vm1, AvoidIndices: [1, 4]));
             Assert.Equal((VfKind.Vfio, "eth-small", Vm1, (int?)null), (create.Kind, create.Profile, create.Workload, create.Index));
             Assert.Equal([1, 4], create.AvoidIndices!);
-            var destroy = RoundTrip(new DestroyTarget(new MigrationTicket(MigrationId.Parse("m-ser"), Epoch.Of(3)), [Pf.Vf(1)], Vm1));
+            var destroy = RoundTrip(new DestroyTargetCommand(new MigrationTicket(MigrationId.Parse("m-ser"), Epoch.Of(3)), [Pf.Vf(1)], Vm1));
             Assert.Equal((new MigrationTicket(MigrationId.Parse("m-ser"), Epoch.Of(3)), Vm1), (destroy.Ticket, destroy.Workload));
             Assert.Equal([Pf.Vf(1)], destroy.Targets);
         }

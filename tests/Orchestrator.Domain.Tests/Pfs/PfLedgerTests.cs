@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Pfs;
 using static Orchestrator.Domain.Tests.Fixtures;
 
@@ -32,7 +33,7 @@ public sealed class PfLedgerTests
     public void A_success_is_replayed_for_the_same_step_and_epoch_only_and_a_failure_is_not_kept()
     {
         var ledger = Send(New(), Quiesce(M1, 1));
-        var reply = new Reply(M1, "quiesce-sources", Epoch.Of(1));
+        var reply = new Reply(M1, new PfStep(MigrationStep.QuiesceSources), Epoch.Of(1));
         ledger = Finish(ledger, Quiesce(M1, 1), reply);
         var again = ledger.Decide(Quiesce(M1, 1), T0);
         Assert.Equal(PfVerdict.Replay, again.Verdict);
@@ -70,13 +71,13 @@ public sealed class PfLedgerTests
         ledger = Send(ledger, PreCopy(M3, 1, 5));
         Assert.Equal(M2, ledger.OwnerOf(4)!.Migration); // held while it waits
 
-        ledger = ledger.Finish(M1, "prepare-target", Epoch.Of(1), new Reply(M1, "prepare-target", Epoch.Of(1)), null, T0, out var freed, out var admitted, out _);
+        ledger = ledger.Finish(M1, new PfStep(MigrationStep.PrepareTarget), Epoch.Of(1), new Reply(M1, new PfStep(MigrationStep.PrepareTarget), Epoch.Of(1)), null, T0, out var freed, out var admitted, out _);
         Assert.False(freed);
         Assert.Empty(admitted);
-        ledger = ledger.Finish(M1, "destroy-target", Epoch.Of(1), null, PfSide.Target, T0, out freed, out admitted, out _);
+        ledger = ledger.Finish(M1, new PfStep(MigrationStep.DestroyTarget), Epoch.Of(1), null, PfSide.Target, T0, out freed, out admitted, out _);
         Assert.True(freed);
         Assert.Equal([M2], admitted.Select(c => c.Migration));
-        Assert.Equal("start-pre-copy", ledger.RunningStep(M2));
+        Assert.Equal(new PfStep(MigrationStep.StartPreCopy), ledger.RunningStep(M2));
         Assert.Equal([M3], ledger.Queue.Select(c => c.Migration));
     }
 
@@ -92,8 +93,8 @@ public sealed class PfLedgerTests
     {
         var ledger = Send(Send(New(slots: 1), Prepare(M1, 1, 0)), PreCopy(M2, 1, 4));
         ledger = Send(ledger, Release(M2, 2, 4)); // epoch 2 of M2 seen (no slot needed: it runs)
-        ledger = ledger.Finish(M2, "release-source", Epoch.Of(2), new Reply(M2, "release-source", Epoch.Of(2)), PfSide.Source, T0, out _, out _, out _);
-        ledger = ledger.Finish(M1, "prepare-target", Epoch.Of(1), null, PfSide.Target, T0, out var freed, out var admitted, out var fenced);
+        ledger = ledger.Finish(M2, new PfStep(MigrationStep.ReleaseSource), Epoch.Of(2), new Reply(M2, new PfStep(MigrationStep.ReleaseSource), Epoch.Of(2)), PfSide.Source, T0, out _, out _, out _);
+        ledger = ledger.Finish(M1, new PfStep(MigrationStep.PrepareTarget), Epoch.Of(1), null, PfSide.Target, T0, out var freed, out var admitted, out var fenced);
         Assert.True(freed);
         Assert.Empty(admitted);
         Assert.Equal([M2], fenced.Select(c => c.Migration));
@@ -104,8 +105,8 @@ public sealed class PfLedgerTests
     public void An_ended_migration_stays_fenced_and_replayed_until_its_tombstone_expires_then_is_forgotten()
     {
         var ledger = Send(New(), Release(M1, 2, 0));
-        var reply = new Reply(M1, "release-source", Epoch.Of(2));
-        ledger = ledger.Finish(M1, "release-source", Epoch.Of(2), reply, PfSide.Source, T0, out _, out _, out _);
+        var reply = new Reply(M1, new PfStep(MigrationStep.ReleaseSource), Epoch.Of(2));
+        ledger = ledger.Finish(M1, new PfStep(MigrationStep.ReleaseSource), Epoch.Of(2), reply, PfSide.Source, T0, out _, out _, out _);
         Assert.Null(ledger.OwnerOf(0));
         Assert.Equal(Epoch.Of(2), Assert.Single(ledger.Tombstones).Value.Epoch);
 
@@ -137,7 +138,7 @@ public sealed class PfLedgerTests
         {
             now += TimeSpan.FromSeconds(1);
             ledger = Send(ledger, Quiesce(m, 1), now);
-            ledger = ledger.Finish(m, "quiesce-sources", Epoch.Of(1), null, PfSide.Source, now, out _, out _, out _);
+            ledger = ledger.Finish(m, new PfStep(MigrationStep.QuiesceSources), Epoch.Of(1), null, PfSide.Source, now, out _, out _, out _);
         }
 
         Assert.Equal([M2, M3], ledger.Tombstones.Keys.Order());
@@ -149,7 +150,7 @@ public sealed class PfLedgerTests
     public void A_restart_forgets_running_steps_and_the_queue_but_keeps_epochs_replies_holders_and_slots()
     {
         var ledger = Send(Send(New(slots: 1), Prepare(M1, 2, 0)), PreCopy(M2, 1, 4));
-        ledger = Finish(ledger, Prepare(M1, 2, 0), new Reply(M1, "prepare-target", Epoch.Of(2)));
+        ledger = Finish(ledger, Prepare(M1, 2, 0), new Reply(M1, new PfStep(MigrationStep.PrepareTarget), Epoch.Of(2)));
         ledger = Send(ledger, Load(M1, 2)).Restarted();
 
         Assert.Null(ledger.RunningStep(M1));
@@ -319,15 +320,15 @@ public sealed class PfLedgerTests
             2 => Quiesce(migration, epoch.Value),
             3 => Release(migration, epoch.Value, index),
             4 => Load(migration, epoch.Value),
-            5 => new(migration, epoch, "destroy-target", PfSide.Target, []),
-            _ => new(migration, epoch, "resume-source", PfSide.Source, [index]),
+            5 => new(migration, epoch, new PfStep(MigrationStep.DestroyTarget), PfSide.Target, []),
+            _ => new(migration, epoch, new PfStep(MigrationStep.ResumeSource), PfSide.Source, [index]),
         };
     }
 
-    private static PfSide? EndsOf(string step) => step switch
+    private static PfSide? EndsOf(PfStep step) => step.Step switch
     {
-        "destroy-target" => PfSide.Target,
-        "release-source" or "resume-source" => PfSide.Source,
+        MigrationStep.DestroyTarget => PfSide.Target,
+        MigrationStep.ReleaseSource or MigrationStep.ResumeSource => PfSide.Source,
         _ => null,
     };
 
@@ -343,18 +344,18 @@ public sealed class PfLedgerTests
         ledger.Finish(command.Migration, command.Step, command.Epoch, reply, null, T0, out _, out _, out _);
 
     private static PfCommand Prepare(MigrationId m, long epoch, params int[] indices) =>
-        new(m, Epoch.Of(epoch), "prepare-target", PfSide.Target, indices, PfClaimMode.RefuseIfHeld, indices.Length);
+        new(m, Epoch.Of(epoch), new PfStep(MigrationStep.PrepareTarget), PfSide.Target, indices, PfClaimMode.RefuseIfHeld, indices.Length);
 
-    private static PfCommand PreCopy(MigrationId m, long epoch, int index) => new(m, Epoch.Of(epoch), "start-pre-copy", PfSide.Source, [index], Slots: 1);
+    private static PfCommand PreCopy(MigrationId m, long epoch, int index) => new(m, Epoch.Of(epoch), new PfStep(MigrationStep.StartPreCopy), PfSide.Source, [index], Slots: 1);
 
-    private static PfCommand Quiesce(MigrationId m, long epoch) => new(m, Epoch.Of(epoch), "quiesce-sources", PfSide.Source, []);
+    private static PfCommand Quiesce(MigrationId m, long epoch) => new(m, Epoch.Of(epoch), new PfStep(MigrationStep.QuiesceSources), PfSide.Source, []);
 
-    private static PfCommand Release(MigrationId m, long epoch, int index) => new(m, Epoch.Of(epoch), "release-source", PfSide.Source, [index]);
+    private static PfCommand Release(MigrationId m, long epoch, int index) => new(m, Epoch.Of(epoch), new PfStep(MigrationStep.ReleaseSource), PfSide.Source, [index]);
 
-    private static PfCommand Load(MigrationId m, long epoch) => new(m, Epoch.Of(epoch), "load-target", PfSide.Target, []);
+    private static PfCommand Load(MigrationId m, long epoch) => new(m, Epoch.Of(epoch), new PfStep(MigrationStep.LoadTarget), PfSide.Target, []);
 
     /// <summary>A reply that says which step of which epoch gave it.</summary>
-    private sealed record Reply(MigrationId Migration, string Step, Epoch Epoch);
+    private sealed record Reply(MigrationId Migration, PfStep Step, Epoch Epoch);
 
     /// <summary>What one transition did: the steps it started (with the newest epochs seen before it), a replay.</summary>
     private sealed class Step(Dictionary<MigrationId, Epoch> newest)

@@ -5,7 +5,7 @@ namespace Orchestrator.Cluster.History;
 /// the device and slot facts of the clean-up (<c>vf-destroyed</c>, <c>vf-state</c>, <c>slot</c>) are recorded as
 /// they happen, and the checker judges those.
 /// </summary>
-public sealed record LeftoverCleaned : HistoryRecord
+public sealed record LeftoverCleanedRecord : HistoryRecord
 {
     /// <summary>Host id.</summary>
     public required string Host { get; init; }
