@@ -51,7 +51,7 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     private readonly int _snapshotEvery;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<VfId, WorkloadId> _recorded = []; // labels as the journal holds them once every Record sent is confirmed
-    private readonly Dictionary<PfId, PfSnapshot> _pfs = [];
+    private readonly Dictionary<PfId, PfReport> _pfs = [];
     private readonly List<(long Needs, IActorRef Pf, PfProtocol.WriteDirectory Write)> _waiting = []; // directory writes waiting for the journal
     private readonly List<(long Needs, IActorRef ReplyTo, bool Cordoned)> _cordonWaiters = [];
     private IActorRef _journal = ActorRefs.Nobody;
@@ -125,9 +125,9 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     {
         switch (message)
         {
-            case PfSnapshot snapshot:
-                _pfs[snapshot.Inventory.Id] = snapshot;
-                RememberWorkloads(snapshot);
+            case PfReport report:
+                _pfs[report.Inventory.Id] = report;
+                RememberWorkloads(report);
                 SchedulePublish();
                 break;
             case PfProtocol.WriteDirectory write:
@@ -148,8 +148,8 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
             case Uncordon:
                 ChangeCordon(false, null);
                 break;
-            case GetHostSnapshot:
-                Sender.Tell(Snapshot());
+            case GetHostEntry:
+                Sender.Tell(Entry());
                 break;
             case ReconcilerProtocol.ReconcileNow or ReconcilerProtocol.GetReconcileReport when _reconciler.IsNobody():
                 Sender.Tell(new Status.Failure(new InvalidOperationException($"host {_id} runs no reconciler")));
@@ -214,11 +214,11 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
         _log.Info("[{0}] host up on node {1} with {2} PF(s), cordoned={3}", _id, _nodeName, _drivers.Count, _cordoned);
     }
 
-    /// <summary>Records in the journal how the workloads of <paramref name="snapshot"/>'s PF differ from what it holds.</summary>
-    private void RememberWorkloads(PfSnapshot snapshot)
+    /// <summary>Records in the journal how the workloads of <paramref name="report"/>'s PF differ from what it holds.</summary>
+    private void RememberWorkloads(PfReport report)
     {
-        var pf = snapshot.Inventory.Id;
-        var present = snapshot.Inventory.Vfs.ToDictionary(v => v.Id, v => v.Workload);
+        var pf = report.Inventory.Id;
+        var present = report.Inventory.Vfs.ToDictionary(v => v.Id, v => v.Workload);
         var changes = new List<IHostEvent>();
         foreach (var (vf, workload) in present)
         {
@@ -274,9 +274,9 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
         _log.Warning("[{0}] host journal restarted; recording again what it lost", _id);
         _confirmed = _sent; // no confirmation of an earlier Record counts any more
         ResetLabels(recovered);
-        foreach (var snapshot in _pfs.Values)
+        foreach (var report in _pfs.Values)
         {
-            RememberWorkloads(snapshot);
+            RememberWorkloads(report);
         }
 
         if (recovered.Cordoned != _cordonRecorded)
@@ -323,7 +323,7 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
         Timers.Cancel(PublishTimer); // The write carries every change so far.
         foreach (var (_, pf, write) in ready)
         {
-            WriteEntry(new WriteMajority(_settings.DirectoryWriteTimeout), new DirectoryWrite(pf, write.Snapshot.Inventory.Id, write.Sequence));
+            WriteEntry(new WriteMajority(_settings.DirectoryWriteTimeout), new DirectoryWrite(pf, write.Report.Inventory.Id, write.Sequence));
         }
     }
 
@@ -355,21 +355,21 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     /// <summary>Writes this host's whole directory entry as it is now, with <paramref name="consistency"/>.</summary>
     private void WriteEntry(IWriteConsistency consistency, object? request)
     {
-        var snapshot = Snapshot();
+        var entry = Entry();
         var replicator = DistributedData.Get(Context.System).Replicator;
         var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
         replicator.Tell(Dsl.Update(
             InventoryKeys.Hosts,
-            LWWDictionary<string, HostSnapshot>.Empty,
+            LWWDictionary<string, HostEntry>.Empty,
             consistency,
             request,
-            d => d.SetItem(self, _id.ToString(), snapshot)));
+            d => d.SetItem(self, _id.ToString(), entry)));
     }
 
     private void OnWriteDirectory(PfProtocol.WriteDirectory write)
     {
-        _pfs[write.Snapshot.Inventory.Id] = write.Snapshot;
-        RememberWorkloads(write.Snapshot);
+        _pfs[write.Report.Inventory.Id] = write.Report;
+        RememberWorkloads(write.Report);
 
         // After the labels it changes are durable (and every Record before them, in order): the directory never shows
         // what the journal could still lose.
@@ -377,11 +377,11 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
         ReleaseWaiting();
     }
 
-    private HostSnapshot Snapshot()
+    private HostEntry Entry()
     {
         var pfs = _pfs.Values.OrderBy(p => p.Inventory.Id).ToList();
         var inventory = new HostInventory(_id, _nodeName, _cordoned, [.. pfs.Select(p => p.Inventory)]);
-        return new HostSnapshot(
+        return new HostEntry(
             inventory,
             Self,
             pfs.ToDictionary(p => p.Inventory.Id, p => p.Pf),

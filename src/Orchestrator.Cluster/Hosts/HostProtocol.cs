@@ -19,10 +19,10 @@ public static class HostProtocol
     /// <summary>The host's cordon flag now.</summary>
     public sealed record CordonState(HostId Host, bool Cordoned) : IOrchestratorMessage;
 
-    /// <summary>Ask for the host's snapshot now (not the replicated one).</summary>
-    public sealed record GetHostSnapshot : IOrchestratorMessage
+    /// <summary>Ask for the host's directory entry as it is now (not the replicated copy).</summary>
+    public sealed record GetHostEntry : IOrchestratorMessage
     {
-        public static GetHostSnapshot Instance { get; } = new();
+        public static GetHostEntry Instance { get; } = new();
     }
 }
 
@@ -30,7 +30,7 @@ public static class HostProtocol
 /// One host as the cluster sees it: the placement facts plus where its actors are. Replicated to every node
 /// (Akka.DistributedData) so that placement and the API read it locally.
 /// </summary>
-public sealed record HostSnapshot(
+public sealed record HostEntry(
     HostInventory Inventory,
     IActorRef Host,
     IReadOnlyDictionary<PfId, IActorRef> Pfs,

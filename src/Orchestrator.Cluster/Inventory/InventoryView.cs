@@ -6,10 +6,10 @@ using DomainInventory = Orchestrator.Domain.Compatibility.Inventory;
 
 namespace Orchestrator.Cluster.Inventory;
 
-/// <summary>The replicated directory as one value: every host's snapshot, the domain inventory, and actor refs.</summary>
-public sealed record InventoryView(IReadOnlyDictionary<HostId, HostSnapshot> Hosts)
+/// <summary>The replicated directory as one value: every host's entry, the domain inventory, and actor refs.</summary>
+public sealed record InventoryView(IReadOnlyDictionary<HostId, HostEntry> Hosts)
 {
-    public static InventoryView Empty { get; } = new(new Dictionary<HostId, HostSnapshot>());
+    public static InventoryView Empty { get; } = new(new Dictionary<HostId, HostEntry>());
 
     /// <summary>The placement facts of every host, in host order.</summary>
     public DomainInventory Inventory { get; } = new([.. Hosts.Values.OrderBy(h => h.Inventory.Id).Select(h => h.Inventory)]);
@@ -19,6 +19,6 @@ public sealed record InventoryView(IReadOnlyDictionary<HostId, HostSnapshot> Hos
 
     public IActorRef? HostRef(HostId host) => Hosts.TryGetValue(host, out var h) ? h.Host : null;
 
-    public static InventoryView From(LWWDictionary<string, HostSnapshot> data) =>
+    public static InventoryView From(LWWDictionary<string, HostEntry> data) =>
         new(data.Entries.Values.ToDictionary(s => s.Inventory.Id, s => s));
 }

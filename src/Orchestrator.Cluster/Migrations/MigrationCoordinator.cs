@@ -768,7 +768,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void OnInventory(LWWDictionary<string, HostSnapshot> data) => _inventory = InventoryView.From(data);
+    private void OnInventory(LWWDictionary<string, HostEntry> data) => _inventory = InventoryView.From(data);
 
     private void EnsureTicking()
     {

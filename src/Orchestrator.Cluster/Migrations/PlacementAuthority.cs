@@ -92,7 +92,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     public static Props Props(ConcurrencyLimits limits, TimeProvider time, PlacementAuthoritySettings? settings = null) =>
         Akka.Actor.Props.Create(() => new PlacementAuthority(limits, time, settings));
 
-    private void OnInventory(LWWDictionary<string, HostSnapshot> data)
+    private void OnInventory(LWWDictionary<string, HostEntry> data)
     {
         _inventory = InventoryView.From(data);
         if (!_inventoryKnown && _inventory.Hosts.Count > 0)

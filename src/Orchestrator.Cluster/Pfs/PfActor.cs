@@ -156,7 +156,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
                 OnDirectoryWritten(overdue.Sequence, "the host did not confirm the directory write");
                 break;
             case GetPfStatus:
-                Sender.Tell(Snapshot());
+                Sender.Tell(Report());
                 break;
             case VfProtocol.GetVfStatus status when _vfActors.TryGetValue(status.Index, out var vf):
                 vf.Forward(status);
@@ -645,11 +645,11 @@ public sealed class PfActor : UntypedActor, IWithTimers
         // Re-read first: a VF that changed behind the PF's back (a fault, a restart) must be seen, and recorded, as it is.
         SyncVfs(null);
         Publish();
-        var snapshot = Snapshot();
+        var report = Report();
         Sender.Tell(new PfLeftoverView(
             _id,
-            snapshot.Inventory.Vfs,
-            snapshot.VfMigrations,
+            report.Inventory.Vfs,
+            report.VfMigrations,
             [.. Ledger.SlotHolders.Keys],
             [.. Ledger.Queue.Select(q => q.Migration)]));
     }
@@ -908,22 +908,22 @@ public sealed class PfActor : UntypedActor, IWithTimers
         vf.Tell(new VfProtocol.StateObserved(state, null, null, _settings.TimeProvider.GetUtcNow()));
     }
 
-    private PfSnapshot Snapshot()
+    private PfReport Report()
     {
         var vfs = _lane.Driver.ListVfs()
             .Select(v => new VfInventory(_id.Vf(v.Index), v.Kind, v.Profile, _workloads.GetValueOrDefault(v.Index), v.State))
             .ToList();
         var inventory = new PfInventory(_id, _lane.Driver.Descriptor, vfs, Ledger.SlotsInUse);
-        return new PfSnapshot(inventory, Self, Ledger.Queue.Count, Ledger.Owners.ToDictionary(kv => _id.Vf(kv.Key), kv => kv.Value.Migration));
+        return new PfReport(inventory, Self, Ledger.Queue.Count, Ledger.Owners.ToDictionary(kv => _id.Vf(kv.Key), kv => kv.Value.Migration));
     }
 
-    private void Publish() => Context.Parent.Tell(Snapshot());
+    private void Publish() => Context.Parent.Tell(Report());
 
     /// <summary>Asks the host to write this PF's snapshot to a majority of the directory, and holds the reply until then.</summary>
     private void PublishThenAnswer(MigrationId? migration, IEnumerable<IActorRef> waiters, object reply)
     {
         var sequence = ++_directoryWrites;
-        Context.Parent.Tell(new WriteDirectory(Snapshot(), sequence));
+        Context.Parent.Tell(new WriteDirectory(Report(), sequence));
         foreach (var waiter in waiters)
         {
             _held.Add(new HeldReply(sequence, migration, waiter, reply));

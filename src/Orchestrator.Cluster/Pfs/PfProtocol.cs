@@ -80,12 +80,12 @@ public static class PfProtocol
 
     /// <summary>
     /// To the host: a change that moves a workload or creates or destroys a VF. Write the host's whole entry, with this
-    /// snapshot, to a majority of the directory now (after any label it persists), then answer
+    /// report, to a majority of the directory now (after any label it persists), then answer
     /// <see cref="DirectoryWritten"/>: the PF holds the step's reply until then (DESIGN invariant 7).
     /// </summary>
-    /// <param name="Snapshot">The PF after the change.</param>
+    /// <param name="Report">The PF after the change.</param>
     /// <param name="Sequence">This PF's count of such writes; an answer covers every write up to it.</param>
-    public sealed record WriteDirectory(PfSnapshot Snapshot, long Sequence) : IOrchestratorMessage;
+    public sealed record WriteDirectory(PfReport Report, long Sequence) : IOrchestratorMessage;
 
     /// <summary>
     /// From the host: the directory holds the PF's snapshots up to <paramref name="Sequence"/>, on a majority of nodes

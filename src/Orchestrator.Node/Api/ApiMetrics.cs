@@ -262,7 +262,7 @@ public sealed class ApiMetrics : IDisposable
         });
     }
 
-    internal void ObserveHosts(IEnumerable<HostSnapshot> hosts)
+    internal void ObserveHosts(IEnumerable<HostEntry> hosts)
     {
         var cordoned = 0;
         foreach (var host in hosts)

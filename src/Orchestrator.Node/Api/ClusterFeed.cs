@@ -25,7 +25,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
     private readonly HashSet<Channel<FeedEvent>> _resumed = [];
     private readonly Dictionary<string, MigrationView> _migrations = []; // as last shown to subscribers
     private readonly Dictionary<string, MigrationView> _replicated = []; // as the replicated index has them
-    private readonly Dictionary<string, HostSnapshot> _hosts = [];
+    private readonly Dictionary<string, HostEntry> _hosts = [];
     private MigrationJournal? _journal;
     private long _position;
     private long _catchUpTo; // the last migration event written before the feed started: Started waits for it
@@ -336,7 +336,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
             ? journaled with { Coordinator = replicated.Coordinator, QueuePosition = SameDurable(replicated, journaled) ? replicated.QueuePosition : null }
             : journaled;
 
-    internal void OnHosts(LWWDictionary<string, HostSnapshot> data)
+    internal void OnHosts(LWWDictionary<string, HostEntry> data)
     {
         lock (_gate)
         {
@@ -375,7 +375,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
 
     private static FeedEvent MigrationEvent(MigrationView view, long? position) => new("migration", view.Id.Value, MigrationResource.From(view), position);
 
-    private static FeedEvent HostEvent(HostSnapshot host) => new("host", host.Inventory.Id.Value, HostResource.From(host));
+    private static FeedEvent HostEvent(HostEntry host) => new("host", host.Inventory.Id.Value, HostResource.From(host));
 
     private void Publish(FeedEvent e, bool toResumed = true)
     {

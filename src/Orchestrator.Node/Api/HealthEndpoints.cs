@@ -84,7 +84,7 @@ internal sealed class HostsHealthCheck(NodeRuntime node) : IHealthCheck
         {
             try
             {
-                await h.Value.Ask<HostSnapshot>(HostProtocol.GetHostSnapshot.Instance, timeout);
+                await h.Value.Ask<HostEntry>(HostProtocol.GetHostEntry.Instance, timeout);
                 return null;
             }
             catch (AskTimeoutException)

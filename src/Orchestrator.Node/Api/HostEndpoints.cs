@@ -27,8 +27,8 @@ public static class HostEndpoints
             }
 
             var inventory = await node.Runtime!.Client.GetInventoryAsync(ct);
-            return inventory.Hosts.TryGetValue(host, out var snapshot)
-                ? Results.Ok(HostResource.From(snapshot))
+            return inventory.Hosts.TryGetValue(host, out var entry)
+                ? Results.Ok(HostResource.From(entry))
                 : ApiProblems.NotFound($"host '{host}' is not in the inventory");
         }).WithName("GetHost").Produces<HostResource>().ProducesProblem(404);
 

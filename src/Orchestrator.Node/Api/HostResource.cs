@@ -9,17 +9,17 @@ namespace Orchestrator.Node.Api;
 /// <summary>A host as the API shows it: <c>{id, node, cordoned, pfs}</c> plus its queue and when it was last seen.</summary>
 public sealed record HostResource(string Id, string Node, bool Cordoned, int QueuedMigrations, DateTimeOffset UpdatedAt, IReadOnlyList<PfResource> Pfs)
 {
-    public static HostResource From(HostSnapshot snapshot)
+    public static HostResource From(HostEntry entry)
     {
-        ArgumentNullException.ThrowIfNull(snapshot);
-        var inventory = snapshot.Inventory;
+        ArgumentNullException.ThrowIfNull(entry);
+        var inventory = entry.Inventory;
         return new HostResource(
             inventory.Id.Value,
             inventory.NodeName,
             inventory.Cordoned,
-            snapshot.QueuedMigrations,
-            snapshot.UpdatedAt,
-            [.. inventory.Pfs.OrderBy(p => p.Id).Select(p => PfResource.From(p, snapshot))]);
+            entry.QueuedMigrations,
+            entry.UpdatedAt,
+            [.. inventory.Pfs.OrderBy(p => p.Id).Select(p => PfResource.From(p, entry))]);
     }
 }
 
@@ -39,10 +39,10 @@ public sealed record PfResource(
     IReadOnlyList<string> Profiles,
     IReadOnlyList<VfResource> Vfs)
 {
-    public static PfResource From(PfInventory pf, HostSnapshot snapshot)
+    public static PfResource From(PfInventory pf, HostEntry entry)
     {
         ArgumentNullException.ThrowIfNull(pf);
-        ArgumentNullException.ThrowIfNull(snapshot);
+        ArgumentNullException.ThrowIfNull(entry);
         var d = pf.Descriptor;
         return new PfResource(
             pf.Id.ToString(),
@@ -57,7 +57,7 @@ public sealed record PfResource(
             pf.FreeMigrationSlots,
             pf.MigrationSlotsInUse,
             [.. d.Profiles],
-            [.. pf.Vfs.OrderBy(v => v.Id).Select(v => VfResource.From(v, snapshot))]);
+            [.. pf.Vfs.OrderBy(v => v.Id).Select(v => VfResource.From(v, entry))]);
     }
 }
 
@@ -68,10 +68,10 @@ public sealed record VfResource(string Id, string Kind, string Profile, string? 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<VfTransitionResource>? History { get; init; }
 
-    public static VfResource From(VfInventory vf, HostSnapshot? snapshot)
+    public static VfResource From(VfInventory vf, HostEntry? entry)
     {
         ArgumentNullException.ThrowIfNull(vf);
-        var migration = snapshot is not null && snapshot.VfMigrations.TryGetValue(vf.Id, out var m) ? m.Value : null;
+        var migration = entry is not null && entry.VfMigrations.TryGetValue(vf.Id, out var m) ? m.Value : null;
         return new VfResource(vf.Id.ToString(), KindName(vf.Kind), vf.Profile, vf.Workload?.Value, vf.State.Name(), migration);
     }
 

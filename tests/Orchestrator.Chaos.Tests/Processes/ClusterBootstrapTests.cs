@@ -4,6 +4,7 @@ using Orchestrator.Chaos.Harness;
 using Orchestrator.Chaos.Processes;
 using Orchestrator.Chaos.Tests.Harness;
 using Orchestrator.Devices.Topology;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Chaos.Tests.Processes;
 
@@ -85,7 +86,7 @@ public sealed class ClusterBootstrapTests : IDisposable
             // One cluster of three, as each node sees it.
             foreach (var node in cluster.Nodes)
             {
-                await WaitForAsync(async () => (await LocalCluster.MembersAsync(node)).Count == 3, $"{node.Name} to count 3 members");
+                await Eventually.TrueAsync(async () => (await LocalCluster.MembersAsync(node)).Count == 3, $"{node.Name} to count 3 members", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(300));
             }
 
             Assert.Equal(formedBefore, CountIn(first.LogPath, "Initiating new cluster"));
@@ -99,14 +100,4 @@ public sealed class ClusterBootstrapTests : IDisposable
 
     private static int CountIn(string path, string text) =>
         File.Exists(path) ? File.ReadLines(path).Count(l => l.Contains(text, StringComparison.Ordinal)) : 0;
-
-    private static async Task WaitForAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), $"timed out waiting for {what}");
-            await Task.Delay(TimeSpan.FromMilliseconds(300));
-        }
-    }
 }

@@ -1,11 +1,11 @@
 using Orchestrator.Chaos.BrokenBuilds;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Policies;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -30,7 +30,7 @@ public class CrashRecoveryTests
 
     internal static async Task RunAsync(PersistenceProvider provider, string? connectionString, Stage stage, string expected)
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts, provider, connectionString);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts, provider, connectionString);
         var observer = new RecordingObserver();
         var options = TestCluster.DefaultOptions with { Observer = observer, StepTimeout = TimeSpan.FromSeconds(60) };
         await cluster.StartNodeAsync("devices-1", ["host-a"], options, [ClusterRoles.Hosts]);
@@ -94,7 +94,7 @@ public class CrashRecoveryTests
 
         Assert.Equal(0, source.ActiveMigrations);
         Assert.Equal(0, target.ActiveMigrations);
-        await MultiNodeMigrationTests.AwaitAssert(() =>
+        await Eventually.AssertAsync(() =>
         {
             Assert.Equal(0, observer.SlotsHeld);
             return Task.CompletedTask;
@@ -111,7 +111,7 @@ public class CrashRecoveryTests
     {
         // The broken build's journal loses Committed on replay. Crash while the target already runs (RUNNING_P2P):
         // the new incarnation believes it is before Committed and rolls back, so the source runs again too.
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var options = TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromSeconds(60) };
         DropCommitCheckpoint.Arm();
         var broken = DropCommitCheckpoint.Hocon(OrchestratorConfig.JournalPluginId);

@@ -1,7 +1,7 @@
 using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -12,7 +12,7 @@ public class EvacuationTests
     [Fact]
     public async Task Evacuating_a_host_cordons_it_and_moves_every_workload_off_it()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
         var hostA = HostId.Parse("host-a");
@@ -28,7 +28,7 @@ public class EvacuationTests
         Assert.Equal(2, started.Value!.Workloads.Count);
 
         EvacuationView? view = null;
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () =>
             {
                 view = (await node.Client.GetEvacuationAsync("e-drain-a")).Value!;
@@ -50,14 +50,14 @@ public class EvacuationTests
     [Fact]
     public async Task An_evacuation_waits_for_a_manual_migration_of_a_workload_and_counts_it_as_moved()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var (node, hang) = await StartManualMigrationOfVm1Async(cluster);
         var hostA = HostId.Parse("host-a");
 
         // The evacuation's own migration of vm-1 is refused (one migration per workload): it waits, it does not give up.
         var started = await node.Client.StartEvacuationAsync("e-overlap", hostA);
         Assert.True(started.IsOk, started.Error?.Message);
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
         {
             var waiting = (await node.Client.GetEvacuationAsync("e-overlap")).Value!;
             Assert.Equal("WaitingForWorkload", waiting.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-1")).State);
@@ -66,7 +66,7 @@ public class EvacuationTests
         hang.Release();
         Assert.Equal("Completed", (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
         EvacuationView? view = null;
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () =>
             {
                 view = (await node.Client.GetEvacuationAsync("e-overlap")).Value!;
@@ -83,19 +83,19 @@ public class EvacuationTests
     [Fact]
     public async Task A_cancel_withdraws_the_migrations_it_cannot_find_so_that_a_late_start_never_runs()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var (node, hang) = await StartManualMigrationOfVm1Async(cluster);
         var vm1 = WorkloadId.Parse("vm-1");
 
         // vm-1's migration in the job does not exist: the manual one holds the workload. Then the job is cancelled.
         Assert.True((await node.Client.StartEvacuationAsync("e-withdraw", HostId.Parse("host-a"))).IsOk);
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
             Assert.Equal("WaitingForWorkload", (await node.Client.GetEvacuationAsync("e-withdraw")).Value!.Workloads.Single(w => w.Workload == vm1).State));
         Assert.True((await node.Client.CancelEvacuationAsync("e-withdraw", "operator changed their mind")).IsOk);
 
         // Counted Cancelled only once its id is withdrawn: the coordinator holds a tombstone, and a start of that id
         // that was still on its way (its answer timed out) is refused when it arrives.
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
         {
             var view = (await node.Client.GetEvacuationAsync("e-withdraw")).Value!;
             var item = view.Workloads.Single(w => w.Workload == vm1);
@@ -112,7 +112,7 @@ public class EvacuationTests
         Assert.Equal(RejectedCodes.Withdrawn, late.Error?.Code);
         Assert.Equal("RolledBack", (await node.Client.GetMigrationAsync(own)).Value!.State);
 
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () => Assert.Equal("Cancelled", (await node.Client.GetEvacuationAsync("e-withdraw")).Value!.State),
             TimeSpan.FromSeconds(60));
         var report = cluster.CheckHistory();

@@ -1,9 +1,9 @@
 using Akka.Actor;
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -20,7 +20,7 @@ public class FailedMigrationTests
     [Fact]
     public async Task A_source_vf_destroyed_during_rollback_ends_Failed_SourceLost_not_rolling_back_forever()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
         var source = cluster.Driver("host-a", "0000:3b:00.0");
@@ -49,7 +49,7 @@ public class FailedMigrationTests
     [Fact]
     public async Task A_target_reset_to_start_after_commit_ends_Failed_TargetStateLost_never_Completed()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
         var source = cluster.Driver("host-a", "0000:3b:00.0");
@@ -82,7 +82,7 @@ public class FailedMigrationTests
     }
 
     private static async Task AssertReleasedAsync(TestNode node, MigrationId id) =>
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
         {
             var ledger = await node.Runtime!.Placement.Ask<PlacementProtocol.LedgerHoldings>(PlacementProtocol.GetLedger.Instance, TimeSpan.FromSeconds(20));
             Assert.DoesNotContain(ledger.Holdings, h => h.Migration == id);

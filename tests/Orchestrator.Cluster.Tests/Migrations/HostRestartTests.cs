@@ -1,6 +1,6 @@
 using Orchestrator.Cluster.Hosting;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -10,7 +10,7 @@ public class HostRestartTests
     [Fact]
     public async Task A_cordoned_host_keeps_the_topology_workload_labels_and_its_cordon_after_its_node_restarts()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var hostsRole = new[] { ClusterRoles.Hosts };
         await cluster.StartNodeAsync("coord-1", [], TestCluster.DefaultOptions, [ClusterRoles.Coordinator]);
         var devices = await cluster.StartNodeAsync("devices-1", ["host-a"], TestCluster.DefaultOptions, hostsRole);
@@ -25,7 +25,7 @@ public class HostRestartTests
 
         // Once the new incarnation is in the directory: labels from the topology, cordon from the journal. (The old
         // version applied the topology's labels only when the journal was empty, so vm-1 and vm-2 ran on no host.)
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () =>
             {
                 var inventory = (await client.GetInventoryAsync()).Inventory;

@@ -1,6 +1,6 @@
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -35,7 +35,7 @@ public class IndexRetentionTests
     [Fact]
     public async Task An_ended_migration_beyond_the_cap_leaves_the_list_and_is_still_read_by_id()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         // Ended coordinators passivate after 1 s, so the read by id below recovers the first one from its journal.
         var options = TestCluster.DefaultOptions with
         {
@@ -53,7 +53,7 @@ public class IndexRetentionTests
         Assert.Equal("Completed", (await cluster.WaitForEndAsync(second, TimeSpan.FromSeconds(30))).State);
 
         // The keeper prunes every 2 s: the list comes down to the newest ended migration.
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
         {
             var listed = await node.Client.ListMigrationsAsync();
             Assert.Equal([second], listed.Select(v => v.Id));

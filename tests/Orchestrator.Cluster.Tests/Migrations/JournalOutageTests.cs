@@ -1,7 +1,7 @@
 using Orchestrator.Cluster.Hosting;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -13,42 +13,7 @@ namespace Orchestrator.Cluster.Tests.Migrations;
 /// </summary>
 public class JournalOutageTests
 {
-    private const string Topology = """
-        workloads:
-          - id: vm-1
-          - id: vm-2
-        hosts:
-          - id: host-a
-            pfs:
-              - address: "0000:3b:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.41.1000"
-                maxVfs: 8
-                maxConcurrentMigrations: 4
-                profiles: [eth-small]
-                vfs:
-                  - { index: 0, kind: vfio, profile: eth-small, workload: vm-1 }
-                  - { index: 1, kind: vfio, profile: eth-small, workload: vm-2 }
-          - id: host-b
-            pfs:
-              - address: "0000:3b:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.41.1000"
-                maxVfs: 8
-                maxConcurrentMigrations: 4
-                profiles: [eth-small]
-          - id: host-c
-            pfs:
-              - address: "0000:3b:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.41.1000"
-                maxVfs: 8
-                maxConcurrentMigrations: 4
-                profiles: [eth-small]
-        """;
+    private static readonly string Topology = TestTopologies.OneSource(workloads: 2, targets: 2, slots: 4);
 
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(8);
     private static readonly HostId HostA = HostId.Parse("host-a");
@@ -88,13 +53,13 @@ public class JournalOutageTests
         Assert.Equal("Completed", (await cluster.WaitForEndAsync(m1, TimeSpan.FromSeconds(120))).State);
 
         // The client retries what got no answer, with the same id: exactly one migration results.
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () => Assert.True(
                 (await node1.Client.StartMigrationAsync(m2, WorkloadId.Parse("vm-2"), HostC)).IsOk,
                 $"m-outage-2 not accepted after the outage; first answer: {requestAnswer}"),
             TimeSpan.FromSeconds(60));
         Assert.Equal("Completed", (await cluster.WaitForEndAsync(m2, TimeSpan.FromSeconds(120))).State);
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () => Assert.True(
                 (await node1.Client.CordonAsync(HostB, cordon: true, "outage test")).Value?.Cordoned == true,
                 $"host-b not cordoned after the outage; first answer: {cordonAnswer}"),
@@ -104,7 +69,7 @@ public class JournalOutageTests
         // again from its journal and shows vm-1 on host-b, vm-2 on host-c, host-b cordoned.
         await cluster["node-2"].CrashAsync();
         await cluster.StartNodeAsync("node-2b", ["host-b", "host-c"], Options);
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () =>
             {
                 var inventory = (await node1.Client.GetInventoryAsync()).Inventory;
@@ -151,7 +116,7 @@ public class JournalOutageTests
         await database.StartServerAsync();
         cluster.RecordFault("db", "postgresql", down, DateTimeOffset.UtcNow, "server stopped and started");
 
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () =>
             {
                 // Every migration of the job ended. One that had not committed when the database stopped may rightly

@@ -1,47 +1,17 @@
 using Akka.Actor;
 using Orchestrator.Cluster.Pfs;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Policies;
+using Orchestrator.Testing;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
 public class LimitsAndFencingTests
 {
-    private const string FourWorkloads = """
-        workloads:
-          - id: vm-1
-          - id: vm-2
-          - id: vm-3
-          - id: vm-4
-        hosts:
-          - id: host-a
-            pfs:
-              - address: "0000:3b:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.41.1000"
-                maxVfs: 8
-                maxConcurrentMigrations: 1
-                profiles: [eth-small]
-                vfs:
-                  - { index: 0, kind: vfio, profile: eth-small, workload: vm-1 }
-                  - { index: 1, kind: vfio, profile: eth-small, workload: vm-2 }
-                  - { index: 2, kind: vfio, profile: eth-small, workload: vm-3 }
-                  - { index: 3, kind: vfio, profile: eth-small, workload: vm-4 }
-          - id: host-b
-            pfs:
-              - address: "0000:3b:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.41.1000"
-                maxVfs: 8
-                maxConcurrentMigrations: 1
-                profiles: [eth-small]
-        """;
+    private static readonly string FourWorkloads = TestTopologies.OneSource(workloads: 4, targets: 1, slots: 1);
 
     [Fact]
     public async Task Per_pf_limit_of_one_queues_migrations_and_all_complete_one_at_a_time()

@@ -1,6 +1,6 @@
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -10,7 +10,7 @@ public class MultiNodeMigrationTests
     [Fact]
     public async Task Single_and_multi_vf_workloads_migrate_across_three_nodes()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         await cluster.StartNodeAsync("node-1", ["host-a"]);
         await cluster.StartNodeAsync("node-2", ["host-b"]);
         var node3 = await cluster.StartNodeAsync("node-3", ["host-c"]);
@@ -48,7 +48,7 @@ public class MultiNodeMigrationTests
     public async Task The_checker_passes_the_history_of_clean_migrations_and_catches_a_skipped_commit_checkpoint()
     {
         // Clean run: every invariant holds on what the nodes recorded.
-        await using (var clean = TestCluster.Create(Topologies.ThreeHosts))
+        await using (var clean = TestCluster.Create(TestTopologies.ThreeHosts))
         {
             var node = await clean.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
             await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
@@ -56,23 +56,6 @@ public class MultiNodeMigrationTests
             Assert.Equal("Completed", (await clean.WaitForEndAsync(MigrationId.Parse("m-clean"), TimeSpan.FromSeconds(30))).State);
             var report = clean.CheckHistory();
             Assert.True(report.IsSuccess, report.ToText());
-        }
-    }
-
-    internal static async Task AwaitAssert(Func<Task> assertion, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            try
-            {
-                await assertion();
-                return;
-            }
-            catch (Exception) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
         }
     }
 }

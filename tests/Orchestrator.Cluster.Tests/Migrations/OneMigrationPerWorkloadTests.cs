@@ -1,10 +1,10 @@
 using Akka.Actor;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -20,7 +20,7 @@ public class OneMigrationPerWorkloadTests
     [Fact]
     public async Task Twelve_simultaneous_requests_through_three_nodes_start_exactly_one_migration()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var options = TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromMinutes(3) }; // the hang below is no failure
         await cluster.StartNodeAsync("node-1", ["host-a"], options);
         await cluster.StartNodeAsync("node-2", ["host-b"], options);
@@ -85,7 +85,7 @@ public class OneMigrationPerWorkloadTests
         // CI, stop 15: a duplicate read vm-crypto's VFs on host-b while the migration moving it to host-a ended; its
         // claim was granted after the release, it was accepted naming host-b, and rolled back "on host-b" where the
         // workload no longer ran (checker: invariant 1). Here the stale request is sent straight to a coordinator.
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
         var oldSources = (await node.Client.GetInventoryAsync()).Inventory.VfsOf(Vm1).Select(v => v.Id).ToList();
@@ -120,7 +120,7 @@ public class OneMigrationPerWorkloadTests
     [Fact]
     public async Task A_request_while_the_workload_has_vfs_on_two_hosts_is_WorkloadBusy_naming_the_migration()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
         // Held after Committed: the workload's VFs exist on host-a and host-b.
@@ -128,7 +128,7 @@ public class OneMigrationPerWorkloadTests
         var id = MigrationId.Parse("m-two-hosts");
         Assert.True((await node.Client.StartMigrationAsync(id, Vm1, HostB)).IsOk);
         await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
             Assert.Equal(2, (await node.Client.GetInventoryAsync()).Inventory.VfsOf(Vm1).Select(v => v.Id.Host).Distinct().Count()));
 
         var second = await node.Client.StartMigrationAsync(MigrationId.Parse("m-two-hosts-2"), Vm1, null);
@@ -143,7 +143,7 @@ public class OneMigrationPerWorkloadTests
     [Fact]
     public async Task A_source_vf_held_by_a_migration_cannot_be_deleted_and_the_migration_ends_normally()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
         var source = cluster.Driver("host-a", "0000:3b:00.0");
@@ -169,7 +169,7 @@ public class OneMigrationPerWorkloadTests
     [Fact]
     public async Task An_operator_never_gets_the_index_a_migration_reserved_as_its_target()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
         var targetDriver = cluster.Driver("host-b", "0000:3b:00.0");

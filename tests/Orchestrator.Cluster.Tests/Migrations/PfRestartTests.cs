@@ -1,8 +1,8 @@
 using Akka.Actor;
 using Orchestrator.Cluster.Pfs;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -15,7 +15,7 @@ public class PfRestartTests
     [Fact]
     public async Task A_pf_actor_restarted_between_two_epochs_still_fences_the_older_one_and_runs_the_newer()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         // No reconciler run during the test: it would clean the quiesce of a migration no coordinator knows.
         var options = TestCluster.DefaultOptions with { ReconcileStartupDelay = TimeSpan.FromHours(1), ReconcileInterval = TimeSpan.FromHours(1) };
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], options);
@@ -36,7 +36,7 @@ public class PfRestartTests
         var cell = (IInternalActorRef)pf;
         cell.Suspend();
         cell.Restart(new InvalidOperationException("injected: the PF actor failed"));
-        await pf.Ask<PfSnapshot>(GetPfStatus.Instance, Ask);
+        await pf.Ask<PfReport>(GetPfStatus.Instance, Ask);
         Assert.Equal(2, cluster.ReadHistory().OfType<Orchestrator.Cluster.History.PfStarted>().Count(p => p.Pf == pfId.ToString()));
 
         // The old incarnation's release would destroy the VF: fenced, the device untouched.

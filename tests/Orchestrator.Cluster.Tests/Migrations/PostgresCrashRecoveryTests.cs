@@ -1,6 +1,6 @@
 using Orchestrator.Chaos.Processes;
 using Orchestrator.Cluster.Hosting;
-using Orchestrator.Cluster.Tests.Support;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 

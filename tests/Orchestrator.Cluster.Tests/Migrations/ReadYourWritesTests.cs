@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Policies;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -53,7 +53,7 @@ public class ReadYourWritesTests
         };
         fx.Cluster.Driver("host-a", "0000:3b:00.0").SetDirtyRate(0, 1L << 30);
         Assert.True((await fx.Nodes[2].Client.StartMigrationAsync(aborted, Vm1, HostB, policy)).IsOk);
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
             Assert.Equal("PreCopying", (await fx.Nodes[2].Client.GetMigrationAsync(aborted)).Value!.State), TimeSpan.FromSeconds(90));
         Assert.True((await fx.Nodes[2].Client.AbortAsync(aborted, "read-your-writes test")).IsOk);
 
@@ -82,7 +82,7 @@ public class ReadYourWritesTests
 
         public static async Task<Fixture> StartAsync()
         {
-            var fx = new Fixture(TestCluster.Create(Topologies.ThreeHosts));
+            var fx = new Fixture(TestCluster.Create(TestTopologies.ThreeHosts));
             // Told by the coordinator, on whichever node it runs, as soon as it has written the terminal event.
             var options = TestCluster.DefaultOptions with { OnMigrationChanged = fx.OnMigrationChanged };
             await fx.Cluster.StartNodeAsync("node-1", ["host-a"], options);

@@ -7,13 +7,13 @@ using Orchestrator.Cluster.Pfs;
 using Orchestrator.Cluster.Serialization;
 using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Cluster.Tests.Serialization;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Domain.Reconciliation;
+using Orchestrator.Testing;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -26,33 +26,7 @@ namespace Orchestrator.Cluster.Tests.Migrations;
 public class ReconcilerTests
 {
     /// <summary>host-a holds vm-1 and vm-2; host-b's PF runs one migration at a time, so a leaked slot blocks the next.</summary>
-    private const string Topology = """
-        workloads:
-          - id: vm-1
-          - id: vm-2
-        hosts:
-          - id: host-a
-            pfs:
-              - address: "0000:3b:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.41.1000"
-                maxVfs: 8
-                maxConcurrentMigrations: 4
-                profiles: [eth-small]
-                vfs:
-                  - { index: 0, kind: vfio, profile: eth-small, workload: vm-1 }
-                  - { index: 1, kind: vfio, profile: eth-small, workload: vm-2 }
-          - id: host-b
-            pfs:
-              - address: "0000:3b:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.41.1000"
-                maxVfs: 8
-                maxConcurrentMigrations: 1
-                profiles: [eth-small]
-        """;
+    private static readonly string Topology = TestTopologies.Build(new("host-a", Slots: 4, Workloads: [new("vm-1"), new("vm-2")]), new("host-b", Slots: 1));
 
     private const string Pf = "0000:3b:00.0";
     private static readonly HostId HostA = HostId.Parse("host-a");
@@ -101,7 +75,7 @@ public class ReconcilerTests
         Assert.Single(cluster.Driver("host-a", Pf).ListVfs(), v => v.Index == 0 && v.State == VfioDeviceState.Running);
 
         // Recorded: a persisted event under its stable manifest, and a history line the checker accepts.
-        await MultiNodeMigrationTests.AwaitAssert(() =>
+        await Eventually.AssertAsync(() =>
         {
             var stored = JournalFixture.ReadEvents(cluster.JournalPath)
                 .Where(e => e.PersistenceId == HostReconciler.PersistenceIdOf(HostB) && e.Manifest == "LeftoverCleaned.v1")
@@ -142,11 +116,11 @@ public class ReconcilerTests
             await VfioDevice.SetStateAsync(target, targetVf.Index, VfioDeviceState.Resuming);
 
             // A run right after the last clean-up may still see the PF's earlier inventory: the next one cleans it.
-            await MultiNodeMigrationTests.AwaitAssert(async () => Assert.Single(Ok(await node.Client.ReconcileAsync(HostB, run: true)).Cleaned));
+            await Eventually.AssertAsync(async () => Assert.Single(Ok(await node.Client.ReconcileAsync(HostB, run: true)).Cleaned));
         }
 
         // The journal marks the newest deleted event and removes the ones below it: at most Kept + 1 rows, one live.
-        await MultiNodeMigrationTests.AwaitAssert(() =>
+        await Eventually.AssertAsync(() =>
         {
             using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={cluster.JournalPath};Mode=ReadOnly");
             connection.Open();
@@ -226,13 +200,13 @@ public class ReconcilerTests
         // host-b's only migration slot is held by the ended migration: the next one waits in the PF's queue.
         var next = MigrationId.Parse("m-reconcile-next");
         Assert.True((await node.Client.StartMigrationAsync(next, WorkloadId.Parse("vm-2"), HostB)).IsOk);
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
             Assert.Equal(1, (await node.Client.GetMigrationAsync(next)).Value!.QueuePosition), TimeSpan.FromSeconds(30));
 
         // The reconciler may already have started a run of its own (a migration of this host ended): this asks for one
         // now, and the clean-up is read from the history, whichever run did it (a run requested after it finds nothing).
         Ok(await node.Client.ReconcileAsync(HostB, run: true));
-        await MultiNodeMigrationTests.AwaitAssert(() => Task.Run(() =>
+        await Eventually.AssertAsync(() => Task.Run(() =>
         {
             var cleaned = cluster.ReadHistory().OfType<LeftoverCleanedRecord>().ToList();
             Assert.Contains(cleaned, c => c.Action == Orchestrator.Cluster.History.HistoryDeviceObserver.ActionName(LeftoverAction.DestroyTarget) && c.Vf == leftover.ToString() && c.Migration == ghost.ToString());
@@ -266,7 +240,7 @@ public class ReconcilerTests
         var leftover = await LeaveTargetBehindAsync(cluster["devices-1"], end);
 
         // The host remembered the leftover's workload label in its journal before its node is killed.
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
             Assert.Equal(WorkloadId.Parse("vm-1"), (await client.GetInventoryAsync()).Inventory.FindVf(leftover)?.Workload), TimeSpan.FromSeconds(10));
         await killed.CrashAsync();
         Assert.Equal(VfioDeviceState.Resuming, target.GetDeviceState(leftover.Index)); // the hardware outlives the process
@@ -275,7 +249,7 @@ public class ReconcilerTests
 
         // Nobody asks: a run of the restarted node's own (start-up, or the member-removed one that may follow it) finds
         // the VF and cleans it; the restarted node records it once the run is over.
-        await MultiNodeMigrationTests.AwaitAssert(() =>
+        await Eventually.AssertAsync(() =>
         {
             Assert.Empty(target.ListVfs());
             var line = Assert.Single(cluster.ReadHistory().OfType<LeftoverCleanedRecord>());

@@ -1,11 +1,11 @@
 using Akka.Actor;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Policies;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -87,7 +87,7 @@ public class RollbackTests
         };
         fx.Source.SetDirtyRate(0, 1L << 30);
         Assert.True((await fx.Client.StartMigrationAsync(id, Vm1, HostId.Parse("host-b"), policy)).IsOk);
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
         {
             var view = (await fx.Client.GetMigrationAsync(id)).Value!;
             Assert.Equal("PreCopying", view.State);
@@ -160,7 +160,7 @@ public class RollbackTests
 
         public static async Task<Fixture> StartAsync(RuntimeOptions? options = null)
         {
-            var cluster = TestCluster.Create(Topologies.ThreeHosts);
+            var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
             var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], options ?? TestCluster.DefaultOptions with { });
             await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
             return new Fixture(cluster, node);

@@ -1,6 +1,6 @@
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -9,7 +9,7 @@ public class SingleNodeMigrationTests
     [Fact]
     public async Task Single_vf_migration_completes_and_the_workload_runs_on_the_target_only()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
 

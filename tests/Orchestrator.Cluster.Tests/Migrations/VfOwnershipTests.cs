@@ -1,10 +1,10 @@
 using Akka.Actor;
 using Orchestrator.Cluster.Pfs;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Cluster.Transfer;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -37,7 +37,7 @@ public class VfOwnershipTests
         // The rollback destroys nothing more: index 1 was never this migration's.
         Assert.IsType<DestroyTargetReply>(await pf.Ask<IPfStepReply>(new DestroyTargetCommand(ticket, [Pf.Vf(1), Pf.Vf(3)], Vm1), Ask));
         Assert.Equal([1], driver.ListVfs().Select(v => v.Index));
-        var status = await pf.Ask<PfSnapshot>(GetPfStatus.Instance, Ask);
+        var status = await pf.Ask<PfReport>(GetPfStatus.Instance, Ask);
         Assert.Null(Assert.Single(status.Inventory.Vfs).Workload);
     }
 
@@ -112,7 +112,7 @@ public class VfOwnershipTests
     [Fact]
     public async Task An_operator_vf_at_the_target_index_survives_and_the_migration_rolls_back()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"]);
         await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
         var target = cluster.Driver("host-b", "0000:3b:00.0");

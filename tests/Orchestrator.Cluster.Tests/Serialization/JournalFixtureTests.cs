@@ -1,8 +1,7 @@
 using Orchestrator.Cluster.Serialization;
-using Orchestrator.Cluster.Tests.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Serialization;
 
@@ -58,7 +57,7 @@ public class JournalFixtureTests
     [Fact]
     public async Task A_node_recovers_coordinators_and_hosts_from_the_stored_journal()
     {
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         File.Copy(JournalFixture.SourcePath, cluster.JournalPath, overwrite: true);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
@@ -79,7 +78,7 @@ public class JournalFixtureTests
         Assert.Equal(("Failed", "TargetStateLost"), (failed.State, failed.Code));
 
         // The host actor recovered its cordon from the same journal.
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
             Assert.True((await node.Client.GetInventoryAsync()).Inventory.FindHost(HostId.Parse("host-c"))!.Cordoned));
     }
 }

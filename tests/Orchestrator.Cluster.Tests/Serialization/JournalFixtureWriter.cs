@@ -1,10 +1,9 @@
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Cluster.Tests.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Policies;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Serialization;
 
@@ -27,7 +26,7 @@ public class JournalFixtureWriter
             return; // Regenerating the fixture is a deliberate act; see JournalFixture.
         }
 
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         var client = node.Client;
         await client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
@@ -56,7 +55,7 @@ public class JournalFixtureWriter
         // 4. A cordon, and an evacuation of host-b (everything moves back to host-a).
         Ok(await restarted.Client.CordonAsync(HostId.Parse("host-c"), true, "fixture"));
         Ok(await restarted.Client.StartEvacuationAsync("e-fixture", HostId.Parse("host-b")));
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () => Assert.Equal("Completed", (await restarted.Client.GetEvacuationAsync("e-fixture")).Value!.State),
             TimeSpan.FromSeconds(60));
 
@@ -79,7 +78,7 @@ public class JournalFixtureWriter
             return; // Extending the fixture is a deliberate act; see JournalFixture.
         }
 
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         File.Copy(JournalFixture.SourcePath, cluster.JournalPath, overwrite: true);
         var before = JournalFixture.ReadEvents(cluster.JournalPath);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
@@ -121,7 +120,7 @@ public class JournalFixtureWriter
         var id = MigrationId.Parse("m-fixture-policy");
         var unreachable = MigrationPolicy.Default with { DowntimeLimit = TimeSpan.FromTicks(10), MaxPreCopyRounds = 10_000, NonConvergenceAction = NonConvergenceAction.KeepWaiting };
         Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"), unreachable));
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () => Assert.True((await node.Client.GetMigrationAsync(id)).Value?.Rounds.Count >= 2),
             TimeSpan.FromSeconds(30));
         Ok(await node.Client.ChangePolicyAsync(id, TimeSpan.FromSeconds(5), null, clearBandwidthCap: false));
@@ -154,7 +153,7 @@ public class JournalFixtureWriter
 
         Ok(await node.Client.CancelEvacuationAsync(id, "fixture"));
         hang.Release();
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             async () => Assert.Equal("Cancelled", (await node.Client.GetEvacuationAsync(id)).Value!.State),
             TimeSpan.FromSeconds(60));
     }

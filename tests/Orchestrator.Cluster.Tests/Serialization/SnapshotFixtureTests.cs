@@ -1,9 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Serialization;
-using Orchestrator.Cluster.Tests.Migrations;
-using Orchestrator.Cluster.Tests.Support;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Serialization;
 
@@ -50,14 +49,14 @@ public class SnapshotFixtureTests
             Assert.DoesNotContain(events, e => e.PersistenceId == id && e.SequenceNr < latest);
         }
 
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         File.Copy(SourcePath, cluster.JournalPath, overwrite: true);
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
 
         // Host journals: host-c is cordoned, and vm-1 left host-a (the devices here are the topology's again, so the
         // journal's "host-a vf0 serves nothing" is what keeps vm-1 off it).
-        await MultiNodeMigrationTests.AwaitAssert(async () =>
+        await Eventually.AssertAsync(async () =>
         {
             var inventory = (await node.Client.GetInventoryAsync()).Inventory;
             Assert.True(inventory.FindHost(HostId.Parse("host-c"))!.Cordoned);
@@ -71,7 +70,7 @@ public class SnapshotFixtureTests
         var end = await cluster.WaitForEndAsync(held, TimeSpan.FromSeconds(60));
         Assert.True(end.State is "Completed" or "RolledBack", end.State);
         var ledgerSnapshot = snapshots.Where(s => s.PersistenceId == "placement-authority").Max(s => s.SequenceNr);
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             () => Task.Run(() => Assert.Contains(
                 JournalFixture.ReadEvents(cluster.JournalPath),
                 e => e.PersistenceId == "placement-authority" && e.SequenceNr > ledgerSnapshot && e.Manifest == "PlacementReleased.v1"
@@ -93,7 +92,7 @@ public class SnapshotFixtureTests
             return; // Regenerating a fixture is a deliberate act.
         }
 
-        await using var cluster = TestCluster.Create(Topologies.ThreeHosts);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var options = TestCluster.DefaultOptions with { SnapshotEvery = 2 };
         var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], options);
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
@@ -110,7 +109,7 @@ public class SnapshotFixtureTests
         var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(Orchestrator.Devices.Simulation.DeviceCommand.CreateVf, 1);
         Assert.True((await node.Client.StartMigrationAsync(MigrationId.Parse("m-snapshot-held"), WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
         await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
-        await MultiNodeMigrationTests.AwaitAssert(
+        await Eventually.AssertAsync(
             () => Task.Run(() => Assert.Contains(ReadSnapshots(cluster.JournalPath), s => s.Manifest == "PlacementLedgerSnapshot.v1" && s.Payload.Length > 200)),
             TimeSpan.FromSeconds(10));
         await node.CrashAsync();

@@ -3,6 +3,7 @@ using System.IO.Hashing;
 using System.Net;
 using System.Net.Sockets;
 using Orchestrator.Cluster.Transfer;
+using Orchestrator.Testing;
 using Xunit.Abstractions;
 
 namespace Orchestrator.Cluster.Tests.Transfer;
@@ -342,7 +343,7 @@ public sealed class StateTransferTests(ITestOutputHelper output)
     [Fact]
     public async Task The_bandwidth_cap_paces_the_sender_on_its_clock()
     {
-        var time = new ManualTimeProvider();
+        var time = new SteppingTimeProvider();
         var sink = new PatternSink();
         await using var listener = StateTransferListener.Start("m-1", 1, sink.WriteAsync);
         var options = new StateTransferSenderOptions

@@ -1,6 +1,7 @@
 using Orchestrator.Chaos.Processes;
 using Orchestrator.Cluster.Security;
 using Orchestrator.Cluster.Transfer;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Transfer;
 
@@ -61,7 +62,7 @@ public sealed class StateTransferTlsTests : IDisposable
         // No certificate at all (plaintext): not a TLS client, refused before a byte of the Hello is read.
         var plain = await StateTransferSender.SendAsync(listener.Offer, StatePattern.Source(MiB)).WaitAsync(Patience);
         Assert.False(plain.IsOk);
-        await WaitForAsync(() => listener.RefusedConnections == 2);
+        await Eventually.TrueAsync(() => listener.RefusedConnections == 2, "the listener to refuse both connections", Patience);
         Assert.Equal(0, sink.Received);
         Assert.False(listener.Completion.IsCompleted);
 
@@ -87,15 +88,5 @@ public sealed class StateTransferTlsTests : IDisposable
     {
         var (certificate, key) = authority.Issue(name, ["127.0.0.1"]);
         return TlsIdentity.Load(certificate, key, authority.CaPath);
-    }
-
-    private static async Task WaitForAsync(Func<bool> condition)
-    {
-        var started = DateTime.UtcNow;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow - started < Patience, "condition not met in time");
-            await Task.Delay(20);
-        }
     }
 }

@@ -1,4 +1,5 @@
 using Orchestrator.Cluster.Transfer;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Transfer;
 
@@ -7,7 +8,7 @@ public sealed class TokenBucketTests
     [Fact]
     public void Starts_full_then_charges_debt_as_an_exact_wait()
     {
-        var time = new ManualTimeProvider();
+        var time = new SteppingTimeProvider();
         var bucket = new TokenBucket(bytesPerSecond: 1000, burstBytes: 500, time);
 
         Assert.Equal(TimeSpan.Zero, bucket.Reserve(500));
@@ -18,7 +19,7 @@ public sealed class TokenBucketTests
     [Fact]
     public void Refills_at_the_rate_but_never_beyond_the_burst()
     {
-        var time = new ManualTimeProvider();
+        var time = new SteppingTimeProvider();
         var bucket = new TokenBucket(bytesPerSecond: 1000, burstBytes: 500, time);
         bucket.Reserve(750);
 
@@ -32,7 +33,7 @@ public sealed class TokenBucketTests
     [Fact]
     public void Long_runs_do_not_drift()
     {
-        var time = new ManualTimeProvider();
+        var time = new SteppingTimeProvider();
         var bucket = new TokenBucket(bytesPerSecond: 3, burstBytes: 1, time);
         var waited = TimeSpan.Zero;
         bucket.Reserve(1);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Node.Api;
@@ -23,7 +24,7 @@ public class ApiMetricsTests
     [Fact]
     public async Task Failed_migrations_are_counted_once_by_code()
     {
-        var metrics = new ApiMetrics(new Clock(Start), TimeSpan.FromHours(24));
+        var metrics = new ApiMetrics(new FakeTimeProvider(Start), TimeSpan.FromHours(24));
         var views = new[] { View("m-f1", "Failed", "SourceLost"), View("m-f2", "Failed", "TargetStateLost"), View("m-ok", "Completed", null) };
         metrics.ObserveMigrations(views);
         metrics.ObserveMigrations(views); // every replica update shows them again: counted once
@@ -38,7 +39,7 @@ public class ApiMetricsTests
     public async Task A_restarted_node_counts_only_what_it_saw_and_remembers_a_bounded_set()
     {
         // The index still lists what ended before this node started: counted by the node that saw it, not again here.
-        var clock = new Clock(Start);
+        var clock = new FakeTimeProvider(Start);
         var metrics = new ApiMetrics(clock, TimeSpan.FromHours(1));
         metrics.ObserveMigrations([View("m-before", "Failed", "SourceLost", Start.AddMinutes(-5), bytes: 1000)]);
         var text = await TextAsync(metrics);
@@ -48,7 +49,7 @@ public class ApiMetricsTests
 
         // Ten that end after it started are counted, each once; then, past the retention, they are forgotten.
         var after = Enumerable.Range(0, 10).Select(i => View($"m-after-{i}", "Failed", "TargetLost", Start.AddMinutes(1), bytes: 100)).ToList();
-        clock.Now = Start.AddMinutes(2);
+        clock.SetUtcNow(Start.AddMinutes(2));
         metrics.ObserveMigrations(after);
         metrics.ObserveMigrations(after);
         text = await TextAsync(metrics);
@@ -57,7 +58,7 @@ public class ApiMetricsTests
         Assert.Equal(10, metrics.Remembered);
 
         // Two hours on, the same ended views (say, republished by a coordinator recovered for a read) count nothing.
-        clock.Now = Start.AddHours(2);
+        clock.SetUtcNow(Start.AddHours(2));
         metrics.ObserveMigrations(after);
         Assert.Equal(0, metrics.Remembered);
         text = await TextAsync(metrics);
@@ -67,24 +68,17 @@ public class ApiMetricsTests
     [Fact]
     public async Task A_stuck_migration_ages_at_every_scrape_without_any_change_in_the_index()
     {
-        var clock = new Clock(Start.AddSeconds(10));
+        var clock = new FakeTimeProvider(Start.AddSeconds(10));
         var metrics = new ApiMetrics(clock, TimeSpan.FromHours(24));
         Assert.Contains("orchestrator_migration_oldest_in_flight_seconds 0", await TextAsync(metrics), StringComparison.Ordinal);
 
         // Requested at Start (View: created 3 s before it ended or was last seen), then nothing changes for 10 minutes.
         metrics.ObserveMigrations([View("m-stuck", "PreCopying", null, Start.AddSeconds(3))]);
         Assert.Contains("orchestrator_migration_oldest_in_flight_seconds 10", await TextAsync(metrics), StringComparison.Ordinal);
-        clock.Now = Start.AddMinutes(10);
+        clock.SetUtcNow(Start.AddMinutes(10));
         Assert.Contains("orchestrator_migration_oldest_in_flight_seconds 600", await TextAsync(metrics), StringComparison.Ordinal);
 
         metrics.ObserveMigrations([View("m-stuck", "RolledBack", "Timeout", Start.AddMinutes(10))]);
         Assert.Contains("orchestrator_migration_oldest_in_flight_seconds 0", await TextAsync(metrics), StringComparison.Ordinal);
-    }
-
-    private sealed class Clock(DateTimeOffset now) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = now;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }

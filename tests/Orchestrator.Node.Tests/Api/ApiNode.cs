@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Orchestrator.Node.Api;
 using Orchestrator.Node.Hosting;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Node.Tests.Api;
 
@@ -18,49 +19,10 @@ public sealed class ApiNode : IAsyncLifetime
     public const string Token = "test-token-0123456789abcdef";
 
     /// <summary>host-a runs vm-1..vm-6 on one mlx5 PF; host-b is a compatible target; host-c has incompatible firmware.</summary>
-    public const string Topology = """
-        workloads:
-          - id: vm-1
-          - id: vm-2
-          - id: vm-3
-          - id: vm-4
-          - id: vm-5
-          - id: vm-6
-        hosts:
-          - id: host-a
-            pfs:
-              - address: "0000:3b:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.41.1000"
-                maxVfs: 16
-                maxConcurrentMigrations: 8
-                profiles: [eth-small]
-                vfs:
-                  - { index: 0, kind: vfio, profile: eth-small, workload: vm-1 }
-                  - { index: 1, kind: vfio, profile: eth-small, workload: vm-2 }
-                  - { index: 2, kind: vfio, profile: eth-small, workload: vm-3 }
-                  - { index: 3, kind: vfio, profile: eth-small, workload: vm-4 }
-                  - { index: 4, kind: vfio, profile: eth-small, workload: vm-5 }
-                  - { index: 5, kind: vfio, profile: eth-small, workload: vm-6 }
-          - id: host-b
-            pfs:
-              - address: "0000:3b:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.41.1000"
-                maxVfs: 16
-                maxConcurrentMigrations: 8
-                profiles: [eth-small]
-          - id: host-c
-            pfs:
-              - address: "0000:5e:00.0"
-                driver: mlx5
-                deviceType: ConnectX-7
-                firmware: "28.39.1002"
-                maxVfs: 8
-                profiles: [eth-small]
-        """;
+    public static readonly string Topology = TestTopologies.Build(
+        new("host-a", Slots: 8, MaxVfs: 16, Workloads: [.. Enumerable.Range(1, 6).Select(i => new TestWorkload($"vm-{i}"))]),
+        new("host-b", Slots: 8, MaxVfs: 16),
+        new("host-c", Firmware: TestTopologies.IncompatibleFirmware, Address: "0000:5e:00.0"));
 
     private readonly DirectoryInfo _dir = System.IO.Directory.CreateTempSubdirectory("orchestrator-api-test-");
 

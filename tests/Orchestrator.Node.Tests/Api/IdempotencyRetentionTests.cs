@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Orchestrator.Node.Api;
 
 namespace Orchestrator.Node.Tests.Api;
@@ -11,7 +12,7 @@ public class IdempotencyRetentionTests(ApiNode node)
     {
         var system = node.Node.System!;
         var window = TimeSpan.FromHours(1);
-        var twoHoursAgo = new IdempotencyStore(system, new FixedTime(DateTimeOffset.UtcNow.AddHours(-2)), window);
+        var twoHoursAgo = new IdempotencyStore(system, new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2)), window);
         var now = new IdempotencyStore(system, TimeProvider.System, window);
         var oldKey = "retention-old-" + Guid.NewGuid();
         var newKey = "retention-new-" + Guid.NewGuid();
@@ -26,10 +27,5 @@ public class IdempotencyRetentionTests(ApiNode node)
         Assert.Equal("hash-new", await now.GetAsync(newKey, CancellationToken.None));
         Assert.Null(await twoHoursAgo.GetAsync(oldKey, CancellationToken.None)); // gone from the map, not only hidden
         Assert.Equal(before, await now.CountAsync(CancellationToken.None)); // one in, one out
-    }
-
-    private sealed class FixedTime(DateTimeOffset at) : TimeProvider
-    {
-        public override DateTimeOffset GetUtcNow() => at;
     }
 }

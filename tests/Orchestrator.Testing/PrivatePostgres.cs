@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Npgsql;
 
-namespace Orchestrator.Cluster.Tests.Support;
+namespace Orchestrator.Testing;
 
 /// <summary>
 /// A PostgreSQL server of one test's own (initdb in a temporary directory, a free port on 127.0.0.1), so that the

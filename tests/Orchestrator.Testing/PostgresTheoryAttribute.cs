@@ -1,6 +1,6 @@
 using Orchestrator.Chaos.Processes;
 
-namespace Orchestrator.Cluster.Tests.Support;
+namespace Orchestrator.Testing;
 
 /// <summary>A theory that needs PostgreSQL: skipped, saying why, when <c>ORCHESTRATOR_PG</c> is not set (CI sets it).</summary>
 public sealed class PostgresTheoryAttribute : TheoryAttribute

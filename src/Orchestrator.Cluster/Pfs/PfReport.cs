@@ -9,7 +9,7 @@ namespace Orchestrator.Cluster.Pfs;
 /// <param name="Pf">The PF actor.</param>
 /// <param name="QueuedMigrations">Migrations waiting for a migration slot on this PF.</param>
 /// <param name="VfMigrations">Which migration owns which VF now.</param>
-public sealed record PfSnapshot(
+public sealed record PfReport(
     PfInventory Inventory,
     IActorRef Pf,
     int QueuedMigrations,

@@ -4,10 +4,10 @@ using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
-namespace Orchestrator.Cluster.Tests.Support;
+namespace Orchestrator.Testing;
 
 /// <summary>Sends every device fact to two observers (a test's recorder and the node's history).</summary>
-internal sealed class TeeObserver(IDeviceObserver first, IDeviceObserver second) : IDeviceObserver
+public sealed class TeeObserver(IDeviceObserver first, IDeviceObserver second) : IDeviceObserver
 {
     public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
     {

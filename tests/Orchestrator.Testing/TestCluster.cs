@@ -8,7 +8,7 @@ using Orchestrator.Devices.Simulation;
 using Orchestrator.Devices.Topology;
 using Orchestrator.Domain.Ids;
 
-namespace Orchestrator.Cluster.Tests.Support;
+namespace Orchestrator.Testing;
 
 /// <summary>
 /// Several ActorSystems on 127.0.0.1 forming one cluster in the test process, each running the production runtime

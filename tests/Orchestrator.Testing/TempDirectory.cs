@@ -1,4 +1,4 @@
-namespace Orchestrator.Cluster.Tests.Support;
+namespace Orchestrator.Testing;
 
 /// <summary>A directory under the temp folder that is removed with everything in it.</summary>
 public sealed class TempDirectory : IDisposable
