@@ -4,6 +4,7 @@ using Orchestrator.Cluster.Migrations;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Bench;
@@ -150,7 +151,7 @@ internal sealed class InProcCluster : IAsyncDisposable
                     last = view;
                     if (view.IsTerminal)
                     {
-                        return view.State == "Completed"
+                        return view.State == MigrationPhase.Completed
                             ? view
                             : throw new InvalidOperationException($"migration {id} {view.State}: {view.Reason} {view.LastError}");
                     }

@@ -200,15 +200,15 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         var limitS = bytes / tcpBytesPerSecond;
         report.Add("evacuation_ratio", elapsed.TotalSeconds / limitS, "≤ 1.1", v => v <= 1.1,
             $"64 × 16 MiB VFs in {Stats.F(elapsed.TotalSeconds, "0.00")} s / ({Stats.F(bytes / MiB, "0")} MiB / raw TCP = {Stats.F(limitS, "0.000")} s); migrations started one by one by the bench (no evacuation call on main yet), per-PF limit 4");
-        var busy = views.Sum(v => (v.Checkpoints[^1].At - v.Checkpoints[0].At).TotalSeconds);
+        var busy = views.Sum(v => (v.Timeline[^1].At - v.Timeline[0].At).TotalSeconds);
         var targetPfs = views.SelectMany(v => v.Vfs.Select(p => p.Target.Pf)).Distinct().Count();
         report.Note($"evacuation: mean concurrency {Stats.F(busy / elapsed.TotalSeconds, "0.0")} (Requested→Completed summed over migrations / elapsed), target PFs used {targetPfs} of 4");
         report.Note("evacuation per-migration steps: " + Stats.Breakdown(views));
     }
 
-    private static DateTimeOffset FirstRequest(IEnumerable<MigrationView> views) => views.Min(v => v.Checkpoints[0].At);
+    private static DateTimeOffset FirstRequest(IEnumerable<MigrationView> views) => views.Min(v => v.Timeline[0].At);
 
-    private static DateTimeOffset LastCompletion(IEnumerable<MigrationView> views) => views.Max(v => v.Checkpoints[^1].At);
+    private static DateTimeOffset LastCompletion(IEnumerable<MigrationView> views) => views.Max(v => v.Timeline[^1].At);
 
     /// <summary>vf_actor_bytes: managed heap per VF with many VFs on one node (PF actors, VF actors, driver state, directory).</summary>
     public async Task VfMemoryAsync()
@@ -343,7 +343,7 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         // The first step the new coordinator took after the crash, by its own clock (same process, same clock).
         TimeSpan? moved = after is null
             ? null
-            : after.Checkpoints.Select(c => c.At).Concat(after.Rounds.Select(r => r.At)).Where(at => at > crashedAt).Min() - crashedAt;
+            : after.Timeline.Select(c => c.At).Concat(after.Rounds.Select(r => r.At)).Where(at => at > crashedAt).Min() - crashedAt;
         await crash;
         report.Note($"recovery: victim unreachable after {Stats.F(unreachableAt?.TotalSeconds ?? double.NaN, "0.00")} s, downed/removed after {Stats.F(removedAt?.TotalSeconds ?? double.NaN, "0.00")} s, migration moving after {Stats.F(moved?.TotalSeconds ?? double.NaN, "0.00")} s (seen by the hosts node)");
         var detection = pause + stable;

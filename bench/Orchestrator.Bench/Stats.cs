@@ -21,8 +21,8 @@ internal static class Stats
     /// <summary>Milliseconds between two checkpoints of a migration (the last time each state was entered).</summary>
     public static double Between(MigrationView view, string from, string to)
     {
-        var a = view.Checkpoints.LastOrDefault(c => c.State == from);
-        var b = view.Checkpoints.LastOrDefault(c => c.State == to);
+        var a = view.Timeline.LastOrDefault(c => c.State.ToString() == from);
+        var b = view.Timeline.LastOrDefault(c => c.State.ToString() == to);
         return a is null || b is null ? double.NaN : (b.At - a.At).TotalMilliseconds;
     }
 
@@ -34,7 +34,7 @@ internal static class Stats
             return "";
         }
 
-        var steps = views[0].Checkpoints.Select(c => c.State).ToList();
+        var steps = views[0].Timeline.Select(c => c.State.ToString()).ToList();
         var parts = new List<string>();
         for (var i = 1; i < steps.Count; i++)
         {

@@ -7,6 +7,7 @@ using Akka.Persistence;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using static Orchestrator.Cluster.Evacuations.EvacuationEvents;
 using static Orchestrator.Cluster.Evacuations.EvacuationProtocol;
 
@@ -33,6 +34,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private readonly string _id;
     private readonly OrchestratorClient _client;
     private readonly TimeProvider _time;
+    private readonly EvacuationJobSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<WorkloadId, (MigrationId Migration, string State, string? Reason)> _items = [];
     private readonly Dictionary<WorkloadId, DateTimeOffset> _restartedAt = [];
@@ -43,11 +45,12 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private string? _cancelReason;
     private int _startsInFlight;
 
-    public EvacuationJob(string id, OrchestratorClient client, TimeProvider time)
+    public EvacuationJob(string id, OrchestratorClient client, EvacuationJobSettings settings)
     {
         _id = id;
         _client = client;
-        _time = time;
+        _settings = settings;
+        _time = settings.Time;
 
         Recover<EvacuationStarted>(Apply);
         Recover<WorkloadMigrationEnded>(Apply);
@@ -63,7 +66,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                     TrackStarts(StartMigrations());
                 }
 
-                Timers.StartPeriodicTimer(PollTimer, Poll.Instance, TimeSpan.FromMilliseconds(250));
+                Timers.StartPeriodicTimer(PollTimer, Poll.Instance, _settings.PollInterval);
                 Publish();
                 Self.Tell(Finish.Instance); // Every workload may have ended before the crash, but not the job.
             }
@@ -96,8 +99,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string id, OrchestratorClient client, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new EvacuationJob(id, client, time));
+    public static Props Props(string id, OrchestratorClient client, EvacuationJobSettings settings) =>
+        Akka.Actor.Props.Create(() => new EvacuationJob(id, client, settings));
 
     /// <summary>The migration id that moves <paramref name="workload"/> in evacuation <paramref name="evacuation"/>.</summary>
     public static MigrationId MigrationFor(string evacuation, WorkloadId workload) =>
@@ -117,8 +120,9 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private static bool IsEnd(string state) => state is "Completed" or "RolledBack" or "Failed" or MovedState or CancelledState;
 
     /// <summary>States from which an abort still rolls the migration back (before Committed, not rolling back yet).</summary>
-    private static bool IsAbortable(string state) =>
-        state is "Requested" or "Placed" or "TargetPrepared" or "PreCopying" or "SwitchoverStarted" or "StateTransferred" or "TargetLoaded";
+    private static bool IsAbortable(MigrationPhase state) =>
+        state is MigrationPhase.Requested or MigrationPhase.Placed or MigrationPhase.TargetPrepared or MigrationPhase.PreCopying
+            or MigrationPhase.SwitchoverStarted or MigrationPhase.StateTransferred or MigrationPhase.TargetLoaded;
 
     private static bool IsWaitable(ClientError error) =>
         error.Kind == ClientErrorKind.Unavailable
@@ -126,12 +130,12 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 
     /// <summary>
     /// Starts a workload's migration that does not exist (yet): its start was lost, or another migration held the
-    /// workload. At most every 2 s per workload, and only while the workload still has a VF on the host.
+    /// workload. At most every <see cref="EvacuationJobSettings.RestartInterval"/> per workload, and only while the workload still has a VF on the host.
     /// </summary>
     private void OnRestart(Restart restart)
     {
         var now = _time.GetUtcNow();
-        if (_host is not { } host || _cancelReason is not null || (_restartedAt.TryGetValue(restart.Workload, out var last) && now - last < TimeSpan.FromSeconds(2)))
+        if (_host is not { } host || _cancelReason is not null || (_restartedAt.TryGetValue(restart.Workload, out var last) && now - last < _settings.RestartInterval))
         {
             return;
         }
@@ -292,7 +296,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 TaskScheduler.Default));
         }
 
-        Timers.StartPeriodicTimer(PollTimer, Poll.Instance, TimeSpan.FromMilliseconds(250));
+        Timers.StartPeriodicTimer(PollTimer, Poll.Instance, _settings.PollInterval);
         return Task.WhenAll(starts);
     }
 
@@ -326,7 +330,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                     }
                     else if (t.IsCompletedSuccessfully && t.Result.Value is { } running)
                     {
-                        self.Tell(new Progressed(workload, running.State));
+                        self.Tell(new Progressed(workload, running.State.ToString()));
                         if (cancel is not null && IsAbortable(running.State))
                         {
                             // Idempotent, and repeated at each poll until the migration rolls back (a node that did
@@ -362,14 +366,14 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 }
 
                 // Withdrawn (it never runs), ended, or the late start won: aborted at the next poll.
-                self.Tell(view.IsTerminal ? EndedOf(workload, migration, view, cancel) : new Progressed(workload, view.State));
+                self.Tell(view.IsTerminal ? EndedOf(workload, migration, view, cancel) : new Progressed(workload, view.State.ToString()));
             },
             TaskScheduler.Default);
 
     /// <summary>How an ended migration ends its workload in the job: Cancelled when it was withdrawn (ended without ever having been requested).</summary>
     private static Ended EndedOf(WorkloadId workload, MigrationId migration, MigrationView view, string? cancel) =>
-        view.Checkpoints.Any(c => c.State == nameof(Domain.Migrations.MigrationPhase.Requested))
-            ? new Ended(workload, migration, view.State, view.Reason)
+        view.Timeline.Any(t => t.State == MigrationPhase.Requested)
+            ? new Ended(workload, migration, view.State.ToString(), view.Reason)
             : new Ended(workload, migration, CancelledState, cancel);
 
     private void OnEnded(Ended ended)

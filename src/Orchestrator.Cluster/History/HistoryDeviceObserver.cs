@@ -140,7 +140,7 @@ public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserve
         {
             Migration = view.Id.ToString(),
             Workload = view.Workload.ToString(),
-            State = view.State,
+            State = view.State.ToString(),
             Epoch = view.Epoch,
             SourceHost = view.Source?.ToString() ?? string.Empty,
             TargetHost = view.Target?.ToString(),

@@ -1,10 +1,10 @@
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Singleton;
-using Akka.Pattern;
 using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Policies;
@@ -137,7 +137,7 @@ public sealed class OrchestratorRuntime
             var authority = PlacementAuthority.Props(options.Limits, options.TimeProvider, new PlacementAuthoritySettings { Migrations = migrations, SnapshotEvery = options.SnapshotEvery });
             system.ActorOf(
                 ClusterSingletonManager.Props(
-                    BackoffSupervisor.Props(Backoff.OnStop(authority, "ledger", TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2, maxNrOfRetries: -1)),
+                    JournalBackoff.Supervise(authority, "ledger"),
                     PoisonPill.Instance,
                     ClusterSingletonManagerSettings.Create(system).WithRole(ClusterRoles.Coordinator).WithSingletonName("authority")),
                 "placement");
@@ -149,7 +149,7 @@ public sealed class OrchestratorRuntime
         client.Evacuations = isCoordinator
             ? sharding.Start(
                 EvacuationTypeName,
-                id => EvacuationJob.Props(id, client, options.TimeProvider),
+                id => EvacuationJob.Props(id, client, new EvacuationJobSettings { Time = options.TimeProvider }),
                 ClusterShardingSettings.Create(system).WithRole(ClusterRoles.Coordinator),
                 evacuationExtractor)
             : sharding.StartProxy(EvacuationTypeName, ClusterRoles.Coordinator, evacuationExtractor);

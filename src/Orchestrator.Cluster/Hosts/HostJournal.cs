@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.Event;
-using Akka.Pattern;
 using Akka.Persistence;
 using Orchestrator.Cluster.Persistence;
 using Orchestrator.Domain.Ids;
@@ -55,13 +54,7 @@ public sealed class HostJournal : ReceivePersistentActor
 
     /// <summary>The journal under a backoff supervisor (restarts 200 ms to 5 s apart, forever).</summary>
     public static Props SupervisedProps(HostId host, IActorRef owner, TimeSpan journalTimeout, int snapshotEvery) =>
-        BackoffSupervisor.Props(Backoff.OnStop(
-            Props.Create(() => new HostJournal(host, owner, journalTimeout, snapshotEvery)),
-            "journal",
-            TimeSpan.FromMilliseconds(200),
-            TimeSpan.FromSeconds(5),
-            0.2,
-            maxNrOfRetries: -1));
+        JournalBackoff.Supervise(Props.Create(() => new HostJournal(host, owner, journalTimeout, snapshotEvery)), "journal");
 
     private void OnRecord(Record record)
     {

@@ -2,14 +2,12 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
-using Akka.Pattern;
 using Akka.Persistence;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Hosts.ReconcilerEvents;
 using static Orchestrator.Cluster.Hosts.ReconcilerProtocol;
@@ -78,13 +76,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
     /// the reconciler with their sender.
     /// </summary>
     public static Props SupervisedProps(HostId host, IReadOnlyDictionary<PfId, IActorRef> pfs, ReconcilerSettings settings) =>
-        BackoffSupervisor.Props(Backoff.OnStop(
-            Props(host, pfs, settings),
-            "reconciler",
-            TimeSpan.FromMilliseconds(200),
-            TimeSpan.FromSeconds(5),
-            0.2,
-            maxNrOfRetries: -1));
+        JournalBackoff.Supervise(Props(host, pfs, settings), "reconciler");
 
     protected override void PostStop()
     {
@@ -472,7 +464,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
         private static KnownMigration Known(MigrationView view) => new(
             view.Id,
             view.Workload,
-            Enum.TryParse<MigrationPhase>(view.State, out var phase) ? phase : MigrationPhase.Requested, // unknown state: treat as live
+            view.State,
             view.Epoch,
             [.. view.Vfs.Select(v => (v.Source, v.Target))],
             view.UpdatedAt);

@@ -31,6 +31,12 @@ public sealed record CoordinatorSettings
     /// <summary>How long an ended migration stays in memory before it passivates (it recovers on demand).</summary>
     public TimeSpan PassivateAfterEnd { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a coordinator that holds no migration (a query for an unknown id, a refused or unanswered claim) stays
+    /// before it passivates, so that a wrong id does not stay a remembered entity forever.
+    /// </summary>
+    public TimeSpan PassivateUnstarted { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Called with the migration's view each time its protocol state or epoch changes (history, metrics).</summary>
     public Action<MigrationView>? OnStateChanged { get; init; }
 }

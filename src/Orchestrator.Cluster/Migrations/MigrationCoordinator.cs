@@ -54,7 +54,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private string? _traceParent; // the start's span, parent of the step spans while this incarnation lives
     private DateTimeOffset? _stoppedAt;
     private int? _queuePosition;
-    private (string State, long Epoch) _lastReported;
+    private (MigrationPhase State, long Epoch) _lastReported;
     private PendingClaim? _claim;
 
     public MigrationCoordinator(MigrationId id, CoordinatorSettings settings)
@@ -158,7 +158,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         {
             // Started by a query for an id nobody created, or by the StartMigration that follows: passivate soon
             // unless it starts, so that a wrong id does not stay a remembered entity forever.
-            Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, TimeSpan.FromSeconds(5));
+            Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, _settings.PassivateUnstarted);
             return;
         }
 
@@ -277,7 +277,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             replyTo.Tell(new Rejected(_id, refused.SourceMoved ? RejectedCodes.SourceMoved : RejectedCodes.WorkloadBusy, refused.Reason));
         }
 
-        Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, TimeSpan.FromSeconds(5));
+        Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, _settings.PassivateUnstarted);
     }
 
     private void OnClaimTimedOut()
@@ -295,7 +295,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             replyTo.Tell(new Rejected(_id, RejectedCodes.Unavailable, $"the placement authority did not answer within {_settings.ClaimTimeout.TotalSeconds:0.#} s; try again"));
         }
 
-        Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, TimeSpan.FromSeconds(5));
+        Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, _settings.PassivateUnstarted);
     }
 
     private object ViewOrUnknown() => _state.Phase == MigrationPhase.New ? new Unknown(_id) : View();

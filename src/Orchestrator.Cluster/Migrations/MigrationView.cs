@@ -13,17 +13,17 @@ public sealed record MigrationView(
     WorkloadId Workload,
     HostId? Source,
     HostId? Target,
-    string State,
+    MigrationPhase State,
     long Epoch,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
     MigrationProgress Progress,
     double? DowntimeMs,
     string? Reason,
-    IReadOnlyList<MigrationCheckpoint> Checkpoints,
+    IReadOnlyList<MigrationTimelineEntry> Timeline,
     IReadOnlyList<MigrationRound> Rounds,
     IReadOnlyList<MigrationVfPair> Vfs,
-    string Step,
+    MigrationStep Step,
     int? QueuePosition,
     string? LastError,
     string? Coordinator,
@@ -32,12 +32,11 @@ public sealed record MigrationView(
     MigrationPolicyView? Policy = null) : IOrchestratorMessage
 {
     /// <summary>True once Completed, RolledBack or Failed.</summary>
-    public bool IsTerminal => State is nameof(MigrationPhase.Completed) or nameof(MigrationPhase.RolledBack) or nameof(MigrationPhase.Failed);
+    public bool IsTerminal => State is MigrationPhase.Completed or MigrationPhase.RolledBack or MigrationPhase.Failed;
 
     /// <summary>The coarse status a scheduler acts on: one of <see cref="Statuses"/>.</summary>
     public string Status =>
-        IsTerminal ? State
-        : State == nameof(MigrationPhase.RollingBack) ? nameof(MigrationPhase.RollingBack)
+        IsTerminal || State == MigrationPhase.RollingBack ? State.ToString()
         : QueuePosition is not null ? Queued
         : Running;
 
@@ -66,17 +65,17 @@ public sealed record MigrationView(
             s.Workload,
             s.SourceHost,
             s.Placement?.Host,
-            s.Phase.ToString(),
+            s.Phase,
             s.Epoch.Value,
             s.RequestedAt ?? now,
             s.Timeline.Count > 0 ? s.Timeline[^1].At : now,
             progress,
             s.MeasuredDowntime?.TotalMilliseconds,
             s.FailureReason ?? s.RollbackReason,
-            [.. s.Timeline.Select(t => new MigrationCheckpoint(t.Phase.ToString(), t.At))],
+            [.. s.Timeline.Select(t => new MigrationTimelineEntry(t.Phase, t.At))],
             [.. s.Rounds.Select(r => new MigrationRound(r.Round, r.BytesTransferred, r.BytesRemaining, (long)r.DirtyRateBytesPerSecond, (long)r.BandwidthBytesPerSecond, r.PredictedDowntime.TotalMilliseconds, r.At))],
             [.. s.Vfs.Select(v => new MigrationVfPair(v.Source, v.Target, v.Kind.ToString().ToLowerInvariant(), v.Profile))],
-            s.IsTerminal ? "None" : s.CurrentStep.ToString(),
+            s.IsTerminal ? MigrationStep.None : s.CurrentStep,
             queuePosition,
             s.LastError,
             coordinator,
@@ -89,8 +88,8 @@ public sealed record MigrationView(
 /// <summary>Progress now: what moved, what is left, how fast state is dirtied, the downtime it predicts.</summary>
 public sealed record MigrationProgress(long BytesTransferred, long BytesRemaining, int Rounds, long DirtyBytesPerSecond, double? PredictedDowntimeMs);
 
-/// <summary>When the migration reached a protocol state.</summary>
-public sealed record MigrationCheckpoint(string State, DateTimeOffset At);
+/// <summary>When the migration reached a protocol state (every state it passed, not only the checkpoints).</summary>
+public sealed record MigrationTimelineEntry(MigrationPhase State, DateTimeOffset At);
 
 /// <summary>One pre-copy round, kept so an ended migration still shows its curve.</summary>
 public sealed record MigrationRound(int Round, long BytesTransferred, long BytesRemaining, long DirtyBytesPerSecond, long BandwidthBytesPerSecond, double PredictedDowntimeMs, DateTimeOffset At);

@@ -24,7 +24,6 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 {
     private const string InventoryWaitTimer = "inventory-wait";
     private const string SweepTimer = "claim-sweep";
-    private static readonly TimeSpan SettleFor = TimeSpan.FromSeconds(10);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TimeProvider _time;
@@ -67,7 +66,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             var replicator = DistributedData.Get(Context.System).Replicator;
             replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
             replicator.Tell(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance));
-            Timers.StartSingleTimer(InventoryWaitTimer, InventoryWaitOver.Instance, TimeSpan.FromSeconds(5));
+            Timers.StartSingleTimer(InventoryWaitTimer, InventoryWaitOver.Instance, _settings.InventoryWait);
             Timers.StartPeriodicTimer(SweepTimer, SweepClaims.Instance, _settings.ClaimSweepInterval);
         });
 
@@ -136,7 +135,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             // A dry run is rare and read by people: answer from the freshest local copy of the directory.
             var replyTo = Sender;
             DistributedData.Get(Context.System).Replicator
-                .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), TimeSpan.FromSeconds(5))
+                .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), _settings.DirectoryReadTimeout)
                 .PipeTo(Self, success: response => new QueryRefreshed(q, replyTo, response), failure: _ => new QueryRefreshed(q, replyTo, null));
         });
         Command<QueryRefreshed>(r =>
@@ -190,7 +189,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
 
         var now = _time.GetUtcNow();
-        _departed.RemoveAll(d => now - d.At > SettleFor);
+        _departed.RemoveAll(d => now - d.At > _settings.SettleFor);
         var stale = _departed.FindIndex(d => wanted.SourceVfs.Contains(d.Vf));
         if (stale >= 0)
         {
@@ -380,7 +379,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
                 // The client saw a host or VF this copy has not been notified of yet (subscriptions lag by one
                 // notification interval, gossip by more): read a majority, as the client did, before saying no.
                 DistributedData.Get(Context.System).Replicator
-                    .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, new ReadMajority(TimeSpan.FromSeconds(3))), TimeSpan.FromSeconds(5))
+                    .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, new ReadMajority(_settings.DirectoryReadTimeout)), _settings.DirectoryReadTimeout * 2)
                     .PipeTo(Self, success: response => new Refreshed(place, replyTo, response), failure: _ => new Refreshed(place, replyTo, null));
                 return;
             }
@@ -578,7 +577,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private ReservationLedger LedgerWithSettling()
     {
         var now = _time.GetUtcNow();
-        _settling.RemoveAll(s => now - s.ReleasedAt > SettleFor || _inventory.Inventory.FindVf(s.Vf) is not null);
+        _settling.RemoveAll(s => now - s.ReleasedAt > _settings.SettleFor || _inventory.Inventory.FindVf(s.Vf) is not null);
         var held = _settling.Select(s => s.Vf).Concat(_vfChanges.Keys).ToList();
         return held.Count == 0 ? _ledger : _ledger.Hold(held);
     }

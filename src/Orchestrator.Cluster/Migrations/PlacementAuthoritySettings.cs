@@ -2,7 +2,7 @@ using Akka.Actor;
 
 namespace Orchestrator.Cluster.Migrations;
 
-/// <summary>Timing of the placement authority's workload claims and operator VF changes, with their defaults.</summary>
+/// <summary>Timing of the placement authority's workload claims, operator VF changes and directory reads, with their defaults.</summary>
 public sealed record PlacementAuthoritySettings
 {
     /// <summary>The migration shard region, asked after claims that look abandoned (none: claims are never swept).</summary>
@@ -28,4 +28,16 @@ public sealed record PlacementAuthoritySettings
 
     /// <summary>How long an operator's VF create or delete holds its VF at most (a client that died frees it then).</summary>
     public TimeSpan VfChangeExpiry { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long a VF released by a migration that went forward is remembered: a claim naming it was built from an
+    /// inventory read before the migration ended, and is refused as such rather than as a missing VF.
+    /// </summary>
+    public TimeSpan SettleFor { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long, after recovery, placement waits for the replicated directory before it answers from what it has.</summary>
+    public TimeSpan InventoryWait { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The majority read of the directory before a placement says a host or VF does not exist.</summary>
+    public TimeSpan DirectoryReadTimeout { get; init; } = TimeSpan.FromSeconds(3);
 }

@@ -200,7 +200,7 @@ internal sealed class StateStreamReceiver
     {
         var result = Result(outcome, detail);
         _logger.LogWarning("[{MigrationId}] state stream failed after {Bytes} bytes: {Outcome}: {Detail}", _migrationId, _total, outcome, detail);
-        using var linger = new CancellationTokenSource(TimeSpan.FromSeconds(2), _options.TimeProvider);
+        using var linger = new CancellationTokenSource(_options.FarewellTimeout, _options.TimeProvider);
         try
         {
             if (frame == FrameType.Ack)

@@ -350,7 +350,7 @@ public sealed class StateTransferListener : IAsyncDisposable
                 "[{MigrationId}] refused state-stream connection from {Remote}: {Refusal}: {Detail}", _migrationId, remote, refusal, detail);
         }
 
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _options.TimeProvider);
+        using var timeout = new CancellationTokenSource(_options.FarewellTimeout, _options.TimeProvider);
         try
         {
             StateStreamProtocol.WriteReason(writer, FrameType.Refused, (byte)refusal, detail);

@@ -34,6 +34,12 @@ public sealed class StateTransferListenerOptions
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
+    /// How long a side that gives up spends telling the peer why (its Abort, Refused or failed Ack) and reading the
+    /// peer's own reason; best effort, the peer may be gone. Positive and finite.
+    /// </summary>
+    public TimeSpan FarewellTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
     /// Pipe buffer size: large so each socket read moves up to this much and the sink gets big slices. Socket
     /// buffers are left to the kernel's autotuning (a fixed SO_RCVBUF turns it off).
     /// </summary>
@@ -73,6 +79,7 @@ public sealed class StateTransferListenerOptions
 
         ValidateTimeout(HandshakeTimeout, nameof(HandshakeTimeout));
         ValidateTimeout(IdleTimeout, nameof(IdleTimeout));
+        ValidateFinite(FarewellTimeout, nameof(FarewellTimeout));
         if (BufferSize < 4096)
         {
             throw new ArgumentOutOfRangeException(nameof(BufferSize), BufferSize, "BufferSize must be at least 4096");
@@ -81,6 +88,14 @@ public sealed class StateTransferListenerOptions
         if (MaxPendingHandshakes < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(MaxPendingHandshakes), MaxPendingHandshakes, "MaxPendingHandshakes must be at least 1");
+        }
+    }
+
+    internal static void ValidateFinite(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive");
         }
     }
 

@@ -459,7 +459,7 @@ public sealed class StateTransferSender : IAsyncDisposable
         // The reason may still be in flight behind a broken write: give the read loop a moment to deliver it.
         if (_peerFailure is null)
         {
-            using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(2), _options.TimeProvider);
+            using var grace = new CancellationTokenSource(_options.FarewellTimeout, _options.TimeProvider);
             try
             {
                 await _readLoop.WaitAsync(grace.Token).ConfigureAwait(false);
@@ -486,7 +486,7 @@ public sealed class StateTransferSender : IAsyncDisposable
         }
 
         LogFailure(result);
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(2), _options.TimeProvider);
+        using var timeout = new CancellationTokenSource(_options.FarewellTimeout, _options.TimeProvider);
         try
         {
             StateStreamProtocol.WriteReason(_writer, FrameType.Abort, (byte)outcome, detail);

@@ -17,6 +17,12 @@ public sealed class StateTransferSenderOptions
     /// </summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a side that gives up spends telling the peer why (its Abort, Refused or failed Ack) and reading the
+    /// peer's own reason; best effort, the peer may be gone. Positive and finite.
+    /// </summary>
+    public TimeSpan FarewellTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Bandwidth cap in payload bytes per second (the domain's bandwidth policy); null = uncapped.</summary>
     public long? BandwidthLimit { get; init; }
 
@@ -50,6 +56,7 @@ public sealed class StateTransferSenderOptions
 
         StateTransferListenerOptions.ValidateTimeout(ConnectTimeout, nameof(ConnectTimeout));
         StateTransferListenerOptions.ValidateTimeout(IdleTimeout, nameof(IdleTimeout));
+        StateTransferListenerOptions.ValidateFinite(FarewellTimeout, nameof(FarewellTimeout));
         if (BandwidthLimit is <= 0)
         {
             throw new ArgumentOutOfRangeException(nameof(BandwidthLimit), BandwidthLimit, "BandwidthLimit must be positive or null");

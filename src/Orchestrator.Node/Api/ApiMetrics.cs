@@ -173,7 +173,7 @@ public sealed class ApiMetrics : IDisposable
                 oldest = m.CreatedAt;
             }
 
-            counts[m.State] = counts.GetValueOrDefault(m.State) + 1;
+            counts[m.State.ToString()] = counts.GetValueOrDefault(m.State.ToString()) + 1;
             queued += m.QueuePosition is null ? 0 : 1;
             if (_ended.ContainsKey(id))
             {
@@ -207,18 +207,18 @@ public sealed class ApiMetrics : IDisposable
             }
 
             _ended[id] = m.UpdatedAt;
-            _duration.WithLabels(m.State).Observe(Math.Max(0, (m.UpdatedAt - m.CreatedAt).TotalSeconds));
-            if (m.State == nameof(MigrationPhase.Completed) && m.DowntimeMs is { } downtime)
+            _duration.WithLabels(m.State.ToString()).Observe(Math.Max(0, (m.UpdatedAt - m.CreatedAt).TotalSeconds));
+            if (m.State == MigrationPhase.Completed && m.DowntimeMs is { } downtime)
             {
                 _downtime.Observe(downtime / 1000.0);
             }
 
-            if (m.State == nameof(MigrationPhase.Failed))
+            if (m.State == MigrationPhase.Failed)
             {
                 _failed.WithLabels(m.Code ?? "Unknown").Inc();
             }
 
-            if (m.State == nameof(MigrationPhase.RolledBack))
+            if (m.State == MigrationPhase.RolledBack)
             {
                 _rolledBack.WithLabels(m.Code ?? "Unspecified").Inc();
             }

@@ -6,6 +6,7 @@ using Akka.Streams.Dsl;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Persistence;
 
 namespace Orchestrator.Node.Api;
 
@@ -91,7 +92,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
                 TaskScheduler.Default);
 
             // A failed query (database away) starts again from the last position applied: nothing skipped or repeated.
-            _ = RestartSource.WithBackoff(() => journal.Follow(Position), RestartSettings.Create(TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5), 0.2))
+            _ = RestartSource.WithBackoff(() => journal.Follow(Position), JournalBackoff.Stream)
                 .RunForeach(OnJournaled, system.Materializer(namePrefix: "api-feed"));
             if (logger.IsEnabled(LogLevel.Information))
             {
@@ -370,7 +371,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
 
     // Two views of one migration at the same journaled state (they may differ in queue position and coordinator).
     private static bool SameDurable(MigrationView a, MigrationView b) =>
-        a.State == b.State && a.Epoch == b.Epoch && a.Step == b.Step && a.Checkpoints.Count == b.Checkpoints.Count
+        a.State == b.State && a.Epoch == b.Epoch && a.Step == b.Step && a.Timeline.Count == b.Timeline.Count
         && a.Rounds.Count == b.Rounds.Count && a.LastError == b.LastError && a.Code == b.Code && a.Target == b.Target && a.Policy == b.Policy;
 
     private static FeedEvent MigrationEvent(MigrationView view, long? position) => new("migration", view.Id.Value, MigrationResource.From(view), position);

@@ -80,7 +80,7 @@ public sealed record MigrationListQuery(WorkloadId? Workload, HostId? Host, IRea
     private bool Matches(MigrationView m) =>
         (Workload is not { } workload || m.Workload == workload)
         && (Host is not { } host || m.Source == host || m.Target == host)
-        && (States is not { } states || states.Contains(m.State) || states.Contains(m.IsTerminal ? "ended" : "active")
+        && (States is not { } states || states.Contains(m.State.ToString()) || states.Contains(m.IsTerminal ? "ended" : "active")
             || (m.Status == MigrationView.Queued && states.Contains("queued")))
         && (Since is not { } since || m.UpdatedAt >= since);
 }

@@ -42,17 +42,17 @@ public sealed record MigrationResource(
             view.Workload.Value,
             view.Source?.Value,
             view.Target?.Value,
-            view.State,
+            view.State.ToString(),
             view.Epoch,
             view.CreatedAt,
             view.UpdatedAt,
             view.Progress,
             view.DowntimeMs,
             view.Reason,
-            view.Checkpoints,
+            [.. view.Timeline.Select(t => new MigrationCheckpoint(t.State.ToString(), t.At))],
             view.Rounds,
             [.. view.Vfs.Select(v => new MigrationVfResource(v.Source.ToString(), v.Target.ToString(), v.Kind, v.Profile))],
-            view.Step,
+            view.Step.ToString(),
             view.QueuePosition,
             view.LastError,
             view.IsTerminal,
@@ -67,3 +67,6 @@ public sealed record MigrationResource(
 
 /// <summary>A source VF and the target VF it moves to.</summary>
 public sealed record MigrationVfResource(string Source, string Target, string Kind, string Profile);
+
+/// <summary>When the migration reached a protocol state: every state it passed, in order.</summary>
+public sealed record MigrationCheckpoint(string State, DateTimeOffset At);

@@ -4,6 +4,7 @@ using Orchestrator.Cluster.Migrations;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
 
@@ -64,9 +65,9 @@ public class CrashRecoveryTests
 
         var before = await WaitForAsync(client, id, v => stage switch
         {
-            Stage.PreCopy => v.State == "PreCopying" && v.Progress.Rounds >= 2,
-            Stage.StopCopy => v.State == "SwitchoverStarted" && hang!.Reached.IsCompleted,
-            _ => v.State == "Committed" && hang!.Reached.IsCompleted,
+            Stage.PreCopy => v.State == MigrationPhase.PreCopying && v.Progress.Rounds >= 2,
+            Stage.StopCopy => v.State == MigrationPhase.SwitchoverStarted && hang!.Reached.IsCompleted,
+            _ => v.State == MigrationPhase.Committed && hang!.Reached.IsCompleted,
         });
 
         var victim = cluster.Nodes.Single(n => n.Address.ToString() == before.Coordinator);
@@ -74,7 +75,7 @@ public class CrashRecoveryTests
         await victim.CrashAsync();
 
         var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(90));
-        Assert.Equal(expected, end.State);
+        Assert.Equal(expected, end.State.ToString());
         Assert.True(end.Epoch > before.Epoch, $"recovery must advance the epoch: {before.Epoch} -> {end.Epoch}");
         Assert.NotEqual(before.Coordinator, end.Coordinator);
 

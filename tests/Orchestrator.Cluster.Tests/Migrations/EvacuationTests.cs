@@ -1,6 +1,7 @@
 using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -64,7 +65,7 @@ public class EvacuationTests
         });
 
         hang.Release();
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
         EvacuationView? view = null;
         await Eventually.AssertAsync(
             async () =>
@@ -104,13 +105,13 @@ public class EvacuationTests
         TimeSpan.FromSeconds(30));
         var own = EvacuationJob.MigrationFor("e-withdraw", vm1);
         var withdrawn = (await node.Client.GetMigrationAsync(own)).Value!;
-        Assert.Equal(("RolledBack", "Aborted"), (withdrawn.State, withdrawn.Code));
+        Assert.Equal((MigrationPhase.RolledBack, "Aborted"), (withdrawn.State, withdrawn.Code));
         Assert.Contains("operator changed their mind", withdrawn.Reason, StringComparison.Ordinal);
         hang.Release();
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
         var late = await node.Client.StartMigrationAsync(own, vm1, HostId.Parse("host-c"));
         Assert.Equal(RejectedCodes.Withdrawn, late.Error?.Code);
-        Assert.Equal("RolledBack", (await node.Client.GetMigrationAsync(own)).Value!.State);
+        Assert.Equal(MigrationPhase.RolledBack, (await node.Client.GetMigrationAsync(own)).Value!.State);
 
         await Eventually.AssertAsync(
             async () => Assert.Equal("Cancelled", (await node.Client.GetEvacuationAsync("e-withdraw")).Value!.State),

@@ -3,6 +3,7 @@ using Orchestrator.Cluster.Migrations;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -37,12 +38,12 @@ public class FailedMigrationTests
         hang.Release();
 
         var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
-        Assert.Equal("Failed", end.State);
+        Assert.Equal(MigrationPhase.Failed, end.State);
         Assert.Equal("SourceLost", end.Code);
         Assert.True(end.IsTerminal);
         Assert.Contains("does not exist", end.Reason, StringComparison.Ordinal);
-        Assert.Contains(end.Checkpoints, c => c.State == "RollingBack");
-        Assert.DoesNotContain(end.Checkpoints, c => c.State == "RolledBack");
+        Assert.Contains(end.Timeline, t => t.State == MigrationPhase.RollingBack);
+        Assert.DoesNotContain(end.Timeline, t => t.State == MigrationPhase.RolledBack);
         await AssertReleasedAsync(node, id);
     }
 
@@ -62,11 +63,11 @@ public class FailedMigrationTests
         Assert.True((await node.Client.StartMigrationAsync(id, Vm1, HostB)).IsOk);
 
         var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
-        Assert.Equal("Failed", end.State);
+        Assert.Equal(MigrationPhase.Failed, end.State);
         Assert.Equal("TargetStateLost", end.Code);
         Assert.Contains("reset", end.Reason, StringComparison.Ordinal);
-        Assert.Contains(end.Checkpoints, c => c.State == "Committed");
-        Assert.DoesNotContain(end.Checkpoints, c => c.State is "TargetRunning" or "Completed");
+        Assert.Contains(end.Timeline, t => t.State == MigrationPhase.Committed);
+        Assert.DoesNotContain(end.Timeline, t => t.State is MigrationPhase.TargetRunning or MigrationPhase.Completed);
 
         // Nothing was released on the source: its stopped VF may hold the workload's only device state.
         var sourceVf = Assert.Single(source.ListVfs(), v => v.Index == 0);

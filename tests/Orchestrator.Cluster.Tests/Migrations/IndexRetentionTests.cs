@@ -1,5 +1,6 @@
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -18,11 +19,11 @@ public class IndexRetentionTests
         var retention = new IndexRetention(TimeSpan.FromHours(1), MaxEnded: 2);
         MigrationView[] views =
         [
-            View("m-live-old", "PreCopying", T0.AddHours(-5)),
-            View("m-ended-old", "Completed", T0.AddHours(-2)),
-            View("m-ended-1", "RolledBack", T0.AddMinutes(-30)),
-            View("m-ended-2", "Completed", T0.AddMinutes(-20)),
-            View("m-ended-3", "Failed", T0.AddMinutes(-10)),
+            View("m-live-old", MigrationPhase.PreCopying, T0.AddHours(-5)),
+            View("m-ended-old", MigrationPhase.Completed, T0.AddHours(-2)),
+            View("m-ended-1", MigrationPhase.RolledBack, T0.AddMinutes(-30)),
+            View("m-ended-2", MigrationPhase.Completed, T0.AddMinutes(-20)),
+            View("m-ended-3", MigrationPhase.Failed, T0.AddMinutes(-10)),
         ];
 
         var expired = retention.Expired(views, T0);
@@ -48,9 +49,9 @@ public class IndexRetentionTests
         var first = MigrationId.Parse("m-retention-1");
         var second = MigrationId.Parse("m-retention-2");
         Assert.True((await node.Client.StartMigrationAsync(first, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(first, TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(first, TimeSpan.FromSeconds(30))).State);
         Assert.True((await node.Client.StartMigrationAsync(second, WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(second, TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(second, TimeSpan.FromSeconds(30))).State);
 
         // The keeper prunes every 2 s: the list comes down to the newest ended migration.
         await Eventually.AssertAsync(async () =>
@@ -61,11 +62,11 @@ public class IndexRetentionTests
 
         var read = await node.Client.GetMigrationAsync(first);
         Assert.True(read.IsOk, read.Error?.Message);
-        Assert.Equal("Completed", read.Value!.State);
+        Assert.Equal(MigrationPhase.Completed, read.Value!.State);
         Assert.Equal(HostId.Parse("host-b"), read.Value.Target);
     }
 
-    private static MigrationView View(string id, string state, DateTimeOffset updated) => new(
+    private static MigrationView View(string id, MigrationPhase state, DateTimeOffset updated) => new(
         MigrationId.Parse(id), WorkloadId.Parse("vm-1"), HostId.Parse("host-a"), HostId.Parse("host-b"), state, 1, updated.AddMinutes(-1), updated,
-        new MigrationProgress(0, 0, 0, 0, null), null, null, [], [], [], "None", null, null, null);
+        new MigrationProgress(0, 0, 0, 0, null), null, null, [], [], [], MigrationStep.None, null, null, null);
 }

@@ -1,6 +1,7 @@
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -50,7 +51,7 @@ public class JournalOutageTests
         var requestAnswer = await request;
         var cordonAnswer = await cordon;
 
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(m1, TimeSpan.FromSeconds(120))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(m1, TimeSpan.FromSeconds(120))).State);
 
         // The client retries what got no answer, with the same id: exactly one migration results.
         await Eventually.AssertAsync(
@@ -58,7 +59,7 @@ public class JournalOutageTests
                 (await node1.Client.StartMigrationAsync(m2, WorkloadId.Parse("vm-2"), HostC)).IsOk,
                 $"m-outage-2 not accepted after the outage; first answer: {requestAnswer}"),
             TimeSpan.FromSeconds(60));
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(m2, TimeSpan.FromSeconds(120))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(m2, TimeSpan.FromSeconds(120))).State);
         await Eventually.AssertAsync(
             async () => Assert.True(
                 (await node1.Client.CordonAsync(HostB, cordon: true, "outage test")).Value?.Cordoned == true,

@@ -3,6 +3,7 @@ using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
@@ -30,7 +31,7 @@ public class LimitsAndFencingTests
 
         foreach (var id in ids)
         {
-            Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
+            Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
         }
 
         // Never more than one migration held a slot on either PF, and every slot was given back.
@@ -57,7 +58,7 @@ public class LimitsAndFencingTests
 
         foreach (var id in ids)
         {
-            Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
+            Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
         }
 
         Assert.Equal(1, observer.MaxConcurrentSlots);

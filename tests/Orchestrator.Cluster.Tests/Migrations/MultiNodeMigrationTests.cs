@@ -1,5 +1,6 @@
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -24,8 +25,8 @@ public class MultiNodeMigrationTests
 
         var singleEnd = await cluster.WaitForEndAsync(single, TimeSpan.FromSeconds(30));
         var multiEnd = await cluster.WaitForEndAsync(multi, TimeSpan.FromSeconds(30));
-        Assert.Equal("Completed", singleEnd.State);
-        Assert.Equal("Completed", multiEnd.State);
+        Assert.Equal(MigrationPhase.Completed, singleEnd.State);
+        Assert.Equal(MigrationPhase.Completed, multiEnd.State);
         Assert.Equal(2, multiEnd.Vfs.Count);
         Assert.All(multiEnd.Vfs, pair => Assert.Equal(HostId.Parse("host-b"), pair.Target.Host));
 
@@ -53,7 +54,7 @@ public class MultiNodeMigrationTests
             var node = await clean.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
             await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
             Assert.True((await node.Client.StartMigrationAsync(MigrationId.Parse("m-clean"), WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
-            Assert.Equal("Completed", (await clean.WaitForEndAsync(MigrationId.Parse("m-clean"), TimeSpan.FromSeconds(30))).State);
+            Assert.Equal(MigrationPhase.Completed, (await clean.WaitForEndAsync(MigrationId.Parse("m-clean"), TimeSpan.FromSeconds(30))).State);
             var report = clean.CheckHistory();
             Assert.True(report.IsSuccess, report.ToText());
         }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
 
@@ -26,7 +27,7 @@ public class ReadYourWritesTests
         var ended = fx.Terminal(there);
         Assert.True((await fx.Nodes[2].Client.StartMigrationAsync(there, Vm1, HostB)).IsOk);
 
-        Assert.Equal("Completed", (await ended.WaitAsync(TimeSpan.FromSeconds(120))).State);
+        Assert.Equal(MigrationPhase.Completed, (await ended.WaitAsync(TimeSpan.FromSeconds(120))).State);
         await fx.AssertEveryNodeSeesAsync(there, runsOn: HostB, gone: HostA);
 
         // Straight back, asked on the node of the old source, with no wait: the workload is found where it runs now.
@@ -34,7 +35,7 @@ public class ReadYourWritesTests
         var backEnded = fx.Terminal(back);
         var started = await fx.Nodes[0].Client.StartMigrationAsync(back, Vm1, HostA);
         Assert.True(started.IsOk, started.Error?.Message);
-        Assert.Equal("Completed", (await backEnded.WaitAsync(TimeSpan.FromSeconds(120))).State);
+        Assert.Equal(MigrationPhase.Completed, (await backEnded.WaitAsync(TimeSpan.FromSeconds(120))).State);
         await fx.AssertEveryNodeSeesAsync(back, runsOn: HostA, gone: HostB);
     }
 
@@ -54,10 +55,10 @@ public class ReadYourWritesTests
         fx.Cluster.Driver("host-a", "0000:3b:00.0").SetDirtyRate(0, 1L << 30);
         Assert.True((await fx.Nodes[2].Client.StartMigrationAsync(aborted, Vm1, HostB, policy)).IsOk);
         await Eventually.AssertAsync(async () =>
-            Assert.Equal("PreCopying", (await fx.Nodes[2].Client.GetMigrationAsync(aborted)).Value!.State), TimeSpan.FromSeconds(90));
+            Assert.Equal(MigrationPhase.PreCopying, (await fx.Nodes[2].Client.GetMigrationAsync(aborted)).Value!.State), TimeSpan.FromSeconds(90));
         Assert.True((await fx.Nodes[2].Client.AbortAsync(aborted, "read-your-writes test")).IsOk);
 
-        Assert.Equal("RolledBack", (await ended.WaitAsync(TimeSpan.FromSeconds(120))).State);
+        Assert.Equal(MigrationPhase.RolledBack, (await ended.WaitAsync(TimeSpan.FromSeconds(120))).State);
         await fx.AssertEveryNodeSeesAsync(aborted, runsOn: HostA, gone: HostB);
 
         // The workload may move again at once, and the target's slot is free again.
@@ -66,7 +67,7 @@ public class ReadYourWritesTests
         var againEnded = fx.Terminal(again);
         var started = await fx.Nodes[1].Client.StartMigrationAsync(again, Vm1, HostB);
         Assert.True(started.IsOk, started.Error?.Message);
-        Assert.Equal("Completed", (await againEnded.WaitAsync(TimeSpan.FromSeconds(120))).State);
+        Assert.Equal(MigrationPhase.Completed, (await againEnded.WaitAsync(TimeSpan.FromSeconds(120))).State);
         await fx.AssertEveryNodeSeesAsync(again, runsOn: HostB, gone: HostA);
     }
 

@@ -10,6 +10,7 @@ using Orchestrator.Cluster.Tests.Serialization;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Domain.Reconciliation;
@@ -179,7 +180,7 @@ public class ReconcilerTests
         Assert.Contains($"in use by migration {id}", Assert.IsType<LeftoverRefused>(onTarget).Reason, StringComparison.Ordinal);
 
         hang.Release();
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
         Assert.Empty(Ok(await node.Client.ReconcileAsync(HostB, run: true)).Cleaned);
         Assert.Equal(VfioDeviceState.Running, cluster.Driver("host-b", Pf).GetDeviceState(targetVf.Index));
         Assert.Empty(cluster.ReadHistory().OfType<LeftoverCleanedRecord>());
@@ -214,7 +215,7 @@ public class ReconcilerTests
             Assert.DoesNotContain(cleaned, c => c.Migration == next.ToString());
         }));
 
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(next, TimeSpan.FromSeconds(60))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(next, TimeSpan.FromSeconds(60))).State);
         Assert.DoesNotContain(target.ListVfs(), v => v.Index == leftover.Index);
 
         // A late duplicate of the ended migration's command is fenced now, rather than leaving the same leftover again.
@@ -268,7 +269,7 @@ public class ReconcilerTests
         target.Faults.FailCommand(DeviceCommand.CreateVf, 1, VfioErrno.EIO);
         Assert.True((await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostB, MigrationPolicy.Default)).IsOk);
         var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60));
-        Assert.Equal("RolledBack", end.State);
+        Assert.Equal(MigrationPhase.RolledBack, end.State);
         Assert.Empty(target.ListVfs());
         return end;
     }

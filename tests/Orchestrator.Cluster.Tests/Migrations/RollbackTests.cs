@@ -4,6 +4,7 @@ using Orchestrator.Cluster.Migrations;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
 
@@ -25,7 +26,7 @@ public class RollbackTests
         Assert.True((await fx.Client.StartMigrationAsync(id, Vm1, HostId.Parse("host-c"))).IsOk);
 
         var end = await fx.Cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
-        Assert.Equal("RolledBack", end.State);
+        Assert.Equal(MigrationPhase.RolledBack, end.State);
         Assert.Contains("firmware", end.Reason, StringComparison.OrdinalIgnoreCase);
         fx.AssertWorkloadOnSourceOnly();
     }
@@ -36,7 +37,7 @@ public class RollbackTests
         await using var fx = await Fixture.StartAsync();
         fx.Target.Faults.FailCommand(DeviceCommand.Load, 1, VfioErrno.EIO);
         var end = await fx.MigrateAsync("m-load-fails");
-        Assert.Equal("RolledBack", end.State);
+        Assert.Equal(MigrationPhase.RolledBack, end.State);
         Assert.Contains("EIO", end.Reason, StringComparison.Ordinal);
         fx.AssertWorkloadOnSourceOnly();
     }
@@ -47,7 +48,7 @@ public class RollbackTests
         await using var fx = await Fixture.StartAsync();
         fx.Target.Faults.CorruptWrite(2);
         var end = await fx.MigrateAsync("m-corrupt");
-        Assert.Equal("RolledBack", end.State);
+        Assert.Equal(MigrationPhase.RolledBack, end.State);
         fx.AssertWorkloadOnSourceOnly();
     }
 
@@ -57,7 +58,7 @@ public class RollbackTests
         await using var fx = await Fixture.StartAsync();
         fx.Source.Faults.FailCommand(DeviceCommand.Save, 1, VfioErrno.EIO);
         var end = await fx.MigrateAsync("m-save-fails");
-        Assert.Equal("RolledBack", end.State);
+        Assert.Equal(MigrationPhase.RolledBack, end.State);
         fx.AssertWorkloadOnSourceOnly();
     }
 
@@ -68,7 +69,7 @@ public class RollbackTests
         var hang = fx.Source.Faults.HangCommand(DeviceCommand.Save, 2); // 1: RUNNING->PRE_COPY, 2: ->STOP_COPY
         var end = await fx.MigrateAsync("m-hung");
         Assert.True(hang.Reached.IsCompleted);
-        Assert.Equal("RolledBack", end.State);
+        Assert.Equal(MigrationPhase.RolledBack, end.State);
         Assert.Contains("no answer", end.Reason, StringComparison.Ordinal);
         fx.AssertWorkloadOnSourceOnly();
     }
@@ -90,14 +91,14 @@ public class RollbackTests
         await Eventually.AssertAsync(async () =>
         {
             var view = (await fx.Client.GetMigrationAsync(id)).Value!;
-            Assert.Equal("PreCopying", view.State);
+            Assert.Equal(MigrationPhase.PreCopying, view.State);
             Assert.True(view.Progress.Rounds >= 2);
         });
 
         var aborted = await fx.Client.AbortAsync(id, "operator changed their mind");
         Assert.True(aborted.IsOk, aborted.Error?.Message);
         var end = await fx.Cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
-        Assert.Equal("RolledBack", end.State);
+        Assert.Equal(MigrationPhase.RolledBack, end.State);
         Assert.Contains("operator changed their mind", end.Reason, StringComparison.Ordinal);
         fx.AssertWorkloadOnSourceOnly();
 
@@ -105,7 +106,7 @@ public class RollbackTests
         // with the first reason; nothing runs again.
         var again = await fx.Client.AbortAsync(id, "again");
         Assert.True(again.IsOk, again.Error?.Message);
-        Assert.Equal(("RolledBack", "Aborted"), (again.Value!.State, again.Value.Code));
+        Assert.Equal((MigrationPhase.RolledBack, "Aborted"), (again.Value!.State, again.Value.Code));
         Assert.Contains("operator changed their mind", again.Value.Reason, StringComparison.Ordinal);
     }
 
@@ -118,7 +119,7 @@ public class RollbackTests
         var id = MigrationId.Parse("m-abort-late");
         Assert.True((await fx.Client.StartMigrationAsync(id, Vm1, HostId.Parse("host-b"))).IsOk);
         await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.Equal("Committed", (await fx.Client.GetMigrationAsync(id)).Value!.State);
+        Assert.Equal(MigrationPhase.Committed, (await fx.Client.GetMigrationAsync(id)).Value!.State);
 
         Result<MigrationView> abort;
         try
@@ -135,7 +136,7 @@ public class RollbackTests
 
         hang.Release();
         var end = await fx.Cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
-        Assert.Equal("Completed", end.State);
+        Assert.Equal(MigrationPhase.Completed, end.State);
         Assert.DoesNotContain(fx.Source.ListVfs(), v => v.Index == 0);
         Assert.Equal(VfioDeviceState.Running, Assert.Single(fx.Target.ListVfs()).State);
     }

@@ -1,5 +1,6 @@
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -18,7 +19,7 @@ public class SingleNodeMigrationTests
         Assert.True(started.IsOk, started.Error?.Message);
 
         var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
-        Assert.Equal("Completed", end.State);
+        Assert.Equal(MigrationPhase.Completed, end.State);
         Assert.Equal(HostId.Parse("host-b"), end.Target);
 
         var source = cluster.Driver("host-a", "0000:3b:00.0");

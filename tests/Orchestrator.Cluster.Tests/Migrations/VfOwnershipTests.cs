@@ -4,6 +4,7 @@ using Orchestrator.Cluster.Transfer;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
@@ -129,7 +130,7 @@ public class VfOwnershipTests
         hang.Release();
 
         var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60));
-        Assert.Equal("RolledBack", end.State);
+        Assert.Equal(MigrationPhase.RolledBack, end.State);
         var survivor = Assert.Single(target.ListVfs());
         Assert.Equal((chosen, VfKind.Kernel, VfioDeviceState.Running), (survivor.Index, survivor.Kind, survivor.State));
         Assert.Single(source.ListVfs(), v => v.Index == 0 && v.State == VfioDeviceState.Running);

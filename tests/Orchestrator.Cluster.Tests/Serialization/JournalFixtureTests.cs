@@ -63,19 +63,19 @@ public class JournalFixtureTests
         await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
 
         var multi = (await node.Client.GetMigrationAsync(MigrationId.Parse("m-fixture-multi"))).Value!;
-        Assert.Equal("Completed", multi.State);
+        Assert.Equal(MigrationPhase.Completed, multi.State);
         Assert.Equal(2, multi.Vfs.Count);
-        Assert.Contains(multi.Checkpoints, c => c.State == "Committed");
+        Assert.Contains(multi.Timeline, t => t.State == MigrationPhase.Committed);
 
         var rolledBack = (await node.Client.GetMigrationAsync(MigrationId.Parse("m-fixture-rollback"))).Value!;
-        Assert.Equal("RolledBack", rolledBack.State);
+        Assert.Equal(MigrationPhase.RolledBack, rolledBack.State);
         Assert.Contains("EIO", rolledBack.Reason, StringComparison.Ordinal);
 
         var recovered = (await node.Client.GetMigrationAsync(MigrationId.Parse("m-fixture-recover"))).Value!;
-        Assert.Equal("Completed", recovered.State);
+        Assert.Equal(MigrationPhase.Completed, recovered.State);
 
         var failed = (await node.Client.GetMigrationAsync(MigrationId.Parse("m-fixture-failed"))).Value!;
-        Assert.Equal(("Failed", "TargetStateLost"), (failed.State, failed.Code));
+        Assert.Equal((MigrationPhase.Failed, "TargetStateLost"), (failed.State, failed.Code));
 
         // The host actor recovered its cordon from the same journal.
         await Eventually.AssertAsync(async () =>

@@ -2,6 +2,7 @@ using Orchestrator.Cluster.Migrations;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
 
@@ -35,12 +36,12 @@ public class JournalFixtureWriter
 
         // 1. Multi-VF migration that completes (quiesce, pre-copy, commit...).
         Ok(await client.StartMigrationAsync(MigrationId.Parse("m-fixture-multi"), WorkloadId.Parse("vm-2"), HostId.Parse("host-b")));
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-multi"), TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-multi"), TimeSpan.FromSeconds(30))).State);
 
         // 2. A load failure: rollback.
         target.Faults.FailCommand(DeviceCommand.Load, 1, VfioErrno.EIO);
         Ok(await client.StartMigrationAsync(MigrationId.Parse("m-fixture-rollback"), WorkloadId.Parse("vm-1"), HostId.Parse("host-b")));
-        Assert.Equal("RolledBack", (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-rollback"), TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(MigrationPhase.RolledBack, (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-rollback"), TimeSpan.FromSeconds(30))).State);
 
         // 3. A failure after Committed is retried forward; then the node restarts mid-way and the migration recovers.
         source.Faults.FailCommand(DeviceCommand.DestroyVf, 1, VfioErrno.EIO);
@@ -50,7 +51,7 @@ public class JournalFixtureWriter
         await node.StopAsync();
         hang.Release();
         var restarted = await cluster.StartNodeAsync("node-1b", ["host-a", "host-b", "host-c"]);
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-recover"), TimeSpan.FromSeconds(60))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-recover"), TimeSpan.FromSeconds(60))).State);
 
         // 4. A cordon, and an evacuation of host-b (everything moves back to host-a).
         Ok(await restarted.Client.CordonAsync(HostId.Parse("host-c"), true, "fixture"));
@@ -111,7 +112,7 @@ public class JournalFixtureWriter
     {
         var id = MigrationId.Parse("m-fixture-claimed");
         Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-2"), HostId.Parse("host-b")));
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
     }
 
     /// <summary>A migration that waits for a downtime limit it cannot meet completes once the limit is raised.</summary>
@@ -124,14 +125,14 @@ public class JournalFixtureWriter
             async () => Assert.True((await node.Client.GetMigrationAsync(id)).Value?.Rounds.Count >= 2),
             TimeSpan.FromSeconds(30));
         Ok(await node.Client.ChangePolicyAsync(id, TimeSpan.FromSeconds(5), null, clearBandwidthCap: false));
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
     }
 
     /// <summary>A migration id withdrawn before it was requested: a start that arrives later is refused.</summary>
     private static async Task WithdrawAsync(TestNode node)
     {
         var id = MigrationId.Parse("m-fixture-withdrawn");
-        Assert.Equal("RolledBack", (await node.Client.WithdrawAsync(id, WorkloadId.Parse("vm-1"), "fixture")).Value!.State);
+        Assert.Equal(MigrationPhase.RolledBack, (await node.Client.WithdrawAsync(id, WorkloadId.Parse("vm-1"), "fixture")).Value!.State);
         Assert.Equal(RejectedCodes.Withdrawn, (await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).Error?.Code);
     }
 
@@ -166,7 +167,7 @@ public class JournalFixtureWriter
         target.Faults.FailCommand(DeviceCommand.Resume, 1, VfioErrno.EIO);
         Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b")));
         var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
-        Assert.Equal("Failed", end.State);
+        Assert.Equal(MigrationPhase.Failed, end.State);
         Assert.Equal("TargetStateLost", end.Code);
     }
 
@@ -179,7 +180,7 @@ public class JournalFixtureWriter
         target.Faults.FailCommand(DeviceCommand.CreateVf, 1, VfioErrno.EIO);
         Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b")));
         var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
-        Assert.Equal("RolledBack", end.State);
+        Assert.Equal(MigrationPhase.RolledBack, end.State);
         Assert.True(end.Vfs.Count == 1, $"no target was placed: {end.Reason}");
         var leftover = end.Vfs[0].Target;
         await target.CreateVfAsync(VfKind.Vfio, "eth-small", leftover.Index);

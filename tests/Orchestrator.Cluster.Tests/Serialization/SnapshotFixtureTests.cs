@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Serialization;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Serialization;
@@ -68,7 +69,7 @@ public class SnapshotFixtureTests
         // reservations, which only the snapshot holds.
         var held = MigrationId.Parse("m-snapshot-held");
         var end = await cluster.WaitForEndAsync(held, TimeSpan.FromSeconds(60));
-        Assert.True(end.State is "Completed" or "RolledBack", end.State);
+        Assert.True(end.State is MigrationPhase.Completed or MigrationPhase.RolledBack, end.State.ToString());
         var ledgerSnapshot = snapshots.Where(s => s.PersistenceId == "placement-authority").Max(s => s.SequenceNr);
         await Eventually.AssertAsync(
             () => Task.Run(() => Assert.Contains(
@@ -79,9 +80,9 @@ public class SnapshotFixtureTests
 
         // And the workload is free: it moves at once.
         var again = MigrationId.Parse("m-snapshot-again");
-        var started = await node.Client.StartMigrationAsync(again, WorkloadId.Parse("vm-2"), HostId.Parse(end.State == "Completed" ? "host-a" : "host-b"));
+        var started = await node.Client.StartMigrationAsync(again, WorkloadId.Parse("vm-2"), HostId.Parse(end.State == MigrationPhase.Completed ? "host-a" : "host-b"));
         Assert.True(started.IsOk, started.Error?.Message);
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(again, TimeSpan.FromSeconds(60))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(again, TimeSpan.FromSeconds(60))).State);
     }
 
     [Fact]
@@ -99,7 +100,7 @@ public class SnapshotFixtureTests
 
         var moved = MigrationId.Parse("m-snapshot-moved");
         Assert.True((await node.Client.StartMigrationAsync(moved, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
-        Assert.Equal("Completed", (await cluster.WaitForEndAsync(moved, TimeSpan.FromSeconds(30))).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(moved, TimeSpan.FromSeconds(30))).State);
         Assert.True((await node.Client.CordonAsync(HostId.Parse("host-c"), true, "snapshot fixture")).IsOk);
         Assert.True((await node.Client.CordonAsync(HostId.Parse("host-c"), false)).IsOk);
         Assert.True((await node.Client.CordonAsync(HostId.Parse("host-c"), true, "snapshot fixture")).IsOk);

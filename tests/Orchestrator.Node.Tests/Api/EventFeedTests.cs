@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Node.Api;
 
 namespace Orchestrator.Node.Tests.Api;
@@ -31,8 +32,8 @@ public class EventFeedTests(ApiNode node)
     public void Filters_keep_what_they_name()
     {
         var migration = new FeedEvent("migration", "m-1", MigrationResource.From(new Cluster.Migrations.MigrationView(
-            MigrationId.Parse("m-1"), WorkloadId.Parse("vm-1"), HostId.Parse("host-a"), HostId.Parse("host-b"), "PreCopying", 0,
-            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, new Cluster.Migrations.MigrationProgress(0, 0, 0, 0, null), null, null, [], [], [], "PreCopyRound", null, null, null)));
+            MigrationId.Parse("m-1"), WorkloadId.Parse("vm-1"), HostId.Parse("host-a"), HostId.Parse("host-b"), MigrationPhase.PreCopying, 0,
+            DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch, new Cluster.Migrations.MigrationProgress(0, 0, 0, 0, null), null, null, [], [], [], MigrationStep.PreCopyRound, null, null, null)));
         var leftover = new FeedEvent("leftover", "host-c/0000:5e:00.0/vf1", new CleanedLeftoverResource("host-c", "host-c/0000:5e:00.0/vf1", null, "m-2", "Destroyed", "leftover", DateTimeOffset.UnixEpoch));
         Assert.True(new EventFilter("m-1", null, null).Matches(migration));
         Assert.False(new EventFilter("m-1", null, null).Matches(leftover));

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Node.Api;
 
 namespace Orchestrator.Node.Tests.Api;
@@ -61,9 +62,9 @@ public class MigrationListingTests
         Assert.True(MigrationListQuery.TryParse(new QueryCollection(new Dictionary<string, StringValues> { ["state"] = new(["completed,ROLLEDBACK", "active"]) }), out var query, out _));
         Assert.Equal(["Completed", "RolledBack", "active"], query.States!.Order(StringComparer.Ordinal).ToArray());
         var random = new Random(2);
-        var running = View(random, T0) with { State = "PreCopying" };
-        var completed = View(random, T0) with { State = "Completed" };
-        var failed = View(random, T0) with { State = "Failed" };
+        var running = View(random, T0) with { State = MigrationPhase.PreCopying };
+        var completed = View(random, T0) with { State = MigrationPhase.Completed };
+        var failed = View(random, T0) with { State = MigrationPhase.Failed };
         Assert.Equal(new[] { running.Id, completed.Id }.Order(), query.Page([running, completed, failed]).Items.Select(v => v.Id).Order());
     }
 
@@ -84,7 +85,7 @@ public class MigrationListingTests
         WorkloadId.Parse("vm-" + random.Next(0, 5)),
         HostId.Parse("host-a"),
         HostId.Parse("host-b"),
-        "Completed",
+        MigrationPhase.Completed,
         0,
         createdAt,
         createdAt,
@@ -94,7 +95,7 @@ public class MigrationListingTests
         [],
         [],
         [],
-        "None",
+        MigrationStep.None,
         null,
         null,
         null);

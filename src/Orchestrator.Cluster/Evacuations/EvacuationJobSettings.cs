@@ -1,0 +1,14 @@
+namespace Orchestrator.Cluster.Evacuations;
+
+/// <summary>Timing of an evacuation job, with its defaults.</summary>
+public sealed record EvacuationJobSettings
+{
+    /// <summary>The job's clock.</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How often the job reads the state of the migrations it started.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The least time between two starts of the same workload's migration (a lost start, a workload held by another).</summary>
+    public TimeSpan RestartInterval { get; init; } = TimeSpan.FromSeconds(2);
+}
