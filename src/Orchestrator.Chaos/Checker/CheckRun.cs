@@ -561,12 +561,8 @@ internal sealed class CheckRun
     {
         var (migration, epoch, changesDevice, vf, pf) = record switch
         {
-            VfCreated c => (c.Migration, c.Epoch, true, c.Vf, c.Pf),
-            VfDestroyed d => (d.Migration, d.Epoch, true, d.Vf, d.Pf),
-            VfStateChanged s => (s.Migration, s.Epoch, true, s.Vf, s.Pf),
-            VfReset r => (r.Migration, r.Epoch, true, r.Vf, r.Pf),
-            StateLoaded l => (l.Migration, (long?)l.Epoch, true, l.Vf, l.Pf),
-            StateSaved s => (s.Migration, (long?)s.Epoch, false, s.Vf, s.Pf),
+            VfRecord v => (v.Migration, v.Epoch, true, v.Vf, v.Pf),
+            StateStreamRecord t => (t.Migration, (long?)t.Epoch, t is StateLoaded, t.Vf, t.Pf),
             CommandFenced f => (f.Migration, (long?)f.CurrentEpoch, false, f.Vf, f.Pf),
             SlotChanged s => (s.Migration, s.Epoch, false, null, s.Pf),
             _ => ((string?)null, (long?)null, false, (string?)null, (string?)null),
@@ -814,14 +810,7 @@ internal sealed class CheckRun
         }
     }
 
-    private static string? VfOf(HistoryRecord record) => record switch
-    {
-        VfCreated c => c.Vf,
-        VfDestroyed d => d.Vf,
-        VfStateChanged s => s.Vf,
-        VfReset r => r.Vf,
-        _ => null,
-    };
+    private static string? VfOf(HistoryRecord record) => (record as VfRecord)?.Vf;
 
     // ---- report ----------------------------------------------------------------------------------------------
 
@@ -921,12 +910,8 @@ internal sealed class CheckRun
 
         return record switch
         {
-            VfCreated c => About(c.Migration, c.Workload, c.Vf),
-            VfDestroyed d => About(d.Migration, d.Workload, d.Vf),
-            VfStateChanged s => About(s.Migration, s.Workload, s.Vf),
-            VfReset r => About(r.Migration, r.Workload, r.Vf),
-            StateSaved s => About(s.Migration, null, s.Vf),
-            StateLoaded l => About(l.Migration, null, l.Vf),
+            VfRecord r => About(r.Migration, r.Workload, r.Vf),
+            StateStreamRecord t => About(t.Migration, null, t.Vf),
             CommandFenced f => About(f.Migration, null, f.Vf),
             SlotChanged s => About(s.Migration, null, null),
             ReservationChanged r => About(r.Migration, null, null),

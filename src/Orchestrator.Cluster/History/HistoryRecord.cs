@@ -27,14 +27,14 @@ public abstract record HistoryRecord
 {
     /// <summary>UTC wall-clock time the record was written; ties are broken by <see cref="Node"/>, then <see cref="Seq"/>.</summary>
     [JsonPropertyName("t")]
-    [JsonPropertyOrder(-3)]
+    [JsonPropertyOrder(-6)]
     public DateTimeOffset Time { get; init; }
 
     /// <summary>Per-writer sequence number, strictly increasing within one file.</summary>
-    [JsonPropertyOrder(-2)]
+    [JsonPropertyOrder(-5)]
     public long Seq { get; init; }
 
     /// <summary>The process that wrote the record: a node name such as <c>host-a</c>, or <c>client</c> / <c>harness</c>.</summary>
-    [JsonPropertyOrder(-1)]
+    [JsonPropertyOrder(-4)]
     public string Node { get; init; } = "";
 }
