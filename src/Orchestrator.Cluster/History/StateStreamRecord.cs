@@ -1,25 +1,11 @@
-using System.Text.Json.Serialization;
-
 namespace Orchestrator.Cluster.History;
 
 /// <summary>
-/// One end of a VF's state stream: the source's save (<see cref="StateSaved"/>) or the target's load
-/// (<see cref="StateLoaded"/>) for a migration command; the checker pairs them and compares their checksums.
+/// One end of a VF's state stream, located at that end's VF: the source's save (<see cref="StateSaved"/>) or the
+/// target's load (<see cref="StateLoaded"/>) for a migration command; the checker pairs them and compares checksums.
 /// </summary>
-public abstract record StateStreamRecord : HistoryRecord
+public abstract record StateStreamRecord : VfLocatedRecord
 {
-    /// <summary>Host id: the source's for a save, the target's for a load.</summary>
-    [JsonPropertyOrder(-3)]
-    public required string Host { get; init; }
-
-    /// <summary>PF id on that host.</summary>
-    [JsonPropertyOrder(-2)]
-    public required string Pf { get; init; }
-
-    /// <summary>VF id on that PF.</summary>
-    [JsonPropertyOrder(-1)]
-    public required string Vf { get; init; }
-
     /// <summary>Migration id.</summary>
     public required string Migration { get; init; }
 

@@ -1,7 +1,7 @@
 namespace Orchestrator.Cluster.History;
 
 /// <summary>
-/// <c>vf-created</c>: a VF now exists on <see cref="VfRecord.Pf"/> (a target VF: created by <see cref="VfRecord.Migration"/>).
+/// <c>vf-created</c>: a VF now exists on <see cref="VfLocatedRecord.Pf"/> (a target VF: created by <see cref="VfRecord.Migration"/>).
 /// Also written by a node for every VF it finds at start-up, so that the checker knows where workloads already run.
 /// </summary>
 public sealed record VfCreated : VfRecord
