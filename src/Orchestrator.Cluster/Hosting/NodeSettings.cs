@@ -90,12 +90,10 @@ public sealed record NodeSettings
             errors.Add($"node.port: {Port} is not a TCP port (0-65535)");
         }
 
-        foreach (var contactPoint in ContactPoints)
+        var parsed = ContactPoints.Select(c => (Text: c, Point: ContactPoint.Parse(c))).ToList();
+        foreach (var (text, _) in parsed.Where(c => c.Point is null))
         {
-            if (ContactPoint.Parse(contactPoint) is null)
-            {
-                errors.Add($"cluster.contact-points: '{contactPoint}' is not host:port (a node's management endpoint, e.g. 10.0.0.1:{DefaultManagementPort})");
-            }
+            errors.Add($"cluster.contact-points: '{text}' is not host:port (a node's management endpoint, e.g. 10.0.0.1:{DefaultManagementPort})");
         }
 
         if (ContactPoints.Distinct(StringComparer.OrdinalIgnoreCase).Count() != ContactPoints.Count)
@@ -103,7 +101,7 @@ public sealed record NodeSettings
             errors.Add($"cluster.contact-points: [{string.Join(", ", ContactPoints)}] lists a contact point twice");
         }
 
-        if (Discovery == DiscoveryMethod.Config && ContactPoints.Count > 0 && !ContactPoints.Any(c => ContactPoint.Parse(c) is { } p && p.Port == ManagementPort && string.Equals(p.Host, Hostname, StringComparison.OrdinalIgnoreCase)))
+        if (Discovery == DiscoveryMethod.Config && ContactPoints.Count > 0 && !parsed.Any(c => c.Point is { } p && p.Port == ManagementPort && string.Equals(p.Host, Hostname, StringComparison.OrdinalIgnoreCase)))
         {
             errors.Add($"cluster.contact-points: [{string.Join(", ", ContactPoints)}] does not list this node's own management endpoint {Hostname}:{ManagementPort} (node.hostname:cluster.management-port); every node must be in the list");
         }

@@ -95,20 +95,15 @@ public static class NodeConfigFile
 
         Read(config, NodeConfigKeys.Name, errors, v => options.Name = v);
         Read(config, NodeConfigKeys.Hostname, errors, v => options.Hostname = v);
-        ReadParsed(config, NodeConfigKeys.Port, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : (int?)null,
-            "is not a TCP port (0-65535)", v => options.Port = v);
+        ReadParsed(config, NodeConfigKeys.Port, errors, ParseInt, "is not a TCP port (0-65535)", v => options.Port = v);
         Read(config, NodeConfigKeys.Topology, errors, v => options.Topology = v);
-        ReadParsed(config, NodeConfigKeys.LatencyScale, errors, v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : (double?)null,
-            "is not a number", v => options.LatencyScale = v);
-        ReadParsed(config, NodeConfigKeys.DeviceSeed, errors, v => ulong.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var s) ? s : (ulong?)null,
-            "is not a non-negative integer", v => options.DeviceSeed = v);
+        ReadParsed(config, NodeConfigKeys.LatencyScale, errors, ParseDouble, "is not a number", v => options.LatencyScale = v);
+        ReadParsed(config, NodeConfigKeys.DeviceSeed, errors, ParseULong, "is not a non-negative integer", v => options.DeviceSeed = v);
         Read(config, NodeConfigKeys.StateStreamPorts, errors, v => options.StateStreamPorts = v);
         Read(config, NodeConfigKeys.Discovery, errors, v => options.Discovery = v);
         ReadList(config, NodeConfigKeys.ContactPoints, errors, v => options.ContactPoints = v);
-        ReadParsed(config, NodeConfigKeys.RequiredContactPoints, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null,
-            "is not an integer", v => options.RequiredContactPoints = v);
-        ReadParsed(config, NodeConfigKeys.ManagementPort, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) ? p : (int?)null,
-            "is not a TCP port (1-65535)", v => options.ManagementPort = v);
+        ReadParsed(config, NodeConfigKeys.RequiredContactPoints, errors, ParseInt, "is not an integer", v => options.RequiredContactPoints = v);
+        ReadParsed(config, NodeConfigKeys.ManagementPort, errors, ParseInt, "is not a TCP port (1-65535)", v => options.ManagementPort = v);
         ReadDuration(config, NodeConfigKeys.BootstrapStableMargin, errors, v => options.BootstrapStableMargin = v);
         Read(config, NodeConfigKeys.KubernetesPodLabelSelector, errors, v => options.KubernetesPodLabelSelector = v);
         ReadList(config, NodeConfigKeys.Roles, errors, v => options.Roles = v);
@@ -124,10 +119,8 @@ public static class NodeConfigFile
         ReadDuration(config, NodeConfigKeys.SseHeartbeat, errors, v => options.SseHeartbeat = v);
         ReadDuration(config, NodeConfigKeys.IdempotencyRetention, errors, v => options.IdempotencyRetention = v);
         ReadDuration(config, NodeConfigKeys.PolicyDowntimeLimit, errors, v => options.DefaultPolicy = options.DefaultPolicy with { DowntimeLimit = v });
-        ReadParsed(config, NodeConfigKeys.PolicyBandwidth, errors, v => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) ? b : (long?)null,
-            "is not an integer", v => options.DefaultPolicy = options.DefaultPolicy with { BandwidthCapBytesPerSecond = v });
-        ReadParsed(config, NodeConfigKeys.PolicyMaxPreCopyRounds, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var r) ? r : (int?)null,
-            "is not an integer", v => options.DefaultPolicy = options.DefaultPolicy with { MaxPreCopyRounds = v });
+        ReadParsed(config, NodeConfigKeys.PolicyBandwidth, errors, ParseLong, "is not an integer", v => options.DefaultPolicy = options.DefaultPolicy with { BandwidthCapBytesPerSecond = v });
+        ReadParsed(config, NodeConfigKeys.PolicyMaxPreCopyRounds, errors, ParseInt, "is not an integer", v => options.DefaultPolicy = options.DefaultPolicy with { MaxPreCopyRounds = v });
         ReadDuration(config, NodeConfigKeys.PolicyCompletionTimeoutPerGiB, errors, v => options.DefaultPolicy = options.DefaultPolicy with { CompletionTimeoutPerGiB = v });
         ReadDuration(config, NodeConfigKeys.PolicyProgressTimeout, errors, v => options.DefaultPolicy = options.DefaultPolicy with { ProgressTimeout = v });
         ReadParsed(config, NodeConfigKeys.PolicyNonConvergenceAction, errors, Cluster.Migrations.MigrationPolicyView.ActionOf, "is not abort, force or wait",
@@ -140,8 +133,7 @@ public static class NodeConfigFile
         ReadDuration(config, NodeConfigKeys.ReadinessJournalGrace, errors, v => options.ReadinessJournalGrace = v);
         ReadDuration(config, NodeConfigKeys.ReconcileInterval, errors, v => options.ReconcileInterval = v);
         ReadDuration(config, NodeConfigKeys.IndexRetention, errors, v => options.IndexRetention = v);
-        ReadParsed(config, NodeConfigKeys.IndexMaxEnded, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null,
-            "is not an integer", v => options.IndexMaxEnded = v);
+        ReadParsed(config, NodeConfigKeys.IndexMaxEnded, errors, ParseInt, "is not an integer", v => options.IndexMaxEnded = v);
         Read(config, NodeConfigKeys.HistoryPath, errors, v => options.HistoryPath = v);
         Read(config, NodeConfigKeys.DeviceStateDirectory, errors, v => options.DeviceStateDirectory = v);
         ReadParsed(config, NodeConfigKeys.ReadAuth, errors, ParseSwitch, "is not on or off", v => options.ReadAuth = v);
@@ -224,6 +216,14 @@ public static class NodeConfigFile
         }
     }
 
+    private static int? ParseInt(string v) => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    private static long? ParseLong(string v) => long.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    private static ulong? ParseULong(string v) => ulong.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : null;
+
+    private static double? ParseDouble(string v) => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : null;
+
     private static void ReadParsed<T>(Config config, string key, List<string> errors, Func<string, T?> parse, string problem, Action<T> set)
         where T : struct
     {
@@ -244,7 +244,7 @@ public static class NodeConfigFile
 
     /// <summary>A concurrency limit: a whole number of at least 1 (the validator checks the range, naming the key).</summary>
     private static void ReadLimit(Config config, string key, List<string> errors, Action<int> set) =>
-        ReadParsed(config, key, errors, v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : (int?)null, "is not an integer", set);
+        ReadParsed(config, key, errors, ParseInt, "is not an integer", set);
 
     private static void ReadDuration(Config config, string key, List<string> errors, Action<TimeSpan> set) =>
         ReadParsed(config, key, errors, Durations.Parse, "is not a duration (e.g. 500ms, 3s, 1m)", set);
