@@ -286,13 +286,13 @@ public sealed class PfActor : UntypedActor, IWithTimers
         _running[migration] = flight;
         Label(command); // idempotent; a command admitted from the slot queue labels what it is about to create again
         var ct = flight.Cancellation.Token;
-        RunAsync(command, ct).PipeTo(
+        RunAsync(command, span?.Id, ct).PipeTo(
             Self,
             success: reply => new StepFinished(flight, command, reply),
             failure: ex => new StepFinished(flight, command, new StepFailedReply(command.Ticket, command.Step, Describe(ex), (Unwrap(ex) as VfioException)?.Errno)));
     }
 
-    private Task<IPfStepReply> RunAsync(IPfStepCommand command, CancellationToken ct)
+    private Task<IPfStepReply> RunAsync(IPfStepCommand command, string? traceParent, CancellationToken ct)
     {
         // Sessions are actor state: find or create them here, on the actor's thread. The step itself then runs on the
         // thread pool: device commands and the state stream hash and copy synchronously for long stretches, and the
@@ -303,10 +303,10 @@ public sealed class PfActor : UntypedActor, IWithTimers
             LoadTargetCommand => Bind(TargetFor(command.Ticket), s => s.LoadAsync(ct)),
             StartTargetCommand start => Bind(TargetFor(start.Ticket), s => s.StartAsync(start.Targets, ct)),
             DestroyTargetCommand destroy => Bind(TargetFor(destroy.Ticket), DestroyStep(destroy, ct)),
-            StartPreCopyCommand pre => Bind(SourceFor(pre.Ticket), s => s.StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, ct)),
+            StartPreCopyCommand pre => Bind(SourceFor(pre.Ticket), s => s.StartPreCopyAsync(pre.Offers, pre.BandwidthBytesPerSecond, traceParent, ct)),
             PreCopyRoundCommand round => Bind(SourceFor(round.Ticket), s => s.RunRoundAsync(round.Round, round.BandwidthBytesPerSecond, ct)),
             QuiesceSourcesCommand => Bind(SourceFor(command.Ticket), s => s.QuiesceAsync(ct)),
-            StopAndCopyCommand stop => Bind(SourceFor(stop.Ticket), s => s.StopAndCopyAsync(stop.Offers, ct)),
+            StopAndCopyCommand stop => Bind(SourceFor(stop.Ticket), s => s.StopAndCopyAsync(stop.Offers, traceParent, ct)),
             ResumeSourceCommand resume => Bind(SourceFor(resume.Ticket), s => s.ResumeAsync(resume.Sources, ct)),
             ReleaseSourceCommand release => Bind(SourceFor(release.Ticket), s => s.ReleaseAsync(Destroyable(release.Ticket.Migration, release.Sources), ct)),
             _ => () => Task.FromException<IPfStepReply>(new InvalidOperationException($"unknown command {command.GetType().Name}")),

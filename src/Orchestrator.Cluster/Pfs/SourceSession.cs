@@ -23,7 +23,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
     private bool P2PSupported => lane.Driver.Descriptor.MigrationFlags.HasFlag(MigrationFlags.P2P);
 
-    public async Task<StartPreCopyReply> StartPreCopyAsync(IReadOnlyList<TargetVfOffer> offers, long bandwidthCap, CancellationToken ct)
+    public async Task<StartPreCopyReply> StartPreCopyAsync(IReadOnlyList<TargetVfOffer> offers, long bandwidthCap, string? traceParent, CancellationToken ct)
     {
         foreach (var offer in offers)
         {
@@ -35,7 +35,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
             vf.Sender ??= await StateTransferSender.ConnectAsync(
                 offer.Offer,
-                new StateTransferSenderOptions { BandwidthLimit = bandwidthCap > 0 ? bandwidthCap : null, TimeProvider = settings.TimeProvider, Tls = settings.Tls },
+                new StateTransferSenderOptions { BandwidthLimit = bandwidthCap > 0 ? bandwidthCap : null, TimeProvider = settings.TimeProvider, Tls = settings.Tls, TraceParent = traceParent },
                 ct).ConfigureAwait(false);
             if (PreCopySupported && vf.Stream is null)
             {
@@ -135,7 +135,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         return new QuiesceSourcesReply(Ticket);
     }
 
-    public async Task<StopAndCopyReply> StopAndCopyAsync(IReadOnlyList<TargetVfOffer> offers, CancellationToken ct)
+    public async Task<StopAndCopyReply> StopAndCopyAsync(IReadOnlyList<TargetVfOffer> offers, string? traceParent, CancellationToken ct)
     {
         foreach (var offer in offers)
         {
@@ -156,7 +156,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
             {
                 var opened = await lane.SetStateAsync(vf.Offer.Source.Index, VfioDeviceState.StopCopy, Ticket, ct).ConfigureAwait(false);
                 vf.Stream = opened ?? vf.Stream ?? throw new VfioException(VfioErrno.EINVAL, $"{vf.Offer.Source}: STOP_COPY has no data stream");
-                return await FinishAsync(vf, ct).ConfigureAwait(false);
+                return await FinishAsync(vf, traceParent, ct).ConfigureAwait(false);
             },
             CancellationToken.None))).ConfigureAwait(false);
         return new StopAndCopyReply(Ticket, results, results.Sum(r => r.Bytes), stoppedAt);
@@ -184,9 +184,9 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
     public async ValueTask DisposeAsync() => await DisposeStreamsAsync().ConfigureAwait(false);
 
-    private async Task<VfChecksum> FinishAsync(SourceVf vf, CancellationToken ct)
+    private async Task<VfChecksum> FinishAsync(SourceVf vf, string? traceParent, CancellationToken ct)
     {
-        vf.Sender ??= await StateTransferSender.ConnectAsync(vf.Offer.Offer, new StateTransferSenderOptions { TimeProvider = settings.TimeProvider, Tls = settings.Tls }, ct)
+        vf.Sender ??= await StateTransferSender.ConnectAsync(vf.Offer.Offer, new StateTransferSenderOptions { TimeProvider = settings.TimeProvider, Tls = settings.Tls, TraceParent = traceParent }, ct)
             .ConfigureAwait(false);
         var stream = vf.Stream!;
         var result = await vf.Sender.SendSegmentAsync(

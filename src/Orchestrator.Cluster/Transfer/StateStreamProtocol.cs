@@ -14,7 +14,7 @@ namespace Orchestrator.Cluster.Transfer;
 /// </code>
 /// Payloads (all integers little-endian, text UTF-8):
 /// <code>
-///   Hello    u8 version=1 | i64 epoch | u16 n, token[n] | u16 m, migrationId[m]          (≤ 1 KiB)
+///   Hello    u8 version=1 | i64 epoch | u16 n, token[n] | u16 m, migrationId[m] [| u16 t, traceparent[t]]  (≤ 1 KiB)
 ///   Accepted (empty)
 ///   Data     raw payload bytes                                                           (≤ 16 MiB)
 ///   End      u64 totalBytes | u64 checksumLow | u64 checksumHigh | u8 flags (1 = last)   (cumulative)
@@ -46,11 +46,12 @@ internal static class StateStreamProtocol
         BinaryPrimitives.WriteUInt32LittleEndian(destination[4..], (uint)length);
     }
 
-    public static void WriteHello(PipeWriter writer, string token, string migrationId, long epoch)
+    public static void WriteHello(PipeWriter writer, string token, string migrationId, long epoch, string? traceParent = null)
     {
         var tokenBytes = Encoding.UTF8.GetBytes(token);
         var idBytes = Encoding.UTF8.GetBytes(migrationId);
-        var length = 1 + 8 + 2 + tokenBytes.Length + 2 + idBytes.Length;
+        var traceBytes = traceParent is null ? [] : Encoding.UTF8.GetBytes(traceParent);
+        var length = 1 + 8 + 2 + tokenBytes.Length + 2 + idBytes.Length + (traceParent is null ? 0 : 2 + traceBytes.Length);
         if (length > MaxHelloLength)
         {
             throw new ArgumentException($"token and migration id are too long for a Hello ({length} bytes)", nameof(token));
@@ -66,6 +67,13 @@ internal static class StateStreamProtocol
         var at = 11 + tokenBytes.Length;
         BinaryPrimitives.WriteUInt16LittleEndian(p[at..], (ushort)idBytes.Length);
         idBytes.CopyTo(p[(at + 2)..]);
+        if (traceParent is not null)
+        {
+            at += 2 + idBytes.Length;
+            BinaryPrimitives.WriteUInt16LittleEndian(p[at..], (ushort)traceBytes.Length);
+            traceBytes.CopyTo(p[(at + 2)..]);
+        }
+
         writer.Advance(HeaderSize + length);
     }
 
@@ -87,12 +95,32 @@ internal static class StateStreamProtocol
         var token = payload.Slice(11, tokenLength).ToArray();
         var at = 11 + tokenLength;
         int idLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[at..]);
-        if (payload.Length != at + 2 + idLength)
+        if (payload.Length < at + 2 + idLength)
         {
             return false;
         }
 
-        hello = new HelloFrame(token, Encoding.UTF8.GetString(payload.Slice(at + 2, idLength)), epoch);
+        var migrationId = Encoding.UTF8.GetString(payload.Slice(at + 2, idLength));
+        at += 2 + idLength;
+        string? traceParent = null;
+        if (payload.Length > at)
+        {
+            // Optional: the sender's trace context, so that the receiver's span joins the migration's trace.
+            if (payload.Length < at + 2)
+            {
+                return false;
+            }
+
+            int traceLength = BinaryPrimitives.ReadUInt16LittleEndian(payload[at..]);
+            if (payload.Length != at + 2 + traceLength)
+            {
+                return false;
+            }
+
+            traceParent = Encoding.UTF8.GetString(payload.Slice(at + 2, traceLength));
+        }
+
+        hello = new HelloFrame(token, migrationId, epoch, traceParent);
         return true;
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
@@ -8,6 +9,8 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orchestrator.Cluster.Tracing;
+using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Transfer;
 
@@ -34,6 +37,7 @@ public sealed class StateTransferListener : IAsyncDisposable
     private readonly List<Task> _connections = [];
     private readonly Task _acceptLoop;
     private int _claimed;
+    private string? _traceParent; // of the sender's step, from the accepted Hello
     private int _pending;
     private int _refused;
     private int _disposed;
@@ -226,8 +230,24 @@ public sealed class StateTransferListener : IAsyncDisposable
                     _logger.LogInformation("[{MigrationId}] state stream accepted from {Remote} over {Security}", _migrationId, remote, Security);
                 }
 
-                var receiver = new StateStreamReceiver(client, reader, writer, _sink, _options, _logger, _migrationId, _disposing.Token);
-                var result = await receiver.RunAsync().ConfigureAwait(false);
+                // The target's span of the stream, a child of the sender's step when the Hello carried its context.
+                var span = MigrationId.TryParse(_migrationId, null, out var migration)
+                    ? MigrationTracing.Start("state-stream receive", migration, Epoch.Of(Offer.Epoch), _traceParent, ActivityKind.Server)
+                    : null;
+                StateTransferResult? received = null;
+                try
+                {
+                    var receiver = new StateStreamReceiver(client, reader, writer, _sink, _options, _logger, _migrationId, _disposing.Token);
+                    received = await receiver.RunAsync().ConfigureAwait(false);
+                }
+                finally
+                {
+                    span?.SetTag(MigrationTracing.BytesAttribute, received?.Bytes ?? 0);
+                    span?.SetTag(MigrationTracing.OutcomeAttribute, received?.Outcome.ToString() ?? "error");
+                    MigrationTracing.End(span, received is null ? "the receiver failed" : received.IsOk ? null : $"{received.Outcome}: {received.Detail}");
+                }
+
+                var result = received;
                 if (result.IsOk && _logger.IsEnabled(LogLevel.Information))
                 {
                     _logger.LogInformation(
@@ -327,9 +347,13 @@ public sealed class StateTransferListener : IAsyncDisposable
                 return (StateTransferRefusal.WrongMigration, $"Hello for {hello.MigrationId}#{hello.Epoch}, this listener serves {Offer.MigrationId}#{Offer.Epoch}");
             }
 
-            return Interlocked.CompareExchange(ref _claimed, 1, 0) == 0
-                ? (StateTransferRefusal.None, string.Empty)
-                : (StateTransferRefusal.TokenAlreadyUsed, "the token was already used");
+            if (Interlocked.CompareExchange(ref _claimed, 1, 0) != 0)
+            {
+                return (StateTransferRefusal.TokenAlreadyUsed, "the token was already used");
+            }
+
+            _traceParent = hello.TraceParent;
+            return (StateTransferRefusal.None, string.Empty);
         }
         catch (OperationCanceledException) when (timeout.IsCancellationRequested && !_disposing.IsCancellationRequested)
         {

@@ -266,7 +266,7 @@ public sealed class StateTransferSender : IAsyncDisposable
         using var step = new IdleDeadline(_options.IdleTimeout, _options.TimeProvider, cancellationToken);
         try
         {
-            StateStreamProtocol.WriteHello(_writer, Offer.Token, Offer.MigrationId, Offer.Epoch);
+            StateStreamProtocol.WriteHello(_writer, Offer.Token, Offer.MigrationId, Offer.Epoch, _options.TraceParent);
             await StateStreamProtocol.FlushAsync(_writer, step.Arm()).ConfigureAwait(false);
             var header = await StateStreamProtocol.ReadHeaderAsync(_reader, step.Arm()).ConfigureAwait(false);
             switch (header)

@@ -23,6 +23,12 @@ public sealed class StateTransferSenderOptions
     /// </summary>
     public TimeSpan FarewellTimeout { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// The W3C <c>traceparent</c> of the step that opens the stream, sent in the Hello: the target's span of the
+    /// stream becomes its child, so one migration's trace shows both ends. Null: none.
+    /// </summary>
+    public string? TraceParent { get; init; }
+
     /// <summary>Bandwidth cap in payload bytes per second (the domain's bandwidth policy); null = uncapped.</summary>
     public long? BandwidthLimit { get; init; }
 

@@ -47,7 +47,8 @@ public sealed class MigrationTraceTests : IDisposable
 
             // Each span is in its file when it ends; the coordinator's last step span ends as the migration does.
             var spans = await WaitForSpansAsync(cluster, id, s => s.Any(x => x.Name.StartsWith("pf ", StringComparison.Ordinal) && x.Node == "node-2")
-                && s.Any(x => x.Name == "migration.start") && s.Any(x => x.Outcome == "Completed"));
+                && s.Any(x => x.Name == "migration.start") && s.Any(x => x.Outcome == "Completed")
+                && s.Any(x => x.Name == "state-stream receive"));
             var trace = MigrationTracing.TraceIdOf(MigrationId.Parse(id, null)).ToHexString();
             Assert.All(spans, s => Assert.Equal(trace, s.TraceId));
             Assert.True(spans.Select(s => s.Node).Distinct().Count() >= 2, Describe(spans));
@@ -64,6 +65,14 @@ public sealed class MigrationTraceTests : IDisposable
             Assert.Contains(pfSpans, s => s.Node == "node-2" && s.Name == "pf prepare-target");
             Assert.All(pfSpans, s => Assert.True(s.Parent is { } p && ids.TryGetValue(p, out var step) && step.Name.StartsWith("step ", StringComparison.Ordinal), Describe(spans)));
             Assert.Contains(spans, s => s.Name == "step StopAndCopy" && roots.Any(r => r.SpanId == s.Parent));
+
+            // The trace crosses the state stream: the target's span of it is a child of the source PF's step that
+            // opened the stream (the Hello carries its context).
+            var received = Assert.Single(spans, s => s.Name == "state-stream receive");
+            Assert.True(received.Node == "node-2" && received.Bytes > 0, Describe(spans));
+            Assert.True(
+                received.Parent is { } opener && ids.TryGetValue(opener, out var opened) && opened.Node == "node-1" && opened.Name is "pf start-pre-copy" or "pf stop-copy",
+                Describe(spans));
             Assert.All(spans, s => Assert.Equal(id, s.Migration));
         }
         finally
