@@ -1,9 +1,7 @@
-using System.Net;
 using Akka.Event;
 using Orchestrator.Cluster.Transfer;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Domain.Pfs;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Pfs;
@@ -249,47 +247,4 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             Spec.Target,
             AdvertisedHost is null ? Listener.Offer : Listener.Offer with { Host = AdvertisedHost });
     }
-}
-
-/// <summary>How a PF actor talks to the data plane and what it waits for.</summary>
-public sealed record PfActorSettings
-{
-    public IPAddress TransferBindAddress { get; init; } = IPAddress.Loopback;
-
-    /// <summary>Host name put in offers when the bind address is not what peers should dial (e.g. 0.0.0.0).</summary>
-    public string? TransferAdvertisedHost { get; init; }
-
-    /// <summary>Ports the state stream listens on (<c>node.state-stream-ports</c>); null = any the OS picks.</summary>
-    public (int First, int Last)? TransferPorts { get; init; }
-
-    /// <summary>The node's TLS identity: the state stream runs over mutual TLS with it; null = plaintext.</summary>
-    public Security.TlsIdentity? Tls { get; init; }
-
-    public TimeSpan TransferIdleTimeout { get; init; } = TimeSpan.FromSeconds(30);
-
-    public TimeSpan LoadTimeout { get; init; } = TimeSpan.FromMinutes(5);
-
-    /// <summary>
-    /// Longest pre-copy round: the first round of a large state is cut into several, so that every answer to the
-    /// coordinator comes well within its step timeout on a loaded machine, and abort or switchover wait at most this.
-    /// </summary>
-    public TimeSpan MaxPreCopyRound { get; init; } = TimeSpan.FromSeconds(2);
-
-    /// <summary>Shortest pre-copy round after the first (see <c>SourceSession.RunRoundAsync</c>).</summary>
-    public TimeSpan MinPreCopyRound { get; init; } = TimeSpan.FromMilliseconds(25);
-
-    /// <summary>
-    /// How long the host waits for a majority of nodes to store a directory entry that a migration step or a VF
-    /// command changed, before that step is answered anyway (no majority reachable: read-your-writes is then lost, a
-    /// migration never stalls on the directory). The PF answers on its own after twice this, should its host not.
-    /// </summary>
-    public TimeSpan DirectoryWriteTimeout { get; init; } = TimeSpan.FromSeconds(3);
-
-    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
-
-    /// <summary>
-    /// Bounds of the PF's ledger: how long a migration that ended on the PF is still fenced and answered from cache
-    /// (tombstone TTL, 10 minutes) and how many such migrations are kept at most (1024).
-    /// </summary>
-    public PfLedgerSettings Ledger { get; init; } = PfLedgerSettings.Default;
 }
