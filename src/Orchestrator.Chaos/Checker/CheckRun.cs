@@ -592,7 +592,8 @@ internal sealed class CheckRun
     /// Invariant 6: two migrations of one workload never overlap. The one exception is by design: a migration releases
     /// the workload (with its reservations) as its last step, so the next may be requested between that release and the
     /// earlier one's end record; then the earlier one was in SourceReleased or RollingBack and recorded nothing but its end
-    /// (and that same state again, if its coordinator recovered) after the next one's request.
+    /// (and that same state again, if its coordinator recovered, and the end again, if it restarted once ended) after the
+    /// next one's request.
     /// </summary>
     private void FinishOnePerWorkload()
     {
@@ -613,11 +614,14 @@ internal sealed class CheckRun
 
                     var before = earlier.States.LastOrDefault(s => s.Index < requested).State;
                     // After the next request the earlier one may record its end and, when its coordinator recovered in
-                    // the window (a new incarnation reports its state again, at a new epoch), the same state once more.
+                    // the window (a new incarnation reports its state again, at a new epoch), the same state once more;
+                    // an ended coordinator that restarts later (its shard moved, or a read of it) reports its end again.
                     var after = earlier.States.Where(s => s.Index > requested).Select(s => s.State).ToList();
+                    var end = after.FindIndex(MigrationStates.IsEnd);
                     var releasedOnly = before is MigrationStates.SourceReleased or MigrationStates.RollingBack
-                                       && after.Count >= 1 && MigrationStates.IsEnd(after[^1])
-                                       && after.Take(after.Count - 1).All(s => s == before);
+                                       && end >= 0
+                                       && after.Take(end).All(s => s == before)
+                                       && after.Skip(end).All(s => s == after[end]);
                     if (!releasedOnly)
                     {
                         Add(6, $"workload {workload.Key} had two open migrations: {earlier.Id} ({before ?? "not yet requested"}) was still open when {later.Id} was requested", later.Id, workload.Key, null, requested, earlier.States[0].Index);

@@ -448,6 +448,17 @@ public sealed class HistoryCheckerTests
     }
 
     [Fact]
+    public void The_first_migrations_end_reported_again_after_the_next_request_passes()
+    {
+        // An ended coordinator that restarts (a remembered entity moved with its shard, or a GET of a passivated one)
+        // reports its end state again: chaos seed 3 of this stop had m-1 RollingBack, m-2 requested, m-1 RolledBack twice.
+        var report = SecondMigrationRequestedAfter(MigrationStates.SourceReleased)
+            .InsertAfter(r => r is MigrationStateChanged { Migration: Migration, State: MigrationStates.Completed }, "node-3", ReportedAgain(MigrationStates.Completed))
+            .Check();
+        Assert.True(report.IsSuccess, report.ToText());
+    }
+
+    [Fact]
     public void The_first_migration_reporting_another_state_after_the_next_request_is_caught()
     {
         // Only the released state may come again: m-1 back in TargetRunning after m-2's request means it had not released.
