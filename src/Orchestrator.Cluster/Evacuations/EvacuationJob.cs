@@ -33,7 +33,6 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 
     private readonly string _id;
     private readonly OrchestratorClient _client;
-    private readonly TimeProvider _time;
     private readonly EvacuationJobSettings _settings;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<WorkloadId, (MigrationId Migration, string State, string? Reason)> _items = [];
@@ -50,7 +49,6 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         _id = id;
         _client = client;
         _settings = settings;
-        _time = settings.Time;
 
         Recover<EvacuationStarted>(Apply);
         Recover<WorkloadMigrationEnded>(Apply);
@@ -134,7 +132,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void OnRestart(Restart restart)
     {
-        var now = _time.GetUtcNow();
+        var now = _settings.Time.GetUtcNow();
         if (_host is not { } host || _cancelReason is not null || (_restartedAt.TryGetValue(restart.Workload, out var last) && now - last < _settings.RestartInterval))
         {
             return;
@@ -188,7 +186,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         }
 
         var replyTo = Sender;
-        Persist(new EvacuationCancelled(_id, cancel.Reason, _time.GetUtcNow()), e =>
+        Persist(new EvacuationCancelled(_id, cancel.Reason, _settings.Time.GetUtcNow()), e =>
         {
             Apply(e);
             Publish();
@@ -235,7 +233,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 return;
             }
 
-            Persist(new EvacuationStarted(_id, planned.Host, planned.Plan, _time.GetUtcNow()), e =>
+            Persist(new EvacuationStarted(_id, planned.Host, planned.Plan, _settings.Time.GetUtcNow()), e =>
             {
                 Apply(e);
                 Publish();
@@ -383,7 +381,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        Persist(new WorkloadMigrationEnded(_id, ended.Workload, ended.Migration, ended.State, ended.Reason, _time.GetUtcNow()), e =>
+        Persist(new WorkloadMigrationEnded(_id, ended.Workload, ended.Migration, ended.State, ended.Reason, _settings.Time.GetUtcNow()), e =>
         {
             Apply(e);
             Publish();
@@ -406,7 +404,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         }
 
         var completed = _items.Values.Count(i => i.State == "Completed");
-        Persist(new EvacuationEnded(_id, completed, _items.Count - completed, _time.GetUtcNow()), end =>
+        Persist(new EvacuationEnded(_id, completed, _items.Count - completed, _settings.Time.GetUtcNow()), end =>
         {
             Apply(end);
             Publish();
