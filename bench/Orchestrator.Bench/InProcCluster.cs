@@ -54,13 +54,13 @@ internal sealed class InProcCluster : IAsyncDisposable
             {
                 MaxVfs = pf.MaxVfs,
                 Flags = pf.Flags,
-                Profiles = [pf.Profile],
+                Profiles = [ProfileId.Parse(pf.Profile)],
                 Seed = 7,
                 LatencyScale = latencyScale,
             });
             for (var i = 0; i < pf.VfCount; i++)
             {
-                var vf = driver.AddExistingVf(VfKind.Vfio, pf.Profile, i, pf.WorkloadPrefix is null ? null : pf.DirtyBytesPerSecond);
+                var vf = driver.AddExistingVf(VfKind.Vfio, ProfileId.Parse(pf.Profile), i, pf.WorkloadPrefix is null ? null : pf.DirtyBytesPerSecond);
                 if (pf.WorkloadPrefix is { } prefix)
                 {
                     workloads[PfId.Of(host, pf.Address).Vf(vf.Index)] = WorkloadId.Parse(pf.VfsPerWorkload == 1 ? $"{prefix}-{i}" : $"{prefix}-{i / pf.VfsPerWorkload}");

@@ -20,7 +20,7 @@ internal static class MigrationJournal
     public static IMigrationCommand? Next(MigrationState s) => s.NextAction() switch
     {
         A.Place => new C.RecordPlacement(s.Id, s.Epoch, new PlacementTarget(HostId.Parse("host-a"), HostId.Parse("host-b"),
-            [new VfPlacement(PfId.Parse("host-a/0000:3b:00.0").Vf(0), PfId.Parse("host-b/0000:3b:00.0").Vf(0), VfKind.Vfio, "eth-mig", Flags, Flags)])),
+            [new VfPlacement(PfId.Parse("host-a/0000:3b:00.0").Vf(0), PfId.Parse("host-b/0000:3b:00.0").Vf(0), VfKind.Vfio, ProfileId.Parse("eth-mig"), Flags, Flags)])),
         A.AwaitAdmission => new C.RecordAdmitted(s.Id, s.Epoch),
         A.PrepareTarget => new C.RecordTargetPrepared(s.Id, s.Epoch),
         A.StartPreCopy => new C.RecordPreCopyStarted(s.Id, s.Epoch, 268_435_456),

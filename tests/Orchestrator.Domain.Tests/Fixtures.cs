@@ -17,19 +17,21 @@ internal static class Fixtures
     public static readonly HostId HostA = HostId.Parse("host-a");
     public static readonly HostId HostB = HostId.Parse("host-b");
 
+    public static readonly ProfileId EthMig = ProfileId.Parse("eth-mig");
+
     public static PfDescriptor Cx7(string address, string firmware = "28.41.1000", MigrationFlags? flags = null, int maxVfs = 4, int slots = 4, params string[] profiles) =>
         new(address, "mlx5", "ConnectX-7", firmware, flags ?? (MigrationFlags.StopCopy | MigrationFlags.P2P | MigrationFlags.PreCopy), maxVfs, slots,
-            profiles.Length == 0 ? ["eth-mig"] : profiles);
+            profiles.Length == 0 ? [EthMig] : [.. profiles.Select(ProfileId.Parse)]);
 
     public static PfInventory Pf(HostId host, PfDescriptor d, params VfInventory[] vfs) => new(PfId.Of(host, d.Address), d, vfs);
 
     public static VfInventory Vf(PfId pf, int index, WorkloadId? workload = null, VfKind kind = VfKind.Vfio, string profile = "eth-mig") =>
-        new(pf.Vf(index), kind, profile, workload, VfioDeviceState.Running);
+        new(pf.Vf(index), kind, ProfileId.Parse(profile), workload, VfioDeviceState.Running);
 
     public static VfPlacement Placement(int index, MigrationFlags? flags = null)
     {
         var f = flags ?? (MigrationFlags.StopCopy | MigrationFlags.P2P | MigrationFlags.PreCopy);
-        return new(PfId.Parse("host-a/0000:3b:00.0").Vf(index), PfId.Parse("host-b/0000:3b:00.0").Vf(index), VfKind.Vfio, "eth-mig", f, f);
+        return new(PfId.Parse("host-a/0000:3b:00.0").Vf(index), PfId.Parse("host-b/0000:3b:00.0").Vf(index), VfKind.Vfio, EthMig, f, f);
     }
 
     public static C.RequestMigration Request(int vfs = 1, Orchestrator.Domain.Policies.MigrationPolicy? policy = null) =>

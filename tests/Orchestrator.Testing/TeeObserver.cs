@@ -9,7 +9,7 @@ namespace Orchestrator.Testing;
 /// <summary>Sends every device fact to two observers (a test's recorder and the node's history).</summary>
 public sealed class TeeObserver(IDeviceObserver first, IDeviceObserver second) : IDeviceObserver
 {
-    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
+    public void VfCreated(VfId vf, VfKind kind, ProfileId profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
     {
         first.VfCreated(vf, kind, profile, workload, state, cause);
         second.VfCreated(vf, kind, profile, workload, state, cause);

@@ -15,14 +15,14 @@ public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserve
 {
     public HistoryWriter Writer { get; } = writer;
 
-    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause) =>
+    public void VfCreated(VfId vf, VfKind kind, ProfileId profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause) =>
         Writer.Append(new History.VfCreated
         {
             Host = vf.Host.ToString(),
             Pf = vf.Pf.ToString(),
             Vf = vf.ToString(),
             Kind = kind.ToString().ToLowerInvariant(),
-            Profile = profile,
+            Profile = profile.Value,
             Workload = workload?.ToString(),
             Migration = cause?.Migration.ToString(),
             Epoch = cause?.Epoch.Value,

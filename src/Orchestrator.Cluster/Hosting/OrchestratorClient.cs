@@ -190,14 +190,14 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// Creates a VF on <paramref name="pf"/>, at <paramref name="index"/> or at an index the placement authority picks: never
     /// one a migration holds or has reserved as its target, and no migration takes it while it is being created.
     /// </summary>
-    public Task<Result<CreateVfReply>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index = null, CancellationToken ct = default) =>
+    public Task<Result<CreateVfReply>> CreateVfAsync(PfId pf, VfKind kind, ProfileId profile, WorkloadId? workload, int? index = null, CancellationToken ct = default) =>
         CreateVfAsync(pf, kind, profile, workload, index, requestKey: null, ct);
 
     /// <summary>
-    /// As <see cref="CreateVfAsync(PfId, VfKind, string, WorkloadId?, int?, CancellationToken)"/>; with
+    /// As <see cref="CreateVfAsync(PfId, VfKind, ProfileId, WorkloadId?, int?, CancellationToken)"/>; with
     /// <paramref name="requestKey"/> the PF answers the VF an earlier request with the same key created (or is creating).
     /// </summary>
-    public async Task<Result<CreateVfReply>> CreateVfAsync(PfId pf, VfKind kind, string profile, WorkloadId? workload, int? index, string? requestKey, CancellationToken ct = default)
+    public async Task<Result<CreateVfReply>> CreateVfAsync(PfId pf, VfKind kind, ProfileId profile, WorkloadId? workload, int? index, string? requestKey, CancellationToken ct = default)
     {
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.PfRef(pf) is not { } actor)

@@ -1,3 +1,4 @@
+using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 
@@ -95,7 +96,7 @@ public sealed record MigrationTimelineEntry(MigrationPhase State, DateTimeOffset
 public sealed record MigrationRound(int Round, long BytesTransferred, long BytesRemaining, long DirtyBytesPerSecond, long BandwidthBytesPerSecond, double PredictedDowntimeMs, DateTimeOffset At);
 
 /// <summary>A source VF and the target VF it moves to.</summary>
-public sealed record MigrationVfPair(VfId Source, VfId Target, string Kind, string Profile);
+public sealed record MigrationVfPair(VfId Source, VfId Target, string Kind, ProfileId Profile);
 
 /// <summary>
 /// The policy a migration runs under, in the API's units: the effective one (the node's defaults with what the request

@@ -11,7 +11,7 @@ namespace Orchestrator.Cluster.Pfs;
 /// </summary>
 public interface IDeviceObserver
 {
-    void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause);
+    void VfCreated(VfId vf, VfKind kind, ProfileId profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause);
 
     void VfDestroyed(VfId vf, WorkloadId? workload, MigrationTicket? cause);
 
@@ -48,7 +48,7 @@ public sealed class NullDeviceObserver : IDeviceObserver
 {
     public static NullDeviceObserver Instance { get; } = new();
 
-    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
+    public void VfCreated(VfId vf, VfKind kind, ProfileId profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
     {
     }
 

@@ -48,7 +48,7 @@ public static class PfProtocol
     /// </summary>
     public sealed record CreateVf(
         VfKind Kind,
-        string Profile,
+        ProfileId Profile,
         WorkloadId? Workload,
         int? Index = null,
         IReadOnlyList<int>? AvoidIndices = null,
@@ -56,7 +56,7 @@ public static class PfProtocol
         int? RequestedIndex = null) : IOrchestratorMessage;
 
     /// <summary>The VF exists (also the answer when the same VF already existed with the same identity).</summary>
-    public sealed record CreateVfReply(VfId Vf, VfKind Kind, string Profile, WorkloadId? Workload) : IOrchestratorMessage;
+    public sealed record CreateVfReply(VfId Vf, VfKind Kind, ProfileId Profile, WorkloadId? Workload) : IOrchestratorMessage;
 
     /// <summary>
     /// Destroy a VF. Refused (a conflict) while a migration holds it, always; refused when it serves a workload unless
@@ -130,7 +130,7 @@ public static class PfProtocol
     // ---- Target side ----
 
     /// <summary>One VF to create on the target, with what it must match.</summary>
-    public sealed record TargetVfSpec(VfId Source, VfId Target, VfKind Kind, string Profile, WorkloadId Workload);
+    public sealed record TargetVfSpec(VfId Source, VfId Target, VfKind Kind, ProfileId Profile, WorkloadId Workload);
 
     /// <summary>Create the target VFs with the same kind and profile, move them to RESUMING, open a state listener each.</summary>
     public sealed record PrepareTargetCommand(MigrationTicket Ticket, IReadOnlyList<TargetVfSpec> Vfs) : IPfStepCommand

@@ -17,13 +17,13 @@ public sealed class VfActor : UntypedActor
 
     private readonly VfId _id;
     private readonly VfKind _kind;
-    private readonly string _profile;
+    private readonly ProfileId _profile;
     private readonly WorkloadId? _workload;
     private VfioDeviceState _state;
     private VfTransition[]? _history;
     private int _historyCount;
 
-    public VfActor(VfId id, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state)
+    public VfActor(VfId id, VfKind kind, ProfileId profile, WorkloadId? workload, VfioDeviceState state)
     {
         _id = id;
         _kind = kind;
@@ -33,7 +33,7 @@ public sealed class VfActor : UntypedActor
     }
 
     /// <summary>A VF actor starting with <paramref name="state"/>, what the PF read from the device as it created it.</summary>
-    public static Props Props(VfId id, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state) =>
+    public static Props Props(VfId id, VfKind kind, ProfileId profile, WorkloadId? workload, VfioDeviceState state) =>
         Akka.Actor.Props.Create(() => new VfActor(id, kind, profile, workload, state));
 
     /// <summary>The state given at creation may be stale now: the PF re-reads the device and tells.</summary>

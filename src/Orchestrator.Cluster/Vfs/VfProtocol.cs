@@ -22,7 +22,7 @@ public static class VfProtocol
     public sealed record VfStatus(
         VfId Id,
         VfKind Kind,
-        string Profile,
+        ProfileId Profile,
         WorkloadId? Workload,
         VfioDeviceState State,
         IReadOnlyList<VfTransition> History) : IOrchestratorMessage;

@@ -14,6 +14,6 @@ public sealed record CompatibilityData(
     string Driver,
     string DeviceType,
     string Firmware,
-    string Profile,
+    ProfileId Profile,
     VfKind Kind,
     IReadOnlyList<byte> MatchData);

@@ -21,7 +21,7 @@ public interface IPfDriver
     /// <param name="index">A specific free index, or null for the lowest free one.</param>
     /// <param name="cancellationToken">Cancels the wait, not a command already sent.</param>
     /// <exception cref="VfioException">EBUSY when no VF slot is free or the index is taken; EINVAL for an unknown profile.</exception>
-    Task<VfDescriptor> CreateVfAsync(VfKind kind, string profile, int? index = null, CancellationToken cancellationToken = default);
+    Task<VfDescriptor> CreateVfAsync(VfKind kind, ProfileId profile, int? index = null, CancellationToken cancellationToken = default);
 
     /// <summary>Destroys a VF; any open data stream dies. Destroying a missing VF succeeds (idempotent).</summary>
     Task DestroyVfAsync(int vfIndex, CancellationToken cancellationToken = default);

@@ -17,4 +17,4 @@ public sealed record PfDescriptor(
     MigrationFlags MigrationFlags,
     int MaxVfs,
     int MaxConcurrentMigrations,
-    IReadOnlyList<string> Profiles);
+    IReadOnlyList<ProfileId> Profiles);

@@ -5,4 +5,4 @@ namespace Orchestrator.Devices.Contract;
 /// <param name="Kind">How it is bound.</param>
 /// <param name="Profile">The profile it was created with.</param>
 /// <param name="State">Its VFIO device state.</param>
-public sealed record VfDescriptor(int Index, VfKind Kind, string Profile, VfioDeviceState State);
+public sealed record VfDescriptor(int Index, VfKind Kind, ProfileId Profile, VfioDeviceState State);

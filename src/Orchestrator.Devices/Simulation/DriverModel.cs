@@ -27,6 +27,6 @@ public sealed record DriverModel(
     MatchRule MatchRule)
 {
     /// <summary>The profile of that name, or null.</summary>
-    public ProfileModel? FindProfile(string name) =>
-        Profiles.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.Ordinal));
+    public ProfileModel? FindProfile(ProfileId id) =>
+        Profiles.FirstOrDefault(p => p.Id == id);
 }

@@ -200,7 +200,7 @@ public static class LocalMigration
 
         public IReadOnlyList<VfDescriptor> ListVfs() => Inner.ListVfs();
 
-        public Task<VfDescriptor> CreateVfAsync(VfKind kind, string profile, int? index = null, CancellationToken cancellationToken = default) =>
+        public Task<VfDescriptor> CreateVfAsync(VfKind kind, ProfileId profile, int? index = null, CancellationToken cancellationToken = default) =>
             Inner.CreateVfAsync(kind, profile, index, cancellationToken);
 
         public Task DestroyVfAsync(int vfIndex, CancellationToken cancellationToken = default) => Inner.DestroyVfAsync(vfIndex, cancellationToken);

@@ -1,3 +1,5 @@
+using Orchestrator.Devices.Contract;
+
 namespace Orchestrator.Devices.Simulation;
 
 /// <summary>A named feature set a driver model offers for its VFs.</summary>
@@ -17,4 +19,8 @@ public sealed record ProfileModel(
     long StateBytes,
     long DefaultDirtyBytesPerSecond,
     int QueuePairs,
-    string Description);
+    string Description)
+{
+    /// <summary>The name as the profile id VFs carry; a model with a badly spelled name fails as it is built.</summary>
+    public ProfileId Id { get; } = ProfileId.Parse(Name);
+}

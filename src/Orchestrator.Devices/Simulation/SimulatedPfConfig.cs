@@ -18,7 +18,7 @@ public sealed record SimulatedPfConfig(string Address, string DeviceType, string
     public MigrationFlags? Flags { get; init; }
 
     /// <summary>Profiles this PF offers (a subset of the model's); all of them when null.</summary>
-    public IReadOnlyList<string>? Profiles { get; init; }
+    public IReadOnlyList<ProfileId>? Profiles { get; init; }
 
     /// <summary>Board identity in the match block: the mlx5 PSID, the hisi_acc queue-isolation config. Device type when null.</summary>
     public string? BoardId { get; init; }

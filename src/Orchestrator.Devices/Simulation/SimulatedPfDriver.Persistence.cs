@@ -29,7 +29,7 @@ public sealed partial class SimulatedPfDriver
             {
                 vf.Advance();
                 vfs.Add(new PersistedVf(
-                    vf.Index, vf.Kind.ToString(), vf.Profile.Name, vf.State.Name(), vf.ContentSeed,
+                    vf.Index, vf.Kind.ToString(), vf.Profile.Id.Value, vf.State.Name(), vf.ContentSeed,
                     Convert.ToBase64String(MemoryMarshal.AsBytes(vf.Versions.AsSpan())), vf.DirtyBytesPerSecond));
             }
         }
@@ -85,15 +85,17 @@ public sealed partial class SimulatedPfDriver
 
         foreach (var saved in state.Vfs)
         {
-            if (!Enum.TryParse<VfKind>(saved.Kind, out var kind) || !VfioNames.TryParseState(saved.State, out var persisted))
+            if (!Enum.TryParse<VfKind>(saved.Kind, out var kind) || !VfioNames.TryParseState(saved.State, out var persisted)
+                || !ProfileId.TryParse(saved.Profile, out var profile, out _))
             {
-                throw new InvalidDataException($"device state of PF '{Descriptor.Address}': VF {saved.Index} has kind '{saved.Kind}' or state '{saved.State}' that is not known");
+                throw new InvalidDataException(
+                    $"device state of PF '{Descriptor.Address}': VF {saved.Index} has kind '{saved.Kind}', state '{saved.State}' or profile '{saved.Profile}' that is not known");
             }
 
             SimVf vf;
             try
             {
-                vf = Insert(kind, CheckCreate(kind, saved.Profile, saved.Index), saved.Index, saved.DirtyBytesPerSecond);
+                vf = Insert(kind, CheckCreate(kind, profile, saved.Index), saved.Index, saved.DirtyBytesPerSecond);
             }
             catch (VfioException e)
             {

@@ -54,7 +54,7 @@ public sealed partial class SimulatedPfDriver : IPfDriver
             throw new ArgumentException($"flags {flags.Name()} are not a defined subset of {model.Name}'s {model.Flags.Name()}", nameof(config));
         }
 
-        var profiles = config.Profiles ?? [.. model.Profiles.Select(p => p.Name)];
+        var profiles = config.Profiles ?? [.. model.Profiles.Select(p => p.Id)];
         foreach (var p in profiles)
         {
             if (model.FindProfile(p) is null)
@@ -108,7 +108,7 @@ public sealed partial class SimulatedPfDriver : IPfDriver
         {
             lock (vf.Gate)
             {
-                list.Add(new VfDescriptor(vf.Index, vf.Kind, vf.Profile.Name, vf.State));
+                list.Add(new VfDescriptor(vf.Index, vf.Kind, vf.Profile.Id, vf.State));
             }
         }
 
@@ -116,13 +116,13 @@ public sealed partial class SimulatedPfDriver : IPfDriver
     }
 
     /// <inheritdoc />
-    public async Task<VfDescriptor> CreateVfAsync(VfKind kind, string profile, int? index = null, CancellationToken cancellationToken = default)
+    public async Task<VfDescriptor> CreateVfAsync(VfKind kind, ProfileId profile, int? index = null, CancellationToken cancellationToken = default)
     {
         var model = CheckCreate(kind, profile, index);
         await ExecuteAsync(DeviceCommand.CreateVf, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
         var vf = Insert(kind, model, index, null);
         Persist();
-        return new VfDescriptor(vf.Index, vf.Kind, vf.Profile.Name, vf.State);
+        return new VfDescriptor(vf.Index, vf.Kind, vf.Profile.Id, vf.State);
     }
 
     /// <summary>
@@ -133,11 +133,11 @@ public sealed partial class SimulatedPfDriver : IPfDriver
     /// <param name="index">Its index, or null for the lowest free.</param>
     /// <param name="dirtyBytesPerSecond">The workload's rate of change; the profile's default when null.</param>
     /// <exception cref="VfioException">As <see cref="CreateVfAsync"/>.</exception>
-    public VfDescriptor AddExistingVf(VfKind kind, string profile, int? index = null, long? dirtyBytesPerSecond = null)
+    public VfDescriptor AddExistingVf(VfKind kind, ProfileId profile, int? index = null, long? dirtyBytesPerSecond = null)
     {
         var model = CheckCreate(kind, profile, index);
         var vf = Insert(kind, model, index, dirtyBytesPerSecond);
-        return new VfDescriptor(vf.Index, vf.Kind, vf.Profile.Name, vf.State);
+        return new VfDescriptor(vf.Index, vf.Kind, vf.Profile.Id, vf.State);
     }
 
     /// <inheritdoc />
@@ -190,7 +190,7 @@ public sealed partial class SimulatedPfDriver : IPfDriver
         {
             if (!vf.Migratable)
             {
-                throw new VfioException(VfioErrno.ENOTTY, $"{Name(vfIndex)} has no migration support (kind {vf.Kind}, profile {vf.Profile.Name})");
+                throw new VfioException(VfioErrno.ENOTTY, $"{Name(vfIndex)} has no migration support (kind {vf.Kind}, profile {vf.Profile.Id})");
             }
 
             from = vf.State;
@@ -344,7 +344,7 @@ public sealed partial class SimulatedPfDriver : IPfDriver
         {
             vf.Advance();
             return new SimulatedVfInfo(
-                vf.Index, vf.Kind, vf.Profile.Name, vf.State, vf.Migratable, vf.StateBytes, vf.StateDigest(),
+                vf.Index, vf.Kind, vf.Profile.Id, vf.State, vf.Migratable, vf.StateBytes, vf.StateDigest(),
                 vf.DirtyBytesPerSecond, vf.LastSaved, vf.LastLoaded);
         }
     }
@@ -469,7 +469,7 @@ public sealed partial class SimulatedPfDriver : IPfDriver
     }
 
     private CompatibilityData Compatibility(SimVf vf) => new(
-        Model.Name, Descriptor.DeviceType, Descriptor.Firmware, vf.Profile.Name, vf.Kind,
+        Model.Name, Descriptor.DeviceType, Descriptor.Firmware, vf.Profile.Id, vf.Kind,
         MatchBlock.Build(Model.MatchRule, _config, vf.Profile, vf.Index));
 
     /// <summary>
@@ -539,14 +539,14 @@ public sealed partial class SimulatedPfDriver : IPfDriver
         return delay > TimeSpan.Zero ? Task.Delay(delay, TimeProvider, cancellationToken) : Task.CompletedTask;
     }
 
-    private ProfileModel CheckCreate(VfKind kind, string profile, int? index)
+    private ProfileModel CheckCreate(VfKind kind, ProfileId profile, int? index)
     {
         if (!Enum.IsDefined(kind))
         {
             throw new VfioException(VfioErrno.EINVAL, $"PF {Descriptor.Address}: unknown VF kind {kind}");
         }
 
-        if (!Descriptor.Profiles.Contains(profile, StringComparer.Ordinal) || Model.FindProfile(profile) is not { } model)
+        if (!Descriptor.Profiles.Contains(profile) || Model.FindProfile(profile) is not { } model)
         {
             throw new VfioException(VfioErrno.EINVAL, $"PF {Descriptor.Address}: profile '{profile}' is not offered (offers {string.Join(", ", Descriptor.Profiles)})");
         }

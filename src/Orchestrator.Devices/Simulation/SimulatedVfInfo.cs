@@ -19,7 +19,7 @@ namespace Orchestrator.Devices.Simulation;
 public sealed record SimulatedVfInfo(
     int Index,
     VfKind Kind,
-    string Profile,
+    ProfileId Profile,
     VfioDeviceState State,
     bool Migratable,
     long StateBytes,

@@ -58,7 +58,7 @@ internal static class StateStreamFormat
             WriteString(w, header.Compatibility.Driver);
             WriteString(w, header.Compatibility.DeviceType);
             WriteString(w, header.Compatibility.Firmware);
-            WriteString(w, header.Compatibility.Profile);
+            WriteString(w, header.Compatibility.Profile.Value);
             w.Write((byte)header.Compatibility.Kind);
             w.Write((ushort)header.Compatibility.MatchData.Count);
             w.Write([.. header.Compatibility.MatchData]);
@@ -107,7 +107,13 @@ internal static class StateStreamFormat
                 return null;
             }
 
-            return new StreamHeader(pageSize, stateBytes, seed, new CompatibilityData(driver, deviceType, firmware, profile, kind, match));
+            if (!ProfileId.TryParse(profile, out var profileId, out var profileError))
+            {
+                error = $"header record: {profileError}";
+                return null;
+            }
+
+            return new StreamHeader(pageSize, stateBytes, seed, new CompatibilityData(driver, deviceType, firmware, profileId, kind, match));
         }
         catch (EndOfStreamException)
         {

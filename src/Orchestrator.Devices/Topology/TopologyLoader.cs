@@ -244,7 +244,7 @@ public static partial class TopologyLoader
             }
         }
 
-        var profiles = new List<string>();
+        var profiles = new List<ProfileId>();
         if (ctx.Child(map, "profiles") is not { } profilesNode)
         {
             ctx.Error(map.Start, $"{where}: missing 'profiles'");
@@ -253,13 +253,17 @@ public static partial class TopologyLoader
         {
             foreach (var p in ctx.Sequence(profilesNode, $"{where} profiles"))
             {
-                if (p is not YamlScalarNode { Value: { Length: > 0 } name })
+                if (p is not YamlScalarNode { Value: { Length: > 0 } text })
                 {
                     ctx.Error(p.Start, $"{where}: a profile must be a name");
                     continue;
                 }
 
-                if (profiles.Contains(name, StringComparer.Ordinal))
+                if (!ProfileId.TryParse(text, out var name, out var error))
+                {
+                    ctx.Error(p.Start, $"{where}: {error}");
+                }
+                else if (profiles.Contains(name))
                 {
                     ctx.Error(p.Start, $"{where}: duplicate profile '{name}'");
                 }
@@ -315,7 +319,7 @@ public static partial class TopologyLoader
     }
 
     private static (TopologyVf Vf, YamlMappingNode Node)? ParseVf(
-        Context ctx, YamlNode item, string where, int? maxVfs, List<string> profiles, DriverModel? model,
+        Context ctx, YamlNode item, string where, int? maxVfs, List<ProfileId> profiles, DriverModel? model,
         Dictionary<string, (TopologyWorkload Workload, YamlNode Node)> workloads)
     {
         if (ctx.Mapping(item, "VF") is not { } map)
@@ -344,13 +348,24 @@ public static partial class TopologyLoader
             ctx.Error(ctx.Child(map, "kind")!.Start, $"{vfWhere}: bad kind '{kindText}'; expected vfio or kernel");
         }
 
-        var profile = ctx.RequiredString(map, "profile", vfWhere);
-        if (profile is not null && !profiles.Contains(profile, StringComparer.Ordinal))
+        ProfileId? profile = null;
+        if (ctx.RequiredString(map, "profile", vfWhere) is { } profileText)
         {
-            var known = model?.FindProfile(profile) is not null;
-            ctx.Error(ctx.Child(map, "profile")!.Start, known
-                ? $"{vfWhere}: profile '{profile}' is not offered by this PF (offers {string.Join(", ", profiles)})"
-                : $"{vfWhere}: profile '{profile}' is not offered by this PF and not known to driver {model?.Name ?? "?"}");
+            var at = ctx.Child(map, "profile")!.Start;
+            if (!ProfileId.TryParse(profileText, out var p, out var error))
+            {
+                ctx.Error(at, $"{vfWhere}: {error}");
+            }
+            else if (!profiles.Contains(p))
+            {
+                ctx.Error(at, model?.FindProfile(p) is not null
+                    ? $"{vfWhere}: profile '{p}' is not offered by this PF (offers {string.Join(", ", profiles)})"
+                    : $"{vfWhere}: profile '{p}' is not offered by this PF and not known to driver {model?.Name ?? "?"}");
+            }
+            else
+            {
+                profile = p;
+            }
         }
 
         var workload = ctx.OptionalString(map, "workload");
@@ -369,7 +384,7 @@ public static partial class TopologyLoader
             return null;
         }
 
-        return (new TopologyVf(index.Value, kind.Value, profile, workload), map);
+        return (new TopologyVf(index.Value, kind.Value, profile.Value, workload), map);
     }
 
     private static void CheckWorkloads(

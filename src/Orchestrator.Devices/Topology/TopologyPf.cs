@@ -22,5 +22,5 @@ public sealed record TopologyPf(
     int? MaxConcurrentMigrations,
     MigrationFlags? Flags,
     string? BoardId,
-    IReadOnlyList<string> Profiles,
+    IReadOnlyList<ProfileId> Profiles,
     IReadOnlyList<TopologyVf> Vfs);

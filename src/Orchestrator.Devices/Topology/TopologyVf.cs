@@ -7,4 +7,4 @@ namespace Orchestrator.Devices.Topology;
 /// <param name="Kind">Kind.</param>
 /// <param name="Profile">Profile (offered by its PF).</param>
 /// <param name="Workload">The workload holding it, or null.</param>
-public sealed record TopologyVf(int Index, VfKind Kind, string Profile, string? Workload);
+public sealed record TopologyVf(int Index, VfKind Kind, ProfileId Profile, string? Workload);

@@ -9,4 +9,4 @@ namespace Orchestrator.Domain.Compatibility;
 /// <param name="Profile">The profile it was created with.</param>
 /// <param name="Workload">The workload that holds it, if any.</param>
 /// <param name="State">Its VFIO device state.</param>
-public sealed record VfInventory(VfId Id, VfKind Kind, string Profile, WorkloadId? Workload, VfioDeviceState State);
+public sealed record VfInventory(VfId Id, VfKind Kind, ProfileId Profile, WorkloadId? Workload, VfioDeviceState State);

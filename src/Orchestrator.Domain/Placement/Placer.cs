@@ -254,7 +254,7 @@ public static class Placer
             return problem;
         }
 
-        if (!pf.Descriptor.Profiles.Contains(vf.Profile, StringComparer.Ordinal))
+        if (!pf.Descriptor.Profiles.Contains(vf.Profile))
         {
             return (PlacementRejectionReasonCode.ProfileNotOffered,
                 $"profile '{vf.Profile}' not offered (offers {string.Join(", ", pf.Descriptor.Profiles)})");

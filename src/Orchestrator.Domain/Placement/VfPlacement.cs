@@ -14,6 +14,6 @@ public sealed record VfPlacement(
     VfId Source,
     VfId Target,
     VfKind Kind,
-    string Profile,
+    ProfileId Profile,
     MigrationFlags SourceFlags,
     MigrationFlags TargetFlags);

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Node.Api;
@@ -17,6 +18,9 @@ public static class ApiIds
 
     public static bool TryWorkload(string field, string? text, out WorkloadId id, [NotNullWhen(false)] out IResult? problem) =>
         Check(WorkloadId.TryParse(text, out id, out var error), field, text, error, out problem);
+
+    public static bool TryProfile(string field, string? text, out ProfileId id, [NotNullWhen(false)] out IResult? problem) =>
+        Check(ProfileId.TryParse(text, out id, out var error), field, text, error, out problem);
 
     public static bool TryMigration(string field, string? text, out MigrationId id, [NotNullWhen(false)] out IResult? problem) =>
         Check(MigrationId.TryParse(text, out id, out var error), field, text, error, out problem);

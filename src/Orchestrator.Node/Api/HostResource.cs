@@ -56,7 +56,7 @@ public sealed record PfResource(
             pf.FreeVfSlots,
             pf.FreeMigrationSlots,
             pf.MigrationSlotsInUse,
-            [.. d.Profiles],
+            [.. d.Profiles.Select(p => p.Value)],
             [.. pf.Vfs.OrderBy(v => v.Id).Select(v => VfResource.From(v, entry))]);
     }
 }
@@ -72,7 +72,7 @@ public sealed record VfResource(string Id, string Kind, string Profile, string? 
     {
         ArgumentNullException.ThrowIfNull(vf);
         var migration = entry is not null && entry.VfMigrations.TryGetValue(vf.Id, out var m) ? m.Value : null;
-        return new VfResource(vf.Id.ToString(), KindName(vf.Kind), vf.Profile, vf.Workload?.Value, vf.State.Name(), migration);
+        return new VfResource(vf.Id.ToString(), KindName(vf.Kind), vf.Profile.Value, vf.Workload?.Value, vf.State.Name(), migration);
     }
 
     public static string KindName(VfKind kind) => kind.ToString().ToLowerInvariant();

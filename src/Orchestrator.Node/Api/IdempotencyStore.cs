@@ -50,7 +50,7 @@ public sealed class IdempotencyStore(ActorSystem system, TimeProvider time, Time
     public static string VfKey(string key) => "vf:" + key;
 
     /// <summary>The hash of a <c>POST /vfs</c> body's meaning.</summary>
-    public static string VfRequestHash(PfId pf, Devices.Contract.VfKind kind, string profile, WorkloadId? workload, int? index) =>
+    public static string VfRequestHash(PfId pf, Devices.Contract.VfKind kind, Devices.Contract.ProfileId profile, WorkloadId? workload, int? index) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
             $"pf={pf}\nkind={kind}\nprofile={profile}\nworkload={workload?.Value ?? ""}\nindex={index?.ToString(CultureInfo.InvariantCulture) ?? ""}")));
 

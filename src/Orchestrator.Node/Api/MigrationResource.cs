@@ -51,7 +51,7 @@ public sealed record MigrationResource(
             view.Reason,
             [.. view.Timeline.Select(t => new MigrationCheckpoint(t.State.ToString(), t.At))],
             view.Rounds,
-            [.. view.Vfs.Select(v => new MigrationVfResource(v.Source.ToString(), v.Target.ToString(), v.Kind, v.Profile))],
+            [.. view.Vfs.Select(v => new MigrationVfResource(v.Source.ToString(), v.Target.ToString(), v.Kind, v.Profile.Value))],
             view.Step.ToString(),
             view.QueuePosition,
             view.LastError,

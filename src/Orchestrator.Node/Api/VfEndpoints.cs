@@ -88,7 +88,7 @@ public static class VfEndpoints
 
         var pfText = body.Text("pf", required: true, ref problem);
         var kindText = body.Text("kind", required: true, ref problem);
-        var profile = body.Text("profile", required: true, ref problem);
+        var profileText = body.Text("profile", required: true, ref problem);
         var workloadText = body.Text("workload", required: false, ref problem);
         var index = body.Number("index", min: 0, ref problem);
         if (problem is not null)
@@ -106,9 +106,9 @@ public static class VfEndpoints
             return ApiProblems.BadInput("kind", kindText, $"kind: '{kindText}' is unknown; expected vfio or kernel");
         }
 
-        if (string.IsNullOrWhiteSpace(profile))
+        if (!ApiIds.TryProfile("profile", profileText, out var profile, out problem))
         {
-            return ApiProblems.BadInput("profile", profile, $"profile: '{profile}' is empty");
+            return problem;
         }
 
         WorkloadId? workload = null;
@@ -125,7 +125,7 @@ public static class VfEndpoints
         var inventory = await node.Runtime!.Client.GetInventoryAsync(ct);
         if (inventory.Inventory.FindPf(pf) is { } known && !known.Descriptor.Profiles.Contains(profile))
         {
-            return ApiProblems.BadInput("profile", profile,
+            return ApiProblems.BadInput("profile", profileText,
                 $"profile: '{profile}' is not offered by PF '{pf}'; it offers {string.Join(", ", known.Descriptor.Profiles)}");
         }
 
@@ -144,7 +144,7 @@ public static class VfEndpoints
             if (VfId.TryParse(storedVf, out var earlier, out _) && inventory.Inventory.FindVf(earlier) is { } found)
             {
                 request.HttpContext.Response.Headers["Idempotent-Replayed"] = "true";
-                return Results.Ok(new VfChangeResource(earlier.ToString(), earlier.Pf.ToString(), VfResource.KindName(found.Kind), found.Profile, workload?.Value, Exists: true));
+                return Results.Ok(new VfChangeResource(earlier.ToString(), earlier.Pf.ToString(), VfResource.KindName(found.Kind), found.Profile.Value, workload?.Value, Exists: true));
             }
 
             return ApiProblems.Conflict($"{MigrationEndpoints.IdempotencyHeader} '{key}' created VF {storedVf}, which no longer exists; use a new key to create another", "IdempotencyKeyReused");
@@ -161,7 +161,7 @@ public static class VfEndpoints
             await keys.SetAsync(vfKey, IdempotencyStore.VfEntry(hash, created.Vf), ct);
         }
 
-        var resource = new VfChangeResource(created.Vf.ToString(), created.Vf.Pf.ToString(), VfResource.KindName(created.Kind), created.Profile, created.Workload?.Value, Exists: true);
+        var resource = new VfChangeResource(created.Vf.ToString(), created.Vf.Pf.ToString(), VfResource.KindName(created.Kind), created.Profile.Value, created.Workload?.Value, Exists: true);
         return Results.Created($"/api/v1/vfs/{created.Vf}", resource);
     }
 

@@ -61,7 +61,7 @@ internal static class DeviceDemo
 
         var info = source.Driver.GetVfInfo(sourceVf.Index);
         console.MarkupLine($"[bold]Migrating[/] workload [cyan]{Esc(settings.Workload)}[/]: VF {sourceVf.Index} of {Esc(source.Name)} " +
-                           $"({Esc(sourcePf.Driver)} {Esc(sourcePf.DeviceType)}, {Esc(profile)}, {Bytes(info.StateBytes)} state, " +
+                           $"({Esc(sourcePf.Driver)} {Esc(sourcePf.DeviceType)}, {Esc(profile.Value)}, {Bytes(info.StateBytes)} state, " +
                            $"workload dirtying {Bytes(info.DirtyBytesPerSecond)}/s) -> {Esc(target.Name)}");
         var result = await LocalMigration.RunAsync(source.Driver, sourceVf.Index, target.Driver, new LocalMigrationOptions
         {
@@ -114,7 +114,7 @@ internal static class DeviceDemo
         return ok ? 0 : 1;
     }
 
-    private static bool Compatible(SimulatedPfDriver source, SimulatedPfDriver target, string profile) =>
+    private static bool Compatible(SimulatedPfDriver source, SimulatedPfDriver target, ProfileId profile) =>
         target.Descriptor.Driver == source.Descriptor.Driver &&
         target.Descriptor.DeviceType == source.Descriptor.DeviceType &&
         target.Descriptor.Firmware == source.Descriptor.Firmware &&

@@ -68,7 +68,7 @@ public class LimitsAndFencingTests
     public async Task A_command_from_an_older_epoch_is_fenced_and_never_touches_the_device()
     {
         var driver = new SimulatedPfDriver(DriverModels.Mlx5, new SimulatedPfConfig("0000:3b:00.0", "ConnectX-7", "28.41.1000") { LatencyScale = 0 });
-        await driver.CreateVfAsync(VfKind.Vfio, "eth-small", 0);
+        await driver.CreateVfAsync(VfKind.Vfio, TestProfiles.EthSmall, 0);
         var system = ActorSystem.Create("fencing");
         try
         {
@@ -163,7 +163,7 @@ internal sealed class RecordingObserver : IDeviceObserver
         }
     }
 
-    public void VfCreated(VfId vf, VfKind kind, string profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
+    public void VfCreated(VfId vf, VfKind kind, ProfileId profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause)
     {
     }
 

@@ -182,12 +182,12 @@ public class OneMigrationPerWorkloadTests
         var reserved = Assert.Single(placed.Vfs).Target;
 
         // By index: refused, naming the migration.
-        var taken = await node.Client.CreateVfAsync(reserved.Pf, VfKind.Vfio, "eth-small", null, reserved.Index);
+        var taken = await node.Client.CreateVfAsync(reserved.Pf, VfKind.Vfio, TestProfiles.EthSmall, null, reserved.Index);
         Assert.Equal(ClientErrorKind.Conflict, taken.Error?.Kind);
         Assert.Contains(id.ToString(), taken.Error!.Message, StringComparison.Ordinal);
 
         // Without an index: another one.
-        var created = await node.Client.CreateVfAsync(reserved.Pf, VfKind.Vfio, "eth-small", WorkloadId.Parse("vm-operator"));
+        var created = await node.Client.CreateVfAsync(reserved.Pf, VfKind.Vfio, TestProfiles.EthSmall, WorkloadId.Parse("vm-operator"));
         Assert.True(created.IsOk, created.Error?.Message);
         Assert.NotEqual(reserved.Index, created.Value!.Vf.Index);
 

@@ -51,7 +51,7 @@ public class ReconcilerTests
 
         // The leftover: the device shows the target VF RESUMING again, as a destroy the firmware acknowledged but never
         // did would leave it. No migration is running; the journal says RolledBack.
-        await target.CreateVfAsync(VfKind.Vfio, "eth-small", targetVf.Index);
+        await target.CreateVfAsync(VfKind.Vfio, TestProfiles.EthSmall, targetVf.Index);
         await VfioDevice.SetStateAsync(target, targetVf.Index, VfioDeviceState.Resuming);
 
         // The migration waited for admission, and the placement authority measured it (orchestrator_admission_wait_seconds).
@@ -113,7 +113,7 @@ public class ReconcilerTests
         var targetVf = end.Vfs[0].Target;
         for (var i = 0; i < 2; i++)
         {
-            await target.CreateVfAsync(VfKind.Vfio, "eth-small", targetVf.Index);
+            await target.CreateVfAsync(VfKind.Vfio, TestProfiles.EthSmall, targetVf.Index);
             await VfioDevice.SetStateAsync(target, targetVf.Index, VfioDeviceState.Resuming);
 
             // A run right after the last clean-up may still see the PF's earlier inventory: the next one cleans it.
@@ -288,7 +288,7 @@ public class ReconcilerTests
 
     private static PrepareTargetCommand Prepare(MigrationView end) => new(
         new MigrationTicket(end.Id, Epoch.Of(end.Epoch)),
-        [new TargetVfSpec(end.Vfs[0].Source, end.Vfs[0].Target, VfKind.Vfio, "eth-small", end.Workload)]);
+        [new TargetVfSpec(end.Vfs[0].Source, end.Vfs[0].Target, VfKind.Vfio, TestProfiles.EthSmall, end.Workload)]);
 
     private static ReconcilerProtocol.ReconcileReport Ok(Result<ReconcilerProtocol.ReconcileReport> result)
     {

@@ -27,7 +27,7 @@ public class SingleNodeMigrationTests
         Assert.DoesNotContain(source.ListVfs(), v => v.Index == 0);
         var moved = Assert.Single(target.ListVfs());
         Assert.Equal(VfioDeviceState.Running, moved.State);
-        Assert.Equal("eth-small", moved.Profile);
+        Assert.Equal(TestProfiles.EthSmall, moved.Profile);
         Assert.Equal(0, source.ActiveMigrations);
         Assert.Equal(0, target.ActiveMigrations);
     }

@@ -24,7 +24,7 @@ public class VfOwnershipTests
     public async Task A_prepare_that_meets_an_operator_vf_fails_and_destroys_only_the_vf_it_created()
     {
         var driver = NewDriver();
-        driver.AddExistingVf(VfKind.Kernel, "eth-small", 1); // the operator's, at an index the migration wants
+        driver.AddExistingVf(VfKind.Kernel, TestProfiles.EthSmall, 1); // the operator's, at an index the migration wants
         await using var pfs = new PfActors(driver);
         var pf = pfs.Start(new Dictionary<int, WorkloadId>());
         var ticket = new MigrationTicket(MigrationId.Parse("m-operator-vf"), Epoch.Of(1));
@@ -54,8 +54,8 @@ public class VfOwnershipTests
 
         // While the PF actor was down: the operator made VFs at the other indices the coordinator will name, one of
         // them for the workload itself (RUNNING: it may be the workload's copy), one for nobody.
-        driver.AddExistingVf(VfKind.Vfio, "eth-small", 2);
-        driver.AddExistingVf(VfKind.Vfio, "eth-small", 4);
+        driver.AddExistingVf(VfKind.Vfio, TestProfiles.EthSmall, 2);
+        driver.AddExistingVf(VfKind.Vfio, TestProfiles.EthSmall, 4);
         var second = pfs.Start(new Dictionary<int, WorkloadId> { [1] = Vm1, [2] = Vm1 });
 
         var destroyed = await second.Ask<IPfStepReply>(new DestroyTargetCommand(ticket with { Epoch = Epoch.Of(2) }, [Pf.Vf(1), Pf.Vf(2), Pf.Vf(4)], Vm1), Ask);
@@ -68,7 +68,7 @@ public class VfOwnershipTests
     public async Task A_vf_is_held_from_the_first_command_that_names_it_even_while_it_waits_for_a_slot()
     {
         var driver = NewDriver(maxConcurrentMigrations: 1);
-        driver.AddExistingVf(VfKind.Vfio, "eth-small", 0);
+        driver.AddExistingVf(VfKind.Vfio, TestProfiles.EthSmall, 0);
         await using var pfs = new PfActors(driver);
         var pf = pfs.Start(new Dictionary<int, WorkloadId> { [0] = Vm1 });
 
@@ -86,9 +86,9 @@ public class VfOwnershipTests
 
         // Nor does a create without an index take a held index: 0 (queued source) and 5 (target) are skipped, 1 is
         // avoided (reserved for a target not prepared yet).
-        var created = Assert.IsType<CreateVfReply>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, "eth-small", null, AvoidIndices: [1]), Ask));
+        var created = Assert.IsType<CreateVfReply>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, TestProfiles.EthSmall, null, AvoidIndices: [1]), Ask));
         Assert.Equal(2, created.Vf.Index);
-        var taken = Assert.IsType<VfCommandFailed>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, "eth-small", null, Index: 5), Ask));
+        var taken = Assert.IsType<VfCommandFailed>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, TestProfiles.EthSmall, null, Index: 5), Ask));
         Assert.True(taken.IsConflict);
     }
 
@@ -96,7 +96,7 @@ public class VfOwnershipTests
     public async Task A_vf_serving_a_workload_is_destroyed_only_when_forced()
     {
         var driver = NewDriver();
-        driver.AddExistingVf(VfKind.Vfio, "eth-small", 0);
+        driver.AddExistingVf(VfKind.Vfio, TestProfiles.EthSmall, 0);
         await using var pfs = new PfActors(driver);
         var pf = pfs.Start(new Dictionary<int, WorkloadId> { [0] = Vm1 });
 
@@ -126,7 +126,7 @@ public class VfOwnershipTests
         Assert.True((await node.Client.StartMigrationAsync(id, Vm1, HostId.Parse("host-b"))).IsOk);
         await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
         var chosen = (await node.Client.GetMigrationAsync(id)).Value!.Vfs.Single().Target.Index;
-        target.AddExistingVf(VfKind.Kernel, "eth-small", chosen);
+        target.AddExistingVf(VfKind.Kernel, TestProfiles.EthSmall, chosen);
         hang.Release();
 
         var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60));
@@ -155,8 +155,8 @@ public class VfOwnershipTests
             }
 
             Assert.Equal(new DestroyVf(Pf.Vf(3), Force: true), RoundTrip(new DestroyVf(Pf.Vf(3), Force: true)));
-            var create = RoundTrip(new CreateVf(VfKind.Vfio, "eth-small", Vm1, AvoidIndices: [1, 4]));
-            Assert.Equal((VfKind.Vfio, "eth-small", Vm1, (int?)null), (create.Kind, create.Profile, create.Workload, create.Index));
+            var create = RoundTrip(new CreateVf(VfKind.Vfio, TestProfiles.EthSmall, Vm1, AvoidIndices: [1, 4]));
+            Assert.Equal((VfKind.Vfio, TestProfiles.EthSmall, Vm1, (int?)null), (create.Kind, create.Profile, create.Workload, create.Index));
             Assert.Equal([1, 4], create.AvoidIndices!);
             var destroy = RoundTrip(new DestroyTargetCommand(new MigrationTicket(MigrationId.Parse("m-ser"), Epoch.Of(3)), [Pf.Vf(1)], Vm1));
             Assert.Equal((new MigrationTicket(MigrationId.Parse("m-ser"), Epoch.Of(3)), Vm1), (destroy.Ticket, destroy.Workload));
@@ -171,7 +171,7 @@ public class VfOwnershipTests
     private static SimulatedPfDriver NewDriver(int maxConcurrentMigrations = 4) =>
         new(DriverModels.Mlx5, new SimulatedPfConfig("0000:3b:00.0", "ConnectX-7", "28.41.1000") { LatencyScale = 0, MaxVfs = 8, MaxConcurrentMigrations = maxConcurrentMigrations });
 
-    private static TargetVfSpec Spec(int index, WorkloadId? workload = null) => new(Source, Pf.Vf(index), VfKind.Vfio, "eth-small", workload ?? Vm1);
+    private static TargetVfSpec Spec(int index, WorkloadId? workload = null) => new(Source, Pf.Vf(index), VfKind.Vfio, TestProfiles.EthSmall, workload ?? Vm1);
 
     /// <summary>PF actors on one driver in a private ActorSystem; a second one after the first stopped is its restart.</summary>
     private sealed class PfActors(SimulatedPfDriver driver) : IAsyncDisposable

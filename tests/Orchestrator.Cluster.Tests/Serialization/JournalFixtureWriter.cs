@@ -183,7 +183,7 @@ public class JournalFixtureWriter
         Assert.Equal(MigrationPhase.RolledBack, end.State);
         Assert.True(end.Vfs.Count == 1, $"no target was placed: {end.Reason}");
         var leftover = end.Vfs[0].Target;
-        await target.CreateVfAsync(VfKind.Vfio, "eth-small", leftover.Index);
+        await target.CreateVfAsync(VfKind.Vfio, TestProfiles.EthSmall, leftover.Index);
         await VfioDevice.SetStateAsync(target, leftover.Index, VfioDeviceState.Resuming);
         var report = await node.Client.ReconcileAsync(HostId.Parse("host-b"), run: true);
         Assert.Contains(report.Value!.Cleaned, c => c.Vf == leftover && c.Migration == id);

@@ -36,11 +36,11 @@ public class LimitsAndFaultsTests
     {
         var pf = Sim.Pf(DriverModels.Nvme, maxVfs: 2);
         await Sim.NewVf(pf);
-        Assert.Equal(VfioErrno.EBUSY, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, "ctrl-4k", 0))).Errno);
-        Assert.Equal(VfioErrno.EINVAL, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, "ctrl-4k", 2))).Errno);
-        Assert.Equal(VfioErrno.EINVAL, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, "no-such"))).Errno);
+        Assert.Equal(VfioErrno.EBUSY, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, ProfileId.Parse("ctrl-4k"), 0))).Errno);
+        Assert.Equal(VfioErrno.EINVAL, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, ProfileId.Parse("ctrl-4k"), 2))).Errno);
+        Assert.Equal(VfioErrno.EINVAL, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, ProfileId.Parse("no-such")))).Errno);
         await Sim.NewVf(pf);
-        Assert.Equal(VfioErrno.EBUSY, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, "ctrl-4k"))).Errno);
+        Assert.Equal(VfioErrno.EBUSY, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, ProfileId.Parse("ctrl-4k")))).Errno);
         Assert.Equal(2, pf.ListVfs().Count);
     }
 
@@ -97,7 +97,7 @@ public class LimitsAndFaultsTests
     {
         var pf = Sim.Pf(DriverModels.HisiAcc);
         pf.Faults.FailCommand(DeviceCommand.CreateVf, 1, VfioErrno.ENOMEM);
-        Assert.Equal(VfioErrno.ENOMEM, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, "qm-4qp"))).Errno);
+        Assert.Equal(VfioErrno.ENOMEM, (await Assert.ThrowsAsync<VfioException>(() => pf.CreateVfAsync(VfKind.Vfio, ProfileId.Parse("qm-4qp")))).Errno);
         Assert.Empty(pf.ListVfs());
         var vf = await Sim.NewVf(pf);
         pf.Faults.DropToError(vf);
@@ -111,7 +111,7 @@ public class LimitsAndFaultsTests
     {
         var time = new FakeTimeProvider();
         var pf = Sim.Pf(DriverModels.Mlx5, time, latencyScale: 1);
-        var create = pf.CreateVfAsync(VfKind.Vfio, "eth-small");
+        var create = pf.CreateVfAsync(VfKind.Vfio, ProfileId.Parse("eth-small"));
         Assert.False(create.IsCompleted);
         time.Advance(TimeSpan.FromMilliseconds(39));
         Assert.False(create.IsCompleted);
@@ -145,7 +145,7 @@ public class LimitsAndFaultsTests
     {
         var time = new FakeTimeProvider();
         var pf = Sim.Pf(DriverModels.Pds, time, latencyScale: 1);
-        var vf = pf.AddExistingVf(VfKind.Vfio, "vf-default").Index;
+        var vf = pf.AddExistingVf(VfKind.Vfio, ProfileId.Parse("vf-default")).Index;
         pf.Faults.AddLatency(DeviceCommand.Suspend, TimeSpan.FromMilliseconds(2.5)); // 3 ms + 2.5 ms -> the 6th poll
         var suspend = pf.SetDeviceStateAsync(vf, S.RunningP2P);
         time.Advance(TimeSpan.FromMilliseconds(5.9));

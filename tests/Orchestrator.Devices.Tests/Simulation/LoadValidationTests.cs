@@ -34,7 +34,7 @@ public class LoadValidationTests
         var t = what switch
         {
             "profile" => await Sim.NewVf(target, "eth-migratable"),
-            "kind" => (await target.CreateVfAsync(VfKind.Kernel, "eth-small")).Index,
+            "kind" => (await target.CreateVfAsync(VfKind.Kernel, ProfileId.Parse("eth-small"))).Index,
             _ => await Sim.NewVf(target),
         };
         if (what == "kind")

@@ -39,7 +39,7 @@ public class LocalMigrationTests
 
         Assert.True(result.Succeeded, result.Failure);
         Assert.True(result.ChecksumsEqual);
-        Assert.Equal(before.StateBytes, source.Model.FindProfile("eth-migratable")!.StateBytes);
+        Assert.Equal(before.StateBytes, source.Model.FindProfile(ProfileId.Parse("eth-migratable"))!.StateBytes);
         Assert.True(result.Rounds.Count >= 3);
         Assert.True(result.Rounds[0].Bytes > before.StateBytes);
         Assert.True(result.Rounds[1].Bytes > 0, "the workload dirtied pages that round 2 sent again");

@@ -21,7 +21,7 @@ public class ScaleTests
             var pf = new SimulatedPfDriver(DriverModels.HisiAcc, new SimulatedPfConfig($"0000:{p / 256:x2}:{p % 256 / 8:x2}.{p % 8}", "HiSilicon SEC", "1") { LatencyScale = 0 }, time);
             for (var v = 0; v < 63; v++)
             {
-                pf.AddExistingVf(VfKind.Vfio, "qm-4qp", v);
+                pf.AddExistingVf(VfKind.Vfio, ProfileId.Parse("qm-4qp"), v);
             }
 
             pfs.Add(pf);

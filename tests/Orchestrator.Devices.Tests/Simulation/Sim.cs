@@ -38,14 +38,14 @@ internal static class Sim
         _ => "NVMe",
     };
 
-    public static string MigratableProfile(DriverModel model) => model.Profiles.First(p => p.Migratable).Name;
+    public static ProfileId MigratableProfile(DriverModel model) => model.Profiles.First(p => p.Migratable).Id;
 
     /// <summary>The smallest migratable profile, to keep tests fast.</summary>
-    public static string SmallProfile(DriverModel model) =>
-        model.Profiles.Where(p => p.Migratable).OrderBy(p => p.StateBytes).First().Name;
+    public static ProfileId SmallProfile(DriverModel model) =>
+        model.Profiles.Where(p => p.Migratable).OrderBy(p => p.StateBytes).First().Id;
 
     public static async Task<int> NewVf(SimulatedPfDriver pf, string? profile = null, VfKind kind = VfKind.Vfio) =>
-        (await pf.CreateVfAsync(kind, profile ?? SmallProfile(pf.Model))).Index;
+        (await pf.CreateVfAsync(kind, profile is null ? SmallProfile(pf.Model) : ProfileId.Parse(profile))).Index;
 
     /// <summary>Reads until the stream answers something other than data; returns the bytes and that final status.</summary>
     public static async Task<(byte[] Bytes, VfioReadStatus Last)> Drain(IVfioDataStream stream, int chunk = 1 << 20)

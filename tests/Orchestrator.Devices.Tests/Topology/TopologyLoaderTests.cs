@@ -77,6 +77,8 @@ public class TopologyLoaderTests
         { "INDEX0", "1", 17, "duplicate VF index 1" },
         { "PROFILE0", "eth-full", 16, "profile 'eth-full' is not offered by this PF" },
         { "PROFILES", "eth-small, eth-turbo", 14, "profile 'eth-turbo' is not known to driver mlx5" },
+        { "PROFILE0", "eth/small", 16, "profile 'eth/small' is invalid" },
+        { "PROFILES", "eth-small, '-x'", 14, "profile '-x' is invalid" },
         { "KIND0", "pci", 16, "bad kind 'pci'" },
         { "MAXVFS", "1", 16, "2 VFs listed but maxVfs is 1" },
         { "WORKLOADB", "vm-1", 27, "workload 'vm-1' has VFs on two hosts: 'host-a' and 'host-b'" },

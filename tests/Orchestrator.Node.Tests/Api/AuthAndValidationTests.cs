@@ -47,6 +47,7 @@ public class AuthAndValidationTests(ApiNode node)
         { "POST", "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.9", "kind": "vfio", "profile": "eth-small"}""", "pf", "host-c/0000:5e:00.9" },
         { "POST", "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": "virtio", "profile": "eth-small"}""", "kind", "virtio" },
         { "POST", "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": "vfio", "profile": "gpu-huge"}""", "profile", "gpu-huge" },
+        { "POST", "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": "vfio", "profile": "eth small!"}""", "profile", "eth small!" },
         { "POST", "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": "vfio", "profile": "eth-small", "workload": "-vm"}""", "workload", "-vm" },
         { "POST", "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": "vfio", "profile": "eth-small", "color": "red"}""", "color", "\"red\"" },
         { "POST", "/api/v1/vfs", """{"pf": "host-c/0000:5e:00.0", "kind": 7, "profile": "eth-small"}""", "kind", "7" },
