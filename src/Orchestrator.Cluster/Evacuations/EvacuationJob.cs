@@ -58,7 +58,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         {
             if (_host is not null && !_ended)
             {
-                _log.Info("[{0}] evacuation of {1} resumes with {2} workload(s) pending{3}", _id, _host, Pending, _cancelReason is null ? "" : " (cancelled)");
+                _log.Info("[{Evacuation}] evacuation of {Host} resumes with {Pending} workload(s) pending, cancelled={Cancelled}", _id, _host, Pending, _cancelReason is not null);
                 if (_cancelReason is null)
                 {
                     TrackStarts(StartMigrations());
@@ -190,7 +190,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         {
             Apply(e);
             Publish();
-            _log.Info("[{0}] evacuation of {1} cancelled ({2}): {3} workload(s) pending", _id, _host, e.Reason, Pending);
+            _log.Info("[{Evacuation}] evacuation of {Host} cancelled ({Reason}): {Pending} workload(s) pending", _id, _host, e.Reason, Pending);
             replyTo.Tell(View());
             Self.Tell(Poll.Instance); // abort now, not at the next tick
         });
@@ -237,7 +237,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
             {
                 Apply(e);
                 Publish();
-                _log.Info("[{0}] evacuating {1}: {2} workload(s)", _id, e.Host, e.Plan.Count);
+                _log.Info("[{Evacuation}] evacuating {Host}: {Planned} workload(s)", _id, e.Host, e.Plan.Count);
                 if (e.Plan.Count == 0)
                 {
                     planned.ReplyTo.Tell(View());
@@ -409,7 +409,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
             Apply(end);
             Publish();
             Timers.Cancel(PollTimer);
-            _log.Info("[{0}] evacuation of {1} ended: {2} completed, {3} not moved (rolled back or failed)", _id, _host, end.Completed, end.RolledBack);
+            _log.Info("[{Evacuation}] evacuation of {Host} ended: {Completed} completed, {NotMoved} not moved (rolled back or failed)", _id, _host, end.Completed, end.RolledBack);
         });
     }
 

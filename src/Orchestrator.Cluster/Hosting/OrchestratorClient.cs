@@ -56,7 +56,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
         if (response is not (GetSuccess or NotFound))
         {
-            system.Log.Debug("inventory: no majority answered within {0}; reading this node's copy", InventoryReadTimeout);
+            system.Log.Debug("inventory: no majority answered within {Timeout}; reading this node's copy", InventoryReadTimeout);
             return await ReadLocalAsync(ct).ConfigureAwait(false);
         }
 

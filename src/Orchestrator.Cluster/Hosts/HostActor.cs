@@ -161,7 +161,7 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
                 done.Pf.Tell(new PfProtocol.DirectoryWritten(done.Sequence, Majority: true));
                 break;
             case IUpdateResponse { Request: DirectoryWrite done } failed:
-                _log.Warning("[{0}] directory entry for {1} not stored by a majority ({2}); other nodes may read it late", _id, done.PfId, failed.GetType().Name);
+                _log.Warning("[{Host}] directory entry for {Pf} not stored by a majority ({Failure}); other nodes may read it late", _id, done.PfId, failed.GetType().Name);
                 done.Pf.Tell(new PfProtocol.DirectoryWritten(done.Sequence, Majority: false));
                 break;
             case IUpdateResponse:
@@ -211,7 +211,7 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
             _reconciler = Context.ActorOf(HostReconciler.SupervisedProps(_id, pfs, reconciler), "reconciler");
         }
 
-        _log.Info("[{0}] host up on node {1} with {2} PF(s), cordoned={3}", _id, _nodeName, _drivers.Count, _cordoned);
+        _log.Info("[{Host}] host up on node {Node} with {Pfs} PF(s), cordoned={Cordoned}", _id, _nodeName, _drivers.Count, _cordoned);
     }
 
     /// <summary>Records in the journal how the workloads of <paramref name="report"/>'s PF differ from what it holds.</summary>
@@ -271,7 +271,7 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     /// </summary>
     private void OnJournalRestarted(HostJournal.Recovered recovered)
     {
-        _log.Warning("[{0}] host journal restarted; recording again what it lost", _id);
+        _log.Warning("[{Host}] host journal restarted; recording again what it lost", _id);
         _confirmed = _sent; // no confirmation of an earlier Record counts any more
         ResetLabels(recovered);
         foreach (var report in _pfs.Values)
@@ -303,7 +303,7 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
         if (_cordoned != _cordonRecorded && _cordonSent <= _confirmed)
         {
             _cordoned = _cordonRecorded;
-            _log.Info("[{0}] {1}{2}", _id, _cordoned ? "cordoned" : "uncordoned", _cordonReason is null ? string.Empty : ": " + _cordonReason);
+            _log.Info("[{Host}] {Cordon}: {Reason}", _id, _cordoned ? "cordoned" : "uncordoned", _cordonReason ?? "no reason given");
             SchedulePublish();
         }
 

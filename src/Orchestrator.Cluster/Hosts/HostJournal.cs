@@ -41,7 +41,7 @@ public sealed class HostJournal : ReceivePersistentActor
             DeleteMessages(saved.Metadata.SequenceNr);
             DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
         });
-        Command<SaveSnapshotFailure>(failed => _log.Warning("host {0} journal: snapshot not stored ({1}); the events stay", _host, failed.Cause.Message));
+        Command<SaveSnapshotFailure>(failed => _log.Warning("host {Host} journal: snapshot not stored ({Reason}); the events stay", _host, failed.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(_ => { }); // the next snapshot deletes them
         Command<DeleteSnapshotsSuccess>(_ => { });
@@ -98,7 +98,7 @@ public sealed class HostJournal : ReceivePersistentActor
     /// <inheritdoc />
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        _log.Warning("host {0} journal: write failed ({1}); restarting with backoff, the host sends what was lost again", _host, cause.Message);
+        _log.Warning("host {Host} journal: write failed ({Reason}); restarting with backoff, the host sends what was lost again", _host, cause.Message);
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 

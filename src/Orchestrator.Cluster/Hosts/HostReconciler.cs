@@ -132,7 +132,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
         Command<Changed>(changed => OnIndexChanged(changed.Get(MigrationIndex.Key)));
         Command<ClusterEvent.CurrentClusterState>(_ => { });
         Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(failed => _log.Warning("[{0}] old clean-up events not deleted ({1}); the next clean-up tries again", _host, failed.Cause.Message));
+        Command<DeleteMessagesFailure>(failed => _log.Warning("[{Host}] old clean-up events not deleted ({Reason}); the next clean-up tries again", _host, failed.Cause.Message));
     }
 
     private void Trigger(string why)
@@ -191,7 +191,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
 
         if (_log.IsDebugEnabled)
         {
-            _log.Debug("[{0}] reconciling ({1})", _host, trigger);
+            _log.Debug("[{Host}] reconciling ({Trigger})", _host, trigger);
         }
 
         var run = new Run(_host, _pfs, _settings, DistributedData.Get(Context.System).Replicator, trigger);
@@ -220,7 +220,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
 
             foreach (var cleaned in r.Cleaned)
             {
-                _log.Info("[{0}] cleaned a leftover: {1} {2} of migration {3}: {4}", _host, cleaned.Action, cleaned.Vf?.ToString() ?? cleaned.Pf?.ToString() ?? "-", cleaned.Migration?.ToString() ?? "(none)", cleaned.Reason);
+                _log.Info("[{Host}] cleaned a leftover: {Action} {Vf} of migration {Migration}: {Reason}", _host, cleaned.Action, cleaned.Vf?.ToString() ?? cleaned.Pf?.ToString() ?? "-", cleaned.Migration?.ToString() ?? "(none)", cleaned.Reason);
                 _settings.Observer.LeftoverCleaned(cleaned.Host, cleaned.Action, cleaned.Pf, cleaned.Vf, cleaned.Migration, finished.Epochs.GetValueOrDefault(cleaned), cleaned.Reason);
                 Context.System.EventStream.Publish(cleaned);
                 ClusterMetrics.ReconcilerCleaned.Add(1, new KeyValuePair<string, object?>(ClusterMetrics.ActionTag, cleaned.Action.ToString()));
@@ -229,12 +229,12 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
             if (r.Skipped is not null)
             {
                 // Start-up must not wait a whole interval because the index was not readable yet: try again soon.
-                _log.Warning("[{0}] reconcile ({1}) skipped: {2}", _host, r.Trigger, r.Skipped);
+                _log.Warning("[{Host}] reconcile ({Trigger}) skipped: {Reason}", _host, r.Trigger, r.Skipped);
                 Trigger("retry");
             }
             else if (_log.IsDebugEnabled)
             {
-                _log.Debug("[{0}] reconciled ({1}): {2} VF(s) checked, {3} cleaned, {4} left alone", _host, r.Trigger, r.CheckedVfs, r.Cleaned.Count, r.Left.Count);
+                _log.Debug("[{Host}] reconciled ({Trigger}): {Checked} VF(s) checked, {Cleaned} cleaned, {Left} left alone", _host, r.Trigger, r.CheckedVfs, r.Cleaned.Count, r.Left.Count);
             }
 
             _last = r;

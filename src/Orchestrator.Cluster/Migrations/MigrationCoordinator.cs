@@ -111,7 +111,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             }
             else
             {
-                _log.Warning("[{0}] ignored a passivation request in {1}", _id, _state.Phase);
+                _log.Warning("[{Migration}] ignored a passivation request in {Phase}", _id, _state.Phase);
             }
         });
     }
@@ -140,7 +140,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     {
         if (_state.Phase != MigrationPhase.New && !_state.IsTerminal)
         {
-            _log.Warning("[{0}] coordinator stopped in {1} at epoch {2}; the next message or the keeper starts it again", _id, _state.Phase, _state.Epoch);
+            _log.Warning("[{Migration}] coordinator stopped in {Phase} at epoch {Epoch}; the next message or the keeper starts it again", _id, _state.Phase, _state.Epoch);
         }
 
         _journalWatchdog.Stop();
@@ -170,7 +170,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
 
         // A new incarnation: advance the epoch before anything else, so PF actors fence the old one.
-        _log.Info("[{0}] recovering in {1} at epoch {2}", _id, _state.Phase, _state.Epoch);
+        _log.Info("[{Migration}] recovering in {Phase} at epoch {Epoch}", _id, _state.Phase, _state.Epoch);
         Decide(new Recover(_id), ActorRefs.Nobody);
     }
 
@@ -271,7 +271,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
         _claim = null;
         Timers.Cancel(ClaimTimer);
-        _log.Info("[{0}] not started: {1}", _id, refused.Reason);
+        _log.Info("[{Migration}] not started: {Reason}", _id, refused.Reason);
         foreach (var replyTo in pending.ReplyTo)
         {
             replyTo.Tell(new Rejected(_id, refused.SourceMoved ? RejectedCodes.SourceMoved : RejectedCodes.WorkloadBusy, refused.Reason));
@@ -325,7 +325,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         {
             if (_log.IsDebugEnabled)
             {
-                _log.Debug("[{0}] {1} rejected: {2}", _id, command.GetType().Name, result.Reason);
+                _log.Debug("[{Migration}] {Command} rejected: {Reason}", _id, command.GetType().Name, result.Reason);
             }
 
             replyTo.Tell(new Rejected(_id, result.Code?.ToString() ?? "Rejected", result.Reason));
@@ -414,7 +414,15 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         switch (action)
         {
             case Done done:
-                _log.Info("[{0}] {1}{2}", _id, done.Outcome, done.Reason is null ? string.Empty : ": " + done.Reason);
+                if (done.Reason is null)
+                {
+                    _log.Info("[{Migration}] {Outcome} at epoch {Epoch}", _id, done.Outcome, action.Epoch);
+                }
+                else
+                {
+                    _log.Info("[{Migration}] {Outcome} at epoch {Epoch}: {Reason}", _id, done.Outcome, action.Epoch, done.Reason);
+                }
+
                 _stepSpan?.SetTag(MigrationTracing.OutcomeAttribute, done.Outcome.ToString());
                 MigrationTracing.End(_stepSpan);
                 _stepSpan = null;
@@ -424,7 +432,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             case None none:
                 if (_log.IsDebugEnabled)
                 {
-                    _log.Debug("[{0}] waiting: {1}", _id, none.Why);
+                    _log.Debug("[{Migration}] waiting: {Reason}", _id, none.Why);
                 }
 
                 return;
@@ -485,7 +493,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 SendToPfs(key, destroy.Vfs.GroupBy(v => v.Target.Pf), g => new DestroyTargetCommand(ticket, [.. g.Select(v => v.Target)], _state.Workload));
                 return;
             default:
-                _log.Error("[{0}] no executor for action {1}", _id, action.GetType().Name);
+                _log.Error("[{Migration}] no executor for action {Action}", _id, action.GetType().Name);
                 return;
         }
     }
@@ -552,7 +560,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             if (!flight.Warned)
             {
                 flight.Warned = true;
-                _log.Warning("[{0}] PF {1} is not reachable now; waiting up to the step timeout", _id, string.Join(", ", waiting));
+                _log.Warning("[{Migration}] PF {Pf} is not reachable now; waiting up to the step timeout", _id, string.Join(", ", waiting));
             }
 
             Timers.StartSingleTimer(ResendTimer, ResendUnreached.Instance, _settings.RetryInterval);
@@ -586,7 +594,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         switch (reply)
         {
             case StepFencedReply fenced:
-                _log.Error("[{0}] PF fenced our epoch {1}: epoch {2} exists; stopping this stale incarnation", _id, _state.Epoch, fenced.CurrentEpoch);
+                _log.Error("[{Migration}] PF fenced our epoch {Epoch}: epoch {CurrentEpoch} exists; stopping this stale incarnation", _id, _state.Epoch, fenced.CurrentEpoch);
                 Context.Stop(Self);
                 return;
             case StepQueuedReply queued:
@@ -686,7 +694,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             case MigrationStep.ResumeSource:
                 foreach (var vf in replies.OfType<ResumeSourceReply>().SelectMany(r => r.ResetVfs ?? []))
                 {
-                    _log.Warning("[{0}] source VF {1} was reset out of ERROR to run again: its device state is fresh", _id, vf);
+                    _log.Warning("[{Migration}] source VF {Vf} was reset out of ERROR to run again: its device state is fresh", _id, vf);
                 }
 
                 Complete(flight.Key.Step, new RecordSourceResumed(_id, _state.Epoch));
@@ -803,21 +811,21 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             case MigrationEvents.PreCopyRoundRecorded r:
                 if (_log.IsDebugEnabled)
                 {
-                    _log.Debug("[{0}] pre-copy round {1}: {2} B sent, {3} B left, predicted downtime {4:0.0} ms", _id, r.Sample.Round, r.Sample.BytesTransferred, r.Sample.BytesRemaining, r.Sample.PredictedDowntime.TotalMilliseconds);
+                    _log.Debug("[{Migration}] pre-copy round {Round}: {BytesSent} B sent, {BytesLeft} B left, predicted downtime {PredictedDowntimeMs:0.0} ms", _id, r.Sample.Round, r.Sample.BytesTransferred, r.Sample.BytesRemaining, r.Sample.PredictedDowntime.TotalMilliseconds);
                 }
 
                 break;
             case MigrationEvents.RollbackStarted rb:
-                _log.Warning("[{0}] rolling back from {1}: {2}", _id, rb.FromPhase, rb.Reason);
+                _log.Warning("[{Migration}] rolling back from {Phase} at epoch {Epoch}: {Reason}", _id, rb.FromPhase, _state.Epoch, rb.Reason);
                 break;
             case MigrationEvents.MigrationFailed failed:
-                _log.Error("[{0}] failed ({1}) in {2}, step {3}: {4}", _id, failed.Code, failed.FromPhase, failed.Step, failed.Reason);
+                _log.Error("[{Migration}] failed ({Code}) in {Phase} at epoch {Epoch}, step {Step}: {Reason}", _id, failed.Code, failed.FromPhase, _state.Epoch, failed.Step, failed.Reason);
                 break;
             case MigrationEvents.StepRetried retry:
-                _log.Warning("[{0}] retrying {1} (attempt {2}): {3}", _id, retry.Step, retry.Attempt, retry.Reason);
+                _log.Warning("[{Migration}] retrying {Step} at epoch {Epoch} (attempt {Attempt}): {Reason}", _id, retry.Step, _state.Epoch, retry.Attempt, retry.Reason);
                 break;
             default:
-                _log.Info("[{0}] {1} (epoch {2})", _id, e.GetType().Name, _state.Epoch);
+                _log.Info("[{Migration}] {Event} (epoch {Epoch})", _id, e.GetType().Name, _state.Epoch);
                 break;
         }
     }

@@ -55,7 +55,7 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
             Prune();
         });
         Receive<UpdateSuccess>(_ => { });
-        Receive<IUpdateResponse>(failed => _log.Warning("pruning the migration index failed: {0}", failed));
+        Receive<IUpdateResponse>(failed => _log.Warning("pruning the migration index failed: {Failure}", failed));
         Receive<MigrationView>(_ => { });
         Receive<Unknown>(_ => { });
         Timers.StartPeriodicTimer(TickTimer, Tick.Instance, interval);
@@ -86,7 +86,7 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
 
             if (_log.IsDebugEnabled)
             {
-                _log.Debug("[{0}] quiet in {1} since {2:O}: asking its coordinator", view.Id, view.State, view.UpdatedAt);
+                _log.Debug("[{Migration}] quiet in {Phase} since {Since:O}: asking its coordinator", view.Id, view.State, view.UpdatedAt);
             }
 
             _migrations.Tell(new MigrationEnvelope(view.Id, GetMigration.Instance));
@@ -115,7 +115,7 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
 
         if (_log.IsDebugEnabled)
         {
-            _log.Debug("dropping {0} ended migration(s) from the index (retention {1}, at most {2} ended)", expired.Count, _retention.Window, _retention.MaxEnded);
+            _log.Debug("dropping {Expired} ended migration(s) from the index (retention {Window}, at most {MaxEnded} ended)", expired.Count, _retention.Window, _retention.MaxEnded);
         }
 
         // Every coordinator node prunes the same entries: removals are idempotent, and a coordinator that publishes an

@@ -109,7 +109,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 
         _inventoryKnown = true;
         Timers.Cancel(InventoryWaitTimer);
-        _log.Info("placement authority ready: {0}; {1} reservation(s), {2} admitted migration(s)", why, _ledger.All.Count, _admission.Running.Count);
+        _log.Info("placement authority ready: {Why}; {Reservations} reservation(s), {Admitted} admitted migration(s)", why, _ledger.All.Count, _admission.Running.Count);
         Become(Ready);
         Stash.UnstashAll();
     }
@@ -177,7 +177,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         var wanted = new WorkloadClaim(claim.Migration, claim.Workload, [.. claim.SourceVfs.Distinct().Order()], _time.GetUtcNow());
         if (_claims.RefusalOf(wanted) is { } refusal)
         {
-            _log.Info("[{0}] claim of {1} refused: {2}", claim.Migration, claim.Workload, refusal);
+            _log.Info("[{Migration}] claim of {Workload} refused: {Reason}", claim.Migration, claim.Workload, refusal);
             replyTo.Tell(new WorkloadClaimRefused(claim.Migration, claim.Workload, _claims.BlockerOf(wanted), refusal));
             return;
         }
@@ -195,7 +195,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         {
             var departed = _departed[stale];
             var reason = $"source VF {departed.Vf} of workload '{claim.Workload}' left its host with migration {departed.By}, which went forward after this request read the inventory; read it again";
-            _log.Info("[{0}] claim of {1} refused: {2}", claim.Migration, claim.Workload, reason);
+            _log.Info("[{Migration}] claim of {Workload} refused: {Reason}", claim.Migration, claim.Workload, reason);
             replyTo.Tell(new WorkloadClaimRefused(claim.Migration, claim.Workload, departed.By, reason, SourceMoved: true));
             return;
         }
@@ -212,7 +212,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Apply(claimed);
         Write(claimed, e =>
         {
-            _log.Info("[{0}] holds workload {1} until it ends", e.Migration, e.Workload);
+            _log.Info("[{Migration}] holds workload {Workload} until it ends", e.Migration, e.Workload);
             replyTo.Tell(new WorkloadClaimGranted(e.Migration));
         });
     }
@@ -253,7 +253,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        _log.Warning("[{0}] releasing what it holds: {1}", check.Migration, ended);
+        _log.Warning("[{Migration}] releasing what it holds: {Held}", check.Migration, ended);
         var released = new Released(check.Migration, _time.GetUtcNow());
         Apply(released);
         _waiters.Remove(released.Migration);
@@ -384,7 +384,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
                 return;
             }
 
-            _log.Info("[{0}] no target for {1}: {2}", place.Migration, place.Request.Workload, result.Explain());
+            _log.Info("[{Migration}] no target for {Workload}: {Reason}", place.Migration, place.Request.Workload, result.Explain());
             replyTo.Tell(new PlacementAnswer(place.Migration, result));
             return;
         }
@@ -396,7 +396,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Apply(reserved);
         Write(reserved, e =>
         {
-            _log.Info("[{0}] placed {1} on {2}", e.Migration, place.Request.Workload, target.Host);
+            _log.Info("[{Migration}] placed {Workload} on {Host}", e.Migration, place.Request.Workload, target.Host);
             replyTo.Tell(new PlacementAnswer(e.Migration, result));
         });
     }
@@ -541,11 +541,11 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             DeleteMessages(saved.Metadata.SequenceNr);
             DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
         });
-        Command<SaveSnapshotFailure>(failed => _log.Warning("placement ledger snapshot not stored ({0}); the events stay, the next one is tried after {1} more", failed.Cause.Message, _settings.SnapshotEvery));
+        Command<SaveSnapshotFailure>(failed => _log.Warning("placement ledger snapshot not stored ({Reason}); the events stay, the next one is tried after {SnapshotEvery} more", failed.Cause.Message, _settings.SnapshotEvery));
         Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(failed => _log.Warning("placement events before a snapshot not deleted ({0}); the next snapshot deletes them", failed.Cause.Message));
+        Command<DeleteMessagesFailure>(failed => _log.Warning("placement events before a snapshot not deleted ({Reason}); the next snapshot deletes them", failed.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
-        Command<DeleteSnapshotsFailure>(failed => _log.Warning("old placement ledger snapshots not deleted ({0})", failed.Cause.Message));
+        Command<DeleteSnapshotsFailure>(failed => _log.Warning("old placement ledger snapshots not deleted ({Reason})", failed.Cause.Message));
     }
 
     private void Apply(LedgerSnapshot snapshot)

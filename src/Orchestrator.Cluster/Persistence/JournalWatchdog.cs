@@ -49,7 +49,7 @@ public sealed class JournalWatchdog
         {
             if (!_stopped && Volatile.Read(ref _confirmed) < ticket)
             {
-                log.Error("{0}: the journal has not confirmed a write within {1:0.#} s; restarting it to recover from the journal", _what, _limit.TotalSeconds);
+                log.Error("{Writer}: the journal has not confirmed a write within {LimitSeconds:0.#} s; restarting it to recover from the journal", _what, _limit.TotalSeconds);
                 ClusterMetrics.JournalWriteTimeouts.Add(1, writer);
                 self.Tell(Kill.Instance);
             }

@@ -192,7 +192,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         var decision = Ledger.Decide(described, now);
         if (decision.Verdict == PfVerdict.Fence)
         {
-            _log.Warning("[{0}] fenced {1} from epoch {2}: {3}", migration, command.Step, epoch, decision.Reason);
+            _log.Warning("[{Migration}] fenced {Step} from epoch {Epoch}: {Reason}", migration, command.Step, epoch, decision.Reason);
             _observer.CommandFenced(_id, command.Ticket, command.Step.ToString(), decision.CurrentEpoch);
             sender.Tell(new StepFencedReply(command.Ticket, command.Step, decision.CurrentEpoch));
             return;
@@ -213,7 +213,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             case PfVerdict.Refuse:
                 // Another migration's VF is never this one's target: refuse before touching anything (the rollback that
                 // follows destroys nothing of it either).
-                _log.Warning("[{0}] refused {1} on {2}: {3}", migration, command.Step, _id, decision.Reason);
+                _log.Warning("[{Migration}] refused {Step} on {Pf}: {Reason}", migration, command.Step, _id, decision.Reason);
                 sender.Tell(new StepFailedReply(command.Ticket, command.Step, decision.Reason));
                 return;
         }
@@ -232,7 +232,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
                 {
                     // Rolling back: a forward step still running (a hung device command, a stalled stream) must
                     // not hold the rollback hostage. Cancel it; the rollback runs when it has unwound.
-                    _log.Warning("[{0}] cancelling {1} on {2} to roll back", migration, flight.Step, _id);
+                    _log.Warning("[{Migration}] cancelling {Step} on {Pf} to roll back", migration, flight.Step, _id);
                     flight.Cancellation.Cancel();
                 }
 
@@ -240,7 +240,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
                 break;
             case PfVerdict.Queue:
                 _queued[migration] = (command, sender);
-                _log.Info("[{0}] waits for {1} migration slot(s) on {2} (position {3}, limit {4})", migration, described.Slots, _id, decision.Position, Ledger.SlotLimit);
+                _log.Info("[{Migration}] waits for {Slots} migration slot(s) on {Pf} (position {Position}, limit {Limit})", migration, described.Slots, _id, decision.Position, Ledger.SlotLimit);
                 sender.Tell(new StepQueuedReply(command.Ticket, command.Step, decision.Position));
                 Publish();
                 break;
@@ -336,7 +336,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         if (_running.TryGetValue(migration, out var current) && current != finished.Flight)
         {
             // Started by an earlier incarnation of this actor (cancelled as it stopped): the step running now answers.
-            _log.Info("[{0}] {1} of an earlier PF actor on {2} ended: {3}", migration, command.Step, _id, reply.GetType().Name);
+            _log.Info("[{Migration}] {Step} of an earlier PF actor on {Pf} ended: {Reply}", migration, command.Step, _id, reply.GetType().Name);
             return;
         }
 
@@ -344,7 +344,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         EndSpan(finished.Flight.Span, reply);
         if (reply is StepFailedReply failed)
         {
-            _log.Warning("[{0}] {1} failed on {2}: {3}", migration, command.Step, _id, failed.Reason);
+            _log.Warning("[{Migration}] {Step} failed on {Pf}: {Reason}", migration, command.Step, _id, failed.Reason);
             if (command is PrepareTargetCommand prepare)
             {
                 Unlabel(prepare);
@@ -403,7 +403,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             if (session?.Created(index) != true && WorkloadOf(index) == spec.Workload
                 && present.TryGetValue(index, out var state) && !TargetSession.IsPreparedState(state))
             {
-                _log.Warning("[{0}] VF {1} is {2} and was not created by this migration: it does not serve {3}", prepare.Ticket.Migration, spec.Target, state.Name(), spec.Workload);
+                _log.Warning("[{Migration}] VF {Vf} is {State} and was not created by this migration: it does not serve {Workload}", prepare.Ticket.Migration, spec.Target, state.Name(), spec.Workload);
                 SetWorkload(index, null);
             }
         }
@@ -430,7 +430,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             if (_queued.Remove(stale.Migration, out var queued))
             {
                 var current = Ledger.EpochOf(stale.Migration) ?? stale.Epoch;
-                _log.Warning("[{0}] fenced queued {1} from epoch {2}; current epoch is {3}", stale.Migration, stale.Step, stale.Epoch, current);
+                _log.Warning("[{Migration}] fenced queued {Step} from epoch {Epoch}; current epoch is {CurrentEpoch}", stale.Migration, stale.Step, stale.Epoch, current);
                 _observer.CommandFenced(_id, queued.Command.Ticket, queued.Command.Step.ToString(), current);
                 queued.Sender.Tell(new StepFencedReply(queued.Command.Ticket, queued.Command.Step, current));
             }
@@ -441,7 +441,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
             _observer.SlotChanged(_id, next.Migration, acquired: true);
             if (_queued.Remove(next.Migration, out var queued))
             {
-                _log.Info("[{0}] admitted to a migration slot on {1}", next.Migration, _id);
+                _log.Info("[{Migration}] admitted to a migration slot on {Pf}", next.Migration, _id);
                 Start(queued.Command, queued.Sender);
             }
         }
@@ -629,7 +629,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         if (workload is not null)
         {
-            _log.Warning("[{0}] forced delete of a VF that serves workload {1}", destroy.Vf, workload);
+            _log.Warning("[{Vf}] forced delete of a VF that serves workload {Workload}", destroy.Vf, workload);
         }
 
         _lane.DestroyAsync(index, null, CancellationToken.None).PipeTo(
@@ -661,7 +661,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         {
             if (!refusal.NothingToDo)
             {
-                _log.Warning("[{0}] reconciler: {1} of {2} on {3} refused: {4}", command.Ticket?.Migration.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, refusal.Reason);
+                _log.Warning("[{Migration}] reconciler: {Action} of {Vf} on {Pf} refused: {Reason}", command.Ticket?.Migration.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, refusal.Reason);
             }
 
             replyTo.Tell(refusal);
@@ -669,7 +669,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         }
 
         var migration = command.Ticket?.Migration;
-        _log.Info("[{0}] reconciler: {1} {2} on {3}: {4}", migration?.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, command.Reason);
+        _log.Info("[{Migration}] reconciler: {Action} {Vf} on {Pf}: {Reason}", migration?.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, command.Reason);
         if (migration is { } ended)
         {
             // Only ended migrations are reconciled (terminal is final); nothing of theirs may run here again.
@@ -778,7 +778,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
         Publish();
         if (done.Error is { } error)
         {
-            _log.Warning("[{0}] reconciler: {1} {2} on {3} failed: {4}", migration?.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, Describe(error));
+            _log.Warning("[{Migration}] reconciler: {Action} {Vf} on {Pf} failed: {Reason}", migration?.ToString() ?? "-", command.Action, command.Vf?.ToString() ?? "-", _id, Describe(error));
             done.ReplyTo.Tell(new LeftoverRefused(_id, command.Action, command.Vf, migration, "device command failed: " + Describe(error)));
             return;
         }
@@ -959,7 +959,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         if (notWritten is not null)
         {
-            _log.Warning("[{0}] directory write {1} not confirmed ({2}): answering anyway; other nodes may show the change late", _id, sequence, notWritten);
+            _log.Warning("[{Pf}] directory write {Sequence} not confirmed ({Failure}): answering anyway; other nodes may show the change late", _id, sequence, notWritten);
         }
 
         _directoryWritten = sequence;

@@ -128,7 +128,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
                 throw new InvalidOperationException($"{vf.Spec.Target}: state stream {received.Outcome}: {received.Detail}");
             }
 
-            log.Info("{0}: {1} state stream in on port {2}, {3} bytes over {4}", Ticket, vf.Spec.Target, vf.Listener.LocalEndPoint.Port, received.Bytes, vf.Listener.Security);
+            log.Info("[{Migration}] epoch {Epoch}: {Vf} state stream in on port {Port}, {Bytes} bytes over {Security}", Ticket.Migration, Ticket.Epoch, vf.Spec.Target, vf.Listener.LocalEndPoint.Port, received.Bytes, vf.Listener.Security);
 
             // RESUMING -> STOP: the device validates match data and the stream; a bad stream fails here (VF to ERROR).
             await lane.SetStateAsync(vf.Spec.Target.Index, VfioDeviceState.Stop, Ticket, ct).ConfigureAwait(false);
@@ -186,7 +186,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         {
             if (await lane.DestroyIfAsync(index, refusal, Ticket, ct).ConfigureAwait(false) is { } reason)
             {
-                log.Warning("[{0}] destroy-target leaves VF {1} ({2}): {3}", Ticket.Migration, index, what, reason);
+                log.Warning("[{Migration}] destroy-target leaves VF {Vf} ({State}): {Reason}", Ticket.Migration, index, what, reason);
                 return;
             }
 

@@ -187,7 +187,7 @@ public static class NodeHost
         akka.ConfigureLoggers(loggers =>
         {
             loggers.ClearLoggers();
-            loggers.AddLoggerFactory();
+            loggers.AddLogger<StructuredAkkaLogger>(); // named fields reach the JSON log (see the type)
         });
         akka.AddStartup(async (system, _) =>
         {

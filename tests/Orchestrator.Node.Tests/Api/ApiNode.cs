@@ -56,6 +56,9 @@ public sealed class ApiNode : IAsyncLifetime
     /// <summary>Changes the node's options before it starts (a test's own node).</summary>
     public Action<NodeOptions>? Configure { get; init; }
 
+    /// <summary>Receives the node's logs from Information up (a test's own node); otherwise only warnings are kept.</summary>
+    public ILoggerProvider? Logs { get; init; }
+
     public async Task InitializeAsync()
     {
         await File.WriteAllTextAsync(Path.Combine(Directory, "topology.yaml"), Topology);
@@ -64,7 +67,11 @@ public sealed class ApiNode : IAsyncLifetime
         App = NodeHost.Build(options, new NodeToken(Token, "test", null), b =>
         {
             b.WebHost.UseTestServer();
-            b.Logging.SetMinimumLevel(LogLevel.Warning);
+            b.Logging.SetMinimumLevel(Logs is null ? LogLevel.Warning : LogLevel.Information);
+            if (Logs is not null)
+            {
+                b.Logging.AddProvider(Logs);
+            }
         });
         await App.StartAsync();
         Node = App.Services.GetRequiredService<NodeRuntime>();
