@@ -7,6 +7,7 @@ using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
+using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Cluster.Tracing;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
@@ -55,6 +56,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private DateTimeOffset? _stoppedAt;
     private int? _queuePosition;
     private (MigrationPhase State, long Epoch) _lastReported;
+    private long _bytesMetered; // what this incarnation counted in ClusterMetrics.MigrationTransferred
     private PendingClaim? _claim;
 
     public MigrationCoordinator(MigrationId id, CoordinatorSettings settings)
@@ -162,6 +164,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        _bytesMetered = View().Progress.BytesTransferred; // the incarnation before this one counted those
         if (_state.IsTerminal)
         {
             PublishView();
@@ -347,6 +350,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 LogEvent(e);
             }
 
+            ClusterMetrics.RecordMigration(View(), ended: result.Events.Any(e => e is MigrationEvents.MigrationCompleted or MigrationEvents.MigrationRolledBack or MigrationEvents.MigrationFailed), ref _bytesMetered);
             PublishView();
             replyTo.Tell(View());
             if (result.Events.Any(e => e is MigrationEvents.MigrationFailed))

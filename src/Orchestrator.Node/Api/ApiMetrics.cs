@@ -8,70 +8,42 @@ using Prometheus;
 namespace Orchestrator.Node.Api;
 
 /// <summary>
-/// Prometheus metrics of the cluster as this node sees the replicated directory (so every node reports the whole
-/// cluster; scrape one node, or aggregate with max). Each node has its own registry.
-/// <para>
-/// Counters and histograms count what this node saw happen since it started (Prometheus handles the reset of a
-/// restart): a migration that ended before the node started is not counted again from the index, and bytes a
-/// migration moved before this node first saw it are not either. Gauges describe the present. What it remembers per
-/// migration is bounded: in-flight ones, and ended ones for the index retention (an older ended view that reappears,
-/// say from a coordinator recovered for a read, is not counted).
-/// </para>
+/// Prometheus metrics of this node. Two kinds, aggregated differently:
+/// <list type="bullet">
+/// <item>Gauges of the present, from the replicated directory and index (migrations by state, queues, slots, the
+/// oldest migration in flight): every node reports the whole cluster; scrape one node, or aggregate with <c>max</c>.</item>
+/// <item>Counters and histograms of what happened in this process, from <see cref="ClusterMetrics"/> (the
+/// System.Diagnostics.Metrics instruments the coordinators, journal writers, placement authority and reconcilers
+/// record): migration outcomes, downtime, duration and bytes are counted by the node whose coordinator ran the
+/// migration, once, so aggregate with <c>sum</c>. After a restart they start from zero (Prometheus handles the reset)
+/// and nothing is recounted: no per-migration state is kept here.</item>
+/// </list>
 /// </summary>
 public sealed class ApiMetrics : IDisposable
 {
-    private readonly MeterListener _journal = new();
+    private readonly MeterListener _listener = new();
     private readonly Gauge _byState;
-    private readonly Histogram _downtime;
-    private readonly Histogram _duration;
-    private readonly Counter _bytes;
-    private readonly Counter _failed;
-    private readonly Counter _rolledBack;
     private long _oldestInFlightSinceTicks; // UTC ticks of the oldest in-flight migration's request; 0 when none
     private readonly Gauge _queued;
     private readonly Gauge _hostQueue;
     private readonly Gauge _pfMigrationSlots;
     private readonly Gauge _pfVfSlots;
     private readonly Gauge _hostsCordoned;
-    private readonly Dictionary<string, long> _bytesSeen = [];
-    private readonly Dictionary<string, DateTimeOffset> _ended = [];
     private readonly TimeProvider _time;
-    private readonly Lazy<TimeSpan> _retention;
-    private readonly DateTimeOffset _startedAt;
 
-    /// <summary>Metrics on the system clock with the default index retention.</summary>
+    /// <summary>Metrics on the system clock.</summary>
     public ApiMetrics()
-        : this(TimeProvider.System, IndexRetention.Default.Window)
+        : this(TimeProvider.System)
     {
     }
 
-    /// <summary>Metrics that remember ended migrations for <paramref name="retention"/> (the index's).</summary>
-    public ApiMetrics(TimeProvider time, TimeSpan retention)
-        : this(time, () => retention)
-    {
-    }
-
-    /// <summary>
-    /// As above, with the retention read at the first observation: the API maps its endpoints (and so creates this)
-    /// before the node's options are validated, and a bad option must fail the start, not the build.
-    /// </summary>
-    public ApiMetrics(TimeProvider time, Func<TimeSpan> retention)
+    /// <summary>Metrics whose ages (the oldest migration in flight) are read on <paramref name="time"/>.</summary>
+    public ApiMetrics(TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(time);
         _time = time;
-        _retention = new Lazy<TimeSpan>(retention);
-        _startedAt = time.GetUtcNow();
         var factory = Metrics.WithCustomRegistry(Registry);
         _byState = factory.CreateGauge("orchestrator_migrations", "Migrations by protocol state.", new GaugeConfiguration { LabelNames = ["state"] });
-        _downtime = factory.CreateHistogram("orchestrator_migration_downtime_seconds", "Measured downtime of completed migrations.",
-            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
-        _duration = factory.CreateHistogram("orchestrator_migration_duration_seconds", "Time from request to Completed, RolledBack or Failed.",
-            new HistogramConfiguration { LabelNames = ["outcome"], Buckets = Histogram.ExponentialBuckets(0.01, 2, 16) });
-        _bytes = factory.CreateCounter("orchestrator_migration_transferred_bytes_total", "Device state bytes moved by migrations.");
-        _failed = factory.CreateCounter("orchestrator_migrations_failed_total", "Migrations seen ending Failed, by failure code.",
-            new CounterConfiguration { LabelNames = ["code"] });
-        _rolledBack = factory.CreateCounter("orchestrator_migrations_rolled_back_total", "Migrations seen ending RolledBack, by rollback code.",
-            new CounterConfiguration { LabelNames = ["code"] });
 
         // Its age at each scrape: a stuck migration changes nothing in the index, and its age must still grow.
         var oldestInFlight = factory.CreateGauge("orchestrator_migration_oldest_in_flight_seconds", "Age of the oldest migration not yet ended (0 when none is in flight).");
@@ -85,7 +57,7 @@ public sealed class ApiMetrics : IDisposable
         _pfMigrationSlots = factory.CreateGauge("orchestrator_pf_migration_slots_in_use", "Migration slots in use per PF.", new GaugeConfiguration { LabelNames = ["host", "pf"] });
         _pfVfSlots = factory.CreateGauge("orchestrator_pf_vf_slots_in_use", "VF slots in use per PF.", new GaugeConfiguration { LabelNames = ["host", "pf"] });
         _hostsCordoned = factory.CreateGauge("orchestrator_hosts_cordoned", "Hosts cordoned.");
-        ListenToJournal(factory);
+        ListenToCluster(factory);
         foreach (var phase in Enum.GetNames<MigrationPhase>())
         {
             _byState.WithLabels(phase).Set(0);
@@ -94,21 +66,30 @@ public sealed class ApiMetrics : IDisposable
 
     public CollectorRegistry Registry { get; } = Metrics.NewCustomRegistry();
 
-    public void Dispose() => _journal.Dispose();
+    public void Dispose() => _listener.Dispose();
 
     /// <summary>
-    /// The cluster's own instruments (meter <see cref="ClusterMetrics.MeterName"/>), as this process measures them: the
-    /// journal's write latency and timeouts by writer (<see cref="ClusterMetrics.JournalWriteDuration"/>), the admission wait where the
-    /// placement authority runs (<see cref="ClusterMetrics.AdmissionWait"/>), the reconcilers' clean-ups by action
-    /// (<see cref="ClusterMetrics.ReconcilerCleaned"/>).
+    /// The cluster's own instruments (meter <see cref="ClusterMetrics.MeterName"/>), as this process measures them, under
+    /// Prometheus names and buckets: the migrations its coordinators ended (outcome, code, duration, downtime) and the
+    /// bytes they moved, the journal's write latency and timeouts by writer, the admission wait where the placement
+    /// authority runs, the reconcilers' clean-ups by action. The per-migration tag is dropped (unbounded cardinality).
     /// </summary>
-    private void ListenToJournal(MetricFactory factory)
+    private void ListenToCluster(MetricFactory factory)
     {
+        var downtime = factory.CreateHistogram("orchestrator_migration_downtime_seconds", "Measured downtime of the migrations this node's coordinators completed.",
+            new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
+        var duration = factory.CreateHistogram("orchestrator_migration_duration_seconds", "Time from request to Completed, RolledBack or Failed, of the migrations this node's coordinators ended.",
+            new HistogramConfiguration { LabelNames = ["outcome"], Buckets = Histogram.ExponentialBuckets(0.01, 2, 16) });
+        var bytes = factory.CreateCounter("orchestrator_migration_transferred_bytes_total", "Device state bytes moved by the migrations this node's coordinators ran.");
+        var failed = factory.CreateCounter("orchestrator_migrations_failed_total", "Migrations this node's coordinators ended Failed, by failure code.",
+            new CounterConfiguration { LabelNames = ["code"] });
+        var rolledBack = factory.CreateCounter("orchestrator_migrations_rolled_back_total", "Migrations this node's coordinators ended RolledBack, by rollback code.",
+            new CounterConfiguration { LabelNames = ["code"] });
         var writes = factory.CreateHistogram("orchestrator_journal_write_seconds", "Seconds from a journal write to its confirmation, by writer (migration, host, reconciler).",
             new HistogramConfiguration { LabelNames = ["writer"], Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16) });
         var timeouts = factory.CreateCounter("orchestrator_journal_write_timeouts_total", "Journal writes not confirmed within the limit (the writer was restarted), by writer.",
             new CounterConfiguration { LabelNames = ["writer"] });
-        _journal.InstrumentPublished = (instrument, listener) =>
+        _listener.InstrumentPublished = (instrument, listener) =>
         {
             if (instrument.Meter.Name == ClusterMetrics.MeterName)
             {
@@ -119,7 +100,7 @@ public sealed class ApiMetrics : IDisposable
             new HistogramConfiguration { Buckets = Histogram.ExponentialBuckets(0.001, 4, 12) });
         var cleaned = factory.CreateCounter("orchestrator_reconciler_cleaned_total", "Leftovers of ended migrations the reconcilers of this node cleaned, by action.",
             new CounterConfiguration { LabelNames = ["action"] });
-        _journal.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+        _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
         {
             if (instrument == ClusterMetrics.AdmissionWait)
             {
@@ -129,8 +110,16 @@ public sealed class ApiMetrics : IDisposable
             {
                 writes.WithLabels(WriterOf(tags)).Observe(value);
             }
+            else if (instrument == ClusterMetrics.MigrationDuration)
+            {
+                duration.WithLabels(TagOf(tags, ClusterMetrics.OutcomeTag)).Observe(value);
+            }
+            else if (instrument == ClusterMetrics.MigrationDowntime)
+            {
+                downtime.Observe(value);
+            }
         });
-        _journal.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
         {
             if (instrument == ClusterMetrics.JournalWriteTimeouts)
             {
@@ -140,8 +129,20 @@ public sealed class ApiMetrics : IDisposable
             {
                 cleaned.WithLabels(TagOf(tags, ClusterMetrics.ActionTag)).Inc(value);
             }
+            else if (instrument == ClusterMetrics.MigrationTransferred)
+            {
+                bytes.Inc(value);
+            }
+            else if (instrument == ClusterMetrics.MigrationsFailed)
+            {
+                failed.WithLabels(TagOf(tags, ClusterMetrics.CodeTag)).Inc(value);
+            }
+            else if (instrument == ClusterMetrics.MigrationsRolledBack)
+            {
+                rolledBack.WithLabels(TagOf(tags, ClusterMetrics.CodeTag)).Inc(value);
+            }
         });
-        _journal.Start();
+        _listener.Start();
 
         static string WriterOf(ReadOnlySpan<KeyValuePair<string, object?>> tags) => TagOf(tags, ClusterMetrics.WriterTag);
 
@@ -159,15 +160,14 @@ public sealed class ApiMetrics : IDisposable
         }
     }
 
+    /// <summary>The gauges of the present, from the replicated index as it is now.</summary>
     internal void ObserveMigrations(IEnumerable<MigrationView> migrations)
     {
-        var now = _time.GetUtcNow();
         var counts = Enum.GetNames<MigrationPhase>().ToDictionary(p => p, _ => 0);
         var queued = 0;
         DateTimeOffset? oldest = null;
         foreach (var m in migrations)
         {
-            var id = m.Id.Value;
             if (!m.IsTerminal && (oldest is null || m.CreatedAt < oldest))
             {
                 oldest = m.CreatedAt;
@@ -175,53 +175,6 @@ public sealed class ApiMetrics : IDisposable
 
             counts[m.State.ToString()] = counts.GetValueOrDefault(m.State.ToString()) + 1;
             queued += m.QueuePosition is null ? 0 : 1;
-            if (_ended.ContainsKey(id))
-            {
-                continue;
-            }
-
-            // Ended before this node started, or longer ago than it remembers: not something it saw happen.
-            var endedUnseen = m.IsTerminal && (m.UpdatedAt < _startedAt || now - m.UpdatedAt > _retention.Value);
-            if (!_bytesSeen.TryGetValue(id, out var seen))
-            {
-                // First sight: what it moved before this node started is not counted.
-                seen = m.CreatedAt < _startedAt || endedUnseen ? m.Progress.BytesTransferred : 0;
-                _bytesSeen[id] = seen;
-            }
-
-            if (m.Progress.BytesTransferred > seen)
-            {
-                _bytes.Inc(m.Progress.BytesTransferred - seen);
-                _bytesSeen[id] = m.Progress.BytesTransferred;
-            }
-
-            if (!m.IsTerminal)
-            {
-                continue;
-            }
-
-            _bytesSeen.Remove(id);
-            if (endedUnseen)
-            {
-                continue;
-            }
-
-            _ended[id] = m.UpdatedAt;
-            _duration.WithLabels(m.State.ToString()).Observe(Math.Max(0, (m.UpdatedAt - m.CreatedAt).TotalSeconds));
-            if (m.State == MigrationPhase.Completed && m.DowntimeMs is { } downtime)
-            {
-                _downtime.Observe(downtime / 1000.0);
-            }
-
-            if (m.State == MigrationPhase.Failed)
-            {
-                _failed.WithLabels(m.Code ?? "Unknown").Inc();
-            }
-
-            if (m.State == MigrationPhase.RolledBack)
-            {
-                _rolledBack.WithLabels(m.Code ?? "Unspecified").Inc();
-            }
         }
 
         foreach (var (state, count) in counts)
@@ -231,14 +184,7 @@ public sealed class ApiMetrics : IDisposable
 
         _queued.Set(queued);
         Volatile.Write(ref _oldestInFlightSinceTicks, oldest?.UtcTicks ?? 0);
-        foreach (var old in _ended.Where(e => now - e.Value > _retention.Value).Select(e => e.Key).ToList())
-        {
-            _ended.Remove(old);
-        }
     }
-
-    /// <summary>How many migrations it remembers (in flight, and ended within the retention): bounded, for tests.</summary>
-    internal int Remembered => _bytesSeen.Count + _ended.Count;
 
     /// <summary>
     /// Reports this node's view of the cluster's membership at every scrape: members by status, and how many of them

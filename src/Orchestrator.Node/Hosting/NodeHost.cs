@@ -71,11 +71,7 @@ public static class NodeHost
         services.AddSingleton(tls);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRuntime>();
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<NodeOptions>>();
-            return new ApiMetrics(sp.GetRequiredService<TimeProvider>(), () => options.Value.IndexRetention);
-        });
+        services.AddSingleton(sp => new ApiMetrics(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ClusterFeed>();
         services.AddSingleton(sp => new IdempotencyStore(
             sp.GetRequiredService<NodeRuntime>().System ?? throw new InvalidOperationException("the ActorSystem has not started"),
