@@ -20,6 +20,7 @@ internal sealed class InProcCluster : IAsyncDisposable
 {
     private readonly string _dir;
     private readonly List<(string Name, ActorSystem System, OrchestratorRuntime Runtime)> _nodes = [];
+    private readonly List<ActorSystem> _systems = []; // every member, with or without a runtime
 
     private InProcCluster(string dir, PersistenceProvider provider)
     {
@@ -28,6 +29,9 @@ internal sealed class InProcCluster : IAsyncDisposable
     }
 
     public PersistenceProvider Provider { get; }
+
+    /// <summary>The SQLite journal file every member of this cluster shares.</summary>
+    public string JournalPath => Path.Combine(_dir, "journal.db");
 
     public Dictionary<string, SimulatedPfDriver> Drivers { get; } = [];
 
@@ -76,12 +80,24 @@ internal sealed class InProcCluster : IAsyncDisposable
 
     public async Task<OrchestratorRuntime> StartNodeAsync(string name, IReadOnlyList<HostDevices> hosts, RuntimeOptions options, IReadOnlyList<string>? roles = null, TimeSpan? heartbeatPause = null, TimeSpan? stableAfter = null, string? extraHocon = null)
     {
+        var system = await StartSystemAsync(name, roles, heartbeatPause, stableAfter, extraHocon);
+        var runtime = OrchestratorRuntime.Start(system, hosts, options);
+        _nodes.Add((name, system, runtime));
+        return runtime;
+    }
+
+    /// <summary>
+    /// A cluster member configured as a node (same HOCON builder, journal in <see cref="JournalPath"/>) that has joined
+    /// and is Up, with nothing of the runtime started: the caller starts the actors it measures itself.
+    /// </summary>
+    public async Task<ActorSystem> StartSystemAsync(string name, IReadOnlyList<string>? roles = null, TimeSpan? heartbeatPause = null, TimeSpan? stableAfter = null, string? extraHocon = null)
+    {
         var settings = new NodeSettings
         {
             NodeName = name,
             Port = 0,
             Persistence = Provider,
-            ConnectionString = $"Data Source={Path.Combine(_dir, "journal.db")}",
+            ConnectionString = $"Data Source={JournalPath}",
             AcceptableHeartbeatPause = heartbeatPause ?? TimeSpan.FromSeconds(4),
             DowningStableAfter = stableAfter ?? TimeSpan.FromSeconds(2),
             Roles = roles ?? [ClusterRoles.Coordinator, ClusterRoles.Hosts],
@@ -93,12 +109,11 @@ internal sealed class InProcCluster : IAsyncDisposable
         var cluster = Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
-        var seed = _nodes.FirstOrDefault(n => !n.System.WhenTerminated.IsCompleted);
-        await cluster.JoinAsync(seed.System is null ? cluster.SelfAddress : Akka.Cluster.Cluster.Get(seed.System).SelfAddress).WaitAsync(TimeSpan.FromSeconds(30));
+        var seed = _systems.FirstOrDefault(s => !s.WhenTerminated.IsCompleted);
+        await cluster.JoinAsync(seed is null ? cluster.SelfAddress : Akka.Cluster.Cluster.Get(seed).SelfAddress).WaitAsync(TimeSpan.FromSeconds(30));
         await up.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        var runtime = OrchestratorRuntime.Start(system, hosts, options);
-        _nodes.Add((name, system, runtime));
-        return runtime;
+        _systems.Add(system);
+        return system;
     }
 
     public static RuntimeOptions Options(ConcurrencyLimits? limits = null) => new()
@@ -176,7 +191,7 @@ internal sealed class InProcCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Task.WhenAll(_nodes.Where(n => !n.System.WhenTerminated.IsCompleted).Select(n => n.System.Terminate().WaitAsync(TimeSpan.FromSeconds(30))));
+        await Task.WhenAll(_systems.Where(s => !s.WhenTerminated.IsCompleted).Select(s => s.Terminate().WaitAsync(TimeSpan.FromSeconds(30))));
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {

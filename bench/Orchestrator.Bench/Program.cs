@@ -57,6 +57,9 @@ await Run("multivf", "multi_vf_downtime_ratio", inproc.MultiVfAsync);
 await Run("evacuation", "evacuation_ratio", () => inproc.EvacuationAsync(tcp));
 await Run("recovery", "recovery_s_over_detection", inproc.RecoveryAsync);
 await Run("memory", "vf_actor_bytes", inproc.VfMemoryAsync);
+var longRun = new LongRunFigures(options, report);
+await Run("index", "index_bytes_after_50k_over_frame", longRun.IndexAsync);
+await Run("authority", "authority_recovery_ratio_after_50k", longRun.AuthorityRecoveryAsync);
 await Run("3proc", "control_overhead_ms_3proc", () => new ThreeProcessFigures(options, report).RunAsync());
 if (options.Wants("3proc") && report.Figures.All(f => f.Key != "migrations_per_s_3proc"))
 {
