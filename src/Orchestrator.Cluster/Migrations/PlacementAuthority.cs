@@ -48,7 +48,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private InventoryView _inventory = InventoryView.Empty;
     private bool _inventoryKnown;
     private int _writing; // journal writes under way
-    private int _sinceSnapshot; // events written since the last snapshot
+    private long _snapshotSequenceNr; // where the last snapshot (recovered or saved) stands
 
     public PlacementAuthority(ConcurrencyLimits limits, TimeProvider time, PlacementAuthoritySettings? settings = null)
     {
@@ -60,9 +60,16 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Recover<Reserved>(Apply);
         Recover<AdmissionGranted>(Apply);
         Recover<Released>(Apply);
-        Recover<SnapshotOffer>(offer => Apply((LedgerSnapshot)offer.Snapshot));
+        Recover<SnapshotOffer>(offer =>
+        {
+            _snapshotSequenceNr = offer.Metadata.SequenceNr;
+            Apply((LedgerSnapshot)offer.Snapshot);
+        });
         Recover<RecoveryCompleted>(_ =>
         {
+            // The events replayed since the snapshot count too: an authority that moves often must still snapshot,
+            // or each hand-over would replay more.
+            MaybeSnapshot();
             var replicator = DistributedData.Get(Context.System).Replicator;
             replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
             replicator.Tell(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance));
@@ -510,7 +517,6 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private void Written()
     {
         _writing--;
-        _sinceSnapshot++;
         MaybeSnapshot();
     }
 
@@ -520,12 +526,12 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void MaybeSnapshot()
     {
-        if (_writing > 0 || _sinceSnapshot < _settings.SnapshotEvery)
+        if (_writing > 0 || LastSequenceNr - _snapshotSequenceNr < _settings.SnapshotEvery)
         {
             return;
         }
 
-        _sinceSnapshot = 0;
+        _snapshotSequenceNr = LastSequenceNr;
         SaveSnapshot(new LedgerSnapshot(
             [.. _claims.All.Select(c => new WorkloadClaimed(c.Migration, c.Workload, c.SourceVfs, c.At))],
             [.. _targets.OrderBy(kv => kv.Key.ToString(), StringComparer.Ordinal).Select(kv => new Reserved(kv.Key, kv.Value, _ledger.Of(kv.Key), _time.GetUtcNow()))],

@@ -129,6 +129,38 @@ public class SnapshotFixtureTests
         File.Copy(cluster.JournalPath, SourcePath, overwrite: true);
     }
 
+    [Fact]
+    public async Task The_authority_counts_the_events_it_recovered_towards_its_next_snapshot()
+    {
+        // One migration's placement events under a first node, below its snapshot interval; then a second node that
+        // recovers them and writes as many again: the two together cross the interval, so the second must snapshot.
+        // (An authority that counted only its own writes would never snapshot when the singleton moves often.)
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
+        string[] hosts = ["host-a", "host-b", "host-c"];
+        var first = await cluster.StartNodeAsync("node-1", hosts);
+        await first.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var one = MigrationId.Parse("m-snapshot-count-1");
+        Assert.True((await first.Client.StartMigrationAsync(one, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(one, TimeSpan.FromSeconds(30))).State);
+        await Eventually.TrueAsync(() => AuthorityEvents(cluster.JournalPath) > 0, "the first migration's placement events");
+        await first.StopAsync();
+        var recovered = AuthorityEvents(cluster.JournalPath);
+
+        var second = await cluster.StartNodeAsync("node-2", hosts, TestCluster.DefaultOptions with { SnapshotEvery = (int)recovered + 1 });
+        await second.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(ReadSnapshots(cluster.JournalPath), s => s.PersistenceId == "placement-authority");
+        var two = MigrationId.Parse("m-snapshot-count-2");
+        Assert.True((await second.Client.StartMigrationAsync(two, WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(two, TimeSpan.FromSeconds(30))).State);
+
+        await Eventually.AssertAsync(
+            () => Task.Run(() => Assert.Contains(ReadSnapshots(cluster.JournalPath), s => s.PersistenceId == "placement-authority" && s.SequenceNr > recovered)),
+            TimeSpan.FromSeconds(10));
+    }
+
+    private static long AuthorityEvents(string path) =>
+        JournalFixture.ReadEvents(path).Where(e => e.PersistenceId == "placement-authority").Select(e => e.SequenceNr).DefaultIfEmpty(0).Max();
+
     private static List<(string PersistenceId, long SequenceNr, int Serializer, string Manifest, byte[] Payload)> ReadSnapshots(string path)
     {
         var rows = new List<(string, long, int, string, byte[])>();
