@@ -88,11 +88,8 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
     public async Task<IReadOnlyList<MigrationView>> ListMigrationsAsync(CancellationToken ct = default)
     {
-        var replicator = DistributedData.Get(system).Replicator;
-        var response = await replicator.Ask<IGetResponse>(Dsl.Get(MigrationIndex.Key, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
-        return response is GetSuccess success
-            ? [.. success.Get(MigrationIndex.Key).Entries.Values.OrderBy(v => v.CreatedAt).ThenBy(v => v.Id)]
-            : [];
+        var views = await MigrationIndex.ReadAsync(DistributedData.Get(system).Replicator, ReadLocal.Instance, AskTimeout, ct).ConfigureAwait(false);
+        return [.. views.OrderBy(v => v.CreatedAt).ThenBy(v => v.Id)];
     }
 
     /// <summary>Starts a migration of a workload's VFs (all of them move together).</summary>

@@ -91,7 +91,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
         Timers.StartSingleTimer(TriggerTimer, new ReconcileNow("start-up"), _settings.StartupDelay);
         Timers.StartPeriodicTimer(PeriodicTimer, new ReconcileNow("periodic"), _settings.Interval);
         Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.MemberRemoved));
-        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Subscribe(MigrationIndex.Key, Self));
+        MigrationIndex.Subscribe(DistributedData.Get(Context.System).Replicator, Self);
     }
 
     // ---- Behaviours ----
@@ -129,7 +129,7 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
                 Trigger("member-removed");
             }
         });
-        Command<Changed>(changed => OnIndexChanged(changed.Get(MigrationIndex.Key)));
+        Command<Changed>(changed => OnIndexChanged(changed.Get(MigrationIndex.Keys[MigrationIndex.ShardOfKey(changed.Key)])));
         Command<ClusterEvent.CurrentClusterState>(_ => { });
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(failed => _log.Warning("[{Host}] old clean-up events not deleted ({Reason}); the next clean-up tries again", _host, failed.Cause.Message));
@@ -309,13 +309,8 @@ public sealed class HostReconciler : ReceivePersistentActor, IWithTimers
             Dictionary<MigrationId, MigrationView> index;
             try
             {
-                var response = await replicator.Ask<IGetResponse>(Dsl.Get(MigrationIndex.Key, new ReadMajority(timeout)), timeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-                index = response switch
-                {
-                    GetSuccess success => success.Get(MigrationIndex.Key).Entries.Values.ToDictionary(v => v.Id),
-                    NotFound => [],
-                    _ => throw new InvalidOperationException($"the migration index was not readable from a majority ({response.GetType().Name})"),
-                };
+                var listed = await MigrationIndex.ReadAsync(replicator, new ReadMajority(timeout), timeout + TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                index = listed.ToDictionary(v => v.Id);
             }
             catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException or InvalidOperationException)
             {

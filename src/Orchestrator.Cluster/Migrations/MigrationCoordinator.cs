@@ -804,7 +804,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
         var replicator = DistributedData.Get(Context.System).Replicator;
         var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
-        replicator.Tell(Dsl.Update(MigrationIndex.Key, LWWDictionary<string, MigrationView>.Empty, WriteLocal.Instance, d => d.SetItem(self, _id.ToString(), view)));
+        replicator.Tell(Dsl.Update(MigrationIndex.KeyOf(_id), LWWDictionary<string, MigrationView>.Empty, WriteLocal.Instance, d => d.SetItem(self, _id.ToString(), view)));
         Context.System.EventStream.Publish(view);
     }
 

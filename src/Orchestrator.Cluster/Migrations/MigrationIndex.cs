@@ -1,11 +1,91 @@
+using Akka.Actor;
 using Akka.DistributedData;
+using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Migrations;
 
-/// <summary>The replicated index of migrations (their latest view), for listing and live updates.</summary>
+/// <summary>
+/// The replicated index of migrations (their latest view), for listing and live updates, split over
+/// <see cref="ShardCount"/> keys by a stable hash of the migration id. Akka.DistributedData gossips a key's whole value in
+/// one remoting frame (128 000 B by default): one key holding the retention's 10 000 ended views (about 2 MB) would
+/// be dropped by remoting, and majority reads of it would fail. Split, each key holds about 1/64 of it (about 32 KB).
+/// </summary>
 public static class MigrationIndex
 {
-    public static LWWDictionaryKey<string, MigrationView> Key { get; } = new("orchestrator-migrations");
+    /// <summary>How many keys the index is split over.</summary>
+    public const int ShardCount = 64;
+
+    /// <summary>Every key of the index, by shard.</summary>
+    public static IReadOnlyList<LWWDictionaryKey<string, MigrationView>> Keys { get; } =
+        [.. Enumerable.Range(0, ShardCount).Select(i => new LWWDictionaryKey<string, MigrationView>($"orchestrator-migrations-{i}"))];
+
+    /// <summary>The key that holds migration <paramref name="id"/>.</summary>
+    public static LWWDictionaryKey<string, MigrationView> KeyOf(MigrationId id) => Keys[ShardOf(id.Value)];
+
+    /// <summary>The shard of a migration id: FNV-1a of its text, the same in every process (unlike string hash codes).</summary>
+    public static int ShardOf(string id)
+    {
+        ArgumentNullException.ThrowIfNull(id);
+        var hash = 2166136261u;
+        foreach (var c in id)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return (int)(hash % ShardCount);
+    }
+
+    /// <summary>The shard of an index key, or -1 when <paramref name="key"/> is not one.</summary>
+    public static int ShardOfKey(IKey key)
+    {
+        for (var i = 0; i < Keys.Count; i++)
+        {
+            if (Keys[i].Equals(key))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>Subscribes <paramref name="subscriber"/> to every key of the index.</summary>
+    public static void Subscribe(IActorRef replicator, IActorRef subscriber)
+    {
+        ArgumentNullException.ThrowIfNull(replicator);
+        foreach (var key in Keys)
+        {
+            replicator.Tell(Dsl.Subscribe(key, subscriber));
+        }
+    }
+
+    /// <summary>
+    /// Reads every key with <paramref name="consistency"/>, at once; an absent key is empty. Throws
+    /// <see cref="InvalidOperationException"/> naming the shard when one could not be read so.
+    /// </summary>
+    public static async Task<IReadOnlyList<MigrationView>> ReadAsync(IActorRef replicator, IReadConsistency consistency, TimeSpan timeout, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(replicator);
+        var reads = Keys.Select(key => replicator.Ask<IGetResponse>(Dsl.Get(key, consistency), timeout, ct)).ToList();
+        var responses = await Task.WhenAll(reads).ConfigureAwait(false);
+        var views = new List<MigrationView>();
+        for (var i = 0; i < responses.Length; i++)
+        {
+            switch (responses[i])
+            {
+                case GetSuccess success:
+                    views.AddRange(success.Get(Keys[i]).Values);
+                    break;
+                case NotFound:
+                    break;
+                default:
+                    throw new InvalidOperationException(
+                        $"the migration index (shard {i} of {ShardCount}) was not readable {(consistency is ReadMajority ? "from a majority" : "locally")} ({responses[i].GetType().Name})");
+            }
+        }
+
+        return views;
+    }
 }
 
 /// <summary>

@@ -29,7 +29,7 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
     private readonly IndexRetention _retention;
     private readonly TimeProvider _time;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private LWWDictionary<string, MigrationView> _index = LWWDictionary<string, MigrationView>.Empty;
+    private readonly LWWDictionary<string, MigrationView>[] _index = [.. MigrationIndex.Keys.Select(_ => LWWDictionary<string, MigrationView>.Empty)];
     private LWWDictionary<string, EvacuationView> _evacuations = LWWDictionary<string, EvacuationView>.Empty;
 
     public MigrationKeeper(IActorRef migrations, TimeSpan interval, TimeSpan quietAfter, IndexRetention retention, TimeProvider time)
@@ -40,9 +40,9 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
         _time = time;
         Receive<Changed>(c =>
         {
-            if (c.Key.Equals(MigrationIndex.Key))
+            if (MigrationIndex.ShardOfKey(c.Key) is var shard and >= 0)
             {
-                _index = c.Get(MigrationIndex.Key);
+                _index[shard] = c.Get(MigrationIndex.Keys[shard]);
             }
             else
             {
@@ -70,14 +70,14 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         var replicator = DistributedData.Get(Context.System).Replicator;
-        replicator.Tell(Dsl.Subscribe(MigrationIndex.Key, Self));
+        MigrationIndex.Subscribe(replicator, Self);
         replicator.Tell(Dsl.Subscribe(EvacuationIndex.Key, Self));
     }
 
     private void Nudge()
     {
         var now = _time.GetUtcNow();
-        foreach (var view in _index.Values)
+        foreach (var view in _index.SelectMany(shard => shard.Values))
         {
             if (view.IsTerminal || now - view.UpdatedAt < _quietAfter)
             {
@@ -107,7 +107,7 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
                 d => jobs.Aggregate(d, (acc, id) => acc.Remove(self, id))));
         }
 
-        var expired = _retention.Expired(_index.Values, now);
+        var expired = _retention.Expired(_index.SelectMany(shard => shard.Values), now);
         if (expired.Count == 0)
         {
             return;
@@ -120,11 +120,14 @@ public sealed class MigrationKeeper : ReceiveActor, IWithTimers
 
         // Every coordinator node prunes the same entries: removals are idempotent, and a coordinator that publishes an
         // ended view again (recovered to answer a read) is dropped again at the next tick.
-        DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(
-            MigrationIndex.Key,
-            LWWDictionary<string, MigrationView>.Empty,
-            WriteLocal.Instance,
-            d => expired.Aggregate(d, (acc, id) => acc.Remove(self, id))));
+        foreach (var inShard in expired.GroupBy(MigrationIndex.ShardOf))
+        {
+            DistributedData.Get(Context.System).Replicator.Tell(Dsl.Update(
+                MigrationIndex.Keys[inShard.Key],
+                LWWDictionary<string, MigrationView>.Empty,
+                WriteLocal.Instance,
+                d => inShard.Aggregate(d, (acc, id) => acc.Remove(self, id))));
+        }
     }
 
     private sealed record Tick

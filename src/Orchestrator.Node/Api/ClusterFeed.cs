@@ -259,7 +259,8 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         channel.Writer.TryComplete();
     }
 
-    internal void OnMigrations(LWWDictionary<string, MigrationView> data)
+    /// <summary>One shard of the index changed (see <see cref="MigrationIndex"/>): what it holds now.</summary>
+    internal void OnMigrations(int shard, LWWDictionary<string, MigrationView> data)
     {
         lock (_gate)
         {
@@ -299,7 +300,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
             }
 
             // Ended migrations the index let go of (its retention) leave the feed's current state too.
-            foreach (var gone in _replicated.Keys.Where(id => !data.ContainsKey(id)).ToList())
+            foreach (var gone in _replicated.Keys.Where(id => MigrationIndex.ShardOf(id) == shard && !data.ContainsKey(id)).ToList())
             {
                 _replicated.Remove(gone);
                 _migrations.Remove(gone);
@@ -400,15 +401,15 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         public FeedActor(ClusterFeed feed)
         {
             var replicator = DistributedData.Get(Context.System).Replicator;
-            replicator.Tell(Dsl.Subscribe(MigrationIndex.Key, Self));
+            MigrationIndex.Subscribe(replicator, Self);
             replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
             Context.System.EventStream.Subscribe(Self, typeof(ReconcilerProtocol.CleanedLeftover));
             Receive<ReconcilerProtocol.CleanedLeftover>(feed.OnLeftoverCleaned);
             Receive<Changed>(changed =>
             {
-                if (changed.Key.Equals(MigrationIndex.Key))
+                if (MigrationIndex.ShardOfKey(changed.Key) is var shard and >= 0)
                 {
-                    feed.OnMigrations(changed.Get(MigrationIndex.Key));
+                    feed.OnMigrations(shard, changed.Get(MigrationIndex.Keys[shard]));
                 }
                 else if (changed.Key.Equals(InventoryKeys.Hosts))
                 {
