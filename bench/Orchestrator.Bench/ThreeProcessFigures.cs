@@ -21,19 +21,15 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     private readonly List<Process> _processes = [];
     private readonly string _token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
+    /// <summary>
+    /// Two cluster lifetimes, each on a fresh database: node default limits (the control overhead, and the throughput
+    /// a default cluster gives, printed as a note), then limits raised so that none binds (the throughput key: the
+    /// engine, not the admission policy).
+    /// </summary>
     public async Task RunAsync()
     {
-        var dir = Path.Combine(Path.GetTempPath(), "orchestrator-bench-3p-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(dir);
-        var (connection, dropDatabase, label) = await JournalAsync(dir);
-        try
+        await WithClusterAsync(engine: false, async (clients, label) =>
         {
-            var apis = StartNodes(dir, connection);
-            // The typed client a scheduler would use: it retries a lost answer with the request's Idempotency-Key.
-            var clients = apis.Select(api => new OrchestratorApiClient(api, _token, timeout: TimeSpan.FromSeconds(30))).ToList();
-            using var dispose = new Disposables(clients);
-            await WaitReadyAsync(clients, TimeSpan.FromSeconds(90));
-
             // Control overhead: one tiny VF (NVMe, 4 KiB, latency scale 0) back and forth between hosts of two nodes.
             var reps = options.Quick ? 10 : 30;
             var views = new List<JsonElement>();
@@ -54,45 +50,93 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
                 $"4 KiB NVMe VF, latency scale 0, 3 node processes, {label} journal: Requested→Completed median of {views.Count}");
             report.Note("3-process steps: " + Breakdown(views));
 
-            // Throughput: every other VF of three source hosts (one per node) at once, each to a host of another node.
-            var workloads = new List<(string Workload, string Target)>();
-            for (var h = 0; h < Nodes; h++)
+            // The default limits' figure is a note: its failure must not keep the engine's figure from being measured.
+            try
             {
-                for (var v = 1; v < VfsPerHost; v++)
-                {
-                    workloads.Add(($"w{h}-{v}", $"h{h + 4}"));
-                }
+                var policy = await ThroughputAsync(clients, skip: 1);
+                report.Note($"migrations_per_s_3proc with the node default limits (8 per cluster, 2 per host each way, 8 per PF): {Stats.F(policy.PerSecond, "0.##")}/s "
+                    + $"({policy.Completed}/{policy.Total} in {Stats.F(policy.Seconds, "0.00")} s, {label} journal)");
             }
-
-            if (options.Quick)
+            catch (Exception e) when (e is ApiException or TimeoutException or HttpRequestException)
             {
-                workloads = [.. workloads.Where((_, i) => i % 3 == 0)];
+                report.Note($"migrations_per_s_3proc with the node default limits: not measured: {e.GetType().Name}: {e.Message}");
             }
+        });
 
-            var watch = Stopwatch.StartNew();
-            var starts = workloads.Select((w, i) => StartAsync(clients[i % Nodes], w.Workload, w.Target)).ToList();
-            var ids = await Task.WhenAll(starts);
-            var deadline = TimeSpan.FromSeconds(options.Quick ? 60 : 120);
-            var waited = await Task.WhenAll(ids.Select((id, i) => TryWaitEndAsync(clients[i % Nodes], id, deadline, 100)));
-            var ends = waited.OfType<JsonElement>().ToArray();
-            var stuck = waited.Length - ends.Length;
-            if (stuck > 0)
+        await WithClusterAsync(engine: true, async (clients, label) =>
+        {
+            var engine = await ThroughputAsync(clients, skip: 0);
+            report.Add("migrations_per_s_3proc", engine.PerSecond, "≥ 500", v => v >= 500,
+                $"{engine.Completed}/{engine.Total} tiny migrations started at once over HTTP, first Requested → last Completed {Stats.F(engine.Seconds, "0.00")} s; client wall {Stats.F(engine.ClientSeconds, "0.00")} s; "
+                + $"limits raised so that none binds ({EngineLimit} per cluster, per host each way and per PF), {label} journal");
+            report.Note("3-process steps under load, limits raised: " + Breakdown(engine.Ends));
+        });
+    }
+
+    /// <summary>A limit no run of this bench reaches: the engine's throughput, not the admission policy's.</summary>
+    private const int EngineLimit = 1000;
+
+    private sealed record Throughput(int Completed, int Total, double Seconds, double ClientSeconds, JsonElement[] Ends)
+    {
+        public double PerSecond => Completed / Seconds;
+    }
+
+    /// <summary>
+    /// Every VF of three source hosts (one per node) but the first <paramref name="skip"/> at once, each to a host of
+    /// another node; first Requested to last Completed.
+    /// </summary>
+    private async Task<Throughput> ThroughputAsync(IReadOnlyList<OrchestratorApiClient> clients, int skip)
+    {
+        var workloads = new List<(string Workload, string Target)>();
+        for (var h = 0; h < Nodes; h++)
+        {
+            for (var v = skip; v < VfsPerHost; v++)
             {
-                report.Note($"3-process throughput: {stuck} of {waited.Length} migrations had not ended {deadline.TotalSeconds} s after the start (see the report for where they stopped)");
+                workloads.Add(($"w{h}-{v}", $"h{h + 4}"));
             }
+        }
 
-            if (ends.Length == 0)
-            {
-                throw new TimeoutException($"none of {waited.Length} migrations ended within {deadline}");
-            }
+        if (options.Quick)
+        {
+            workloads = [.. workloads.Where((_, i) => i % 3 == 0)];
+        }
 
-            var completed = ends.Count(e => e.GetProperty("state").GetString() == "Completed");
-            var first = ends.Min(e => Checkpoint(e, 0));
-            var last = ends.Max(e => Checkpoint(e, -1));
-            var seconds = (last - first).TotalSeconds;
-            report.Add("migrations_per_s_3proc", completed / seconds, "≥ 500", v => v >= 500,
-                $"{completed}/{waited.Length} tiny migrations started at once over HTTP, first Requested → last Completed {Stats.F(seconds, "0.00")} s; client wall {Stats.F(watch.Elapsed.TotalSeconds, "0.00")} s; node default limits (8 per cluster, 2 per host each way)");
-            report.Note("3-process steps under load: " + Breakdown(ends));
+        var watch = Stopwatch.StartNew();
+        var starts = workloads.Select((w, i) => StartAsync(clients[i % Nodes], w.Workload, w.Target)).ToList();
+        var ids = await Task.WhenAll(starts);
+        var deadline = TimeSpan.FromSeconds(options.Quick ? 60 : 120);
+        var waited = await Task.WhenAll(ids.Select((id, i) => TryWaitEndAsync(clients[i % Nodes], id, deadline, 100)));
+        var ends = waited.OfType<JsonElement>().ToArray();
+        var stuck = waited.Length - ends.Length;
+        if (stuck > 0)
+        {
+            report.Note($"3-process throughput: {stuck} of {waited.Length} migrations had not ended {deadline.TotalSeconds} s after the start (see the report for where they stopped)");
+        }
+
+        if (ends.Length == 0)
+        {
+            throw new TimeoutException($"none of {waited.Length} migrations ended within {deadline}");
+        }
+
+        var completed = ends.Count(e => e.GetProperty("state").GetString() == "Completed");
+        var seconds = (ends.Max(e => Checkpoint(e, -1)) - ends.Min(e => Checkpoint(e, 0))).TotalSeconds;
+        return new Throughput(completed, waited.Length, seconds, watch.Elapsed.TotalSeconds, ends);
+    }
+
+    /// <summary>Three node processes on a fresh journal for <paramref name="run"/>; stopped, and the database dropped, after.</summary>
+    private async Task WithClusterAsync(bool engine, Func<IReadOnlyList<OrchestratorApiClient>, string, Task> run)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "orchestrator-bench-3p-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var (connection, dropDatabase, label) = await JournalAsync(dir);
+        try
+        {
+            var apis = StartNodes(dir, connection, engine);
+            // The typed client a scheduler would use: it retries a lost answer with the request's Idempotency-Key.
+            var clients = apis.Select(api => new OrchestratorApiClient(api, _token, timeout: TimeSpan.FromSeconds(30))).ToList();
+            using var dispose = new Disposables(clients);
+            await WaitReadyAsync(clients, TimeSpan.FromSeconds(90));
+            await run(clients, label);
         }
         finally
         {
@@ -147,10 +191,13 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
     }
 
-    private List<Uri> StartNodes(string dir, string connection)
+    private List<Uri> StartNodes(string dir, string connection, bool engine)
     {
         var topology = Path.Combine(dir, "topology.yaml");
-        File.WriteAllText(topology, Topology());
+        File.WriteAllText(topology, Topology(engine ? 63 : 8)); // 63: every VF of the PF at once
+        var limits = engine
+            ? $"limits {{\n  per-host-outbound = {EngineLimit}\n  per-host-inbound = {EngineLimit}\n  per-pf = {EngineLimit}\n  per-cluster = {EngineLimit}\n}}\n"
+            : "";
         var akka = LoopbackPorts.Free(Nodes * 3);
         var management = akka.Skip(Nodes * 2).Order().ToList(); // node-1 lowest: it forms the cluster
         var contactPoints = string.Join(", ", management.Select(p => $"\"127.0.0.1:{p}\""));
@@ -186,7 +233,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
                   url = "{{api.ToString().TrimEnd('/')}}"
                   token = "{{_token}}"
                 }
-
+                {{limits}}
                 """));
             var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var part in command.Skip(1))
@@ -266,10 +313,10 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
 
     /// <summary>
     /// Six hosts, two per node; h1–h3 hold 60 one-VF workloads each on an NVMe PF (4 KiB state, STOP_COPY only, 8
-    /// migrations per PF), h4–h6 are empty targets. Not hisi_acc: its 512 B pre-copy never converged here (predicted
+    /// migrations per PF at default limits), h4–h6 are empty targets. Not hisi_acc: its 512 B pre-copy never converged here (predicted
     /// downtime ∞ after 30 rounds at latency scale 0), see the bench report.
     /// </summary>
-    private static string Topology()
+    private static string Topology(int perPf)
     {
         var text = new StringBuilder("workloads:\n");
         for (var h = 0; h < Nodes; h++)
@@ -286,7 +333,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
             // h1 and h4 on different nodes, and so on: every migration crosses processes.
             var node = ((h - 1) % Nodes) + 1;
             node = h > Nodes ? (node % Nodes) + 1 : node;
-            text.Append(CultureInfo.InvariantCulture, $"  - id: h{h}\n    node: node-{node}\n    pfs:\n      - address: \"0000:5e:00.0\"\n        driver: nvme\n        deviceType: NVMe TP4159\n        firmware: \"2.1\"\n        maxVfs: 63\n        maxConcurrentMigrations: 8\n        profiles: [ctrl-4k]\n");
+            text.Append(CultureInfo.InvariantCulture, $"  - id: h{h}\n    node: node-{node}\n    pfs:\n      - address: \"0000:5e:00.0\"\n        driver: nvme\n        deviceType: NVMe TP4159\n        firmware: \"2.1\"\n        maxVfs: 63\n        maxConcurrentMigrations: {perPf}\n        profiles: [ctrl-4k]\n");
             if (h <= Nodes)
             {
                 text.Append("        vfs:\n");

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.DistributedData;
+using Orchestrator.Cluster.Inventory;
 using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Migrations;
@@ -15,39 +16,19 @@ public static class MigrationIndex
     /// <summary>How many keys the index is split over.</summary>
     public const int ShardCount = 64;
 
+    private static readonly ShardedKey<MigrationView> Sharded = new("orchestrator-migrations", ShardCount);
+
     /// <summary>Every key of the index, by shard.</summary>
-    public static IReadOnlyList<LWWDictionaryKey<string, MigrationView>> Keys { get; } =
-        [.. Enumerable.Range(0, ShardCount).Select(i => new LWWDictionaryKey<string, MigrationView>($"orchestrator-migrations-{i}"))];
+    public static IReadOnlyList<LWWDictionaryKey<string, MigrationView>> Keys => Sharded.Keys;
 
     /// <summary>The key that holds migration <paramref name="id"/>.</summary>
-    public static LWWDictionaryKey<string, MigrationView> KeyOf(MigrationId id) => Keys[ShardOf(id.Value)];
+    public static LWWDictionaryKey<string, MigrationView> KeyOf(MigrationId id) => Sharded.KeyOf(id.Value);
 
-    /// <summary>The shard of a migration id: FNV-1a of its text, the same in every process (unlike string hash codes).</summary>
-    public static int ShardOf(string id)
-    {
-        ArgumentNullException.ThrowIfNull(id);
-        var hash = 2166136261u;
-        foreach (var c in id)
-        {
-            hash = (hash ^ c) * 16777619u;
-        }
-
-        return (int)(hash % ShardCount);
-    }
+    /// <summary>The shard of a migration id (see <see cref="ShardedKey{TValue}.ShardOf"/>).</summary>
+    public static int ShardOf(string id) => Sharded.ShardOf(id);
 
     /// <summary>The shard of an index key, or -1 when <paramref name="key"/> is not one.</summary>
-    public static int ShardOfKey(IKey key)
-    {
-        for (var i = 0; i < Keys.Count; i++)
-        {
-            if (Keys[i].Equals(key))
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
+    public static int ShardOfKey(IKey key) => Sharded.ShardOfKey(key);
 
     /// <summary>Subscribes <paramref name="subscriber"/> to every key of the index.</summary>
     public static void Subscribe(IActorRef replicator, IActorRef subscriber)
