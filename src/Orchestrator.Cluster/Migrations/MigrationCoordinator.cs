@@ -259,9 +259,17 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         _claim = null;
         Timers.Cancel(ClaimTimer);
         Decide(pending.Request, pending.ReplyTo[0]);
-        foreach (var other in pending.ReplyTo.Skip(1))
+        if (pending.ReplyTo.Count > 1)
         {
-            other.Tell(ViewOrUnknown());
+            // After the request is written (Decide persists it): before that this id still answers Unknown, and a second
+            // start of it (a client's retry, an evacuation job's restart) took that for "does not exist" and gave up.
+            DeferAsync(pending.ReplyTo.Skip(1).ToList(), others =>
+            {
+                foreach (var other in others)
+                {
+                    other.Tell(ViewOrUnknown());
+                }
+            });
         }
     }
 

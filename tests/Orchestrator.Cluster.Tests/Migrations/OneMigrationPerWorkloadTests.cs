@@ -81,6 +81,25 @@ public class OneMigrationPerWorkloadTests
     }
 
     [Fact]
+    public async Task The_same_start_sent_again_while_its_claim_is_asked_answers_the_migration_not_unknown()
+    {
+        // A client's retry, or an evacuation job restarting a start it lost track of, arrives while the first start
+        // waits for the placement authority: both must get the requested migration, never "does not exist".
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
+        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        for (var i = 0; i < 3; i++)
+        {
+            var id = MigrationId.Parse($"m-same-start-{i}");
+            var workload = WorkloadId.Parse(i % 2 == 0 ? "vm-1" : "vm-2");
+            var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => node.Client.StartMigrationAsync(id, workload, null)));
+            Assert.All(answers, a => Assert.True(a.IsOk, a.Error?.Message));
+            Assert.All(answers, a => Assert.Equal(id, a.Value!.Id));
+            Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+        }
+    }
+
+    [Fact]
     public async Task A_request_read_before_the_previous_migration_completed_is_refused_not_started_on_the_old_source()
     {
         // CI, stop 15: a duplicate read vm-crypto's VFs on host-b while the migration moving it to host-a ended; its
