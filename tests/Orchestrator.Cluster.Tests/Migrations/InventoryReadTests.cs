@@ -1,0 +1,47 @@
+using Orchestrator.Devices.Contract;
+using Orchestrator.Domain.Ids;
+using Orchestrator.Testing;
+
+namespace Orchestrator.Cluster.Tests.Migrations;
+
+/// <summary>
+/// Every migration start reads the host directory from a majority (DESIGN invariant 7). Concurrent starts share those
+/// reads, so that a burst costs a few reads of the whole directory, not one per request; but a caller never shares a
+/// read that began before it called, so it still sees every change answered before its call.
+/// </summary>
+public class InventoryReadTests
+{
+    [Fact]
+    public async Task A_burst_of_reads_shares_a_few_majority_reads_and_each_sees_what_was_answered_before_it()
+    {
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
+        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
+        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+
+        var before = node.Client.InventoryReads;
+        var views = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => node.Client.GetInventoryAsync()));
+        Assert.All(views, v => Assert.Equal(3, v.Hosts.Count));
+        Assert.InRange(node.Client.InventoryReads - before, 1, 3);
+
+        // Reads keep running all along; each VF created is answered once a majority of the directory holds it (as a PF
+        // answers migration steps), and the read after that answer shows it.
+        using var stop = new CancellationTokenSource();
+        var background = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await node.Client.GetInventoryAsync();
+            }
+        });
+        var pf = PfId.Parse("host-b/0000:3b:00.0");
+        for (var i = 0; i < 5; i++)
+        {
+            var created = await node.Client.CreateVfAsync(pf, VfKind.Vfio, TestProfiles.EthSmall, null);
+            Assert.True(created.IsOk, created.Error?.Message);
+            Assert.NotNull((await node.Client.GetInventoryAsync()).Inventory.FindVf(created.Value!.Vf));
+        }
+
+        await stop.CancelAsync();
+        await background;
+    }
+}
