@@ -358,9 +358,10 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 LogEvent(e);
             }
 
-            ClusterMetrics.RecordMigration(View(), ended: result.Events.Any(e => e is MigrationEvents.MigrationCompleted or MigrationEvents.MigrationRolledBack or MigrationEvents.MigrationFailed), ref _bytesMetered);
-            PublishView();
-            replyTo.Tell(View());
+            var view = View(); // once: the metrics, the index and the caller read the same record
+            ClusterMetrics.RecordMigration(view, ended: result.Events.Any(e => e is MigrationEvents.MigrationCompleted or MigrationEvents.MigrationRolledBack or MigrationEvents.MigrationFailed), ref _bytesMetered);
+            PublishView(view);
+            replyTo.Tell(view);
             if (result.Events.Any(e => e is MigrationEvents.MigrationFailed))
             {
                 // Failed ends without a ReleaseReservations step: free what it held now. Fire and forget: the authority's
@@ -800,9 +801,9 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     private void SchedulePassivation() => Timers.StartSingleTimer(PassivateTimer, Passivate.Instance, _settings.PassivateAfterEnd);
 
-    private void PublishView()
+    private void PublishView(MigrationView? view = null)
     {
-        var view = View();
+        view ??= View();
         // A withdrawn id never ran: no protocol state for the history or the metrics, only the tombstone in the index.
         if ((view.State, view.Epoch) != _lastReported && !_state.Withdrawn)
         {
