@@ -30,6 +30,7 @@ public sealed class ApiMetrics : IDisposable
     private readonly Gauge _pfVfSlots;
     private readonly Gauge _hostsCordoned;
     private readonly TimeProvider _time;
+    private Func<IReadOnlyCollection<MigrationView>>? _current;
 
     /// <summary>Metrics on the system clock.</summary>
     public ApiMetrics()
@@ -47,8 +48,17 @@ public sealed class ApiMetrics : IDisposable
 
         // Its age at each scrape: a stuck migration changes nothing in the index, and its age must still grow.
         var oldestInFlight = factory.CreateGauge("orchestrator_migration_oldest_in_flight_seconds", "Age of the oldest migration not yet ended (0 when none is in flight).");
+        // The gauges of the present are read at each scrape, not at each of the index's changes (up to one per shard
+        // every 100 ms, each over every migration).
         Registry.AddBeforeCollectCallback(() =>
-            oldestInFlight.Set(Volatile.Read(ref _oldestInFlightSinceTicks) is var since and > 0 ? Math.Max(0, TimeSpan.FromTicks(_time.GetUtcNow().UtcTicks - since).TotalSeconds) : 0));
+        {
+            if (_current is { } current)
+            {
+                ObserveMigrations(current());
+            }
+
+            oldestInFlight.Set(Volatile.Read(ref _oldestInFlightSinceTicks) is var since and > 0 ? Math.Max(0, TimeSpan.FromTicks(_time.GetUtcNow().UtcTicks - since).TotalSeconds) : 0);
+        });
 
         // The process's and the runtime's own (CPU, memory, GC, threads): what an SRE reads first.
         DotNetStats.Register(Registry);
@@ -159,6 +169,9 @@ public sealed class ApiMetrics : IDisposable
             return "unknown";
         }
     }
+
+    /// <summary>Where the gauges of the present read the migrations at each scrape (the API feed's copy of the index).</summary>
+    public void TrackMigrations(Func<IReadOnlyCollection<MigrationView>> current) => _current = current;
 
     /// <summary>The gauges of the present, from the replicated index as it is now.</summary>
     internal void ObserveMigrations(IEnumerable<MigrationView> migrations)

@@ -25,7 +25,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
     private readonly Dictionary<Channel<FeedEvent>, int> _dropped = [];
     private readonly HashSet<Channel<FeedEvent>> _resumed = [];
     private readonly Dictionary<string, MigrationView> _migrations = []; // as last shown to subscribers
-    private readonly Dictionary<string, MigrationView> _replicated = []; // as the replicated index has them
+    private readonly LWWDictionary<string, MigrationView>[] _index = [.. MigrationIndex.Keys.Select(_ => LWWDictionary<string, MigrationView>.Empty)]; // by shard
     private readonly Dictionary<string, HostEntry> _hosts = [];
     private MigrationJournal? _journal;
     private long _position;
@@ -50,6 +50,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
     {
         ArgumentNullException.ThrowIfNull(system);
         system.ActorOf(Props.Create(() => new FeedActor(this)), "api-feed");
+        metrics.TrackMigrations(ReplicatedMigrations);
         if (journal is null)
         {
             logger.LogInformation("API feed subscribed to the replicated migration index and host inventory (no journal order: events carry no durable id)");
@@ -266,7 +267,6 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         {
             foreach (var (id, view) in data.Entries)
             {
-                _replicated[id] = view;
                 if (_journal is null)
                 {
                     if (!_migrations.TryGetValue(id, out var seen) || !Same(seen, view))
@@ -300,13 +300,21 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
             }
 
             // Ended migrations the index let go of (its retention) leave the feed's current state too.
-            foreach (var gone in _replicated.Keys.Where(id => MigrationIndex.ShardOf(id) == shard && !data.ContainsKey(id)).ToList())
+            foreach (var gone in _index[shard].Keys.Where(id => !data.ContainsKey(id)))
             {
-                _replicated.Remove(gone);
                 _migrations.Remove(gone);
             }
 
-            metrics.ObserveMigrations(_replicated.Values);
+            _index[shard] = data;
+        }
+    }
+
+    /// <summary>Every migration as the replicated index has it now (the metrics' gauges read it at each scrape).</summary>
+    private IReadOnlyCollection<MigrationView> ReplicatedMigrations()
+    {
+        lock (_gate)
+        {
+            return [.. _index.SelectMany(shard => shard.Values)];
         }
     }
 
@@ -334,7 +342,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
 
     // A view read from the journal, with what only the replicated index knows (the queue position while it is current).
     private MigrationView WithTransient(MigrationView journaled) =>
-        _replicated.TryGetValue(journaled.Id.Value, out var replicated)
+        _index[MigrationIndex.ShardOf(journaled.Id.Value)].TryGetValue(journaled.Id.Value, out var replicated)
             ? journaled with { Coordinator = replicated.Coordinator, QueuePosition = SameDurable(replicated, journaled) ? replicated.QueuePosition : null }
             : journaled;
 
