@@ -224,8 +224,6 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         report.Note("evacuation per-migration steps: " + Stats.Breakdown(views));
     }
 
-    private static DateTimeOffset FirstRequest(IEnumerable<MigrationView> views) => views.Min(v => v.Timeline[0].At);
-
     private static DateTimeOffset LastCompletion(IEnumerable<MigrationView> views) => views.Max(v => v.Timeline[^1].At);
 
     /// <summary>vf_actor_bytes: managed heap per VF with many VFs on one node (PF actors, VF actors, driver state, directory).</summary>
