@@ -54,6 +54,7 @@ await Run("control", "control_overhead_ms_inproc", async () =>
     }
 });
 await Run("multivf", "multi_vf_downtime_ratio", inproc.MultiVfAsync);
+await Run("prediction", "downtime_prediction_error", inproc.PredictionAsync);
 await Run("evacuation", "evacuation_ratio", () => inproc.EvacuationAsync(tcp));
 await Run("recovery", "recovery_s_over_detection", inproc.RecoveryAsync);
 await Run("memory", "vf_actor_bytes", inproc.VfMemoryAsync);

@@ -59,6 +59,12 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private long _bytesMetered; // what this incarnation counted in ClusterMetrics.MigrationTransferred
     private PendingClaim? _claim;
 
+    // Measured on this migration's own steps, for the control part of the downtime prediction: how long a checkpoint
+    // takes to be written, and what a PF step costs beyond the PF's own work (hops, mailboxes, serialization).
+    private readonly RecentTimes _checkpointWrites = new();
+    private readonly RecentTimes _stepOverheads = new();
+    private TimeSpan _targetLoadLatency; // the target PFs' measured load + start, from their PrepareTarget answers
+
     public MigrationCoordinator(MigrationId id, CoordinatorSettings settings)
     {
         _id = id;
@@ -387,10 +393,12 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         {
             // A checkpoint: written (with any events queued before it, in order) before the step it enables is sent.
             var write = _journalWatchdog.Arm();
+            var writing = _settings.TimeProvider.GetTimestamp();
             PersistAll(events, e => _state = _state.Apply(e));
             DeferAsync(command, _ =>
             {
                 _journalWatchdog.Confirm(write);
+                _checkpointWrites.Add(_settings.TimeProvider.GetElapsedTime(writing));
                 Then();
             });
             return;
@@ -582,7 +590,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     private Flight Start(FlightKey key)
     {
-        var flight = new Flight(key);
+        var flight = new Flight(key, _settings.TimeProvider.GetTimestamp());
         _flight = flight;
         MigrationTracing.End(_stepSpan); // the step before it, whatever ended it, is over
         _stepSpan = MigrationTracing.Start("step " + key.Step, _id, key.Epoch, _traceParent);
@@ -652,6 +660,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                     _offers[offer.Source] = offer;
                 }
 
+                _targetLoadLatency = replies.OfType<PrepareTargetReply>().Select(r => r.LoadLatency).DefaultIfEmpty().Max();
+
                 Complete(flight.Key.Step, new RecordTargetPrepared(_id, _state.Epoch));
                 break;
             case MigrationStep.StartPreCopy:
@@ -659,6 +669,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 break;
             case MigrationStep.PreCopyRound:
                 var rounds = replies.OfType<PreCopyRoundReply>().ToList();
+                _stepOverheads.Add(_settings.TimeProvider.GetElapsedTime(flight.StartedAt) - rounds.Max(r => r.Elapsed));
                 Complete(flight.Key.Step, new RecordPreCopyRound(
                     _id,
                     _state.Epoch,
@@ -667,8 +678,10 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                     rounds.Sum(r => r.BytesRemaining),
                     rounds.Sum(r => r.DirtyBytesPerSecond),
                     rounds.Sum(r => r.BandwidthBytesPerSecond),
-                    TimeSpan.Zero,
-                    TimeSpan.Zero));
+                    // A multi-VF migration quiesces every source before the first stops: outside the window.
+                    rounds.Max(r => r.StopLatency) + (_state.IsMultiVf ? TimeSpan.Zero : rounds.Max(r => r.QuiesceLatency)),
+                    _targetLoadLatency,
+                    SwitchoverOverhead: SwitchoverOverhead()));
                 break;
             case MigrationStep.QuiesceSources:
                 Complete(flight.Key.Step, new RecordSourcesQuiesced(_id, _state.Epoch));
@@ -717,6 +730,13 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 break;
         }
     }
+
+    /// <summary>
+    /// The control part of the window between the source's stop and the target's start: the stop-copy answer and the
+    /// load step are two PF round trips, and the commit checkpoint is written before the start is sent (the start
+    /// command's own hop is about the answer's half of the stop-copy trip).
+    /// </summary>
+    private TimeSpan SwitchoverOverhead() => (2 * _stepOverheads.Median) + _checkpointWrites.Median;
 
     private string? ChecksumMismatch(IEnumerable<VfChecksum> loaded)
     {
@@ -854,9 +874,12 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private sealed record FlightKey(MigrationStep Step, Epoch Epoch, int Round);
 
     /// <summary>One step in flight: what each PF was (or is still to be) sent, and what came back.</summary>
-    private sealed class Flight(FlightKey key)
+    private sealed class Flight(FlightKey key, long startedAt)
     {
         public FlightKey Key { get; } = key;
+
+        /// <summary>When the step was started (a timestamp of the coordinator's clock).</summary>
+        public long StartedAt { get; } = startedAt;
 
         public Dictionary<PfId, IPfStepCommand> Expected { get; } = [];
 

@@ -64,7 +64,7 @@ public sealed class PfActor : UntypedActor, IWithTimers
     public PfActor(PfId id, IPfDriver driver, IReadOnlyDictionary<int, WorkloadId> workloads, PfActorSettings settings, IDeviceObserver observer, PfLedgerHolder ledger)
     {
         _id = id;
-        _lane = new PfDeviceLane(driver, (index, from, to, cause) => observer.VfStateChanged(id.Vf(index), WorkloadOf(index), from, to, cause));
+        _lane = new PfDeviceLane(driver, (index, from, to, cause) => observer.VfStateChanged(id.Vf(index), WorkloadOf(index), from, to, cause), settings.TimeProvider, ledger.Arcs);
         _settings = settings;
         _observer = observer;
         _workloads = workloads.ToDictionary(kv => kv.Key, kv => (WorkloadId?)kv.Value);

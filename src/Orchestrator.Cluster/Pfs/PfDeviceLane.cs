@@ -9,7 +9,7 @@ namespace Orchestrator.Cluster.Pfs;
 /// are what issue commands, so the limit is the width that matters). Commands without a VF index run alone.
 /// Data-stream reads and writes do not take the lane.
 /// </summary>
-internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState?, VfioDeviceState, MigrationTicket?> stateChanged) : IDisposable
+internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState?, VfioDeviceState, MigrationTicket?> stateChanged, TimeProvider clock, ArcTimes arcs) : IDisposable
 {
     private readonly int _width = Math.Max(1, driver.Descriptor.MaxConcurrentMigrations);
     private readonly SemaphoreSlim _gate = new(Math.Max(1, driver.Descriptor.MaxConcurrentMigrations), Math.Max(1, driver.Descriptor.MaxConcurrentMigrations));
@@ -19,7 +19,11 @@ internal sealed class PfDeviceLane(IPfDriver driver, Action<int, VfioDeviceState
     private readonly Dictionary<int, VfioDeviceState> _reported = [];
     private readonly Dictionary<int, int> _busy = [];
 
-    public IPfDriver Driver { get; } = driver;
+    /// <summary>How long this PF's device has taken for each state arc (what a switchover prediction is made of).</summary>
+    public ArcTimes Arcs => arcs;
+
+    /// <summary>The driver; its state arcs are timed into <see cref="Arcs"/>.</summary>
+    public IPfDriver Driver { get; } = new ArcTimingDriver(driver, arcs, clock);
 
     /// <summary>
     /// Reports a VF's state if it changed since the last report, attributed to <paramref name="cause"/>: called after

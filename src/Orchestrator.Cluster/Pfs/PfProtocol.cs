@@ -141,8 +141,11 @@ public static class PfProtocol
     /// <summary>Where each target VF receives its state.</summary>
     public sealed record TargetVfOffer(VfId Source, VfId Target, StateTransferOffer Offer);
 
-    /// <summary>The target VFs are RESUMING and listening.</summary>
-    public sealed record PrepareTargetReply(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers) : IPfStepReply
+    /// <summary>
+    /// The target VFs are RESUMING and listening. <paramref name="LoadLatency"/>: what loading (RESUMING→STOP) and
+    /// starting (STOP→RUNNING) them should take, from this PF's measured arcs (part of the downtime prediction).
+    /// </summary>
+    public sealed record PrepareTargetReply(MigrationTicket Ticket, IReadOnlyList<TargetVfOffer> Offers, TimeSpan LoadLatency = default) : IPfStepReply
     {
         public PfStep Step => new(MigrationStep.PrepareTarget);
     }
@@ -214,7 +217,12 @@ public static class PfProtocol
         public PfStep Step => new(MigrationStep.PreCopyRound, Round);
     }
 
-    /// <summary>One round: what moved, what is left, how fast the workload dirties state.</summary>
+    /// <summary>
+    /// One round: what moved, what is left, how fast the workload dirties state. From this PF's measured arcs:
+    /// <paramref name="QuiesceLatency"/>, what moving the VFs to P2P should take (outside the window of a multi-VF
+    /// migration, which quiesces first), and <paramref name="StopLatency"/>, what stopping them from P2P to STOP_COPY
+    /// should take (the slowest VF of each).
+    /// </summary>
     public sealed record PreCopyRoundReply(
         MigrationTicket Ticket,
         int Round,
@@ -223,7 +231,9 @@ public static class PfProtocol
         long BytesRemaining,
         long DirtyBytesPerSecond,
         long BandwidthBytesPerSecond,
-        TimeSpan Elapsed) : IPfStepReply
+        TimeSpan Elapsed,
+        TimeSpan QuiesceLatency = default,
+        TimeSpan StopLatency = default) : IPfStepReply
     {
         public PfStep Step => new(MigrationStep.PreCopyRound, Round);
     }

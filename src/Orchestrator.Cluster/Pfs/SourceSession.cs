@@ -113,7 +113,24 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
         var remaining = _vfs.Values.Sum(v => lane.Driver.GetStopCopySize(v.Offer.Source.Index));
         var dirtyRate = elapsed > TimeSpan.Zero ? (long)(dirty / elapsed.TotalSeconds) : 0;
-        return new PreCopyRoundReply(Ticket, round, moved, total, remaining, dirtyRate, _bandwidth, elapsed);
+        var (quiesce, stop) = StopEstimate();
+        return new PreCopyRoundReply(Ticket, round, moved, total, remaining, dirtyRate, _bandwidth, elapsed, quiesce, stop);
+    }
+
+    // What this PF's device has taken for the arcs a switchover will walk: to P2P, then on to STOP_COPY.
+    private (TimeSpan Quiesce, TimeSpan Stop) StopEstimate()
+    {
+        var flags = lane.Driver.Descriptor.MigrationFlags;
+        TimeSpan quiesce = TimeSpan.Zero, stop = TimeSpan.Zero;
+        foreach (var vf in _vfs.Values)
+        {
+            var state = lane.Driver.GetDeviceState(vf.Offer.Source.Index);
+            var p2p = !P2PSupported ? state : state == VfioDeviceState.PreCopy ? VfioDeviceState.PreCopyP2P : VfioDeviceState.RunningP2P;
+            quiesce = TimeSpan.FromTicks(Math.Max(quiesce.Ticks, lane.Arcs.Estimate(flags, state, p2p).Ticks));
+            stop = TimeSpan.FromTicks(Math.Max(stop.Ticks, lane.Arcs.Estimate(flags, p2p, VfioDeviceState.StopCopy).Ticks));
+        }
+
+        return (quiesce, stop);
     }
 
     public async Task<QuiesceSourcesReply> QuiesceAsync(CancellationToken ct)

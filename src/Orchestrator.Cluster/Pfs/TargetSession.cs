@@ -50,7 +50,7 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
         if (_vfs.Count > 0)
         {
             // Prepared already under an older epoch of the same migration: the offers still stand.
-            return new PrepareTargetReply(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
+            return new PrepareTargetReply(Ticket, [.. _vfs.Select(v => v.OfferFor())], LoadEstimate());
         }
 
         // Each VF on its own: create, RESUMING, listener (the lane overlaps commands of different VFs).
@@ -73,7 +73,14 @@ internal sealed class TargetSession(MigrationTicket ticket, PfDeviceLane lane, P
             throw;
         }
 
-        return new PrepareTargetReply(Ticket, [.. _vfs.Select(v => v.OfferFor())]);
+        return new PrepareTargetReply(Ticket, [.. _vfs.Select(v => v.OfferFor())], LoadEstimate());
+    }
+
+    // What this PF's device has taken to load (RESUMING→STOP) and start (STOP→RUNNING): the target's part of the window.
+    private TimeSpan LoadEstimate()
+    {
+        var flags = lane.Driver.Descriptor.MigrationFlags;
+        return lane.Arcs.Estimate(flags, VfioDeviceState.Resuming, VfioDeviceState.Stop) + lane.Arcs.Estimate(flags, VfioDeviceState.Stop, VfioDeviceState.Running);
     }
 
     private async Task<TargetVf> PrepareOneAsync(TargetVfSpec spec, CancellationToken ct)

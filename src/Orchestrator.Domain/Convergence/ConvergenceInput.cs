@@ -11,6 +11,10 @@ namespace Orchestrator.Domain.Convergence;
 /// <param name="CompletionTimeout">The policy's completion timeout for this migration's state size.</param>
 /// <param name="TargetReady">Whether the target has acknowledged readiness (switchover-ack).</param>
 /// <param name="ConvergedFor">How long the prediction has been within the limit while waiting for the target; null if not waiting.</param>
+/// <param name="SwitchoverOverhead">
+/// The orchestrator's own part of the window: the hops between the switchover steps and the checkpoint written
+/// before the target starts, as measured on this migration's earlier steps.
+/// </param>
 public sealed record ConvergenceInput(
     int Round,
     long RemainingBytes,
@@ -21,4 +25,5 @@ public sealed record ConvergenceInput(
     TimeSpan Elapsed,
     TimeSpan CompletionTimeout,
     bool TargetReady = true,
-    TimeSpan? ConvergedFor = null);
+    TimeSpan? ConvergedFor = null,
+    TimeSpan SwitchoverOverhead = default);

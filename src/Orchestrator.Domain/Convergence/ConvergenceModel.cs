@@ -7,7 +7,7 @@ namespace Orchestrator.Domain.Convergence;
 /// Pre-copy convergence, as QEMU does it (threshold = bandwidth × downtime limit) with the device's stop and load
 /// latency added, because for a VF those are not negligible (switchover-ack exists for this reason).
 /// <code>
-/// predicted downtime = remaining bytes / min(measured bandwidth, cap) + stop latency + load latency
+/// predicted downtime = remaining bytes / min(measured bandwidth, cap) + stop latency + load latency + switchover overhead
 /// after round n:  predicted ≤ limit            → SwitchOver (or WaitForTarget within the ack wait)
 ///                 elapsed ≥ completion timeout → ForceSwitchover if the policy forces, else Abort
 ///                 n ≥ max rounds               → the policy's action (KeepWaiting → Continue)
@@ -23,7 +23,8 @@ public static class ConvergenceModel
         double dirtyRateBytesPerSecond,
         TimeSpan stopLatency,
         TimeSpan loadLatency,
-        long? bandwidthCapBytesPerSecond = null)
+        long? bandwidthCapBytesPerSecond = null,
+        TimeSpan switchoverOverhead = default)
     {
         var bandwidth = Math.Max(0, bandwidthBytesPerSecond);
         if (bandwidthCapBytesPerSecond is { } cap)
@@ -34,7 +35,7 @@ public static class ConvergenceModel
         var converging = dirtyRateBytesPerSecond < bandwidth;
         if (remainingBytes <= 0)
         {
-            return new DowntimePrediction(stopLatency + loadLatency, bandwidth, converging);
+            return new DowntimePrediction(stopLatency + loadLatency + switchoverOverhead, bandwidth, converging);
         }
 
         if (bandwidth <= 0)
@@ -44,7 +45,7 @@ public static class ConvergenceModel
 
         var seconds = remainingBytes / bandwidth;
         var transfer = seconds >= TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.MaxValue / 2 : TimeSpan.FromSeconds(seconds);
-        var total = transfer + stopLatency + loadLatency;
+        var total = transfer + stopLatency + loadLatency + switchoverOverhead;
         return new DowntimePrediction(total, bandwidth, converging);
     }
 
@@ -54,8 +55,8 @@ public static class ConvergenceModel
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(policy);
         var prediction = Predict(input.RemainingBytes, input.BandwidthBytesPerSecond, input.DirtyRateBytesPerSecond,
-            input.StopLatency, input.LoadLatency, policy.BandwidthCapBytesPerSecond);
-        var predicted = Ms(prediction.Downtime);
+            input.StopLatency, input.LoadLatency, policy.BandwidthCapBytesPerSecond, input.SwitchoverOverhead);
+        var predicted = Ms(prediction.Downtime) + Parts(input, prediction);
         var limit = Ms(policy.DowntimeLimit);
 
         if (prediction.Downtime <= policy.DowntimeLimit)
@@ -89,6 +90,19 @@ public static class ConvergenceModel
         }
 
         return new(ConvergenceVerdict.Continue, prediction, $"predicted downtime {predicted} > limit {limit} after round {input.Round}");
+    }
+
+    // What the prediction is made of, so that a user can see which term keeps a migration from converging.
+    private static string Parts(ConvergenceInput input, DowntimePrediction prediction)
+    {
+        if (prediction.Downtime == TimeSpan.MaxValue)
+        {
+            return string.Empty;
+        }
+
+        var device = input.StopLatency + input.LoadLatency;
+        var transfer = prediction.Downtime - device - input.SwitchoverOverhead;
+        return $" (state {Ms(transfer)} + device stop/load {Ms(device)} + control {Ms(input.SwitchoverOverhead)})";
     }
 
     internal static string Ms(TimeSpan value) =>

@@ -38,9 +38,10 @@ public static class MigrationCommands
     /// <param name="BytesRemaining">Bytes stop-copy would still move (stop-copy size + dirty bytes).</param>
     /// <param name="DirtyRateBytesPerSecond">Measured dirty rate.</param>
     /// <param name="BandwidthBytesPerSecond">Measured stream bandwidth.</param>
-    /// <param name="StopLatency">Expected device stop latency.</param>
-    /// <param name="LoadLatency">Expected target load + start latency.</param>
+    /// <param name="StopLatency">Expected device stop latency (the source PF's measured arcs to STOP_COPY).</param>
+    /// <param name="LoadLatency">Expected target load + start latency (the target PF's measured arcs).</param>
     /// <param name="TargetReady">The target acknowledged its initial data (switchover-ack).</param>
+    /// <param name="SwitchoverOverhead">Expected control time inside the window (hops and the commit checkpoint).</param>
     public sealed record RecordPreCopyRound(
         MigrationId MigrationId,
         Epoch Epoch,
@@ -51,7 +52,8 @@ public static class MigrationCommands
         double BandwidthBytesPerSecond,
         TimeSpan StopLatency,
         TimeSpan LoadLatency,
-        bool TargetReady = true) : IMigrationCommand;
+        bool TargetReady = true,
+        TimeSpan SwitchoverOverhead = default) : IMigrationCommand;
 
     /// <summary>Switch over now if the last prediction is within the downtime limit (rejected otherwise, with the numbers).</summary>
     public sealed record StartSwitchover(MigrationId MigrationId) : IMigrationCommand;

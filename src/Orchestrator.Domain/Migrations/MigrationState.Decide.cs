@@ -340,16 +340,16 @@ public sealed partial record MigrationState
 
         if (c.BytesTransferred < 0 || c.BytesRemaining < 0 || c.DirtyRateBytesPerSecond < 0 || c.BandwidthBytesPerSecond < 0
             || double.IsNaN(c.DirtyRateBytesPerSecond) || double.IsNaN(c.BandwidthBytesPerSecond)
-            || c.StopLatency < TimeSpan.Zero || c.LoadLatency < TimeSpan.Zero)
+            || c.StopLatency < TimeSpan.Zero || c.LoadLatency < TimeSpan.Zero || c.SwitchoverOverhead < TimeSpan.Zero)
         {
             return DecideResult.Reject(RejectionCode.Invalid,
-                $"round {c.Round} has a negative or NaN measure: transferred {c.BytesTransferred}, remaining {c.BytesRemaining}, dirty rate {c.DirtyRateBytesPerSecond}, bandwidth {c.BandwidthBytesPerSecond}, stop {c.StopLatency}, load {c.LoadLatency}");
+                $"round {c.Round} has a negative or NaN measure: transferred {c.BytesTransferred}, remaining {c.BytesRemaining}, dirty rate {c.DirtyRateBytesPerSecond}, bandwidth {c.BandwidthBytesPerSecond}, stop {c.StopLatency}, load {c.LoadLatency}, control {c.SwitchoverOverhead}");
         }
 
         var decision = ConvergenceModel.Decide(
             new ConvergenceInput(c.Round, c.BytesRemaining, c.BandwidthBytesPerSecond, c.DirtyRateBytesPerSecond,
                 c.StopLatency, c.LoadLatency, now - (PreCopyStartedAt ?? now), CompletionTimeout, c.TargetReady,
-                ConvergedAt is { } since ? now - since : null),
+                ConvergedAt is { } since ? now - since : null, c.SwitchoverOverhead),
             Policy);
         var sample = new PreCopySample(c.Round, c.BytesTransferred, c.BytesRemaining, c.DirtyRateBytesPerSecond,
             c.BandwidthBytesPerSecond, decision.Prediction.Downtime, decision.Verdict, now);

@@ -16,6 +16,20 @@ public sealed class ConvergenceModelTests
     }
 
     [Fact]
+    public void The_switchover_overhead_counts_and_the_reason_names_every_part()
+    {
+        Assert.Equal(TimeSpan.FromMilliseconds(310), ConvergenceModel.Predict(250_000_000, 1e9, 1e8, Ms20, TimeSpan.FromMilliseconds(30), switchoverOverhead: TimeSpan.FromMilliseconds(10)).Downtime);
+
+        // 200 ms of state and 20 + 20 ms of device fit a 300 ms limit; 70 ms of control on top do not.
+        var input = new ConvergenceInput(1, 200_000_000, 1e9, 1e6, Ms20, Ms20, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(60), SwitchoverOverhead: TimeSpan.FromMilliseconds(70));
+        var decision = ConvergenceModel.Decide(input, MigrationPolicy.Default);
+        Assert.Equal(ConvergenceVerdict.Continue, decision.Verdict);
+        Assert.Equal(TimeSpan.FromMilliseconds(310), decision.Prediction.Downtime);
+        Assert.Contains("(state 200 ms + device stop/load 40 ms + control 70 ms)", decision.Reason, StringComparison.Ordinal);
+        Assert.Equal(ConvergenceVerdict.SwitchOver, ConvergenceModel.Decide(input with { SwitchoverOverhead = TimeSpan.FromMilliseconds(60) }, MigrationPolicy.Default).Verdict);
+    }
+
+    [Fact]
     public void Bandwidth_cap_applies_and_zero_bandwidth_never_converges()
     {
         Assert.Equal(TimeSpan.FromSeconds(2), ConvergenceModel.Predict(200_000_000, 1e9, 0, TimeSpan.Zero, TimeSpan.Zero, 100_000_000).Downtime);
