@@ -34,77 +34,21 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// <summary>How long an inventory read waits for a majority of nodes before it settles for this node's copy.</summary>
     public TimeSpan InventoryReadTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
-    private readonly Lock _inventoryGate = new();
-    private Task<InventoryView>? _inventoryRead; // the majority read under way, if any
-    private Task<InventoryView>? _nextInventoryRead; // the one that starts when it ends, shared by who came meanwhile
-    private long _inventoryReads;
+    private CoalescedRead<InventoryView>? _inventoryRead;
 
     /// <summary>
     /// The directory as a majority of nodes hold it: it already shows every change a PF has answered a migration step or
     /// a VF command for (hosts write those to a majority first), so once any node has answered a migration as ended,
     /// this read shows its workload where it ended (DESIGN invariant 7). With no majority reachable within
-    /// <see cref="InventoryReadTimeout"/> it answers this node's copy, which may lag.
-    /// <para>
-    /// Callers share reads, but never one that began before they called (it could miss the change they must see): the
-    /// first caller starts a read; who calls while it runs shares the next one, which starts when it ends. A burst of
-    /// requests costs two reads of the whole directory, not two per request.
-    /// </para>
+    /// <see cref="InventoryReadTimeout"/> it answers this node's copy, which may lag. Concurrent callers share reads
+    /// (<see cref="CoalescedRead{T}"/>), never one begun before they called: a burst of requests costs a few reads of
+    /// the whole directory, not one per request.
     /// </summary>
-    public Task<InventoryView> GetInventoryAsync(CancellationToken ct = default)
-    {
-        lock (_inventoryGate)
-        {
-            if (_inventoryRead is null)
-            {
-                _inventoryRead = BeginInventoryRead();
-                return _inventoryRead.WaitAsync(ct);
-            }
-
-            _nextInventoryRead ??= _inventoryRead.ContinueWith(
-                _ =>
-                {
-                    lock (_inventoryGate)
-                    {
-                        _inventoryRead = BeginInventoryRead();
-                        _nextInventoryRead = null;
-                        return _inventoryRead;
-                    }
-                },
-                CancellationToken.None,
-                TaskContinuationOptions.None,
-                TaskScheduler.Default).Unwrap();
-            return _nextInventoryRead.WaitAsync(ct);
-        }
-    }
-
-    /// <summary>Starts a shared read (under the gate); it clears itself when it ends unless a next one took its place.</summary>
-    private Task<InventoryView> BeginInventoryRead()
-    {
-        var read = ReadMajorityAsync();
-        read.ContinueWith(
-            done =>
-            {
-                lock (_inventoryGate)
-                {
-                    if (_inventoryRead == done)
-                    {
-                        _inventoryRead = null;
-                    }
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.None,
-            TaskScheduler.Default);
-        return read;
-    }
-
-    /// <summary>How many majority reads of the directory this client has made (tests: shared reads stay few).</summary>
-    public long InventoryReads => Interlocked.Read(ref _inventoryReads);
+    public Task<InventoryView> GetInventoryAsync(CancellationToken ct = default) =>
+        LazyInitializer.EnsureInitialized(ref _inventoryRead, () => new CoalescedRead<InventoryView>(ReadMajorityAsync)).ReadAsync(ct);
 
     private async Task<InventoryView> ReadMajorityAsync()
     {
-        await Task.Yield(); // never run the read under the caller's lock
-        Interlocked.Increment(ref _inventoryReads);
         var replicator = DistributedData.Get(system).Replicator;
         IGetResponse? response = null;
         try
