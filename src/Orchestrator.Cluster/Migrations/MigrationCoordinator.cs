@@ -848,6 +848,13 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 }
 
                 break;
+            case MigrationEvents.SwitchoverStarted sw:
+                // Why it switches over, with the prediction's parts: what a user compares the downtime with.
+                _log.Info("[{Migration}] SwitchoverStarted (epoch {Epoch}, {SwitchoverReason}): {Detail}", _id, _state.Epoch, sw.Reason, sw.Detail);
+                break;
+            case MigrationEvents.TargetStarted started:
+                _log.Info("[{Migration}] TargetStarted (epoch {Epoch}): downtime {DowntimeMs:0.0} ms", _id, _state.Epoch, started.Downtime.TotalMilliseconds);
+                break;
             case MigrationEvents.RollbackStarted rb:
                 _log.Warning("[{Migration}] rolling back from {Phase} at epoch {Epoch}: {Reason}", _id, rb.FromPhase, _state.Epoch, rb.Reason);
                 break;
