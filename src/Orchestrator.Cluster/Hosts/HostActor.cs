@@ -36,6 +36,7 @@ namespace Orchestrator.Cluster.Hosts;
 public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private const string PublishTimer = "publish";
+    private const string MajorityWriteTimer = "majority-write";
     private static readonly TimeSpan PublishDelay = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How long a journal write may stay unconfirmed before the journal actor is restarted.</summary>
@@ -54,6 +55,8 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     private readonly Dictionary<PfId, PfReport> _pfs = [];
     private readonly List<(long Needs, IActorRef Pf, PfProtocol.WriteDirectory Write)> _waiting = []; // directory writes waiting for the journal
     private readonly List<(long Needs, IActorRef ReplyTo, bool Cordoned)> _cordonWaiters = [];
+    private readonly List<DirectoryWrite> _unwritten = []; // ready for the next majority write
+    private DirectoryWrites? _majorityWriting; // the majority write of the entry under way
     private IActorRef _journal = ActorRefs.Nobody;
     private IActorRef _reconciler = ActorRefs.Nobody;
     private long _sent; // sequence of the last Record sent to the journal
@@ -157,12 +160,14 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
             case ReconcilerProtocol.ReconcileNow or ReconcilerProtocol.GetReconcileReport:
                 _reconciler.Forward(message);
                 break;
-            case UpdateSuccess { Request: DirectoryWrite done }:
-                done.Pf.Tell(new PfProtocol.DirectoryWritten(done.Sequence, Majority: true));
+            case UpdateSuccess { Request: DirectoryWrites done }:
+                MajorityWritten(done, majority: true, why: null);
                 break;
-            case IUpdateResponse { Request: DirectoryWrite done } failed:
-                _log.Warning("[{Host}] directory entry for {Pf} not stored by a majority ({Failure}); other nodes may read it late", _id, done.PfId, failed.GetType().Name);
-                done.Pf.Tell(new PfProtocol.DirectoryWritten(done.Sequence, Majority: false));
+            case IUpdateResponse { Request: DirectoryWrites done } failed:
+                MajorityWritten(done, majority: false, failed.GetType().Name);
+                break;
+            case MajorityWriteUnanswered unanswered:
+                MajorityWritten(unanswered.Writes, majority: false, "no answer from the replicator");
                 break;
             case IUpdateResponse:
                 break;
@@ -320,11 +325,52 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
         }
 
         _waiting.RemoveRange(0, ready.Count);
-        Timers.Cancel(PublishTimer); // The write carries every change so far.
-        foreach (var (_, pf, write) in ready)
+        _unwritten.AddRange(ready.Select(r => new DirectoryWrite(r.Pf, r.Write.Report.Inventory.Id, r.Write.Sequence)));
+        WriteMajority();
+    }
+
+    /// <summary>
+    /// One majority write of the whole entry at a time, for every PF change ready when it starts (group commit): the
+    /// entry carries every change so far, and a majority write sends the whole directory to every other node, so one
+    /// write per PF change made a burst of migrations queue thousands of them in the replicator, which then answered
+    /// nothing else (an API's idempotency read) for seconds. What becomes ready meanwhile goes in the next write.
+    /// </summary>
+    private void WriteMajority()
+    {
+        if (_majorityWriting is not null || _unwritten.Count == 0)
         {
-            WriteEntry(new WriteMajority(_settings.DirectoryWriteTimeout), new DirectoryWrite(pf, write.Report.Inventory.Id, write.Sequence));
+            return;
         }
+
+        Timers.Cancel(PublishTimer); // The write carries every change so far.
+        _majorityWriting = new DirectoryWrites([.. _unwritten]);
+        _unwritten.Clear();
+        WriteEntry(new WriteMajority(_settings.DirectoryWriteTimeout), _majorityWriting);
+        // The replicator answers every write within its timeout; should an answer be lost, the next write must not
+        // wait for it forever.
+        Timers.StartSingleTimer(MajorityWriteTimer, new MajorityWriteUnanswered(_majorityWriting), _settings.DirectoryWriteTimeout * 2);
+    }
+
+    private void MajorityWritten(DirectoryWrites done, bool majority, string? why)
+    {
+        if (!ReferenceEquals(done, _majorityWriting))
+        {
+            return; // answered already (a late answer after the guard, or the guard after a late answer)
+        }
+
+        if (!majority)
+        {
+            _log.Warning("[{Host}] directory entry for {Pf} not stored by a majority ({Failure}); other nodes may read it late", _id, string.Join(", ", done.Writes.Select(w => w.PfId).Distinct()), why);
+        }
+
+        foreach (var write in done.Writes)
+        {
+            write.Pf.Tell(new PfProtocol.DirectoryWritten(write.Sequence, majority));
+        }
+
+        Timers.Cancel(MajorityWriteTimer);
+        _majorityWriting = null;
+        WriteMajority();
     }
 
     private void ChangeCordon(bool cordoned, string? reason)
@@ -394,6 +440,14 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
 
     /// <summary>Who to tell when a majority write is done.</summary>
     private sealed record DirectoryWrite(IActorRef Pf, PfId PfId, long Sequence);
+
+    /// <summary>The PF changes one majority write carries (compared by reference: each write is its own).</summary>
+    private sealed class DirectoryWrites(IReadOnlyList<DirectoryWrite> writes)
+    {
+        public IReadOnlyList<DirectoryWrite> Writes { get; } = writes;
+    }
+
+    private sealed record MajorityWriteUnanswered(DirectoryWrites Writes);
 
     private sealed record PublishNow
     {
