@@ -173,7 +173,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
         try
         {
-            return await Journal.EndedAsync(after, limit, matches, ct).ConfigureAwait(false);
+            return await Journal.EndedAsync(after, limit, matches, MigrationJournal.ExaminedPerPage, ct).ConfigureAwait(false);
         }
         catch (System.Data.Common.DbException e)
         {

@@ -36,7 +36,7 @@ public sealed class MigrationJournal
     // Migrations read at once while a page of ended ones is built.
     private const int LoadParallelism = 4;
 
-    /// <summary>At most this many ended migrations are read for one page of <see cref="EndedAsync"/> (more for a larger page).</summary>
+    /// <summary>How many ended migrations the API reads at most for one page of <see cref="EndedAsync"/> (more for a larger page).</summary>
     public const int ExaminedPerPage = 1000;
 
     private readonly ActorSystem _system;
@@ -113,18 +113,18 @@ public sealed class MigrationJournal
     /// Ended migrations whose terminal event comes after <paramref name="after"/> (a journal ordering), in the order of
     /// those events, as they ended: at most <paramref name="limit"/> that <paramref name="matches"/> lets through. The work
     /// is bounded by the page, not the history: the scan of the tag stops at the first terminal event past a full page,
-    /// or once <see cref="ExaminedPerPage"/> ended migrations were read (a narrow filter: the page is shorter and
+    /// or once <paramref name="examined"/> ended migrations were read (a narrow filter: the page is shorter and
     /// <see cref="EndedPage.Next"/> says where to go on). Each is read alone (its events up to its terminal one), so
     /// an ordering that follows never changes what a page holds: a page neither repeats nor skips one however many end
     /// meanwhile (the query passes no gap in the ordering that a late commit may still fill).
     /// </summary>
-    public async Task<EndedPage> EndedAsync(long after, int limit, Func<MigrationView, bool>? matches, CancellationToken ct)
+    public async Task<EndedPage> EndedAsync(long after, int limit, Func<MigrationView, bool>? matches, int examined, CancellationToken ct)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
-        var examine = Math.Max(limit + 1, ExaminedPerPage);
+        var examine = Math.Max(limit + 1, examined);
         var journal = await JournalAsync().WaitAsync(ct).ConfigureAwait(false);
         var matched = 0;
-        var examined = await journal.CurrentEventsByTag(MigrationEventTagger.Tag, Offset.Sequence(after))
+        var read = await journal.CurrentEventsByTag(MigrationEventTagger.Tag, Offset.Sequence(after))
             .Where(e => e.Event is IMigrationEvent m && MigrationProtocol.Ends(m) && IdOf(e.PersistenceId) is not null)
             .Take(examine)
             .SelectAsync(LoadParallelism, async e =>
@@ -136,14 +136,14 @@ public sealed class MigrationJournal
             // One past a full page (to know whether there is more), then no further.
             .TakeWhile(x => (x.Matches ? ++matched : matched) <= limit, inclusive: true)
             .RunWith(Sink.Seq<(JournaledView View, bool Matches)>(), _materializer).WaitAsync(ct).ConfigureAwait(false);
-        var items = examined.Where(x => x.Matches).Select(x => x.View).ToList();
+        var items = read.Where(x => x.Matches).Select(x => x.View).ToList();
         if (items.Count > limit)
         {
             items.RemoveRange(limit, items.Count - limit);
             return new EndedPage(items, items[^1].Ordering);
         }
 
-        return new EndedPage(items, examined.Count == examine ? examined[^1].View.Ordering : null);
+        return new EndedPage(items, read.Count == examine ? read[^1].View.Ordering : null);
     }
 
     private async Task<JournaledView?> FoldAsync(Dictionary<string, (MigrationState State, long SequenceNr)> folded, EventEnvelope e)

@@ -67,6 +67,19 @@ public sealed class MigrationHistoryApiTests : IAsyncLifetime
         filtered = await ListAsync($"/api/v1/migrations/history?workload=vm-1&limit=1&cursor={filtered.Str("nextCursor")}");
         Assert.Equal([third.Id], Ids(filtered));
         Assert.Equal(JsonValueKind.Null, filtered.GetProperty("nextCursor").ValueKind);
+
+        // A filter that lets nothing through reads at most its share per page, each page going on where the last stopped.
+        var journal = _node.Node.Runtime!.Client.Journal!;
+        var none = new MigrationHistoryQuery(Domain.Ids.WorkloadId.Parse("vm-6"), null, 1, null);
+        var short1 = await journal.EndedAsync(0, 1, none.Matches, examined: 2, CancellationToken.None);
+        Assert.Empty(short1.Items);
+        Assert.NotNull(short1.Next);
+        var short2 = await journal.EndedAsync(short1.Next.Value, 1, none.Matches, examined: 2, CancellationToken.None);
+        Assert.Empty(short2.Items);
+        Assert.True(short2.Next > short1.Next);
+        var short3 = await journal.EndedAsync(short2.Next!.Value, 1, none.Matches, examined: 2, CancellationToken.None);
+        Assert.Empty(short3.Items);
+        Assert.Null(short3.Next);
     }
 
     private async Task<MigrationResource> MigrateAsync(string workload, string target)
