@@ -169,6 +169,14 @@ public sealed class OrchestratorApiClient : IDisposable
         return GetPagesAsync<ApiMigration>("migrations", filter.Filters, filter.Limit, ct);
     }
 
+    /// <summary>
+    /// <c>GET /migrations/history</c>: ended migrations however long ago they ended, read from the journal, in the order
+    /// they ended; follows <c>nextCursor</c> until the history ends or <paramref name="limit"/> came back (a node whose
+    /// journal is in memory answers 501).
+    /// </summary>
+    public Task<ApiResult<IReadOnlyList<ApiMigration>>> GetMigrationHistoryAsync(string? workload = null, string? host = null, int limit = int.MaxValue, CancellationToken ct = default) =>
+        GetPagesAsync<ApiMigration>("migrations/history", [("workload", workload), ("host", host)], limit, ct);
+
     /// <summary><c>GET /evacuations</c> with the filters, every page; the items as one JSON array.</summary>
     public Task<ApiResult<IReadOnlyList<JsonElement>>> GetEvacuationsAsync(string? host, string? state, CancellationToken ct = default) =>
         GetPagesAsync<JsonElement>("evacuations", [("host", host), ("state", state)], int.MaxValue, ct);

@@ -31,6 +31,9 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     /// <summary>The evacuation jobs' shard region (set by the runtime).</summary>
     public IActorRef Evacuations { get; internal set; } = ActorRefs.Nobody;
 
+    /// <summary>The journal's migration events in its global order (set by the runtime); null when it keeps none (in memory).</summary>
+    public MigrationJournal? Journal { get; init; }
+
     /// <summary>How long an inventory read waits for a majority of nodes before it settles for this node's copy.</summary>
     public TimeSpan InventoryReadTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
@@ -97,6 +100,29 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
     {
         var views = await MigrationIndex.ReadAsync(DistributedData.Get(system).Replicator, ReadLocal.Instance, AskTimeout, ct).ConfigureAwait(false);
         return [.. views.OrderBy(v => v.CreatedAt).ThenBy(v => v.Id)];
+    }
+
+    /// <summary>
+    /// Ended migrations read from the journal, however long ago they ended (the index lists only the recent ones): a
+    /// page of those whose terminal event comes after the journal ordering <paramref name="after"/>, in the order they
+    /// ended (see <see cref="MigrationJournal.EndedAsync"/>). Unsupported when the journal keeps no global order (in
+    /// memory); Unavailable when the database does not answer.
+    /// </summary>
+    public async Task<Result<EndedPage>> ListEndedMigrationsAsync(long after, int limit, Func<MigrationView, bool>? matches = null, CancellationToken ct = default)
+    {
+        if (Journal is null)
+        {
+            return ClientError.Unsupported("this node's journal is in memory and keeps no global order of events: ended migrations cannot be listed from it; GET /migrations/{id} reads any migration");
+        }
+
+        try
+        {
+            return await Journal.EndedAsync(after, limit, matches, MigrationJournal.ExaminedPerPage, ct).ConfigureAwait(false);
+        }
+        catch (System.Data.Common.DbException e)
+        {
+            return ClientError.Unavailable($"the journal did not answer: {e.Message}");
+        }
     }
 
     /// <summary>Starts a migration of a workload's VFs (all of them move together).</summary>
@@ -451,9 +477,11 @@ public sealed record ClientError(ClientErrorKind Kind, string Message, string? C
     public static ClientError Invalid(string message) => new(ClientErrorKind.Invalid, message);
 
     public static ClientError Unavailable(string message) => new(ClientErrorKind.Unavailable, message);
+
+    public static ClientError Unsupported(string message) => new(ClientErrorKind.Unsupported, message);
 }
 
-/// <summary>Kinds of client errors (404, 409, 400, 503).</summary>
+/// <summary>Kinds of client errors (404, 409, 400, 503, 501).</summary>
 public enum ClientErrorKind
 {
     NotFound,
@@ -462,6 +490,9 @@ public enum ClientErrorKind
 
     /// <summary>Nothing was done because a part of the cluster did not answer in time; asking again is safe.</summary>
     Unavailable,
+
+    /// <summary>This node cannot do it at all with its configuration (for example an in-memory journal); asking again does not help.</summary>
+    Unsupported,
 }
 
 /// <summary>A value or a <see cref="ClientError"/>.</summary>

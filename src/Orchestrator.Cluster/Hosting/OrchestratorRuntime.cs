@@ -41,6 +41,12 @@ public sealed record RuntimeOptions
     /// </summary>
     public IndexRetention IndexRetention { get; init; } = IndexRetention.Default;
 
+    /// <summary>
+    /// The journal's migration events in its global order, which the client lists ended migrations from
+    /// (<see cref="MigrationJournal.For"/>); null with an in-memory journal.
+    /// </summary>
+    public MigrationJournal? Journal { get; init; }
+
     /// <summary>The policy of a migration whose request has none (the node's <c>policy.*</c> keys).</summary>
     public MigrationPolicy DefaultPolicy { get; init; } = MigrationPolicy.Default;
 
@@ -144,7 +150,7 @@ public sealed class OrchestratorRuntime
             system.ActorOf(MigrationKeeper.Props(migrations, options.KeeperInterval, options.KeeperInterval * 2, options.IndexRetention, options.TimeProvider), "migration-keeper");
         }
 
-        var client = new OrchestratorClient(system, migrations, placement) { AskTimeout = options.ClientAskTimeout, DefaultPolicy = options.DefaultPolicy };
+        var client = new OrchestratorClient(system, migrations, placement) { AskTimeout = options.ClientAskTimeout, DefaultPolicy = options.DefaultPolicy, Journal = options.Journal };
         var evacuationExtractor = new EvacuationMessageExtractor(20);
         client.Evacuations = isCoordinator
             ? sharding.Start(

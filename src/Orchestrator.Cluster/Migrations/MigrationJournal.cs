@@ -15,6 +15,13 @@ namespace Orchestrator.Cluster.Migrations;
 public sealed record JournaledView(long Ordering, long SequenceNr, MigrationView View);
 
 /// <summary>
+/// A page of ended migrations (<see cref="MigrationJournal.EndedAsync"/>), each as of its terminal event, in the journal's
+/// order of those events. <see cref="Next"/> is the ordering to go on after (the last item's, or the last terminal event
+/// looked at when a filter let few through), null when the journal holds no more.
+/// </summary>
+public sealed record EndedPage(IReadOnlyList<JournaledView> Items, long? Next);
+
+/// <summary>
 /// Migration events read back from the SQL journal in its global order (Akka.Persistence.Query, tag
 /// <see cref="MigrationEventTagger.Tag"/>), each folded into its migration's view with the same
 /// <see cref="MigrationState.Apply"/> the coordinator recovers with. The journal's ordering is durable and the same
@@ -25,6 +32,12 @@ public sealed class MigrationJournal
 {
     // Migrations folded by one follower: terminal ones are let go past this many (a later event reloads them).
     private const int MaxFolded = 4096;
+
+    // Migrations read at once while a page of ended ones is built.
+    private const int LoadParallelism = 4;
+
+    /// <summary>How many ended migrations the API reads at most for one page of <see cref="EndedAsync"/> (more for a larger page).</summary>
+    public const int ExaminedPerPage = 1000;
 
     private readonly ActorSystem _system;
     private readonly IMaterializer _materializer;
@@ -94,6 +107,43 @@ public sealed class MigrationJournal
         }
 
         return (last.Count, views);
+    }
+
+    /// <summary>
+    /// Ended migrations whose terminal event comes after <paramref name="after"/> (a journal ordering), in the order of
+    /// those events, as they ended: at most <paramref name="limit"/> that <paramref name="matches"/> lets through. The work
+    /// is bounded by the page, not the history: the scan of the tag stops at the first terminal event past a full page,
+    /// or once <paramref name="examined"/> ended migrations were read (a narrow filter: the page is shorter and
+    /// <see cref="EndedPage.Next"/> says where to go on). Each is read alone (its events up to its terminal one), so
+    /// an ordering that follows never changes what a page holds: a page neither repeats nor skips one however many end
+    /// meanwhile (the query passes no gap in the ordering that a late commit may still fill).
+    /// </summary>
+    public async Task<EndedPage> EndedAsync(long after, int limit, Func<MigrationView, bool>? matches, int examined, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var examine = Math.Max(limit + 1, examined);
+        var journal = await JournalAsync().WaitAsync(ct).ConfigureAwait(false);
+        var matched = 0;
+        var read = await journal.CurrentEventsByTag(MigrationEventTagger.Tag, Offset.Sequence(after))
+            .Where(e => e.Event is IMigrationEvent m && MigrationProtocol.Ends(m) && IdOf(e.PersistenceId) is not null)
+            .Take(examine)
+            .SelectAsync(LoadParallelism, async e =>
+            {
+                var state = await LoadAsync(IdOf(e.PersistenceId)!.Value, e.PersistenceId, e.SequenceNr).ConfigureAwait(false);
+                var view = new JournaledView(OrderingOf(e), e.SequenceNr, ViewOf(state));
+                return (View: view, Matches: matches?.Invoke(view.View) ?? true);
+            })
+            // One past a full page (to know whether there is more), then no further.
+            .TakeWhile(x => (x.Matches ? ++matched : matched) <= limit, inclusive: true)
+            .RunWith(Sink.Seq<(JournaledView View, bool Matches)>(), _materializer).WaitAsync(ct).ConfigureAwait(false);
+        var items = read.Where(x => x.Matches).Select(x => x.View).ToList();
+        if (items.Count > limit)
+        {
+            items.RemoveRange(limit, items.Count - limit);
+            return new EndedPage(items, items[^1].Ordering);
+        }
+
+        return new EndedPage(items, read.Count == examine ? read[^1].View.Ordering : null);
     }
 
     private async Task<JournaledView?> FoldAsync(Dictionary<string, (MigrationState State, long SequenceNr)> folded, EventEnvelope e)

@@ -41,6 +41,13 @@ public static class MigrationProtocol
     /// <summary>Whether <paramref name="phase"/> is terminal.</summary>
     public static bool IsTerminal(MigrationPhase phase) => phase is MigrationPhase.Completed or MigrationPhase.RolledBack or MigrationPhase.Failed;
 
+    /// <summary>
+    /// Whether <paramref name="e"/> ends its migration: the event that enters a terminal phase (Completed, RolledBack,
+    /// withdrawn as RolledBack, or Failed). It is a migration's last event; nothing is applied after it.
+    /// </summary>
+    public static bool Ends(IMigrationEvent e) =>
+        e is MigrationEvents.MigrationCompleted or MigrationEvents.MigrationRolledBack or MigrationEvents.MigrationWithdrawn or MigrationEvents.MigrationFailed;
+
     /// <summary>Whether <paramref name="phase"/> is a forward phase before the point of no return (abort is accepted).</summary>
     public static bool IsBeforeCommit(MigrationPhase phase) => Array.IndexOf(BeforeCommit, phase) >= 0;
 

@@ -26,9 +26,35 @@ public static class ApiPaging
     /// </summary>
     public static bool TryRead(IQueryCollection query, string endpoint, IReadOnlyList<string> filters, out int limit, out ListCursor? after, out IResult? problem)
     {
+        after = null;
+        if (!TryReadLimit(query, endpoint, filters, out limit, out var cursorText, out problem))
+        {
+            return false;
+        }
+
+        if (cursorText is not null)
+        {
+            if (!ListCursor.TryParse(cursorText, out var cursor))
+            {
+                problem = BadCursor(cursorText);
+                return false;
+            }
+
+            after = cursor;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryRead"/> for a list whose cursor is not a <see cref="ListCursor"/>: <paramref name="cursor"/> is the
+    /// <c>cursor</c> parameter as given (null when absent), for the list to read (and answer <see cref="BadCursor"/>).
+    /// </summary>
+    public static bool TryReadLimit(IQueryCollection query, string endpoint, IReadOnlyList<string> filters, out int limit, out string? cursor, out IResult? problem)
+    {
         ArgumentNullException.ThrowIfNull(query);
         limit = DefaultLimit;
-        after = null;
+        cursor = null;
         problem = null;
         string[] known = [.. filters, "limit", "cursor", BearerAuth.QueryParameter]; // access_token: a read's token (api.read-auth)
         if (query.Keys.FirstOrDefault(k => !known.Contains(k, StringComparer.Ordinal)) is { } unknown)
@@ -52,17 +78,15 @@ public static class ApiPaging
 
         if (query.TryGetValue("cursor", out var cursorText))
         {
-            if (!ListCursor.TryParse(cursorText.ToString(), out var cursor))
-            {
-                problem = ApiProblems.BadInput("cursor", cursorText.ToString(), $"cursor: '{cursorText}' is not a nextCursor this API gave out");
-                return false;
-            }
-
-            after = cursor;
+            cursor = cursorText.ToString();
         }
 
         return true;
     }
+
+    /// <summary>The 400 of a <c>cursor</c> that is not one this list gave out.</summary>
+    public static IResult BadCursor(string text) =>
+        ApiProblems.BadInput("cursor", text, $"cursor: '{text}' is not a nextCursor this API gave out");
 
     /// <summary>
     /// Reads a <c>state</c> filter: comma-separated names out of <paramref name="names"/> in any case (also given more

@@ -12,7 +12,7 @@ public static class ApiProblems
         title: $"invalid {field}",
         extensions: new Dictionary<string, object?> { ["field"] = field, ["value"] = value });
 
-    /// <summary>The status of a <see cref="ClientError"/>: 404, 409, 503 or 400.</summary>
+    /// <summary>The status of a <see cref="ClientError"/>: 404, 409, 503, 501 or 400.</summary>
     public static IResult From(ClientError error)
     {
         ArgumentNullException.ThrowIfNull(error);
@@ -21,6 +21,7 @@ public static class ApiProblems
             ClientErrorKind.NotFound => (StatusCodes.Status404NotFound, "not found"),
             ClientErrorKind.Conflict => (StatusCodes.Status409Conflict, "conflict"),
             ClientErrorKind.Unavailable => (StatusCodes.Status503ServiceUnavailable, "unavailable"),
+            ClientErrorKind.Unsupported => (StatusCodes.Status501NotImplemented, "not supported"),
             _ => (StatusCodes.Status400BadRequest, "invalid request"),
         };
         return Results.Problem(

@@ -7,7 +7,8 @@ namespace Orchestrator.Node.Api;
 
 /// <summary>
 /// <c>POST /migrations</c> (<c>{workload, target?}</c>, <c>Idempotency-Key</c> header → 202 + Location),
-/// <c>GET /migrations</c> (filtered and paged, see <see cref="MigrationListQuery"/>), <c>GET /migrations/{id}</c>, <c>DELETE /migrations/{id}</c> (abort; 409 once Committed),
+/// <c>GET /migrations</c> (filtered and paged, see <see cref="MigrationListQuery"/>), <c>GET /migrations/history</c> (every
+/// ended migration from the journal, in the order they ended, see <see cref="MigrationHistoryQuery"/>), <c>GET /migrations/{id}</c>, <c>DELETE /migrations/{id}</c> (abort; 409 once Committed),
 /// <c>POST /migrations/{id}/switchover?force=true</c>, <c>PATCH /migrations/{id}/policy</c> (downtime limit, bandwidth). See <see cref="IdempotencyStore"/> for how keys are kept.
 /// </summary>
 public static class MigrationEndpoints
@@ -30,8 +31,22 @@ public static class MigrationEndpoints
 
             var page = query.Page(await node.Runtime!.Client.ListMigrationsAsync(ct));
             return Results.Ok(new ApiPage<MigrationResource>([.. page.Items.Select(MigrationResource.From)], page.NextCursor));
-        }).WithName("ListMigrations").WithDescription("Query: workload, host (source or target), state (comma-separated states, or active / ended), since (changed at or after, ISO 8601), limit (1-1000, 100 by default), cursor (nextCursor of the previous page). Answers {items, nextCursor} in creation order; nextCursor is null on the last page. Lists migrations in flight and those ended within runtime.index-retention; GET /migrations/{id} reads any migration.")
+        }).WithName("ListMigrations").WithDescription("Query: workload, host (source or target), state (comma-separated states, or active / ended), since (changed at or after, ISO 8601), limit (1-1000, 100 by default), cursor (nextCursor of the previous page). Answers {items, nextCursor} in creation order; nextCursor is null on the last page. Lists migrations in flight and those ended within runtime.index-retention; GET /migrations/history lists every ended one and GET /migrations/{id} reads any migration.")
             .Produces<ApiPage<MigrationResource>>().ProducesProblem(400);
+
+        api.MapGet("/migrations/history", async (HttpRequest request, NodeRuntime node, CancellationToken ct) =>
+        {
+            if (!MigrationHistoryQuery.TryParse(request.Query, out var query, out var problem))
+            {
+                return problem!;
+            }
+
+            var result = await node.Runtime!.Client.ListEndedMigrationsAsync(query.After?.Ordering ?? 0, query.Limit, query.Filter, ct);
+            return result.Value is { } page
+                ? Results.Ok(new ApiPage<MigrationResource>([.. page.Items.Select(v => MigrationResource.From(v.View))], page.Next is { } next ? new JournalCursor(next).ToString() : null))
+                : ApiProblems.From(result.Error!);
+        }).WithName("ListMigrationHistory").WithDescription($"Every ended migration (Completed, RolledBack, Failed), however long ago, read from the journal: each as GET /migrations/{{id}} answers it, in the order they ended (the journal's order of their terminal events). Query: workload, host (source or target), limit (1-1000, 100 by default), cursor (nextCursor of the previous page: where the last item ended, so a page neither repeats nor skips one while more end). Answers {{items, nextCursor}}; nextCursor is null on the last page. At most {MigrationJournal.ExaminedPerPage} ended migrations are read per page: a filtered page may hold fewer than limit items and still have a nextCursor. 501 on a node whose journal is in memory (it keeps no global order).")
+            .Produces<ApiPage<MigrationResource>>().ProducesProblem(400).ProducesProblem(501);
 
         api.MapGet("/migrations/{id}", async (string id, NodeRuntime node, CancellationToken ct) =>
         {

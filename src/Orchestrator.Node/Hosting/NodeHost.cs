@@ -214,8 +214,10 @@ public static class NodeHost
             {
                 try
                 {
+                    var journal = MigrationJournal.For(system, settings.Persistence);
                     var runtime = OrchestratorRuntime.Start(system, hosts, new RuntimeOptions
                     {
+                        Journal = journal,
                         TimeProvider = time,
                         StepTimeout = options.StepTimeout,
                         ReconcileInterval = options.ReconcileInterval,
@@ -229,7 +231,7 @@ public static class NodeHost
                     // Migration events from a little before the journal's end: a PostgreSQL transaction that took an
                     // ordering below the end and commits later is read all the same (the feed folds each once). Durable
                     // resumes wait until the feed has caught up with the last migration event written before it started.
-                    feed.Start(system, MigrationJournal.For(system, settings.Persistence),
+                    feed.Start(system, journal,
                         () => (Math.Max(0, probe.MaxOrdering() - 1000), probe.MaxOrdering(MigrationCoordinator.PersistenceIdPrefix)));
                     node.SetRuntime(runtime);
                     if (logger.IsEnabled(LogLevel.Information))

@@ -46,7 +46,13 @@ public sealed class MigrationPropertyTests
             }
 
             journal.AddRange(result.Events);
-            s = result.Events.Aggregate(s, (x, e) => x.Apply(e));
+            foreach (var e in result.Events)
+            {
+                var before = s;
+                s = s.Apply(e);
+                Assert.Equal(!before.IsTerminal && s.IsTerminal, MigrationProtocol.Ends(e)); // the history lists ends by it
+            }
+
             Check(s, ref everCommitted, ref lastEpoch);
         }
 

@@ -76,6 +76,16 @@ public class AuthAndValidationTests(ApiNode node)
         { "GET", "/api/v1/migrations?cursor=not-a-cursor", null, "cursor", "not-a-cursor" },
         { "GET", "/api/v1/migrations?workloads=vm-5", null, "workloads", "vm-5" },
         { "GET", "/api/v1/migrations?limit=1&limit=2", null, "limit", "1,2" },
+        { "GET", "/api/v1/migrations/history?workload=vm%205", null, "workload", "vm 5" },
+        { "GET", "/api/v1/migrations/history?host=HOST-B", null, "host", "HOST-B" },
+        { "GET", "/api/v1/migrations/history?limit=0", null, "limit", "0" },
+        { "GET", "/api/v1/migrations/history?limit=1001", null, "limit", "1001" },
+        { "GET", "/api/v1/migrations/history?limit=ten", null, "limit", "ten" },
+        { "GET", "/api/v1/migrations/history?cursor=not-a-cursor", null, "cursor", "not-a-cursor" },
+        { "GET", "/api/v1/migrations/history?cursor=djF8MXxtLTE", null, "cursor", "djF8MXxtLTE" }, // a GET /migrations cursor (v1|1|m-1)
+        { "GET", "/api/v1/migrations/history?cursor=ajF8LTU", null, "cursor", "ajF8LTU" }, // j1|-5
+        { "GET", "/api/v1/migrations/history?state=ended", null, "state", "ended" },
+        { "GET", "/api/v1/migrations/history?cursor=a&cursor=b", null, "cursor", "a,b" },
         { "GET", "/api/v1/events?types=host,vfs", null, "types", "vfs" },
         { "GET", "/api/v1/events?migration=M-1", null, "migration", "M-1" },
         { "GET", "/api/v1/events?hosts=host-a", null, "hosts", "host-a" },

@@ -304,6 +304,27 @@ public sealed class ClientVerbTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Migrations_history_reads_every_page_of_the_journal_listing()
+    {
+        foreach (var i in Enumerable.Range(1, 3))
+        {
+            _api.AddMigration($"m-old-{i}", "vm-old", "Completed");
+        }
+
+        var (exit, _, json, _) = await Run("migrations --history --workload vm-old --json");
+        Assert.Equal(0, exit);
+        Assert.Equal(Enumerable.Range(1, 3).Select(i => $"m-old-{i}"), JsonDocument.Parse(json).RootElement.EnumerateArray().Select(m => m.GetProperty("id").GetString()));
+        var pages = _api.Requests.Where(r => r.Path.StartsWith("/api/v1/migrations/history?", StringComparison.Ordinal)).Select(r => r.Path).ToList();
+        Assert.Equal(2, pages.Count); // 2 + 1
+        Assert.All(pages, p => Assert.StartsWith("/api/v1/migrations/history?workload=vm-old&limit=", p, StringComparison.Ordinal));
+        Assert.Contains("cursor=m-old-2", pages[1], StringComparison.Ordinal);
+
+        (exit, _, _, var error) = await Run("migrations --history --state active");
+        Assert.Equal(2, exit);
+        Assert.Contains("--state: 'active' cannot go with --history", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Migrate_sends_the_policy_options_and_policy_patches_a_running_migration()
     {
         var (exit, _, _, error) = await Run("migrate vm-web --to host-b --downtime-ms 500 --bandwidth 1000");

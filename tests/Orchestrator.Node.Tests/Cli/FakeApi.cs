@@ -184,7 +184,7 @@ internal sealed class FakeApi : IAsyncDisposable
             http.Response.Headers.Location = $"/api/v1/migrations/{id}";
             return Results.Text(m.Json(advance: false), "application/json", Encoding.UTF8, 202);
         });
-        _app.MapGet("/api/v1/migrations", (int? limit, string? cursor, string? workload) =>
+        IResult Page(int? limit, string? cursor, string? workload)
         {
             // Pages as the node does, ordered by id here, and never more than PageSize, so that clients must follow nextCursor.
             var matching = _migrations.Values.Where(m => workload is null || m.Workload == workload)
@@ -192,7 +192,10 @@ internal sealed class FakeApi : IAsyncDisposable
             var page = matching.Take(Math.Min(limit ?? 100, PageSize)).ToList();
             var next = page.Count < matching.Count ? JsonSerializer.Serialize(page[^1].Id) : "null";
             return Results.Text("{\"items\":[" + string.Join(',', page.Select(m => m.Json(advance: false))) + "],\"nextCursor\":" + next + "}", "application/json");
-        });
+        }
+
+        _app.MapGet("/api/v1/migrations", (int? limit, string? cursor, string? workload) => Page(limit, cursor, workload));
+        _app.MapGet("/api/v1/migrations/history", (int? limit, string? cursor, string? workload) => Page(limit, cursor, workload));
         _app.MapGet("/api/v1/migrations/{id}", (string id) =>
             _migrations.TryGetValue(id, out var m) ? Results.Text(m.Json(advance: true), "application/json") : Problem(404, $"migration '{id}' does not exist"));
         _app.MapDelete("/api/v1/migrations/{id}", (string id) =>

@@ -160,7 +160,8 @@ internal static class MigrationVerbs
         var host = new Option<string?>("--host") { Description = "Only migrations from or to this host" };
         var state = new Option<string?>("--state") { Description = "Only these states (comma-separated), or active / ended" };
         var limit = new Option<int?>("--limit") { Description = "At most this many (default: all the node lists)" };
-        var command = new Command("migrations", "List migrations: route, state, rounds, bytes, downtime, reason") { workload, host, state, limit };
+        var history = new Option<bool>("--history") { Description = "Every ended migration, however long ago, from the journal, in the order they ended" };
+        var command = new Command("migrations", "List migrations: route, state, rounds, bytes, downtime, reason") { workload, host, state, limit, history };
         options.AddTo(command);
         command.SetAction(options.Action(io, "migrations", async (c, parse, ct) =>
         {
@@ -169,8 +170,15 @@ internal static class MigrationVerbs
                 throw new BadInputException($"--limit: bad value '{bad}'; expected 1 or more");
             }
 
+            if (parse.GetValue(history) && parse.GetValue(state) is { } ended)
+            {
+                throw new BadInputException($"--state: '{ended}' cannot go with --history (it lists ended migrations only)");
+            }
+
             var filter = new MigrationFilter(parse.GetValue(workload), parse.GetValue(host), parse.GetValue(state), Limit: parse.GetValue(limit) ?? int.MaxValue);
-            var list = await c.Api.GetMigrationsAsync(filter, ct);
+            var list = parse.GetValue(history)
+                ? await c.Api.GetMigrationHistoryAsync(filter.Workload, filter.Host, filter.Limit, ct)
+                : await c.Api.GetMigrationsAsync(filter, ct);
             if (c.Json)
             {
                 c.PrintJson(list.Json);
