@@ -37,26 +37,9 @@ public sealed record MigrationHistoryQuery(WorkloadId? Workload, HostId? Host, i
             after = cursor;
         }
 
-        WorkloadId? workload = null;
-        if (query.TryGetValue("workload", out var workloadText))
+        if (!MigrationListQuery.TryReadWorkloadAndHost(query, out var workload, out var host, out problem))
         {
-            if (!ApiIds.TryWorkload("workload", workloadText.ToString(), out var id, out problem))
-            {
-                return false;
-            }
-
-            workload = id;
-        }
-
-        HostId? host = null;
-        if (query.TryGetValue("host", out var hostText))
-        {
-            if (!ApiIds.TryHost("host", hostText.ToString(), out var id, out problem))
-            {
-                return false;
-            }
-
-            host = id;
+            return false;
         }
 
         parsed = new MigrationHistoryQuery(workload, host, limit, after);

@@ -21,6 +21,35 @@ public sealed record MigrationListQuery(WorkloadId? Workload, HostId? Host, IRea
     public static readonly IReadOnlyList<string> StateNames =
         [.. Enum.GetNames<MigrationPhase>().Where(n => n != nameof(MigrationPhase.New)), "active", "ended", "queued"];
 
+    /// <summary>The optional <c>workload</c> and <c>host</c> filters (of this listing and of the history's); a bad one is a 400 naming it.</summary>
+    internal static bool TryReadWorkloadAndHost(IQueryCollection query, out WorkloadId? workload, out HostId? host, out IResult? problem)
+    {
+        workload = null;
+        host = null;
+        problem = null;
+        if (query.TryGetValue("workload", out var workloadText))
+        {
+            if (!ApiIds.TryWorkload("workload", workloadText.ToString(), out var w, out problem))
+            {
+                return false;
+            }
+
+            workload = w;
+        }
+
+        if (query.TryGetValue("host", out var hostText))
+        {
+            if (!ApiIds.TryHost("host", hostText.ToString(), out var h, out problem))
+            {
+                return false;
+            }
+
+            host = h;
+        }
+
+        return true;
+    }
+
     /// <summary>Reads the query string; on a bad value, <paramref name="problem"/> is the 400 to answer.</summary>
     public static bool TryParse(IQueryCollection query, out MigrationListQuery parsed, out IResult? problem)
     {
@@ -32,26 +61,9 @@ public sealed record MigrationListQuery(WorkloadId? Workload, HostId? Host, IRea
             return false;
         }
 
-        WorkloadId? workload = null;
-        if (query.TryGetValue("workload", out var workloadText))
+        if (!MigrationListQuery.TryReadWorkloadAndHost(query, out var workload, out var host, out problem))
         {
-            if (!ApiIds.TryWorkload("workload", workloadText.ToString(), out var id, out problem))
-            {
-                return false;
-            }
-
-            workload = id;
-        }
-
-        HostId? host = null;
-        if (query.TryGetValue("host", out var hostText))
-        {
-            if (!ApiIds.TryHost("host", hostText.ToString(), out var id, out problem))
-            {
-                return false;
-            }
-
-            host = id;
+            return false;
         }
 
         DateTimeOffset? since = null;
