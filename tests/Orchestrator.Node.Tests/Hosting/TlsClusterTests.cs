@@ -62,7 +62,7 @@ public sealed class TlsClusterTests : IDisposable
                 Assert.Contains("--ca / ORCHESTRATOR_CA", refused.Message, StringComparison.Ordinal);
             }
 
-            var id = (await api.StartMigrationAsync("vm-crypto", "host-b", "tls-vm-crypto")).Value.Id;
+            var id = (await api.StartMigrationAsync("vm-crypto", "host-b", Tracing.MigrationTraceTests.SwitchOverWhateverTheDowntime, "tls-vm-crypto")).Value.Id;
             var end = await Tracing.MigrationTraceTests.WaitForEndAsync(api, id);
             Assert.True(end.State == ApiMigration.Completed, $"{id} ended {end.State}: {end.Reason}");
             // The target's log says how the stream came in (the console logger writes it a moment later).

@@ -19,6 +19,17 @@ public sealed class MigrationTraceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
+    /// <summary>
+    /// The policy of a test about something else than downtime: three node processes on a CI machine shared with
+    /// the build take hundreds of milliseconds per hop, so an honest prediction can stay over the default 300 ms limit
+    /// and the default policy would roll the migration back (NonConvergence), as the demo's policy also avoids.
+    /// </summary>
+    internal static readonly IReadOnlyDictionary<string, object?> SwitchOverWhateverTheDowntime = new Dictionary<string, object?>
+    {
+        ["maxPreCopyRounds"] = 10,
+        ["nonConvergenceAction"] = "force",
+    };
+
     [Fact]
     public async Task One_migration_across_three_node_processes_is_one_trace_with_spans_from_several_processes()
     {
@@ -41,9 +52,9 @@ public sealed class MigrationTraceTests : IDisposable
 
             // Through node-3's API: it runs neither PF of this migration.
             using var api = new OrchestratorApiClient(cluster.Nodes[2].Api, token);
-            var id = (await api.StartMigrationAsync("vm-crypto", "host-b", "trace-vm-crypto")).Value.Id;
+            var id = (await api.StartMigrationAsync("vm-crypto", "host-b", SwitchOverWhateverTheDowntime, "trace-vm-crypto")).Value.Id;
             var end = await WaitForEndAsync(api, id);
-            Assert.Equal(ApiMigration.Completed, end.State);
+            Assert.True(end.State == ApiMigration.Completed, $"{id} ended {end.State}: {end.Reason}");
 
             // Each span is in its file when it ends; the coordinator's last step span ends as the migration does.
             var spans = await WaitForSpansAsync(cluster, id, s => s.Any(x => x.Name.StartsWith("pf ", StringComparison.Ordinal) && x.Node == "node-2")
