@@ -18,6 +18,22 @@ internal sealed record BenchOptions
 
     public bool Wants(string group) => Only.Count == 0 || Only.Contains(group);
 
+    /// <summary>The groups <c>--only</c> may name, in the order the bench runs them.</summary>
+    public static IReadOnlyList<string> KnownGroups { get; } =
+        ["tcp", "downtime", "control", "multivf", "prediction", "evacuation", "recovery", "memory", "index", "authority", "3proc"];
+
+    private static string ValueOf(string[] args, int i) =>
+        i < args.Length ? args[i] : throw new ArgumentException($"{args[i - 1]} needs a value");
+
+    private static HashSet<string> Groups(string list)
+    {
+        var groups = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet();
+        var unknown = groups.Where(g => !KnownGroups.Contains(g)).ToList();
+        return unknown.Count == 0
+            ? groups
+            : throw new ArgumentException($"--only: unknown group '{string.Join("', '", unknown)}'; expected some of {string.Join(",", KnownGroups)}");
+    }
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions { Postgres = Environment.GetEnvironmentVariable("ORCHESTRATOR_PG") };
@@ -27,9 +43,9 @@ internal sealed record BenchOptions
             {
                 "--quick" => options with { Quick = true },
                 "--json" => options with { Json = true },
-                "--only" => options with { Only = args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet() },
-                "--node-command" => options with { NodeCommand = args[++i].Split(' ', StringSplitOptions.RemoveEmptyEntries) },
-                "--postgres" => options with { Postgres = args[++i] },
+                "--only" => options with { Only = Groups(ValueOf(args, ++i)) },
+                "--node-command" => options with { NodeCommand = ValueOf(args, ++i).Split(' ', StringSplitOptions.RemoveEmptyEntries) },
+                "--postgres" => options with { Postgres = ValueOf(args, ++i) },
                 _ => throw new ArgumentException($"unknown argument '{args[i]}'; expected --quick, --json, --only a,b, --node-command CMD, --postgres CONN"),
             };
         }

@@ -4,7 +4,17 @@ using Orchestrator.Cluster.Hosting;
 
 // `./run bench [--quick] [--json]`: every figure of issue 8 with its baseline measured in this run. The table and the
 // notes go to stderr when --json is given (stdout then holds one JSON object), else to stdout.
-var options = BenchOptions.Parse(args);
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    await Console.Error.WriteLineAsync("bench: " + e.Message);
+    return 2;
+}
+
 var log = options.Json ? Console.Error : Console.Out;
 var report = new BenchReport(log);
 var total = Stopwatch.StartNew();
