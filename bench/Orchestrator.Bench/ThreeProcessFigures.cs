@@ -163,7 +163,9 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     private async Task<(string Connection, Func<Task> Drop, string Label)> JournalAsync(string dir)
     {
         // The role deploy/local-cluster.sh creates, unless ORCHESTRATOR_PG / --postgres names another.
-        var admin = options.Postgres ?? "Host=127.0.0.1;Port=5432;Username=orchestrator;Password=orchestrator;Database=orchestrator_local";
+        var given = options.Postgres ?? "Host=127.0.0.1;Port=5432;Username=orchestrator;Password=orchestrator;Database=orchestrator_local";
+        // CREATE and DROP DATABASE from the maintenance database, which every server has (the named one may not exist yet).
+        var admin = new NpgsqlConnectionStringBuilder(given) { Database = "postgres" }.ConnectionString;
         var database = "orchestrator_bench_" + Guid.NewGuid().ToString("N")[..8];
         try
         {

@@ -52,25 +52,15 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
     private async Task<InventoryView> ReadMajorityAsync()
     {
-        var replicator = DistributedData.Get(system).Replicator;
-        IGetResponse? response = null;
-        try
-        {
-            // The replicator answers GetFailure after the read timeout; the ask's own margin covers a busy replicator.
-            var read = new ReadMajority(InventoryReadTimeout);
-            response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, read), InventoryReadTimeout * 2).ConfigureAwait(false);
-        }
-        catch (AskTimeoutException)
-        {
-        }
-
-        if (response is not (GetSuccess or NotFound))
+        // The replicator answers GetFailure after the read timeout; the ask's own margin covers a busy replicator.
+        var read = await HostDirectory.ReadAsync(DistributedData.Get(system).Replicator, new ReadMajority(InventoryReadTimeout), InventoryReadTimeout * 2).ConfigureAwait(false);
+        if (read is null)
         {
             system.Log.Debug("inventory: no majority answered within {Timeout}; reading this node's copy", InventoryReadTimeout);
             return await ReadLocalAsync(CancellationToken.None).ConfigureAwait(false);
         }
 
-        return response is GetSuccess success ? InventoryView.From(success.Get(InventoryKeys.Hosts)) : InventoryView.Empty;
+        return read.View;
     }
 
     /// <summary>Waits until this node's copy of the directory shows at least <paramref name="hosts"/> hosts (start-up, tests).</summary>
@@ -91,9 +81,8 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
 
     private async Task<InventoryView> ReadLocalAsync(CancellationToken ct)
     {
-        var replicator = DistributedData.Get(system).Replicator;
-        var response = await replicator.Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), AskTimeout, ct).ConfigureAwait(false);
-        return response is GetSuccess success ? InventoryView.From(success.Get(InventoryKeys.Hosts)) : InventoryView.Empty;
+        var read = await HostDirectory.ReadAsync(DistributedData.Get(system).Replicator, ReadLocal.Instance, AskTimeout, ct).ConfigureAwait(false);
+        return read?.View ?? InventoryView.Empty;
     }
 
     public async Task<IReadOnlyList<MigrationView>> ListMigrationsAsync(CancellationToken ct = default)

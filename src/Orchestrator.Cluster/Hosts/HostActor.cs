@@ -405,7 +405,7 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
         var replicator = DistributedData.Get(Context.System).Replicator;
         var self = Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress;
         replicator.Tell(Dsl.Update(
-            InventoryKeys.Hosts,
+            HostDirectory.KeyOf(_id),
             LWWDictionary<string, HostEntry>.Empty,
             consistency,
             request,

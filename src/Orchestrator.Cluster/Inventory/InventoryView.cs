@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.DistributedData;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Domain.Ids;
 using DomainInventory = Orchestrator.Domain.Compatibility.Inventory;
@@ -18,7 +17,4 @@ public sealed record InventoryView(IReadOnlyDictionary<HostId, HostEntry> Hosts)
         Hosts.TryGetValue(pf.Host, out var host) && host.Pfs.TryGetValue(pf, out var actor) ? actor : null;
 
     public IActorRef? HostRef(HostId host) => Hosts.TryGetValue(host, out var h) ? h.Host : null;
-
-    public static InventoryView From(LWWDictionary<string, HostEntry> data) =>
-        new(data.Entries.Values.ToDictionary(s => s.Inventory.Id, s => s));
 }

@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
-using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
@@ -49,7 +48,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<VfId, VfChecksum> _sourceChecksums = [];
     private readonly JournalWatchdog _journalWatchdog;
     private MigrationState _state;
-    private InventoryView _inventory = InventoryView.Empty;
+    private readonly DirectoryCopy _directory = new();
     private Flight? _flight;
     private Activity? _stepSpan; // the trace span of the step in flight (null when nothing exports traces)
     private string? _traceParent; // the start's span, parent of the step spans while this incarnation lives
@@ -97,8 +96,8 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Command<PlacementProtocol.WorkloadClaimRefused>(OnClaimRefused);
         Command<ClaimTimedOut>(_ => OnClaimTimedOut());
         Command<PlacementProtocol.MigrationReleased>(_ => Complete(MigrationStep.ReleaseReservations, new RecordReservationsReleased(_id, _state.Epoch)));
-        Command<Changed>(c => OnInventory(c.Get(InventoryKeys.Hosts)));
-        Command<GetSuccess>(g => OnInventory(g.Get(InventoryKeys.Hosts)));
+        Command<Changed>(c => _directory.Apply(c.Key, c.Data));
+        Command<GetSuccess>(g => _directory.Apply(g.Key, g.Data));
         Command<NotFound>(_ => { });
         Command<TickDue>(_ => OnTick());
         Command<StepTimedOut>(OnStepTimeout);
@@ -139,8 +138,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         var replicator = DistributedData.Get(Context.System).Replicator;
-        replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
-        replicator.Tell(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance));
+        HostDirectory.Subscribe(replicator, Self);
         base.PreStart();
     }
 
@@ -566,7 +564,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 continue;
             }
 
-            if (_inventory.PfRef(pfId) is not { } pf)
+            if (_directory.PfRef(pfId) is not { } pf)
             {
                 waiting.Add(pfId);
                 continue;
@@ -611,7 +609,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             return; // An answer for an older incarnation or a finished step.
         }
 
-        var pf = flight.Expected.FirstOrDefault(kv => kv.Value.Step == reply.Step && _inventory.PfRef(kv.Key)?.Equals(Sender) == true).Key;
+        var pf = flight.Expected.FirstOrDefault(kv => kv.Value.Step == reply.Step && _directory.PfRef(kv.Key)?.Equals(Sender) == true).Key;
         switch (reply)
         {
             case StepFencedReply fenced:
@@ -809,7 +807,6 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void OnInventory(LWWDictionary<string, HostEntry> data) => _inventory = InventoryView.From(data);
 
     private void EnsureTicking()
     {

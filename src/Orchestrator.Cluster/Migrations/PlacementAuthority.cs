@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
 using Akka.Persistence;
-using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Domain.Compatibility;
@@ -45,7 +44,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private ReservationLedger _ledger = ReservationLedger.Empty;
     private WorkloadClaims _claims = WorkloadClaims.Empty;
     private AdmissionQueue _admission;
-    private InventoryView _inventory = InventoryView.Empty;
+    private readonly DirectoryCopy _directory = new();
     private bool _inventoryKnown;
     private int _writing; // journal writes under way
     private long _snapshotSequenceNr; // where the last snapshot (recovered or saved) stands
@@ -71,14 +70,13 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             // or each hand-over would replay more.
             MaybeSnapshot();
             var replicator = DistributedData.Get(Context.System).Replicator;
-            replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
-            replicator.Tell(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance));
+            HostDirectory.Subscribe(replicator, Self);
             Timers.StartSingleTimer(InventoryWaitTimer, InventoryWaitOver.Instance, _settings.InventoryWait);
             Timers.StartPeriodicTimer(SweepTimer, SweepClaims.Instance, _settings.ClaimSweepInterval);
         });
 
-        Command<Changed>(c => OnInventory(c.Get(InventoryKeys.Hosts)));
-        Command<GetSuccess>(g => OnInventory(g.Get(InventoryKeys.Hosts)));
+        Command<Changed>(c => OnInventory(c.Key, c.Data));
+        Command<GetSuccess>(g => OnInventory(g.Key, g.Data));
         Command<NotFound>(_ => { });
         Command<InventoryWaitOver>(_ => BecomeReady("waited 5 s for the inventory"));
         Command<PlaceMigration>(_ => Stash.Stash());
@@ -98,12 +96,12 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     public static Props Props(ConcurrencyLimits limits, TimeProvider time, PlacementAuthoritySettings? settings = null) =>
         Akka.Actor.Props.Create(() => new PlacementAuthority(limits, time, settings));
 
-    private void OnInventory(LWWDictionary<string, HostEntry> data)
+    private void OnInventory(IKey key, object? data)
     {
-        _inventory = InventoryView.From(data);
-        if (!_inventoryKnown && _inventory.Hosts.Count > 0)
+        _directory.Apply(key, data);
+        if (!_inventoryKnown && _directory.HostCount > 0)
         {
-            BecomeReady($"{_inventory.Hosts.Count} host(s) known");
+            BecomeReady($"{_directory.HostCount} host(s) known");
         }
     }
 
@@ -123,16 +121,16 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 
     private void Ready()
     {
-        Command<Changed>(c => _inventory = InventoryView.From(c.Get(InventoryKeys.Hosts)));
-        Command<GetSuccess>(g => _inventory = InventoryView.From(g.Get(InventoryKeys.Hosts)));
+        Command<Changed>(c => _directory.Apply(c.Key, c.Data));
+        Command<GetSuccess>(g => _directory.Apply(g.Key, g.Data));
         Command<NotFound>(_ => { });
         Command<InventoryWaitOver>(_ => { });
         Command<PlaceMigration>(p => OnPlace(p, Sender, refreshed: false));
         Command<Refreshed>(r =>
         {
-            if (r.Response is GetSuccess success)
+            if (r.Read is { } read)
             {
-                _inventory = InventoryView.From(success.Get(InventoryKeys.Hosts));
+                _directory.Merge(read);
             }
 
             OnPlace(r.Place, r.ReplyTo, refreshed: true);
@@ -141,18 +139,17 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         {
             // A dry run is rare and read by people: answer from the freshest local copy of the directory.
             var replyTo = Sender;
-            DistributedData.Get(Context.System).Replicator
-                .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, ReadLocal.Instance), _settings.DirectoryReadTimeout)
-                .PipeTo(Self, success: response => new QueryRefreshed(q, replyTo, response), failure: _ => new QueryRefreshed(q, replyTo, null));
+            HostDirectory.ReadAsync(DistributedData.Get(Context.System).Replicator, ReadLocal.Instance, _settings.DirectoryReadTimeout)
+                .PipeTo(Self, success: read => new QueryRefreshed(q, replyTo, read), failure: _ => new QueryRefreshed(q, replyTo, null));
         });
         Command<QueryRefreshed>(r =>
         {
-            if (r.Response is GetSuccess success)
+            if (r.Read is { } read)
             {
-                _inventory = InventoryView.From(success.Get(InventoryKeys.Hosts));
+                _directory.Merge(read);
             }
 
-            r.ReplyTo.Tell(new PlacementAnswer(null, Placer.Place(r.Query.Request, _inventory.Inventory, LedgerWithSettling(), queueForMigrationSlots: true)));
+            r.ReplyTo.Tell(new PlacementAnswer(null, Placer.Place(r.Query.Request, _directory.View.Inventory, LedgerWithSettling(), queueForMigrationSlots: true)));
         });
         Command<RequestAdmission>(OnAdmission);
         Command<ReleaseMigration>(OnRelease);
@@ -290,7 +287,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         {
             // The lowest index that no VF, reservation, recent release or other operator change uses: a create without an
             // index must never take a migration's target index.
-            var pf = _inventory.Inventory.FindHost(change.Pf.Host)?.Pfs.FirstOrDefault(p => p.Id == change.Pf);
+            var pf = _directory.View.Inventory.FindHost(change.Pf.Host)?.Pfs.FirstOrDefault(p => p.Id == change.Pf);
             if (pf is null)
             {
                 Sender.Tell(Refuse(null, null, $"PF '{change.Pf}' is not in the inventory"));
@@ -378,16 +375,15 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
 
         // Ignore this migration's own reservations: none exist yet. Everyone else's count against free slots.
-        var result = Placer.Place(place.Request, _inventory.Inventory, LedgerWithSettling(), queueForMigrationSlots: true);
+        var result = Placer.Place(place.Request, _directory.View.Inventory, LedgerWithSettling(), queueForMigrationSlots: true);
         if (result.Target is not { } target)
         {
             if (!refreshed && result.Rejections.Any(r => r.Code is PlacementRejectionReasonCode.SourceVfNotFound or PlacementRejectionReasonCode.HostNotFound))
             {
                 // The client saw a host or VF this copy has not been notified of yet (subscriptions lag by one
                 // notification interval, gossip by more): read a majority, as the client did, before saying no.
-                DistributedData.Get(Context.System).Replicator
-                    .Ask<IGetResponse>(Dsl.Get(InventoryKeys.Hosts, new ReadMajority(_settings.DirectoryReadTimeout)), _settings.DirectoryReadTimeout * 2)
-                    .PipeTo(Self, success: response => new Refreshed(place, replyTo, response), failure: _ => new Refreshed(place, replyTo, null));
+                HostDirectory.ReadAsync(DistributedData.Get(Context.System).Replicator, new ReadMajority(_settings.DirectoryReadTimeout), _settings.DirectoryReadTimeout * 2)
+                    .PipeTo(Self, success: read => new Refreshed(place, replyTo, read), failure: _ => new Refreshed(place, replyTo, null));
                 return;
             }
 
@@ -583,7 +579,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private ReservationLedger LedgerWithSettling()
     {
         var now = _time.GetUtcNow();
-        _settling.RemoveAll(s => now - s.ReleasedAt > _settings.SettleFor || _inventory.Inventory.FindVf(s.Vf) is not null);
+        _settling.RemoveAll(s => now - s.ReleasedAt > _settings.SettleFor || _directory.View.Inventory.FindVf(s.Vf) is not null);
         var held = _settling.Select(s => s.Vf).Concat(_vfChanges.Keys).ToList();
         return held.Count == 0 ? _ledger : _ledger.Hold(held);
     }
@@ -608,9 +604,9 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         public static SweepClaims Instance { get; } = new();
     }
 
-    private sealed record QueryRefreshed(QueryPlacement Query, IActorRef ReplyTo, IGetResponse? Response);
+    private sealed record QueryRefreshed(QueryPlacement Query, IActorRef ReplyTo, DirectoryRead? Read);
 
-    private sealed record Refreshed(PlaceMigration Place, IActorRef ReplyTo, IGetResponse? Response);
+    private sealed record Refreshed(PlaceMigration Place, IActorRef ReplyTo, DirectoryRead? Read);
 
     private sealed record InventoryWaitOver
     {

@@ -410,7 +410,7 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
         {
             var replicator = DistributedData.Get(Context.System).Replicator;
             MigrationIndex.Subscribe(replicator, Self);
-            replicator.Tell(Dsl.Subscribe(InventoryKeys.Hosts, Self));
+            HostDirectory.Subscribe(replicator, Self, readLocal: false);
             Context.System.EventStream.Subscribe(Self, typeof(ReconcilerProtocol.CleanedLeftover));
             Receive<ReconcilerProtocol.CleanedLeftover>(feed.OnLeftoverCleaned);
             Receive<Changed>(changed =>
@@ -419,9 +419,9 @@ public sealed class ClusterFeed(ApiMetrics metrics, ILogger<ClusterFeed> logger)
                 {
                     feed.OnMigrations(shard, changed.Get(MigrationIndex.Keys[shard]));
                 }
-                else if (changed.Key.Equals(InventoryKeys.Hosts))
+                else if (HostDirectory.ShardOfKey(changed.Key) is var hostShard and >= 0)
                 {
-                    feed.OnHosts(changed.Get(InventoryKeys.Hosts));
+                    feed.OnHosts(changed.Get(HostDirectory.Keys[hostShard]));
                 }
             });
         }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
 using Akka.DistributedData;
+using Orchestrator.Cluster.Inventory;
 using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Node.Api;
@@ -14,20 +15,26 @@ namespace Orchestrator.Node.Api;
 /// <item>The migration id is derived from the key (<c>m-</c> + SHA-256 of the key, 128 bits, Crockford base32), so
 /// the same key on any node, at any time, addresses the same sharded coordinator, which is idempotent itself.</item>
 /// <item>The request (workload, target) is hashed and stored under the key in a replicated
-/// <c>LWWDictionary</c> (<see cref="Key"/>, written with majority) once the migration was accepted; the same key
-/// with another body is 409.</item>
+/// <c>LWWDictionary</c> (written with majority) once the migration was accepted; the same key with another body is
+/// 409. The map is split over <see cref="ShardCount"/> keys by the idempotency key (<see cref="KeyOf"/>): a request
+/// reads and writes its own shard, so what moves between nodes per request is 1/64 of the window, not all of it.</item>
 /// <item>Two different bodies racing with one key on two nodes both reach the coordinator; the loser gets the
 /// winner's migration back and the API compares workload and target with it (409 when they differ).</item>
 /// <item>The stored hash expires after <paramref name="retention"/> (<c>api.idempotency-retention</c>, 24 h, as payment
-/// APIs keep keys): every write drops the expired entries, so the map holds the keys of one window, not of every
+/// APIs keep keys): every write drops its shard's expired entries, so the map holds the keys of one window, not of every
 /// request ever made. The key still names its migration after that; a retry answers it as before, and another body
 /// is still 409 by the comparison with the migration itself.</item>
 /// </list>
 /// </summary>
 public sealed class IdempotencyStore(ActorSystem system, TimeProvider time, TimeSpan retention)
 {
-    /// <summary>The replicated key → request-hash map.</summary>
-    public static LWWDictionaryKey<string, string> Key { get; } = new("orchestrator-idempotency");
+    /// <summary>How many replicated keys the idempotency map is split over.</summary>
+    public const int ShardCount = 64;
+
+    private static readonly ShardedKey<string> Sharded = new("orchestrator-idempotency", ShardCount);
+
+    /// <summary>The replicated key (idempotency key → request hash) that holds <paramref name="key"/>.</summary>
+    public static LWWDictionaryKey<string, string> KeyOf(string key) => Sharded.KeyOf(key);
 
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(3);
 
@@ -82,14 +89,15 @@ public sealed class IdempotencyStore(ActorSystem system, TimeProvider time, Time
     public async Task<string?> GetAsync(string key, CancellationToken ct)
     {
         var replicator = DistributedData.Get(system).Replicator;
-        var response = await replicator.Ask<IGetResponse>(Dsl.Get(Key, new ReadMajority(Timeout)), Timeout + TimeSpan.FromSeconds(1), ct);
+        var shard = KeyOf(key);
+        var response = await replicator.Ask<IGetResponse>(Dsl.Get(shard, new ReadMajority(Timeout)), Timeout + TimeSpan.FromSeconds(1), ct);
         if (response is not GetSuccess)
         {
             // Majority not reachable: what this node has is the best answer there is.
-            response = await replicator.Ask<IGetResponse>(Dsl.Get(Key, ReadLocal.Instance), Timeout, ct);
+            response = await replicator.Ask<IGetResponse>(Dsl.Get(shard, ReadLocal.Instance), Timeout, ct);
         }
 
-        return response is GetSuccess success && success.Get(Key).TryGetValue(key, out var entry) && Parse(entry) is { } stored
+        return response is GetSuccess success && success.Get(shard).TryGetValue(key, out var entry) && Parse(entry) is { } stored
                && time.GetUtcNow() - stored.At <= retention
             ? stored.Hash
             : null;
@@ -103,7 +111,7 @@ public sealed class IdempotencyStore(ActorSystem system, TimeProvider time, Time
         var now = time.GetUtcNow();
         var entry = string.Create(CultureInfo.InvariantCulture, $"{hash} {now.ToUnixTimeMilliseconds()}");
         await replicator.Ask<IUpdateResponse>(
-            Dsl.Update(Key, LWWDictionary<string, string>.Empty, new WriteMajority(Timeout), d =>
+            Dsl.Update(KeyOf(key), LWWDictionary<string, string>.Empty, new WriteMajority(Timeout), d =>
             {
                 // Entries of before the expiry (a bare hash) carry no time: they go too.
                 var expired = d.Entries.Where(e => Parse(e.Value) is not { } s || now - s.At > retention).Select(e => e.Key).ToList();
@@ -113,12 +121,13 @@ public sealed class IdempotencyStore(ActorSystem system, TimeProvider time, Time
             ct);
     }
 
-    /// <summary>How many keys the local replica holds (for tests and the bounded-memory measurement).</summary>
+    /// <summary>How many keys the local replica holds, over every shard (for tests and the bounded-memory measurement).</summary>
     public async Task<int> CountAsync(CancellationToken ct)
     {
         var replicator = DistributedData.Get(system).Replicator;
-        var response = await replicator.Ask<IGetResponse>(Dsl.Get(Key, ReadLocal.Instance), Timeout, ct);
-        return response is GetSuccess success ? success.Get(Key).Count : 0;
+        var counts = await Task.WhenAll(Sharded.Keys.Select(async shard =>
+            await replicator.Ask<IGetResponse>(Dsl.Get(shard, ReadLocal.Instance), Timeout, ct) is GetSuccess success ? success.Get(shard).Count : 0));
+        return counts.Sum();
     }
 
     private static (string Hash, DateTimeOffset At)? Parse(string entry)

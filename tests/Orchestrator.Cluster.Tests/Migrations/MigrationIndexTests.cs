@@ -16,7 +16,7 @@ public class MigrationIndexTests
         Assert.Equal(27, MigrationIndex.ShardOf("m-shard-pin"));
         Assert.Equal(MigrationIndex.Keys[27], MigrationIndex.KeyOf(MigrationId.Parse("m-shard-pin")));
         Assert.Equal(27, MigrationIndex.ShardOfKey(MigrationIndex.Keys[27]));
-        Assert.Equal(-1, MigrationIndex.ShardOfKey(Orchestrator.Cluster.Inventory.InventoryKeys.Hosts));
+        Assert.Equal(-1, MigrationIndex.ShardOfKey(Orchestrator.Cluster.Inventory.HostDirectory.Keys[0]));
     }
 
     [Fact]
