@@ -99,6 +99,31 @@ public sealed class TestCluster : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// Starts a node running the named hosts (as <see cref="StartNodeAsync"/>) and waits until its copy of the directory
+    /// shows them; throws naming the hosts it saw when they do not all appear within 30 s (CI shares 2 cores).
+    /// </summary>
+    public async Task<TestNode> StartNodeWithHostsAsync(string name, IReadOnlyList<string> hosts, RuntimeOptions? options = null, IReadOnlyList<string>? roles = null, string? extraHocon = null)
+    {
+        var node = await StartNodeAsync(name, hosts, options, roles, extraHocon);
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var seen = await node.Client.WaitForHostsAsync(hosts.Count, TimeSpan.FromSeconds(30));
+            if (hosts.All(h => seen.Hosts.Keys.Any(k => k.ToString() == h)))
+            {
+                return node;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{name}: the directory shows [{string.Join(", ", seen.Hosts.Keys.Order())}] after 30 s, not all of [{string.Join(", ", hosts)}]");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public static RuntimeOptions DefaultOptions { get; } = new()
     {
         StepTimeout = TimeSpan.FromSeconds(10),

@@ -32,21 +32,12 @@ public static class HostDirectory
     public static int ShardOfKey(IKey key) => Sharded.ShardOfKey(key);
 
     /// <summary>
-    /// Subscribes <paramref name="subscriber"/> to every key and asks this node's copy of each: it receives
-    /// <see cref="Changed"/> and <see cref="GetSuccess"/>/<see cref="NotFound"/> messages for <see cref="DirectoryCopy.Apply(IKey, object?)"/>.
+    /// Subscribes <paramref name="subscriber"/> to every key and, with <paramref name="readLocal"/>, asks this node's
+    /// copy of each: it receives <see cref="Changed"/> and <see cref="GetSuccess"/>/<see cref="NotFound"/> messages for
+    /// <see cref="DirectoryCopy.Apply(IKey, object?)"/>.
     /// </summary>
-    public static void Subscribe(IActorRef replicator, IActorRef subscriber, bool readLocal = true)
-    {
-        ArgumentNullException.ThrowIfNull(replicator);
-        foreach (var key in Keys)
-        {
-            replicator.Tell(Dsl.Subscribe(key, subscriber));
-            if (readLocal)
-            {
-                replicator.Tell(Dsl.Get(key, ReadLocal.Instance), subscriber);
-            }
-        }
-    }
+    public static void Subscribe(IActorRef replicator, IActorRef subscriber, bool readLocal = true) =>
+        Sharded.Subscribe(replicator, subscriber, readLocal);
 
     /// <summary>
     /// Reads every key with <paramref name="consistency"/>, at once (an absent key is empty); null when any shard could
@@ -54,33 +45,14 @@ public static class HostDirectory
     /// </summary>
     public static async Task<DirectoryRead?> ReadAsync(IActorRef replicator, IReadConsistency consistency, TimeSpan timeout, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(replicator);
-        var reads = Keys.Select(key => replicator.Ask<IGetResponse>(Dsl.Get(key, consistency), timeout, ct)).ToList();
         try
         {
-            await Task.WhenAll(reads).ConfigureAwait(false);
+            return new DirectoryRead(await Sharded.ReadAsync(replicator, consistency, timeout, ct).ConfigureAwait(false));
         }
-        catch (AskTimeoutException)
+        catch (Exception e) when (e is AskTimeoutException or InvalidOperationException)
         {
             return null;
         }
-
-        var shards = new LWWDictionary<string, HostEntry>?[ShardCount];
-        for (var i = 0; i < reads.Count; i++)
-        {
-            switch (reads[i].Result)
-            {
-                case GetSuccess success:
-                    shards[i] = success.Get(Keys[i]);
-                    break;
-                case NotFound:
-                    break;
-                default:
-                    return null;
-            }
-        }
-
-        return new DirectoryRead(shards);
     }
 }
 

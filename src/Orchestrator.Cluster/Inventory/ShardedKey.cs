@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.DistributedData;
 
 namespace Orchestrator.Cluster.Inventory;
@@ -34,6 +35,47 @@ public sealed class ShardedKey<TValue>
         }
 
         return (int)(hash % (uint)Keys.Count);
+    }
+
+    /// <summary>
+    /// Subscribes <paramref name="subscriber"/> to every key; with <paramref name="readLocal"/> also asks this node's
+    /// copy of each on its behalf (it then receives a <see cref="GetSuccess"/> or <see cref="NotFound"/> per key).
+    /// </summary>
+    public void Subscribe(IActorRef replicator, IActorRef subscriber, bool readLocal = false)
+    {
+        ArgumentNullException.ThrowIfNull(replicator);
+        foreach (var key in Keys)
+        {
+            replicator.Tell(Dsl.Subscribe(key, subscriber));
+            if (readLocal)
+            {
+                replicator.Tell(Dsl.Get(key, ReadLocal.Instance), subscriber);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads every key with <paramref name="consistency"/>, at once; an absent key reads as null. Throws
+    /// <see cref="InvalidOperationException"/> naming the first shard that could not be read so (or
+    /// <see cref="AskTimeoutException"/> when the replicator did not answer within <paramref name="timeout"/>).
+    /// </summary>
+    public async Task<IReadOnlyList<LWWDictionary<string, TValue>?>> ReadAsync(IActorRef replicator, IReadConsistency consistency, TimeSpan timeout, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(replicator);
+        var responses = await Task.WhenAll(Keys.Select(key => replicator.Ask<IGetResponse>(Dsl.Get(key, consistency), timeout, ct))).ConfigureAwait(false);
+        var shards = new LWWDictionary<string, TValue>?[Keys.Count];
+        for (var i = 0; i < responses.Length; i++)
+        {
+            shards[i] = responses[i] switch
+            {
+                GetSuccess success => success.Get(Keys[i]),
+                NotFound => null,
+                var other => throw new InvalidOperationException(
+                    $"{Keys[i].Id} (shard {i} of {Keys.Count}) was not readable {(consistency is ReadMajority ? "from a majority" : "locally")} ({other.GetType().Name})"),
+            };
+        }
+
+        return shards;
     }
 
     /// <summary>The shard of one of these keys, or -1 when <paramref name="key"/> is not one.</summary>

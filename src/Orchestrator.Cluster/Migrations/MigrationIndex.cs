@@ -31,14 +31,7 @@ public static class MigrationIndex
     public static int ShardOfKey(IKey key) => Sharded.ShardOfKey(key);
 
     /// <summary>Subscribes <paramref name="subscriber"/> to every key of the index.</summary>
-    public static void Subscribe(IActorRef replicator, IActorRef subscriber)
-    {
-        ArgumentNullException.ThrowIfNull(replicator);
-        foreach (var key in Keys)
-        {
-            replicator.Tell(Dsl.Subscribe(key, subscriber));
-        }
-    }
+    public static void Subscribe(IActorRef replicator, IActorRef subscriber) => Sharded.Subscribe(replicator, subscriber);
 
     /// <summary>
     /// Reads every key with <paramref name="consistency"/>, at once; an absent key is empty. Throws
@@ -46,26 +39,8 @@ public static class MigrationIndex
     /// </summary>
     public static async Task<IReadOnlyList<MigrationView>> ReadAsync(IActorRef replicator, IReadConsistency consistency, TimeSpan timeout, CancellationToken ct = default)
     {
-        ArgumentNullException.ThrowIfNull(replicator);
-        var reads = Keys.Select(key => replicator.Ask<IGetResponse>(Dsl.Get(key, consistency), timeout, ct)).ToList();
-        var responses = await Task.WhenAll(reads).ConfigureAwait(false);
-        var views = new List<MigrationView>();
-        for (var i = 0; i < responses.Length; i++)
-        {
-            switch (responses[i])
-            {
-                case GetSuccess success:
-                    views.AddRange(success.Get(Keys[i]).Values);
-                    break;
-                case NotFound:
-                    break;
-                default:
-                    throw new InvalidOperationException(
-                        $"the migration index (shard {i} of {ShardCount}) was not readable {(consistency is ReadMajority ? "from a majority" : "locally")} ({responses[i].GetType().Name})");
-            }
-        }
-
-        return views;
+        var shards = await Sharded.ReadAsync(replicator, consistency, timeout, ct).ConfigureAwait(false);
+        return [.. shards.Where(s => s is not null).SelectMany(s => s!.Entries.Values)];
     }
 }
 

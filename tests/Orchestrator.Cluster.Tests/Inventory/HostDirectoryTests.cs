@@ -30,8 +30,7 @@ public class HostDirectoryTests
     public async Task Each_host_writes_only_its_own_key_and_a_copy_of_the_keys_finds_every_pf()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
 
         var pf = PfId.Parse("host-b/0000:3b:00.0");
         var created = await node.Client.CreateVfAsync(pf, VfKind.Vfio, TestProfiles.EthSmall, null);

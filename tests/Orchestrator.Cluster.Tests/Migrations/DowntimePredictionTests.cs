@@ -26,8 +26,7 @@ public class DowntimePredictionTests
     public async Task A_target_whose_measured_load_is_over_the_limit_is_switched_over_to_only_when_forced()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
         cluster.Driver("host-b", "0000:3b:00.0").Faults.AddLatency(DeviceCommand.Load, SlowLoad);
 
         // host-b's PF has never loaded a state: its load time is not known yet, so the first migration to it

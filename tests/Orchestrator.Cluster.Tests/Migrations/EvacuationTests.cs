@@ -14,8 +14,7 @@ public class EvacuationTests
     public async Task Evacuating_a_host_cordons_it_and_moves_every_workload_off_it()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
         var hostA = HostId.Parse("host-a");
 
         // Dry run: both workloads have a target (host-b; host-c's firmware differs), nothing is reserved or cordoned.
@@ -123,8 +122,7 @@ public class EvacuationTests
     /// <summary>One node of three hosts, and migration <see cref="Manual"/> of vm-1 to host-b held at its CreateVf.</summary>
     private static async Task<(TestNode Node, Devices.Simulation.HungCommand Hang)> StartManualMigrationOfVm1Async(TestCluster cluster)
     {
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromMinutes(2) });
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"], TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromMinutes(2) });
         var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(Devices.Simulation.DeviceCommand.CreateVf, 1);
         Assert.True((await node.Client.StartMigrationAsync(Manual, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
         await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));

@@ -22,8 +22,7 @@ public class FailedMigrationTests
     public async Task A_source_vf_destroyed_during_rollback_ends_Failed_SourceLost_not_rolling_back_forever()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
         var source = cluster.Driver("host-a", "0000:3b:00.0");
         var target = cluster.Driver("host-b", "0000:3b:00.0");
 
@@ -51,8 +50,7 @@ public class FailedMigrationTests
     public async Task A_target_reset_to_start_after_commit_ends_Failed_TargetStateLost_never_Completed()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
         var source = cluster.Driver("host-a", "0000:3b:00.0");
         var target = cluster.Driver("host-b", "0000:3b:00.0");
 

@@ -43,8 +43,7 @@ public class IndexRetentionTests
             IndexRetention = new IndexRetention(TimeSpan.FromHours(1), MaxEnded: 1),
             PassivateAfterEnd = TimeSpan.FromSeconds(1),
         };
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], options);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"], options);
 
         var first = MigrationId.Parse("m-retention-1");
         var second = MigrationId.Parse("m-retention-2");

@@ -15,8 +15,7 @@ public class InventoryReadTests
     public async Task A_burst_of_shared_reads_each_sees_what_was_answered_before_it()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
 
         var views = await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => node.Client.GetInventoryAsync()));
         Assert.All(views, v => Assert.Equal(3, v.Hosts.Count));

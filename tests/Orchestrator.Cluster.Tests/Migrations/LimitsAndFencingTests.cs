@@ -19,8 +19,7 @@ public class LimitsAndFencingTests
     {
         await using var cluster = TestCluster.Create(FourWorkloads);
         var observer = new RecordingObserver();
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], TestCluster.DefaultOptions with { Observer = observer });
-        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b"], TestCluster.DefaultOptions with { Observer = observer });
 
         var ids = Enumerable.Range(1, 4).Select(i => MigrationId.Parse($"m-limit-{i}")).ToList();
         for (var i = 0; i < ids.Count; i++)
@@ -46,8 +45,7 @@ public class LimitsAndFencingTests
         await using var cluster = TestCluster.Create(FourWorkloads.Replace("maxConcurrentMigrations: 1", "maxConcurrentMigrations: 4", StringComparison.Ordinal));
         var observer = new RecordingObserver();
         var limits = ConcurrencyLimits.Default with { PerHostOutbound = 1, PerHostInbound = 1 };
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], TestCluster.DefaultOptions with { Observer = observer, Limits = limits });
-        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b"], TestCluster.DefaultOptions with { Observer = observer, Limits = limits });
 
         var ids = Enumerable.Range(1, 3).Select(i => MigrationId.Parse($"m-host-{i}")).ToList();
         for (var i = 0; i < ids.Count; i++)

@@ -51,8 +51,7 @@ public class MultiNodeMigrationTests
         // Clean run: every invariant holds on what the nodes recorded.
         await using (var clean = TestCluster.Create(TestTopologies.ThreeHosts))
         {
-            var node = await clean.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-            await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+            var node = await clean.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
             Assert.True((await node.Client.StartMigrationAsync(MigrationId.Parse("m-clean"), WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
             Assert.Equal(MigrationPhase.Completed, (await clean.WaitForEndAsync(MigrationId.Parse("m-clean"), TimeSpan.FromSeconds(30))).State);
             var report = clean.CheckHistory();

@@ -86,8 +86,7 @@ public class OneMigrationPerWorkloadTests
         // A client's retry, or an evacuation job restarting a start it lost track of, arrives while the first start
         // waits for the placement authority: both must get the requested migration, never "does not exist".
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
         for (var i = 0; i < 3; i++)
         {
             var id = MigrationId.Parse($"m-same-start-{i}");
@@ -106,8 +105,7 @@ public class OneMigrationPerWorkloadTests
         // claim was granted after the release, it was accepted naming host-b, and rolled back "on host-b" where the
         // workload no longer ran (checker: invariant 1). Here the stale request is sent straight to a coordinator.
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
         var oldSources = (await node.Client.GetInventoryAsync()).Inventory.VfsOf(Vm1).Select(v => v.Id).ToList();
         var first = MigrationId.Parse("m-moves-it");
         Assert.True((await node.Client.StartMigrationAsync(first, Vm1, HostB)).IsOk);
@@ -141,8 +139,7 @@ public class OneMigrationPerWorkloadTests
     public async Task A_request_while_the_workload_has_vfs_on_two_hosts_is_WorkloadBusy_naming_the_migration()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
         // Held after Committed: the workload's VFs exist on host-a and host-b.
         var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(DeviceCommand.Resume, 1);
         var id = MigrationId.Parse("m-two-hosts");
@@ -164,8 +161,7 @@ public class OneMigrationPerWorkloadTests
     public async Task A_source_vf_held_by_a_migration_cannot_be_deleted_and_the_migration_ends_normally()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
         var source = cluster.Driver("host-a", "0000:3b:00.0");
         // Holds the migration right after placement: the first device command on the target (create the target VF).
         var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(DeviceCommand.CreateVf, 1);
@@ -190,8 +186,7 @@ public class OneMigrationPerWorkloadTests
     public async Task An_operator_never_gets_the_index_a_migration_reserved_as_its_target()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
         var targetDriver = cluster.Driver("host-b", "0000:3b:00.0");
         var hang = targetDriver.Faults.HangCommand(DeviceCommand.CreateVf, 1);
         var id = MigrationId.Parse("m-reserved-target");

@@ -18,8 +18,7 @@ public class PfRestartTests
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         // No reconciler run during the test: it would clean the quiesce of a migration no coordinator knows.
         var options = TestCluster.DefaultOptions with { ReconcileStartupDelay = TimeSpan.FromHours(1), ReconcileInterval = TimeSpan.FromHours(1) };
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], options);
-        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b"], options);
         var hostA = HostId.Parse("host-a");
         var pfId = PfId.Of(hostA, "0000:3b:00.0");
         var driver = cluster.Driver("host-a", "0000:3b:00.0");

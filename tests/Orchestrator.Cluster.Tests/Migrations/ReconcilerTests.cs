@@ -42,8 +42,7 @@ public class ReconcilerTests
     {
         using var measured = new MeasurementRecorder();
         await using var cluster = TestCluster.Create(Topology);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], Options);
-        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b"], Options);
         var target = cluster.Driver("host-b", Pf);
         var id = MigrationId.Parse("m-reconcile-rolled-back");
         var end = await RollBackAsync(cluster, node, id, target);
@@ -105,8 +104,7 @@ public class ReconcilerTests
     {
         // Kept = 1: the second clean-up deletes the first from the journal, which keeps only the event of the second.
         await using var cluster = TestCluster.Create(Topology);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], Options with { ReconcilerRecentKept = 1 });
-        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b"], Options with { ReconcilerRecentKept = 1 });
         var target = cluster.Driver("host-b", Pf);
         var id = MigrationId.Parse("m-reconcile-kept");
         var end = await RollBackAsync(cluster, node, id, target);
@@ -149,8 +147,7 @@ public class ReconcilerTests
     public async Task Nothing_of_a_live_in_flight_migration_is_touched()
     {
         await using var cluster = TestCluster.Create(Topology);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], Options);
-        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b"], Options);
         var source = cluster.Driver("host-a", Pf);
         var hang = source.Faults.HangCommand(DeviceCommand.Save, 2); // 1: ->PRE_COPY, 2: ->STOP_COPY: stop-copy hangs
         var id = MigrationId.Parse("m-reconcile-live");
@@ -191,8 +188,7 @@ public class ReconcilerTests
     public async Task A_slot_left_by_an_ended_migration_is_freed_and_the_queued_migration_proceeds()
     {
         await using var cluster = TestCluster.Create(Topology);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"], Options);
-        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b"], Options);
         var target = cluster.Driver("host-b", Pf);
         var ghost = MigrationId.Parse("m-reconcile-ghost");
         var end = await RollBackAsync(cluster, node, ghost, target);

@@ -162,8 +162,7 @@ public class RollbackTests
         public static async Task<Fixture> StartAsync(RuntimeOptions? options = null)
         {
             var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-            var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], options ?? TestCluster.DefaultOptions with { });
-            await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+            var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"], options ?? TestCluster.DefaultOptions with { });
             return new Fixture(cluster, node);
         }
 

@@ -11,8 +11,7 @@ public class SingleNodeMigrationTests
     public async Task Single_vf_migration_completes_and_the_workload_runs_on_the_target_only()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
 
         var id = MigrationId.Parse("m-single-1");
         var started = await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"));

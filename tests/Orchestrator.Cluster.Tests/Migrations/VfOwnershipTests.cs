@@ -114,8 +114,7 @@ public class VfOwnershipTests
     public async Task An_operator_vf_at_the_target_index_survives_and_the_migration_rolls_back()
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b"]);
-        await node.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b"]);
         var target = cluster.Driver("host-b", "0000:3b:00.0");
         var source = cluster.Driver("host-a", "0000:3b:00.0");
 

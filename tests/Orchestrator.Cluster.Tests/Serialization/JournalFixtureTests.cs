@@ -59,8 +59,7 @@ public class JournalFixtureTests
     {
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         File.Copy(JournalFixture.SourcePath, cluster.JournalPath, overwrite: true);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
 
         var multi = (await node.Client.GetMigrationAsync(MigrationId.Parse("m-fixture-multi"))).Value!;
         Assert.Equal(MigrationPhase.Completed, multi.State);

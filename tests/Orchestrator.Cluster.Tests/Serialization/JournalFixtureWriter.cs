@@ -82,8 +82,7 @@ public class JournalFixtureWriter
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         File.Copy(JournalFixture.SourcePath, cluster.JournalPath, overwrite: true);
         var before = JournalFixture.ReadEvents(cluster.JournalPath);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
 
         // Added after journal-v1 was first written: LeftoverCleaned.v1 (appended by LeaveAndReconcileAsync, already in
         // the committed fixture), then MigrationFailed.v1 (appended by FailAfterCommitAsync), then WorkloadClaimed.v1

@@ -52,8 +52,7 @@ public class SnapshotFixtureTests
 
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         File.Copy(SourcePath, cluster.JournalPath, overwrite: true);
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"]);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
 
         // Host journals: host-c is cordoned, and vm-1 left host-a (the devices here are the topology's again, so the
         // journal's "host-a vf0 serves nothing" is what keeps vm-1 off it).
@@ -95,8 +94,7 @@ public class SnapshotFixtureTests
 
         await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
         var options = TestCluster.DefaultOptions with { SnapshotEvery = 2 };
-        var node = await cluster.StartNodeAsync("node-1", ["host-a", "host-b", "host-c"], options);
-        await node.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"], options);
 
         var moved = MigrationId.Parse("m-snapshot-moved");
         Assert.True((await node.Client.StartMigrationAsync(moved, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
