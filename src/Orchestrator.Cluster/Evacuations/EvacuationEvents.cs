@@ -11,6 +11,12 @@ public static class EvacuationEvents
     /// <summary>The job started: the host is cordoned and these workloads will move, each by its own migration.</summary>
     public sealed record EvacuationStarted(string Evacuation, HostId Host, IReadOnlyList<EvacuationItem> Plan, DateTimeOffset At) : IEvacuationEvent;
 
+    /// <summary>
+    /// Workloads found on the host once every planned one had moved (a migration placed there before the cordon landed,
+    /// an operator created a VF): they move too, each by its own migration.
+    /// </summary>
+    public sealed record EvacuationPlanExtended(string Evacuation, IReadOnlyList<EvacuationItem> Added, DateTimeOffset At) : IEvacuationEvent;
+
     /// <summary>A workload's migration ended (Completed, RolledBack or Failed, with the reason).</summary>
     public sealed record WorkloadMigrationEnded(string Evacuation, WorkloadId Workload, MigrationId Migration, string State, string? Reason, DateTimeOffset At) : IEvacuationEvent;
 

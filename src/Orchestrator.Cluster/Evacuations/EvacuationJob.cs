@@ -43,6 +43,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private bool _ended;
     private string? _cancelReason;
     private int _startsInFlight;
+    private int _extensions;
+    private bool _rechecking;
 
     public EvacuationJob(string id, OrchestratorClient client, EvacuationJobSettings settings)
     {
@@ -51,6 +53,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         _settings = settings;
 
         Recover<EvacuationStarted>(Apply);
+        Recover<EvacuationPlanExtended>(Apply);
         Recover<WorkloadMigrationEnded>(Apply);
         Recover<EvacuationEnded>(Apply);
         Recover<EvacuationCancelled>(Apply);
@@ -83,6 +86,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         Command<Poll>(_ => PollMigrations());
         Command<Ended>(OnEnded);
         Command<Finish>(_ => OnFinish());
+        Command<Rechecked>(OnRechecked);
         Command<Restart>(OnRestart);
         Command<Progressed>(p =>
         {
@@ -266,10 +270,31 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
             throw new InvalidOperationException(cordon.Error!.Message);
         }
 
+        return await WorkloadsOnAsync(host, []).ConfigureAwait(false) ?? throw new InvalidOperationException($"host '{host}' is not in the inventory");
+    }
+
+    /// <summary>The workloads with a VF on <paramref name="host"/> (a majority read of the directory) not in <paramref name="known"/>; null for an unknown host.</summary>
+    private async Task<IReadOnlyList<EvacuationItem>?> WorkloadsOnAsync(HostId host, HashSet<WorkloadId> known)
+    {
         var inventory = await _client.GetInventoryAsync().ConfigureAwait(false);
-        var hostInventory = inventory.Inventory.FindHost(host) ?? throw new InvalidOperationException($"host '{host}' is not in the inventory");
-        return [.. hostInventory.Pfs.SelectMany(p => p.Vfs).Where(v => v.Workload is not null).Select(v => v.Workload!.Value).Distinct().Order()
-            .Select(w => new EvacuationItem(w, MigrationFor(_id, w)))];
+        return inventory.Inventory.FindHost(host) is not { } hostInventory
+            ? null
+            : [.. hostInventory.Pfs.SelectMany(p => p.Vfs).Where(v => v.Workload is { } w && !known.Contains(w)).Select(v => v.Workload!.Value).Distinct().Order()
+                .Select(w => new EvacuationItem(w, MigrationFor(_id, w)))];
+    }
+
+    /// <summary>
+    /// Before the job ends: a migration placed on the host before its cordon may still be on its way (the plan could
+    /// not name its workload), and one may have landed since. Reads the index and the directory from a majority.
+    /// </summary>
+    private async Task<Rechecked> RecheckAsync(IActorRef replicator, HostId host, HashSet<WorkloadId> known)
+    {
+        var timeout = _client.InventoryReadTimeout;
+        var inFlight = await MigrationIndex.ReadAsync(replicator, new ReadMajority(timeout), timeout * 2).ConfigureAwait(false);
+        var inbound = inFlight.Where(m => !m.IsTerminal && (m.Target == host || m.RequestedTarget == host) && !known.Contains(m.Workload)).Select(m => m.Id).ToList();
+        return inbound.Count > 0
+            ? new Rechecked(inbound, [], null)
+            : new Rechecked([], await WorkloadsOnAsync(host, known).ConfigureAwait(false) ?? [], null);
     }
 
     private Task StartMigrations()
@@ -314,6 +339,12 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 
     private void PollMigrations()
     {
+        if (Pending == 0 && !_ended)
+        {
+            Self.Tell(Finish.Instance); // waiting for a migration that comes to the host (see RecheckAsync)
+            return;
+        }
+
         var self = Self;
         var cancel = _cancelReason;
         foreach (var (workload, item) in _items.Where(kv => !IsEnd(kv.Value.State)).ToList())
@@ -398,11 +429,65 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void OnFinish()
     {
-        if (Pending != 0 || _ended || _host is null)
+        if (Pending != 0 || _ended || _host is not { } host || _rechecking)
         {
             return;
         }
 
+        if (_cancelReason is null && _extensions < _settings.MaxPlanExtensions)
+        {
+            _rechecking = true;
+            var known = _items.Keys.ToHashSet();
+            RecheckAsync(DistributedData.Get(Context.System).Replicator, host, known).PipeTo(Self, failure: e => new Rechecked([], [], e.GetBaseException().Message));
+            return;
+        }
+
+        End();
+    }
+
+    private void OnRechecked(Rechecked recheck)
+    {
+        _rechecking = false;
+        if (Pending != 0 || _ended)
+        {
+            return;
+        }
+
+        if (_cancelReason is not null)
+        {
+            End();
+            return;
+        }
+
+        if (recheck.Error is not null || recheck.Inbound.Count > 0)
+        {
+            // Asked again at the next poll (the timer runs until the job ends).
+            _log.Info("[{Evacuation}] {Host}: every planned workload moved; waiting for {Inbound} ({Error})", _id, _host, string.Join(", ", recheck.Inbound), recheck.Error ?? "inbound migration(s) placed before the cordon");
+            if (!Timers.IsTimerActive(PollTimer))
+            {
+                Timers.StartPeriodicTimer(PollTimer, Poll.Instance, _settings.PollInterval);
+            }
+
+            return;
+        }
+
+        if (recheck.Arrived.Count == 0)
+        {
+            End();
+            return;
+        }
+
+        Persist(new EvacuationPlanExtended(_id, recheck.Arrived, _settings.Time.GetUtcNow()), e =>
+        {
+            Apply(e);
+            Publish();
+            _log.Info("[{Evacuation}] {Host}: {Arrived} workload(s) arrived after the plan ({Workloads}); moving them too", _id, _host, e.Added.Count, string.Join(", ", e.Added.Select(i => i.Workload)));
+            TrackStarts(StartMigrations());
+        });
+    }
+
+    private void End()
+    {
         var completed = _items.Values.Count(i => i.State == "Completed");
         Persist(new EvacuationEnded(_id, completed, _items.Count - completed, _settings.Time.GetUtcNow()), end =>
         {
@@ -422,6 +507,17 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         {
             _items[item.Workload] = (item.Migration, "Requested", null);
         }
+    }
+
+    private void Apply(EvacuationPlanExtended e)
+    {
+        foreach (var item in e.Added)
+        {
+            _items[item.Workload] = (item.Migration, "Requested", null);
+        }
+
+        _extensions++;
+        _updatedAt = e.At;
     }
 
     private void Apply(WorkloadMigrationEnded e)
@@ -472,6 +568,9 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private sealed record Ended(WorkloadId Workload, MigrationId Migration, string State, string? Reason);
 
     private sealed record Restart(WorkloadId Workload, MigrationId Migration);
+
+    /// <summary>What the check before the end found: migrations still coming to the host, or workloads that arrived.</summary>
+    private sealed record Rechecked(IReadOnlyList<MigrationId> Inbound, IReadOnlyList<EvacuationItem> Arrived, string? Error);
 
     private sealed record Progressed(WorkloadId Workload, string State);
 

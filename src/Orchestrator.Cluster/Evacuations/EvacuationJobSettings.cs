@@ -11,4 +11,11 @@ public sealed record EvacuationJobSettings
 
     /// <summary>The least time between two starts of the same workload's migration (a lost start, a workload held by another).</summary>
     public TimeSpan RestartInterval { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// How many times a job adds workloads that arrived on the host after its plan (migrations placed there before the
+    /// cordon, VFs an operator created) before it ends with what is left listed: bounded, so that a workload that keeps
+    /// coming back cannot keep the job running.
+    /// </summary>
+    public int MaxPlanExtensions { get; init; } = 3;
 }

@@ -60,6 +60,7 @@ public sealed class EventSerializer : SerializerWithStringManifest
         ["PlacementLedgerSnapshot.v1"] = typeof(Migrations.PlacementEvents.LedgerSnapshot),
         ["HostJournalSnapshot.v1"] = typeof(HostEvents.HostJournalSnapshot),
         ["MigrationWithdrawn.v1"] = typeof(MigrationEvents.MigrationWithdrawn),
+        ["EvacuationPlanExtended.v1"] = typeof(Evacuations.EvacuationEvents.EvacuationPlanExtended),
     };
 
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);

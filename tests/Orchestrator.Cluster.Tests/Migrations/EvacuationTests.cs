@@ -120,6 +120,37 @@ public class EvacuationTests
     }
 
     /// <summary>One node of three hosts, and migration <see cref="Manual"/> of vm-1 to host-b held at its CreateVf.</summary>
+    [Fact]
+    public async Task A_workload_that_lands_on_the_host_after_the_plan_is_moved_off_too_before_the_job_ends()
+    {
+        // vm-1 is on its way to host-b (placed, its target VF not created yet) when host-b's evacuation plans: the
+        // plan cannot name it. The job must not end Completed while vm-1 then runs on host-b (an operator would
+        // power off a host with a workload on it): it waits for the inbound migration and moves vm-1 off as well.
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
+        var (node, hang) = await StartManualMigrationOfVm1Async(cluster);
+        var hostB = HostId.Parse("host-b");
+
+        var started = await node.Client.StartEvacuationAsync("e-late", hostB);
+        Assert.True(started.IsOk, started.Error?.Message);
+        Assert.Empty(started.Value!.Workloads);
+
+        hang.Release();
+        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
+        EvacuationView? view = null;
+        await Eventually.AssertAsync(
+            async () =>
+            {
+                view = (await node.Client.GetEvacuationAsync("e-late")).Value!;
+                Assert.True(view.State == "Completed", $"{view.State}: {string.Join("; ", view.Workloads.Select(w => $"{w.Workload} {w.State} {w.Reason}"))}");
+            },
+            TimeSpan.FromSeconds(90));
+        Assert.Equal("Completed", view!.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-1")).State);
+        Assert.Empty(cluster.Driver("host-b", "0000:3b:00.0").ListVfs());
+        Assert.Null((await node.Client.GetInventoryAsync()).Inventory.FindHost(hostB)!.Pfs.SelectMany(p => p.Vfs).FirstOrDefault(v => v.Workload is not null));
+        var report = cluster.CheckHistory();
+        Assert.True(report.IsSuccess, report.ToText());
+    }
+
     private static async Task<(TestNode Node, Devices.Simulation.HungCommand Hang)> StartManualMigrationOfVm1Async(TestCluster cluster)
     {
         var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"], TestCluster.DefaultOptions with { StepTimeout = TimeSpan.FromMinutes(2) });

@@ -87,9 +87,10 @@ public class JournalFixtureWriter
         // Added after journal-v1 was first written: LeftoverCleaned.v1 (appended by LeaveAndReconcileAsync, already in
         // the committed fixture), then MigrationFailed.v1 (appended by FailAfterCommitAsync), then WorkloadClaimed.v1
         // (appended by ClaimAndMigrateAsync), then EvacuationCancelled.v1 (appended by CancelEvacuationAsync), then
-        // PolicyChanged.v1 (appended by ChangePolicyAsync), then MigrationWithdrawn.v1 (appended by WithdrawAsync).
+        // PolicyChanged.v1 (appended by ChangePolicyAsync), then MigrationWithdrawn.v1 (appended by WithdrawAsync), then
+        // EvacuationPlanExtended.v1 (appended by ExtendEvacuationAsync).
         // Each run appends only the newest kind: a scenario that is already in the fixture would meet its own ids.
-        await WithdrawAsync(node);
+        await ExtendEvacuationAsync(cluster, node);
         await node.StopAsync();
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
@@ -125,6 +126,31 @@ public class JournalFixtureWriter
             TimeSpan.FromSeconds(30));
         Ok(await node.Client.ChangePolicyAsync(id, TimeSpan.FromSeconds(5), null, clearBandwidthCap: false));
         Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+    }
+
+    /// <summary>
+    /// An evacuation of host-b planned while vm-late is on its way there (its target VF not created yet): vm-late lands
+    /// after the plan, and the job moves it off too.
+    /// </summary>
+    private static async Task ExtendEvacuationAsync(TestCluster cluster, TestNode node)
+    {
+        Ok(await node.Client.CordonAsync(HostId.Parse("host-a"), false, "fixture"));
+        Ok(await node.Client.CordonAsync(HostId.Parse("host-b"), false, "fixture"));
+        var late = WorkloadId.Parse("vm-late");
+        Ok(await node.Client.CreateVfAsync(PfId.Parse("host-a/0000:3b:00.0"), VfKind.Vfio, TestProfiles.EthSmall, late));
+        var hang = cluster.Driver("host-b", "0000:3b:00.0").Faults.HangCommand(DeviceCommand.CreateVf, 1);
+        Ok(await node.Client.StartMigrationAsync(MigrationId.Parse("m-fixture-late"), late, HostId.Parse("host-b")));
+        await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
+        Ok(await node.Client.StartEvacuationAsync("e-fixture-extended", HostId.Parse("host-b")));
+        hang.Release();
+        await Eventually.AssertAsync(
+            async () =>
+            {
+                var view = (await node.Client.GetEvacuationAsync("e-fixture-extended")).Value!;
+                Assert.Equal("Completed", view.State);
+                Assert.Contains(view.Workloads, w => w.Workload == late && w.State == "Completed");
+            },
+            TimeSpan.FromSeconds(90));
     }
 
     /// <summary>A migration id withdrawn before it was requested: a start that arrives later is refused.</summary>
