@@ -813,6 +813,13 @@ public sealed class ChaosRun : IDisposable
         FaultEnd(id, "db", "postgresql", (result ?? "restarted") + restarted);
     }
 
+    /// <summary>The policy of the <c>--kill-after-commit</c> migration: at most 10 pre-copy rounds, then switch over.</summary>
+    private static readonly IReadOnlyDictionary<string, object?> SwitchOverWhateverTheDowntime = new Dictionary<string, object?>
+    {
+        ["maxPreCopyRounds"] = 10,
+        ["nonConvergenceAction"] = "force",
+    };
+
     /// <summary>
     /// <c>--kill-after-commit</c>: one migration to a compatible target whose source release (DestroyVf) is held, so it stays between Committed and Completed with the target running;
     /// then kill -9 of its coordinator's node, a restart, and the holds released once the migration moves on. A correct build goes forward to
@@ -820,6 +827,10 @@ public sealed class ChaosRun : IDisposable
     /// </summary>
     private async Task KillAfterCommitAsync(CancellationToken ct)
     {
+        // This fault is about the commit, not the downtime policy: on a loaded machine an honest downtime prediction
+        // exceeds the default limit, and the default policy would roll the migration back before it commits
+        // (NonConvergence), leaving the fault not injected (and a broken build uncaught).
+
         var inventory = await TryHostsAsync(ct);
         var single = inventory.SelectMany(h => h.PfList.SelectMany(p => p.VfList.Where(v => v.Workload is not null).Select(v => (Workload: v.Workload!, Host: h.Id, Pf: p.Id))))
             .GroupBy(x => x.Workload, StringComparer.Ordinal).Where(g => g.Count() == 1).Select(g => g.Single()).OrderBy(x => x.Workload, StringComparer.Ordinal).ToList();
@@ -846,7 +857,7 @@ public sealed class ChaosRun : IDisposable
                 for (var attempt = 0; attempt < 6 && migration is null && (attempt == 0 || _lastOutcome == ClientOutcome.Indeterminate); attempt++)
                 {
                     // The first request of a fresh cluster may outlast the client's timeout: retry with the same key.
-                    migration = await ClientOpAsync("migrate", workload, null, target, _cluster.Nodes[attempt % _cluster.Nodes.Count], async a => (await a.StartMigrationAsync(workload, target, key, CancellationToken.None)).Value.Id);
+                    migration = await ClientOpAsync("migrate", workload, null, target, _cluster.Nodes[attempt % _cluster.Nodes.Count], async a => (await a.StartMigrationAsync(workload, target, SwitchOverWhateverTheDowntime, key, CancellationToken.None)).Value.Id);
                 }
 
                 if (migration is null)
