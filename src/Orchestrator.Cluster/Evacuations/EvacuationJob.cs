@@ -45,6 +45,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private int _startsInFlight;
     private int _extensions;
     private bool _rechecking;
+    private string? _waitingFor;
 
     public EvacuationJob(string id, OrchestratorClient client, EvacuationJobSettings settings)
     {
@@ -461,8 +462,14 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 
         if (recheck.Error is not null || recheck.Inbound.Count > 0)
         {
-            // Asked again at the next poll (the timer runs until the job ends).
-            _log.Info("[{Evacuation}] {Host}: every planned workload moved; waiting for {Inbound} ({Error})", _id, _host, string.Join(", ", recheck.Inbound), recheck.Error ?? "inbound migration(s) placed before the cordon");
+            // Asked again at the next poll (the timer runs until the job ends); said once per change, not per poll.
+            var waitingFor = $"{string.Join(", ", recheck.Inbound)} ({recheck.Error ?? "inbound migration(s) placed before the cordon"})";
+            if (waitingFor != _waitingFor)
+            {
+                _waitingFor = waitingFor;
+                _log.Info("[{Evacuation}] {Host}: every planned workload moved; waiting for {Inbound}", _id, _host, waitingFor);
+            }
+
             if (!Timers.IsTimerActive(PollTimer))
             {
                 Timers.StartPeriodicTimer(PollTimer, Poll.Instance, _settings.PollInterval);

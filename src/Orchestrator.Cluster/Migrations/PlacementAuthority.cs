@@ -46,6 +46,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private AdmissionQueue _admission;
     private readonly DirectoryCopy _directory = new();
     private bool _inventoryKnown;
+    private readonly HashSet<int> _shardsAnswered = []; // directory shards whose local copy was read (before ready)
     private int _writing; // journal writes under way
     private long _snapshotSequenceNr; // where the last snapshot (recovered or saved) stands
 
@@ -75,9 +76,9 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             Timers.StartPeriodicTimer(SweepTimer, SweepClaims.Instance, _settings.ClaimSweepInterval);
         });
 
-        Command<Changed>(c => OnInventory(c.Key, c.Data));
-        Command<GetSuccess>(g => OnInventory(g.Key, g.Data));
-        Command<NotFound>(_ => { });
+        Command<Changed>(c => OnInventory(c.Key, c.Data, answered: false));
+        Command<GetSuccess>(g => OnInventory(g.Key, g.Data, answered: true));
+        Command<NotFound>(n => OnInventory(n.Key, null, answered: true));
         Command<InventoryWaitOver>(_ => BecomeReady("waited 5 s for the inventory"));
         Command<PlaceMigration>(_ => Stash.Stash());
         Command<QueryPlacement>(_ => Stash.Stash());
@@ -96,10 +97,16 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     public static Props Props(ConcurrencyLimits limits, TimeProvider time, PlacementAuthoritySettings? settings = null) =>
         Akka.Actor.Props.Create(() => new PlacementAuthority(limits, time, settings));
 
-    private void OnInventory(IKey key, object? data)
+    private void OnInventory(IKey key, object? data, bool answered)
     {
         _directory.Apply(key, data);
-        if (!_inventoryKnown && _directory.HostCount > 0)
+        if (answered && HostDirectory.ShardOfKey(key) is var shard and >= 0)
+        {
+            _shardsAnswered.Add(shard);
+        }
+
+        // Every shard's local copy first: placing with some hosts' shards still unread would refuse or misplace.
+        if (!_inventoryKnown && _directory.HostCount > 0 && _shardsAnswered.Count == HostDirectory.ShardCount)
         {
             BecomeReady($"{_directory.HostCount} host(s) known");
         }
