@@ -48,6 +48,7 @@ public static class OrchestratorConfig
                 serializers {
                   hyperion = "Akka.Serialization.HyperionSerializer, Akka.Serialization.Hyperion"
                   orchestrator-events = "Orchestrator.Cluster.Serialization.EventSerializer, Orchestrator.Cluster"
+                  orchestrator-replicated = "Orchestrator.Cluster.Serialization.ReplicatedValueSerializer, Orchestrator.Cluster"
                 }
                 serialization-bindings {
                   "Orchestrator.Cluster.IOrchestratorMessage, Orchestrator.Cluster" = hyperion
@@ -56,9 +57,12 @@ public static class OrchestratorConfig
                   "Orchestrator.Cluster.Migrations.PlacementEvents+IPlacementEvent, Orchestrator.Cluster" = orchestrator-events
                   "Orchestrator.Cluster.Evacuations.EvacuationEvents+IEvacuationEvent, Orchestrator.Cluster" = orchestrator-events
                   "Orchestrator.Cluster.Hosts.ReconcilerEvents+IReconcilerEvent, Orchestrator.Cluster" = orchestrator-events
+                  "Orchestrator.Cluster.Hosts.HostEntry, Orchestrator.Cluster" = orchestrator-replicated
+                  "Orchestrator.Cluster.Migrations.MigrationView, Orchestrator.Cluster" = orchestrator-replicated
                 }
                 serialization-identifiers {
                   "Orchestrator.Cluster.Serialization.EventSerializer, Orchestrator.Cluster" = 4711
+                  "Orchestrator.Cluster.Serialization.ReplicatedValueSerializer, Orchestrator.Cluster" = 4712
                 }
               }
               remote.dot-netty.tcp {

@@ -21,6 +21,11 @@ internal sealed class IdJsonConverter<T>(Func<string, T> parse) : JsonConverter<
     }
 
     public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WriteStringValue(value!.ToString());
+
+    // Dictionaries keyed by id (a host entry's PF refs and VF migrations) use the same text as property names.
+    public override T ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Read(ref reader, typeToConvert, options);
+
+    public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WritePropertyName(value!.ToString()!);
 }
 
 /// <summary>Epochs are numbers.</summary>

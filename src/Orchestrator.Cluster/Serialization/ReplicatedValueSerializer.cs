@@ -1,0 +1,94 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Akka.Actor;
+using Akka.Serialization;
+using Orchestrator.Cluster.Hosts;
+using Orchestrator.Cluster.Migrations;
+using Orchestrator.Domain.Ids;
+
+namespace Orchestrator.Cluster.Serialization;
+
+/// <summary>
+/// Serializer of the values the nodes replicate through Distributed Data (a host's directory entry, a migration's view
+/// in the index): compact JSON under stable manifests. Hyperion wrote each VF of an entry with its type names, ~1.8 KB
+/// a VF; a replicator serializes a key's whole value for every change it digests, gossips or writes to a majority, and
+/// under a burst of migrations those bytes were most of what the nodes allocated (issue 16). Replicated values are never stored (no durable keys), so a
+/// new manifest version only needs every node of the cluster to read it: a full stop, as the README's upgrade notes say.
+/// </summary>
+public sealed class ReplicatedValueSerializer : SerializerWithStringManifest
+{
+    /// <summary>The serializer id in HOCON <c>serialization-identifiers</c>.</summary>
+    public const int SerializerId = 4712;
+
+    private static readonly Dictionary<string, Type> Types = new()
+    {
+        ["HostEntry.v1"] = typeof(HostEntry),
+        ["MigrationView.v1"] = typeof(MigrationView),
+    };
+
+    private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);
+
+    private readonly JsonSerializerOptions _json;
+
+    public ReplicatedValueSerializer(ExtendedActorSystem system)
+        : base(system)
+    {
+        _json = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            WriteIndented = false,
+            // Computed properties (PfInventory.FreeVfSlots …) are not state: only what a constructor takes is written.
+            TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { WriteConstructorStateOnly } },
+        };
+        _json.Converters.Add(new JsonStringEnumConverter());
+        _json.Converters.Add(new IdJsonConverter<HostId>(HostId.Parse));
+        _json.Converters.Add(new IdJsonConverter<PfId>(PfId.Parse));
+        _json.Converters.Add(new IdJsonConverter<VfId>(VfId.Parse));
+        _json.Converters.Add(new IdJsonConverter<WorkloadId>(WorkloadId.Parse));
+        _json.Converters.Add(new IdJsonConverter<MigrationId>(MigrationId.Parse));
+        _json.Converters.Add(new ActorRefJsonConverter(system));
+    }
+
+    public override int Identifier => SerializerId;
+
+    /// <summary>Every manifest this version reads.</summary>
+    public static IReadOnlyCollection<string> KnownManifests => Types.Keys;
+
+    public override string Manifest(object o) =>
+        Manifests.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new ArgumentException($"{o.GetType().FullName} has no stable manifest; add one to {nameof(ReplicatedValueSerializer)}");
+
+    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _json);
+
+    public override object FromBinary(byte[] bytes, string manifest) =>
+        Types.TryGetValue(manifest, out var type)
+            ? JsonSerializer.Deserialize(bytes, type, _json) ?? throw new System.Runtime.Serialization.SerializationException($"manifest {manifest}: null payload")
+            : throw new System.Runtime.Serialization.SerializationException($"unknown replicated value manifest '{manifest}' (written by a newer version?)");
+
+    private static void WriteConstructorStateOnly(JsonTypeInfo info)
+    {
+        if (info.Kind != JsonTypeInfoKind.Object || info.CreateObject is not null)
+        {
+            return; // not a record built through its constructor
+        }
+
+        var parameters = info.Type.GetConstructors().SelectMany(c => c.GetParameters()).Select(p => p.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var property in info.Properties.Where(p => p.Set is null && !parameters.Contains(p.Name)).ToList())
+        {
+            info.Properties.Remove(property);
+        }
+    }
+
+    /// <summary>Actor refs as their full path with the node's address, resolved back on the reading node.</summary>
+    private sealed class ActorRefJsonConverter(ExtendedActorSystem system) : JsonConverter<IActorRef>
+    {
+        public override bool HandleNull => false;
+
+        public override IActorRef Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            system.Provider.ResolveActorRef(reader.GetString() ?? throw new JsonException("actor ref: null"));
+
+        public override void Write(Utf8JsonWriter writer, IActorRef value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(Akka.Serialization.Serialization.SerializedActorPath(value));
+    }
+}
