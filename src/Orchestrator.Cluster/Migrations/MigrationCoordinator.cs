@@ -48,7 +48,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<VfId, VfChecksum> _sourceChecksums = [];
     private readonly JournalWatchdog _journalWatchdog;
     private MigrationState _state;
-    private readonly DirectoryCopy _directory = new();
+    private readonly DirectoryCache _directory = DirectoryCache.Get(Context.System);
     private Flight? _flight;
     private Activity? _stepSpan; // the trace span of the step in flight (null when nothing exports traces)
     private string? _traceParent; // the start's span, parent of the step spans while this incarnation lives
@@ -96,9 +96,6 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
         Command<PlacementProtocol.WorkloadClaimRefused>(OnClaimRefused);
         Command<ClaimTimedOut>(_ => OnClaimTimedOut());
         Command<PlacementProtocol.MigrationReleased>(_ => Complete(MigrationStep.ReleaseReservations, new RecordReservationsReleased(_id, _state.Epoch)));
-        Command<Changed>(c => _directory.Apply(c.Key, c.Data));
-        Command<GetSuccess>(g => _directory.Apply(g.Key, g.Data));
-        Command<NotFound>(_ => { });
         Command<TickDue>(_ => OnTick());
         Command<StepTimedOut>(OnStepTimeout);
         Command<Proceed>(_ => Execute());
@@ -134,13 +131,6 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
 
     public static Props Props(MigrationId id, CoordinatorSettings settings) =>
         Akka.Actor.Props.Create(() => new MigrationCoordinator(id, settings));
-
-    protected override void PreStart()
-    {
-        var replicator = DistributedData.Get(Context.System).Replicator;
-        HostDirectory.Subscribe(replicator, Self);
-        base.PreStart();
-    }
 
     protected override void PostStop()
     {
