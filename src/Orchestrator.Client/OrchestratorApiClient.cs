@@ -279,7 +279,7 @@ public sealed class OrchestratorApiClient : IDisposable
     }
 
     /// <summary>
-    /// <c>GET /readyz</c> (member Up, runtime started, journal and host actors answering): null when the node is ready,
+    /// <c>GET /readyz</c> (member Up, runtime started, journal and host actors, placement authority and shard coordinator answering): null when the node is ready,
     /// else why not, as the node said it or that it did not answer (within 3 s).
     /// </summary>
     public async Task<string?> NotReadyAsync(CancellationToken ct = default)

@@ -85,6 +85,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Command<RequestAdmission>(_ => Stash.Stash());
         Command<ReleaseMigration>(_ => Stash.Stash());
         Command<BeginVfChange>(_ => Stash.Stash());
+        Command<ProbeReady>(_ => Stash.Stash());
         ClaimCommands(); // Claims need no inventory: answered from the recovered ledger at once.
         SnapshotCommands();
         Command<GetLedger>(_ => Sender.Tell(Holdings())); // The ledger is recovered: readable before the inventory is.
@@ -164,6 +165,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         ClaimCommands();
         SnapshotCommands();
         Command<GetLedger>(_ => Sender.Tell(Holdings()));
+        Command<ProbeReady>(_ => Sender.Tell(new AuthorityReady(_directory.HostCount)));
     }
 
     private void ClaimCommands()

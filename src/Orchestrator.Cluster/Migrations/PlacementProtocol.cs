@@ -63,6 +63,18 @@ public static class PlacementProtocol
     /// <summary>Its reservations are free.</summary>
     public sealed record MigrationReleased(MigrationId Migration) : IOrchestratorMessage;
 
+    /// <summary>
+    /// Answered with <see cref="AuthorityReady"/> once the authority places (its ledger recovered and the directory read);
+    /// before that it waits like a placement would, so an unanswered probe means a placement would wait too.
+    /// </summary>
+    public sealed record ProbeReady : IOrchestratorMessage
+    {
+        public static ProbeReady Instance { get; } = new();
+    }
+
+    /// <summary>The answer to <see cref="ProbeReady"/>: the hosts the authority knows.</summary>
+    public sealed record AuthorityReady(int Hosts) : IOrchestratorMessage;
+
     /// <summary>What the ledger holds now, per migration (the host reconcilers compare it with the migration index).</summary>
     public sealed record GetLedger : IOrchestratorMessage
     {

@@ -10,7 +10,8 @@ namespace Orchestrator.Node.Api;
 /// <summary>
 /// <c>/healthz</c> (the process answers), <c>/livez</c> (the actor system runs: restart the process when not) and
 /// <c>/readyz</c> (member Up, runtime started, every host actor of this node answering, the journal reachable or
-/// unreachable for less than its grace), as ASP.NET health checks; Akka.Hosting provides the actor-system and cluster
+/// unreachable for less than its grace, the placement authority and the migrations' shard coordinator answering), as
+/// ASP.NET health checks; Akka.Hosting provides the actor-system and cluster
 /// ones. A 503 names every failing check and why.
 /// </summary>
 public static class HealthEndpoints
@@ -28,7 +29,8 @@ public static class HealthEndpoints
         services.AddSingleton<JournalHealthCheck>();
         services.AddHealthChecks()
             .AddCheck<HostsHealthCheck>("hosts", tags: [Ready])
-            .AddCheck<JournalHealthCheck>("journal", tags: [Ready]);
+            .AddCheck<JournalHealthCheck>("journal", tags: [Ready])
+            .AddCheck<MigrationsHealthCheck>("migrations", tags: [Ready]);
         return services;
     }
 
@@ -93,5 +95,50 @@ internal sealed class HostsHealthCheck(NodeRuntime node) : IHealthCheck
             }
         }));
         return answers.OfType<string>();
+    }
+}
+
+/// <summary>
+/// The cluster singletons a new migration needs answer: the placement authority (it places once its ledger recovered
+/// and it read the directory) and the migrations' shard coordinator (it gives a new coordinator its home). Until both
+/// do, a POST /migrations waits for them and times out; a scheduler that sends traffic to a node because it is ready
+/// must not see that (the 3-process bench did, at every cluster start: issue 16).
+/// </summary>
+internal sealed class MigrationsHealthCheck(NodeRuntime node) : IHealthCheck
+{
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(2);
+
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (node.Runtime is not { } runtime)
+        {
+            return HealthCheckResult.Unhealthy("runtime not started");
+        }
+
+        var authority = runtime.Placement.Ask<Cluster.Migrations.PlacementProtocol.AuthorityReady>(Cluster.Migrations.PlacementProtocol.ProbeReady.Instance, AnswerTimeout, cancellationToken);
+        var regions = runtime.Migrations.Ask<Akka.Cluster.Sharding.CurrentRegions>(Akka.Cluster.Sharding.GetCurrentRegions.Instance, AnswerTimeout, cancellationToken);
+        var problems = new List<string>();
+        try
+        {
+            await authority;
+        }
+        catch (AskTimeoutException)
+        {
+            problems.Add($"the placement authority did not answer within {AnswerTimeout.TotalSeconds:0.#} s (starting, recovering its ledger, or moving to another node)");
+        }
+
+        try
+        {
+            if ((await regions).Regions.Count == 0)
+            {
+                problems.Add("the migrations' shard coordinator is not known yet");
+            }
+        }
+        catch (AskTimeoutException)
+        {
+            problems.Add($"the migrations' shard coordinator did not answer within {AnswerTimeout.TotalSeconds:0.#} s");
+        }
+
+        return problems.Count == 0 ? HealthCheckResult.Healthy("placement and shard coordinator answer") : HealthCheckResult.Unhealthy(string.Join("; ", problems));
     }
 }

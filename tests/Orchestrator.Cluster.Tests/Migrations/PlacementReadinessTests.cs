@@ -1,0 +1,33 @@
+using Akka.Actor;
+using Orchestrator.Cluster.Hosting;
+using Orchestrator.Cluster.Migrations;
+using Orchestrator.Domain.Policies;
+
+namespace Orchestrator.Cluster.Tests.Migrations;
+
+/// <summary>
+/// <c>/readyz</c> asks the placement authority <see cref="PlacementProtocol.ProbeReady"/>: the answer must mean that a
+/// placement would be answered too, so before the authority knows the directory the probe waits as a placement does.
+/// </summary>
+public sealed class PlacementReadinessTests : IAsyncDisposable
+{
+    private readonly ActorSystem _system = ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(
+        new NodeSettings { NodeName = "probe", Port = 0, Persistence = PersistenceProvider.InMemory, ExtraHocon = "akka.loglevel = OFF\nakka.stdout-loglevel = OFF" }));
+
+    public async ValueTask DisposeAsync() => await _system.Terminate();
+
+    [Fact]
+    public async Task The_authority_answers_the_readiness_probe_only_once_it_places()
+    {
+        // No host in the directory: the authority places only after its inventory wait.
+        var wait = TimeSpan.FromSeconds(2);
+        var authority = _system.ActorOf(PlacementAuthority.Props(ConcurrencyLimits.Default, TimeProvider.System, new PlacementAuthoritySettings { InventoryWait = wait }));
+        var started = DateTimeOffset.UtcNow;
+
+        await Assert.ThrowsAsync<AskTimeoutException>(() => authority.Ask<PlacementProtocol.AuthorityReady>(PlacementProtocol.ProbeReady.Instance, TimeSpan.FromMilliseconds(500)));
+        var ready = await authority.Ask<PlacementProtocol.AuthorityReady>(PlacementProtocol.ProbeReady.Instance, TimeSpan.FromSeconds(10));
+
+        Assert.Equal(0, ready.Hosts);
+        Assert.True(DateTimeOffset.UtcNow - started >= wait - TimeSpan.FromMilliseconds(100), "answered before the authority could place");
+    }
+}
