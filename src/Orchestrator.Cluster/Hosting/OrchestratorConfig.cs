@@ -109,9 +109,12 @@ public static class OrchestratorConfig
                   retry-interval = 250ms
                   distributed-data.durable.keys = []
                 }
-                # Placement and the API read the replicated directory: spread changes in well under a second.
+                # Changes spread as deltas (every 200 ms) and the directory's by majority writes; gossip is the repair
+                # for what a delta missed. At 500 ms it exchanged the whole value of every key that differed, and under a
+                # burst nearly all differ: receiving it (merge, then a gzip and SHA-1 per key to digest it) was the
+                # replicators' largest work (issue 16). Akka's default, 2 s.
                 distributed-data {
-                  gossip-interval = 500ms
+                  gossip-interval = 2s
                   notify-subscribers-interval = 100ms
                 }
                 singleton.role = {{Quote(ClusterRoles.Coordinator)}}

@@ -231,6 +231,15 @@ public class ReconcilerTests
         var killed = await cluster.StartNodeAsync("devices-2", ["host-b"], Options, hostsRole);
         var client = cluster["devices-1"].Client;
         await client.WaitForHostsAsync(2, TimeSpan.FromSeconds(15));
+
+        // The leftover must be found by the restarted node: the killed node's own start-up run (2 s after its host came
+        // up) is over, and found the PF clean, before the leftover exists. Faster cluster starts put the leftover first.
+        await Eventually.AssertAsync(async () =>
+        {
+            var startUp = Ok(await killed.Client.ReconcileAsync(HostB, run: false));
+            Assert.NotEqual("none", startUp.Trigger);
+            Assert.Null(startUp.Skipped);
+        }, TimeSpan.FromSeconds(30));
         var target = cluster.Driver("host-b", Pf);
         var id = MigrationId.Parse("m-reconcile-restart");
         var end = await RollBackAsync(cluster, cluster["devices-1"], id, target);
