@@ -206,6 +206,14 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         var inventory = await _client.GetInventoryAsync().ConfigureAwait(false);
         if (!inventory.Inventory.VfsOf(restart.Workload).Any(v => v.Id.Host == host))
         {
+            // The start thought lost may have arrived meanwhile and moved it: then the job's own migration moved it, and
+            // its outcome is what that migration says, not "another migration" (the poll saw its id before it was written).
+            var own = await _client.GetMigrationAsync(restart.Migration).ConfigureAwait(false);
+            if (own.Value is { } view)
+            {
+                return view.IsTerminal ? EndedOf(restart.Workload, restart.Migration, view, null) : new Progressed(restart.Workload, view.State.ToString());
+            }
+
             return new Ended(restart.Workload, restart.Migration, MovedState, $"no VF of it is on {host} any more: another migration moved it");
         }
 
