@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
-using Akka.Serialization;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
@@ -15,12 +14,12 @@ namespace Orchestrator.Cluster.Serialization;
 /// versioned manifests (<c>MigrationRequested.v1</c>), never CLR type names, so a class can be renamed or moved
 /// without breaking a journal. A changed event shape gets a new manifest version; the old one stays readable.
 /// </summary>
-public sealed class EventSerializer : SerializerWithStringManifest
+public sealed class EventSerializer : ManifestJsonSerializer
 {
     /// <summary>The serializer id in HOCON <c>serialization-identifiers</c>.</summary>
     public const int SerializerId = 4711;
 
-    private static readonly JsonSerializerOptions Json = CreateOptions();
+    private static readonly JsonSerializerOptions Options = CreateOptions();
 
     // Manifest -> type. Add, never change: each manifest is a promise to every journal already written.
     private static readonly Dictionary<string, Type> Types = new()
@@ -66,7 +65,7 @@ public sealed class EventSerializer : SerializerWithStringManifest
     private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);
 
     public EventSerializer(ExtendedActorSystem system)
-        : base(system)
+        : base(system, Types, "event")
     {
     }
 
@@ -78,25 +77,15 @@ public sealed class EventSerializer : SerializerWithStringManifest
     /// <summary>Every event manifest this version reads (snapshots not included).</summary>
     public static IReadOnlyCollection<string> KnownManifests => [.. Types.Keys.Except(SnapshotManifests)];
 
-    public override string Manifest(object o) =>
-        Manifests.TryGetValue(o.GetType(), out var manifest)
-            ? manifest
-            : throw new ArgumentException($"{o.GetType().FullName} has no stable manifest; add one to {nameof(EventSerializer)}");
-
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), Json);
-
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        Types.TryGetValue(manifest, out var type)
-            ? JsonSerializer.Deserialize(bytes, type, Json) ?? throw new System.Runtime.Serialization.SerializationException($"manifest {manifest}: null payload")
-            : throw new System.Runtime.Serialization.SerializationException($"unknown event manifest '{manifest}' (written by a newer version?)");
+    protected override JsonSerializerOptions Json => Options;
 
     /// <summary>Serializes an event to its manifest and JSON, without an ActorSystem (tools and tests).</summary>
     public static (string Manifest, byte[] Payload) Encode(object e) =>
-        (Manifests.TryGetValue(e.GetType(), out var m) ? m : throw new ArgumentException(e.GetType().FullName), JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Json));
+        (Manifests.TryGetValue(e.GetType(), out var m) ? m : throw new ArgumentException(e.GetType().FullName), JsonSerializer.SerializeToUtf8Bytes(e, e.GetType(), Options));
 
     /// <summary>Reads an event back from its manifest and JSON.</summary>
     public static object Decode(string manifest, byte[] payload) =>
-        JsonSerializer.Deserialize(payload, Types[manifest], Json)!;
+        JsonSerializer.Deserialize(payload, Types[manifest], Options)!;
 
     /// <summary>
     /// <see cref="MigrationPolicy.MaxRetries"/> came after <c>MigrationRequested.v1</c> was first written. A missing

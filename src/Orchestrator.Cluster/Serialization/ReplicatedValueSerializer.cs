@@ -2,7 +2,6 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
-using Akka.Serialization;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Ids;
@@ -16,7 +15,7 @@ namespace Orchestrator.Cluster.Serialization;
 /// under a burst of migrations those bytes were most of what the nodes allocated (issue 16). Replicated values are never stored (no durable keys), so a
 /// new manifest version only needs every node of the cluster to read it: a full stop, as the README's upgrade notes say.
 /// </summary>
-public sealed class ReplicatedValueSerializer : SerializerWithStringManifest
+public sealed class ReplicatedValueSerializer : ManifestJsonSerializer
 {
     /// <summary>The serializer id in HOCON <c>serialization-identifiers</c>.</summary>
     public const int SerializerId = 4712;
@@ -27,12 +26,10 @@ public sealed class ReplicatedValueSerializer : SerializerWithStringManifest
         ["MigrationView.v1"] = typeof(MigrationView),
     };
 
-    private static readonly Dictionary<Type, string> Manifests = Types.ToDictionary(kv => kv.Value, kv => kv.Key);
-
     private readonly JsonSerializerOptions _json;
 
     public ReplicatedValueSerializer(ExtendedActorSystem system)
-        : base(system)
+        : base(system, Types, "replicated value")
     {
         _json = new JsonSerializerOptions(JsonSerializerDefaults.Web)
         {
@@ -54,17 +51,7 @@ public sealed class ReplicatedValueSerializer : SerializerWithStringManifest
     /// <summary>Every manifest this version reads.</summary>
     public static IReadOnlyCollection<string> KnownManifests => Types.Keys;
 
-    public override string Manifest(object o) =>
-        Manifests.TryGetValue(o.GetType(), out var manifest)
-            ? manifest
-            : throw new ArgumentException($"{o.GetType().FullName} has no stable manifest; add one to {nameof(ReplicatedValueSerializer)}");
-
-    public override byte[] ToBinary(object obj) => JsonSerializer.SerializeToUtf8Bytes(obj, obj.GetType(), _json);
-
-    public override object FromBinary(byte[] bytes, string manifest) =>
-        Types.TryGetValue(manifest, out var type)
-            ? JsonSerializer.Deserialize(bytes, type, _json) ?? throw new System.Runtime.Serialization.SerializationException($"manifest {manifest}: null payload")
-            : throw new System.Runtime.Serialization.SerializationException($"unknown replicated value manifest '{manifest}' (written by a newer version?)");
+    protected override JsonSerializerOptions Json => _json;
 
     private static void WriteConstructorStateOnly(JsonTypeInfo info)
     {

@@ -1,7 +1,7 @@
 using Akka.Actor;
-using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Policies;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
 
@@ -11,8 +11,7 @@ namespace Orchestrator.Cluster.Tests.Migrations;
 /// </summary>
 public sealed class PlacementReadinessTests : IAsyncDisposable
 {
-    private readonly ActorSystem _system = ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(
-        new NodeSettings { NodeName = "probe", Port = 0, Persistence = PersistenceProvider.InMemory, ExtraHocon = "akka.loglevel = OFF\nakka.stdout-loglevel = OFF" }));
+    private readonly ActorSystem _system = StandaloneSystem.Create("probe");
 
     public async ValueTask DisposeAsync() => await _system.Terminate();
 

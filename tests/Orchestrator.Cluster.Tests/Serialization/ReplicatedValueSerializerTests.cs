@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.DistributedData;
-using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Serialization;
@@ -9,6 +8,7 @@ using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
+using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Serialization;
 
@@ -19,8 +19,7 @@ namespace Orchestrator.Cluster.Tests.Serialization;
 /// </summary>
 public sealed class ReplicatedValueSerializerTests : IAsyncDisposable
 {
-    private readonly ActorSystem _system = ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(
-        new NodeSettings { NodeName = "serializer", Port = 0, Persistence = PersistenceProvider.InMemory, ExtraHocon = "akka.loglevel = OFF\nakka.stdout-loglevel = OFF" }));
+    private readonly ActorSystem _system = StandaloneSystem.Create("serializer");
 
     public async ValueTask DisposeAsync() => await _system.Terminate();
 
