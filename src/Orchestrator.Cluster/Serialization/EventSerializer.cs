@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Orchestrator.Cluster.Hosts;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 
@@ -131,11 +130,7 @@ public sealed class EventSerializer : ManifestJsonSerializer
             TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { OmitDefaultMaxRetries, OmitUnspecifiedRollbackCode } },
         };
         options.Converters.Add(new JsonStringEnumConverter());
-        options.Converters.Add(new IdJsonConverter<HostId>(HostId.Parse));
-        options.Converters.Add(new IdJsonConverter<PfId>(PfId.Parse));
-        options.Converters.Add(new IdJsonConverter<VfId>(VfId.Parse));
-        options.Converters.Add(new IdJsonConverter<WorkloadId>(WorkloadId.Parse));
-        options.Converters.Add(new IdJsonConverter<MigrationId>(MigrationId.Parse));
+        IdJsonConverters.AddTo(options);
         options.Converters.Add(new EpochJsonConverter());
         return options;
     }

@@ -28,6 +28,20 @@ internal sealed class IdJsonConverter<T>(Func<string, T> parse) : JsonConverter<
     public override void WriteAsPropertyName(Utf8JsonWriter writer, T value, JsonSerializerOptions options) => writer.WritePropertyName(value!.ToString()!);
 }
 
+/// <summary>The id converters every JSON payload of the cluster uses.</summary>
+internal static class IdJsonConverters
+{
+    /// <summary>Adds a converter for each typed id (host, PF, VF, workload, migration) to <paramref name="options"/>.</summary>
+    public static void AddTo(JsonSerializerOptions options)
+    {
+        options.Converters.Add(new IdJsonConverter<HostId>(HostId.Parse));
+        options.Converters.Add(new IdJsonConverter<PfId>(PfId.Parse));
+        options.Converters.Add(new IdJsonConverter<VfId>(VfId.Parse));
+        options.Converters.Add(new IdJsonConverter<WorkloadId>(WorkloadId.Parse));
+        options.Converters.Add(new IdJsonConverter<MigrationId>(MigrationId.Parse));
+    }
+}
+
 /// <summary>Epochs are numbers.</summary>
 internal sealed class EpochJsonConverter : JsonConverter<Epoch>
 {

@@ -4,7 +4,6 @@ using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Serialization;
 
@@ -38,11 +37,7 @@ public sealed class ReplicatedValueSerializer : ManifestJsonSerializer
             TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { WriteConstructorStateOnly } },
         };
         _json.Converters.Add(new JsonStringEnumConverter());
-        _json.Converters.Add(new IdJsonConverter<HostId>(HostId.Parse));
-        _json.Converters.Add(new IdJsonConverter<PfId>(PfId.Parse));
-        _json.Converters.Add(new IdJsonConverter<VfId>(VfId.Parse));
-        _json.Converters.Add(new IdJsonConverter<WorkloadId>(WorkloadId.Parse));
-        _json.Converters.Add(new IdJsonConverter<MigrationId>(MigrationId.Parse));
+        IdJsonConverters.AddTo(_json);
         _json.Converters.Add(new ActorRefJsonConverter(system));
     }
 
