@@ -9,10 +9,10 @@ namespace Orchestrator.Cluster.Serialization;
 
 /// <summary>
 /// Serializer of the values the nodes replicate through Distributed Data (a host's directory entry, a migration's view
-/// in the index): compact JSON under stable manifests. Hyperion wrote each VF of an entry with its type names, ~1.8 KB
-/// a VF; a replicator serializes a key's whole value for every change it digests, gossips or writes to a majority, and
-/// under a burst of migrations those bytes were most of what the nodes allocated (issue 16). Replicated values are never stored (no durable keys), so a
-/// new manifest version only needs every node of the cluster to read it: a full stop, as the README's upgrade notes say.
+/// in the index): compact JSON under stable manifests, not Hyperion's CLR type names (~1.8 KB a VF of an entry). A
+/// replicator serializes a key's whole value for every change it digests, gossips or writes to a majority (issue 16).
+/// Replicated values are never stored (no durable keys), so a new manifest version only needs every node of the
+/// cluster to read it: a full stop, as the README's upgrade notes say.
 /// </summary>
 public sealed class ReplicatedValueSerializer : ManifestJsonSerializer
 {

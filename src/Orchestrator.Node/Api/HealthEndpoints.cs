@@ -11,8 +11,8 @@ namespace Orchestrator.Node.Api;
 /// <c>/healthz</c> (the process answers), <c>/livez</c> (the actor system runs: restart the process when not) and
 /// <c>/readyz</c> (member Up, runtime started, every host actor of this node answering, the journal reachable or
 /// unreachable for less than its grace, the placement authority and the migrations' shard coordinator answering), as
-/// ASP.NET health checks; Akka.Hosting provides the actor-system and cluster
-/// ones. A 503 names every failing check and why.
+/// ASP.NET health checks; Akka.Hosting provides the actor-system and cluster ones. A 503 names every failing check and
+/// why.
 /// </summary>
 public static class HealthEndpoints
 {
