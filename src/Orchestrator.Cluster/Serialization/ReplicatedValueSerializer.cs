@@ -43,9 +43,6 @@ public sealed class ReplicatedValueSerializer : ManifestJsonSerializer
 
     public override int Identifier => SerializerId;
 
-    /// <summary>Every manifest this version reads.</summary>
-    public static IReadOnlyCollection<string> KnownManifests => Types.Keys;
-
     protected override JsonSerializerOptions Json => _json;
 
     private static void WriteConstructorStateOnly(JsonTypeInfo info)
