@@ -102,6 +102,11 @@ public static class OrchestratorConfig
                   remember-entities-store = eventsourced
                   journal-plugin-id = {{Quote(journal)}}
                   snapshot-plugin-id = {{Quote(snapshot)}}
+                  # Each shard's store of remembered coordinators writes two events per migration (started, stopped),
+                  # snapshots every snapshot-after events and deletes what is older than keep-nr-of-batches (2) more:
+                  # every 50, not Akka's 1000, holds the journal at ~150 rows a shard instead of ~3000 (issue 15; a
+                  # snapshot is only the ids of the migrations in flight, and is written beside the work, not before it).
+                  snapshot-after = 50
                   passivate-idle-entity-after = off
                   # A coordinator that stopped without passivating (journal watchdog, persist failure) comes back soon.
                   entity-restart-backoff = 2s
@@ -113,9 +118,17 @@ public static class OrchestratorConfig
                 # for what a delta missed. At 500 ms it exchanged the whole value of every key that differed, and under a
                 # burst nearly all differ: receiving it (merge, then a gzip and SHA-1 per key to digest it) was the
                 # replicators' largest work (issue 16). Akka's default, 2 s.
+                #
+                # Gossip answers a status with the whole value of every key that differs, up to max-delta-elements
+                # (Akka's default 500) in ONE remoting message. The migration index alone is 64 keys of up to ~35 KB
+                # each (issue 15), so under a stream of migrations such a message reached 133–312 KB and remoting
+                # dropped it as larger than its 128 000 B frame (the soak counted ~600 a node in 10 minutes): the repair
+                # never arrived. 3 keys a message stays under the frame at the index's largest; a node still sends up to
+                # 10 status chunks a tick, so a full pass over ~90 keys takes ~3 ticks.
                 distributed-data {
                   gossip-interval = 2s
                   notify-subscribers-interval = 100ms
+                  max-delta-elements = 3
                 }
                 singleton.role = {{Quote(ClusterRoles.Coordinator)}}
                 singleton-proxy.role = {{Quote(ClusterRoles.Coordinator)}}
