@@ -261,6 +261,11 @@ public sealed partial class LocalCluster
 
             start.Environment["ORCHESTRATOR_TOKEN"] = Token;
             start.Environment["DOTNET_gcServer"] = "0";
+            foreach (var (name, value) in _options.NodeEnvironment)
+            {
+                start.Environment[name] = value;
+            }
+
             start.WorkingDirectory = WorkDirectory;
             node.Process = Process.Start(start) ?? throw new LocalClusterException($"{node.Name}: could not start {string.Join(' ', command)}");
             node.Starts++;
@@ -620,6 +625,9 @@ public sealed record LocalClusterOptions
 
     /// <summary>The verb that runs a node (<c>--config FILE</c> follows): <c>node</c>, or the chaos harness's broken build.</summary>
     public IReadOnlyList<string> NodeVerb { get; init; } = ["node"];
+
+    /// <summary>More environment variables of every node process (the bench sets the log level with one).</summary>
+    public IReadOnlyDictionary<string, string> NodeEnvironment { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>What <see cref="LocalCluster.CheckStart"/> found: problems and their exit code, or the topology to run.</summary>

@@ -29,10 +29,18 @@ public sealed class ScratchDatabase : IDisposable, IAsyncDisposable
     /// <summary>The admin connection string, or null when no server was configured.</summary>
     public static string? AdminConnectionString => Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } admin ? admin : null;
 
-    /// <summary>Creates <c>PREFIX_PID_TICKS</c> (lower case: PostgreSQL folds unquoted names).</summary>
-    public static async Task<ScratchDatabase> CreateAsync(string prefix, CancellationToken ct = default)
+    /// <summary>Creates <c>PREFIX_PID_TICKS</c> on the server of <see cref="Variable"/>.</summary>
+    public static Task<ScratchDatabase> CreateAsync(string prefix, CancellationToken ct = default) =>
+        CreateAsync(prefix, AdminConnectionString ?? throw new InvalidOperationException($"{Variable} is not set"), ct);
+
+    /// <summary>
+    /// Creates <c>PREFIX_PID_TICKS</c> (lower case: PostgreSQL folds unquoted names) on the server of
+    /// <paramref name="server"/>, from its <c>postgres</c> database, which every server has (the one the connection
+    /// string names may not exist yet).
+    /// </summary>
+    public static async Task<ScratchDatabase> CreateAsync(string prefix, string server, CancellationToken ct = default)
     {
-        var admin = AdminConnectionString ?? throw new InvalidOperationException($"{Variable} is not set");
+        var admin = new NpgsqlConnectionStringBuilder(server) { Database = "postgres" }.ConnectionString;
         var name = string.Create(CultureInfo.InvariantCulture, $"{prefix}_{Environment.ProcessId}_{Environment.TickCount64}_{Random.Shared.Next(1000)}").ToLowerInvariant();
         await using (var connection = new NpgsqlConnection(admin))
         {
@@ -73,7 +81,21 @@ public sealed class ScratchDatabase : IDisposable, IAsyncDisposable
             await using var connection = new NpgsqlConnection(_admin);
             await connection.OpenAsync();
             await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{_name}\" WITH (FORCE)", connection);
-            await drop.ExecuteNonQueryAsync();
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await drop.ExecuteNonQueryAsync();
+                    break;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege && attempt < 30)
+                {
+                    // FORCE ends only the backends of this role: an autovacuum worker that a run's writes started on the
+                    // database refuses it ("must be a member of the role whose process is being terminated"), and
+                    // ends on its own.
+                    await Task.Delay(TimeSpan.FromSeconds(1));
+                }
+            }
         }
         catch (NpgsqlException)
         {
