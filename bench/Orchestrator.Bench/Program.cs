@@ -77,6 +77,8 @@ if (options.Wants("3proc") && report.Figures.All(f => f.Key != "migrations_per_s
     report.Add("migrations_per_s_3proc", double.NaN, "≥ 500", _ => false, "not measured: the 3-process run failed before it (see above)");
 }
 
+await Run("soak", "memory_growth_mb_per_10k_migrations", () => new SoakFigures(options, report).RunAsync());
+
 var header = $"Measured {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.MachineName}: {Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; load average at the end {LoadAverage()}; whole run {total.Elapsed.TotalSeconds:0} s{(options.Quick ? " (--quick)" : "")}.";
 log.WriteLine();
 log.WriteLine(report.Table(header));

@@ -5,8 +5,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using Orchestrator.Chaos.Processes;
 using Orchestrator.Client;
-using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Bench;
 
@@ -16,9 +16,8 @@ namespace Orchestrator.Bench;
 /// </summary>
 internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport report)
 {
-    private const int Nodes = 3;
-    private const int VfsPerHost = 60;
-    private readonly List<Process> _processes = [];
+    internal const int Nodes = 3;
+    internal const int VfsPerHost = 60;
     private readonly string _token = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>
@@ -84,7 +83,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     /// per node every 5 s for the first minute, most of both cores, so the figures measured the JIT. The keys are the
     /// engine's steady state: w0-0 goes there and back through each node's API first, and ends where it started.
     /// </summary>
-    private async Task WarmUpAsync(IReadOnlyList<OrchestratorApiClient> clients)
+    internal async Task WarmUpAsync(IReadOnlyList<OrchestratorApiClient> clients)
     {
         for (var i = 0; i < WarmUpRoundTrips; i++)
         {
@@ -144,19 +143,36 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     }
 
     /// <summary>Three node processes on a fresh journal for <paramref name="run"/>; stopped, and the database dropped, after.</summary>
-    private async Task WithClusterAsync(bool engine, Func<IReadOnlyList<OrchestratorApiClient>, string, Task> run)
+    private Task WithClusterAsync(bool engine, Func<IReadOnlyList<OrchestratorApiClient>, string, Task> run) =>
+        WithClusterAsync(engine, "", cluster => run(cluster.Clients, cluster.Label));
+
+    /// <summary>
+    /// What a run on the three nodes can reach: their APIs, their processes and log files, and the journal's connection
+    /// string (PostgreSQL's, or <c>sqlite:PATH</c>) with its label.
+    /// </summary>
+    internal sealed record Cluster(IReadOnlyList<OrchestratorApiClient> Clients, IReadOnlyList<Process> Processes, IReadOnlyList<string> Logs, string Connection, string Label);
+
+    /// <summary>
+    /// As above, with <paramref name="extraConfig"/> appended to every node's config file (limits raised when
+    /// <paramref name="engine"/>). The nodes are the chaos harness's and the demo's <see cref="LocalCluster"/>.
+    /// </summary>
+    internal async Task WithClusterAsync(bool engine, string extraConfig, Func<Cluster, Task> run)
     {
         var dir = Path.Combine(Path.GetTempPath(), "orchestrator-bench-3p-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
-        var (connection, dropDatabase, label) = await JournalAsync(dir);
+        var (connection, database, label) = await JournalAsync(dir);
+        LocalCluster? local = null;
         try
         {
-            var apis = StartNodes(dir, connection, engine);
+            var topology = Path.Combine(dir, "topology.yaml");
+            File.WriteAllText(topology, Topology(engine ? 63 : 8)); // 63: every VF of the PF at once
+            local = LocalCluster.Prepare(NodeOptions(dir, connection, engine, extraConfig), topology, Nodes * 2, _token);
+            local.Start();
             // The typed client a scheduler would use: it retries a lost answer with the request's Idempotency-Key.
-            var clients = apis.Select(api => new OrchestratorApiClient(api, _token, timeout: TimeSpan.FromSeconds(30))).ToList();
+            var clients = local.Nodes.Select(node => local.Client(node, _token, TimeSpan.FromSeconds(30))).ToList();
             using var dispose = new Disposables(clients);
             await WaitReadyAsync(clients, TimeSpan.FromSeconds(90));
-            await run(clients, label);
+            await run(new Cluster(clients, [.. local.Nodes.Select(n => n.Process!)], [.. local.Nodes.Select(n => n.LogPath)], connection, label));
         }
         finally
         {
@@ -167,8 +183,12 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
                 await Task.Delay(TimeSpan.FromSeconds(keep));
             }
 
-            StopNodes();
-            await dropDatabase();
+            local?.Stop();
+            if (database is not null)
+            {
+                await database.DisposeAsync();
+            }
+
             try
             {
                 Directory.Delete(dir, recursive: true);
@@ -180,122 +200,52 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
     }
 
-    private async Task<(string Connection, Func<Task> Drop, string Label)> JournalAsync(string dir)
+    private async Task<(string Connection, ScratchDatabase? Database, string Label)> JournalAsync(string dir)
     {
         // The role deploy/local-cluster.sh creates, unless ORCHESTRATOR_PG / --postgres names another.
-        var given = options.Postgres ?? "Host=127.0.0.1;Port=5432;Username=orchestrator;Password=orchestrator;Database=orchestrator_local";
-        // CREATE and DROP DATABASE from the maintenance database, which every server has (the named one may not exist yet).
-        var admin = new NpgsqlConnectionStringBuilder(given) { Database = "postgres" }.ConnectionString;
-        var database = "orchestrator_bench_" + Guid.NewGuid().ToString("N")[..8];
+        var server = options.Postgres ?? "Host=127.0.0.1;Port=5432;Username=orchestrator;Password=orchestrator;Database=orchestrator_local";
         try
         {
-            await using (var conn = new NpgsqlConnection(admin))
-            {
-                await conn.OpenAsync();
-                await using var create = new NpgsqlCommand($"CREATE DATABASE {database}", conn);
-                await create.ExecuteNonQueryAsync();
-            }
-
-            var builder = new NpgsqlConnectionStringBuilder(admin) { Database = database };
-            return (builder.ConnectionString, async () =>
-            {
-                NpgsqlConnection.ClearAllPools();
-                await using var conn = new NpgsqlConnection(admin);
-                await conn.OpenAsync();
-                await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS {database} WITH (FORCE)", conn);
-                await drop.ExecuteNonQueryAsync();
-            }, "PostgreSQL");
+            var database = await ScratchDatabase.CreateAsync("orchestrator_bench", server);
+            return (database.ConnectionString, database, "PostgreSQL");
         }
         catch (Exception e) when (e is NpgsqlException or SocketException or InvalidOperationException)
         {
             report.Note($"PostgreSQL not reachable ({e.Message}): the 3-process figures use one shared SQLite file instead");
-            return ($"sqlite:{Path.Combine(dir, "journal.db")}", () => Task.CompletedTask, "SQLite");
+            return ($"sqlite:{Path.Combine(dir, "journal.db")}", null, "SQLite");
         }
     }
 
-    private List<Uri> StartNodes(string dir, string connection, bool engine)
+    private LocalClusterOptions NodeOptions(string dir, string connection, bool engine, string extraConfig)
     {
-        var topology = Path.Combine(dir, "topology.yaml");
-        File.WriteAllText(topology, Topology(engine ? 63 : 8)); // 63: every VF of the PF at once
         var limits = engine
             ? $"limits {{\n  per-host-outbound = {EngineLimit}\n  per-host-inbound = {EngineLimit}\n  per-pf = {EngineLimit}\n  per-cluster = {EngineLimit}\n}}\n"
             : "";
-        var akka = LoopbackPorts.Free(Nodes * 3);
-        var management = akka.Skip(Nodes * 2).Order().ToList(); // node-1 lowest: it forms the cluster
-        var contactPoints = string.Join(", ", management.Select(p => $"\"127.0.0.1:{p}\""));
-        var (provider, conn) = connection.StartsWith("sqlite:", StringComparison.Ordinal) ? ("sqlite", "Data Source=" + connection[7..]) : ("postgres", connection);
-        var command = options.NodeCommand.Count > 0 ? options.NodeCommand : DefaultNodeCommand();
         // ORCHESTRATOR_BENCH_TRACES=DIR: every node appends its migration spans to DIR/<run>-node-N.spans.jsonl (kept after
         // the run), to see which hop of a step takes the time.
         var traces = Environment.GetEnvironmentVariable("ORCHESTRATOR_BENCH_TRACES");
-        var apis = new List<Uri>();
-        for (var i = 0; i < Nodes; i++)
+        var sqlite = connection.StartsWith("sqlite:", StringComparison.Ordinal);
+        return new LocalClusterOptions
         {
-            var name = $"node-{i + 1}";
-            var api = new Uri($"http://127.0.0.1:{akka[Nodes + i]}");
-            apis.Add(api);
-            var config = Path.Combine(dir, name + ".conf");
-            File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture, $$"""
-                node {
-                  name = "{{name}}"
-                  hostname = "127.0.0.1"
-                  port = {{akka[i]}}
-                  topology = "{{topology}}"
-                  latency-scale = 0
-                  seed = 7
-                }
-                cluster {
-                  contact-points = [{{contactPoints}}]
-                  management-port = {{management[i]}}
-                  bootstrap-stable-margin = 1s
-                  roles = [coordinator, hosts]
-                }
-                persistence {
-                  provider = {{provider}}
-                  connection-string = "{{conn}}"
-                }
-                api {
-                  url = "{{api.ToString().TrimEnd('/')}}"
-                  token = "{{_token}}"
-                }
-                {{limits}}
-                {{(traces is null ? "" : $"tracing {{\n  file = \"{Path.Combine(Path.GetFullPath(traces), $"{Path.GetFileName(dir)}-{name}.spans.jsonl")}\"\n}}\n")}}
-                """));
-            var start = new ProcessStartInfo(command[0]) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var part in command.Skip(1))
-            {
-                start.ArgumentList.Add(part);
-            }
-
-            start.ArgumentList.Add("node");
-            start.ArgumentList.Add("--config");
-            start.ArgumentList.Add(config);
-            start.Environment["DOTNET_gcServer"] = "0";
+            Nodes = Nodes,
+            ApiPortBase = LocalCluster.FreeApiPortBase(Nodes),
+            Seed = 7,
+            LatencyScale = 0,
+            StateDirectory = dir,
+            DirectoryName = "cluster",
+            NodeCommand = options.NodeCommand.Count > 0 ? options.NodeCommand : DefaultNodeCommand(),
+            PersistenceProvider = sqlite ? "sqlite" : "postgres",
+            ConnectionString = sqlite ? "Data Source=" + connection[7..] : connection,
+            StartTimeout = TimeSpan.FromSeconds(90),
+            ExtraConfig = (name, _) => limits + extraConfig
+                + (traces is null ? "" : $"tracing {{\n  file = \"{LocalCluster.Hocon(Path.Combine(Path.GetFullPath(traces), $"{Path.GetFileName(dir)}-{name}.spans.jsonl"))}\"\n}}\n"),
             // Information logs every HTTP request: on 2 cores that is CPU the figures would pay for.
             // ORCHESTRATOR_BENCH_NODE_LOG (e.g. Information) raises it to diagnose a stall from the node logs.
-            start.Environment["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("ORCHESTRATOR_BENCH_NODE_LOG") ?? "Warning";
-            start.WorkingDirectory = dir;
-            var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {string.Join(' ', command)}");
-            var logFile = new StreamWriter(Path.Combine(dir, name + ".log")) { AutoFlush = true };
-            process.OutputDataReceived += (_, e) => Log(logFile, e.Data);
-            process.ErrorDataReceived += (_, e) => Log(logFile, e.Data);
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            _processes.Add(process);
-        }
-
-        return apis;
-    }
-
-    private static void Log(StreamWriter file, string? line)
-    {
-        if (line is not null)
-        {
-            lock (file)
+            NodeEnvironment = new Dictionary<string, string>
             {
-                file.WriteLine(line);
-            }
-        }
+                ["Logging__LogLevel__Default"] = Environment.GetEnvironmentVariable("ORCHESTRATOR_BENCH_NODE_LOG") ?? "Warning",
+            },
+        };
     }
 
     /// <summary><c>dotnet artifacts/bin/orchestrator/orchestrator.dll</c> of this checkout (what <c>./run</c> builds).</summary>
@@ -311,30 +261,6 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
 
         throw new InvalidOperationException("artifacts/bin/orchestrator/orchestrator.dll not found: build it (./run bench does) or pass --node-command");
-    }
-
-    private void StopNodes()
-    {
-        foreach (var process in _processes)
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                process.WaitForExit(10_000);
-            }
-            catch (InvalidOperationException)
-            {
-                // Already gone.
-            }
-
-            process.Dispose();
-        }
-
-        _processes.Clear();
     }
 
     /// <summary>
@@ -354,11 +280,11 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
 
         text.Append("hosts:\n");
-        for (var h = 1; h <= Nodes * 2; h++)
+        // LocalCluster gives the hosts to nodes in turn, in the order listed: h1–h3 to node-1–3, then h6, h4, h5, so that
+        // h1 and h4 are on different nodes, and so on: every migration crosses processes.
+        foreach (var h in new[] { 1, 2, 3, 6, 4, 5 })
         {
-            // h1 and h4 on different nodes, and so on: every migration crosses processes.
-            var node = ((h - 1) % Nodes) + 1;
-            node = h > Nodes ? (node % Nodes) + 1 : node;
+            var node = h > Nodes ? ((h - Nodes) % Nodes) + 1 : h;
             text.Append(CultureInfo.InvariantCulture, $"  - id: h{h}\n    node: node-{node}\n    pfs:\n      - address: \"0000:5e:00.0\"\n        driver: nvme\n        deviceType: NVMe TP4159\n        firmware: \"2.1\"\n        maxVfs: 63\n        maxConcurrentMigrations: {perPf}\n        profiles: [ctrl-4k]\n");
             if (h <= Nodes)
             {
@@ -404,7 +330,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
     }
 
-    private static async Task<string> StartAsync(OrchestratorApiClient client, string workload, string target)
+    internal static async Task<string> StartAsync(OrchestratorApiClient client, string workload, string target)
     {
         // One key for every attempt, as a scheduler retries: when an answer is lost (a 503 under load) the client's retry
         // gets the migration the first attempt started, not a 409 against it.
@@ -459,7 +385,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
     }
 
-    private static async Task<JsonElement> WaitEndAsync(OrchestratorApiClient client, string id, TimeSpan timeout, int pollMs)
+    internal static async Task<JsonElement> WaitEndAsync(OrchestratorApiClient client, string id, TimeSpan timeout, int pollMs)
     {
         var deadline = DateTime.UtcNow + timeout;
         var last = "no answer";

@@ -1,0 +1,281 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Npgsql;
+using Orchestrator.Client;
+
+namespace Orchestrator.Bench;
+
+/// <summary>
+/// memory_growth_mb_per_10k_migrations (issue 15) and the soak: the three node processes of
+/// <see cref="ThreeProcessFigures"/> driven with a steady stream of tiny migrations for a set time, each node's heap
+/// after a full GC and the journal's rows sampled as it runs, plotted to a PNG with the samples beside it as CSV.
+/// </summary>
+internal sealed class SoakFigures(BenchOptions options, BenchReport report)
+{
+    /// <summary>Migrations in flight at any time: the stream's width (limits raised, so the engine sets the pace).</summary>
+    private const int Lanes = 24;
+
+    private sealed record Sample(double Minutes, int Completed, long[] HeapBytes, IReadOnlyDictionary<string, long> Rows);
+
+    /// <summary>
+    /// The retention-bound structures (the replicated index's ended views, the idempotency keys) are kept small so that
+    /// the soak passes their window early: what the heap does after it is what months of operation do.
+    /// </summary>
+    private int IndexMaxEnded => options.Quick ? 200 : 1000;
+
+    private static readonly TimeSpan IdempotencyRetention = TimeSpan.FromMinutes(1);
+
+    public async Task RunAsync()
+    {
+        var minutes = options.SoakMinutes ?? (options.Quick ? 3 : 30);
+        var every = TimeSpan.FromSeconds(options.Quick ? 20 : 60);
+        var extra = string.Create(CultureInfo.InvariantCulture,
+            $"runtime.index-max-ended = {IndexMaxEnded}\napi.idempotency-retention = {IdempotencyRetention.TotalMinutes:0}m\n");
+        var three = new ThreeProcessFigures(options, report);
+        await three.WithClusterAsync(engine: true, extra, async cluster =>
+        {
+            await three.WarmUpAsync(cluster.Clients);
+            var samples = new List<Sample>();
+            var outcomes = new ConcurrentDictionary<string, int>();
+            var completed = 0;
+            var watch = Stopwatch.StartNew();
+            using var stop = new CancellationTokenSource(TimeSpan.FromMinutes(minutes));
+            var homes = new Dictionary<string, (string Home, string Away)>();
+            for (var h = 0; h < ThreeProcessFigures.Nodes; h++)
+            {
+                for (var v = 0; v < ThreeProcessFigures.VfsPerHost; v++)
+                {
+                    homes[$"w{h}-{v}"] = ($"h{h + 1}", $"h{h + 4}");
+                }
+            }
+
+            // A lane holds a slot of the gate while its migration is in flight. A sample takes every slot: it waits for
+            // the migrations in flight to end and none starts until it is done, so that every sample sees the same
+            // quiet cluster, not 24 migrations' buffers at whatever step they happen to be (±14 MB a sample otherwise).
+            using var gate = new SemaphoreSlim(Lanes, Lanes);
+
+            // Each lane owns every Lanes-th workload and moves them, one at a time, between their two hosts.
+            var lanes = Enumerable.Range(0, Lanes).Select(lane => Task.Run(async () =>
+            {
+                var mine = homes.Keys.Where((_, i) => i % Lanes == lane).ToList();
+                var at = mine.ToDictionary(w => w, w => homes[w].Home);
+                for (var n = 0; !stop.IsCancellationRequested; n++)
+                {
+                    var workload = mine[n % mine.Count];
+                    var target = at[workload] == homes[workload].Home ? homes[workload].Away : homes[workload].Home;
+                    var client = cluster.Clients[(n + lane) % cluster.Clients.Count];
+                    string outcome;
+                    await gate.WaitAsync();
+                    try
+                    {
+                        var id = await ThreeProcessFigures.StartAsync(client, workload, target);
+                        var end = await ThreeProcessFigures.WaitEndAsync(client, id, TimeSpan.FromMinutes(2), 100);
+                        outcome = end.GetProperty("state").GetString() ?? "?";
+                        if (outcome == "Completed")
+                        {
+                            at[workload] = target;
+                            Interlocked.Increment(ref completed);
+                        }
+                    }
+                    catch (Exception e) when (e is ApiException or TimeoutException or HttpRequestException or TaskCanceledException)
+                    {
+                        outcome = e.GetType().Name;
+                    }
+                    finally
+                    {
+                        gate.Release();
+                    }
+
+                    outcomes.AddOrUpdate(outcome, 1, (_, c) => c + 1);
+                }
+            })).ToList();
+
+            while (!stop.IsCancellationRequested)
+            {
+                for (var i = 0; i < Lanes; i++)
+                {
+                    await gate.WaitAsync();
+                }
+
+                samples.Add(await SampleAsync(cluster, watch.Elapsed.TotalMinutes, Volatile.Read(ref completed)));
+                gate.Release(Lanes);
+                try
+                {
+                    await Task.Delay(every, stop.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    // The soak's time is up.
+                }
+            }
+
+            await Task.WhenAll(lanes);
+            samples.Add(await SampleAsync(cluster, watch.Elapsed.TotalMinutes, Volatile.Read(ref completed)));
+            Conclude(samples, outcomes, minutes, cluster.Label);
+            report.Note("soak node logs: " + string.Join("; ", cluster.Logs.Select(LogSummary)));
+        });
+    }
+
+    /// <summary>
+    /// A node log's errors, and among them the messages remoting dropped as larger than its frame: a replicated value
+    /// that outgrew it is lost silently otherwise (the gossip that should repair a missed delta never arrives).
+    /// </summary>
+    private static string LogSummary(string log, int node)
+    {
+        var lines = File.Exists(log) ? File.ReadLines(log).ToList() : [];
+        var errors = lines.Count(l => l.Contains(" fail: ", StringComparison.Ordinal) || l.Contains(" crit: ", StringComparison.Ordinal));
+        var oversized = lines.Count(l => l.Contains("OversizedPayloadException", StringComparison.Ordinal));
+        return $"node-{node + 1} {errors} errors, {oversized} messages dropped as oversized";
+    }
+
+    private static async Task<Sample> SampleAsync(ThreeProcessFigures.Cluster cluster, double minutes, int completed)
+    {
+        var heaps = await Task.WhenAll(cluster.Processes.Select(p => NodeHeap.AfterFullGcAsync(p.Id, TimeSpan.FromSeconds(30))));
+        return new Sample(minutes, completed, heaps, await RowsAsync(cluster.Connection));
+    }
+
+    /// <summary>
+    /// Rows per kind of persistent actor in the journal (by persistence id: <c>migration</c>, <c>host</c>,
+    /// <c>reconciler</c>, <c>evacuation</c>, <c>placement</c>, sharding's remembered entities and coordinators), and the rows of the snapshot and tag tables.
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, long>> RowsAsync(string connection)
+    {
+        await using DbConnection db = connection.StartsWith("sqlite:", StringComparison.Ordinal)
+            ? new SqliteConnection("Data Source=" + connection[7..])
+            : new NpgsqlConnection(connection);
+        await db.OpenAsync();
+        var rows = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        await using (var command = db.CreateCommand())
+        {
+            command.CommandText = "SELECT persistence_id, count(*) FROM journal GROUP BY persistence_id";
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                var kind = KindOf(reader.GetString(0));
+                rows[kind] = rows.GetValueOrDefault(kind) + reader.GetInt64(1);
+            }
+        }
+
+        foreach (var table in new[] { "snapshot", "tags" })
+        {
+            await using var command = db.CreateCommand();
+            command.CommandText = $"SELECT count(*) FROM {table}";
+            rows["table " + table] = Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+        }
+
+        return rows;
+    }
+
+    private static string KindOf(string persistenceId) =>
+        persistenceId.StartsWith("/sharding/", StringComparison.Ordinal) ? "sharding (remembered entities)"
+        : persistenceId.StartsWith("/system/sharding", StringComparison.Ordinal) ? "sharding (coordinators)"
+        : persistenceId.IndexOf('-') is > 0 and var dash ? persistenceId[..dash]
+        : persistenceId;
+
+    private void Conclude(List<Sample> samples, ConcurrentDictionary<string, int> outcomes, int minutes, string label)
+    {
+        var last = samples[^1];
+        // After the windows: the index holds its cap of ended views and the first idempotency keys have expired.
+        var from = samples.FindIndex(s => s.Completed >= 3 * IndexMaxEnded && s.Minutes >= 2 * IdempotencyRetention.TotalMinutes);
+        var png = options.SoakPng ?? Path.Combine("artifacts", "bench", "soak.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
+        File.WriteAllText(Path.ChangeExtension(png, ".csv"), Csv(samples));
+        Plot(samples, from, png, minutes, label);
+        var ran = string.Join(", ", outcomes.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value}"));
+        report.Note($"soak: {minutes} min, {Lanes} migrations in flight, {last.Completed} completed ({Stats.F(last.Completed / last.Minutes / 60, "0.0")}/s; outcomes: {ran}), "
+            + $"runtime.index-max-ended {IndexMaxEnded}, api.idempotency-retention {IdempotencyRetention.TotalMinutes:0}m, {label} journal; plot {png}, samples {Path.ChangeExtension(png, ".csv")}");
+        report.Note("soak journal rows, first sample → last: "
+            + string.Join(", ", last.Rows.Select(r => $"{r.Key} {samples[0].Rows.GetValueOrDefault(r.Key)} → {r.Value}")));
+        if (from < 0 || samples.Count - from < 3)
+        {
+            report.Add("memory_growth_mb_per_10k_migrations", double.NaN, "≤ 1", _ => false,
+                $"not measured: the soak did not pass the retention windows ({3 * IndexMaxEnded} migrations and {2 * IdempotencyRetention.TotalMinutes:0} min) with 3 samples after them; {last.Completed} migrations in {minutes} min");
+            return;
+        }
+
+        var window = samples.Skip(from).ToList();
+        var perNode = Enumerable.Range(0, last.HeapBytes.Length)
+            .Select(n => Slope(window.Select(s => ((double)s.Completed, s.HeapBytes[n] / 1e6))) * 10_000).ToList();
+        var total = Slope(window.Select(s => ((double)s.Completed, s.HeapBytes.Sum() / 1e6))) * 10_000;
+        var heapsFrom = string.Join(" / ", window[0].HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")));
+        var heapsTo = string.Join(" / ", last.HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")));
+        report.Add("memory_growth_mb_per_10k_migrations", total, "≤ 1", v => v <= 1,
+            $"3 node processes, {label} journal: least-squares slope of the three nodes' summed live heap after an induced full GC, with no migration in flight, over completed migrations, "
+            + $"{window.Count} samples from minute {Stats.F(window[0].Minutes, "0.0")} ({window[0].Completed} migrations, past the retention windows) to {Stats.F(last.Minutes, "0.0")} ({last.Completed}); "
+            + $"standard error {Stats.F(SlopeError(window.Select(s => ((double)s.Completed, s.HeapBytes.Sum() / 1e6))) * 10_000, "0.00")}; per node {string.Join(" / ", perNode.Select(v => Stats.F(v, "0.00")))} MB per 10k; heap MB per node {heapsFrom} → {heapsTo}; baseline: heap MB per node at the start {string.Join(" / ", samples[0].HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")))}");
+    }
+
+    /// <summary>Least-squares slope of y over x.</summary>
+    private static double Slope(IEnumerable<(double X, double Y)> points)
+    {
+        var list = points.ToList();
+        var mx = list.Average(p => p.X);
+        var my = list.Average(p => p.Y);
+        var den = list.Sum(p => (p.X - mx) * (p.X - mx));
+        return den == 0 ? double.NaN : list.Sum(p => (p.X - mx) * (p.Y - my)) / den;
+    }
+
+    /// <summary>Standard error of the least-squares slope of y over x: what the samples' scatter leaves uncertain.</summary>
+    private static double SlopeError(IEnumerable<(double X, double Y)> points)
+    {
+        var list = points.ToList();
+        var slope = Slope(list);
+        var mx = list.Average(p => p.X);
+        var my = list.Average(p => p.Y);
+        var den = list.Sum(p => (p.X - mx) * (p.X - mx));
+        var residuals = list.Sum(p => Math.Pow(p.Y - (my + (slope * (p.X - mx))), 2));
+        return list.Count < 3 || den == 0 ? double.NaN : Math.Sqrt(residuals / (list.Count - 2) / den);
+    }
+
+    private static string Csv(List<Sample> samples)
+    {
+        var kinds = samples.SelectMany(s => s.Rows.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var text = new StringBuilder("minutes,completed," + string.Join(',', samples[0].HeapBytes.Select((_, i) => $"live_heap_bytes_node_{i + 1}")) + "," + string.Join(',', kinds.Select(k => "rows_" + System.Text.RegularExpressions.Regex.Replace(k, "[^a-z0-9]+", "_").Trim('_'))) + "\n");
+        foreach (var s in samples)
+        {
+            text.Append(CultureInfo.InvariantCulture, $"{s.Minutes:0.00},{s.Completed},{string.Join(',', s.HeapBytes)},{string.Join(',', kinds.Select(k => s.Rows.GetValueOrDefault(k)))}\n");
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>Live heap per node on the left axis, journal rows on the right (the migrations' own events, and all others), over minutes.</summary>
+    private static void Plot(List<Sample> samples, int from, string png, int minutes, string label)
+    {
+        var plot = new ScottPlot.Plot();
+        var x = samples.Select(s => s.Minutes).ToArray();
+        for (var n = 0; n < samples[0].HeapBytes.Length; n++)
+        {
+            var line = plot.Add.ScatterLine(x, samples.Select(s => s.HeapBytes[n] / 1e6).ToArray());
+            line.LegendText = $"live heap after full GC, node-{n + 1} (MB)";
+            line.LineWidth = 2;
+        }
+
+        // The migrations' own events are their history, kept by design (GET /migrations/{id} reads any migration ever
+        // run from them); every other kind of row is to stay flat.
+        var history = plot.Add.ScatterLine(x, samples.Select(s => (double)s.Rows.GetValueOrDefault("migration")).ToArray());
+        history.LegendText = "journal rows: migrations' events, their history (right)";
+        history.Axes.YAxis = plot.Axes.Right;
+        history.LinePattern = ScottPlot.LinePattern.Dashed;
+        var bounded = plot.Add.ScatterLine(x, samples.Select(s => (double)s.Rows.Where(r => r.Key != "migration" && !r.Key.StartsWith("table ", StringComparison.Ordinal)).Sum(r => r.Value)).ToArray());
+        bounded.LegendText = "journal rows: all other actors' events (right)";
+        bounded.Axes.YAxis = plot.Axes.Right;
+        bounded.LinePattern = ScottPlot.LinePattern.Dotted;
+        if (from >= 0)
+        {
+            var window = plot.Add.VerticalLine(samples[from].Minutes);
+            window.LegendText = "retention windows passed";
+        }
+
+        plot.Title($"Soak: 3 node processes, {label} journal, {minutes} min, {samples[^1].Completed} migrations");
+        plot.XLabel("minutes");
+        plot.YLabel("MB");
+        plot.Axes.Right.Label.Text = "journal rows";
+        plot.ShowLegend(ScottPlot.Alignment.UpperLeft);
+        plot.SavePng(png, 1000, 500);
+    }
+}
