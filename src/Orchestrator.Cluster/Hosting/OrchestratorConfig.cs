@@ -122,13 +122,14 @@ public static class OrchestratorConfig
                 # Gossip answers a status with the whole value of every key that differs, up to max-delta-elements
                 # (Akka's default 500) in ONE remoting message. The migration index alone is 64 keys of up to ~35 KB
                 # each (issue 15), so under a stream of migrations such a message reached 133–312 KB and remoting
-                # dropped it as larger than its 128 000 B frame (the soak counted ~600 a node in 10 minutes): the repair
-                # never arrived. 3 keys a message stays under the frame at the index's largest; a node still sends up to
-                # 10 status chunks a tick, so a full pass over ~90 keys takes ~3 ticks.
+                # dropped it as larger than its 128 000 B frame (the soak counted ~600 a node in 22 minutes): the repair
+                # never arrived. 2 keys a message stay under half the frame with the index at its cap of 10 000 ended
+                # views (~53 KB; 3 took 0.6 of it); a node still sends up to 10 status chunks a tick, so a full pass over
+                # ~90 keys takes ~5 ticks (10 s).
                 distributed-data {
                   gossip-interval = 2s
                   notify-subscribers-interval = 100ms
-                  max-delta-elements = 3
+                  max-delta-elements = 2
                 }
                 singleton.role = {{Quote(ClusterRoles.Coordinator)}}
                 singleton-proxy.role = {{Quote(ClusterRoles.Coordinator)}}
