@@ -546,7 +546,9 @@ internal sealed class LongRunFigures(BenchOptions options, BenchReport report)
         private void Fail(string why) => _done.TrySetException(new InvalidOperationException(why));
     }
 
-    /// <param name="Gossip">The largest gossip message of the index: its <paramref name="PerGossip"/> largest keys in one.</param>
+    /// <summary>
+    /// The index's serialized sizes; <c>Gossip</c> is its largest gossip message (its <c>PerGossip</c> largest keys in one).
+    /// </summary>
     private sealed record IndexSize(long Bytes, long Largest, long Uncompressed, int Views, string Serializer, int RoundTripViews, double ReadMs, long Gossip, int PerGossip)
     {
         /// <summary>The largest message of the index remoting must carry.</summary>
