@@ -11,8 +11,9 @@ namespace Orchestrator.Bench;
 
 /// <summary>
 /// memory_growth_mb_per_10k_migrations (issue 15) and the soak: the three node processes of
-/// <see cref="ThreeProcessFigures"/> driven with a steady stream of tiny migrations for a set time, each node's heap
-/// after a full GC and the journal's rows sampled as it runs, plotted to a PNG with the samples beside it as CSV.
+/// <see cref="ThreeProcessFigures"/> driven with a steady stream of tiny migrations for a set time, each node's live
+/// heap after a full GC (with no migration in flight) and the journal's rows sampled as it runs, plotted to a PNG with
+/// the samples beside it as CSV.
 /// </summary>
 internal sealed class SoakFigures(BenchOptions options, BenchReport report)
 {
