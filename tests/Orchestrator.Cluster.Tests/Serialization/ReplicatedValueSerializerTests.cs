@@ -1,5 +1,5 @@
-using Akka.Actor;
 using System.Collections.Immutable;
+using Akka.Actor;
 using Akka.DistributedData;
 using Akka.DistributedData.Internal;
 using Orchestrator.Cluster.Hosts;
