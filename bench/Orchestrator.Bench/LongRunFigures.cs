@@ -176,11 +176,13 @@ internal sealed class LongRunFigures(BenchOptions options, BenchReport report)
         var back = 0;
         var serializerName = "";
         var watch = new Stopwatch();
-        foreach (var shard in index)
+        var sizes = new int[index.Length];
+        foreach (var (shard, i) in index.Select((shard, i) => (shard, i)))
         {
             var serializer = system.Serialization.FindSerializerFor(shard);
             serializerName = serializer.GetType().Name;
             var bytes = serializer.ToBinary(shard);
+            sizes[i] = bytes.Length;
             total += bytes.Length;
             largest = Math.Max(largest, bytes.Length);
             views += shard.Count;
@@ -203,8 +205,8 @@ internal sealed class LongRunFigures(BenchOptions options, BenchReport report)
         // Gossip answers a status with the whole value of up to max-delta-elements differing keys in one message: the
         // largest such message holds the largest keys together (the replicator's own message and serializer).
         var perMessage = system.Settings.Config.GetInt("akka.cluster.distributed-data.max-delta-elements");
-        var together = index.Select((shard, i) => (Shard: shard, Key: MigrationIndex.Keys[i].Id))
-            .OrderByDescending(k => system.Serialization.FindSerializerFor(k.Shard).ToBinary(k.Shard).Length).Take(perMessage)
+        var together = Enumerable.Range(0, index.Length).OrderByDescending(i => sizes[i]).Take(perMessage)
+            .Select(i => (Shard: index[i], Key: MigrationIndex.Keys[i].Id))
             .Select(k => new KeyValuePair<string, DataEnvelope>(k.Key, Internal<DataEnvelope>(typeof(DataEnvelope), k.Shard, ImmutableDictionary<UniqueAddress, IPruningState>.Empty, VersionVector.Empty)));
         // The replicator's own message, serialized as the replicator sends it (both types are Akka's internals).
         var gossip = Internal<object>(typeof(DataEnvelope).Assembly.GetType("Akka.DistributedData.Internal.Gossip", throwOnError: true)!, ImmutableDictionary.CreateRange(together), false, null!, null!);

@@ -200,36 +200,35 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
 
         var window = samples.Skip(from).ToList();
         var perNode = Enumerable.Range(0, last.HeapBytes.Length)
-            .Select(n => Slope(window.Select(s => ((double)s.Completed, s.HeapBytes[n] / 1e6))) * 10_000).ToList();
-        var total = Slope(window.Select(s => ((double)s.Completed, s.HeapBytes.Sum() / 1e6))) * 10_000;
+            .Select(n => Fit(window.Select(s => ((double)s.Completed, s.HeapBytes[n] / 1e6))).Slope * 10_000).ToList();
+        var (slope, error) = Fit(window.Select(s => ((double)s.Completed, s.HeapBytes.Sum() / 1e6)));
+        var total = slope * 10_000;
         var heapsFrom = string.Join(" / ", window[0].HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")));
         var heapsTo = string.Join(" / ", last.HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")));
         report.Add("memory_growth_mb_per_10k_migrations", total, "≤ 1", v => v <= 1,
             $"3 node processes, {label} journal: least-squares slope of the three nodes' summed live heap after an induced full GC, with no migration in flight, over completed migrations, "
             + $"{window.Count} samples from minute {Stats.F(window[0].Minutes, "0.0")} ({window[0].Completed} migrations, past the retention windows) to {Stats.F(last.Minutes, "0.0")} ({last.Completed}); "
-            + $"standard error {Stats.F(SlopeError(window.Select(s => ((double)s.Completed, s.HeapBytes.Sum() / 1e6))) * 10_000, "0.00")}; per node {string.Join(" / ", perNode.Select(v => Stats.F(v, "0.00")))} MB per 10k; heap MB per node {heapsFrom} → {heapsTo}; baseline: heap MB per node at the start {string.Join(" / ", samples[0].HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")))}");
+            + $"standard error {Stats.F(error * 10_000, "0.00")}; per node {string.Join(" / ", perNode.Select(v => Stats.F(v, "0.00")))} MB per 10k; heap MB per node {heapsFrom} → {heapsTo}; baseline: heap MB per node at the start {string.Join(" / ", samples[0].HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")))}");
     }
 
-    /// <summary>Least-squares slope of y over x.</summary>
-    private static double Slope(IEnumerable<(double X, double Y)> points)
+    /// <summary>
+    /// Least-squares slope of y over x, and its standard error: what the samples' scatter leaves uncertain (NaN below
+    /// 3 points).
+    /// </summary>
+    private static (double Slope, double Error) Fit(IEnumerable<(double X, double Y)> points)
     {
         var list = points.ToList();
         var mx = list.Average(p => p.X);
         var my = list.Average(p => p.Y);
         var den = list.Sum(p => (p.X - mx) * (p.X - mx));
-        return den == 0 ? double.NaN : list.Sum(p => (p.X - mx) * (p.Y - my)) / den;
-    }
+        if (den == 0)
+        {
+            return (double.NaN, double.NaN);
+        }
 
-    /// <summary>Standard error of the least-squares slope of y over x: what the samples' scatter leaves uncertain.</summary>
-    private static double SlopeError(IEnumerable<(double X, double Y)> points)
-    {
-        var list = points.ToList();
-        var slope = Slope(list);
-        var mx = list.Average(p => p.X);
-        var my = list.Average(p => p.Y);
-        var den = list.Sum(p => (p.X - mx) * (p.X - mx));
+        var slope = list.Sum(p => (p.X - mx) * (p.Y - my)) / den;
         var residuals = list.Sum(p => Math.Pow(p.Y - (my + (slope * (p.X - mx))), 2));
-        return list.Count < 3 || den == 0 ? double.NaN : Math.Sqrt(residuals / (list.Count - 2) / den);
+        return (slope, list.Count < 3 ? double.NaN : Math.Sqrt(residuals / (list.Count - 2) / den));
     }
 
     private static string Csv(List<Sample> samples)

@@ -171,7 +171,16 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
             // The typed client a scheduler would use: it retries a lost answer with the request's Idempotency-Key.
             var clients = local.Nodes.Select(node => local.Client(node, _token, TimeSpan.FromSeconds(30))).ToList();
             using var dispose = new Disposables(clients);
-            await WaitReadyAsync(clients, TimeSpan.FromSeconds(90));
+            // Every host listed, then every node's /readyz: the placement authority and the shard coordinator answer (a
+            // burst sent before they did waited on them and timed out).
+            await local.WaitReadyAsync(TimeProvider.System, CancellationToken.None);
+            foreach (var node in local.Nodes)
+            {
+                if (await local.WaitNodeReadyAsync(node, TimeSpan.FromSeconds(90), TimeProvider.System, CancellationToken.None) is (false, var why))
+                {
+                    throw new TimeoutException($"{node.Name} did not answer /readyz within 90 s: {why}");
+                }
+            }
             await run(new Cluster(clients, [.. local.Nodes.Select(n => n.Process!)], [.. local.Nodes.Select(n => n.LogPath)], connection, label));
         }
         finally
@@ -297,37 +306,6 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
 
         return text.ToString();
-    }
-
-    private static async Task WaitReadyAsync(IReadOnlyList<OrchestratorApiClient> clients, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        foreach (var client in clients)
-        {
-            while (true)
-            {
-                try
-                {
-                    // Every host listed, and /readyz: the placement authority and the shard coordinator answer (a burst
-                    // sent before they did waited on them and timed out).
-                    if ((await client.GetHostsAsync()).Value.Count >= Nodes * 2 && await client.NotReadyAsync() is null)
-                    {
-                        break;
-                    }
-                }
-                catch (ApiException)
-                {
-                    // Not listening, or not Up yet.
-                }
-
-                if (DateTime.UtcNow > deadline)
-                {
-                    throw new TimeoutException($"{client.BaseAddress} did not show {Nodes * 2} hosts and answer /readyz within {timeout}");
-                }
-
-                await Task.Delay(250);
-            }
-        }
     }
 
     internal static async Task<string> StartAsync(OrchestratorApiClient client, string workload, string target)
