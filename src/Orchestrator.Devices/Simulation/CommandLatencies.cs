@@ -18,6 +18,13 @@ namespace Orchestrator.Devices.Simulation;
 /// When set, a suspend that would take longer fails with ETIMEDOUT after this long (pds: SUSPEND_STATUS polled every
 /// 1 ms up to <c>SUSPEND_TIMEOUT_S</c> = 5 s). Never scaled: it is a bound in the driver code, not a device speed.
 /// </param>
+/// <param name="InitialLoad">
+/// The part of <paramref name="Load"/> that a device with incremental pre-copy images does while RESUMING, when the
+/// first whole image has been written (mlx5 loads each image in the <c>write()</c> that completes it; the target's
+/// resource allocation dominates, which is what switchover-ack takes out of the downtime). The write that completes
+/// the first image takes this long, and a later RESUMING→STOP takes <paramref name="Load"/> minus it. Zero: the whole
+/// load happens at RESUMING→STOP.
+/// </param>
 public sealed record CommandLatencies(
     TimeSpan CreateVf,
     TimeSpan DestroyVf,
@@ -29,8 +36,12 @@ public sealed record CommandLatencies(
     TimeSpan PrepareLoad,
     TimeSpan Load,
     TimeSpan? SuspendPollInterval = null,
-    TimeSpan? SuspendTimeout = null)
+    TimeSpan? SuspendTimeout = null,
+    TimeSpan InitialLoad = default)
 {
+    /// <summary>RESUMING→STOP once the first image was loaded while RESUMING: <see cref="Load"/> less <see cref="InitialLoad"/>.</summary>
+    public TimeSpan LoadAfterInitialImage => InitialLoad >= Load ? TimeSpan.Zero : Load - InitialLoad;
+
     /// <summary>The latency of one command.</summary>
     public TimeSpan Of(DeviceCommand command) => command switch
     {

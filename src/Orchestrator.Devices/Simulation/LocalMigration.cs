@@ -159,8 +159,9 @@ public static class LocalMigration
 
     private static TimeSpan Predict(long remaining, long movedBytes, TimeSpan elapsed, SimulatedPfDriver source, SimulatedPfDriver target)
     {
+        // After a pre-copy round the target has loaded the first image: only the rest of LOAD is left for the window.
         var device = ((source.Model.Latencies.Suspend + source.Model.Latencies.Save) * source.Config.LatencyScale) +
-                     ((target.Model.Latencies.Load + target.Model.Latencies.Resume) * target.Config.LatencyScale);
+                     ((target.Model.Latencies.LoadAfterInitialImage + target.Model.Latencies.Resume) * target.Config.LatencyScale);
         if (elapsed <= TimeSpan.Zero || movedBytes <= 0)
         {
             return device; // nothing measured yet (or a fake clock that did not move): bandwidth unknown, count latencies only

@@ -34,6 +34,7 @@ internal sealed class ResumeSession
     private int _seenCount;
     private long _hashedBytes;
     private bool _endSeen;
+    private bool _initialImagePending; // the last write completed the first whole image (every page received once)
     private long _endBytes;
     private UInt128 _endChecksum;
     private UInt128 _endDigest;
@@ -49,6 +50,17 @@ internal sealed class ResumeSession
     public StreamHeader? Header => _header;
 
     public long BytesWritten { get; private set; }
+
+    /// <summary>True once the first whole image has been loaded while RESUMING (mlx5: in the write that completed it).</summary>
+    public bool InitialImageLoaded { get; set; }
+
+    /// <summary>True once, right after the write that completed the first whole image.</summary>
+    public bool TakeInitialImage()
+    {
+        var pending = _initialImagePending;
+        _initialImagePending = false;
+        return pending;
+    }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Write(ReadOnlySpan<byte> data)
@@ -289,6 +301,7 @@ internal sealed class ResumeSession
                 {
                     word |= bit;
                     _seenCount++;
+                    _initialImagePending = _seenCount == _versions.Length;
                 }
 
                 break;

@@ -78,6 +78,7 @@ internal sealed class SimDataStream : IVfioDataStream
             throw new VfioException(VfioErrno.EINVAL, $"{Name}: write on a saving stream");
         }
 
+        bool initialImage;
         lock (_vf.Gate)
         {
             EnsureAlive();
@@ -97,9 +98,22 @@ internal sealed class SimDataStream : IVfioDataStream
             {
                 throw new VfioException(e.Errno, $"{Name}: {ErrnoText.Detail(e)}");
             }
+
+            initialImage = _resume.TakeInitialImage();
         }
 
-        return ValueTask.CompletedTask;
+        return initialImage ? LoadInitialImageAsync(cancellationToken) : ValueTask.CompletedTask;
+    }
+
+    // mlx5 loads an image in the write() that completes it: this write returns once the first image is in the device.
+    private async ValueTask LoadInitialImageAsync(CancellationToken cancellationToken)
+    {
+        await _driver.LoadInitialImageAsync(cancellationToken).ConfigureAwait(false);
+        lock (_vf.Gate)
+        {
+            EnsureAlive();
+            _resume!.InitialImageLoaded = true;
+        }
     }
 
     public PreCopyInfo GetPreCopyInfo()

@@ -185,7 +185,7 @@ public sealed partial class SimulatedPfDriver : IPfDriver
         var vf = Get(vfIndex);
         S from;
         DeviceCommand command;
-        bool reserve;
+        bool reserve, preloaded;
         lock (vf.Gate)
         {
             if (!vf.Migratable)
@@ -210,6 +210,7 @@ public sealed partial class SimulatedPfDriver : IPfDriver
             }
 
             command = Classify(from, next);
+            preloaded = command == DeviceCommand.Load && vf.Resuming is { InitialImageLoaded: true };
             reserve = !InSession(from) && InSession(next);
             if (reserve)
             {
@@ -229,7 +230,11 @@ public sealed partial class SimulatedPfDriver : IPfDriver
 
         try
         {
-            var extra = command == DeviceCommand.Save && IsSaving(from) ? Model.Latencies.Suspend : TimeSpan.Zero;
+            // A save from a saving state suspends first; a load after the first image was loaded while RESUMING
+            // loads only what came after it.
+            var extra = command == DeviceCommand.Save && IsSaving(from) ? Model.Latencies.Suspend
+                : preloaded ? Model.Latencies.LoadAfterInitialImage - Model.Latencies.Load
+                : TimeSpan.Zero;
             try
             {
                 await ExecuteAsync(command, extra, cancellationToken).ConfigureAwait(false);
@@ -532,6 +537,10 @@ public sealed partial class SimulatedPfDriver : IPfDriver
             throw new VfioException(errno, $"injected failure of {command}");
         }
     }
+
+    /// <summary>The first whole image written to a resuming VF is loaded (<see cref="CommandLatencies.InitialLoad"/>).</summary>
+    internal Task LoadInitialImageAsync(CancellationToken cancellationToken) =>
+        DelayAsync(Model.Latencies.InitialLoad * _config.LatencyScale, cancellationToken);
 
     private Task DelayAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
