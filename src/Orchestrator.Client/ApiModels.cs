@@ -79,7 +79,8 @@ public sealed record ApiPolicy(
     int MaxPreCopyRounds,
     double CompletionTimeoutPerGiBSeconds,
     double ProgressTimeoutSeconds,
-    string NonConvergenceAction);
+    string NonConvergenceAction,
+    double SwitchoverAckWaitMs = 0);
 
 /// <summary>When a migration reached a protocol state.</summary>
 public sealed record ApiCheckpoint(string State, DateTimeOffset At);

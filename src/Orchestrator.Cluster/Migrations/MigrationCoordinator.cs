@@ -669,6 +669,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                     // A multi-VF migration quiesces every source before the first stops: outside the window.
                     rounds.Max(r => r.StopLatency) + (_state.IsMultiVf ? TimeSpan.Zero : rounds.Max(r => r.QuiesceLatency)),
                     _targetLoadLatency,
+                    TargetReady: rounds.All(r => r.TargetReady),
                     SwitchoverOverhead: SwitchoverOverhead()));
                 break;
             case MigrationStep.QuiesceSources:

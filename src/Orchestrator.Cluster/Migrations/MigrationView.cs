@@ -100,7 +100,8 @@ public sealed record MigrationVfPair(VfId Source, VfId Target, string Kind, Prof
 
 /// <summary>
 /// The policy a migration runs under, in the API's units: the effective one (the node's defaults with what the request
-/// set). <see cref="NonConvergenceAction"/> is <c>abort</c>, <c>force</c> or <c>wait</c>.
+/// set). <see cref="NonConvergenceAction"/> is <c>abort</c>, <c>force</c> or <c>wait</c>. <see cref="SwitchoverAckWaitMs"/>
+/// came later: a view written before it reads 0, which is what those migrations ran with.
 /// </summary>
 public sealed record MigrationPolicyView(
     double DowntimeLimitMs,
@@ -108,7 +109,8 @@ public sealed record MigrationPolicyView(
     int MaxPreCopyRounds,
     double CompletionTimeoutPerGiBSeconds,
     double ProgressTimeoutSeconds,
-    string NonConvergenceAction)
+    string NonConvergenceAction,
+    double SwitchoverAckWaitMs = 0)
 {
     /// <summary>The API spelling of each <see cref="Domain.Policies.NonConvergenceAction"/>.</summary>
     public static string ActionName(Domain.Policies.NonConvergenceAction action) => action switch
@@ -132,6 +134,7 @@ public sealed record MigrationPolicyView(
             policy.MaxPreCopyRounds,
             policy.CompletionTimeoutPerGiB.TotalSeconds,
             policy.ProgressTimeout.TotalSeconds,
-            ActionName(policy.NonConvergenceAction));
+            ActionName(policy.NonConvergenceAction),
+            policy.SwitchoverAckWait.TotalMilliseconds);
     }
 }

@@ -221,7 +221,9 @@ public static class PfProtocol
     /// One round: what moved, what is left, how fast the workload dirties state. From this PF's measured arcs:
     /// <paramref name="QuiesceLatency"/>, what moving the VFs to P2P should take (outside the window of a multi-VF
     /// migration, which quiesces first), and <paramref name="StopLatency"/>, what stopping them from P2P to STOP_COPY
-    /// should take (the slowest VF of each).
+    /// should take (the slowest VF of each). <paramref name="TargetReady"/> is the switchover-ack: every VF's initial
+    /// bytes were read (PRECOPY_INFO says none left) and the target acknowledged the segment that carried them, which
+    /// it does once its device has taken them (mlx5 loads the first image in the write that completes it).
     /// </summary>
     public sealed record PreCopyRoundReply(
         MigrationTicket Ticket,
@@ -233,7 +235,8 @@ public static class PfProtocol
         long BandwidthBytesPerSecond,
         TimeSpan Elapsed,
         TimeSpan QuiesceLatency = default,
-        TimeSpan StopLatency = default) : IPfStepReply
+        TimeSpan StopLatency = default,
+        bool TargetReady = true) : IPfStepReply
     {
         public PfStep Step => new(MigrationStep.PreCopyRound, Round);
     }

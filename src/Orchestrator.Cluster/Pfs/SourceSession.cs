@@ -56,7 +56,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
         var started = settings.TimeProvider.GetTimestamp();
         var before = _vfs.Values.Sum(v => v.Sender?.BytesSent ?? 0);
-        long dirty = 0;
+        long dirty = 0, initialLeft = 0;
         foreach (var vf in _vfs.Values)
         {
             if (vf.Stream is null || vf.Sender is null)
@@ -83,7 +83,9 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
                 throw new InvalidOperationException($"{vf.Offer.Source}: pre-copy stream {result.Outcome}: {result.Detail}");
             }
 
-            dirty += stream.GetPreCopyInfo().DirtyBytes;
+            var info = stream.GetPreCopyInfo();
+            dirty += info.DirtyBytes;
+            initialLeft += info.InitialBytes;
         }
 
         var elapsed = settings.TimeProvider.GetElapsedTime(started);
@@ -114,7 +116,9 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         var remaining = _vfs.Values.Sum(v => lane.Driver.GetStopCopySize(v.Offer.Source.Index));
         var dirtyRate = elapsed > TimeSpan.Zero ? (long)(dirty / elapsed.TotalSeconds) : 0;
         var (quiesce, stop) = StopEstimate();
-        return new PreCopyRoundReply(Ticket, round, moved, total, remaining, dirtyRate, _bandwidth, elapsed, quiesce, stop);
+        // The segment carrying the last initial bytes was acknowledged above, after the target wrote it to its device:
+        // no initial bytes left is QEMU's INIT_DATA_SENT answered by the target's switchover-ack.
+        return new PreCopyRoundReply(Ticket, round, moved, total, remaining, dirtyRate, _bandwidth, elapsed, quiesce, stop, TargetReady: initialLeft == 0);
     }
 
     // What this PF's device has taken for the arcs a switchover will walk: to P2P, then on to STOP_COPY.

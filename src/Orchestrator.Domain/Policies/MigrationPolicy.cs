@@ -6,7 +6,7 @@ namespace Orchestrator.Domain.Policies;
 /// How one migration trades downtime against completion. Defaults: QEMU's 300 ms downtime limit, 30 pre-copy
 /// rounds, 60 s per GiB of device state (at least 60 s) to reach commit, 30 s without progress, abort on
 /// non-convergence (the downtime limit is a promise; choose <see cref="NonConvergenceAction.ForceSwitchover"/> to
-/// trade it for completion), no switchover-ack wait, 5 retries of a step during rollback or after commit.
+/// trade it for completion), up to 1 s of switchover-ack wait, 5 retries of a step during rollback or after commit.
 /// </summary>
 public sealed record MigrationPolicy
 {
@@ -36,9 +36,10 @@ public sealed record MigrationPolicy
 
     /// <summary>
     /// How long a converged pre-copy waits for the target's readiness (switchover-ack: initial bytes loaded) before
-    /// switching over anyway; zero switches over without waiting.
+    /// switching over anyway; zero switches over without waiting. QEMU waits without a bound; a second is a few more
+    /// rounds, enough for the initial bytes still unread to be streamed and loaded outside the downtime.
     /// </summary>
-    public TimeSpan SwitchoverAckWait { get; init; } = TimeSpan.Zero;
+    public TimeSpan SwitchoverAckWait { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>First retry delay of a failed step after commit or during rollback; doubled per attempt.</summary>
     public TimeSpan RetryBackoffBase { get; init; } = TimeSpan.FromMilliseconds(500);

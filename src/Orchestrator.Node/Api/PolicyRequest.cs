@@ -8,7 +8,8 @@ namespace Orchestrator.Node.Api;
 /// <summary>
 /// The optional <c>policy</c> object of <c>POST /migrations</c>: <c>downtimeLimitMs</c>, <c>bandwidthBytesPerSecond</c>
 /// (null: no cap), <c>maxPreCopyRounds</c>, <c>completionTimeoutPerGiBSeconds</c>, <c>progressTimeoutSeconds</c>,
-/// <c>nonConvergenceAction</c> (<c>abort</c> | <c>force</c> | <c>wait</c>), each optional and laid over the node's
+/// <c>nonConvergenceAction</c> (<c>abort</c> | <c>force</c> | <c>wait</c>), <c>switchoverAckWaitMs</c> (0: switch over
+/// without waiting for the target's readiness), each optional and laid over the node's
 /// default policy (<c>policy.*</c> keys). Every bad value answers 400 naming <c>policy.&lt;field&gt;</c> and the value.
 /// </summary>
 public static class PolicyRequest
@@ -17,6 +18,7 @@ public static class PolicyRequest
     public static IReadOnlyList<string> Fields { get; } =
     [
         "downtimeLimitMs", "bandwidthBytesPerSecond", "maxPreCopyRounds", "completionTimeoutPerGiBSeconds", "progressTimeoutSeconds", "nonConvergenceAction",
+        "switchoverAckWaitMs",
     ];
 
     /// <summary>The fields <c>PATCH /migrations/{id}/policy</c> may change while a migration runs.</summary>
@@ -55,6 +57,9 @@ public static class PolicyRequest
                 case "progressTimeoutSeconds" when Number(value, 0, 86_400) is { } progress:
                     result = result with { ProgressTimeout = TimeSpan.FromSeconds(progress) };
                     break;
+                case "switchoverAckWaitMs" when value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var ack) && ack is >= 0 and <= 600_000:
+                    result = result with { SwitchoverAckWait = TimeSpan.FromMilliseconds(ack) };
+                    break;
                 case "nonConvergenceAction" when value.ValueKind == JsonValueKind.String && MigrationPolicyView.ActionOf(value.GetString()!) is { } action:
                     result = result with { NonConvergenceAction = action };
                     break;
@@ -75,8 +80,14 @@ public static class PolicyRequest
     public static string Canonical(MigrationPolicy policy)
     {
         var view = MigrationPolicyView.From(policy);
-        return string.Create(CultureInfo.InvariantCulture,
+        var text = string.Create(CultureInfo.InvariantCulture,
             $"{view.DowntimeLimitMs}|{view.BandwidthBytesPerSecond}|{view.MaxPreCopyRounds}|{view.CompletionTimeoutPerGiBSeconds}|{view.ProgressTimeoutSeconds}|{view.NonConvergenceAction}");
+
+        // Only a wait other than the default is part of the text, so that a key stored before the field existed
+        // still answers a retry of the same request.
+        return policy.SwitchoverAckWait == MigrationPolicy.Default.SwitchoverAckWait
+            ? text
+            : text + string.Create(CultureInfo.InvariantCulture, $"|ack={view.SwitchoverAckWaitMs}");
     }
 
     private static double? Number(JsonElement value, double above, double atMost) =>
@@ -89,6 +100,7 @@ public static class PolicyRequest
         "maxPreCopyRounds" => "a whole number from 1 to 10000",
         "completionTimeoutPerGiBSeconds" or "progressTimeoutSeconds" => "a number of seconds > 0 and ≤ 86400",
         "nonConvergenceAction" => "\"abort\", \"force\" or \"wait\"",
+        "switchoverAckWaitMs" => "a number of milliseconds ≥ 0 and ≤ 600000",
         _ => "a valid value",
     };
 }

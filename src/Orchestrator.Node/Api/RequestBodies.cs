@@ -27,7 +27,8 @@ public sealed record PolicyBody(
     int? MaxPreCopyRounds = null,
     double? CompletionTimeoutPerGiBSeconds = null,
     double? ProgressTimeoutSeconds = null,
-    string? NonConvergenceAction = null);
+    string? NonConvergenceAction = null,
+    double? SwitchoverAckWaitMs = null);
 
 /// <summary>Body of <c>POST /placement</c>: where would a migration of the workload go (to the target host, if given).</summary>
 public sealed record PlacementBody(string Workload, string? Target = null);

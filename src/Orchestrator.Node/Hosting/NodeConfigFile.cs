@@ -23,7 +23,7 @@ public static class NodeConfigFile
         NodeConfigKeys.Token, NodeConfigKeys.TokenFile, NodeConfigKeys.ReadAuth, NodeConfigKeys.SseHeartbeat, NodeConfigKeys.ReadinessJournalGrace, NodeConfigKeys.StepTimeout, NodeConfigKeys.ReconcileInterval,
         NodeConfigKeys.IndexRetention, NodeConfigKeys.IndexMaxEnded, NodeConfigKeys.IdempotencyRetention,
         NodeConfigKeys.PolicyDowntimeLimit, NodeConfigKeys.PolicyBandwidth, NodeConfigKeys.PolicyMaxPreCopyRounds,
-        NodeConfigKeys.PolicyCompletionTimeoutPerGiB, NodeConfigKeys.PolicyProgressTimeout, NodeConfigKeys.PolicyNonConvergenceAction,
+        NodeConfigKeys.PolicyCompletionTimeoutPerGiB, NodeConfigKeys.PolicyProgressTimeout, NodeConfigKeys.PolicyNonConvergenceAction, NodeConfigKeys.PolicySwitchoverAckWait,
         NodeConfigKeys.LimitsPerHostOutbound, NodeConfigKeys.LimitsPerHostInbound, NodeConfigKeys.LimitsPerPf, NodeConfigKeys.LimitsPerCluster,
         NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi, NodeConfigKeys.LogFormat,
         NodeConfigKeys.TracingOtlpEndpoint, NodeConfigKeys.TracingFile,
@@ -125,6 +125,7 @@ public static class NodeConfigFile
         ReadDuration(config, NodeConfigKeys.PolicyProgressTimeout, errors, v => options.DefaultPolicy = options.DefaultPolicy with { ProgressTimeout = v });
         ReadParsed(config, NodeConfigKeys.PolicyNonConvergenceAction, errors, Cluster.Migrations.MigrationPolicyView.ActionOf, "is not abort, force or wait",
             v => options.DefaultPolicy = options.DefaultPolicy with { NonConvergenceAction = v });
+        ReadDuration(config, NodeConfigKeys.PolicySwitchoverAckWait, errors, v => options.DefaultPolicy = options.DefaultPolicy with { SwitchoverAckWait = v });
         ReadLimit(config, NodeConfigKeys.LimitsPerHostOutbound, errors, v => options.Limits = options.Limits with { PerHostOutbound = v });
         ReadLimit(config, NodeConfigKeys.LimitsPerHostInbound, errors, v => options.Limits = options.Limits with { PerHostInbound = v });
         ReadLimit(config, NodeConfigKeys.LimitsPerPf, errors, v => options.Limits = options.Limits with { PerPf = v });

@@ -36,6 +36,7 @@ public static class NodeConfigKeys
     public const string PolicyCompletionTimeoutPerGiB = "policy.completion-timeout-per-gib";
     public const string PolicyProgressTimeout = "policy.progress-timeout";
     public const string PolicyNonConvergenceAction = "policy.non-convergence-action";
+    public const string PolicySwitchoverAckWait = "policy.switchover-ack-wait";
     public const string LimitsPerHostOutbound = "limits.per-host-outbound";
     public const string LimitsPerHostInbound = "limits.per-host-inbound";
     public const string LimitsPerPf = "limits.per-pf";

@@ -60,6 +60,7 @@ public class AuthAndValidationTests(ApiNode node)
         { "POST", "/api/v1/migrations", """{"workload": "vm-5", "policy": {"maxPreCopyRounds": 0}}""", "policy.maxPreCopyRounds", "0" },
         { "POST", "/api/v1/migrations", """{"workload": "vm-5", "policy": {"progressTimeoutSeconds": "30"}}""", "policy.progressTimeoutSeconds", "\"30\"" },
         { "POST", "/api/v1/migrations", """{"workload": "vm-5", "policy": {"nonConvergenceAction": "later"}}""", "policy.nonConvergenceAction", "\"later\"" },
+        { "POST", "/api/v1/migrations", """{"workload": "vm-5", "policy": {"switchoverAckWaitMs": -5}}""", "policy.switchoverAckWaitMs", "-5" },
         { "POST", "/api/v1/migrations", """{"workload": "vm-5", "policy": {"speed": 1}}""", "policy.speed", "1" },
         { "POST", "/api/v1/placement", """{"workload": "vm-5", "policy": {}}""", "policy", "{}" },
         { "POST", "/api/v1/migrations", """{"workload": "vm-5",""", "body", "{\"workload\": \"vm-5\"," },

@@ -58,7 +58,7 @@ public class MigrationApiTests(ApiNode node)
     [Fact]
     public async Task A_policy_in_the_request_is_laid_over_the_defaults_and_echoed_and_another_policy_under_the_key_is_409()
     {
-        const string body = """{"workload": "vm-6", "policy": {"downtimeLimitMs": 150, "nonConvergenceAction": "force", "bandwidthBytesPerSecond": 1000000000}}""";
+        const string body = """{"workload": "vm-6", "policy": {"downtimeLimitMs": 150, "nonConvergenceAction": "force", "bandwidthBytesPerSecond": 1000000000, "switchoverAckWaitMs": 0}}""";
         var started = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", body, idempotencyKey: "policy-vm-6"), HttpStatusCode.Accepted);
         var policy = started.GetProperty("policy");
         Assert.Equal(150, policy.GetProperty("downtimeLimitMs").GetDouble());
@@ -66,9 +66,10 @@ public class MigrationApiTests(ApiNode node)
         Assert.Equal(1_000_000_000, policy.GetProperty("bandwidthBytesPerSecond").GetInt64());
         Assert.Equal(30, policy.GetProperty("maxPreCopyRounds").GetInt32()); // the node's default
         Assert.Equal(30, policy.GetProperty("progressTimeoutSeconds").GetDouble());
+        Assert.Equal(0, policy.GetProperty("switchoverAckWaitMs").GetDouble());
 
-        // The same key with another policy is another request.
-        var other = """{"workload": "vm-6", "policy": {"downtimeLimitMs": 500}}""";
+        // The same key with another policy is another request: the ack wait is part of it.
+        var other = """{"workload": "vm-6", "policy": {"downtimeLimitMs": 150, "nonConvergenceAction": "force", "bandwidthBytesPerSecond": 1000000000}}""";
         var conflict = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", other, idempotencyKey: "policy-vm-6"), HttpStatusCode.Conflict);
         Assert.Equal("IdempotencyKeyReused", conflict.Str("code"));
 

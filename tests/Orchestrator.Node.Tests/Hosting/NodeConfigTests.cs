@@ -106,6 +106,7 @@ public class NodeConfigTests : IDisposable
               completion-timeout-per-gib = 90s
               progress-timeout = 20s
               non-convergence-action = force
+              switchover-ack-wait = 250ms
             }
             """, options);
         Assert.Empty(errors.Concat(NodeOptionsValidator.Errors(options)));
@@ -116,6 +117,7 @@ public class NodeConfigTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(90), p.CompletionTimeoutPerGiB);
         Assert.Equal(TimeSpan.FromSeconds(20), p.ProgressTimeout);
         Assert.Equal(Domain.Policies.NonConvergenceAction.ForceSwitchover, p.NonConvergenceAction);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), p.SwitchoverAckWait);
     }
 
     [Fact]
@@ -163,6 +165,7 @@ public class NodeConfigTests : IDisposable
     [InlineData("policy.non-convergence-action = later", "policy.non-convergence-action: 'later' is not abort, force or wait")]
     [InlineData("policy.max-precopy-rounds = 0", "policy.*: MaxPreCopyRounds = 0 is invalid")]
     [InlineData("policy.downtime-limit = soon", "policy.downtime-limit: 'soon'")]
+    [InlineData("policy.switchover-ack-wait = later", "policy.switchover-ack-wait: 'later'")]
     [InlineData("limits.per-pf = many", "limits.per-pf: 'many' is not an integer")]
     [InlineData("limits.per-cluster = 0", "limits.*: PerCluster = 0 is invalid")]
     [InlineData("limits.per-host = 3", "limits.per-host: unknown key")]

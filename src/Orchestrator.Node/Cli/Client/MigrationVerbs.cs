@@ -216,7 +216,8 @@ internal static class MigrationVerbs
             if (m.Policy is { } p)
             {
                 c.Io.Console.WriteLine($"  policy: downtime limit {Units.Ms(p.DowntimeLimitMs)}, bandwidth {(p.BandwidthBytesPerSecond is { } b ? Units.Rate(b) : "uncapped")}, "
-                    + $"at most {p.MaxPreCopyRounds} pre-copy rounds, then {p.NonConvergenceAction}; progress timeout {p.ProgressTimeoutSeconds} s");
+                    + $"at most {p.MaxPreCopyRounds} pre-copy rounds, then {p.NonConvergenceAction}; progress timeout {p.ProgressTimeoutSeconds} s; "
+                    + $"switchover-ack wait {Units.Ms(p.SwitchoverAckWaitMs)}");
             }
 
             foreach (var checkpoint in m.Checkpoints ?? [])
