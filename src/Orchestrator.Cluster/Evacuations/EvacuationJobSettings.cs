@@ -1,3 +1,5 @@
+using Orchestrator.Cluster.Hosting;
+
 namespace Orchestrator.Cluster.Evacuations;
 
 /// <summary>Timing of an evacuation job, with its defaults.</summary>
@@ -18,4 +20,14 @@ public sealed record EvacuationJobSettings
     /// coming back cannot keep the job running.
     /// </summary>
     public int MaxPlanExtensions { get; init; } = 3;
+
+    /// <summary>Every problem, each naming the setting and its value; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        SettingChecks.Positive(errors, "EvacuationJobSettings.PollInterval", PollInterval);
+        SettingChecks.NotNegative(errors, "EvacuationJobSettings.RestartInterval", RestartInterval);
+        SettingChecks.AtLeast(errors, "EvacuationJobSettings.MaxPlanExtensions", MaxPlanExtensions, 0);
+        return errors;
+    }
 }

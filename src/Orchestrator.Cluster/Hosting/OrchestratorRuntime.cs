@@ -64,6 +64,57 @@ public sealed record RuntimeOptions
     /// events before a stored snapshot are deleted.
     /// </summary>
     public int SnapshotEvery { get; init; } = 1000;
+
+    /// <summary>
+    /// Every problem with these options and the settings records a node builds from them (coordinators, placement
+    /// authority, evacuation jobs, PF actors and their ledgers, reconcilers), each naming the setting and its value;
+    /// empty when valid. <see cref="OrchestratorRuntime.Start"/> refuses to start anything otherwise.
+    /// </summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        SettingChecks.Positive(errors, "RuntimeOptions.ClientAskTimeout", ClientAskTimeout);
+        SettingChecks.Positive(errors, "RuntimeOptions.KeeperInterval", KeeperInterval);
+        SettingChecks.AtLeast(errors, "RuntimeOptions.SnapshotEvery", SnapshotEvery, 1);
+        SettingChecks.Positive(errors, "runtime.index-retention", IndexRetention.Window);
+        SettingChecks.AtLeast(errors, "runtime.index-max-ended", IndexRetention.MaxEnded, 0);
+        errors.AddRange(Limits.Validate().Select(e => "limits: " + e));
+        errors.AddRange(DefaultPolicy.Validate().Select(e => "policy: " + e));
+        errors.AddRange(Coordinators(ActorRefs.Nobody).Validate());
+        errors.AddRange(Authority(null).Validate());
+        errors.AddRange(Evacuations.Validate());
+        errors.AddRange(Pf.Validate());
+        errors.AddRange(Reconcilers(ActorRefs.Nobody, ActorRefs.Nobody).Validate());
+        return errors;
+    }
+
+    /// <summary>What every migration coordinator on the node shares.</summary>
+    internal CoordinatorSettings Coordinators(IActorRef placement) => new()
+    {
+        Placement = placement,
+        TimeProvider = TimeProvider,
+        StepTimeout = StepTimeout,
+        PassivateAfterEnd = PassivateAfterEnd,
+        OnStateChanged = OnMigrationChanged,
+    };
+
+    /// <summary>The placement authority's settings.</summary>
+    internal PlacementAuthoritySettings Authority(IActorRef? migrations) => new() { Migrations = migrations, SnapshotEvery = SnapshotEvery };
+
+    /// <summary>Every evacuation job's settings.</summary>
+    internal EvacuationJobSettings Evacuations => new() { Time = TimeProvider };
+
+    /// <summary>Every host reconciler's settings.</summary>
+    internal ReconcilerSettings Reconcilers(IActorRef placement, IActorRef migrations) => new()
+    {
+        Interval = ReconcileInterval,
+        StartupDelay = ReconcileStartupDelay,
+        RecentKept = ReconcilerRecentKept,
+        Placement = placement,
+        Migrations = migrations,
+        TimeProvider = TimeProvider,
+        Observer = Observer,
+    };
 }
 
 /// <summary>
@@ -104,6 +155,12 @@ public sealed class OrchestratorRuntime
     public static OrchestratorRuntime Start(ActorSystem system, IReadOnlyList<HostDevices> hosts, RuntimeOptions? options = null)
     {
         options ??= new RuntimeOptions();
+        if (options.Validate() is { Count: > 0 } invalid)
+        {
+            // Before any actor starts: a node with a bad timing must not half-run.
+            throw new ArgumentException("invalid runtime options: " + string.Join("; ", invalid), nameof(options));
+        }
+
         var roles = Akka.Cluster.Cluster.Get(system).SelfRoles;
         var isCoordinator = roles.Contains(ClusterRoles.Coordinator);
 
@@ -116,14 +173,7 @@ public sealed class OrchestratorRuntime
         IActorRef migrations;
         if (isCoordinator)
         {
-            var coordinatorSettings = new CoordinatorSettings
-            {
-                Placement = placement,
-                TimeProvider = options.TimeProvider,
-                StepTimeout = options.StepTimeout,
-                PassivateAfterEnd = options.PassivateAfterEnd,
-                OnStateChanged = options.OnMigrationChanged,
-            };
+            var coordinatorSettings = options.Coordinators(placement);
             migrations = sharding.Start(
                 MigrationTypeName,
                 id => MigrationCoordinator.Props(MigrationId.Parse(id), coordinatorSettings),
@@ -140,7 +190,7 @@ public sealed class OrchestratorRuntime
             // After the region: the authority asks coordinators about claims that look abandoned. Under a backoff
             // supervisor: a failed journal write stops a persistent actor, and the singleton manager would not start it
             // again, so every placement in the cluster would wait forever; this one comes back and recovers its ledger.
-            var authority = PlacementAuthority.Props(options.Limits, options.TimeProvider, new PlacementAuthoritySettings { Migrations = migrations, SnapshotEvery = options.SnapshotEvery });
+            var authority = PlacementAuthority.Props(options.Limits, options.TimeProvider, options.Authority(migrations));
             system.ActorOf(
                 ClusterSingletonManager.Props(
                     JournalBackoff.Supervise(authority, "ledger"),
@@ -155,7 +205,7 @@ public sealed class OrchestratorRuntime
         client.Evacuations = isCoordinator
             ? sharding.Start(
                 EvacuationTypeName,
-                id => EvacuationJob.Props(id, client, new EvacuationJobSettings { Time = options.TimeProvider }),
+                id => EvacuationJob.Props(id, client, options.Evacuations),
                 ClusterShardingSettings.Create(system).WithRole(ClusterRoles.Coordinator),
                 evacuationExtractor)
             : sharding.StartProxy(EvacuationTypeName, ClusterRoles.Coordinator, evacuationExtractor);
@@ -163,21 +213,7 @@ public sealed class OrchestratorRuntime
         var hostRefs = new Dictionary<HostId, IActorRef>();
         if (roles.Contains(ClusterRoles.Hosts))
         {
-            var reconciler = new ReconcilerSettings
-            {
-                Interval = options.ReconcileInterval,
-                StartupDelay = options.ReconcileStartupDelay,
-                RecentKept = options.ReconcilerRecentKept,
-                Placement = placement,
-                Migrations = migrations,
-                TimeProvider = options.TimeProvider,
-                Observer = options.Observer,
-            };
-            if (reconciler.Validate() is { Count: > 0 } errors)
-            {
-                throw new ArgumentException("invalid runtime options: " + string.Join("; ", errors), nameof(options));
-            }
-
+            var reconciler = options.Reconcilers(placement, migrations);
             var nodeName = system.Settings.Config.GetString("orchestrator.node-name", system.Name);
             foreach (var host in hosts)
             {

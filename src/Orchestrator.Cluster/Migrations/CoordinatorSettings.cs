@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Cluster.Migrations;
 
@@ -39,4 +40,18 @@ public sealed record CoordinatorSettings
 
     /// <summary>Called with the migration's view each time its protocol state or epoch changes (history, metrics).</summary>
     public Action<MigrationView>? OnStateChanged { get; init; }
+
+    /// <summary>Every problem, each naming the setting and its value; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        SettingChecks.Positive(errors, "CoordinatorSettings.StepTimeout (runtime.step-timeout)", StepTimeout);
+        SettingChecks.Positive(errors, "CoordinatorSettings.ClaimTimeout", ClaimTimeout);
+        SettingChecks.Positive(errors, "CoordinatorSettings.JournalTimeout", JournalTimeout);
+        SettingChecks.Positive(errors, "CoordinatorSettings.TickInterval", TickInterval);
+        SettingChecks.Positive(errors, "CoordinatorSettings.RetryInterval", RetryInterval);
+        SettingChecks.NotNegative(errors, "CoordinatorSettings.PassivateAfterEnd", PassivateAfterEnd);
+        SettingChecks.NotNegative(errors, "CoordinatorSettings.PassivateUnstarted", PassivateUnstarted);
+        return errors;
+    }
 }

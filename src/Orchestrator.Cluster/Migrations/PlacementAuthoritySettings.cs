@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Cluster.Migrations;
 
@@ -40,4 +41,19 @@ public sealed record PlacementAuthoritySettings
 
     /// <summary>The majority read of the directory before a placement says a host or VF does not exist.</summary>
     public TimeSpan DirectoryReadTimeout { get; init; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>Every problem, each naming the setting and its value; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        SettingChecks.Positive(errors, "PlacementAuthoritySettings.ClaimSweepInterval", ClaimSweepInterval);
+        SettingChecks.Positive(errors, "PlacementAuthoritySettings.ClaimCheckAfter", ClaimCheckAfter);
+        SettingChecks.Positive(errors, "PlacementAuthoritySettings.ClaimCheckTimeout", ClaimCheckTimeout);
+        SettingChecks.AtLeast(errors, "PlacementAuthoritySettings.SnapshotEvery", SnapshotEvery, 1);
+        SettingChecks.Positive(errors, "PlacementAuthoritySettings.VfChangeExpiry", VfChangeExpiry);
+        SettingChecks.NotNegative(errors, "PlacementAuthoritySettings.SettleFor", SettleFor);
+        SettingChecks.NotNegative(errors, "PlacementAuthoritySettings.InventoryWait", InventoryWait);
+        SettingChecks.Positive(errors, "PlacementAuthoritySettings.DirectoryReadTimeout", DirectoryReadTimeout);
+        return errors;
+    }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using Orchestrator.Cluster.Hosting;
 using Orchestrator.Domain.Pfs;
 
 namespace Orchestrator.Cluster.Pfs;
@@ -44,4 +45,27 @@ public sealed record PfActorSettings
     /// (tombstone TTL, 10 minutes) and how many such migrations are kept at most (1024).
     /// </summary>
     public PfLedgerSettings Ledger { get; init; } = PfLedgerSettings.Default;
+
+    /// <summary>Every problem, each naming the setting and its value; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        SettingChecks.Positive(errors, "PfActorSettings.TransferIdleTimeout", TransferIdleTimeout);
+        SettingChecks.Positive(errors, "PfActorSettings.LoadTimeout", LoadTimeout);
+        SettingChecks.Positive(errors, "PfActorSettings.MaxPreCopyRound", MaxPreCopyRound);
+        SettingChecks.NotNegative(errors, "PfActorSettings.MinPreCopyRound", MinPreCopyRound);
+        if (MinPreCopyRound > MaxPreCopyRound)
+        {
+            errors.Add($"PfActorSettings.MinPreCopyRound = {SettingChecks.Text(MinPreCopyRound)} must not exceed MaxPreCopyRound = {SettingChecks.Text(MaxPreCopyRound)}");
+        }
+
+        SettingChecks.Positive(errors, "PfActorSettings.DirectoryWriteTimeout", DirectoryWriteTimeout);
+        if (TransferPorts is { } ports && (ports.First is < 1 or > 65535 || ports.Last < ports.First || ports.Last > 65535))
+        {
+            errors.Add($"PfActorSettings.TransferPorts = {ports.First}-{ports.Last} is not a range of TCP ports");
+        }
+
+        errors.AddRange(Ledger.Validate().Select(e => "PfActorSettings.Ledger." + e));
+        return errors;
+    }
 }

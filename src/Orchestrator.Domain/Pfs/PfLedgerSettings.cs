@@ -11,4 +11,21 @@ public sealed record PfLedgerSettings
 
     /// <summary>At most this many tombstones; beyond it the oldest is forgotten first.</summary>
     public int MaxTombstones { get; init; } = 1024;
+
+    /// <summary>Every problem, each naming the setting and its value; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (TombstoneTtl <= TimeSpan.Zero)
+        {
+            errors.Add($"TombstoneTtl = {TombstoneTtl} must be positive");
+        }
+
+        if (MaxTombstones < 1)
+        {
+            errors.Add($"MaxTombstones = {MaxTombstones} must be at least 1");
+        }
+
+        return errors;
+    }
 }
