@@ -15,11 +15,20 @@ namespace Orchestrator.Bench;
 internal static class NodeHeap
 {
     /// <summary>
+    /// What survived a full GC: <paramref name="Small"/>, the small-object heap (promoted from gen0–2), and
+    /// <paramref name="Large"/>, the large and pinned object heaps (big arrays, such as DotNetty's pooled 16 MiB chunks).
+    /// </summary>
+    public readonly record struct Live(long Small, long Large)
+    {
+        public long Total => Small + Large;
+    }
+
+    /// <summary>
     /// Live bytes after an induced full GC of <paramref name="pid"/>: what it promoted from gen0–2, the large and the
     /// pinned object heaps. Not the generations' sizes, which also count the free space between live objects and move
     /// with fragmentation rather than with what the process holds.
     /// </summary>
-    public static async Task<long> AfterFullGcAsync(int pid, TimeSpan timeout)
+    public static async Task<Live> AfterFullGcAsync(int pid, TimeSpan timeout)
     {
         var client = new DiagnosticsClient(pid);
         var providers = new[]
@@ -30,13 +39,13 @@ internal static class NodeHeap
         using var session = await client.StartEventPipeSessionAsync(providers, requestRundown: false, token: CancellationToken.None);
         using var source = new EventPipeEventSource(session.EventStream);
         var induced = false;
-        var heap = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var heap = new TaskCompletionSource<Live>(TaskCreationOptions.RunContinuationsAsynchronously);
         source.Clr.GCStart += e => induced |= e.Reason == GCReason.Induced;
         source.Clr.GCHeapStats += e =>
         {
             if (induced)
             {
-                heap.TrySetResult(e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2 + e.TotalPromotedSize3 + e.TotalPromotedSize4);
+                heap.TrySetResult(new Live(e.TotalPromotedSize0 + e.TotalPromotedSize1 + e.TotalPromotedSize2, e.TotalPromotedSize3 + e.TotalPromotedSize4));
             }
         };
         var pump = Task.Run(source.Process);
