@@ -7,6 +7,7 @@ using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Devices.Topology;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Testing;
 
@@ -165,6 +166,15 @@ public sealed class TestCluster : IAsyncDisposable
         }
 
         throw new TimeoutException($"migration {id} did not end within {timeout}; last seen {last?.State} step {last?.Step} error {last?.LastError}; {await DiagnoseAsync(id)}");
+    }
+
+    /// <summary>Starts a migration of <paramref name="workload"/> to <paramref name="target"/> through <paramref name="node"/> and waits (60 s) until it ends.</summary>
+    public async Task<MigrationView> MigrateAsync(TestNode node, string id, string workload, string target, MigrationPolicy policy)
+    {
+        var migration = MigrationId.Parse(id);
+        var started = await node.Client.StartMigrationAsync(migration, WorkloadId.Parse(workload), HostId.Parse(target), policy);
+        Assert.True(started.IsOk, started.Error?.Message);
+        return await WaitForEndAsync(migration, TimeSpan.FromSeconds(60));
     }
 
     /// <summary>

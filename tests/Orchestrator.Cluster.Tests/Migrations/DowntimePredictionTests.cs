@@ -1,6 +1,4 @@
-using Orchestrator.Cluster.Migrations;
 using Orchestrator.Devices.Simulation;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
@@ -13,7 +11,6 @@ namespace Orchestrator.Cluster.Tests.Migrations;
 /// </summary>
 public class DowntimePredictionTests
 {
-    private static readonly WorkloadId Vm1 = WorkloadId.Parse("vm-1");
     private static readonly TimeSpan SlowLoad = TimeSpan.FromMilliseconds(400);
     private static readonly MigrationPolicy Abort = MigrationPolicy.Default with
     {
@@ -31,13 +28,13 @@ public class DowntimePredictionTests
 
         // host-b's PF has never loaded a state: its load time is not known yet, so the first migration to it
         // switches over and shows the cost in its downtime.
-        var first = await MigrateAsync(cluster, node, "m-first", "host-b", Abort);
+        var first = await cluster.MigrateAsync(node, "m-first", "vm-1", "host-b", Abort);
         Assert.True(first.State == MigrationPhase.Completed, $"{first.State}: {first.Reason}");
         Assert.True(first.DowntimeMs > Abort.DowntimeLimit.TotalMilliseconds, $"downtime {first.DowntimeMs} ms");
-        Assert.Equal(MigrationPhase.Completed, (await MigrateAsync(cluster, node, "m-back", "host-a", Abort)).State);
+        Assert.Equal(MigrationPhase.Completed, (await cluster.MigrateAsync(node, "m-back", "vm-1", "host-a", Abort)).State);
 
         // Now it is known: every round predicts over the limit, so the migration follows its policy and rolls back.
-        var refused = await MigrateAsync(cluster, node, "m-refused", "host-b", Abort);
+        var refused = await cluster.MigrateAsync(node, "m-refused", "vm-1", "host-b", Abort);
         Assert.Equal((MigrationPhase.RolledBack, "NonConvergence"), (refused.State, refused.Code));
         Assert.NotEmpty(refused.Rounds);
         Assert.All(refused.Rounds, r => Assert.True(r.PredictedDowntimeMs > 300, $"round {r.Round} predicted {r.PredictedDowntimeMs} ms"));
@@ -46,16 +43,8 @@ public class DowntimePredictionTests
 
         // Forced, it switches over on a prediction over the limit (a timer of 400 ms may measure a hair under 400 ms:
         // the limit, not the injected delay, is what the prediction is compared with).
-        var forced = await MigrateAsync(cluster, node, "m-forced", "host-b", Abort with { NonConvergenceAction = NonConvergenceAction.ForceSwitchover });
+        var forced = await cluster.MigrateAsync(node, "m-forced", "vm-1", "host-b", Abort with { NonConvergenceAction = NonConvergenceAction.ForceSwitchover });
         Assert.Equal(MigrationPhase.Completed, forced.State);
         Assert.True(forced.Rounds[^1].PredictedDowntimeMs > Abort.DowntimeLimit.TotalMilliseconds, $"predicted {forced.Rounds[^1].PredictedDowntimeMs} ms");
-    }
-
-    private static async Task<MigrationView> MigrateAsync(TestCluster cluster, TestNode node, string id, string target, MigrationPolicy policy)
-    {
-        var migration = MigrationId.Parse(id);
-        var started = await node.Client.StartMigrationAsync(migration, Vm1, HostId.Parse(target), policy);
-        Assert.True(started.IsOk, started.Error?.Message);
-        return await cluster.WaitForEndAsync(migration, TimeSpan.FromSeconds(60));
     }
 }

@@ -1,5 +1,3 @@
-using Orchestrator.Cluster.Migrations;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
@@ -13,7 +11,6 @@ namespace Orchestrator.Cluster.Tests.Migrations;
 /// </summary>
 public class SwitchoverAckTests
 {
-    private static readonly WorkloadId Vm1 = WorkloadId.Parse("vm-1");
 
     // eth-small holds 16 MiB; at 4 MiB/s a round (at most 2 s) reads about half of the first image. The limit is
     // wide, so that round 1 converges by the prediction alone.
@@ -32,22 +29,14 @@ public class SwitchoverAckTests
 
         // The wait is long, so only the target's readiness ends it: the switchover comes after the round that read
         // the last initial bytes, never after round 1.
-        var acked = await MigrateAsync(cluster, node, "m-acked", "host-b", Capped with { SwitchoverAckWait = TimeSpan.FromSeconds(60) });
+        var acked = await cluster.MigrateAsync(node, "m-acked", "vm-1", "host-b", Capped with { SwitchoverAckWait = TimeSpan.FromSeconds(60) });
         Assert.True(acked.State == MigrationPhase.Completed, $"{acked.State}: {acked.Reason}");
         Assert.True(acked.Rounds.Count >= 2, $"switched over after {acked.Rounds.Count} round(s)");
         Assert.True(acked.Rounds[0].BytesRemaining > 0, "round 1 read the whole first image: the cap did not bind");
         Assert.All(acked.Rounds, r => Assert.True(r.PredictedDowntimeMs <= 30_000, $"round {r.Round} predicted {r.PredictedDowntimeMs} ms"));
 
-        var unacked = await MigrateAsync(cluster, node, "m-unacked", "host-a", Capped with { SwitchoverAckWait = TimeSpan.Zero });
+        var unacked = await cluster.MigrateAsync(node, "m-unacked", "vm-1", "host-a", Capped with { SwitchoverAckWait = TimeSpan.Zero });
         Assert.True(unacked.State == MigrationPhase.Completed, $"{unacked.State}: {unacked.Reason}");
         Assert.Single(unacked.Rounds);
-    }
-
-    private static async Task<MigrationView> MigrateAsync(TestCluster cluster, TestNode node, string id, string target, MigrationPolicy policy)
-    {
-        var migration = MigrationId.Parse(id);
-        var started = await node.Client.StartMigrationAsync(migration, Vm1, HostId.Parse(target), policy);
-        Assert.True(started.IsOk, started.Error?.Message);
-        return await cluster.WaitForEndAsync(migration, TimeSpan.FromSeconds(60));
     }
 }
