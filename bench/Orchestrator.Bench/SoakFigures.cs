@@ -20,7 +20,14 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
     /// <summary>Migrations in flight at any time: the stream's width (limits raised, so the engine sets the pace).</summary>
     private const int Lanes = 24;
 
-    private sealed record Sample(double Minutes, int Completed, long[] HeapBytes, long[] SmallBytes, IReadOnlyDictionary<string, long> Rows);
+    private sealed record Sample(double Minutes, int Completed, NodeHeap.Live[] Heaps, IReadOnlyDictionary<string, long> Rows)
+    {
+        /// <summary>Each node's whole live heap.</summary>
+        public long[] HeapBytes => [.. Heaps.Select(h => h.Total)];
+
+        /// <summary>Each node's small-object heap (gen0–2 promoted).</summary>
+        public long[] SmallBytes => [.. Heaps.Select(h => h.Small)];
+    }
 
     /// <summary>
     /// The retention-bound structures (the replicated index's ended views, the idempotency keys) are kept small so that
@@ -136,7 +143,7 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
     private static async Task<Sample> SampleAsync(ThreeProcessFigures.Cluster cluster, double minutes, int completed)
     {
         var heaps = await Task.WhenAll(cluster.Processes.Select(p => NodeHeap.AfterFullGcAsync(p.Id, TimeSpan.FromSeconds(30))));
-        return new Sample(minutes, completed, [.. heaps.Select(h => h.Total)], [.. heaps.Select(h => h.Small)], await RowsAsync(cluster.Connection));
+        return new Sample(minutes, completed, heaps, await RowsAsync(cluster.Connection));
     }
 
     /// <summary>
@@ -207,14 +214,14 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
         // pooled buffers come and go in 16 MiB steps and make most of the scatter between quiet samples.
         var (small, smallError) = Fit(window.Select(s => ((double)s.Completed, s.SmallBytes.Sum() / 1e6)));
         report.Note($"soak small-object heap alone (gen0–2 promoted, summed over the nodes): {Stats.F(small * 10_000, "0.00")} MB per 10k migrations, standard error {Stats.F(smallError * 10_000, "0.00")}; "
-            + $"MB per node {string.Join(" / ", window[0].SmallBytes.Select(b => Stats.F(b / 1e6, "0.0")))} → {string.Join(" / ", last.SmallBytes.Select(b => Stats.F(b / 1e6, "0.0")))}");
-        var heapsFrom = string.Join(" / ", window[0].HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")));
-        var heapsTo = string.Join(" / ", last.HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")));
+            + $"MB per node {PerNodeMb(window[0].SmallBytes)} → {PerNodeMb(last.SmallBytes)}");
         report.Add("memory_growth_mb_per_10k_migrations", total, "≤ 1", v => v <= 1,
             $"3 node processes, {label} journal: least-squares slope of the three nodes' summed live heap after an induced full GC, with no migration in flight, over completed migrations, "
             + $"{window.Count} samples from minute {Stats.F(window[0].Minutes, "0.0")} ({window[0].Completed} migrations, past the retention windows) to {Stats.F(last.Minutes, "0.0")} ({last.Completed}); "
-            + $"standard error {Stats.F(error * 10_000, "0.00")}; per node {string.Join(" / ", perNode.Select(v => Stats.F(v, "0.00")))} MB per 10k; heap MB per node {heapsFrom} → {heapsTo}; baseline: heap MB per node at the start {string.Join(" / ", samples[0].HeapBytes.Select(b => Stats.F(b / 1e6, "0.0")))}");
+            + $"standard error {Stats.F(error * 10_000, "0.00")}; per node {string.Join(" / ", perNode.Select(v => Stats.F(v, "0.00")))} MB per 10k; heap MB per node {PerNodeMb(window[0].HeapBytes)} → {PerNodeMb(last.HeapBytes)}; baseline: heap MB per node at the start {PerNodeMb(samples[0].HeapBytes)}");
     }
+
+    private static string PerNodeMb(long[] bytes) => string.Join(" / ", bytes.Select(b => Stats.F(b / 1e6, "0.0")));
 
     /// <summary>
     /// Least-squares slope of y over x, and its standard error: what the samples' scatter leaves uncertain (NaN below

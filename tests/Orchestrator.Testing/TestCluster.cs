@@ -168,8 +168,11 @@ public sealed class TestCluster : IAsyncDisposable
         throw new TimeoutException($"migration {id} did not end within {timeout}; last seen {last?.State} step {last?.Step} error {last?.LastError}; {await DiagnoseAsync(id)}");
     }
 
-    /// <summary>Starts a migration of <paramref name="workload"/> to <paramref name="target"/> through <paramref name="node"/> and waits (60 s) until it ends.</summary>
-    public async Task<MigrationView> MigrateAsync(TestNode node, string id, string workload, string target, MigrationPolicy policy)
+    /// <summary>
+    /// Starts a migration of <paramref name="workload"/> to <paramref name="target"/> through <paramref name="node"/>
+    /// (under <paramref name="policy"/>, or the node's default) and waits (60 s) until it ends.
+    /// </summary>
+    public async Task<MigrationView> MigrateAsync(TestNode node, string id, string workload, string target, MigrationPolicy? policy = null)
     {
         var migration = MigrationId.Parse(id);
         var started = await node.Client.StartMigrationAsync(migration, WorkloadId.Parse(workload), HostId.Parse(target), policy);

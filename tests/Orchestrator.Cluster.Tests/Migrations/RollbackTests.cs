@@ -166,13 +166,7 @@ public class RollbackTests
             return new Fixture(cluster, node);
         }
 
-        public async Task<Orchestrator.Cluster.Migrations.MigrationView> MigrateAsync(string id)
-        {
-            var migration = MigrationId.Parse(id);
-            var started = await Client.StartMigrationAsync(migration, Vm1, HostId.Parse("host-b"));
-            Assert.True(started.IsOk, started.Error?.Message);
-            return await Cluster.WaitForEndAsync(migration, TimeSpan.FromSeconds(60));
-        }
+        public Task<Orchestrator.Cluster.Migrations.MigrationView> MigrateAsync(string id) => Cluster.MigrateAsync(Node, id, "vm-1", "host-b");
 
         public void AssertWorkloadOnSourceOnly()
         {
