@@ -14,6 +14,8 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
     private readonly Dictionary<VfId, SourceVf> _vfs = [];
     private const long UnmeasuredBandwidth = 100L << 20; // 100 MiB/s, well under loopback and any datacenter link
     private long _bandwidth;
+    private static readonly int ChunkBurst = new StateTransferSenderOptions().ChunkSize; // the senders' chunk
+    private TokenBucket? _bucket;
 
     public MigrationTicket Ticket { get; private set; } = ticket;
 
@@ -35,7 +37,7 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
 
             vf.Sender ??= await StateTransferSender.ConnectAsync(
                 offer.Offer,
-                new StateTransferSenderOptions { BandwidthLimit = bandwidthCap > 0 ? bandwidthCap : null, TimeProvider = settings.TimeProvider, Tls = settings.Tls, TraceParent = traceParent },
+                new StateTransferSenderOptions { TimeProvider = settings.TimeProvider, Tls = settings.Tls, TraceParent = traceParent },
                 ct).ConfigureAwait(false);
             if (PreCopySupported && vf.Stream is null)
             {
@@ -43,50 +45,26 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
             }
         }
 
+        SetBandwidthCap(bandwidthCap);
         var stopCopy = _vfs.Values.Sum(v => lane.Driver.GetStopCopySize(v.Offer.Source.Index));
         return new StartPreCopyReply(Ticket, PreCopySupported, stopCopy);
     }
 
     public async Task<PreCopyRoundReply> RunRoundAsync(int round, long bandwidthCap, CancellationToken ct)
     {
-        foreach (var vf in _vfs.Values)
-        {
-            vf.Sender?.SetBandwidthLimit(bandwidthCap > 0 ? bandwidthCap : null); // the policy may have changed since the last round
-        }
+        SetBandwidthCap(bandwidthCap); // the policy may have changed since the last round
 
         var started = settings.TimeProvider.GetTimestamp();
         var before = _vfs.Values.Sum(v => v.Sender?.BytesSent ?? 0);
-        long dirty = 0, initialLeft = 0;
-        foreach (var vf in _vfs.Values)
-        {
-            if (vf.Stream is null || vf.Sender is null)
-            {
-                continue;
-            }
-
-            var stream = vf.Stream;
-            var result = await vf.Sender.SendSegmentAsync(
-                async (buffer, token) =>
-                {
-                    if (settings.TimeProvider.GetElapsedTime(started) >= settings.MaxPreCopyRound)
-                    {
-                        return 0; // A long round ends here and the next one goes on: it must not look like a stall.
-                    }
-
-                    var read = await stream.ReadAsync(buffer, token).ConfigureAwait(false);
-                    return read.Status == VfioReadStatus.Data ? read.BytesRead : 0; // NoDataYet ends the round.
-                },
-                isLast: false,
-                ct).ConfigureAwait(false);
-            if (!result.IsOk)
-            {
-                throw new InvalidOperationException($"{vf.Offer.Source}: pre-copy stream {result.Outcome}: {result.Detail}");
-            }
-
-            var info = stream.GetPreCopyInfo();
-            dirty += info.DirtyBytes;
-            initialLeft += info.InitialBytes;
-        }
+        // The VFs' segments run side by side, as their stop-copy streams do: one after another, each VF's round would
+        // wait for the one before it, including its target's load of the first image (the segment that completes it is
+        // acknowledged only after that load), and the first VFs would dirty pages all the while. Task.Run: a simulated
+        // stream reads and hashes synchronously.
+        var infos = await Task.WhenAll(_vfs.Values
+            .Where(vf => vf.Stream is not null && vf.Sender is not null)
+            .Select(vf => Task.Run(() => StreamRoundAsync(vf, started, ct), CancellationToken.None))).ConfigureAwait(false);
+        var dirty = infos.Sum(i => i.DirtyBytes);
+        var initialLeft = infos.Sum(i => i.InitialBytes);
 
         var elapsed = settings.TimeProvider.GetElapsedTime(started);
         if (round > 1 && elapsed < settings.MinPreCopyRound)
@@ -119,6 +97,46 @@ internal sealed class SourceSession(MigrationTicket ticket, PfDeviceLane lane, P
         // The segment carrying the last initial bytes was acknowledged above, after the target wrote it to its device:
         // no initial bytes left is QEMU's INIT_DATA_SENT answered by the target's switchover-ack.
         return new PreCopyRoundReply(Ticket, round, moved, total, remaining, dirtyRate, _bandwidth, elapsed, quiesce, stop, TargetReady: initialLeft == 0);
+    }
+
+    private async Task<PreCopyInfo> StreamRoundAsync(SourceVf vf, long started, CancellationToken ct)
+    {
+        var stream = vf.Stream!;
+        var result = await vf.Sender!.SendSegmentAsync(
+            async (buffer, token) =>
+            {
+                if (settings.TimeProvider.GetElapsedTime(started) >= settings.MaxPreCopyRound)
+                {
+                    return 0; // A long round ends here and the next one goes on: it must not look like a stall.
+                }
+
+                var read = await stream.ReadAsync(buffer, token).ConfigureAwait(false);
+                return read.Status == VfioReadStatus.Data ? read.BytesRead : 0; // NoDataYet ends the round.
+            },
+            isLast: false,
+            ct).ConfigureAwait(false);
+        if (!result.IsOk)
+        {
+            throw new InvalidOperationException($"{vf.Offer.Source}: pre-copy stream {result.Outcome}: {result.Detail}");
+        }
+
+        return stream.GetPreCopyInfo();
+    }
+
+    // One bucket for all of this PF's senders: the cap holds for the workload's streams together, however many VFs
+    // stream at once. A new cap starts a new bucket.
+    private void SetBandwidthCap(long bandwidthCap)
+    {
+        long? cap = bandwidthCap > 0 ? bandwidthCap : null;
+        if (cap != _bucket?.BytesPerSecond)
+        {
+            _bucket = cap is { } c ? new TokenBucket(c, ChunkBurst, settings.TimeProvider) : null;
+        }
+
+        foreach (var vf in _vfs.Values)
+        {
+            vf.Sender?.SetBandwidthLimit(_bucket);
+        }
     }
 
     // What this PF's device has taken for the arcs a switchover will walk: to P2P, then on to STOP_COPY.

@@ -65,14 +65,10 @@ public sealed class StateTransferSender : IAsyncDisposable
     public StateTransferOffer Offer { get; }
 
     /// <summary>
-    /// Changes the bandwidth cap (null: none) for what is sent from now on, as a running migration's policy changes;
-    /// called between segments, never during one.
+    /// Paces what is sent from now on with <paramref name="bucket"/> (null: no cap), as a running migration's policy
+    /// changes; other senders may share it so that one cap holds for all of them together. Called between segments.
     /// </summary>
-    public void SetBandwidthLimit(long? limit)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit ?? 1, nameof(limit));
-        _bucket = limit is { } l ? new TokenBucket(l, _options.BurstBytes ?? _options.ChunkSize, _options.TimeProvider) : null;
-    }
+    public void SetBandwidthLimit(TokenBucket? bucket) => _bucket = bucket;
 
     /// <summary>Payload bytes sent so far on this connection.</summary>
     public long BytesSent => Interlocked.Read(ref _total);

@@ -4,7 +4,8 @@ namespace Orchestrator.Cluster.Transfer;
 /// Token bucket for the bandwidth policy: refills at <c>bytesPerSecond</c> up to <c>burstBytes</c> and starts
 /// full. <see cref="Reserve"/> always grants (the bucket may go into debt) and answers how long the caller must
 /// wait before sending, so a chunk larger than the burst still goes out, just later. Exact integer arithmetic in
-/// byte × timestamp-tick units, so long transfers do not drift. Not thread-safe: one sender owns one bucket.
+/// byte × timestamp-tick units, so long transfers do not drift. Thread-safe: the senders of one PF's VFs stream side by
+/// side and share one bucket, so that one cap holds for them together.
 /// </summary>
 public sealed class TokenBucket
 {
@@ -12,6 +13,7 @@ public sealed class TokenBucket
     private readonly long _bytesPerSecond;
     private readonly Int128 _capacity;
     private readonly long _frequency;
+    private readonly Lock _gate = new();
     private Int128 _credit;
     private long _lastTimestamp;
 
@@ -38,8 +40,11 @@ public sealed class TokenBucket
     {
         get
         {
-            Refill();
-            return (long)(_credit / _frequency);
+            lock (_gate)
+            {
+                Refill();
+                return (long)(_credit / _frequency);
+            }
         }
     }
 
@@ -47,15 +52,21 @@ public sealed class TokenBucket
     public TimeSpan Reserve(long bytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(bytes);
-        Refill();
-        _credit -= (Int128)bytes * _frequency;
-        if (_credit >= 0)
+        Int128 debt;
+        lock (_gate)
         {
-            return TimeSpan.Zero;
+            Refill();
+            _credit -= (Int128)bytes * _frequency;
+            if (_credit >= 0)
+            {
+                return TimeSpan.Zero;
+            }
+
+            debt = -_credit;
         }
 
         // Debt in byte·ticks divided by the rate gives timestamp ticks; round up so the wait never falls short.
-        var waitTicks = (-_credit + _bytesPerSecond - 1) / _bytesPerSecond;
+        var waitTicks = (debt + _bytesPerSecond - 1) / _bytesPerSecond;
         return TimeSpan.FromTicks((long)(((waitTicks * TimeSpan.TicksPerSecond) + _frequency - 1) / _frequency));
     }
 

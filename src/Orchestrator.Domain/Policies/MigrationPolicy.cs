@@ -16,7 +16,7 @@ public sealed record MigrationPolicy
     /// <summary>Switch over when the predicted downtime is at most this.</summary>
     public TimeSpan DowntimeLimit { get; init; } = TimeSpan.FromMilliseconds(300);
 
-    /// <summary>Bandwidth cap of the state stream in bytes per second; null for none.</summary>
+    /// <summary>Bandwidth cap of the state streams in bytes per second (a PF's VFs of the workload together); null for none.</summary>
     public long? BandwidthCapBytesPerSecond { get; init; }
 
     /// <summary>Pre-copy rounds after which <see cref="NonConvergenceAction"/> applies.</summary>
