@@ -222,6 +222,7 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         var limits = new ConcurrencyLimits(PerHostOutbound: 16, PerHostInbound: 16, PerPf: 4, PerCluster: 16);
         await cluster.StartNodeAsync("node-1", [cluster.Host("full", 1.0, pfs), cluster.Host("spare", 1.0, empty)], InProcCluster.Options(limits));
         await cluster.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(30));
+        using var spans = new SpanDurations();
         var started = await cluster.Client.StartEvacuationAsync("bench-evacuation", HostId.Parse("full"));
         if (started.Value is not { } job)
         {
@@ -256,6 +257,7 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         var targetPfs = views.SelectMany(v => v.Vfs.Select(p => p.Target.Pf)).Distinct().Count();
         report.Note($"evacuation: mean concurrency {Stats.F(busy / elapsed.TotalSeconds, "0.0")} (Requested→Completed summed over migrations / elapsed), target PFs used {targetPfs} of 4");
         report.Note("evacuation per-migration steps: " + Stats.Breakdown(views));
+        report.Note("evacuation spans: " + spans.Summary());
     }
 
     private static DateTimeOffset LastCompletion(IEnumerable<MigrationView> views) => views.Max(v => v.Timeline[^1].At);
