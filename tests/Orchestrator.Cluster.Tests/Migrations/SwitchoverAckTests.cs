@@ -11,7 +11,6 @@ namespace Orchestrator.Cluster.Tests.Migrations;
 /// </summary>
 public class SwitchoverAckTests
 {
-
     // eth-small holds 16 MiB; at 4 MiB/s a round (at most 2 s) reads about half of the first image. The limit is
     // wide, so that round 1 converges by the prediction alone.
     private static readonly MigrationPolicy Capped = MigrationPolicy.Default with
