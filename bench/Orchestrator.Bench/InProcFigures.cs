@@ -275,7 +275,7 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         var host = cluster.Host("dense", 0, pfs);
         var watch = Stopwatch.StartNew();
         var runtime = cluster.Nodes[0].Runtime;
-        var hostActor = runtime.System.ActorOf(Orchestrator.Cluster.Hosts.HostActor.Props(host.Host, "node-1", host.Drivers, host.Workloads, new Orchestrator.Cluster.Pfs.PfActorSettings(), Orchestrator.Cluster.Pfs.NullDeviceObserver.Instance), "dense");
+        var hostActor = runtime.System.ActorOf(Orchestrator.Cluster.Hosts.HostActor.Props(new Orchestrator.Cluster.Hosts.HostActorSetup(host.Host, "node-1", host.Drivers, host.Workloads, new Orchestrator.Cluster.Pfs.PfActorSettings(), Orchestrator.Cluster.Pfs.NullDeviceObserver.Instance)), "dense");
         await WaitForVfsAsync(cluster, count, TimeSpan.FromSeconds(options.Quick ? 60 : 180));
         var after = Heap();
         GC.KeepAlive(hostActor);

@@ -310,7 +310,7 @@ internal sealed class LongRunFigures(BenchOptions options, BenchReport report)
         var system = await cluster.StartSystemAsync("node-1", [ClusterRoles.Hosts]);
         foreach (var host in hosts)
         {
-            system.ActorOf(HostActor.Props(host.Host, "node-1", host.Drivers, host.Workloads, new PfActorSettings(), NullDeviceObserver.Instance), HostActor.ActorName(host.Host));
+            system.ActorOf(HostActor.Props(new HostActorSetup(host.Host, "node-1", host.Drivers, host.Workloads, new PfActorSettings(), NullDeviceObserver.Instance)), HostActor.ActorName(host.Host));
         }
 
         var directory = new OrchestratorClient(system, ActorRefs.Nobody, ActorRefs.Nobody);

@@ -1,5 +1,3 @@
-using Orchestrator.Domain.Ids;
-
 namespace Orchestrator.Cluster.Evacuations;
 
 /// <summary>Persisted events of an evacuation job.</summary>

@@ -6,7 +6,6 @@ using Akka.Event;
 using Akka.Persistence;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using static Orchestrator.Cluster.Evacuations.EvacuationEvents;
 using static Orchestrator.Cluster.Evacuations.EvacuationProtocol;

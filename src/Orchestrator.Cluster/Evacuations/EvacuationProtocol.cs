@@ -1,5 +1,3 @@
-using Orchestrator.Domain.Ids;
-
 namespace Orchestrator.Cluster.Evacuations;
 
 /// <summary>Messages of an evacuation job (sent through its shard region in an <see cref="EvacuationEnvelope"/>).</summary>

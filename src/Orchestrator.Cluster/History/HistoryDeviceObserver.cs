@@ -1,7 +1,6 @@
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Contract;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
@@ -61,31 +60,23 @@ public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserve
         });
     }
 
-    public void StateSaved(MigrationTicket ticket, VfChecksum checksum) =>
-        Writer.Append(new History.StateSaved
-        {
-            Host = checksum.Vf.Host.ToString(),
-            Pf = checksum.Vf.Pf.ToString(),
-            Vf = checksum.Vf.ToString(),
-            Migration = ticket.Migration.ToString(),
-            Epoch = ticket.Epoch.Value,
-            Bytes = checksum.Bytes,
-            Checksum = checksum.Checksum,
-            Pair = checksum.Vf.ToString(),
-        });
+    public void StateSaved(MigrationTicket ticket, VfChecksum checksum) => Writer.Append(Saved(ticket, checksum));
 
+    // A load names the same fields as the save it pairs with, located at the target VF, with the source VF as its pair.
     public void StateLoaded(MigrationTicket ticket, VfChecksum checksum) =>
-        Writer.Append(new History.StateLoaded
-        {
-            Host = checksum.Vf.Host.ToString(),
-            Pf = checksum.Vf.Pf.ToString(),
-            Vf = checksum.Vf.ToString(),
-            Migration = ticket.Migration.ToString(),
-            Epoch = ticket.Epoch.Value,
-            Bytes = checksum.Bytes,
-            Checksum = checksum.Checksum,
-            Pair = checksum.Source?.ToString(),
-        });
+        Writer.Append(new History.StateLoaded(Saved(ticket, checksum)) { Pair = checksum.Source?.ToString() });
+
+    private static History.StateSaved Saved(MigrationTicket ticket, VfChecksum checksum) => new()
+    {
+        Host = checksum.Vf.Host.ToString(),
+        Pf = checksum.Vf.Pf.ToString(),
+        Vf = checksum.Vf.ToString(),
+        Migration = ticket.Migration.ToString(),
+        Epoch = ticket.Epoch.Value,
+        Bytes = checksum.Bytes,
+        Checksum = checksum.Checksum,
+        Pair = checksum.Vf.ToString(),
+    };
 
     public void CommandFenced(PfId pf, MigrationTicket ticket, string step, Epoch current) =>
         Writer.Append(new History.CommandFenced

@@ -1,6 +1,5 @@
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Topology;
-using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Hosting;
 

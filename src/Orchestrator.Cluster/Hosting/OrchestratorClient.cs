@@ -9,7 +9,6 @@ using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Tracing;
 using Orchestrator.Cluster.Vfs;
 using Orchestrator.Devices.Contract;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;

@@ -6,7 +6,6 @@ using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Cluster.Hosting;
@@ -218,7 +217,7 @@ public sealed class OrchestratorRuntime
             foreach (var host in hosts)
             {
                 hostRefs[host.Host] = system.ActorOf(
-                    HostActor.Props(host.Host, nodeName, host.Drivers, host.Workloads, options.Pf, options.Observer, reconciler, options.SnapshotEvery),
+                    HostActor.Props(new HostActorSetup(host.Host, nodeName, host.Drivers, host.Workloads, options.Pf, options.Observer, reconciler, options.SnapshotEvery)),
                     HostActor.ActorName(host.Host));
             }
         }

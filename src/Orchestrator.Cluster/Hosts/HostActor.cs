@@ -5,7 +5,6 @@ using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Compatibility;
-using Orchestrator.Domain.Ids;
 using static Orchestrator.Cluster.Hosts.HostEvents;
 using static Orchestrator.Cluster.Hosts.HostProtocol;
 
@@ -66,40 +65,24 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     private string? _cordonReason;
     private long _cordonSent; // sequence of the Record that carries the last cordon change asked for
 
-    public HostActor(
-        HostId id,
-        string nodeName,
-        IReadOnlyList<IPfDriver> drivers,
-        IReadOnlyDictionary<VfId, WorkloadId> initialWorkloads,
-        PfActorSettings settings,
-        IDeviceObserver observer,
-        ReconcilerSettings? reconciler = null,
-        int snapshotEvery = 1000)
+    public HostActor(HostActorSetup setup)
     {
-        _snapshotEvery = snapshotEvery;
-        _id = id;
-        _nodeName = nodeName;
-        _drivers = drivers;
-        _initialWorkloads = initialWorkloads;
-        _settings = settings;
-        _observer = observer;
-        _reconcilerSettings = reconciler;
+        ArgumentNullException.ThrowIfNull(setup);
+        _snapshotEvery = setup.SnapshotEvery;
+        _id = setup.Id;
+        _nodeName = setup.NodeName;
+        _drivers = setup.Drivers;
+        _initialWorkloads = setup.InitialWorkloads;
+        _settings = setup.Settings;
+        _observer = setup.Observer;
+        _reconcilerSettings = setup.Reconciler;
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(
-        HostId id,
-        string nodeName,
-        IReadOnlyList<IPfDriver> drivers,
-        IReadOnlyDictionary<VfId, WorkloadId> initialWorkloads,
-        PfActorSettings settings,
-        IDeviceObserver observer,
-        ReconcilerSettings? reconciler = null,
-        int snapshotEvery = 1000) =>
-        Akka.Actor.Props.Create(() => new HostActor(id, nodeName, drivers, initialWorkloads, settings, observer, reconciler, snapshotEvery));
+    public static Props Props(HostActorSetup setup) => Akka.Actor.Props.Create(() => new HostActor(setup));
 
     /// <summary>The actor name of a host under its node's <c>/user/hosts</c>.</summary>
     public static string ActorName(HostId id) => id.ToString();

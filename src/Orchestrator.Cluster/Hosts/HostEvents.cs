@@ -1,5 +1,3 @@
-using Orchestrator.Domain.Ids;
-
 namespace Orchestrator.Cluster.Hosts;
 
 /// <summary>Persisted events of a host actor: what must survive a node restart that the devices do not tell.</summary>

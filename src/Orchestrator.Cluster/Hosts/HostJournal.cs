@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using Orchestrator.Cluster.Persistence;
-using Orchestrator.Domain.Ids;
 using static Orchestrator.Cluster.Hosts.HostEvents;
 
 namespace Orchestrator.Cluster.Hosts;

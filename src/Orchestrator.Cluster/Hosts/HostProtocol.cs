@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Orchestrator.Domain.Compatibility;
-using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Hosts;
 

@@ -7,7 +7,6 @@ using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Cluster.Telemetry;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Reconciliation;
 using static Orchestrator.Cluster.Hosts.ReconcilerEvents;
 using static Orchestrator.Cluster.Hosts.ReconcilerProtocol;

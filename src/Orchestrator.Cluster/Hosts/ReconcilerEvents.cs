@@ -1,4 +1,3 @@
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Reconciliation;
 
 namespace Orchestrator.Cluster.Hosts;

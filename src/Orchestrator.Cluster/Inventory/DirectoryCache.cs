@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Akka.DistributedData;
-using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Inventory;
 

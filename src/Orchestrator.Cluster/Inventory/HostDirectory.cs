@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.DistributedData;
 using Orchestrator.Cluster.Hosts;
-using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Inventory;
 

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Orchestrator.Cluster.Hosts;
-using Orchestrator.Domain.Ids;
 using DomainInventory = Orchestrator.Domain.Compatibility.Inventory;
 
 namespace Orchestrator.Cluster.Inventory;

@@ -1,4 +1,3 @@
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 
 namespace Orchestrator.Cluster.Migrations;

@@ -8,13 +8,12 @@ using Orchestrator.Cluster.Persistence;
 using Orchestrator.Cluster.Pfs;
 using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Cluster.Tracing;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Placement;
 using static Orchestrator.Cluster.Migrations.CoordinatorProtocol;
+using static Orchestrator.Cluster.Pfs.PfProtocol;
 using static Orchestrator.Domain.Migrations.MigrationActions;
 using static Orchestrator.Domain.Migrations.MigrationCommands;
-using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Migrations;
 

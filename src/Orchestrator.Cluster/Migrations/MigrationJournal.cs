@@ -6,7 +6,6 @@ using Akka.Streams;
 using Akka.Streams.Dsl;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Persistence;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 
 namespace Orchestrator.Cluster.Migrations;

@@ -1,5 +1,4 @@
 using Orchestrator.Devices.Contract;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 
 namespace Orchestrator.Cluster.Migrations;

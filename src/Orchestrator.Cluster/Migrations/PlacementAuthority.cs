@@ -5,7 +5,6 @@ using Akka.Persistence;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Telemetry;
 using Orchestrator.Domain.Compatibility;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;
 using static Orchestrator.Cluster.Migrations.PlacementEvents;

@@ -1,4 +1,3 @@
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;
 

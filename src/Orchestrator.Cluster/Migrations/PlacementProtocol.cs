@@ -1,4 +1,3 @@
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Placement;
 
 namespace Orchestrator.Cluster.Migrations;

@@ -1,5 +1,3 @@
-using Orchestrator.Domain.Ids;
-
 namespace Orchestrator.Cluster.Pfs;
 
 /// <summary>

@@ -5,7 +5,6 @@ using Orchestrator.Cluster.Tracing;
 using Orchestrator.Cluster.Vfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Compatibility;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Pfs;
 using Orchestrator.Domain.Reconciliation;

@@ -1,7 +1,6 @@
 using Orchestrator.Cluster.Transfer;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Compatibility;
-using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Pfs;
 using Orchestrator.Domain.Reconciliation;

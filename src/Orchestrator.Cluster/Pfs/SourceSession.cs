@@ -1,6 +1,5 @@
 using Orchestrator.Cluster.Transfer;
 using Orchestrator.Devices.Contract;
-using Orchestrator.Domain.Ids;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Pfs;

@@ -1,7 +1,6 @@
 using Akka.Event;
 using Orchestrator.Cluster.Transfer;
 using Orchestrator.Devices.Contract;
-using Orchestrator.Domain.Ids;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
 
 namespace Orchestrator.Cluster.Pfs;

@@ -10,7 +10,6 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orchestrator.Cluster.Tracing;
-using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Transfer;
 

@@ -1,6 +1,5 @@
 using Akka.Actor;
 using Orchestrator.Devices.Contract;
-using Orchestrator.Domain.Ids;
 using static Orchestrator.Cluster.Vfs.VfProtocol;
 
 namespace Orchestrator.Cluster.Vfs;

@@ -1,5 +1,4 @@
 using Orchestrator.Devices.Contract;
-using Orchestrator.Domain.Ids;
 
 namespace Orchestrator.Cluster.Vfs;
 
