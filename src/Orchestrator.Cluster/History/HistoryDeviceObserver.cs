@@ -15,29 +15,21 @@ public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserve
     public HistoryWriter Writer { get; } = writer;
 
     public void VfCreated(VfId vf, VfKind kind, ProfileId profile, WorkloadId? workload, VfioDeviceState state, MigrationTicket? cause) =>
-        Writer.Append(new History.VfCreated
-        {
-            Host = vf.Host.ToString(),
-            Pf = vf.Pf.ToString(),
-            Vf = vf.ToString(),
-            Kind = kind.ToString().ToLowerInvariant(),
-            Profile = profile.Value,
-            Workload = workload?.ToString(),
-            Migration = cause?.Migration.ToString(),
-            Epoch = cause?.Epoch.Value,
-            State = state.Name(),
-        });
+        Writer.Append(Caused(
+            new History.VfCreated
+            {
+                Host = vf.Host.ToString(),
+                Pf = vf.Pf.ToString(),
+                Vf = vf.ToString(),
+                Kind = kind.ToString().ToLowerInvariant(),
+                Profile = profile.Value,
+                State = state.Name(),
+            },
+            workload,
+            cause));
 
     public void VfDestroyed(VfId vf, WorkloadId? workload, MigrationTicket? cause) =>
-        Writer.Append(new History.VfDestroyed
-        {
-            Host = vf.Host.ToString(),
-            Pf = vf.Pf.ToString(),
-            Vf = vf.ToString(),
-            Workload = workload?.ToString(),
-            Migration = cause?.Migration.ToString(),
-            Epoch = cause?.Epoch.Value,
-        });
+        Writer.Append(Caused(new History.VfDestroyed { Host = vf.Host.ToString(), Pf = vf.Pf.ToString(), Vf = vf.ToString() }, workload, cause));
 
     public void VfStateChanged(VfId vf, WorkloadId? workload, VfioDeviceState? from, VfioDeviceState to, MigrationTicket? cause)
     {
@@ -47,17 +39,17 @@ public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserve
             return;
         }
 
-        Writer.Append(new History.VfStateChanged
-        {
-            Host = vf.Host.ToString(),
-            Pf = vf.Pf.ToString(),
-            Vf = vf.ToString(),
-            Workload = workload?.ToString(),
-            Migration = cause?.Migration.ToString(),
-            Epoch = cause?.Epoch.Value,
-            From = from.Value.Name(),
-            To = to.Name(),
-        });
+        Writer.Append(Caused(
+            new History.VfStateChanged
+            {
+                Host = vf.Host.ToString(),
+                Pf = vf.Pf.ToString(),
+                Vf = vf.ToString(),
+                From = from.Value.Name(),
+                To = to.Name(),
+            },
+            workload,
+            cause));
     }
 
     public void StateSaved(MigrationTicket ticket, VfChecksum checksum) => Writer.Append(Saved(ticket, checksum));
@@ -137,4 +129,8 @@ public sealed class HistoryDeviceObserver(HistoryWriter writer) : IDeviceObserve
             TargetHost = view.Target?.ToString(),
             Reason = view.Reason,
         });
+
+    /// <summary><paramref name="record"/> with the workload its VF serves and the migration command that caused it.</summary>
+    private static VfRecord Caused(VfRecord record, WorkloadId? workload, MigrationTicket? cause) =>
+        record with { Workload = workload?.ToString(), Migration = cause?.Migration.ToString(), Epoch = cause?.Epoch.Value };
 }
