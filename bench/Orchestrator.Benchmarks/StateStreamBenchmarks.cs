@@ -22,14 +22,7 @@ public class StateStreamBenchmarks
     public async Task<long> Transfer()
     {
         await using var listener = StateTransferListener.Start("m-bench", 1, static (_, _) => ValueTask.CompletedTask);
-        long left = Bytes;
-        var sent = await StateTransferSender.SendAsync(listener.Offer, (buffer, _) =>
-        {
-            var n = (int)Math.Min(Math.Min(buffer.Length, _pattern.Length), left);
-            _pattern.AsSpan(0, n).CopyTo(buffer.Span);
-            left -= n;
-            return ValueTask.FromResult(n);
-        });
+        var sent = await StateTransferSender.SendAsync(listener.Offer, PatternSource.Of(_pattern, Bytes));
         var received = await listener.Completion;
         return sent.IsOk && received.IsOk ? received.Bytes : throw new InvalidOperationException($"{sent.Outcome} {received.Outcome}: {sent.Detail} {received.Detail}");
     }
