@@ -203,7 +203,6 @@ public sealed class StateTransferSender : IAsyncDisposable
         }
     }
 
-    /// <summary>Closes the connection. A target that did not get the last End reports a truncated stream.</summary>
     /// <summary>The stream to talk over: the socket's, or over TLS the authenticated one (the target's certificate checked).</summary>
     private static async Task<Stream> SecureAsync(Socket socket, StateTransferOffer offer, StateTransferSenderOptions options, CancellationToken cancellationToken)
     {
@@ -230,6 +229,7 @@ public sealed class StateTransferSender : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the connection. A target that did not get the last End reports a truncated stream.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
