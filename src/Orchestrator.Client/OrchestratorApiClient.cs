@@ -252,8 +252,8 @@ public sealed class OrchestratorApiClient : IDisposable
     }
 
     /// <summary>
-    /// <c>POST /chaos/device-faults</c>: a fault for a simulated PF of the node that runs it (served only with
-    /// <c>chaos.fault-api = on</c>; chaos runs and tests).
+    /// <c>POST /chaos/device-faults</c>: a fault for a simulated PF of the node that runs it (served only by a node
+    /// started with the chaos harness's verb, <c>orchestrator fault-node</c>; chaos runs and tests).
     /// </summary>
     public Task<ApiResult<JsonElement>> InjectDeviceFaultAsync(DeviceFault fault, CancellationToken ct = default) =>
         SendAsync<JsonElement>(HttpMethod.Post, "chaos/device-faults", fault, null, ct);

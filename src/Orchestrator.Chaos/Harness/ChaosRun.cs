@@ -102,9 +102,8 @@ public sealed class ChaosRun : IDisposable
             ExtraConfig = (_, dir) => $$"""
                 runtime { step-timeout = 10s }
                 devices { state-dir = "{{Hocon(Path.Combine(dir, "devices"))}}" }
-                chaos.fault-api = on
                 """,
-            NodeVerb = _options.LoseCommitCheckpoint ? [DropCommitCheckpoint.NodeVerb] : ["node"],
+            NodeVerb = _options.LoseCommitCheckpoint ? [DropCommitCheckpoint.NodeVerb] : [FaultNode.Verb],
         }, topologyPath, hostCount, token);
         var historyDir = Path.Combine(_cluster.WorkDirectory, "history");
         _client = new HistoryWriter(Path.Combine(historyDir, "client.jsonl"), "client", _time);

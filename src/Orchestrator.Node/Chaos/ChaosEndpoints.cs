@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Orchestrator.Chaos.Harness;
 using Orchestrator.Client;
 using Orchestrator.Node.Api;
 using Orchestrator.Node.Hosting;
@@ -8,7 +9,8 @@ namespace Orchestrator.Node.Chaos;
 
 /// <summary>
 /// <c>POST /api/v1/chaos/device-faults</c> (bearer token): injects a <see cref="DeviceFault"/> into a simulated PF of
-/// this node. Served only with <c>chaos.fault-api = on</c>; otherwise it answers 403 saying so. Chaos runs and tests only.
+/// this node. Served only by the chaos harness's node verbs (<see cref="FaultNode"/>); an <c>orchestrator node</c>
+/// answers 403 saying so. Chaos runs and tests only.
 /// </summary>
 public static class ChaosEndpoints
 {
@@ -24,7 +26,7 @@ public static class ChaosEndpoints
             if (!options.Value.ChaosFaultApi)
             {
                 return Results.Problem(
-                    detail: $"the chaos fault API is off on this node; set {NodeConfigKeys.ChaosFaultApi} = on (chaos runs and tests only)",
+                    detail: $"the chaos fault API is off on this node: only a node started with 'orchestrator {FaultNode.Verb}' (chaos runs and tests only) serves it",
                     statusCode: StatusCodes.Status403Forbidden, title: "forbidden");
             }
 

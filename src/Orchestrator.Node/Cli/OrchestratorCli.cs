@@ -14,11 +14,10 @@ internal static class OrchestratorCli
             FsmCommand.Create(),
             DemoCommand.Create(),
             ChaosCommand.Create(),
-            BrokenNodeCommand.Create(),
             NodeCommand.Create(),
             BenchCommand.Create(),
         };
-        foreach (var verb in ClientCommands.Create(CliIo.Standard))
+        foreach (var verb in BrokenNodeCommand.Create().Concat(ClientCommands.Create(CliIo.Standard)))
         {
             root.Add(verb);
         }

@@ -25,7 +25,7 @@ public static class NodeConfigFile
         NodeConfigKeys.PolicyDowntimeLimit, NodeConfigKeys.PolicyBandwidth, NodeConfigKeys.PolicyMaxPreCopyRounds,
         NodeConfigKeys.PolicyCompletionTimeoutPerGiB, NodeConfigKeys.PolicyProgressTimeout, NodeConfigKeys.PolicyNonConvergenceAction, NodeConfigKeys.PolicySwitchoverAckWait,
         NodeConfigKeys.LimitsPerHostOutbound, NodeConfigKeys.LimitsPerHostInbound, NodeConfigKeys.LimitsPerPf, NodeConfigKeys.LimitsPerCluster,
-        NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.ChaosFaultApi, NodeConfigKeys.LogFormat,
+        NodeConfigKeys.HistoryPath, NodeConfigKeys.DeviceStateDirectory, NodeConfigKeys.LogFormat,
         NodeConfigKeys.TracingOtlpEndpoint, NodeConfigKeys.TracingFile,
         NodeConfigKeys.TlsMode, NodeConfigKeys.TlsCertificate, NodeConfigKeys.TlsKey, NodeConfigKeys.TlsCa,
     ];
@@ -138,7 +138,6 @@ public static class NodeConfigFile
         Read(config, NodeConfigKeys.HistoryPath, errors, v => options.HistoryPath = v);
         Read(config, NodeConfigKeys.DeviceStateDirectory, errors, v => options.DeviceStateDirectory = v);
         ReadParsed(config, NodeConfigKeys.ReadAuth, errors, ParseSwitch, "is not on or off", v => options.ReadAuth = v);
-        ReadParsed(config, NodeConfigKeys.ChaosFaultApi, errors, ParseSwitch, "is not on or off", v => options.ChaosFaultApi = v);
         ReadParsed(config, NodeConfigKeys.LogFormat, errors, v => v switch { "text" => false, "json" => true, _ => (bool?)null }, "is not text or json", v => options.JsonLogs = v);
         Read(config, NodeConfigKeys.TracingOtlpEndpoint, errors, v => options.TracingOtlpEndpoint = v);
         Read(config, NodeConfigKeys.TracingFile, errors, v => options.TracingFile = v);

@@ -47,7 +47,6 @@ public static class NodeConfigKeys
     public const string IndexMaxEnded = "runtime.index-max-ended";
     public const string HistoryPath = "history.path";
     public const string DeviceStateDirectory = "devices.state-dir";
-    public const string ChaosFaultApi = "chaos.fault-api";
     public const string LogFormat = "log.format";
     public const string TracingOtlpEndpoint = "tracing.otlp-endpoint";
     public const string TracingFile = "tracing.file";

@@ -160,7 +160,10 @@ public sealed class NodeOptions
     /// <summary><c>tracing.file</c>: append every finished span here as one JSON object per line (demo, tests); none = no file.</summary>
     public string? TracingFile { get; set; }
 
-    /// <summary><c>chaos.fault-api</c>: <c>on</c> serves <c>POST /api/v1/chaos/device-faults</c> (chaos runs and tests only).</summary>
+    /// <summary>
+    /// Serves <c>POST /api/v1/chaos/device-faults</c>: set by the chaos harness's node verbs (<c>fault-node</c>,
+    /// <c>chaos-node</c>) and by tests, never read from a config file.
+    /// </summary>
     public bool ChaosFaultApi { get; set; }
 
     /// <summary>

@@ -110,6 +110,16 @@ public class AuthAndValidationTests(ApiNode node)
     }
 
     [Fact]
+    public async Task A_node_started_as_orchestrator_node_does_not_serve_the_device_fault_api_and_says_which_verb_does()
+    {
+        // The fault API is the chaos harness's: no config key turns it on, only its own node verb (issue 19).
+        var answer = await Json.ReadAsync(
+            await node.SendAsync(HttpMethod.Post, "/api/v1/chaos/device-faults", """{"pf": "host-a/0000:3b:00.0", "kind": "error", "vf": 0}"""),
+            HttpStatusCode.Forbidden);
+        Assert.Contains($"orchestrator {Orchestrator.Chaos.Harness.FaultNode.Verb}", answer.Str("detail"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_bad_idempotency_key_is_400_naming_it()
     {
         var request = node.Request(HttpMethod.Post, "/api/v1/migrations", """{"workload": "vm-5"}""");

@@ -180,6 +180,8 @@ public class NodeConfigTests : IDisposable
     [InlineData("node = ${missing}", "not valid HOCON or JSON")]
     // Removed (issue 19): no config key can weaken a checkpoint; the broken build is the chaos harness's own verb.
     [InlineData("chaos.unsafe-skip-commit-checkpoint = on", "chaos.unsafe-skip-commit-checkpoint: unknown key")]
+    // Removed (issue 19): the device fault API is served by the chaos harness's fault-node verb, not by a config key.
+    [InlineData("chaos.fault-api = on", "chaos.fault-api: unknown key")]
     [InlineData("tls.mode = maybe", "tls.mode: 'maybe' is not on or off")]
     [InlineData("node.state-stream-ports = \"7700-7600\"", "node.state-stream-ports: '7700-7600' is not FIRST-LAST")]
     [InlineData("node.state-stream-ports = \"any\"", "node.state-stream-ports: 'any'")]
