@@ -17,7 +17,7 @@ internal static class OrchestratorCli
             NodeCommand.Create(),
             BenchCommand.Create(),
         };
-        foreach (var verb in BrokenNodeCommand.Create().Concat(ClientCommands.Create(CliIo.Standard)))
+        foreach (var verb in HarnessNodeCommands.Create().Concat(ClientCommands.Create(CliIo.Standard)))
         {
             root.Add(verb);
         }

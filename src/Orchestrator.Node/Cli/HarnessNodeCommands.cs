@@ -12,7 +12,7 @@ namespace Orchestrator.Node.Cli;
 /// started by <c>chaos --lose-commit-checkpoint</c>. Verbs, not config keys: a node started with
 /// <c>orchestrator node</c> cannot be configured into either.
 /// </summary>
-internal static class BrokenNodeCommand
+internal static class HarnessNodeCommands
 {
     public static IEnumerable<Command> Create()
     {
