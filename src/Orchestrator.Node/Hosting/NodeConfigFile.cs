@@ -12,6 +12,8 @@ namespace Orchestrator.Node.Hosting;
 /// </summary>
 public static class NodeConfigFile
 {
+    // "chaos" holds no key any more (the harness has its own node verbs); it stays a section so that a config naming a
+    // removed key (chaos.fault-api, chaos.unsafe-skip-commit-checkpoint) is refused with that key's full name.
     private static readonly string[] Sections = ["node", "cluster", "persistence", "api", "runtime", "policy", "limits", "history", "devices", "chaos", "log", "tracing", "tls"];
 
     private static readonly HashSet<string> KnownKeys =

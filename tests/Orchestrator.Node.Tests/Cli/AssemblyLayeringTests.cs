@@ -1,4 +1,5 @@
 using Orchestrator.Client;
+using Orchestrator.Node.Hosting;
 
 namespace Orchestrator.Node.Tests.Cli;
 
@@ -47,5 +48,14 @@ public class AssemblyLayeringTests
             .Select(t => t.FullName)
             .ToList();
         Assert.Empty(offending);
+    }
+
+    [Fact]
+    public void No_node_config_key_is_a_chaos_or_unsafe_switch()
+    {
+        // The harness's switches are its own node verbs (fault-node, chaos-node), never keys of a production config.
+        var keys = typeof(NodeConfigKeys).GetFields().Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToList();
+        Assert.NotEmpty(keys);
+        Assert.DoesNotContain(keys, k => k.StartsWith("chaos.", StringComparison.Ordinal) || k.Contains("unsafe", StringComparison.Ordinal));
     }
 }
