@@ -6,7 +6,6 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 using Orchestrator.Client;
-using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Bench;
 
@@ -37,12 +36,6 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
     private int IndexMaxEnded => options.Quick ? 200 : 1000;
 
     private static readonly TimeSpan IdempotencyRetention = TimeSpan.FromMinutes(1);
-
-    /// <summary>
-    /// How long a sample waits, with no migration in flight, before it reads the heaps: past the ended coordinators'
-    /// passivation. The quick run does not wait, so that it stays quick (and its samples scatter more).
-    /// </summary>
-    private TimeSpan Settle => options.Quick ? TimeSpan.Zero : new RuntimeOptions().PassivateAfterEnd + TimeSpan.FromSeconds(5);
 
     public async Task RunAsync()
     {
@@ -116,9 +109,6 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
                     await gate.WaitAsync();
                 }
 
-                // Ended coordinators stay in memory for a while before they passivate: wait them out, so that the
-                // heap holds what the cluster keeps, not however many migrations ended in the last half minute.
-                await Task.Delay(Settle);
                 samples.Add(await SampleAsync(cluster, watch.Elapsed.TotalMinutes, Volatile.Read(ref completed)));
                 gate.Release(Lanes);
                 try
@@ -132,7 +122,6 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
             }
 
             await Task.WhenAll(lanes);
-            await Task.Delay(Settle);
             samples.Add(await SampleAsync(cluster, watch.Elapsed.TotalMinutes, Volatile.Read(ref completed)));
             Conclude(samples, outcomes, minutes, cluster.Label);
             report.Note("soak node logs: " + string.Join("; ", cluster.Logs.Select(LogSummary)));
