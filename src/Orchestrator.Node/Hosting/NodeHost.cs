@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Orchestrator.Chaos.Harness;
 using Orchestrator.Cluster.History;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Cluster.Migrations;

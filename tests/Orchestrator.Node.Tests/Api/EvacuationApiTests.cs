@@ -1,8 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Chaos.Harness;
 using Orchestrator.Client;
-using Orchestrator.Node.Chaos;
 
 namespace Orchestrator.Node.Tests.Api;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using Orchestrator.Node.Api;
+using Orchestrator.Chaos.Harness;
 using Orchestrator.Client;
-using Orchestrator.Node.Chaos;
+using Orchestrator.Node.Api;
 
 namespace Orchestrator.Node.Tests.Api;
 

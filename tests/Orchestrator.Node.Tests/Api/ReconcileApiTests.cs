@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Orchestrator.Chaos.Harness;
 using Orchestrator.Client;
-using Orchestrator.Node.Chaos;
 
 namespace Orchestrator.Node.Tests.Api;
 

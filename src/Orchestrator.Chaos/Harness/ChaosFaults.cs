@@ -2,11 +2,11 @@ using Orchestrator.Client;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 
-namespace Orchestrator.Node.Chaos;
+namespace Orchestrator.Chaos.Harness;
 
 /// <summary>
-/// The simulated PFs of this node by id (<c>host/address</c>), for the chaos fault API: injects a device fault into
-/// a PF and heals it (hung commands are released, pending faults cleared).
+/// The simulated PFs of a node by id (<c>host/address</c>), for the chaos fault API that a <see cref="FaultNode"/>
+/// serves: injects a device fault into a PF and heals it (hung commands are released, pending faults cleared).
 /// </summary>
 public sealed class ChaosFaults
 {
@@ -26,7 +26,8 @@ public sealed class ChaosFaults
         }
     }
 
-    internal void Register(IEnumerable<(string Host, SimulatedPfDriver Driver)> drivers)
+    /// <summary>Adds the node's simulated PFs, each under its host.</summary>
+    public void Register(IEnumerable<(string Host, SimulatedPfDriver Driver)> drivers)
     {
         lock (_gate)
         {
