@@ -14,40 +14,42 @@ namespace Orchestrator.Node.Tests.Api;
 /// </summary>
 public class ClientContractTests
 {
-    /// <summary>Each client record and the schemas of the resources it is read from.</summary>
-    public static TheoryData<Type, string> Mirrors => new()
-    {
-        { typeof(ApiHost), "HostResource" },
-        { typeof(ApiPf), "PfResource" },
-        { typeof(ApiVf), "VfResource" },
-        { typeof(ApiVfTransition), "VfTransitionResource" },
-        { typeof(ApiVfChange), "VfChangeResource" },
-        { typeof(ApiMigration), "MigrationResource" },
-        { typeof(ApiProgress), "MigrationProgress" },
-        { typeof(ApiPolicy), "MigrationPolicyView" },
-        { typeof(ApiCheckpoint), "MigrationCheckpoint" },
-        { typeof(ApiPlacement), "PlacementResource" },
-        { typeof(ApiPlacementCandidate), "PlacementCandidate" },
-        { typeof(ApiPlacementRejection), "PlacementRejected" },
-        { typeof(ApiReconcile), "ReconcileResource" },
-        { typeof(ApiLeftover), "CleanedLeftoverResource" },
-        { typeof(ApiLeftover), "PlannedCleanupResource" },
-        { typeof(ApiLeftover), "LeftAloneResource" },
-    };
+    /// <summary>Each client record and the schema of a resource it is read from (a record may be read from several).</summary>
+    private static readonly (Type Record, string Schema)[] Pairs =
+    [
+        (typeof(ApiHost), "HostResource"),
+        (typeof(ApiPf), "PfResource"),
+        (typeof(ApiVf), "VfResource"),
+        (typeof(ApiVfTransition), "VfTransitionResource"),
+        (typeof(ApiVfChange), "VfChangeResource"),
+        (typeof(ApiMigration), "MigrationResource"),
+        (typeof(ApiProgress), "MigrationProgress"),
+        (typeof(ApiPolicy), "MigrationPolicyView"),
+        (typeof(ApiCheckpoint), "MigrationCheckpoint"),
+        (typeof(ApiPlacement), "PlacementResource"),
+        (typeof(ApiPlacementCandidate), "PlacementCandidate"),
+        (typeof(ApiPlacementRejection), "PlacementRejected"),
+        (typeof(ApiReconcile), "ReconcileResource"),
+        (typeof(ApiLeftover), "CleanedLeftoverResource"),
+        (typeof(ApiLeftover), "PlannedCleanupResource"),
+        (typeof(ApiLeftover), "LeftAloneResource"),
+    ];
 
-    /// <summary>The schema each nested client record is read from, where a field holds one.</summary>
-    private static readonly Dictionary<Type, string[]> Nested = new()
+    /// <summary>The schemas each client record is read from: what a field holding that record must reference.</summary>
+    private static readonly Dictionary<Type, string[]> Nested = Pairs
+        .GroupBy(p => p.Record, p => p.Schema)
+        .ToDictionary(g => g.Key, g => g.ToArray());
+
+    public static TheoryData<Type, string> Mirrors()
     {
-        [typeof(ApiPf)] = ["PfResource"],
-        [typeof(ApiVf)] = ["VfResource"],
-        [typeof(ApiVfTransition)] = ["VfTransitionResource"],
-        [typeof(ApiProgress)] = ["MigrationProgress"],
-        [typeof(ApiPolicy)] = ["MigrationPolicyView"],
-        [typeof(ApiCheckpoint)] = ["MigrationCheckpoint"],
-        [typeof(ApiPlacementCandidate)] = ["PlacementCandidate"],
-        [typeof(ApiPlacementRejection)] = ["PlacementRejected"],
-        [typeof(ApiLeftover)] = ["CleanedLeftoverResource", "PlannedCleanupResource", "LeftAloneResource"],
-    };
+        var data = new TheoryData<Type, string>();
+        foreach (var (record, schema) in Pairs)
+        {
+            data.Add(record, schema);
+        }
+
+        return data;
+    }
 
     private static readonly Lazy<JsonObject> Schemas = new(() =>
         JsonNode.Parse(File.ReadAllText(Path.Combine(ExternalTool.RepositoryRoot(), "docs", "openapi.json")))!["components"]!["schemas"]!.AsObject());
