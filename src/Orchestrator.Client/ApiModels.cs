@@ -37,9 +37,16 @@ public sealed record ApiVfTransition(string From, string To, string? Migration, 
 public sealed record ApiVfChange(string Id, string? Pf, bool Exists);
 
 /// <summary>
-/// A migration; <see cref="State"/> is a protocol state (Completed, RolledBack and Failed are terminal; a RolledBack
-/// or Failed one has its <see cref="Code"/>), under its effective <see cref="Policy"/>; <see cref="QueuePosition"/>
-/// while it waits for admission.
+/// A migration, as a node's API shows it (the server returns this record, so the two cannot drift): the contract
+/// fields <c>{id, workload, source, target, state, epoch, createdAt, updatedAt, progress, downtimeMs, reason,
+/// checkpoints}</c>, the pre-copy curve (<see cref="Rounds"/>), the VF pairs, the current <see cref="Step"/>, the
+/// admission <see cref="QueuePosition"/> and the <see cref="LastError"/>. <see cref="State"/> is a protocol state
+/// (Completed, RolledBack and Failed are terminal, <see cref="IsTerminal"/>); a Failed migration has its failure
+/// <see cref="Code"/> (<c>SourceLost</c>, <c>TargetLost</c>, <c>TargetStateLost</c>, <c>RetriesExhausted</c>) and a
+/// RolledBack one its rollback code, with the <see cref="Reason"/>. <see cref="Policy"/> is the effective policy it runs
+/// under; <see cref="Status"/> the coarse status a scheduler acts on: <see cref="Queued"/> (waiting for admission or a
+/// PF's migration slot, at <see cref="QueuePosition"/>), <see cref="Running"/>, <c>RollingBack</c>,
+/// <see cref="Completed"/>, <see cref="RolledBack"/> or <see cref="Failed"/>.
 /// </summary>
 public sealed record ApiMigration(
     string Id,
@@ -48,16 +55,21 @@ public sealed record ApiMigration(
     string? Target,
     string State,
     long Epoch,
-    DateTimeOffset? CreatedAt,
-    DateTimeOffset? UpdatedAt,
-    ApiProgress? Progress,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    ApiProgress Progress,
     double? DowntimeMs,
     string? Reason,
-    IReadOnlyList<ApiCheckpoint>? Checkpoints,
+    IReadOnlyList<ApiCheckpoint> Checkpoints,
+    IReadOnlyList<ApiRound> Rounds,
+    IReadOnlyList<ApiMigrationVf> Vfs,
+    string Step,
+    int? QueuePosition,
+    string? LastError,
+    [property: JsonPropertyName("terminal")] bool IsTerminal,
     string? Code = null,
     ApiPolicy? Policy = null,
-    int? QueuePosition = null,
-    string? Status = null)
+    string Status = ApiMigration.Running)
 {
     public const string Completed = "Completed";
     public const string RolledBack = "RolledBack";
@@ -66,13 +78,24 @@ public sealed record ApiMigration(
     /// <summary>The <see cref="Status"/> of a migration waiting for admission or a migration slot (see <see cref="QueuePosition"/>).</summary>
     public const string Queued = "Queued";
 
-    public bool IsTerminal => State is Completed or RolledBack or Failed;
+    /// <summary>The <see cref="Status"/> of a migration making progress: placing, preparing, pre-copying, switching over, finishing.</summary>
+    public const string Running = "Running";
 }
 
-/// <summary>Progress of a migration now.</summary>
-public sealed record ApiProgress(long BytesTransferred, long BytesRemaining, int Rounds, double DirtyBytesPerSecond, double? PredictedDowntimeMs);
+/// <summary>Progress now: what moved, what is left, how fast state is dirtied, the downtime it predicts.</summary>
+public sealed record ApiProgress(long BytesTransferred, long BytesRemaining, int Rounds, long DirtyBytesPerSecond, double? PredictedDowntimeMs);
 
-/// <summary>The policy a migration runs under (<c>policy</c> of the migration resource).</summary>
+/// <summary>One pre-copy round, kept so that an ended migration still shows its curve.</summary>
+public sealed record ApiRound(int Round, long BytesTransferred, long BytesRemaining, long DirtyBytesPerSecond, long BandwidthBytesPerSecond, double PredictedDowntimeMs, DateTimeOffset At);
+
+/// <summary>A source VF and the target VF it moves to, with the kind and profile both were created with.</summary>
+public sealed record ApiMigrationVf(string Source, string Target, string Kind, string Profile);
+
+/// <summary>
+/// The policy a migration runs under, in the API's units: the effective one (the node's defaults with what the request
+/// set). <see cref="NonConvergenceAction"/> is <c>abort</c>, <c>force</c> or <c>wait</c>; <see cref="SwitchoverAckWaitMs"/>
+/// 0 switches over without waiting for the target's readiness.
+/// </summary>
 public sealed record ApiPolicy(
     double DowntimeLimitMs,
     long? BandwidthBytesPerSecond,
@@ -82,7 +105,7 @@ public sealed record ApiPolicy(
     string NonConvergenceAction,
     double SwitchoverAckWaitMs = 0);
 
-/// <summary>When a migration reached a protocol state.</summary>
+/// <summary>When the migration reached a protocol state: every state it passed, in order.</summary>
 public sealed record ApiCheckpoint(string State, DateTimeOffset At);
 
 /// <summary>The answer of <c>POST /placement</c>.</summary>

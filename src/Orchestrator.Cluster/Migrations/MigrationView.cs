@@ -1,11 +1,13 @@
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Migrations;
+using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Cluster.Migrations;
 
 /// <summary>
 /// A migration as clients see it: flat and serializable, built from the coordinator's state after every event.
-/// The API's migration resource is this record in camelCase. <see cref="Code"/> is the <see cref="FailureCode"/> of a
+/// The API's migration resource is made from it, in the API's units. <see cref="Policy"/> is the effective policy (the
+/// node's defaults with what the request set); null only in views built by hand. <see cref="Code"/> is the <see cref="FailureCode"/> of a
 /// Failed migration, or the <see cref="RollbackCode"/> of one rolling or rolled back (with <see cref="Reason"/>), else null.
 /// </summary>
 public sealed record MigrationView(
@@ -29,7 +31,7 @@ public sealed record MigrationView(
     string? Coordinator,
     HostId? RequestedTarget = null,
     string? Code = null,
-    MigrationPolicyView? Policy = null) : IOrchestratorMessage
+    MigrationPolicy? Policy = null) : IOrchestratorMessage
 {
     /// <summary>True once Completed, RolledBack or Failed.</summary>
     public bool IsTerminal => State is MigrationPhase.Completed or MigrationPhase.RolledBack or MigrationPhase.Failed;
@@ -81,7 +83,7 @@ public sealed record MigrationView(
             coordinator,
             s.RequestedTarget,
             s.FailureCode?.ToString() ?? s.RollbackCode?.ToString(),
-            MigrationPolicyView.From(s.Policy));
+            s.Policy);
     }
 }
 
@@ -96,44 +98,3 @@ public sealed record MigrationRound(int Round, long BytesTransferred, long Bytes
 
 /// <summary>A source VF and the target VF it moves to.</summary>
 public sealed record MigrationVfPair(VfId Source, VfId Target, string Kind, ProfileId Profile);
-
-/// <summary>
-/// The policy a migration runs under, in the API's units: the effective one (the node's defaults with what the request
-/// set). <see cref="NonConvergenceAction"/> is <c>abort</c>, <c>force</c> or <c>wait</c>. <see cref="SwitchoverAckWaitMs"/>
-/// came later: a view written before it reads 0, which is what those migrations ran with.
-/// </summary>
-public sealed record MigrationPolicyView(
-    double DowntimeLimitMs,
-    long? BandwidthBytesPerSecond,
-    int MaxPreCopyRounds,
-    double CompletionTimeoutPerGiBSeconds,
-    double ProgressTimeoutSeconds,
-    string NonConvergenceAction,
-    double SwitchoverAckWaitMs = 0)
-{
-    /// <summary>The API spelling of each <see cref="Domain.Policies.NonConvergenceAction"/>.</summary>
-    public static string ActionName(Domain.Policies.NonConvergenceAction action) => action switch
-    {
-        Domain.Policies.NonConvergenceAction.Abort => "abort",
-        Domain.Policies.NonConvergenceAction.ForceSwitchover => "force",
-        Domain.Policies.NonConvergenceAction.KeepWaiting => "wait",
-        _ => action.ToString(),
-    };
-
-    /// <summary>The action an API name stands for (the inverse of <see cref="ActionName"/>), or null.</summary>
-    public static Domain.Policies.NonConvergenceAction? ActionOf(string name) =>
-        Enum.GetValues<Domain.Policies.NonConvergenceAction>().Select(a => (Domain.Policies.NonConvergenceAction?)a).FirstOrDefault(a => ActionName(a!.Value) == name);
-
-    public static MigrationPolicyView From(Domain.Policies.MigrationPolicy policy)
-    {
-        ArgumentNullException.ThrowIfNull(policy);
-        return new MigrationPolicyView(
-            policy.DowntimeLimit.TotalMilliseconds,
-            policy.BandwidthCapBytesPerSecond,
-            policy.MaxPreCopyRounds,
-            policy.CompletionTimeoutPerGiB.TotalSeconds,
-            policy.ProgressTimeout.TotalSeconds,
-            ActionName(policy.NonConvergenceAction),
-            policy.SwitchoverAckWait.TotalMilliseconds);
-    }
-}

@@ -38,6 +38,7 @@ public sealed class ReplicatedValueSerializer : ManifestJsonSerializer
         };
         _json.Converters.Add(new JsonStringEnumConverter());
         IdJsonConverters.AddTo(_json);
+        _json.Converters.Add(new MigrationPolicyJsonConverter());
         _json.Converters.Add(new ActorRefJsonConverter(system));
     }
 

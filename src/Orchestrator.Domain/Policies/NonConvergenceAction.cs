@@ -12,3 +12,23 @@ public enum NonConvergenceAction
     /// <summary>Keep pre-copying (and waiting for the target's readiness) until the completion timeout, then roll back.</summary>
     KeepWaiting,
 }
+
+/// <summary>
+/// The short names of <see cref="NonConvergenceAction"/>, one spelling for the API, the node's config
+/// (<c>policy.non-convergence-action</c>) and the replicated migration views: <c>abort</c>, <c>force</c>, <c>wait</c>.
+/// </summary>
+public static class NonConvergenceActions
+{
+    /// <summary>The short name of <paramref name="action"/>.</summary>
+    public static string Name(NonConvergenceAction action) => action switch
+    {
+        NonConvergenceAction.Abort => "abort",
+        NonConvergenceAction.ForceSwitchover => "force",
+        NonConvergenceAction.KeepWaiting => "wait",
+        _ => action.ToString(),
+    };
+
+    /// <summary>The action a short name stands for (the inverse of <see cref="Name"/>), or null.</summary>
+    public static NonConvergenceAction? Parse(string name) =>
+        Enum.GetValues<NonConvergenceAction>().Select(a => (NonConvergenceAction?)a).FirstOrDefault(a => Name(a!.Value) == name);
+}

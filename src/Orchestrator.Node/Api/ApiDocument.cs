@@ -1,7 +1,9 @@
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Orchestrator.Client;
 
 namespace Orchestrator.Node.Api;
 
@@ -15,6 +17,33 @@ public static class ApiDocument
 {
     /// <summary>The name of the bearer security scheme in the document.</summary>
     public const string BearerScheme = "bearer";
+
+    /// <summary>
+    /// The schema names of the client's records that the server answers with (<see cref="MigrationResource"/>): the names
+    /// the document gave the server's own records before, so that code generated from it keeps its types.
+    /// </summary>
+    public static IReadOnlyDictionary<Type, string> SchemaNames { get; } = new Dictionary<Type, string>
+    {
+        [typeof(ApiMigration)] = "MigrationResource",
+        [typeof(ApiProgress)] = "MigrationProgress",
+        [typeof(ApiRound)] = "MigrationRound",
+        [typeof(ApiMigrationVf)] = "MigrationVfResource",
+        [typeof(ApiCheckpoint)] = "MigrationCheckpoint",
+        [typeof(ApiPolicy)] = "MigrationPolicyView",
+    };
+
+    private static string? SchemaReferenceId(JsonTypeInfo info)
+    {
+        var type = info.Type;
+        if (SchemaNames.TryGetValue(type, out var name))
+        {
+            return name;
+        }
+
+        return type.IsGenericType && type.GetGenericTypeDefinition() == typeof(ApiPage<>) && SchemaNames.TryGetValue(type.GetGenericArguments()[0], out var item)
+            ? "ApiPageOf" + item
+            : OpenApiOptions.CreateDefaultSchemaReferenceId(info);
+    }
 
     /// <summary>
     /// Adds <paramref name="type"/> as a named component, and each body record it holds (a request's <c>policy</c>) as
@@ -45,6 +74,7 @@ public static class ApiDocument
     public static void Configure(OpenApiOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.CreateSchemaReferenceId = SchemaReferenceId;
         options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Orchestrator API";

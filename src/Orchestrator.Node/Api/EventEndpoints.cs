@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Options;
+using Orchestrator.Client;
 using Orchestrator.Node.Hosting;
 
 namespace Orchestrator.Node.Api;
@@ -269,14 +270,14 @@ public sealed record EventFilter(string? Migration, string? Host, IReadOnlySet<s
         return (Types is null || Types.Contains(e.Kind))
             && (Migration is null || e.Resource switch
             {
-                MigrationResource m => m.Id == Migration,
+                ApiMigration m => m.Id == Migration,
                 CleanedLeftoverResource l => l.Migration == Migration,
                 _ => false,
             })
             && (Host is null || e.Resource switch
             {
                 HostResource h => h.Id == Host,
-                MigrationResource m => m.Source == Host || m.Target == Host,
+                ApiMigration m => m.Source == Host || m.Target == Host,
                 CleanedLeftoverResource l => l.Host == Host,
                 _ => false,
             });

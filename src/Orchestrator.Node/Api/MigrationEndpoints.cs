@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Orchestrator.Client;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Node.Hosting;
@@ -20,7 +21,7 @@ public static class MigrationEndpoints
     {
         ArgumentNullException.ThrowIfNull(api);
         api.MapPost("/migrations", StartAsync).WithName("StartMigration").DocumentsBody<StartMigrationBody>().WithDescription("Body: {\"workload\": \"vm-1\", \"target\": \"host-b\" (optional), \"policy\": {downtimeLimitMs, bandwidthBytesPerSecond, maxPreCopyRounds, completionTimeoutPerGiBSeconds, progressTimeoutSeconds, nonConvergenceAction: abort|force|wait, switchoverAckWaitMs} (optional, each field optional, over the node defaults)}; header Idempotency-Key (optional): the same key answers the same migration, from any node; another body with it is 409 IdempotencyKeyReused. The request behind a key is kept for api.idempotency-retention (24 h by default); after that the key still answers its migration, and another body is compared with the migration itself.")
-            .Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
+            .Produces<ApiMigration>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
 
         api.MapGet("/migrations", async (HttpRequest request, NodeRuntime node, CancellationToken ct) =>
         {
@@ -30,9 +31,9 @@ public static class MigrationEndpoints
             }
 
             var page = query.Page(await node.Runtime!.Client.ListMigrationsAsync(ct));
-            return Results.Ok(new ApiPage<MigrationResource>([.. page.Items.Select(MigrationResource.From)], page.NextCursor));
+            return Results.Ok(new ApiPage<ApiMigration>([.. page.Items.Select(MigrationResource.From)], page.NextCursor));
         }).WithName("ListMigrations").WithDescription("Query: workload, host (source or target), state (comma-separated states, or active / ended), since (changed at or after, ISO 8601), limit (1-1000, 100 by default), cursor (nextCursor of the previous page). Answers {items, nextCursor} in creation order; nextCursor is null on the last page. Lists migrations in flight and those ended within runtime.index-retention; GET /migrations/history lists every ended one and GET /migrations/{id} reads any migration.")
-            .Produces<ApiPage<MigrationResource>>().ProducesProblem(400);
+            .Produces<ApiPage<ApiMigration>>().ProducesProblem(400);
 
         api.MapGet("/migrations/history", async (HttpRequest request, NodeRuntime node, CancellationToken ct) =>
         {
@@ -43,10 +44,10 @@ public static class MigrationEndpoints
 
             var result = await node.Runtime!.Client.ListEndedMigrationsAsync(query.After?.Ordering ?? 0, query.Limit, query.Filter, ct);
             return result.Value is { } page
-                ? Results.Ok(new ApiPage<MigrationResource>([.. page.Items.Select(v => MigrationResource.From(v.View))], page.Next is { } next ? new JournalCursor(next).ToString() : null))
+                ? Results.Ok(new ApiPage<ApiMigration>([.. page.Items.Select(v => MigrationResource.From(v.View))], page.Next is { } next ? new JournalCursor(next).ToString() : null))
                 : ApiProblems.From(result.Error!);
         }).WithName("ListMigrationHistory").WithDescription($"Every ended migration (Completed, RolledBack, Failed), however long ago, read from the journal: each as GET /migrations/{{id}} answers it, in the order they ended (the journal's order of their terminal events). Query: workload, host (source or target), limit (1-1000, 100 by default), cursor (nextCursor of the previous page: where the last item ended, so a page neither repeats nor skips one while more end). Answers {{items, nextCursor}}; nextCursor is null on the last page. At most {MigrationJournal.ExaminedPerPage} ended migrations are read per page: a filtered page may hold fewer than limit items and still have a nextCursor. 501 on a node whose journal is in memory (it keeps no global order).")
-            .Produces<ApiPage<MigrationResource>>().ProducesProblem(400).ProducesProblem(501);
+            .Produces<ApiPage<ApiMigration>>().ProducesProblem(400).ProducesProblem(501);
 
         api.MapGet("/migrations/{id}", async (string id, NodeRuntime node, CancellationToken ct) =>
         {
@@ -57,7 +58,7 @@ public static class MigrationEndpoints
 
             var result = await node.Runtime!.Client.GetMigrationAsync(migration, ct);
             return result.Value is { } view ? Results.Ok(MigrationResource.From(view)) : ApiProblems.From(result.Error!);
-        }).WithName("GetMigration").Produces<MigrationResource>().ProducesProblem(404);
+        }).WithName("GetMigration").Produces<ApiMigration>().ProducesProblem(404);
 
         api.MapDelete("/migrations/{id}", async (string id, NodeRuntime node, CancellationToken ct) =>
         {
@@ -70,11 +71,11 @@ public static class MigrationEndpoints
             return result.Value is { } view
                 ? Results.Accepted(MigrationResource.Location(view.Id.Value), MigrationResource.From(view))
                 : ApiProblems.From(result.Error!);
-        }).WithName("AbortMigration").Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
+        }).WithName("AbortMigration").Produces<ApiMigration>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
 
         api.MapPatch("/migrations/{id}/policy", ChangePolicyAsync).WithName("ChangeMigrationPolicy")
             .WithDescription("Body: {\"downtimeLimitMs\": 500, \"bandwidthBytesPerSecond\": 1000000000 (null: no cap)}, each optional, at least one. Changes a running migration's downtime limit and bandwidth cap until its switchover starts (as virsh migrate-setmaxdowntime / migrate-setspeed); the next pre-copy round is judged and streamed under them. 200 with the migration; 409 once switchover started, while rolling back, or after the end.")
-            .Accepts<PolicyChange>("application/json").Produces<MigrationResource>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).RequireBearer();
+            .Accepts<PolicyChange>("application/json").Produces<ApiMigration>().ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).RequireBearer();
 
         api.MapPost("/migrations/{id}/switchover", async (string id, string? force, NodeRuntime node, CancellationToken ct) =>
         {
@@ -92,7 +93,7 @@ public static class MigrationEndpoints
             return result.Value is { } view
                 ? Results.Accepted(MigrationResource.Location(view.Id.Value), MigrationResource.From(view))
                 : ApiProblems.From(result.Error!);
-        }).WithName("Switchover").Produces<MigrationResource>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
+        }).WithName("Switchover").Produces<ApiMigration>(StatusCodes.Status202Accepted).ProducesProblem(404).ProducesProblem(409).RequireBearer();
     }
 
     private static async Task<IResult> StartAsync(HttpContext http, NodeRuntime node, IdempotencyStore keys, TimeProvider time, IOptions<NodeOptions> options, ILogger<IdempotencyStore> logger)

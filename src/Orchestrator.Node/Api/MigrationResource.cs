@@ -1,43 +1,22 @@
+using Orchestrator.Client;
 using Orchestrator.Cluster.Migrations;
+using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Node.Api;
 
 /// <summary>
-/// A migration as the API shows it: <c>{id, workload, source, target, state, epoch, createdAt, updatedAt, progress,
-/// downtimeMs, reason, checkpoints}</c> (the contract) plus the pre-copy curve (<c>rounds</c>), the VF pairs, the
-/// current step, the admission queue position and the last error; a Failed migration's failure code in <c>code</c>
-/// (<c>SourceLost</c>, <c>TargetLost</c>, <c>TargetStateLost</c>, <c>RetriesExhausted</c>) with its <c>reason</c>; the
-/// effective <c>policy</c> it runs under; <c>status</c>, the coarse status a scheduler acts on: <c>Queued</c> (waiting
-/// for admission or a PF's migration slot, at <c>queuePosition</c>), <c>Running</c>, <c>RollingBack</c>,
-/// <c>Completed</c>, <c>RolledBack</c> or <c>Failed</c>.
+/// The API's migration resource: the client package's <see cref="ApiMigration"/>, made from a
+/// <see cref="MigrationView"/>. The server answers with the client's own records, so that the two cannot drift; the
+/// OpenAPI document names them as it always has (<see cref="ApiDocument.SchemaNames"/>).
 /// </summary>
-public sealed record MigrationResource(
-    string Id,
-    string Workload,
-    string? Source,
-    string? Target,
-    string State,
-    long Epoch,
-    DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt,
-    MigrationProgress Progress,
-    double? DowntimeMs,
-    string? Reason,
-    IReadOnlyList<MigrationCheckpoint> Checkpoints,
-    IReadOnlyList<MigrationRound> Rounds,
-    IReadOnlyList<MigrationVfResource> Vfs,
-    string Step,
-    int? QueuePosition,
-    string? LastError,
-    bool Terminal,
-    string? Code = null,
-    MigrationPolicyView? Policy = null,
-    string Status = MigrationView.Running)
+public static class MigrationResource
 {
-    public static MigrationResource From(MigrationView view)
+    /// <summary>The resource of <paramref name="view"/>: typed ids as text, phases and steps by name, the policy in the API's units.</summary>
+    public static ApiMigration From(MigrationView view)
     {
         ArgumentNullException.ThrowIfNull(view);
-        return new MigrationResource(
+        var p = view.Progress;
+        return new ApiMigration(
             view.Id.Value,
             view.Workload.Value,
             view.Source?.Value,
@@ -46,27 +25,35 @@ public sealed record MigrationResource(
             view.Epoch,
             view.CreatedAt,
             view.UpdatedAt,
-            view.Progress,
+            new ApiProgress(p.BytesTransferred, p.BytesRemaining, p.Rounds, p.DirtyBytesPerSecond, p.PredictedDowntimeMs),
             view.DowntimeMs,
             view.Reason,
-            [.. view.Timeline.Select(t => new MigrationCheckpoint(t.State.ToString(), t.At))],
-            view.Rounds,
-            [.. view.Vfs.Select(v => new MigrationVfResource(v.Source.ToString(), v.Target.ToString(), v.Kind, v.Profile.Value))],
+            [.. view.Timeline.Select(t => new ApiCheckpoint(t.State.ToString(), t.At))],
+            [.. view.Rounds.Select(r => new ApiRound(r.Round, r.BytesTransferred, r.BytesRemaining, r.DirtyBytesPerSecond, r.BandwidthBytesPerSecond, r.PredictedDowntimeMs, r.At))],
+            [.. view.Vfs.Select(v => new ApiMigrationVf(v.Source.ToString(), v.Target.ToString(), v.Kind, v.Profile.Value))],
             view.Step.ToString(),
             view.QueuePosition,
             view.LastError,
             view.IsTerminal,
             view.Code,
-            view.Policy,
+            view.Policy is { } policy ? Policy(policy) : null,
             view.Status);
+    }
+
+    /// <summary><paramref name="policy"/> in the API's units: milliseconds, seconds and the action's short name.</summary>
+    public static ApiPolicy Policy(MigrationPolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        return new ApiPolicy(
+            policy.DowntimeLimit.TotalMilliseconds,
+            policy.BandwidthCapBytesPerSecond,
+            policy.MaxPreCopyRounds,
+            policy.CompletionTimeoutPerGiB.TotalSeconds,
+            policy.ProgressTimeout.TotalSeconds,
+            NonConvergenceActions.Name(policy.NonConvergenceAction),
+            policy.SwitchoverAckWait.TotalMilliseconds);
     }
 
     /// <summary>Where the migration resource lives.</summary>
     public static string Location(string id) => $"/api/v1/migrations/{id}";
 }
-
-/// <summary>A source VF and the target VF it moves to.</summary>
-public sealed record MigrationVfResource(string Source, string Target, string Kind, string Profile);
-
-/// <summary>When the migration reached a protocol state: every state it passed, in order.</summary>
-public sealed record MigrationCheckpoint(string State, DateTimeOffset At);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Orchestrator.Cluster.Migrations;
 using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Node.Api;
@@ -60,7 +59,7 @@ public static class PolicyRequest
                 case "switchoverAckWaitMs" when value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var ack) && ack is >= 0 and <= 600_000:
                     result = result with { SwitchoverAckWait = TimeSpan.FromMilliseconds(ack) };
                     break;
-                case "nonConvergenceAction" when value.ValueKind == JsonValueKind.String && MigrationPolicyView.ActionOf(value.GetString()!) is { } action:
+                case "nonConvergenceAction" when value.ValueKind == JsonValueKind.String && NonConvergenceActions.Parse(value.GetString()!) is { } action:
                     result = result with { NonConvergenceAction = action };
                     break;
                 case var name when !Fields.Contains(name):
@@ -79,7 +78,7 @@ public static class PolicyRequest
     /// <summary>The policy's canonical text, for the idempotency hash of a request that has one.</summary>
     public static string Canonical(MigrationPolicy policy)
     {
-        var view = MigrationPolicyView.From(policy);
+        var view = MigrationResource.Policy(policy);
         var text = string.Create(CultureInfo.InvariantCulture,
             $"{view.DowntimeLimitMs}|{view.BandwidthBytesPerSecond}|{view.MaxPreCopyRounds}|{view.CompletionTimeoutPerGiBSeconds}|{view.ProgressTimeoutSeconds}|{view.NonConvergenceAction}");
 

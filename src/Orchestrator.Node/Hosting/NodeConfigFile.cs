@@ -125,7 +125,7 @@ public static class NodeConfigFile
         ReadParsed(config, NodeConfigKeys.PolicyMaxPreCopyRounds, errors, ParseInt, "is not an integer", v => options.DefaultPolicy = options.DefaultPolicy with { MaxPreCopyRounds = v });
         ReadDuration(config, NodeConfigKeys.PolicyCompletionTimeoutPerGiB, errors, v => options.DefaultPolicy = options.DefaultPolicy with { CompletionTimeoutPerGiB = v });
         ReadDuration(config, NodeConfigKeys.PolicyProgressTimeout, errors, v => options.DefaultPolicy = options.DefaultPolicy with { ProgressTimeout = v });
-        ReadParsed(config, NodeConfigKeys.PolicyNonConvergenceAction, errors, Cluster.Migrations.MigrationPolicyView.ActionOf, "is not abort, force or wait",
+        ReadParsed(config, NodeConfigKeys.PolicyNonConvergenceAction, errors, Domain.Policies.NonConvergenceActions.Parse, "is not abort, force or wait",
             v => options.DefaultPolicy = options.DefaultPolicy with { NonConvergenceAction = v });
         ReadDuration(config, NodeConfigKeys.PolicySwitchoverAckWait, errors, v => options.DefaultPolicy = options.DefaultPolicy with { SwitchoverAckWait = v });
         ReadLimit(config, NodeConfigKeys.LimitsPerHostOutbound, errors, v => options.Limits = options.Limits with { PerHostOutbound = v });

@@ -10,6 +10,7 @@ using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
+using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Serialization;
@@ -82,7 +83,7 @@ public sealed class ReplicatedValueSerializerTests : IAsyncDisposable
             [new MigrationRound(1, 4096, 512, 1_000_000, 10_000_000_000, 0.1 + 0.2, at)],
             [new MigrationVfPair(pf.Vf(0), PfId.Parse("host-b/0000:3b:00.0").Vf(7), "vfio", TestProfileOf())],
             MigrationStep.PreCopyRound, QueuePosition: 3, LastError: null, Coordinator: "node-2", RequestedTarget: null, Code: "Aborted",
-            Policy: new MigrationPolicyView(300, null, 30, 60, 30, "abort"));
+            Policy: MigrationPolicy.Default with { BandwidthCapBytesPerSecond = 5_000_000, DowntimeLimit = TimeSpan.FromMilliseconds(12.5), NonConvergenceAction = NonConvergenceAction.ForceSwitchover });
 
         var serializer = _system.Serialization.FindSerializerFor(view);
         Assert.IsType<ReplicatedValueSerializer>(serializer);
@@ -94,6 +95,62 @@ public sealed class ReplicatedValueSerializerTests : IAsyncDisposable
         Assert.Equal(view.Timeline, back.Timeline);
         Assert.Equal(view.Rounds, back.Rounds);
         Assert.Equal(view.Vfs, back.Vfs);
+    }
+
+    [Fact]
+    public void A_view_keeps_every_field_of_its_policy_and_writes_the_seven_an_older_node_reads_in_their_first_units()
+    {
+        // Every field away from its default, so that a field the converter forgets comes back as the default and fails.
+        var policy = new MigrationPolicy
+        {
+            DowntimeLimit = TimeSpan.FromMilliseconds(12.5),
+            BandwidthCapBytesPerSecond = 5_000_000,
+            MaxPreCopyRounds = 7,
+            CompletionTimeoutPerGiB = TimeSpan.FromSeconds(90),
+            MinimumCompletionTimeout = TimeSpan.FromSeconds(45),
+            ProgressTimeout = TimeSpan.FromSeconds(12),
+            NonConvergenceAction = NonConvergenceAction.KeepWaiting,
+            SwitchoverAckWait = TimeSpan.FromMilliseconds(250),
+            RetryBackoffBase = TimeSpan.FromMilliseconds(200),
+            RetryBackoffMax = TimeSpan.FromSeconds(8),
+            MaxRetries = 9,
+        };
+        var unchanged = typeof(MigrationPolicy).GetProperties().Where(p => p.GetMethod!.IsStatic is false && Equals(p.GetValue(policy), p.GetValue(MigrationPolicy.Default))).Select(p => p.Name).ToList();
+        Assert.True(unchanged.Count == 0, "set these to other than their defaults: " + string.Join(", ", unchanged));
+
+        var view = EndedView(MigrationId.Parse("m-policy"), 1, DateTimeOffset.UnixEpoch) with { Policy = policy };
+        var serializer = _system.Serialization.FindSerializerFor(view);
+        var bytes = serializer.ToBinary(view);
+        Assert.Equal(policy, ((MigrationView)_system.Serialization.Deserialize(bytes, serializer.Identifier, "MigrationView.v1")).Policy);
+
+        // What a node before this converter read into its policy record: the same names, in the same units.
+        var written = System.Text.Json.Nodes.JsonNode.Parse(bytes)!["policy"]!.AsObject();
+        Assert.Equal(12.5, written["downtimeLimitMs"]!.GetValue<double>());
+        Assert.Equal(5_000_000, written["bandwidthBytesPerSecond"]!.GetValue<long>());
+        Assert.Equal(7, written["maxPreCopyRounds"]!.GetValue<int>());
+        Assert.Equal(90, written["completionTimeoutPerGiBSeconds"]!.GetValue<double>());
+        Assert.Equal(12, written["progressTimeoutSeconds"]!.GetValue<double>());
+        Assert.Equal("wait", written["nonConvergenceAction"]!.GetValue<string>());
+        Assert.Equal(250, written["switchoverAckWaitMs"]!.GetValue<double>());
+
+        // What such a node wrote: those seven only; the rest read as the defaults.
+        foreach (var later in new[] { "minimumCompletionTimeoutSeconds", "retryBackoffBaseMs", "retryBackoffMaxMs", "maxRetries" })
+        {
+            Assert.True(written.Remove(later), later);
+        }
+
+        var older = System.Text.Json.Nodes.JsonNode.Parse(bytes)!.AsObject();
+        older["policy"] = written.DeepClone();
+        var read = (MigrationView)_system.Serialization.Deserialize(System.Text.Encoding.UTF8.GetBytes(older.ToJsonString()), serializer.Identifier, "MigrationView.v1");
+        Assert.Equal(
+            policy with
+            {
+                MinimumCompletionTimeout = MigrationPolicy.Default.MinimumCompletionTimeout,
+                RetryBackoffBase = MigrationPolicy.Default.RetryBackoffBase,
+                RetryBackoffMax = MigrationPolicy.Default.RetryBackoffMax,
+                MaxRetries = MigrationPolicy.Default.MaxRetries,
+            },
+            read.Policy);
     }
 
     [Fact]
@@ -150,7 +207,7 @@ public sealed class ReplicatedValueSerializerTests : IAsyncDisposable
             rounds,
             [new MigrationVfPair(source.Vf(i % 64), target.Vf((i + 7) % 64), "vfio", TestProfileOf())],
             MigrationStep.None, QueuePosition: null, LastError: null, Coordinator: $"node-{(i % 3) + 1}",
-            Policy: new MigrationPolicyView(300, null, 30, 60, 30, "abort"));
+            Policy: MigrationPolicy.Default);
     }
 
     private static ProfileId TestProfileOf() => ProfileId.Parse(DriverModels.Mlx5.Profiles[0].Name);

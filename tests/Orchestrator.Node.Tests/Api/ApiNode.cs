@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Client;
 using Orchestrator.Node.Api;
 using Orchestrator.Node.Hosting;
 using Orchestrator.Testing;
@@ -123,17 +124,17 @@ public sealed class ApiNode : IAsyncLifetime
         Client.SendAsync(Request(method, path, json, auth, idempotencyKey));
 
     /// <summary>Waits (on the replicated feed, no polling) until migration <paramref name="id"/> satisfies <paramref name="done"/>.</summary>
-    public async Task<MigrationResource> WaitForMigrationAsync(string id, Func<MigrationResource, bool> done, TimeSpan timeout)
+    public async Task<ApiMigration> WaitForMigrationAsync(string id, Func<ApiMigration, bool> done, TimeSpan timeout)
     {
         var channel = Feed.Subscribe();
         using var cts = new CancellationTokenSource(timeout);
-        MigrationResource? last = null;
+        ApiMigration? last = null;
         try
         {
             while (true)
             {
                 var e = await channel.Reader.ReadAsync(cts.Token);
-                if (e.Resource is MigrationResource m && m.Id == id)
+                if (e.Resource is ApiMigration m && m.Id == id)
                 {
                     last = m;
                     if (done(m))
@@ -175,7 +176,7 @@ public sealed class ApiNode : IAsyncLifetime
         }
     }
 
-    public Task<MigrationResource> WaitForEndAsync(string id) => WaitForMigrationAsync(id, m => m.Terminal, TimeSpan.FromSeconds(30));
+    public Task<ApiMigration> WaitForEndAsync(string id) => WaitForMigrationAsync(id, m => m.IsTerminal, TimeSpan.FromSeconds(30));
 }
 
 [CollectionDefinition(Name)]

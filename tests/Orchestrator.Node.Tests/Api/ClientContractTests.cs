@@ -1,16 +1,19 @@
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Orchestrator.Client;
 
 namespace Orchestrator.Node.Tests.Api;
 
 /// <summary>
 /// The client package (<c>Orchestrator.Client</c>) references no server assembly, so that a scheduler can take it
-/// without Akka; its records restate the API's resources. This holds them to the committed OpenAPI document, which
+/// without Akka. The server answers migrations with the client's own records (<c>MigrationResource</c>); the other
+/// client records restate the API's resources. This holds both to the committed OpenAPI document, which
 /// <see cref="OpenApiDocumentTests"/> holds to what a node serves: every field a client record reads is in the
-/// resource it reads it from, with a JSON type it can read, and a field the server may leave null or out is nullable
-/// (or defaulted) on the client. A server-side rename or retyping then fails here rather than reading as null.
+/// resource it reads it from (under the schema name the document has always used), with a JSON type it can read, and a
+/// field the server may leave null or out is nullable (or defaulted) on the client. A server-side rename or retyping
+/// then fails here rather than reading as null.
 /// </summary>
 public class ClientContractTests
 {
@@ -66,7 +69,8 @@ public class ClientContractTests
         var problems = new List<string>();
         foreach (var parameter in record.GetConstructors().Single().GetParameters())
         {
-            var name = JsonNamingPolicy.CamelCase.ConvertName(parameter.Name!);
+            var name = record.GetProperty(parameter.Name!)?.GetCustomAttribute<JsonPropertyNameAttribute>()?.Name
+                ?? JsonNamingPolicy.CamelCase.ConvertName(parameter.Name!);
             var clientMayBeNull = parameter.HasDefaultValue || nullability.Create(parameter).ReadState == NullabilityState.Nullable;
             if (properties[name] is not JsonObject property)
             {

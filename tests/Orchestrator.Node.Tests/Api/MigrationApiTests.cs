@@ -109,7 +109,7 @@ public class MigrationApiTests(ApiNode node)
         // state otherwise completes in a few hundred milliseconds); the rollback cancels the hung command.
         var faults = node.App.Services.GetRequiredService<ChaosFaults>();
         Assert.Null(faults.Apply(new DeviceFault { Pf = "host-b/0000:3b:00.0", Kind = DeviceFault.Hang, Command = "Load" }));
-        MigrationResource end;
+        ApiMigration end;
         string id;
         try
         {

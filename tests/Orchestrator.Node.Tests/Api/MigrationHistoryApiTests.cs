@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Orchestrator.Client;
 using Orchestrator.Node.Api;
 using Orchestrator.Testing;
 
@@ -82,7 +83,7 @@ public sealed class MigrationHistoryApiTests : IAsyncLifetime
         Assert.Null(short3.Next);
     }
 
-    private async Task<MigrationResource> MigrateAsync(string workload, string target)
+    private async Task<ApiMigration> MigrateAsync(string workload, string target)
     {
         var started = await Json.ReadAsync(
             await _node.SendAsync(HttpMethod.Post, "/api/v1/migrations", $$"""{"workload": "{{workload}}", "target": "{{target}}"}""", idempotencyKey: Guid.NewGuid().ToString()),

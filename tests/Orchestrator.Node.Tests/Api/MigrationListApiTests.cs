@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Orchestrator.Client;
 
 namespace Orchestrator.Node.Tests.Api;
 
@@ -39,7 +40,7 @@ public sealed class MigrationListApiTests : IAsyncLifetime
         Assert.Equal([third.Id], Ids(await ListAsync($"?since={Uri.EscapeDataString(third.CreatedAt.ToString("O"))}")));
     }
 
-    private async Task<Orchestrator.Node.Api.MigrationResource> MigrateAsync(string workload, string target)
+    private async Task<ApiMigration> MigrateAsync(string workload, string target)
     {
         var started = await Json.ReadAsync(
             await _node.SendAsync(HttpMethod.Post, "/api/v1/migrations", $$"""{"workload": "{{workload}}", "target": "{{target}}"}""", idempotencyKey: Guid.NewGuid().ToString()),

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Orchestrator.Client;
 
 namespace Orchestrator.Node.Tests.Cli;
 
@@ -83,25 +84,38 @@ internal sealed class FakeApi : IAsyncDisposable
         await _app.DisposeAsync();
     }
 
-    public static string Migration(string id, string workload, string source, string? target, string state, int rounds, string? reason = null) =>
-        JsonSerializer.Serialize(new
-        {
-            id,
-            workload,
-            source,
-            target,
-            state,
-            epoch = 1,
-            createdAt = "2026-01-01T10:00:00Z",
-            updatedAt = "2026-01-01T10:00:01Z",
-            progress = new { bytesTransferred = rounds * 1048576L, bytesRemaining = state == "Completed" ? 0 : 524288L, rounds, dirtyBytesPerSecond = 8388608, predictedDowntimeMs = 3.5 },
-            downtimeMs = state == "Completed" ? 4.25 : (double?)null,
-            reason,
-            checkpoints = new[] { new { state = "Requested", at = "2026-01-01T10:00:00Z" } },
-            rounds = Array.Empty<object>(),
-            code = state == "RolledBack" ? "Aborted" : null,
-            policy = new { downtimeLimitMs = 300.0, bandwidthBytesPerSecond = (long?)null, maxPreCopyRounds = 30, completionTimeoutPerGiBSeconds = 60.0, progressTimeoutSeconds = 30.0, nonConvergenceAction = "abort" },
-        });
+    /// <summary>A migration as a node answers it: the client's own record, which the server returns too.</summary>
+    public static string Migration(string id, string workload, string source, string? target, string state, int rounds, string? reason = null)
+    {
+        var at = new DateTimeOffset(2026, 1, 1, 10, 0, 0, TimeSpan.Zero);
+        var ended = state is ApiMigration.Completed or ApiMigration.RolledBack or ApiMigration.Failed;
+        return JsonSerializer.Serialize(
+            new ApiMigration(
+                id,
+                workload,
+                source,
+                target,
+                state,
+                Epoch: 1,
+                CreatedAt: at,
+                UpdatedAt: at.AddSeconds(1),
+                new ApiProgress(rounds * 1048576L, state == ApiMigration.Completed ? 0 : 524288L, rounds, 8388608, 3.5),
+                DowntimeMs: state == ApiMigration.Completed ? 4.25 : null,
+                reason,
+                [new ApiCheckpoint("Requested", at)],
+                Rounds: [],
+                Vfs: [],
+                Step: ended ? "None" : "PreCopyRound",
+                QueuePosition: null,
+                LastError: null,
+                IsTerminal: ended,
+                Code: state == ApiMigration.RolledBack ? "Aborted" : null,
+                Policy: new ApiPolicy(300, null, 30, 60, 30, "abort"),
+                Status: ended ? state : ApiMigration.Running),
+            Web);
+    }
+
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     private static IResult Problem(int status, string detail) =>
         Results.Text(JsonSerializer.Serialize(new { type = "about:blank", title = "error", status, detail }), "application/problem+json", Encoding.UTF8, status);
