@@ -91,6 +91,11 @@ public static class OrchestratorConfig
                 # epoch, and a downed node shuts its actor system down (so its PF actors stop), so a coordinator
                 # that overlaps its successor for a moment cannot change a device. 100 ms, not 500: the hand-over is
                 # what a crash waits for last (issue 16's recovery figure).
+                # The leader removes a downed node only once every reachable node has seen the Down (convergence),
+                # which travels by membership gossip: one exchange with one node a tick. At Akka's 1 s a crash waited
+                # up to two ticks for that and one more for the removal to reach the shard coordinator (issue 16's
+                # recovery figure); 250 ms is a few hundred bytes a tick per node.
+                gossip-interval = 250ms
                 unreachable-nodes-reaper-interval = 100ms
                 leader-actions-interval = 250ms
                 down-removal-margin = 100ms
