@@ -4,8 +4,19 @@ using Orchestrator.Devices.Topology;
 
 namespace Orchestrator.Devices.Tests.Topology;
 
-public class TopologyLoaderTests
+public sealed class TopologyLoaderTests : IDisposable
 {
+    private readonly List<string> _written = [];
+
+    /// <summary>Deletes the topology files a test wrote.</summary>
+    public void Dispose()
+    {
+        foreach (var path in _written)
+        {
+            File.Delete(path);
+        }
+    }
+
     // Line numbers below count from this template's first line (line 1 = "workloads:").
     private const string Template = """
         workloads:
@@ -229,9 +240,10 @@ public class TopologyLoaderTests
         throw new FileNotFoundException($"cluster-config/{file} not found above {AppContext.BaseDirectory}");
     }
 
-    private static string WriteTemp(string text)
+    private string WriteTemp(string text)
     {
         var path = Path.Combine(Path.GetTempPath(), $"topology-{Guid.NewGuid():N}.yaml");
+        _written.Add(path);
         File.WriteAllText(path, text);
         return path;
     }
