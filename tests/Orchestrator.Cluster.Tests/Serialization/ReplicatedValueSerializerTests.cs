@@ -139,6 +139,10 @@ public sealed class ReplicatedValueSerializerTests : IAsyncDisposable
             Assert.True(written.Remove(later), later);
         }
 
+        // A default policy, as nearly every view has, writes those seven only.
+        var plainBytes = serializer.ToBinary(view with { Policy = MigrationPolicy.Default });
+        Assert.Equal(7, System.Text.Json.Nodes.JsonNode.Parse(plainBytes)!["policy"]!.AsObject().Count);
+
         var older = System.Text.Json.Nodes.JsonNode.Parse(bytes)!.AsObject();
         older["policy"] = written.DeepClone();
         var read = (MigrationView)_system.Serialization.Deserialize(System.Text.Encoding.UTF8.GetBytes(older.ToJsonString()), serializer.Identifier, "MigrationView.v1");
