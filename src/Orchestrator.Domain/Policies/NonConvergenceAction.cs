@@ -28,7 +28,20 @@ public static class NonConvergenceActions
         _ => action.ToString(),
     };
 
+    private static readonly NonConvergenceAction[] All = Enum.GetValues<NonConvergenceAction>();
+
     /// <summary>The action a short name stands for (the inverse of <see cref="Name"/>), or null.</summary>
-    public static NonConvergenceAction? Parse(string name) =>
-        Enum.GetValues<NonConvergenceAction>().Select(a => (NonConvergenceAction?)a).FirstOrDefault(a => Name(a!.Value) == name);
+    /// <remarks>Read for every replicated migration view a node receives: no allocation per call.</remarks>
+    public static NonConvergenceAction? Parse(string name)
+    {
+        foreach (var action in All)
+        {
+            if (Name(action) == name)
+            {
+                return action;
+            }
+        }
+
+        return null;
+    }
 }
