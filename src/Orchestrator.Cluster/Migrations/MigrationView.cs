@@ -7,8 +7,9 @@ namespace Orchestrator.Cluster.Migrations;
 /// <summary>
 /// A migration as clients see it: flat and serializable, built from the coordinator's state after every event.
 /// The API's migration resource is made from it, in the API's units. <see cref="Policy"/> is the effective policy (the
-/// node's defaults with what the request set); null only in views built by hand. <see cref="Code"/> is the <see cref="FailureCode"/> of a
-/// Failed migration, or the <see cref="RollbackCode"/> of one rolling or rolled back (with <see cref="Reason"/>), else null.
+/// node's defaults with what the request set); null only in views built by hand. <see cref="Code"/> is the
+/// <see cref="FailureCode"/> of a Failed migration, or the <see cref="RollbackCode"/> of one rolling or rolled back
+/// (with <see cref="Reason"/>), else null.
 /// </summary>
 public sealed record MigrationView(
     MigrationId Id,

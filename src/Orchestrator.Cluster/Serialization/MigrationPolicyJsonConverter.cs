@@ -68,7 +68,7 @@ internal sealed class MigrationPolicyJsonConverter : JsonConverter<MigrationPoli
         };
     }
 
-    // The order of the fields below, as Write writes them.
+    // Each name's case in Read, numbered in the order Write writes them.
     private static int Field(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("downtimeLimitMs"u8) ? 0
         : reader.ValueTextEquals("bandwidthBytesPerSecond"u8) ? 1
