@@ -151,7 +151,7 @@ public sealed partial class LocalCluster
         File.WriteAllText(topology, SpreadHosts(File.ReadAllText(topologyPath), options.Nodes));
         WriteSecret(Path.Combine(state, TokenFileName), token + "\n");
 
-        var free = LoopbackPorts.Free(options.Nodes * 2);
+        var free = LoopbackPorts.Free(options.Nodes * 2, Enumerable.Range(options.ApiPortBase, options.Nodes).ToHashSet());
         var akkaPorts = free.Take(options.Nodes).ToList();
         // Sorted: the lowest contact point is the one that forms a new cluster, and that is node-1, as before.
         var managementPorts = free.Skip(options.Nodes).Order().ToList();
@@ -430,7 +430,10 @@ public sealed partial class LocalCluster
         }
     }
 
-    /// <summary>The last lines of a node's log, to say why it died.</summary>
+    /// <summary>
+    /// The last lines of a node's log, to say why it died. When they are all frames of a stack trace, the line that
+    /// named the exception comes first: the frames alone do not say what failed.
+    /// </summary>
     public static string Tail(string path, int lines = 8)
     {
         if (!File.Exists(path))
@@ -439,7 +442,15 @@ public sealed partial class LocalCluster
         }
 
         var all = File.ReadAllLines(path);
-        return string.Join(Environment.NewLine, all.Skip(Math.Max(0, all.Length - lines)).Select(l => "    | " + l));
+        var start = Math.Max(0, all.Length - lines);
+        var cause = Array.FindLastIndex(all, l => !l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        var tail = all.Skip(start).Select(l => "    | " + l);
+        if (cause >= 0 && cause < start)
+        {
+            tail = tail.Prepend("    | …").Prepend("    | " + all[cause]);
+        }
+
+        return string.Join(Environment.NewLine, tail);
     }
 
     public static string PidFile(string stateDirectory) => Path.Combine(Path.GetFullPath(stateDirectory), PidFileName);
