@@ -487,6 +487,12 @@ public sealed class StateTransferSender : IAsyncDisposable
         {
             StateStreamProtocol.WriteReason(_writer, FrameType.Abort, (byte)outcome, detail);
             await _writer.FlushAsync(timeout.Token).ConfigureAwait(false);
+            // A flush only hands the Abort to the kernel, behind whatever data the target's window has not taken yet.
+            // A close while a receive is still pending is abortive in .NET on Linux (a RST), and a RST drops what was
+            // not sent: the target then reports a truncated stream, not the source's failure. So half-close, and close
+            // only once the target, having read the Abort, closed its side (bounded by the farewell timeout).
+            _socket.Shutdown(SocketShutdown.Send);
+            await _readLoop.WaitAsync(timeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException or InvalidOperationException)
         {
