@@ -389,8 +389,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             if (!refreshed && result.Rejections.Any(r => r.Code is PlacementRejectionReasonCode.SourceVfNotFound or PlacementRejectionReasonCode.HostNotFound))
             {
                 // The client saw a host or VF this copy has not been notified of yet (subscriptions lag by one
-                // notification interval, gossip by more): read a majority, as the client did, before saying no.
-                HostDirectory.ReadAsync(DistributedData.Get(Context.System).Replicator, new ReadMajority(_settings.DirectoryReadTimeout), _settings.DirectoryReadTimeout * 2)
+                // notification interval, gossip by more): read again before saying no.
+                ReadEveryNodeAsync(DistributedData.Get(Context.System).Replicator, _settings.DirectoryReadTimeout)
                     .PipeTo(Self, success: read => new Refreshed(place, replyTo, read), failure: _ => new Refreshed(place, replyTo, null));
                 return;
             }
@@ -411,6 +411,18 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             replyTo.Tell(new PlacementAnswer(e.Migration, result));
         });
     }
+
+    /// <summary>
+    /// The directory from every node, or from a majority when some node does not answer. A majority read alone is not
+    /// enough: a host writes its entry to a majority of the members it knows, so an entry written before the other
+    /// nodes joined sits on fewer than a majority of today's members until gossip spreads it (up to ~10 s for every
+    /// key). A migration requested right after the coordinators joined was rolled back, "source VF is not in the
+    /// inventory", when the majority read asked the two coordinator nodes and not the hosts' own (CrashRecoveryTests,
+    /// one CI run). Every node includes the one whose hosts wrote it.
+    /// </summary>
+    private static async Task<DirectoryRead?> ReadEveryNodeAsync(IActorRef replicator, TimeSpan timeout) =>
+        await HostDirectory.ReadAsync(replicator, new ReadAll(timeout), timeout * 2).ConfigureAwait(false)
+        ?? await HostDirectory.ReadAsync(replicator, new ReadMajority(timeout), timeout * 2).ConfigureAwait(false);
 
     private void OnAdmission(RequestAdmission request)
     {
