@@ -113,7 +113,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     {
         var watch = Stopwatch.StartNew();
         var there = BurstWorkloads(skip);
-        var back = there.Select(w => (w.Workload, Target: "h" + (int.Parse(w.Workload[1..w.Workload.IndexOf('-', StringComparison.Ordinal)], CultureInfo.InvariantCulture) + 1))).ToList();
+        var back = there.Select(w => (w.Workload, w.Home, Target: w.Home)).ToList();
         var moved = 0;
         foreach (var leg in new[] { there, back })
         {
@@ -197,15 +197,18 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         return new Throughput(completed, waited.Length, seconds, watch.Elapsed.TotalSeconds, ends);
     }
 
-    /// <summary>The burst: every VF of the three source hosts (one per node) but the first <paramref name="skip"/>, each to a host of another node.</summary>
-    private List<(string Workload, string Target)> BurstWorkloads(int skip)
+    /// <summary>
+    /// The burst: every VF of the three source hosts (one per node) but the first <paramref name="skip"/>, each from its
+    /// home host to a host of another node.
+    /// </summary>
+    private List<(string Workload, string Home, string Target)> BurstWorkloads(int skip)
     {
-        var workloads = new List<(string Workload, string Target)>();
+        var workloads = new List<(string Workload, string Home, string Target)>();
         for (var h = 0; h < Nodes; h++)
         {
             for (var v = skip; v < VfsPerHost; v++)
             {
-                workloads.Add(($"w{h}-{v}", $"h{h + 4}"));
+                workloads.Add(($"w{h}-{v}", $"h{h + 1}", $"h{h + 4}"));
             }
         }
 
