@@ -114,12 +114,9 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         var watch = Stopwatch.StartNew();
         var there = BurstWorkloads(skip);
         var back = there.Select(w => (w.Workload, w.Home, Target: w.Home)).ToList();
-        var moved = 0;
         foreach (var leg in new[] { there, back })
         {
-            var ids = await Task.WhenAll(leg.Select((w, i) => StartAsync(cluster.Clients[i % Nodes], w.Workload, w.Target)));
-            var ends = await Task.WhenAll(ids.Select((id, i) => TryWaitEndAsync(cluster.Clients[i % Nodes], id, TimeSpan.FromSeconds(options.Quick ? 60 : 180), 250)));
-            moved += ends.Count(e => e is not null);
+            var ends = await BurstAsync(cluster.Clients, leg, TimeSpan.FromSeconds(options.Quick ? 60 : 180));
             var astray = ends.Select((e, i) => (e, leg[i].Workload)).Where(x => x.e is not { } end || end.GetProperty("state").GetString() != "Completed").Select(x => x.Workload).ToList();
             if (astray.Count > 0)
             {
@@ -128,7 +125,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         }
 
         var (settled, cpu) = await WaitIdleAsync(cluster.Processes, TimeSpan.FromSeconds(90));
-        report.Note($"3-process warm-up ({cluster.Label}): {WarmUpRoundTrips * 2} one-VF migrations, then {moved} in two bursts there and back, then "
+        report.Note($"3-process warm-up ({cluster.Label}): {WarmUpRoundTrips * 2} one-VF migrations, then {there.Count + back.Count} in two bursts there and back, then "
             + (settled ? "every node idle" : "NOT idle after 90 s")
             + $" (CPU over the last {SettleWindow.TotalSeconds:0} s: {string.Join(" / ", cpu.Select(c => c.ToString("P0", CultureInfo.InvariantCulture)))} of a core) after {watch.Elapsed.TotalSeconds:0.0} s");
     }
@@ -174,12 +171,9 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     /// </summary>
     private async Task<Throughput> ThroughputAsync(IReadOnlyList<OrchestratorApiClient> clients, int skip)
     {
-        var workloads = BurstWorkloads(skip);
         var watch = Stopwatch.StartNew();
-        var starts = workloads.Select((w, i) => StartAsync(clients[i % Nodes], w.Workload, w.Target)).ToList();
-        var ids = await Task.WhenAll(starts);
         var deadline = TimeSpan.FromSeconds(options.Quick ? 60 : 120);
-        var waited = await Task.WhenAll(ids.Select((id, i) => TryWaitEndAsync(clients[i % Nodes], id, deadline, 100)));
+        var waited = await BurstAsync(clients, BurstWorkloads(skip), deadline);
         var ends = waited.OfType<JsonElement>().ToArray();
         var stuck = waited.Length - ends.Length;
         if (stuck > 0)
@@ -195,6 +189,16 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         var completed = ends.Count(e => e.GetProperty("state").GetString() == "Completed");
         var seconds = (ends.Max(e => Checkpoint(e, -1)) - ends.Min(e => Checkpoint(e, 0))).TotalSeconds;
         return new Throughput(completed, waited.Length, seconds, watch.Elapsed.TotalSeconds, ends);
+    }
+
+    /// <summary>
+    /// Starts every migration of <paramref name="workloads"/> at once, spread over the nodes' APIs, and waits for each to
+    /// end: its last view, or null when it had not ended within <paramref name="deadline"/>.
+    /// </summary>
+    private static async Task<JsonElement?[]> BurstAsync(IReadOnlyList<OrchestratorApiClient> clients, IReadOnlyList<(string Workload, string Home, string Target)> workloads, TimeSpan deadline)
+    {
+        var ids = await Task.WhenAll(workloads.Select((w, i) => StartAsync(clients[i % Nodes], w.Workload, w.Target)));
+        return await Task.WhenAll(ids.Select((id, i) => TryWaitEndAsync(clients[i % Nodes], id, deadline, 100)));
     }
 
     /// <summary>
