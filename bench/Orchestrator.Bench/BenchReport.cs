@@ -18,6 +18,9 @@ internal sealed class BenchReport(TextWriter log)
         log.WriteLine($"  {key} = {Stats.F(value, "0.###")} (target {target}: {(figure.Met ? "met" : "MISSED")}) — {how}");
     }
 
+    /// <summary>A line of progress for the one watching a long run: printed, not kept in the report.</summary>
+    public void Progress(string text) => log.WriteLine("    " + text);
+
     public void Note(string text)
     {
         _notes.Add(text);

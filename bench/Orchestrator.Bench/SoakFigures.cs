@@ -40,7 +40,9 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
     public async Task RunAsync()
     {
         var minutes = options.SoakMinutes ?? (options.Quick ? 3 : 30);
-        var every = TimeSpan.FromSeconds(options.Quick ? 20 : 60);
+        // Samples every 30 s: the slope's standard error falls with the square root of their count, and a sample's
+        // pause (the migrations in flight drain, three induced GCs) costs ~5 s of the stream.
+        var every = TimeSpan.FromSeconds(options.Quick ? 20 : 30);
         var extra = string.Create(CultureInfo.InvariantCulture,
             $"runtime.index-max-ended = {IndexMaxEnded}\napi.idempotency-retention = {IdempotencyRetention.TotalMinutes:0}m\n");
         var three = new ThreeProcessFigures(options, report);
@@ -64,7 +66,11 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
             // A lane holds a slot of the gate while its migration is in flight. A sample takes every slot: it waits for
             // the migrations in flight to end and none starts until it is done, so that every sample sees the same
             // quiet cluster, not 24 migrations' buffers at whatever step they happen to be (±14 MB a sample otherwise).
+            // Before it, the sample closes the door: a lane that ends a migration does not queue for the gate again
+            // until the sample is done. Without the door the gate's queue is first come, first served, so the lanes
+            // that ended kept taking slots ahead of the sample's next one and a drain took ~300 migrations (a minute).
             using var gate = new SemaphoreSlim(Lanes, Lanes);
+            var door = Open();
 
             // Each lane owns every Lanes-th workload and moves them, one at a time, between their two hosts.
             var lanes = Enumerable.Range(0, Lanes).Select(lane => Task.Run(async () =>
@@ -77,6 +83,7 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
                     var target = at[workload] == homes[workload].Home ? homes[workload].Away : homes[workload].Home;
                     var client = cluster.Clients[(n + lane) % cluster.Clients.Count];
                     string outcome;
+                    await Volatile.Read(ref door).Task;
                     await gate.WaitAsync();
                     try
                     {
@@ -104,13 +111,18 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
 
             while (!stop.IsCancellationRequested)
             {
+                var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref door, closed);
                 for (var i = 0; i < Lanes; i++)
                 {
                     await gate.WaitAsync();
                 }
 
-                samples.Add(await SampleAsync(cluster, watch.Elapsed.TotalMinutes, Volatile.Read(ref completed)));
+                var sample = await SampleAsync(cluster, watch.Elapsed.TotalMinutes, Volatile.Read(ref completed));
                 gate.Release(Lanes);
+                closed.SetResult();
+                samples.Add(sample);
+                report.Progress($"soak minute {Stats.F(sample.Minutes, "0.0")}: {sample.Completed} completed; live heap MB {PerNodeMb(sample.HeapBytes)}, small-object heap MB {PerNodeMb(sample.SmallBytes)}");
                 try
                 {
                     await Task.Delay(every, stop.Token);
@@ -219,6 +231,13 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
             $"3 node processes, {label} journal: least-squares slope of the three nodes' summed live heap after an induced full GC, with no migration in flight, over completed migrations, "
             + $"{window.Count} samples from minute {Stats.F(window[0].Minutes, "0.0")} ({window[0].Completed} migrations, past the retention windows) to {Stats.F(last.Minutes, "0.0")} ({last.Completed}); "
             + $"standard error {Stats.F(error * 10_000, "0.00")}; per node {string.Join(" / ", perNode.Select(v => Stats.F(v, "0.00")))} MB per 10k; heap MB per node {PerNodeMb(window[0].HeapBytes)} → {PerNodeMb(last.HeapBytes)}; baseline: heap MB per node at the start {PerNodeMb(samples[0].HeapBytes)}");
+    }
+
+    private static TaskCompletionSource Open()
+    {
+        var open = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        open.SetResult();
+        return open;
     }
 
     private static string PerNodeMb(long[] bytes) => string.Join(" / ", bytes.Select(b => Stats.F(b / 1e6, "0.0")));
