@@ -39,6 +39,10 @@ public static class OrchestratorConfig
         hocon.Append(CultureInfo.InvariantCulture, $$"""
             orchestrator.node-name = {{Quote(settings.NodeName)}}
             akka {
+              # The replicator runs from the start, not from the first use on this node: a node counts in every other
+              # node's majority as soon as it is up, and a write sent to a replicator not yet started is lost (a host's
+              # directory entry written to a majority when this node came up, issue 14).
+              extensions = ["Akka.DistributedData.DistributedDataProvider, Akka.DistributedData"]
               loglevel = INFO
               stdout-loglevel = WARNING
               log-dead-letters = 0

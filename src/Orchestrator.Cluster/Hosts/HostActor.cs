@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
 using Orchestrator.Cluster.Inventory;
@@ -36,6 +37,9 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
 {
     private const string PublishTimer = "publish";
     private const string MajorityWriteTimer = "majority-write";
+
+    /// <summary>Times a failed rewrite of the entry for a node that came up is made again.</summary>
+    private const int JoinRewrites = 3;
     private static readonly TimeSpan PublishDelay = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How long a journal write may stay unconfirmed before the journal actor is restarted.</summary>
@@ -56,6 +60,8 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     private readonly List<(long Needs, IActorRef ReplyTo, bool Cordoned)> _cordonWaiters = [];
     private readonly List<DirectoryWrite> _unwritten = []; // ready for the next majority write
     private DirectoryWrites? _majorityWriting; // the majority write of the entry under way
+    private bool _memberJoined; // a node came up since the last majority write started: the entry goes to it too
+    private int _joinRewritesLeft; // how many more times a failed write for a joined node is made again
     private IActorRef _journal = ActorRefs.Nobody;
     private IActorRef _reconciler = ActorRefs.Nobody;
     private long _sent; // sequence of the last Record sent to the journal
@@ -87,8 +93,14 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     /// <summary>The actor name of a host under its node's <c>/user/hosts</c>.</summary>
     public static string ActorName(HostId id) => id.ToString();
 
-    protected override void PreStart() =>
+    protected override void PreStart()
+    {
         _journal = Context.ActorOf(HostJournal.SupervisedProps(_id, Self, JournalTimeout, _snapshotEvery), "journal");
+        // A snapshot, not events: the members up before this host started count in its first majority write.
+        Akka.Cluster.Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.MemberUp));
+    }
+
+    protected override void PostStop() => Akka.Cluster.Cluster.Get(Context.System).Unsubscribe(Self);
 
     /// <summary>Until the journal has recovered once: the PF actors start with its labels.</summary>
     protected override void OnReceive(object message)
@@ -153,6 +165,11 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
                 MajorityWritten(unanswered.Writes, majority: false, "no answer from the replicator");
                 break;
             case IUpdateResponse:
+                break;
+            case ClusterEvent.MemberUp up when up.Member.UniqueAddress != Akka.Cluster.Cluster.Get(Context.System).SelfUniqueAddress:
+                OnMemberUp();
+                break;
+            case ClusterEvent.MemberUp or ClusterEvent.CurrentClusterState:
                 break;
             default:
                 Unhandled(message);
@@ -320,14 +337,15 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     /// </summary>
     private void WriteMajority()
     {
-        if (_majorityWriting is not null || _unwritten.Count == 0)
+        if (_majorityWriting is not null || (_unwritten.Count == 0 && !_memberJoined))
         {
             return;
         }
 
         Timers.Cancel(PublishTimer); // The write carries every change so far.
-        _majorityWriting = new DirectoryWrites([.. _unwritten]);
+        _majorityWriting = new DirectoryWrites([.. _unwritten], _memberJoined);
         _unwritten.Clear();
+        _memberJoined = false;
         WriteEntry(new WriteMajority(_settings.DirectoryWriteTimeout), _majorityWriting);
         // The replicator answers every write within its timeout; should an answer be lost, the next write must not
         // wait for it forever.
@@ -343,7 +361,8 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
 
         if (!majority)
         {
-            _log.Warning("[{Host}] directory entry for {Pf} not stored by a majority ({Failure}); other nodes may read it late", _id, string.Join(", ", done.Writes.Select(w => w.PfId).Distinct()), why);
+            var what = done.Writes.Count == 0 ? "rewritten for a node that joined" : "for " + string.Join(", ", done.Writes.Select(w => w.PfId).Distinct());
+            _log.Warning("[{Host}] directory entry {What} not stored by a majority ({Failure}); other nodes may read it late", _id, what, why);
         }
 
         foreach (var write in done.Writes)
@@ -351,8 +370,30 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
             write.Pf.Tell(new PfProtocol.DirectoryWritten(write.Sequence, majority));
         }
 
+        if (done.ForJoinedNode && !majority && _joinRewritesLeft > 0)
+        {
+            // The new node's replicator ignores a write from a node it does not know yet as a member, and it may
+            // learn of this one after this one learnt of it. Bounded: a node that stays unreachable fails every write.
+            _joinRewritesLeft--;
+            _memberJoined = true;
+        }
+
         Timers.Cancel(MajorityWriteTimer);
         _majorityWriting = null;
+        WriteMajority();
+    }
+
+    /// <summary>
+    /// A node came up: the entry is written again to a majority of the members now. A majority write counts the members
+    /// of its moment, so what this host wrote while its node was alone (a cluster forming) or while a node that has
+    /// since restarted with an empty replica held it reached no one, and a majority read on the new members could miss
+    /// it: a request for one of its VFs answered "not in the inventory" until gossip spread the key (up to ~10 s).
+    /// Group-committed with the PF changes like any majority write.
+    /// </summary>
+    private void OnMemberUp()
+    {
+        _memberJoined = true;
+        _joinRewritesLeft = JoinRewrites;
         WriteMajority();
     }
 
@@ -424,10 +465,15 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     /// <summary>Who to tell when a majority write is done.</summary>
     private sealed record DirectoryWrite(IActorRef Pf, PfId PfId, long Sequence);
 
-    /// <summary>The PF changes one majority write carries (compared by reference: each write is its own).</summary>
-    private sealed class DirectoryWrites(IReadOnlyList<DirectoryWrite> writes)
+    /// <summary>
+    /// The PF changes one majority write carries, and whether it is also the entry's rewrite for a node that came up
+    /// (compared by reference: each write is its own).
+    /// </summary>
+    private sealed class DirectoryWrites(IReadOnlyList<DirectoryWrite> writes, bool forJoinedNode)
     {
         public IReadOnlyList<DirectoryWrite> Writes { get; } = writes;
+
+        public bool ForJoinedNode { get; } = forJoinedNode;
     }
 
     private sealed record MajorityWriteUnanswered(DirectoryWrites Writes);

@@ -61,4 +61,22 @@ public class HostDirectoryTests
         Assert.NotNull(copy.View.Inventory.FindVf(created.Value!.Vf));
         Assert.Equal(copy.View.Hosts.Keys.Order(), (await node.Client.GetInventoryAsync()).Hosts.Keys.Order());
     }
+
+    [Fact]
+    public async Task An_entry_written_while_its_node_was_alone_reaches_a_node_that_joins_without_gossip()
+    {
+        // Gossip (and the delta propagation paced by it) is an hour away: only the host's own write can bring its entry
+        // to the new node. Its majority write while node-1 was alone counted one member, so it reached no one; the host
+        // writes again to a majority when a node comes up.
+        const string noGossip = "akka.cluster.distributed-data.gossip-interval = 1h";
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
+        await cluster.StartNodeWithHostsAsync("node-1", ["host-a"], extraHocon: noGossip);
+        var joined = await cluster.StartNodeAsync("node-2", [], extraHocon: noGossip);
+
+        var replicator = DistributedData.Get(joined.System).Replicator;
+        await Eventually.TrueAsync(
+            async () => (await HostDirectory.ReadAsync(replicator, ReadLocal.Instance, TimeSpan.FromSeconds(5)))?.View.Hosts.ContainsKey(HostId.Parse("host-a")) == true,
+            "host-a's entry in node-2's replica",
+            TimeSpan.FromSeconds(20));
+    }
 }
