@@ -22,6 +22,12 @@ internal sealed record BenchOptions
     /// <summary>Where the soak writes its plot (<c>--soak-png</c>), its samples going beside it as CSV.</summary>
     public string? SoakPng { get; init; }
 
+    /// <summary>
+    /// A soak's samples (the CSV it wrote beside its plot, <c>--soak-samples</c>): the soak's figures are computed from
+    /// them again, and no cluster is started.
+    /// </summary>
+    public string? SoakSamples { get; init; }
+
     public bool Wants(string group) => Only.Count == 0 || Only.Contains(group);
 
     /// <summary>The groups <c>--only</c> may name, in the order the bench runs them.</summary>
@@ -45,6 +51,9 @@ internal sealed record BenchOptions
             ? minutes
             : throw new ArgumentException($"--soak-minutes: '{value}' is not a whole number of minutes from 1 to 1440");
 
+    private static string Existing(string option, string path) =>
+        File.Exists(path) ? path : throw new ArgumentException($"{option}: '{path}' does not exist");
+
     public static BenchOptions Parse(string[] args)
     {
         var options = new BenchOptions { Postgres = Environment.GetEnvironmentVariable("ORCHESTRATOR_PG") };
@@ -59,7 +68,8 @@ internal sealed record BenchOptions
                 "--postgres" => options with { Postgres = ValueOf(args, ++i) },
                 "--soak-minutes" => options with { SoakMinutes = Minutes(ValueOf(args, ++i)) },
                 "--soak-png" => options with { SoakPng = ValueOf(args, ++i) },
-                _ => throw new ArgumentException($"unknown argument '{args[i]}'; expected --quick, --json, --only a,b, --node-command CMD, --postgres CONN, --soak-minutes N, --soak-png PATH"),
+                "--soak-samples" => options with { SoakSamples = Existing("--soak-samples", ValueOf(args, ++i)) },
+                _ => throw new ArgumentException($"unknown argument '{args[i]}'; expected --quick, --json, --only a,b, --node-command CMD, --postgres CONN, --soak-minutes N, --soak-png PATH, --soak-samples CSV"),
             };
         }
 

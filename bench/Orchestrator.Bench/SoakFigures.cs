@@ -37,8 +37,18 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
 
     private static readonly TimeSpan IdempotencyRetention = TimeSpan.FromMinutes(1);
 
+    /// <summary>How long an ended coordinator stays before it passivates (the runtime's default, which the soak keeps).</summary>
+    private static readonly TimeSpan PassivateAfterEnd = new Orchestrator.Cluster.Hosting.RuntimeOptions().PassivateAfterEnd;
+
     public async Task RunAsync()
     {
+        if (options.SoakSamples is { } csv)
+        {
+            var read = ReadCsv(csv);
+            Conclude(read, new ConcurrentDictionary<string, int>(), (int)Math.Round(read[^1].Minutes), $"samples read from {csv}", writeCsv: false);
+            return;
+        }
+
         var minutes = options.SoakMinutes ?? (options.Quick ? 3 : 30);
         // A sample every 20 s: the slope's standard error falls with the square root of their count, and a sample's
         // pause (the migrations in flight drain, three induced GCs) costs ~2 s of the stream.
@@ -135,7 +145,7 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
 
             await Task.WhenAll(lanes);
             samples.Add(await SampleAsync(cluster, watch.Elapsed.TotalMinutes, Volatile.Read(ref completed)));
-            Conclude(samples, outcomes, minutes, cluster.Label);
+            Conclude(samples, outcomes, minutes, cluster.Label + " journal");
             report.Note("soak node logs: " + string.Join("; ", cluster.Logs.Select(LogSummary)));
         });
     }
@@ -196,41 +206,81 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
         : persistenceId.IndexOf('-') is > 0 and var dash ? persistenceId[..dash]
         : persistenceId;
 
-    private void Conclude(List<Sample> samples, ConcurrentDictionary<string, int> outcomes, int minutes, string label)
+    /// <summary>
+    /// The soak's notes, plot and key from its samples. <paramref name="journal"/> says what they came from: the journal
+    /// the cluster ran on, or a CSV read back (then <paramref name="writeCsv"/> is false).
+    /// </summary>
+    private void Conclude(List<Sample> samples, ConcurrentDictionary<string, int> outcomes, int minutes, string journal, bool writeCsv = true)
     {
         var last = samples[^1];
         // After the windows: the index holds its cap of ended views and the first idempotency keys have expired.
         var from = samples.FindIndex(s => s.Completed >= 3 * IndexMaxEnded && s.Minutes >= 2 * IdempotencyRetention.TotalMinutes);
         var png = options.SoakPng ?? Path.Combine("artifacts", "bench", "soak.png");
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
-        File.WriteAllText(Path.ChangeExtension(png, ".csv"), Csv(samples));
-        Plot(samples, from, png, minutes, label);
+        if (writeCsv)
+        {
+            File.WriteAllText(Path.ChangeExtension(png, ".csv"), Csv(samples));
+        }
+
+        Plot(samples, from, png, minutes, journal);
         var ran = string.Join(", ", outcomes.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value}"));
-        report.Note($"soak: {minutes} min, {Lanes} migrations in flight, {last.Completed} completed ({Stats.F(last.Completed / last.Minutes / 60, "0.0")}/s; outcomes: {ran}), "
-            + $"runtime.index-max-ended {IndexMaxEnded}, api.idempotency-retention {IdempotencyRetention.TotalMinutes:0}m, {label} journal; plot {png}, samples {Path.ChangeExtension(png, ".csv")}");
+        report.Note($"soak: {minutes} min, {Lanes} migrations in flight, {last.Completed} completed ({Stats.F(last.Completed / last.Minutes / 60, "0.0")}/s; outcomes: {(ran.Length > 0 ? ran : "not in the samples")}), "
+            + $"runtime.index-max-ended {IndexMaxEnded}, api.idempotency-retention {IdempotencyRetention.TotalMinutes:0}m, {journal}; plot {png}{(writeCsv ? ", samples " + Path.ChangeExtension(png, ".csv") : "")}");
         report.Note("soak journal rows, first sample → last: "
             + string.Join(", ", last.Rows.Select(r => $"{r.Key} {samples[0].Rows.GetValueOrDefault(r.Key)} → {r.Value}")));
-        if (from < 0 || samples.Count - from < 3)
+        if (from < 1 || samples.Count - from < 4)
         {
             report.Add("memory_growth_mb_per_10k_migrations", double.NaN, "≤ 1", _ => false,
-                $"not measured: the soak did not pass the retention windows ({3 * IndexMaxEnded} migrations and {2 * IdempotencyRetention.TotalMinutes:0} min) with 3 samples after them; {last.Completed} migrations in {minutes} min");
+                $"not measured: the soak did not pass the retention windows ({3 * IndexMaxEnded} migrations and {2 * IdempotencyRetention.TotalMinutes:0} min) with 4 samples after them; {last.Completed} migrations in {minutes} min");
             return;
         }
 
-        var window = samples.Skip(from).ToList();
-        var perNode = Enumerable.Range(0, last.HeapBytes.Length)
-            .Select(n => Fit(window.Select(s => ((double)s.Completed, s.HeapBytes[n] / 1e6))).Slope * 10_000).ToList();
-        var (slope, error) = Fit(window.Select(s => ((double)s.Completed, s.HeapBytes.Sum() / 1e6)));
-        var total = slope * 10_000;
-        // The small-object heap alone: what actors, messages and maps hold, without the large and pinned heaps whose
-        // pooled buffers come and go in 16 MiB steps and make most of the scatter between quiet samples.
-        var (small, smallError) = Fit(window.Select(s => ((double)s.Completed, s.SmallBytes.Sum() / 1e6)));
-        report.Note($"soak small-object heap alone (gen0–2 promoted, summed over the nodes): {Stats.F(small * 10_000, "0.00")} MB per 10k migrations, standard error {Stats.F(smallError * 10_000, "0.00")}; "
-            + $"MB per node {PerNodeMb(window[0].SmallBytes)} → {PerNodeMb(last.SmallBytes)}");
+        // Each sample waits for the migrations in flight to end, but not for the coordinators that ended in the last
+        // PassivateAfterEnd to passivate: their states are live bytes in proportion to the pace just before the sample,
+        // which moves with whatever else the machine runs (the small-object heap followed it with a correlation of 0.43
+        // in a soak with builds beside it). The fit takes that pace as a second variable, so that the slope over
+        // completed migrations is the growth that stays, not the pace's swings.
+        var window = Enumerable.Range(from, samples.Count - from)
+            .Select(i => (Sample: samples[i], Pace: EndedPerSecond(samples, i, PassivateAfterEnd)))
+            .ToList();
+        Fitted FitOf(Func<Sample, double> megabytes) => Fit(window.Select(w => ((double)w.Sample.Completed, w.Pace, megabytes(w.Sample))));
+        var perNode = Enumerable.Range(0, last.HeapBytes.Length).Select(n => FitOf(s => s.HeapBytes[n] / 1e6).Slope * 10_000).ToList();
+        var whole = FitOf(s => s.HeapBytes.Sum() / 1e6);
+        var small = FitOf(s => s.SmallBytes.Sum() / 1e6);
+        var plain = Fit(window.Select(w => ((double)w.Sample.Completed, 0.0, w.Sample.HeapBytes.Sum() / 1e6)));
+        var total = whole.Slope * 10_000;
+        report.Note($"soak small-object heap alone (gen0–2 promoted, summed over the nodes; the large and pinned heaps hold pooled buffers that come and go in 16 MiB steps): "
+            + $"{Stats.F(small.Slope * 10_000, "0.00")} MB per 10k migrations, standard error {Stats.F(small.Error * 10_000, "0.00")}, plus {Stats.F(small.PerPace, "0.00")} MB per migration a second ended in the last {PassivateAfterEnd.TotalSeconds:0} s; "
+            + $"MB per node {PerNodeMb(window[0].Sample.SmallBytes)} → {PerNodeMb(last.SmallBytes)}");
+        report.Note($"soak whole live heap without the pace in the fit (over completed migrations alone): {Stats.F(plain.Slope * 10_000, "0.00")} MB per 10k, standard error {Stats.F(plain.Error * 10_000, "0.00")}; "
+            + $"residual scatter {Stats.F(plain.Scatter, "0.0")} MB a sample against {Stats.F(whole.Scatter, "0.0")} with it; the pace from {Stats.F(window.Min(w => w.Pace), "0.0")} to {Stats.F(window.Max(w => w.Pace), "0.0")} migrations/s");
         report.Add("memory_growth_mb_per_10k_migrations", total, "≤ 1", v => v <= 1,
-            $"3 node processes, {label} journal: least-squares slope of the three nodes' summed live heap after an induced full GC, with no migration in flight, over completed migrations, "
-            + $"{window.Count} samples from minute {Stats.F(window[0].Minutes, "0.0")} ({window[0].Completed} migrations, past the retention windows) to {Stats.F(last.Minutes, "0.0")} ({last.Completed}); "
-            + $"standard error {Stats.F(error * 10_000, "0.00")}; per node {string.Join(" / ", perNode.Select(v => Stats.F(v, "0.00")))} MB per 10k; heap MB per node {PerNodeMb(window[0].HeapBytes)} → {PerNodeMb(last.HeapBytes)}; baseline: heap MB per node at the start {PerNodeMb(samples[0].HeapBytes)}");
+            $"3 node processes, {journal}: least-squares slope of the three nodes' summed live heap after an induced full GC, with no migration in flight, over completed migrations "
+            + $"(with the pace of the last {PassivateAfterEnd.TotalSeconds:0} s as a second variable: {Stats.F(whole.PerPace, "0.00")} MB per migration a second), "
+            + $"{window.Count} samples from minute {Stats.F(window[0].Sample.Minutes, "0.0")} ({window[0].Sample.Completed} migrations, past the retention windows) to {Stats.F(last.Minutes, "0.0")} ({last.Completed}); "
+            + $"standard error {Stats.F(whole.Error * 10_000, "0.00")}, so at most {Stats.F((whole.Slope + (2 * whole.Error)) * 10_000, "0.00")} at two standard errors; per node {string.Join(" / ", perNode.Select(v => Stats.F(v, "0.00")))} MB per 10k; "
+            + $"heap MB per node {PerNodeMb(window[0].Sample.HeapBytes)} → {PerNodeMb(last.HeapBytes)}; baseline: heap MB per node at the start {PerNodeMb(samples[0].HeapBytes)}");
+    }
+
+    /// <summary>
+    /// Migrations completed per second in the <paramref name="span"/> before sample <paramref name="i"/>, the count at
+    /// the span's start read between the two samples around it (samples come every ~20 s).
+    /// </summary>
+    private static double EndedPerSecond(List<Sample> samples, int i, TimeSpan span)
+    {
+        var at = samples[i].Minutes - span.TotalMinutes;
+        double before = samples[0].Completed;
+        for (var j = i; j > 0; j--)
+        {
+            if (samples[j - 1].Minutes <= at)
+            {
+                var (a, b) = (samples[j - 1], samples[j]);
+                before = b.Minutes == a.Minutes ? b.Completed : a.Completed + ((b.Completed - a.Completed) * (at - a.Minutes) / (b.Minutes - a.Minutes));
+                break;
+            }
+        }
+
+        return (samples[i].Completed - before) / span.TotalSeconds;
     }
 
     private static TaskCompletionSource Open()
@@ -243,24 +293,68 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
     private static string PerNodeMb(long[] bytes) => string.Join(" / ", bytes.Select(b => Stats.F(b / 1e6, "0.0")));
 
     /// <summary>
-    /// Least-squares slope of y over x, and its standard error: what the samples' scatter leaves uncertain (NaN below
-    /// 3 points).
+    /// A least-squares fit of y = a + <see cref="Slope"/>·x + <see cref="PerPace"/>·p: the slope's standard error (what
+    /// the samples' scatter leaves uncertain) and the residuals' standard deviation (<see cref="Scatter"/>).
     /// </summary>
-    private static (double Slope, double Error) Fit(IEnumerable<(double X, double Y)> points)
+    private readonly record struct Fitted(double Slope, double Error, double PerPace, double Scatter);
+
+    /// <summary>
+    /// Least squares of y over x and p (p all equal: over x alone); NaN where the points cannot tell the slope (fewer
+    /// than 4, or x not varying apart from p).
+    /// </summary>
+    private static Fitted Fit(IEnumerable<(double X, double P, double Y)> points)
     {
         var list = points.ToList();
-        var mx = list.Average(p => p.X);
-        var my = list.Average(p => p.Y);
-        var den = list.Sum(p => (p.X - mx) * (p.X - mx));
-        if (den == 0)
+        var (mx, mp, my) = (list.Average(q => q.X), list.Average(q => q.P), list.Average(q => q.Y));
+        double Sum(Func<(double X, double P, double Y), double> f) => list.Sum(f);
+        var sxx = Sum(q => (q.X - mx) * (q.X - mx));
+        var spp = Sum(q => (q.P - mp) * (q.P - mp));
+        var sxp = Sum(q => (q.X - mx) * (q.P - mp));
+        var sxy = Sum(q => (q.X - mx) * (q.Y - my));
+        var spy = Sum(q => (q.P - mp) * (q.Y - my));
+        var withPace = spp > 0;
+        var det = withPace ? (sxx * spp) - (sxp * sxp) : sxx;
+        var parameters = withPace ? 3 : 2;
+        if (list.Count <= parameters || det <= 0)
         {
-            return (double.NaN, double.NaN);
+            return new Fitted(double.NaN, double.NaN, double.NaN, double.NaN);
         }
 
-        var slope = list.Sum(p => (p.X - mx) * (p.Y - my)) / den;
-        var residuals = list.Sum(p => Math.Pow(p.Y - (my + (slope * (p.X - mx))), 2));
-        return (slope, list.Count < 3 ? double.NaN : Math.Sqrt(residuals / (list.Count - 2) / den));
+        var slope = withPace ? ((spp * sxy) - (sxp * spy)) / det : sxy / sxx;
+        var perPace = withPace ? ((sxx * spy) - (sxp * sxy)) / det : 0;
+        var variance = Sum(q => Math.Pow(q.Y - my - (slope * (q.X - mx)) - (perPace * (q.P - mp)), 2)) / (list.Count - parameters);
+        return new Fitted(slope, Math.Sqrt(variance * (withPace ? spp / det : 1 / sxx)), perPace, Math.Sqrt(variance));
     }
+
+    /// <summary>
+    /// The samples of a soak's CSV (as <see cref="Csv"/> writes them); the journal's kinds of rows come back with the
+    /// CSV's names (<c>migration</c>, <c>table snapshot</c>, <c>sharding_remembered_entities</c>).
+    /// </summary>
+    private static List<Sample> ReadCsv(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        var header = lines.Length > 1 ? lines[0].Split(',') : throw new ArgumentException($"--soak-samples: '{path}' holds no samples");
+        var live = header.Select((h, i) => (h, i)).Where(c => c.h.StartsWith("live_heap_bytes_node_", StringComparison.Ordinal)).Select(c => c.i).ToList();
+        var small = header.Select((h, i) => (h, i)).Where(c => c.h.StartsWith("small_object_heap_bytes_node_", StringComparison.Ordinal)).Select(c => c.i).ToList();
+        var rows = header.Select((h, i) => (h, i)).Where(c => c.h.StartsWith("rows_", StringComparison.Ordinal)).ToList();
+        if (header[0] != "minutes" || header[1] != "completed" || live.Count == 0 || live.Count != small.Count)
+        {
+            throw new ArgumentException($"--soak-samples: '{path}' is not a soak's samples (header '{lines[0]}')");
+        }
+
+        return [.. lines.Skip(1).Where(l => l.Length > 0).Select((line, n) =>
+        {
+            var cells = line.Split(',');
+            double Number(int i) => cells.Length == header.Length && double.TryParse(cells[i], NumberStyles.Float, CultureInfo.InvariantCulture, out var v)
+                ? v
+                : throw new ArgumentException($"--soak-samples: '{path}' line {n + 2}: '{(i < cells.Length ? cells[i] : "")}' in column {header[i]} is not a number");
+            var heaps = live.Zip(small, (l, s) => new NodeHeap.Live((long)Number(s), (long)Number(l) - (long)Number(s))).ToArray();
+            var kinds = rows.ToDictionary(c => RowKind(c.h[5..]), c => (long)Number(c.i), StringComparer.Ordinal);
+            return new Sample(Number(0), (int)Number(1), heaps, new SortedDictionary<string, long>(kinds, StringComparer.Ordinal));
+        })];
+    }
+
+    private static string RowKind(string column) => column.StartsWith("table_", StringComparison.Ordinal) ? "table " + column[6..] : column;
 
     private static string Csv(List<Sample> samples)
     {
@@ -276,7 +370,7 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
     }
 
     /// <summary>Live heap per node on the left axis, journal rows on the right (the migrations' own events, and all others), over minutes.</summary>
-    private static void Plot(List<Sample> samples, int from, string png, int minutes, string label)
+    private static void Plot(List<Sample> samples, int from, string png, int minutes, string journal)
     {
         var plot = new ScottPlot.Plot();
         var x = samples.Select(s => s.Minutes).ToArray();
@@ -303,7 +397,7 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
             window.LegendText = "retention windows passed";
         }
 
-        plot.Title($"Soak: 3 node processes, {label} journal, {minutes} min, {samples[^1].Completed} migrations");
+        plot.Title($"Soak: 3 node processes, {journal}, {minutes} min, {samples[^1].Completed} migrations");
         plot.XLabel("minutes");
         plot.YLabel("MB");
         plot.Axes.Right.Label.Text = "journal rows";
