@@ -29,9 +29,6 @@ public sealed record EndedPage(IReadOnlyList<JournaledView> Items, long? Next);
 /// </summary>
 public sealed class MigrationJournal
 {
-    // Migrations folded by one follower: terminal ones are let go past this many (a later event reloads them).
-    private const int MaxFolded = 4096;
-
     // Migrations read at once while a page of ended ones is built.
     private const int LoadParallelism = 4;
 
@@ -163,13 +160,16 @@ public sealed class MigrationJournal
         var state = known && f.SequenceNr == e.SequenceNr - 1 ? f.State.Apply(migrationEvent)
             : e.SequenceNr == 1 ? MigrationState.Empty(id).Apply(migrationEvent)
             : await LoadAsync(id, e.PersistenceId, e.SequenceNr).ConfigureAwait(false);
-        folded[e.PersistenceId] = (state, e.SequenceNr);
-        if (folded.Count > MaxFolded)
+        // Only migrations in flight are kept: an ended one has no next event to fold (one that comes all the same, a
+        // restarted query's, is read from the journal). Keeping ended ones up to a cap and then dropping them all made
+        // each node's heap rise and fall by ~10 MB with every 4 096 migrations, which the soak read as scatter.
+        if (state.IsTerminal)
         {
-            foreach (var ended in folded.Where(p => p.Value.State.IsTerminal && p.Key != e.PersistenceId).Select(p => p.Key).ToList())
-            {
-                folded.Remove(ended);
-            }
+            folded.Remove(e.PersistenceId);
+        }
+        else
+        {
+            folded[e.PersistenceId] = (state, e.SequenceNr);
         }
 
         return new JournaledView(OrderingOf(e), e.SequenceNr, ViewOf(state));

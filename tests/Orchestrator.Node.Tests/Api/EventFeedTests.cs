@@ -29,6 +29,31 @@ public class EventFeedTests(ApiNode node)
     }
 
     [Fact]
+    public void An_ended_migration_the_index_does_not_list_leaves_the_current_state_a_minute_after_it_ended()
+    {
+        var feed = new ClusterFeed(new ApiMetrics(), NullLogger<ClusterFeed>.Instance);
+        var now = DateTimeOffset.UtcNow;
+        var longAgo = now - ClusterFeed.UnlistedGrace - TimeSpan.FromSeconds(30);
+        static Cluster.Migrations.MigrationView View(string id, MigrationPhase state, DateTimeOffset at) => new(
+            MigrationId.Parse(id), WorkloadId.Parse("vm-" + id), HostId.Parse("host-a"), HostId.Parse("host-b"), state, 0, at, at,
+            new Cluster.Migrations.MigrationProgress(0, 0, 0, 0, null), null, null, [], [], [], MigrationStep.PreCopyRound, null, null, null);
+
+        // The journal brings four; the index of this node lists one of them.
+        feed.OnJournaled(new Cluster.Migrations.JournaledView(1, 9, View("m-unlisted", MigrationPhase.Completed, longAgo)));
+        feed.OnJournaled(new Cluster.Migrations.JournaledView(2, 9, View("m-just-ended", MigrationPhase.Completed, now)));
+        feed.OnJournaled(new Cluster.Migrations.JournaledView(3, 4, View("m-in-flight", MigrationPhase.PreCopying, longAgo)));
+        var listed = View("m-listed", MigrationPhase.RolledBack, longAgo);
+        feed.OnJournaled(new Cluster.Migrations.JournaledView(4, 9, listed));
+        var node = new Akka.Cluster.UniqueAddress(new Akka.Actor.Address("akka.tcp", "orchestrator", "127.0.0.1", 4053), 1);
+        feed.OnMigrations(Cluster.Migrations.MigrationIndex.ShardOf("m-listed"), Akka.DistributedData.LWWDictionary<string, Cluster.Migrations.MigrationView>.Empty.SetItem(node, "m-listed", listed));
+
+        // Ended a minute ago and not listed: gone (kept for good before). Just ended: the index may list it yet.
+        Assert.Equal(
+            ["m-in-flight", "m-just-ended", "m-listed"],
+            feed.Current().Events.Where(e => e.Kind == "migration").Select(e => e.Id).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Filters_keep_what_they_name()
     {
         var migration = new FeedEvent("migration", "m-1", MigrationResource.From(new Cluster.Migrations.MigrationView(
