@@ -302,8 +302,8 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
     private readonly record struct Fitted(double Slope, double Error, double PerPace, double Scatter);
 
     /// <summary>
-    /// Least squares of y over x and p (p all equal: over x alone); NaN where the points cannot tell the slope (fewer
-    /// than 4, or x not varying apart from p).
+    /// Least squares of y over x and p (p all equal: over x alone); NaN where the points cannot tell the slope (no more
+    /// points than parameters: 3 with p, 2 without; or x not varying apart from p).
     /// </summary>
     private static Fitted Fit(IEnumerable<(double X, double P, double Y)> points)
     {
