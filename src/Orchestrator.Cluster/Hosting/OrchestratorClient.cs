@@ -220,7 +220,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.PfRef(pf) is not { } actor)
         {
-            return ClientError.NotFound($"PF '{pf}' is not in the inventory");
+            return ClientError.NotFound(inventory.NoPf(pf));
         }
 
         var gate = await BeginVfChangeAsync(pf, index, destroy: false, ct).ConfigureAwait(false);
@@ -277,7 +277,7 @@ public sealed class OrchestratorClient(ActorSystem system, IActorRef migrations,
         var inventory = await GetInventoryAsync(ct).ConfigureAwait(false);
         if (inventory.PfRef(vf.Pf) is not { } actor)
         {
-            return ClientError.NotFound($"PF '{vf.Pf}' is not in the inventory");
+            return ClientError.NotFound(inventory.NoPf(vf.Pf));
         }
 
         if (inventory.Inventory.FindVf(vf) is null)

@@ -60,6 +60,12 @@ public class HostDirectoryTests
         Assert.Null(copy.PfRef(PfId.Parse("host-b/0000:99:00.0")));
         Assert.NotNull(copy.View.Inventory.FindVf(created.Value!.Vf));
         Assert.Equal(copy.View.Hosts.Keys.Order(), (await node.Client.GetInventoryAsync()).Hosts.Keys.Order());
+
+        // Refusals say what the inventory holds: a mistyped address is told from a host no one has heard of.
+        var wrongPf = await node.Client.CreateVfAsync(PfId.Parse("host-b/0000:99:00.0"), VfKind.Vfio, TestProfiles.EthSmall, null);
+        Assert.Equal("PF 'host-b/0000:99:00.0' is not in the inventory (host 'host-b' has 0000:3b:00.0)", wrongPf.Error?.Message);
+        var wrongHost = await node.Client.DestroyVfAsync(VfId.Parse("host-z/0000:3b:00.0/vf0"));
+        Assert.Equal("PF 'host-z/0000:3b:00.0' is not in the inventory (no host 'host-z' among 3)", wrongHost.Error?.Message);
     }
 
     [Fact]
