@@ -38,8 +38,12 @@ public sealed class HostActor : UntypedActor, IWithTimers, IWithUnboundedStash
     private const string PublishTimer = "publish";
     private const string MajorityWriteTimer = "majority-write";
 
-    /// <summary>Times a failed rewrite of the entry for a node that came up is made again.</summary>
-    private const int JoinRewrites = 3;
+    /// <summary>
+    /// Times a failed rewrite of the entry for a node that came up is made again: each fails after the directory write
+    /// timeout (3 s), so ~30 s for a new node to learn the membership and start its replicator on a loaded machine; then
+    /// gossip brings the entry (a node that stays unreachable fails every write, so the count is bounded).
+    /// </summary>
+    private const int JoinRewrites = 10;
     private static readonly TimeSpan PublishDelay = TimeSpan.FromMilliseconds(50);
 
     /// <summary>How long a journal write may stay unconfirmed before the journal actor is restarted.</summary>
