@@ -9,13 +9,13 @@ namespace Orchestrator.Testing;
 /// </summary>
 public static class StandaloneSystem
 {
-    /// <summary>Creates it, logging off; the caller terminates it.</summary>
-    public static ActorSystem Create(string nodeName) =>
+    /// <summary>Creates it, logging off, with <paramref name="extraHocon"/> over the node's configuration; the caller terminates it.</summary>
+    public static ActorSystem Create(string nodeName, string? extraHocon = null) =>
         ActorSystem.Create(ClusterRoles.SystemName, OrchestratorConfig.Build(new NodeSettings
         {
             NodeName = nodeName,
             Port = 0,
             Persistence = PersistenceProvider.InMemory,
-            ExtraHocon = "akka.loglevel = OFF\nakka.stdout-loglevel = OFF",
+            ExtraHocon = "akka.loglevel = OFF\nakka.stdout-loglevel = OFF\n" + extraHocon,
         }));
 }

@@ -160,7 +160,16 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         });
         Command<RequestAdmission>(OnAdmission);
         Command<ReleaseMigration>(OnRelease);
-        Command<BeginVfChange>(OnBeginVfChange);
+        Command<BeginVfChange>(change => OnBeginVfChange(change, Sender, refreshed: false));
+        Command<VfChangeRefreshed>(r =>
+        {
+            if (r.Read is { } read)
+            {
+                _directory.Merge(read);
+            }
+
+            OnBeginVfChange(r.Change, r.ReplyTo, refreshed: true);
+        });
         ClaimCommands();
         SnapshotCommands();
         Command<GetLedger>(_ => Sender.Tell(Holdings()));
@@ -275,7 +284,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 
     // ---- Operator changes of VFs ----
 
-    private void OnBeginVfChange(BeginVfChange change)
+    private void OnBeginVfChange(BeginVfChange change, IActorRef replyTo, bool refreshed)
     {
         var now = _time.GetUtcNow();
         ExpireVfChanges(now);
@@ -288,7 +297,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
         else if (change.Destroy)
         {
-            Sender.Tell(Refuse(null, null, "a VF to destroy needs its index"));
+            replyTo.Tell(Refuse(null, null, "a VF to destroy needs its index"));
             return;
         }
         else
@@ -296,9 +305,19 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             // The lowest index that no VF, reservation, recent release or other operator change uses: a create without an
             // index must never take a migration's target index.
             var pf = _directory.View.Inventory.FindHost(change.Pf.Host)?.Pfs.FirstOrDefault(p => p.Id == change.Pf);
+            if (pf is null && !refreshed)
+            {
+                // The client saw the PF (its majority read) before this copy was notified of it: a host that just came
+                // up, or this authority's first moments, when it is ready with the hosts of the first notification.
+                // Read again before saying no, as a placement does.
+                ReadEveryNodeAsync(DistributedData.Get(Context.System).Replicator, _settings.DirectoryReadTimeout)
+                    .PipeTo(Self, success: read => new VfChangeRefreshed(change, replyTo, read), failure: _ => new VfChangeRefreshed(change, replyTo, null));
+                return;
+            }
+
             if (pf is null)
             {
-                Sender.Tell(Refuse(null, null, $"PF '{change.Pf}' is not in the inventory"));
+                replyTo.Tell(Refuse(null, null, $"PF '{change.Pf}' is not in the inventory"));
                 return;
             }
 
@@ -308,7 +327,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             var free = Enumerable.Range(0, pf.Descriptor.MaxVfs).Where(i => !used.Contains(i)).Cast<int?>().FirstOrDefault();
             if (free is not int picked)
             {
-                Sender.Tell(Refuse(null, null, $"no free VF index on PF '{pf.Id}': {used.Count} of {pf.Descriptor.MaxVfs} used, reserved by migrations or being changed"));
+                replyTo.Tell(Refuse(null, null, $"no free VF index on PF '{pf.Id}': {used.Count} of {pf.Descriptor.MaxVfs} used, reserved by migrations or being changed"));
                 return;
             }
 
@@ -318,31 +337,31 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         var vf = change.Pf.Vf(index);
         if (_claims.HolderOf(vf) is { } source)
         {
-            Sender.Tell(Refuse(index, source, $"VF {vf} serves workload '{_claims.OfMigration(source)?.Workload}' and is the source of migration {source}, which holds it until it ends"));
+            replyTo.Tell(Refuse(index, source, $"VF {vf} serves workload '{_claims.OfMigration(source)?.Workload}' and is the source of migration {source}, which holds it until it ends"));
             return;
         }
 
         if (_ledger.TargetHolderOf(vf) is { } target)
         {
-            Sender.Tell(Refuse(index, target, $"VF {vf} is reserved as the target of migration {target}, which holds it until it ends"));
+            replyTo.Tell(Refuse(index, target, $"VF {vf} is reserved as the target of migration {target}, which holds it until it ends"));
             return;
         }
 
         if (!change.Destroy && ledger.TargetIndicesOn(change.Pf).Contains(index))
         {
-            Sender.Tell(Refuse(index, null, $"VF index {index} on PF '{change.Pf}' was just released by a migration; the directory has not caught up yet, try again"));
+            replyTo.Tell(Refuse(index, null, $"VF index {index} on PF '{change.Pf}' was just released by a migration; the directory has not caught up yet, try again"));
             return;
         }
 
         if (_vfChanges.ContainsKey(vf))
         {
-            Sender.Tell(Refuse(index, null, $"VF {vf} is being changed by another request; try again"));
+            replyTo.Tell(Refuse(index, null, $"VF {vf} is being changed by another request; try again"));
             return;
         }
 
         _vfChanges[vf] = now + _settings.VfChangeExpiry;
         _departed.RemoveAll(d => d.Vf == vf); // an operator creates (or deletes) it anew
-        Sender.Tell(new VfChangeAllowed(vf));
+        replyTo.Tell(new VfChangeAllowed(vf));
     }
 
     private void ExpireVfChanges(DateTimeOffset now)
@@ -627,6 +646,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     private sealed record QueryRefreshed(QueryPlacement Query, IActorRef ReplyTo, DirectoryRead? Read);
 
     private sealed record Refreshed(PlaceMigration Place, IActorRef ReplyTo, DirectoryRead? Read);
+
+    private sealed record VfChangeRefreshed(BeginVfChange Change, IActorRef ReplyTo, DirectoryRead? Read);
 
     private sealed record InventoryWaitOver
     {
