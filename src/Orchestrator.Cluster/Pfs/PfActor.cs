@@ -548,6 +548,14 @@ public sealed class PfActor : UntypedActor, IWithTimers
 
         var present = _lane.Driver.ListVfs();
         var existing = create.Index is int wanted ? present.FirstOrDefault(v => v.Index == wanted) : null;
+        if (existing is not null && create.RequestedIndex is null)
+        {
+            // The placement authority picked this index from a directory that did not show the VF yet: it is not this
+            // request's VF however alike it is (the same request again comes with its key, answered above).
+            Answer(new VfCommandFailed($"VF {_id.Vf(existing.Index)} exists already: the index picked for this create was taken meanwhile; try again", IsConflict: true));
+            return;
+        }
+
         if (existing is not null)
         {
             var same = existing.Kind == create.Kind && existing.Profile == create.Profile && _workloads.GetValueOrDefault(existing.Index) == create.Workload;

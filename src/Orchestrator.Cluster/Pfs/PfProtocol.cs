@@ -44,6 +44,8 @@ public static class PfProtocol
     /// authority reserved for migration targets that are not prepared yet). An index a migration holds is refused.
     /// With <paramref name="RequestKey"/> (an API Idempotency-Key) the same key again answers the VF the first request
     /// created (see <c>KeyedCreates</c>); <paramref name="RequestedIndex"/> is the index the caller asked for, if any.
+    /// An <paramref name="Index"/> without a <paramref name="RequestedIndex"/> was picked for the caller (by the placement
+    /// authority): a VF already there is refused as a conflict, never answered as this request's however alike it is.
     /// </summary>
     public sealed record CreateVf(
         VfKind Kind,

@@ -41,4 +41,32 @@ public class InventoryReadTests
         await stop.CancelAsync();
         await background;
     }
+
+    [Fact]
+    public async Task Creates_without_an_index_right_after_one_another_each_make_a_new_vf()
+    {
+        // The placement authority picks a create's index from its copy of the directory, which its subscription brings
+        // up to date one notification interval after the PF answered; it holds the VFs operators just changed until its
+        // copy shows them. Else alike VFs (kind, profile, no workload) made one right after another would be given the
+        // last one's index, and the PF refuses a picked index that exists. Subscribers here hear of changes every 5 s,
+        // not every 100 ms: the copy is stale for every create but the first, whatever the machine's pace.
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"], extraHocon: "akka.cluster.distributed-data.notify-subscribers-interval = 5s");
+        var pf = PfId.Parse("host-b/0000:3b:00.0");
+
+        var made = new List<VfId>();
+        for (var i = 0; i < 5; i++)
+        {
+            var created = await node.Client.CreateVfAsync(pf, VfKind.Vfio, TestProfiles.EthSmall, null);
+            Assert.True(created.IsOk, created.Error?.Message);
+            made.Add(created.Value!.Vf);
+        }
+
+        var burst = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => node.Client.CreateVfAsync(pf, VfKind.Vfio, TestProfiles.EthSmall, null)));
+        Assert.All(burst, b => Assert.True(b.IsOk, b.Error?.Message));
+        made.AddRange(burst.Select(b => b.Value!.Vf));
+
+        Assert.Equal(8, made.Distinct().Count());
+        Assert.Equal(8, cluster.Driver("host-b", "0000:3b:00.0").ListVfs().Count);
+    }
 }

@@ -90,6 +90,13 @@ public class VfOwnershipTests
         Assert.Equal(2, created.Vf.Index);
         var taken = Assert.IsType<VfCommandFailed>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, TestProfiles.EthSmall, null, Index: 5), Ask));
         Assert.True(taken.IsConflict);
+
+        // An index picked for the caller (no requested index) where an alike VF exists is not that VF: a conflict. The
+        // same index asked for by the caller is the same VF again.
+        var stalePick = Assert.IsType<VfCommandFailed>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, TestProfiles.EthSmall, null, Index: 2), Ask));
+        Assert.True(stalePick.IsConflict);
+        Assert.Contains("picked", stalePick.Reason, StringComparison.Ordinal);
+        Assert.Equal(created.Vf, Assert.IsType<CreateVfReply>(await pf.Ask<object>(new CreateVf(VfKind.Kernel, TestProfiles.EthSmall, null, Index: 2, RequestedIndex: 2), Ask)).Vf);
     }
 
     [Fact]
