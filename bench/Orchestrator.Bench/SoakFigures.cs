@@ -132,6 +132,8 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
                 gate.Release(Lanes);
                 closed.SetResult();
                 samples.Add(sample);
+                // Each sample at once: a soak that fails near its end (a node gone) keeps what it measured.
+                File.WriteAllText(CsvPath, Csv(samples));
                 report.Progress($"soak minute {Stats.F(sample.Minutes, "0.0")}: {sample.Completed} completed; live heap MB {PerNodeMb(sample.HeapBytes)}, small-object heap MB {PerNodeMb(sample.SmallBytes)}");
                 try
                 {
@@ -206,6 +208,20 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
         : persistenceId.IndexOf('-') is > 0 and var dash ? persistenceId[..dash]
         : persistenceId;
 
+    /// <summary>Where the plot goes (<c>--soak-png</c>); its folder exists once this is read.</summary>
+    private string PngPath
+    {
+        get
+        {
+            var png = options.SoakPng ?? Path.Combine("artifacts", "bench", "soak.png");
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
+            return png;
+        }
+    }
+
+    /// <summary>The samples as CSV, beside the plot: rewritten after every sample, and at the end.</summary>
+    private string CsvPath => Path.ChangeExtension(PngPath, ".csv");
+
     /// <summary>
     /// The soak's notes, plot and key from its samples. <paramref name="journal"/> says what they came from: the journal
     /// the cluster ran on, or a CSV read back (then <paramref name="writeCsv"/> is false).
@@ -215,17 +231,16 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
         var last = samples[^1];
         // After the windows: the index holds its cap of ended views and the first idempotency keys have expired.
         var from = samples.FindIndex(s => s.Completed >= 3 * IndexMaxEnded && s.Minutes >= 2 * IdempotencyRetention.TotalMinutes);
-        var png = options.SoakPng ?? Path.Combine("artifacts", "bench", "soak.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(png))!);
+        var png = PngPath;
         if (writeCsv)
         {
-            File.WriteAllText(Path.ChangeExtension(png, ".csv"), Csv(samples));
+            File.WriteAllText(CsvPath, Csv(samples));
         }
 
         Plot(samples, from, png, minutes, journal);
         var ran = string.Join(", ", outcomes.OrderByDescending(o => o.Value).Select(o => $"{o.Key} {o.Value}"));
         report.Note($"soak: {minutes} min, {Lanes} migrations in flight, {last.Completed} completed ({Stats.F(last.Completed / last.Minutes / 60, "0.0")}/s; outcomes: {(ran.Length > 0 ? ran : "not in the samples")}), "
-            + $"runtime.index-max-ended {IndexMaxEnded}, api.idempotency-retention {IdempotencyRetention.TotalMinutes:0}m, {journal}; plot {png}{(writeCsv ? ", samples " + Path.ChangeExtension(png, ".csv") : "")}");
+            + $"runtime.index-max-ended {IndexMaxEnded}, api.idempotency-retention {IdempotencyRetention.TotalMinutes:0}m, {journal}; plot {png}{(writeCsv ? ", samples " + CsvPath : "")}");
         report.Note("soak journal rows, first sample → last: "
             + string.Join(", ", last.Rows.Select(r => $"{r.Key} {samples[0].Rows.GetValueOrDefault(r.Key)} → {r.Value}")));
         if (from < 1 || samples.Count - from < 4)
