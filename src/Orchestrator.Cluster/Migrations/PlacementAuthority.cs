@@ -140,7 +140,15 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
                 _directory.Merge(read);
             }
 
-            OnPlace(r.Place, r.ReplyTo, refreshed: true);
+            switch (r.Request)
+            {
+                case PlaceMigration place:
+                    OnPlace(place, r.ReplyTo, refreshed: true);
+                    break;
+                case BeginVfChange change:
+                    OnBeginVfChange(change, r.ReplyTo, refreshed: true);
+                    break;
+            }
         });
         Command<QueryPlacement>(q =>
         {
@@ -161,15 +169,6 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         Command<RequestAdmission>(OnAdmission);
         Command<ReleaseMigration>(OnRelease);
         Command<BeginVfChange>(change => OnBeginVfChange(change, Sender, refreshed: false));
-        Command<VfChangeRefreshed>(r =>
-        {
-            if (r.Read is { } read)
-            {
-                _directory.Merge(read);
-            }
-
-            OnBeginVfChange(r.Change, r.ReplyTo, refreshed: true);
-        });
         ClaimCommands();
         SnapshotCommands();
         Command<GetLedger>(_ => Sender.Tell(Holdings()));
@@ -310,8 +309,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
                 // The client saw the PF (its majority read) before this copy was notified of it: a host that just came
                 // up, or this authority's first moments, when it is ready with the hosts of the first notification.
                 // Read again before saying no, as a placement does.
-                ReadEveryNodeAsync(DistributedData.Get(Context.System).Replicator, _settings.DirectoryReadTimeout)
-                    .PipeTo(Self, success: read => new VfChangeRefreshed(change, replyTo, read), failure: _ => new VfChangeRefreshed(change, replyTo, null));
+                ReadAgain(change, replyTo);
                 return;
             }
 
@@ -409,8 +407,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             {
                 // The client saw a host or VF this copy has not been notified of yet (subscriptions lag by one
                 // notification interval, gossip by more): read again before saying no.
-                ReadEveryNodeAsync(DistributedData.Get(Context.System).Replicator, _settings.DirectoryReadTimeout)
-                    .PipeTo(Self, success: read => new Refreshed(place, replyTo, read), failure: _ => new Refreshed(place, replyTo, null));
+                ReadAgain(place, replyTo);
                 return;
             }
 
@@ -439,6 +436,11 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     /// inventory", when the majority read asked the two coordinator nodes and not the hosts' own (CrashRecoveryTests,
     /// one CI run). Every node includes the one whose hosts wrote it.
     /// </summary>
+    /// <summary>Reads the directory from every node, merges it, then handles <paramref name="request"/> again, refreshed.</summary>
+    private void ReadAgain(object request, IActorRef replyTo) =>
+        ReadEveryNodeAsync(DistributedData.Get(Context.System).Replicator, _settings.DirectoryReadTimeout)
+            .PipeTo(Self, success: read => new Refreshed(request, replyTo, read), failure: _ => new Refreshed(request, replyTo, null));
+
     private static async Task<DirectoryRead?> ReadEveryNodeAsync(IActorRef replicator, TimeSpan timeout) =>
         await HostDirectory.ReadAsync(replicator, new ReadAll(timeout), timeout * 2).ConfigureAwait(false)
         ?? await HostDirectory.ReadAsync(replicator, new ReadMajority(timeout), timeout * 2).ConfigureAwait(false);
@@ -645,9 +647,8 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 
     private sealed record QueryRefreshed(QueryPlacement Query, IActorRef ReplyTo, DirectoryRead? Read);
 
-    private sealed record Refreshed(PlaceMigration Place, IActorRef ReplyTo, DirectoryRead? Read);
-
-    private sealed record VfChangeRefreshed(BeginVfChange Change, IActorRef ReplyTo, DirectoryRead? Read);
+    /// <summary>A directory read for a request (a <see cref="PlaceMigration"/> or a <see cref="BeginVfChange"/>) refused for want of what the read may show.</summary>
+    private sealed record Refreshed(object Request, IActorRef ReplyTo, DirectoryRead? Read);
 
     private sealed record InventoryWaitOver
     {
