@@ -30,6 +30,8 @@ public static class OrchestratorConfig
             throw new ArgumentException("invalid node settings: " + string.Join("; ", errors));
         }
 
+        RemotingBuffers.Ensure();
+
         var (journal, snapshot) = settings.Persistence == PersistenceProvider.InMemory
             ? ("akka.persistence.journal.inmem", "akka.persistence.snapshot-store.inmem")
             : (JournalPluginId, SnapshotPluginId);
