@@ -16,7 +16,7 @@ internal static class NodeHeap
 {
     /// <summary>
     /// What survived a full GC: <paramref name="Small"/>, the small-object heap (promoted from gen0–2), and
-    /// <paramref name="Large"/>, the large and pinned object heaps (big arrays, such as DotNetty's pooled 16 MiB chunks).
+    /// <paramref name="Large"/>, the large and pinned object heaps (big arrays, such as the state transfer's pooled 1 and 2 MiB segments).
     /// </summary>
     public readonly record struct Live(long Small, long Large)
     {

@@ -267,7 +267,7 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
         // Met when the bound is: an estimate below 1 with a wide scatter (the 80-minute soak's −6.22 ± 7.61) showed
         // nothing, and hid a leak of ~11 MB per 10k that a longer soak resolved.
         var bound = (whole.Slope + (2 * whole.Error)) * 10_000;
-        report.Note($"soak small-object heap alone (gen0–2 promoted, summed over the nodes; the large and pinned heaps hold pooled buffers that come and go in 16 MiB steps): "
+        report.Note($"soak small-object heap alone (gen0–2 promoted, summed over the nodes; the large and pinned heaps hold the state transfer's pooled segments, bounded by TransferBuffers): "
             + $"{Stats.F(small.Slope * 10_000, "0.00")} MB per 10k migrations, standard error {Stats.F(small.Error * 10_000, "0.00")}, plus {Stats.F(small.PerPace, "0.00")} MB per migration a second ended in the last {PassivateAfterEnd.TotalSeconds:0} s; "
             + $"MB per node {PerNodeMb(window[0].Sample.SmallBytes)} → {PerNodeMb(last.SmallBytes)}");
         report.Note($"soak whole live heap without the pace in the fit (over completed migrations alone): {Stats.F(plain.Slope * 10_000, "0.00")} MB per 10k, standard error {Stats.F(plain.Error * 10_000, "0.00")}; "

@@ -208,8 +208,9 @@ public sealed class StateTransferListener : IAsyncDisposable
             await using (stream.ConfigureAwait(false))
             {
                 var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(
-                    bufferSize: _options.BufferSize, minimumReadSize: Math.Min(_options.BufferSize, 256 * 1024), leaveOpen: true));
-                var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+                    pool: _options.BufferPool, bufferSize: _options.BufferSize,
+                    minimumReadSize: Math.Min(_options.BufferSize, 256 * 1024), leaveOpen: true));
+                var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(pool: _options.BufferPool, leaveOpen: true));
                 var (refusal, detail) = pending > _options.MaxPendingHandshakes
                     ? (StateTransferRefusal.TooManyPending, $"more than {_options.MaxPendingHandshakes} connections in the handshake")
                     : await HandshakeAsync(reader).ConfigureAwait(false);

@@ -45,6 +45,12 @@ public sealed class StateTransferListenerOptions
     /// </summary>
     public int BufferSize { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// Where the transfer's pipes take their segments; <see cref="TransferBuffers.Default"/>, bounded, unless a test
+    /// counts its own.
+    /// </summary>
+    public System.Buffers.MemoryPool<byte> BufferPool { get; init; } = TransferBuffers.Default;
+
     /// <summary>Connections allowed in the handshake at once; more are refused straight away.</summary>
     public int MaxPendingHandshakes { get; init; } = 8;
 

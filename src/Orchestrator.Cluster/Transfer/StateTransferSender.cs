@@ -52,9 +52,9 @@ public sealed class StateTransferSender : IAsyncDisposable
         _logger = options.Logger ?? NullLogger.Instance;
         _stream = stream;
         // The writer's segments hold a whole Data frame so the source reads straight into the memory we send.
-        _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(
+        _writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(pool: options.BufferPool,
             minimumBufferSize: StateStreamProtocol.HeaderSize + options.ChunkSize, leaveOpen: true));
-        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 4096, leaveOpen: true));
+        _reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(pool: options.BufferPool, bufferSize: 4096, leaveOpen: true));
         if (options.BandwidthLimit is long limit)
         {
             _bucket = new TokenBucket(limit, options.BurstBytes ?? options.ChunkSize, options.TimeProvider);

@@ -8,6 +8,12 @@ public sealed class StateTransferSenderOptions
     /// <summary>Largest Data frame payload; each chunk is read from the source straight into pipe memory.</summary>
     public int ChunkSize { get; init; } = 1 << 20;
 
+    /// <summary>
+    /// Where the transfer's pipes take their segments; <see cref="TransferBuffers.Default"/>, bounded, unless a test
+    /// counts its own.
+    /// </summary>
+    public System.Buffers.MemoryPool<byte> BufferPool { get; init; } = TransferBuffers.Default;
+
     /// <summary>Longest wait to establish the TCP connection.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
