@@ -839,6 +839,9 @@ public sealed class ChaosRun : IDisposable
             var placement = (await api.QueryPlacementAsync(workload, null, ct)).Value;
             if (placement.Candidates is not { Count: > 0 } candidates || candidates[0].Pf is not { } pf)
             {
+                // Why, so that a run that injects nothing says what the placement saw.
+                var why = string.Join("; ", (placement.Rejected ?? []).Select(r => $"{r.Host ?? "-"}/{r.Pf ?? "-"}: {r.Reason}"));
+                _out.WriteLine($"chaos: --kill-after-commit: no target for {workload}: {(why.Length > 0 ? why : "no candidate host")}");
                 continue;
             }
 

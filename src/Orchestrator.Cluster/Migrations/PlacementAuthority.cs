@@ -152,9 +152,11 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         });
         Command<QueryPlacement>(q =>
         {
-            // A dry run is rare and read by people: answer from the freshest local copy of the directory.
+            // A dry run is rare, and people and schedulers act on its answer: read every node's directory, not this
+            // node's replica alone, which lacks an entry written to a majority that left it out until gossip spreads
+            // it (a chaos run in a fresh cluster found no target for any workload).
             var replyTo = Sender;
-            HostDirectory.ReadAsync(DistributedData.Get(Context.System).Replicator, ReadLocal.Instance, _settings.DirectoryReadTimeout)
+            ReadEveryNodeAsync(DistributedData.Get(Context.System).Replicator, _settings.DirectoryReadTimeout)
                 .PipeTo(Self, success: read => new QueryRefreshed(q, replyTo, read), failure: _ => new QueryRefreshed(q, replyTo, null));
         });
         Command<QueryRefreshed>(r =>
@@ -428,6 +430,11 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         });
     }
 
+    /// <summary>Reads the directory from every node, merges it, then handles <paramref name="request"/> again, refreshed.</summary>
+    private void ReadAgain(object request, IActorRef replyTo) =>
+        ReadEveryNodeAsync(DistributedData.Get(Context.System).Replicator, _settings.DirectoryReadTimeout)
+            .PipeTo(Self, success: read => new Refreshed(request, replyTo, read), failure: _ => new Refreshed(request, replyTo, null));
+
     /// <summary>
     /// The directory from every node, or from a majority when some node does not answer. A majority read alone is not
     /// enough: a host writes its entry to a majority of the members it knows, so an entry written before the other
@@ -436,11 +443,6 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     /// inventory", when the majority read asked the two coordinator nodes and not the hosts' own (CrashRecoveryTests,
     /// one CI run). Every node includes the one whose hosts wrote it.
     /// </summary>
-    /// <summary>Reads the directory from every node, merges it, then handles <paramref name="request"/> again, refreshed.</summary>
-    private void ReadAgain(object request, IActorRef replyTo) =>
-        ReadEveryNodeAsync(DistributedData.Get(Context.System).Replicator, _settings.DirectoryReadTimeout)
-            .PipeTo(Self, success: read => new Refreshed(request, replyTo, read), failure: _ => new Refreshed(request, replyTo, null));
-
     private static async Task<DirectoryRead?> ReadEveryNodeAsync(IActorRef replicator, TimeSpan timeout) =>
         await HostDirectory.ReadAsync(replicator, new ReadAll(timeout), timeout * 2).ConfigureAwait(false)
         ?? await HostDirectory.ReadAsync(replicator, new ReadMajority(timeout), timeout * 2).ConfigureAwait(false);

@@ -7,6 +7,7 @@ using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
 
@@ -67,15 +68,61 @@ public sealed class PlacementReadinessTests : IAsyncDisposable
         }
     }
 
+    [Fact]
+    public async Task A_placement_query_reads_every_nodes_directory_not_the_authoritys_replica_alone()
+    {
+        // Two nodes whose replicas never gossip: host-b's entry is on node b alone, as an entry written to a majority
+        // that left the authority's node out is until gossip spreads it (a chaos run found no target for any workload
+        // in a fresh cluster, its query answered from the authority's replica).
+        const string Quiet = "akka.cluster.distributed-data.gossip-interval = 1h\nakka.cluster.distributed-data.delta-crdt.enabled = off";
+        var a = StandaloneSystem.Create("query-a", Quiet);
+        var b = StandaloneSystem.Create("query-b", Quiet);
+        try
+        {
+            var clusterA = Akka.Cluster.Cluster.Get(a);
+            clusterA.Join(clusterA.SelfAddress);
+            Akka.Cluster.Cluster.Get(b).Join(clusterA.SelfAddress);
+            await WaitAsync(() => clusterA.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2
+                && Akka.Cluster.Cluster.Get(b).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) == 2);
+
+            var workload = WorkloadId.Parse("vm-1");
+            await PublishAsync(a, DistributedData.Get(a).Replicator, "host-a", workload);
+            await PublishAsync(b, DistributedData.Get(b).Replicator, "host-b");
+            var authority = a.ActorOf(PlacementAuthority.Props(ConcurrencyLimits.Default, TimeProvider.System));
+            Assert.Equal(1, (await authority.Ask<PlacementProtocol.AuthorityReady>(PlacementProtocol.ProbeReady.Instance, TimeSpan.FromSeconds(10))).Hosts);
+
+            var source = VfId.Of(PfId.Parse("host-a/0000:3b:00.0"), 0);
+            var answer = await authority.Ask<PlacementProtocol.PlacementAnswer>(
+                new PlacementProtocol.QueryPlacement(new PlacementRequest(workload, [source])), TimeSpan.FromSeconds(15));
+            Assert.True(answer.Result.IsPlaced, answer.Result.Explain());
+            Assert.Equal(HostId.Parse("host-b"), answer.Result.Target!.Host);
+        }
+        finally
+        {
+            await Task.WhenAll(a.Terminate(), b.Terminate());
+        }
+    }
+
+    private static async Task WaitAsync(Func<bool> condition)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(20);
+        while (!condition())
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the two nodes did not come up");
+            await Task.Delay(50);
+        }
+    }
+
     /// <summary>Writes a one-PF host's directory entry into the node's own replica, as its host actor would.</summary>
-    private static async Task PublishAsync(ActorSystem system, IActorRef replicator, string host)
+    private static async Task PublishAsync(ActorSystem system, IActorRef replicator, string host, WorkloadId? workload = null)
     {
         var id = HostId.Parse(host);
         var pf = PfId.Of(id, "0000:3b:00.0");
         var profile = ProfileId.Parse(DriverModels.Mlx5.Profiles[0].Name);
         var descriptor = new PfDescriptor(pf.Address, "mlx5", "15b3:101e", "28.39.1002", DriverModels.Mlx5.Flags, 8, 4, [profile]);
+        IReadOnlyList<VfInventory> vfs = workload is { } w ? [new VfInventory(VfId.Of(pf, 0), VfKind.Vfio, profile, w, VfioDeviceState.Running)] : [];
         var entry = new HostEntry(
-            new HostInventory(id, "late-copy", Cordoned: false, [new PfInventory(pf, descriptor, [], MigrationSlotsInUse: 0)]),
+            new HostInventory(id, "late-copy", Cordoned: false, [new PfInventory(pf, descriptor, vfs, MigrationSlotsInUse: 0)]),
             system.ActorOf(Props.Empty),
             new Dictionary<PfId, IActorRef> { [pf] = system.ActorOf(Props.Empty) },
             new Dictionary<VfId, MigrationId>(),
