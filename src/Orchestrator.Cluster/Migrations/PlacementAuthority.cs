@@ -148,26 +148,16 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
                 case BeginVfChange change:
                     OnBeginVfChange(change, r.ReplyTo, refreshed: true);
                     break;
+                case QueryPlacement query:
+                    r.ReplyTo.Tell(new PlacementAnswer(null, Placer.Place(query.Request, _directory.View.Inventory, LedgerWithSettling(), queueForMigrationSlots: true)));
+                    break;
             }
         });
-        Command<QueryPlacement>(q =>
-        {
-            // A dry run is rare, and people and schedulers act on its answer: read every node's directory, not this
-            // node's replica alone, which lacks an entry written to a majority that left it out until gossip spreads
-            // it (a chaos run in a fresh cluster found no target for any workload).
-            var replyTo = Sender;
-            ReadEveryNodeAsync(DistributedData.Get(Context.System).Replicator, _settings.DirectoryReadTimeout)
-                .PipeTo(Self, success: read => new QueryRefreshed(q, replyTo, read), failure: _ => new QueryRefreshed(q, replyTo, null));
-        });
-        Command<QueryRefreshed>(r =>
-        {
-            if (r.Read is { } read)
-            {
-                _directory.Merge(read);
-            }
 
-            r.ReplyTo.Tell(new PlacementAnswer(null, Placer.Place(r.Query.Request, _directory.View.Inventory, LedgerWithSettling(), queueForMigrationSlots: true)));
-        });
+        // A dry run is rare, and people and schedulers act on its answer: always read every node's directory first, not
+        // this node's replica alone, which lacks an entry written to a majority that left it out until gossip spreads
+        // it (a chaos run in a fresh cluster found no target for any workload).
+        Command<QueryPlacement>(q => ReadAgain(q, Sender));
         Command<RequestAdmission>(OnAdmission);
         Command<ReleaseMigration>(OnRelease);
         Command<BeginVfChange>(change => OnBeginVfChange(change, Sender, refreshed: false));
@@ -647,9 +637,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         public static SweepClaims Instance { get; } = new();
     }
 
-    private sealed record QueryRefreshed(QueryPlacement Query, IActorRef ReplyTo, DirectoryRead? Read);
-
-    /// <summary>A directory read for a request (a <see cref="PlaceMigration"/> or a <see cref="BeginVfChange"/>) refused for want of what the read may show.</summary>
+    /// <summary>A directory read for a request: a <see cref="PlaceMigration"/> or a <see cref="BeginVfChange"/> refused for want of what the read may show, or a <see cref="QueryPlacement"/>.</summary>
     private sealed record Refreshed(object Request, IActorRef ReplyTo, DirectoryRead? Read);
 
     private sealed record InventoryWaitOver
