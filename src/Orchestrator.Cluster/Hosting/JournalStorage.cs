@@ -1,9 +1,11 @@
+using System.Data.Common;
 using Akka.Actor;
 using Akka.Actor.Setup;
 using Akka.Configuration;
 using Akka.Persistence.Sql.Config;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
+using Orchestrator.Cluster.Persistence;
 
 namespace Orchestrator.Cluster.Hosting;
 
@@ -12,11 +14,28 @@ public static class JournalStorage
 {
     /// <summary>
     /// SQLite: switch the file to WAL, so that readers (recovering entities) never block the writer and one writer
-    /// never blocks readers; the journal, sharding and every coordinator share the file. A no-op for other providers.
-    /// The setting is stored in the file, so doing it once per start is enough.
+    /// never blocks readers; the journal, sharding and every coordinator share the file. The setting is stored in the
+    /// file, so doing it once per start is enough. Then, SQLite or PostgreSQL, the tags of a journal that earlier
+    /// builds wrote move into its rows (<see cref="JournalTagUpgrade"/>) before anything writes to it: a PostgreSQL
+    /// server that does not answer within <see cref="UpgradeWait"/> leaves that to the migration feed's first read.
     /// </summary>
     public static void Prepare(NodeSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+        if (settings.Persistence == PersistenceProvider.PostgreSql)
+        {
+            try
+            {
+                JournalTagUpgrade.RunAsync(settings.Persistence, settings.ConnectionString, CancellationToken.None).Wait(UpgradeWait);
+            }
+            catch (AggregateException e) when (e.InnerException is DbException or TimeoutException or System.Net.Sockets.SocketException)
+            {
+                // The database is away: the node starts all the same and waits for it as it does for any outage.
+            }
+
+            return;
+        }
+
         if (settings.Persistence != PersistenceProvider.Sqlite)
         {
             return;
@@ -33,7 +52,11 @@ public static class JournalStorage
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";
         command.ExecuteNonQuery();
+        JournalTagUpgrade.RunAsync(settings.Persistence, settings.ConnectionString, CancellationToken.None).GetAwaiter().GetResult();
     }
+
+    /// <summary>How long a node's start waits for PostgreSQL to take the tag upgrade before it goes on without.</summary>
+    public static TimeSpan UpgradeWait { get; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
     /// What the SQL journal and snapshot plugins read besides the HOCON: for the embedded SQLite default (unless

@@ -22,7 +22,7 @@ public sealed record EndedPage(IReadOnlyList<JournaledView> Items, long? Next);
 
 /// <summary>
 /// Migration events read back from the SQL journal in its global order (Akka.Persistence.Query, tag
-/// <see cref="MigrationEventTagger.Tag"/>), each folded into its migration's view with the same
+/// <see cref="MigrationEventTagger.Tag"/>, kept in the journal row), each folded into its migration's view with the same
 /// <see cref="MigrationState.Apply"/> the coordinator recovers with. The journal's ordering is durable and the same
 /// on every node, so it serves as the resumable event id of <c>GET /events</c>. Akka's journal sequence reader waits
 /// for gaps in the ordering (a transaction that commits late) before it passes them, so nothing is skipped.
@@ -36,25 +36,37 @@ public sealed class MigrationJournal
     public const int ExaminedPerPage = 1000;
 
     private readonly ActorSystem _system;
+    private readonly PersistenceProvider _provider;
     private readonly IMaterializer _materializer;
     private SqlReadJournal? _journal;
 
-    private MigrationJournal(ActorSystem system)
+    private MigrationJournal(ActorSystem system, PersistenceProvider provider)
     {
         _system = system;
+        _provider = provider;
         _materializer = system.Materializer(namePrefix: "migration-journal");
     }
 
     // Created on first use, off the caller's thread: the read journal's constructor waits (up to 5 s) for the write
     // journal, and a node that starts on a busy machine must not fail its start for that; a failure is tried again.
-    private async Task<SqlReadJournal> JournalAsync() =>
-        Volatile.Read(ref _journal) ?? (_journal = await Task.Run(() => PersistenceQuery.Get(_system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier)).ConfigureAwait(false));
+    // Nothing is read before the tags of a journal that earlier builds wrote are in its rows (JournalTagUpgrade): the
+    // node's start runs it, and a start that found the database away left it to this first read.
+    private async Task<SqlReadJournal> JournalAsync()
+    {
+        if (Volatile.Read(ref _journal) is { } journal)
+        {
+            return journal;
+        }
+
+        await JournalTagUpgrade.RunAsync(_provider, _system.Settings.Config.GetString(OrchestratorConfig.JournalPluginId + ".connection-string"), CancellationToken.None).ConfigureAwait(false);
+        return _journal = await Task.Run(() => PersistenceQuery.Get(_system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier)).ConfigureAwait(false);
+    }
 
     /// <summary>The reader for <paramref name="system"/>, or null when its journal keeps no global order (in memory).</summary>
     public static MigrationJournal? For(ActorSystem system, PersistenceProvider provider)
     {
         ArgumentNullException.ThrowIfNull(system);
-        return provider == PersistenceProvider.InMemory ? null : new MigrationJournal(system);
+        return provider == PersistenceProvider.InMemory ? null : new MigrationJournal(system, provider);
     }
 
     /// <summary>Every migration event after <paramref name="after"/> (a journal ordering), as it is written; never completes.</summary>
