@@ -172,7 +172,8 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
 
     /// <summary>
     /// Rows per kind of persistent actor in the journal (by persistence id: <c>migration</c>, <c>host</c>,
-    /// <c>reconciler</c>, <c>evacuation</c>, <c>placement</c>, sharding's remembered entities and coordinators), and the rows of the snapshot and tag tables.
+    /// <c>reconciler</c>, <c>evacuation</c>, <c>placement</c>, sharding's remembered entities and coordinators), and the rows of the snapshot table
+    /// (the journal keeps its tags in its rows since 2026-12-06: the soaks before counted a tag table too).
     /// </summary>
     private static async Task<IReadOnlyDictionary<string, long>> RowsAsync(string connection)
     {
@@ -192,7 +193,7 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
             }
         }
 
-        foreach (var table in new[] { "snapshot", "tags" })
+        foreach (var table in new[] { "snapshot" })
         {
             await using var command = db.CreateCommand();
             command.CommandText = $"SELECT count(*) FROM {table}";
