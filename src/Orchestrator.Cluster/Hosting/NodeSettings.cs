@@ -138,6 +138,11 @@ public sealed record NodeSettings
         {
             errors.Add($"persistence.connection-string: empty for provider {Persistence}");
         }
+        else if (ConnectionStringError() is { } why)
+        {
+            // Not echoed: it may hold a password. The driver's message names the keyword it refused.
+            errors.Add($"persistence.connection-string: not a connection string for provider {Persistence}: {why}");
+        }
 
         if (AcceptableHeartbeatPause <= TimeSpan.Zero)
         {
@@ -150,5 +155,25 @@ public sealed record NodeSettings
         }
 
         return errors;
+    }
+
+    // What the provider's own parser says of the connection string (null when it takes it): the node opens it at its
+    // start (the journal's tag upgrade), so a bad one is named here rather than failing there.
+    private string? ConnectionStringError()
+    {
+        try
+        {
+            _ = Persistence switch
+            {
+                PersistenceProvider.PostgreSql => (System.Data.Common.DbConnectionStringBuilder)new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString),
+                PersistenceProvider.Sqlite => new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString),
+                _ => null,
+            };
+            return null;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
+        {
+            return e.Message;
+        }
     }
 }

@@ -156,6 +156,8 @@ public class NodeConfigTests : IDisposable
     [InlineData("cluster.downing-stable-after = soon", "cluster.downing-stable-after: 'soon'")]
     [InlineData("persistence.provider = oracle", "persistence.provider: 'oracle'")]
     [InlineData("persistence.connection-string = \"\"", "persistence.connection-string: empty")]
+    [InlineData("persistence.connection-string = \"Data Sauce=x.db\"", "persistence.connection-string: not a connection string for provider Sqlite: Connection string keyword 'data sauce' is not supported")]
+    [InlineData("persistence { provider = postgres, connection-string = \"Hots=db;Port=5432\" }", "persistence.connection-string: not a connection string for provider PostgreSql")]
     [InlineData("api.url = \"ftp://h\"", "api.url: 'ftp://h'")]
     [InlineData("api.token = short", "api.token: the configured token (5 characters)")]
     [InlineData("node.latency-scale = -1", "node.latency-scale: '-1'")]
