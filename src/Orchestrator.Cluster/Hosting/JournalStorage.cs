@@ -5,6 +5,7 @@ using Akka.Configuration;
 using Akka.Persistence.Sql.Config;
 using LinqToDB;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 using Orchestrator.Cluster.Persistence;
 
 namespace Orchestrator.Cluster.Hosting;
@@ -54,6 +55,11 @@ public static class JournalStorage
         command.ExecuteNonQuery();
         JournalTagUpgrade.RunAsync(settings.Persistence, settings.ConnectionString, CancellationToken.None).GetAwaiter().GetResult();
     }
+
+    /// <summary>A new, unopened ADO.NET connection to the journal's database (PostgreSQL or SQLite), for what reads or
+    /// prepares it outside Akka.Persistence.</summary>
+    public static DbConnection Connection(PersistenceProvider provider, string connectionString) =>
+        provider == PersistenceProvider.PostgreSql ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
 
     /// <summary>How long a node's start waits for PostgreSQL to take the tag upgrade before it goes on without.</summary>
     public static TimeSpan UpgradeWait { get; } = TimeSpan.FromSeconds(10);

@@ -1,6 +1,4 @@
 using System.Data.Common;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Cluster.Persistence;
@@ -32,7 +30,7 @@ public static class JournalTagUpgrade
             return false;
         }
 
-        DbConnection connection = provider == PersistenceProvider.PostgreSql ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
+        var connection = JournalStorage.Connection(provider, connectionString);
         await using (connection.ConfigureAwait(false))
         {
             await connection.OpenAsync(ct).ConfigureAwait(false);

@@ -1,7 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Node.Hosting;
@@ -48,8 +46,7 @@ public sealed class JournalProbe(PersistenceProvider provider, string connection
         }
     }
 
-    private DbConnection Connection() =>
-        provider == PersistenceProvider.PostgreSql ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
+    private DbConnection Connection() => JournalStorage.Connection(provider, connectionString);
 
     /// <summary>Null when the database answered, else why not.</summary>
     public async Task<string?> CheckAsync(CancellationToken ct)

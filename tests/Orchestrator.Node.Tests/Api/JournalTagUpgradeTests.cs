@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Data.Sqlite;
@@ -118,7 +117,7 @@ public sealed class JournalTagUpgradeTests : IDisposable
 
     private static async Task<object?> ScalarAsync(PersistenceProvider provider, string connectionString, string sql)
     {
-        DbConnection connection = provider == PersistenceProvider.PostgreSql ? new NpgsqlConnection(connectionString) : new SqliteConnection(connectionString);
+        var connection = JournalStorage.Connection(provider, connectionString);
         await using (connection)
         {
             await connection.OpenAsync();
