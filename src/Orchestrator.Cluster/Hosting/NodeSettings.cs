@@ -163,12 +163,15 @@ public sealed record NodeSettings
     {
         try
         {
-            _ = Persistence switch
+            if (Persistence == PersistenceProvider.PostgreSql)
             {
-                PersistenceProvider.PostgreSql => (System.Data.Common.DbConnectionStringBuilder)new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString),
-                PersistenceProvider.Sqlite => new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString),
-                _ => null,
-            };
+                _ = new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString);
+            }
+            else if (Persistence == PersistenceProvider.Sqlite)
+            {
+                _ = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(ConnectionString);
+            }
+
             return null;
         }
         catch (Exception e) when (e is ArgumentException or FormatException or InvalidOperationException)
