@@ -53,6 +53,40 @@ public sealed class JournalTagUpgradeTests : IDisposable
         await RunAsync(PersistenceProvider.PostgreSql, database.ConnectionString);
     }
 
+    /// <summary>Nodes of one cluster start at the same time on one database: every upgrade ends, the tags are copied once.</summary>
+    [PostgresTheory]
+    [InlineData(2)]
+    [InlineData(8)]
+    public async Task Postgres_upgrades_started_at_once(int starts)
+    {
+        await using var database = await ScratchDatabase.CreateAsync("orch_tags");
+        const PersistenceProvider Pg = PersistenceProvider.PostgreSql;
+        // The layout TagTable mode leaves (no tags column; the tag rows apart), with 30 000 events of which 10 000 tagged, enough that one upgrade is still copying when the others look.
+        await ScalarAsync(Pg, database.ConnectionString, """
+            CREATE TABLE journal (ordering BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, persistence_id VARCHAR(255) NOT NULL,
+                sequence_number BIGINT NOT NULL, deleted BOOLEAN NOT NULL, created BIGINT NOT NULL, message BYTEA NOT NULL,
+                identifier INT, manifest VARCHAR(500) NOT NULL, writer_uuid VARCHAR(128));
+            CREATE TABLE tags (ordering_id BIGINT NOT NULL, tag VARCHAR(64) NOT NULL, persistence_id VARCHAR(255) NOT NULL,
+                sequence_nr BIGINT NOT NULL, PRIMARY KEY (ordering_id, tag, persistence_id));
+            INSERT INTO journal (persistence_id, sequence_number, deleted, created, message, identifier, manifest)
+                SELECT CASE WHEN g % 3 = 0 THEN 'migration-m-' || g ELSE 'host-' || g END, 1, false, 0, '\x00', 1, 'X.v1'
+                FROM generate_series(1, 30000) g;
+            INSERT INTO tags SELECT ordering, 'migration', persistence_id, sequence_number FROM journal WHERE persistence_id LIKE 'migration-%';
+            """);
+
+        var changed = await Task.WhenAll(Enumerable.Range(0, starts).Select(_ => Task.Run(() => JournalTagUpgrade.RunAsync(Pg, database.ConnectionString, CancellationToken.None))));
+
+        Assert.Contains(true, changed);
+        Assert.Equal(0L, await CountAsync(database.ConnectionString, "SELECT COUNT(*) FROM tags"));
+        Assert.Equal(10_000L, await CountAsync(database.ConnectionString, "SELECT COUNT(*) FROM journal WHERE tags = ';migration;'"));
+        Assert.Equal(20_000L, await CountAsync(database.ConnectionString, "SELECT COUNT(*) FROM journal WHERE tags IS NULL"));
+        Assert.False(await JournalTagUpgrade.RunAsync(Pg, database.ConnectionString, CancellationToken.None));
+        NpgsqlConnection.ClearAllPools();
+
+        static async Task<long> CountAsync(string connectionString, string sql) =>
+            Convert.ToInt64(await ScalarAsync(PersistenceProvider.PostgreSql, connectionString, sql), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     private async Task RunAsync(PersistenceProvider provider, string connectionString)
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
