@@ -184,6 +184,8 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         }
 
         report.Note($"in-proc steps ({label}): " + Stats.Breakdown(views));
+        var sorted = wall.Order().ToArray();
+        report.Note($"in-proc Requested→Completed ({label}): p90 {Stats.F(sorted[(int)(0.9 * (sorted.Length - 1))], "0.0")} ms, max {Stats.F(sorted[^1], "0.0")} ms");
     }
 
     /// <summary>multi_vf_downtime_ratio: a workload of 4 VFs (64 MiB each) on one PF pair against the same with 1 VF.</summary>

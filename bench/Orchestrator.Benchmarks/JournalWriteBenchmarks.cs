@@ -20,11 +20,8 @@ namespace Orchestrator.Benchmarks;
 [MemoryDiagnoser]
 public class JournalWriteBenchmarks
 {
-    private ActorSystem? _system;
+    private JournalBench? _journal;
     private IActorRef _writer = ActorRefs.Nobody;
-    private string? _directory;
-    private string? _database;
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Whether the event carries the migration tag (as every coordinator checkpoint does).</summary>
     [Params(true, false)]
@@ -47,60 +44,20 @@ public class JournalWriteBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _directory = Directory.CreateTempSubdirectory("journal-bench-").FullName;
-        if (Provider == PersistenceProvider.PostgreSql)
-        {
-            _database = $"journal_bench_{Environment.ProcessId}_{Environment.TickCount64}";
-            Admin($"CREATE DATABASE {_database}");
-        }
-
-        var settings = new NodeSettings
-        {
-            NodeName = "bench",
-            Port = 0,
-            Persistence = Provider,
-            ConnectionString = Provider == PersistenceProvider.Sqlite
-                ? $"Data Source={Path.Combine(_directory, "journal.db")}"
-                : new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ORCHESTRATOR_PG")) { Database = _database }.ConnectionString,
-            ExtraHocon = $"akka.loglevel = WARNING\nakka.persistence.journal.sql.tag-write-mode = {TagWriteMode}",
-        };
-        JournalStorage.Prepare(settings);
-        _system = ActorSystem.Create("bench", JournalStorage.SystemSetup(settings, OrchestratorConfig.Build(settings)));
-        _writer = _system.ActorOf(Props.Create(() => new Writer($"journal-bench-{Guid.NewGuid():N}", Tagged)));
+        _journal = new JournalBench(Provider, $"akka.persistence.journal.sql.tag-write-mode = {TagWriteMode}");
+        _writer = _journal.System.ActorOf(Props.Create(() => new Writer($"journal-bench-{Guid.NewGuid():N}", Tagged)));
         // The first write creates the tables and opens the connections.
-        _writer.Ask<long>(Writer.Write.Instance, Timeout).GetAwaiter().GetResult();
+        _writer.Ask<long>(Writer.Write.Instance, JournalBench.Timeout).GetAwaiter().GetResult();
     }
 
     [GlobalCleanup]
-    public void Cleanup()
-    {
-        _system?.Terminate().Wait(Timeout);
-        if (_directory is not null)
-        {
-            Directory.Delete(_directory, recursive: true);
-        }
-
-        if (_database is not null)
-        {
-            NpgsqlConnection.ClearAllPools();
-            Admin($"DROP DATABASE IF EXISTS {_database}");
-        }
-    }
-
-    private static void Admin(string sql)
-    {
-        var admin = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ORCHESTRATOR_PG")) { Database = "postgres" }.ConnectionString;
-        using var connection = new NpgsqlConnection(admin);
-        connection.Open();
-        using var command = new NpgsqlCommand(sql, connection);
-        command.ExecuteNonQuery();
-    }
+    public void Cleanup() => _journal?.Dispose();
 
     /// <summary>One event persisted and acknowledged, nothing else in flight.</summary>
     [Benchmark]
-    public Task<long> Persist_one_checkpoint() => _writer.Ask<long>(Writer.Write.Instance, Timeout);
+    public Task<long> Persist_one_checkpoint() => _writer.Ask<long>(Writer.Write.Instance, JournalBench.Timeout);
 
-    private sealed class Writer(string persistenceId, bool tagged) : UntypedPersistentActor
+    internal sealed class Writer(string persistenceId, bool tagged) : UntypedPersistentActor
     {
         public sealed class Write
         {
@@ -126,5 +83,103 @@ public class JournalWriteBenchmarks
         protected override void OnRecover(object message)
         {
         }
+    }
+}
+
+/// <summary>
+/// Many coordinators' checkpoints at once, as under a burst: <see cref="Writers"/> actors each persist one tagged
+/// migration event at the same moment, timed until every one is acknowledged. With <see cref="Parallelism"/> above 1,
+/// Akka.Persistence.Sql writes that many batches in transactions of their own at once (SQLite lets one transaction
+/// write at a time, and Microsoft.Data.Sqlite retries a busy one after sleeping 150 ms); with 1, what arrives while a
+/// batch is written goes in the next one.
+/// </summary>
+[MemoryDiagnoser]
+public class JournalBurstBenchmarks
+{
+    private JournalBench? _journal;
+    private IActorRef[] _writers = [];
+
+    /// <summary>How many actors persist at once.</summary>
+    [Params(16)]
+    public int Writers { get; set; }
+
+    /// <summary>Akka.Persistence.Sql's <c>parallelism</c>: batches written at once (the node keeps the default, 3).</summary>
+    [Params(1, 3)]
+    public int Parallelism { get; set; }
+
+    /// <summary>The journal's database.</summary>
+    [ParamsSource(nameof(Providers))]
+    public PersistenceProvider Provider { get; set; }
+
+    /// <summary>SQLite always; PostgreSQL when <c>ORCHESTRATOR_PG</c> is set.</summary>
+    public static IEnumerable<PersistenceProvider> Providers() => JournalWriteBenchmarks.Providers();
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _journal = new JournalBench(Provider, $"akka.persistence.journal.sql.parallelism = {Parallelism}");
+        _writers = [.. Enumerable.Range(0, Writers).Select(i => _journal.System.ActorOf(Props.Create(() => new JournalWriteBenchmarks.Writer($"journal-burst-{i}-{Guid.NewGuid():N}", true))))];
+        Persist_at_once().GetAwaiter().GetResult();
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => _journal?.Dispose();
+
+    /// <summary>Every writer persists one event; done when all are acknowledged.</summary>
+    [Benchmark]
+    public Task Persist_at_once() => Task.WhenAll(_writers.Select(w => w.Ask<long>(JournalWriteBenchmarks.Writer.Write.Instance, JournalBench.Timeout)));
+}
+
+/// <summary>An actor system on the node's own journal configuration, on SQLite in a temporary directory or on a
+/// PostgreSQL database of its own (from <c>ORCHESTRATOR_PG</c>), removed on dispose.</summary>
+internal sealed class JournalBench : IDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly string _directory;
+    private readonly string? _database;
+
+    public JournalBench(PersistenceProvider provider, string hocon)
+    {
+        _directory = Directory.CreateTempSubdirectory("journal-bench-").FullName;
+        if (provider == PersistenceProvider.PostgreSql)
+        {
+            _database = $"journal_bench_{Environment.ProcessId}_{Environment.TickCount64}";
+            Admin($"CREATE DATABASE {_database}");
+        }
+
+        var settings = new NodeSettings
+        {
+            NodeName = "bench",
+            Port = 0,
+            Persistence = provider,
+            ConnectionString = provider == PersistenceProvider.Sqlite
+                ? $"Data Source={Path.Combine(_directory, "journal.db")}"
+                : new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ORCHESTRATOR_PG")) { Database = _database }.ConnectionString,
+            ExtraHocon = $"akka.loglevel = WARNING\n{hocon}",
+        };
+        JournalStorage.Prepare(settings);
+        System = ActorSystem.Create("bench", JournalStorage.SystemSetup(settings, OrchestratorConfig.Build(settings)));
+    }
+
+    public ActorSystem System { get; }
+
+    public void Dispose()
+    {
+        System.Terminate().Wait(Timeout);
+        Directory.Delete(_directory, recursive: true);
+        if (_database is not null)
+        {
+            NpgsqlConnection.ClearAllPools();
+            Admin($"DROP DATABASE IF EXISTS {_database}");
+        }
+    }
+
+    private static void Admin(string sql)
+    {
+        var admin = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ORCHESTRATOR_PG")) { Database = "postgres" }.ConnectionString;
+        using var connection = new NpgsqlConnection(admin);
+        connection.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        command.ExecuteNonQuery();
     }
 }
