@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Persistence;
 using Akka.Persistence.Journal;
 using BenchmarkDotNet.Attributes;
-using Npgsql;
+using Orchestrator.Chaos.Processes;
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Domain.Ids;
 using static Orchestrator.Domain.Migrations.MigrationEvents;
@@ -37,7 +37,7 @@ public class JournalWriteBenchmarks
 
     /// <summary>SQLite always; PostgreSQL when <c>ORCHESTRATOR_PG</c> is set.</summary>
     public static IEnumerable<PersistenceProvider> Providers() =>
-        string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ORCHESTRATOR_PG"))
+        ScratchDatabase.AdminConnectionString is null
             ? [PersistenceProvider.Sqlite]
             : [PersistenceProvider.Sqlite, PersistenceProvider.PostgreSql];
 
@@ -136,15 +136,14 @@ internal sealed class JournalBench : IDisposable
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
     private readonly string _directory;
-    private readonly string? _database;
+    private readonly ScratchDatabase? _database;
 
     public JournalBench(PersistenceProvider provider, string hocon)
     {
         _directory = Directory.CreateTempSubdirectory("journal-bench-").FullName;
         if (provider == PersistenceProvider.PostgreSql)
         {
-            _database = $"journal_bench_{Environment.ProcessId}_{Environment.TickCount64}";
-            Admin($"CREATE DATABASE {_database}");
+            _database = ScratchDatabase.CreateAsync("journal_bench").GetAwaiter().GetResult();
         }
 
         var settings = new NodeSettings
@@ -152,9 +151,7 @@ internal sealed class JournalBench : IDisposable
             NodeName = "bench",
             Port = 0,
             Persistence = provider,
-            ConnectionString = provider == PersistenceProvider.Sqlite
-                ? $"Data Source={Path.Combine(_directory, "journal.db")}"
-                : new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ORCHESTRATOR_PG")) { Database = _database }.ConnectionString,
+            ConnectionString = _database?.ConnectionString ?? $"Data Source={Path.Combine(_directory, "journal.db")}",
             ExtraHocon = $"akka.loglevel = WARNING\n{hocon}",
         };
         JournalStorage.Prepare(settings);
@@ -167,19 +164,6 @@ internal sealed class JournalBench : IDisposable
     {
         System.Terminate().Wait(Timeout);
         Directory.Delete(_directory, recursive: true);
-        if (_database is not null)
-        {
-            NpgsqlConnection.ClearAllPools();
-            Admin($"DROP DATABASE IF EXISTS {_database}");
-        }
-    }
-
-    private static void Admin(string sql)
-    {
-        var admin = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("ORCHESTRATOR_PG")) { Database = "postgres" }.ConnectionString;
-        using var connection = new NpgsqlConnection(admin);
-        connection.Open();
-        using var command = new NpgsqlCommand(sql, connection);
-        command.ExecuteNonQuery();
+        _database?.Dispose();
     }
 }
