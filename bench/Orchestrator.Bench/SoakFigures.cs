@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
-using System.Data.Common;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Microsoft.Data.Sqlite;
-using Npgsql;
 using Orchestrator.Client;
+using Orchestrator.Cluster.Hosting;
 
 namespace Orchestrator.Bench;
 
@@ -177,9 +175,9 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
     /// </summary>
     private static async Task<IReadOnlyDictionary<string, long>> RowsAsync(string connection)
     {
-        await using DbConnection db = connection.StartsWith("sqlite:", StringComparison.Ordinal)
-            ? new SqliteConnection("Data Source=" + connection[7..])
-            : new NpgsqlConnection(connection);
+        await using var db = connection.StartsWith("sqlite:", StringComparison.Ordinal)
+            ? JournalStorage.Connection(PersistenceProvider.Sqlite, "Data Source=" + connection[7..])
+            : JournalStorage.Connection(PersistenceProvider.PostgreSql, connection);
         await db.OpenAsync();
         var rows = new SortedDictionary<string, long>(StringComparer.Ordinal);
         await using (var command = db.CreateCommand())
@@ -193,11 +191,10 @@ internal sealed class SoakFigures(BenchOptions options, BenchReport report)
             }
         }
 
-        foreach (var table in new[] { "snapshot" })
+        await using (var command = db.CreateCommand())
         {
-            await using var command = db.CreateCommand();
-            command.CommandText = $"SELECT count(*) FROM {table}";
-            rows["table " + table] = Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+            command.CommandText = "SELECT count(*) FROM snapshot";
+            rows["table snapshot"] = Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
         }
 
         return rows;
