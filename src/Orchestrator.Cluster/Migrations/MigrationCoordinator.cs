@@ -53,6 +53,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
     private string? _traceParent; // the start's span, parent of the step spans while this incarnation lives
     private DateTimeOffset? _stoppedAt;
     private int? _queuePosition;
+    private bool _admittedWithPlacement; // the grant was written with the reservations; memory only: a recovered coordinator asks
     private (MigrationPhase State, long Epoch) _lastReported;
     private long _bytesMetered; // what this incarnation counted in ClusterMetrics.MigrationTransferred
     private PendingClaim? _claim;
@@ -450,6 +451,14 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
                 return;
             case AwaitAdmission admission:
                 Start(key);
+                if (_admittedWithPlacement)
+                {
+                    // The authority wrote the grant with the reservations before it answered the placement.
+                    _admittedWithPlacement = false;
+                    Self.Tell(new PlacementProtocol.Admitted(_id));
+                    return;
+                }
+
                 _settings.Placement.Tell(new PlacementProtocol.RequestAdmission(_id, admission.SourceHost, admission.TargetHost, admission.SourcePfs, admission.TargetPfs));
                 Timers.StartSingleTimer(RetryTimer, RetryNow.Instance, _settings.RetryInterval * 4);
                 return;
@@ -752,6 +761,7 @@ public sealed class MigrationCoordinator : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        _admittedWithPlacement = answer.Admitted && answer.Result.Target is not null;
         Complete(MigrationStep.Place, answer.Result.Target is { } target
             ? new RecordPlacement(_id, _state.Epoch, target)
             : new ReportStepFailed(_id, MigrationStep.Place, _state.Epoch, "no compatible target: " + answer.Result.Explain()));

@@ -386,8 +386,9 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
     {
         if (_targets.TryGetValue(place.Migration, out var existing))
         {
-            // After its reservation is written, if that write is still under way.
-            DeferAsync(place, _ => replyTo.Tell(new PlacementAnswer(place.Migration, new PlacementResult(existing, []))));
+            // After its reservation (and admission) is written, if that write is still under way.
+            var admitted = IsAdmitted(place.Migration);
+            DeferAsync(place, _ => replyTo.Tell(new PlacementAnswer(place.Migration, new PlacementResult(existing, []), admitted)));
             return;
         }
 
@@ -413,12 +414,25 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         // cluster). A failed write stops the actor, which then recovers the journal without it; nobody was answered.
         var reserved = new Reserved(place.Migration, target, target.ReservationsFor(place.Migration), _time.GetUtcNow());
         Apply(reserved);
-        Write(reserved, e =>
+        Write(reserved, e => _log.Info("[{Migration}] placed {Workload} on {Host}", e.Migration, place.Request.Workload, target.Host));
+
+        // The admission the migration asks for next, queued now: when the limits allow it at once, the grant goes into
+        // the same journal write as the reservations, and the coordinator skips a round trip and a write of its own
+        // (issue 16). Queued otherwise, in placement order; the coordinator's RequestAdmission then waits as before.
+        // Only for a migration that holds its workload's claim: a late duplicate of an ended migration's request
+        // (its claim released) must not take an admission slot that nobody would release.
+        if (_claims.OfMigration(place.Migration) is not null && !_admission.Contains(place.Migration))
         {
-            _log.Info("[{Migration}] placed {Workload} on {Host}", e.Migration, place.Request.Workload, target.Host);
-            replyTo.Tell(new PlacementAnswer(e.Migration, result));
-        });
+            _askedAt.TryAdd(place.Migration, _time.GetUtcNow());
+            _admission = _admission.Enqueue(target.AdmissionFor(place.Migration));
+            AdmitWaiting();
+        }
+
+        var admittedNow = IsAdmitted(place.Migration);
+        DeferAsync(place, _ => replyTo.Tell(new PlacementAnswer(place.Migration, result, admittedNow))); // after both are written
     }
+
+    private bool IsAdmitted(MigrationId migration) => _admission.Running.Any(r => r.Migration == migration);
 
     /// <summary>Reads the directory from every node, merges it, then handles <paramref name="request"/> again, refreshed.</summary>
     private void ReadAgain(object request, IActorRef replyTo) =>
@@ -439,7 +453,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
 
     private void OnAdmission(RequestAdmission request)
     {
-        if (_admission.Running.Any(r => r.Migration == request.Migration))
+        if (IsAdmitted(request.Migration))
         {
             var replyTo = Sender;
             DeferAsync(request, _ => replyTo.Tell(new Admitted(request.Migration))); // after the grant is written
@@ -454,7 +468,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
 
         AdmitWaiting();
-        if (_admission.PositionOf(request.Migration) is int position && !_admission.Running.Any(r => r.Migration == request.Migration))
+        if (_admission.PositionOf(request.Migration) is int position && !IsAdmitted(request.Migration))
         {
             Sender.Tell(new AdmissionQueued(request.Migration, position + 1)); // 1 is next, as a PF's slot queue counts
         }

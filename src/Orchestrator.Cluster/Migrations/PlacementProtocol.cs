@@ -11,8 +11,12 @@ public static class PlacementProtocol
     /// <summary>Which targets would fit, and why every other one was rejected; reserves nothing.</summary>
     public sealed record QueryPlacement(PlacementRequest Request) : IOrchestratorMessage;
 
-    /// <summary>The answer to a placement: the target (reserved unless it was a query) or the rejections.</summary>
-    public sealed record PlacementAnswer(MigrationId? Migration, PlacementResult Result) : IOrchestratorMessage;
+    /// <summary>
+    /// The answer to a placement: the target (reserved unless it was a query) or the rejections. <paramref name="Admitted"/>:
+    /// the migration's admission was granted and written with its reservations, so it need not ask for it
+    /// (<see cref="RequestAdmission"/> would be answered <see cref="Admitted"/> at once).
+    /// </summary>
+    public sealed record PlacementAnswer(MigrationId? Migration, PlacementResult Result, bool Admitted = false) : IOrchestratorMessage;
 
     /// <summary>
     /// Hold <paramref name="Workload"/> for <paramref name="Migration"/> until it ends (sent by its coordinator before it

@@ -1,4 +1,5 @@
 using Orchestrator.Domain.Placement;
+using Orchestrator.Domain.Policies;
 using A = Orchestrator.Domain.Migrations.MigrationActions;
 
 namespace Orchestrator.Domain.Migrations;
@@ -18,8 +19,7 @@ public sealed partial record MigrationState
         {
             MigrationPhase.New => new A.None(Id, Epoch, "no migration requested"),
             MigrationPhase.Requested => new A.Place(Id, Epoch, new PlacementRequest(Workload, SourceVfs, RequestedTarget)),
-            MigrationPhase.Placed when !Admitted => new A.AwaitAdmission(Id, Epoch, Placement!.SourceHost, Placement.Host,
-                [.. Vfs.Select(v => v.Source.Pf).Distinct()], [.. Vfs.Select(v => v.Target.Pf).Distinct()]),
+            MigrationPhase.Placed when !Admitted => AwaitAdmission(Placement!.AdmissionFor(Id)),
             MigrationPhase.Placed => new A.PrepareTarget(Id, Epoch, Vfs),
             MigrationPhase.TargetPrepared => new A.StartPreCopy(Id, Epoch, Vfs),
             MigrationPhase.PreCopying => new A.ContinuePreCopy(Id, Epoch, Vfs, Rounds.Count + 1),
@@ -43,4 +43,7 @@ public sealed partial record MigrationState
         };
         return Attempt == 0 ? action : action with { Attempt = Attempt, RetryAfter = Policy.RetryDelay(Attempt) };
     }
+
+    private A.AwaitAdmission AwaitAdmission(AdmissionRequest request) =>
+        new(Id, Epoch, request.SourceHost, request.TargetHost, request.SourcePfs, request.TargetPfs);
 }

@@ -1,4 +1,5 @@
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Domain.Placement;
 
@@ -14,4 +15,8 @@ public sealed record PlacementTarget(HostId SourceHost, HostId Host, IReadOnlyLi
         .. Vfs.Select(v => new Reservation(migration, v.Source, ReservationRole.Source)),
         .. Vfs.Select(v => new Reservation(migration, v.Target, ReservationRole.Target)),
     ];
+
+    /// <summary>What <paramref name="migration"/> asks admission for once placed here: both hosts and the PFs on each side, once each.</summary>
+    public AdmissionRequest AdmissionFor(MigrationId migration) =>
+        new(migration, SourceHost, Host, [.. Vfs.Select(v => v.Source.Pf).Distinct()], [.. Vfs.Select(v => v.Target.Pf).Distinct()]);
 }

@@ -113,14 +113,17 @@ public sealed class PlacementReadinessTests : IAsyncDisposable
         }
     }
 
-    /// <summary>Writes a one-PF host's directory entry into the node's own replica, as its host actor would.</summary>
-    private static async Task PublishAsync(ActorSystem system, IActorRef replicator, string host, WorkloadId? workload = null)
+    /// <summary>
+    /// Writes a one-PF host's directory entry into the node's own replica, as its host actor would: VF i serves
+    /// <paramref name="workloads"/>[i].
+    /// </summary>
+    internal static async Task PublishAsync(ActorSystem system, IActorRef replicator, string host, params WorkloadId[] workloads)
     {
         var id = HostId.Parse(host);
         var pf = PfId.Of(id, "0000:3b:00.0");
         var profile = ProfileId.Parse(DriverModels.Mlx5.Profiles[0].Name);
         var descriptor = new PfDescriptor(pf.Address, "mlx5", "15b3:101e", "28.39.1002", DriverModels.Mlx5.Flags, 8, 4, [profile]);
-        IReadOnlyList<VfInventory> vfs = workload is { } w ? [new VfInventory(VfId.Of(pf, 0), VfKind.Vfio, profile, w, VfioDeviceState.Running)] : [];
+        IReadOnlyList<VfInventory> vfs = [.. workloads.Select((w, i) => new VfInventory(VfId.Of(pf, i), VfKind.Vfio, profile, w, VfioDeviceState.Running))];
         var entry = new HostEntry(
             new HostInventory(id, "late-copy", Cordoned: false, [new PfInventory(pf, descriptor, vfs, MigrationSlotsInUse: 0)]),
             system.ActorOf(Props.Empty),
