@@ -117,10 +117,12 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
         foreach (var leg in new[] { there, back })
         {
             var ends = await BurstAsync(cluster.Clients, leg, TimeSpan.FromSeconds(options.Quick ? 60 : 180));
-            var astray = ends.Select((e, i) => (e, leg[i].Workload)).Where(x => x.e is not { } end || end.GetProperty("state").GetString() != "Completed").Select(x => x.Workload).ToList();
+            // Named with how each ended (or that it did not end in time), so that a failed run says what to look at.
+            var astray = ends.Select((e, i) => (e, leg[i].Workload)).Where(x => x.e is not { } end || end.GetProperty("state").GetString() != "Completed")
+                .Select(x => x.e is { } end ? $"{x.Workload} {end.GetProperty("state").GetString()} {end.GetProperty("reason")}" : $"{x.Workload} not ended in time").ToList();
             if (astray.Count > 0)
             {
-                throw new InvalidOperationException($"warm-up: {astray.Count} migration(s) did not complete ({string.Join(", ", astray.Take(5))}…): the measured burst would start from elsewhere");
+                throw new InvalidOperationException($"warm-up: {astray.Count} migration(s) did not complete ({string.Join("; ", astray.Take(5))}…): the measured burst would start from elsewhere");
             }
         }
 
