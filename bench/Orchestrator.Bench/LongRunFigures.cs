@@ -509,7 +509,15 @@ internal sealed class LongRunFigures(BenchOptions options, BenchReport report)
                     return;
                 }
 
-                _authority.Tell(new RequestAdmission(a.Migration!.Value, target.SourceHost, target.Host, [.. target.Vfs.Select(v => v.Source.Pf).Distinct()], [.. target.Vfs.Select(v => v.Target.Pf).Distinct()]));
+                // As a coordinator does: admitted with the placement, or ask.
+                var admission = target.AdmissionFor(a.Migration!.Value);
+                if (a.Admitted)
+                {
+                    Self.Tell(new Admitted(admission.Migration));
+                    return;
+                }
+
+                _authority.Tell(new RequestAdmission(admission.Migration, admission.SourceHost, admission.TargetHost, admission.SourcePfs, admission.TargetPfs));
             });
             Receive<AdmissionQueued>(_ => { });
             Receive<Admitted>(a => _authority.Tell(new ReleaseMigration(a.Migration, Committed: true)));

@@ -460,6 +460,15 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        if (_claims.OfMigration(request.Migration) is null && !_targets.ContainsKey(request.Migration))
+        {
+            // Neither its workload's claim nor its reservations: the migration ended (or never was placed) and this is
+            // a late request, say an earlier incarnation's retry. Admitted, it would hold a slot nobody releases.
+            // (Reservations alone admit: a migration placed before claims existed holds no claim.)
+            _log.Warning("[{Migration}] admission asked by a migration that holds neither a claim nor reservations (ended, or a late request): not admitted", request.Migration);
+            return;
+        }
+
         _waiters[request.Migration] = Sender;
         _askedAt.TryAdd(request.Migration, _time.GetUtcNow());
         if (!_admission.Contains(request.Migration))

@@ -67,19 +67,27 @@ public sealed class PlacementAdmissionTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_late_placement_of_an_ended_migration_takes_no_admission()
+    public async Task Late_requests_of_an_ended_migration_take_no_admission()
     {
         var authority = await AuthorityAsync(new ConcurrencyLimits(PerCluster: 1));
         var ended = MigrationId.Parse("m-admit-ended");
-        Assert.True((await ClaimAndPlaceAsync(authority, ended, Vm1, 0)).Admitted);
+        var placed = await ClaimAndPlaceAsync(authority, ended, Vm1, 0);
+        Assert.True(placed.Admitted);
         await authority.Ask<P.MigrationReleased>(new P.ReleaseMigration(ended), Timeout);
 
-        // Its request again, after it ended (a message that was late): its claim is gone, so it is not admitted, and
-        // the only admission there is stays free for the next migration.
+        // Its admission request again, after it ended (an earlier incarnation's retry that was late): it holds neither
+        // a claim nor reservations, so it is not admitted. The ledger, asked next, answers after it was handled.
+        var probe = new Akka.TestKit.Xunit2.TestKit(_system);
+        authority.Tell(Admission(ended, placed), probe.TestActor);
+        Assert.DoesNotContain((await authority.Ask<P.LedgerHoldings>(P.GetLedger.Instance, Timeout)).Holdings, h => h.Migration == ended);
+
+        // Its placement request again: its claim is gone, so it is not admitted either (the reservations it makes
+        // again are the reconciler's to free), and the only admission there is stays free for the next migration.
         var late = await authority.Ask<P.PlacementAnswer>(new P.PlaceMigration(ended, Request(Vm1, 0)), Timeout);
         Assert.False(late.Admitted);
         Assert.False((await HoldingOf(authority, ended)).Admitted);
         Assert.True((await ClaimAndPlaceAsync(authority, MigrationId.Parse("m-admit-next"), Vm2, 1)).Admitted);
+        probe.ExpectNoMsg(TimeSpan.Zero); // the late admission request was answered nothing: neither Admitted nor Queued
     }
 
     private async Task<IActorRef> AuthorityAsync(ConcurrencyLimits limits)
