@@ -23,11 +23,15 @@ public static class JournalStorage
     public static void Prepare(NodeSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        var upgrade = settings.Persistence != PersistenceProvider.InMemory && JournalTagUpgrade.AppliesTo(OrchestratorConfig.Build(settings));
         if (settings.Persistence == PersistenceProvider.PostgreSql)
         {
             try
             {
-                JournalTagUpgrade.RunAsync(settings.Persistence, settings.ConnectionString, CancellationToken.None).Wait(UpgradeWait);
+                if (upgrade)
+                {
+                    JournalTagUpgrade.RunAsync(settings.Persistence, settings.ConnectionString, CancellationToken.None).Wait(UpgradeWait);
+                }
             }
             catch (AggregateException e) when (e.InnerException is DbException or TimeoutException or System.Net.Sockets.SocketException)
             {
@@ -53,7 +57,10 @@ public static class JournalStorage
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL;";
         command.ExecuteNonQuery();
-        JournalTagUpgrade.RunAsync(settings.Persistence, settings.ConnectionString, CancellationToken.None).GetAwaiter().GetResult();
+        if (upgrade)
+        {
+            JournalTagUpgrade.RunAsync(settings.Persistence, settings.ConnectionString, CancellationToken.None).GetAwaiter().GetResult();
+        }
     }
 
     /// <summary>A new, unopened ADO.NET connection to the journal's database (PostgreSQL or SQLite), for what reads or

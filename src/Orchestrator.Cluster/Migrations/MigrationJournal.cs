@@ -58,7 +58,11 @@ public sealed class MigrationJournal
             return journal;
         }
 
-        await JournalTagUpgrade.RunAsync(_provider, _system.Settings.Config.GetString(OrchestratorConfig.JournalPluginId + ".connection-string"), CancellationToken.None).ConfigureAwait(false);
+        if (JournalTagUpgrade.AppliesTo(_system.Settings.Config))
+        {
+            await JournalTagUpgrade.RunAsync(_provider, _system.Settings.Config.GetString(OrchestratorConfig.JournalPluginId + ".connection-string"), CancellationToken.None).ConfigureAwait(false);
+        }
+
         return _journal = await Task.Run(() => PersistenceQuery.Get(_system).ReadJournalFor<SqlReadJournal>(SqlReadJournal.Identifier)).ConfigureAwait(false);
     }
 

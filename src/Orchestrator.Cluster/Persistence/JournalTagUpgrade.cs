@@ -20,6 +20,17 @@ public static class JournalTagUpgrade
     private const string CsvTag = ";" + MigrationEventTagger.Tag + ";";
 
     /// <summary>
+    /// Whether a node of <paramref name="config"/> keeps tags in the row, the layout this upgrade moves to. A node
+    /// configured to keep them in their own table (<c>tag-write-mode = TagTable</c>, as earlier builds did) must not
+    /// run it: it would move that node's own tag rows away from where it reads them.
+    /// </summary>
+    public static bool AppliesTo(Akka.Configuration.Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return string.Equals(config.GetString(OrchestratorConfig.JournalPluginId + ".tag-write-mode"), "Csv", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
     /// Runs the upgrade: true when it changed the database (a column added or tags copied). A no-op in memory, and for
     /// a database without a journal yet (the journal creates its table with the column).
     /// </summary>

@@ -45,6 +45,33 @@ public sealed class JournalTagUpgradeTests : IDisposable
     [Fact]
     public Task Sqlite() => RunAsync(PersistenceProvider.Sqlite, $"Data Source={Path.Combine(_dir.FullName, "journal.db")}");
 
+    /// <summary>
+    /// A node configured to keep tags in their own table (as earlier builds did, and as <see cref="Sqlite"/>'s first
+    /// node is) leaves that layout alone; the upgrade is for a node that keeps them in the row. The migration feed's
+    /// first read used to run it regardless: when the journal's table existed by then, it added the column under the
+    /// earlier build's node (a CI failure of <see cref="Sqlite"/>).
+    /// </summary>
+    [Fact]
+    public async Task Only_a_node_that_keeps_tags_in_the_row_moves_them_there()
+    {
+        var connectionString = $"Data Source={Path.Combine(_dir.FullName, "layout.db")}";
+        await ScalarAsync(PersistenceProvider.Sqlite, connectionString, """
+            CREATE TABLE journal (ordering INTEGER PRIMARY KEY, persistence_id VARCHAR(255) NOT NULL, sequence_number BIGINT NOT NULL,
+                deleted BOOLEAN NOT NULL, created BIGINT NOT NULL, message BLOB NOT NULL, identifier INT, manifest VARCHAR(500) NOT NULL, writer_uuid VARCHAR(128));
+            CREATE TABLE tags (ordering_id BIGINT NOT NULL, tag VARCHAR(64) NOT NULL, persistence_id VARCHAR(255) NOT NULL, sequence_nr BIGINT NOT NULL);
+            """);
+        NodeSettings Settings(string? extraHocon) => new() { Persistence = PersistenceProvider.Sqlite, ConnectionString = connectionString, ExtraHocon = extraHocon };
+        const string HasTags = "SELECT 1 FROM pragma_table_info('journal') WHERE name = 'tags'";
+
+        Assert.False(JournalTagUpgrade.AppliesTo(OrchestratorConfig.Build(Settings(EarlierBuild))));
+        JournalStorage.Prepare(Settings(EarlierBuild));
+        Assert.Null(await ScalarAsync(PersistenceProvider.Sqlite, connectionString, HasTags));
+
+        Assert.True(JournalTagUpgrade.AppliesTo(OrchestratorConfig.Build(Settings(null))));
+        JournalStorage.Prepare(Settings(null));
+        Assert.NotNull(await ScalarAsync(PersistenceProvider.Sqlite, connectionString, HasTags));
+    }
+
     [PostgresTheory]
     [InlineData("fresh database")]
     public async Task Postgres(string _)
