@@ -517,7 +517,7 @@ internal sealed class LongRunFigures(BenchOptions options, BenchReport report)
                     return;
                 }
 
-                _authority.Tell(new RequestAdmission(admission.Migration, admission.SourceHost, admission.TargetHost, admission.SourcePfs, admission.TargetPfs));
+                _authority.Tell(RequestAdmission.Of(admission));
             });
             Receive<AdmissionQueued>(_ => { });
             Receive<Admitted>(a => _authority.Tell(new ReleaseMigration(a.Migration, Committed: true)));

@@ -378,7 +378,7 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
                 .Distinct()
                 .Order()
                 .ToList();
-            return new LedgerHolding(m, hosts, reservations.Count, _admission.Running.Any(r => r.Migration == m));
+            return new LedgerHolding(m, hosts, reservations.Count, IsAdmitted(m));
         })]);
     }
 
@@ -421,11 +421,9 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         // (issue 16). Queued otherwise, in placement order; the coordinator's RequestAdmission then waits as before.
         // Only for a migration that holds its workload's claim: a late duplicate of an ended migration's request
         // (its claim released) must not take an admission slot that nobody would release.
-        if (_claims.OfMigration(place.Migration) is not null && !_admission.Contains(place.Migration))
+        if (_claims.OfMigration(place.Migration) is not null)
         {
-            _askedAt.TryAdd(place.Migration, _time.GetUtcNow());
-            _admission = _admission.Enqueue(target.AdmissionFor(place.Migration));
-            AdmitWaiting();
+            QueueAdmission(target.AdmissionFor(place.Migration));
         }
 
         var admittedNow = IsAdmitted(place.Migration);
@@ -470,17 +468,19 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         }
 
         _waiters[request.Migration] = Sender;
-        _askedAt.TryAdd(request.Migration, _time.GetUtcNow());
-        if (!_admission.Contains(request.Migration))
-        {
-            _admission = _admission.Enqueue(new AdmissionRequest(request.Migration, request.SourceHost, request.TargetHost, request.SourcePfs, request.TargetPfs));
-        }
-
-        AdmitWaiting();
+        QueueAdmission(request.Entry);
         if (_admission.PositionOf(request.Migration) is int position && !IsAdmitted(request.Migration))
         {
             Sender.Tell(new AdmissionQueued(request.Migration, position + 1)); // 1 is next, as a PF's slot queue counts
         }
+    }
+
+    /// <summary>Queues <paramref name="request"/> (once: the queue is idempotent by migration) and admits what the limits allow.</summary>
+    private void QueueAdmission(AdmissionRequest request)
+    {
+        _askedAt.TryAdd(request.Migration, _time.GetUtcNow());
+        _admission = _admission.Enqueue(request);
+        AdmitWaiting();
     }
 
     private void AdmitWaiting()

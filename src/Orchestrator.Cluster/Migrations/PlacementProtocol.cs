@@ -1,4 +1,5 @@
 using Orchestrator.Domain.Placement;
+using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Cluster.Migrations;
 
@@ -49,7 +50,15 @@ public static class PlacementProtocol
 
     /// <summary>Wait until the cluster's and the hosts' concurrency limits admit the migration.</summary>
     public sealed record RequestAdmission(MigrationId Migration, HostId SourceHost, HostId TargetHost, IReadOnlyList<PfId> SourcePfs, IReadOnlyList<PfId> TargetPfs)
-        : IOrchestratorMessage;
+        : IOrchestratorMessage
+    {
+        /// <summary>The request for what <paramref name="request"/> asks (as <see cref="PlacementTarget.AdmissionFor"/> builds it).</summary>
+        public static RequestAdmission Of(AdmissionRequest request) =>
+            new(request.Migration, request.SourceHost, request.TargetHost, request.SourcePfs, request.TargetPfs);
+
+        /// <summary>What the admission queue holds for it.</summary>
+        public AdmissionRequest Entry => new(Migration, SourceHost, TargetHost, SourcePfs, TargetPfs);
+    }
 
     /// <summary>The migration may start moving state.</summary>
     public sealed record Admitted(MigrationId Migration) : IOrchestratorMessage;

@@ -111,11 +111,8 @@ public sealed class PlacementAdmissionTests : IAsyncDisposable
     }
 
     /// <summary>What the coordinator asks after a placement, built as its <c>AwaitAdmission</c> step builds it.</summary>
-    private static P.RequestAdmission Admission(MigrationId migration, P.PlacementAnswer placed)
-    {
-        var request = placed.Result.Target!.AdmissionFor(migration);
-        return new P.RequestAdmission(migration, request.SourceHost, request.TargetHost, request.SourcePfs, request.TargetPfs);
-    }
+    private static P.RequestAdmission Admission(MigrationId migration, P.PlacementAnswer placed) =>
+        P.RequestAdmission.Of(placed.Result.Target!.AdmissionFor(migration));
 
     private static async Task<P.LedgerHolding> HoldingOf(IActorRef authority, MigrationId migration) =>
         Assert.Single((await authority.Ask<P.LedgerHoldings>(P.GetLedger.Instance, Timeout)).Holdings, h => h.Migration == migration);
