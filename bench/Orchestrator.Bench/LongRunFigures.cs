@@ -34,8 +34,8 @@ internal sealed class LongRunFigures(BenchOptions options, BenchReport report)
     private const int WorkloadsPerHost = 32;
 
     /// <summary>
-    /// Timed starts of a fresh authority per journal (after one discarded). Each takes 10–35 ms here; with 3, the
-    /// ratio of two medians moved 0.5–1.7 between runs of one build.
+    /// Timed starts of a fresh authority per journal (after one discarded). One takes 3–45 ms here, so a single slow
+    /// start moved a median of 3. (What moves the figure between runs is the journal: README, Benchmarks.)
     /// </summary>
     private const int FreshStarts = 9;
 
