@@ -25,13 +25,16 @@ public sealed class LocalClusterScriptTests(ITestOutputHelper log) : IDisposable
             return;
         }
 
-        var ports = DemoTestSupport.FreePortBase(6);
+        // Every port the script opens, management (contact points) too: a local cluster of the developer's own on the
+        // script's default 8558 made a node of this one exit at start.
+        var ports = DemoTestSupport.FreePortBase(9);
         var dll = typeof(Orchestrator.Node.Hosting.NodeHost).Assembly.Location; // the orchestrator executable
         var env = new Dictionary<string, string>
         {
             ["ORCHESTRATOR_STATE"] = _state,
             ["API_PORT_BASE"] = $"{ports}",
             ["AKKA_PORT_BASE"] = $"{ports + 3}",
+            ["MANAGEMENT_PORT_BASE"] = $"{ports + 6}",
             ["ORCHESTRATOR_BIN"] = $"dotnet {dll}",
         };
         try
