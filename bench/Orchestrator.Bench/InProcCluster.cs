@@ -104,8 +104,9 @@ internal sealed class InProcCluster : IAsyncDisposable
             ExtraHocon = "akka.loglevel = OFF\nakka.stdout-loglevel = OFF\n" + extraHocon, // the notes carry what matters; node logs would bury the table
         };
         ThreadPoolSizing.Ensure();
-        JournalStorage.Prepare(settings); // WAL, as a node runs it
-        var system = ActorSystem.Create(ClusterRoles.SystemName, JournalStorage.SystemSetup(settings, OrchestratorConfig.Build(settings)));
+        var config = OrchestratorConfig.Build(settings);
+        JournalStorage.Prepare(settings, config); // WAL, as a node runs it
+        var system = ActorSystem.Create(ClusterRoles.SystemName, JournalStorage.SystemSetup(settings, config));
         var cluster = Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());

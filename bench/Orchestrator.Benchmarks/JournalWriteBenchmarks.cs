@@ -154,8 +154,9 @@ internal sealed class JournalBench : IDisposable
             ConnectionString = _database?.ConnectionString ?? $"Data Source={Path.Combine(_directory, "journal.db")}",
             ExtraHocon = $"akka.loglevel = WARNING\n{hocon}",
         };
-        JournalStorage.Prepare(settings);
-        System = ActorSystem.Create("bench", JournalStorage.SystemSetup(settings, OrchestratorConfig.Build(settings)));
+        var config = OrchestratorConfig.Build(settings);
+        JournalStorage.Prepare(settings, config);
+        System = ActorSystem.Create("bench", JournalStorage.SystemSetup(settings, config));
     }
 
     public ActorSystem System { get; }

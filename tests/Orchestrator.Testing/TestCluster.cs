@@ -78,9 +78,10 @@ public sealed class TestCluster : IAsyncDisposable
             Roles = roles ?? [ClusterRoles.Coordinator, ClusterRoles.Hosts],
             ExtraHocon = extraHocon,
         };
-        JournalStorage.Prepare(settings);
+        var config = OrchestratorConfig.Build(settings);
+        JournalStorage.Prepare(settings, config);
         ThreadPoolSizing.Ensure();
-        var system = ActorSystem.Create(ClusterRoles.SystemName, JournalStorage.SystemSetup(settings, OrchestratorConfig.Build(settings)));
+        var system = ActorSystem.Create(ClusterRoles.SystemName, JournalStorage.SystemSetup(settings, config));
         var cluster = Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());

@@ -19,11 +19,14 @@ public static class JournalStorage
     /// file, so doing it once per start is enough. Then, SQLite or PostgreSQL, the tags of a journal that earlier
     /// builds wrote move into its rows (<see cref="JournalTagUpgrade"/>) before anything writes to it: a PostgreSQL
     /// server that does not answer within <see cref="UpgradeWait"/> leaves that to the migration feed's first read.
+    /// <paramref name="config"/> is the node's configuration (<see cref="OrchestratorConfig.Build"/> of
+    /// <paramref name="settings"/>), which the caller builds for its ActorSystem anyway.
     /// </summary>
-    public static void Prepare(NodeSettings settings)
+    public static void Prepare(NodeSettings settings, Config config)
     {
         ArgumentNullException.ThrowIfNull(settings);
-        var upgrade = settings.Persistence != PersistenceProvider.InMemory && JournalTagUpgrade.AppliesTo(OrchestratorConfig.Build(settings));
+        ArgumentNullException.ThrowIfNull(config);
+        var upgrade = settings.Persistence != PersistenceProvider.InMemory && JournalTagUpgrade.AppliesTo(config);
         if (settings.Persistence == PersistenceProvider.PostgreSql)
         {
             try

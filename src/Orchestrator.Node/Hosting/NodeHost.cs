@@ -142,9 +142,10 @@ public static class NodeHost
         var logger = sp.GetRequiredService<ILoggerFactory>().CreateLogger("Orchestrator.Node");
         var settings = options.ToSettings();
 
-        JournalStorage.Prepare(settings);
+        var config = OrchestratorConfig.Build(settings);
+        JournalStorage.Prepare(settings, config);
         var tls = sp.GetRequiredService<NodeTls>();
-        akka.AddHocon(OrchestratorConfig.Build(settings), HoconAddMode.Prepend);
+        akka.AddHocon(config, HoconAddMode.Prepend);
         if (tls.Identity is { } identity)
         {
             // Remoting over mutual TLS: a peer must present a certificate of the cluster's CA, in both directions.

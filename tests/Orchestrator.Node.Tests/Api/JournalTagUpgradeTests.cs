@@ -63,12 +63,14 @@ public sealed class JournalTagUpgradeTests : IDisposable
         NodeSettings Settings(string? extraHocon) => new() { Persistence = PersistenceProvider.Sqlite, ConnectionString = connectionString, ExtraHocon = extraHocon };
         const string HasTags = "SELECT 1 FROM pragma_table_info('journal') WHERE name = 'tags'";
 
-        Assert.False(JournalTagUpgrade.AppliesTo(OrchestratorConfig.Build(Settings(EarlierBuild))));
-        JournalStorage.Prepare(Settings(EarlierBuild));
+        var earlier = OrchestratorConfig.Build(Settings(EarlierBuild));
+        Assert.False(JournalTagUpgrade.AppliesTo(earlier));
+        JournalStorage.Prepare(Settings(EarlierBuild), earlier);
         Assert.Null(await ScalarAsync(PersistenceProvider.Sqlite, connectionString, HasTags));
 
-        Assert.True(JournalTagUpgrade.AppliesTo(OrchestratorConfig.Build(Settings(null))));
-        JournalStorage.Prepare(Settings(null));
+        var current = OrchestratorConfig.Build(Settings(null));
+        Assert.True(JournalTagUpgrade.AppliesTo(current));
+        JournalStorage.Prepare(Settings(null), current);
         Assert.NotNull(await ScalarAsync(PersistenceProvider.Sqlite, connectionString, HasTags));
     }
 
