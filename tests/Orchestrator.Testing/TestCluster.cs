@@ -7,6 +7,7 @@ using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Devices.Topology;
 using Orchestrator.Domain.Ids;
+using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 
 namespace Orchestrator.Testing;
@@ -168,6 +169,23 @@ public sealed class TestCluster : IAsyncDisposable
 
         throw new TimeoutException($"migration {id} did not end within {timeout}; last seen {last?.State} step {last?.Step} error {last?.LastError}; {await DiagnoseAsync(id)}");
     }
+
+    /// <summary>
+    /// Waits until the migration ends (<see cref="WaitForEndAsync"/>) and asserts that it completed; when it ended
+    /// otherwise, the failure says how and why (code, reason, step, timeline), not only "RolledBack".
+    /// </summary>
+    public async Task<MigrationView> WaitForCompletedAsync(MigrationId id, TimeSpan timeout)
+    {
+        var end = await WaitForEndAsync(id, timeout);
+        Assert.True(end.State == MigrationPhase.Completed, DescribeEnd(end));
+        return end;
+    }
+
+    /// <summary>How a migration ended, for a failure message: state, code, reason, last error, and when each phase began.</summary>
+    public static string DescribeEnd(MigrationView view) =>
+        $"migration {view.Id} ended {view.State} (code {view.Code ?? "none"}, step {view.Step}): {view.Reason ?? "no reason"}; "
+        + $"last error {view.LastError ?? "none"}; {view.Source} -> {view.Target}; "
+        + string.Join(" ", view.Timeline.Select(t => $"{t.State}@{t.At:HH:mm:ss.fff}"));
 
     /// <summary>
     /// Starts a migration of <paramref name="workload"/> to <paramref name="target"/> through <paramref name="node"/>

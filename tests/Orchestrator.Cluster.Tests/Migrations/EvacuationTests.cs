@@ -64,7 +64,7 @@ public class EvacuationTests
         });
 
         hang.Release();
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(Manual, TimeSpan.FromSeconds(30));
         EvacuationView? view = null;
         await Eventually.AssertAsync(
             async () =>
@@ -107,7 +107,7 @@ public class EvacuationTests
         Assert.Equal((MigrationPhase.RolledBack, "Aborted"), (withdrawn.State, withdrawn.Code));
         Assert.Contains("operator changed their mind", withdrawn.Reason, StringComparison.Ordinal);
         hang.Release();
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(Manual, TimeSpan.FromSeconds(30));
         var late = await node.Client.StartMigrationAsync(own, vm1, HostId.Parse("host-c"));
         Assert.Equal(RejectedCodes.Withdrawn, late.Error?.Code);
         Assert.Equal(MigrationPhase.RolledBack, (await node.Client.GetMigrationAsync(own)).Value!.State);
@@ -135,7 +135,7 @@ public class EvacuationTests
         Assert.Empty(started.Value!.Workloads);
 
         hang.Release();
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(Manual, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(Manual, TimeSpan.FromSeconds(30));
         EvacuationView? view = null;
         await Eventually.AssertAsync(
             async () =>

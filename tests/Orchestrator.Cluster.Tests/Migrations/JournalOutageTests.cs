@@ -1,7 +1,6 @@
 using Orchestrator.Cluster.Hosting;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -51,7 +50,7 @@ public class JournalOutageTests
         var requestAnswer = await request;
         var cordonAnswer = await cordon;
 
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(m1, TimeSpan.FromSeconds(120))).State);
+        await cluster.WaitForCompletedAsync(m1, TimeSpan.FromSeconds(120));
 
         // The client retries what got no answer, with the same id: exactly one migration results.
         await Eventually.AssertAsync(
@@ -59,7 +58,7 @@ public class JournalOutageTests
                 (await node1.Client.StartMigrationAsync(m2, WorkloadId.Parse("vm-2"), HostC)).IsOk,
                 $"m-outage-2 not accepted after the outage; first answer: {requestAnswer}"),
             TimeSpan.FromSeconds(60));
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(m2, TimeSpan.FromSeconds(120))).State);
+        await cluster.WaitForCompletedAsync(m2, TimeSpan.FromSeconds(120));
         await Eventually.AssertAsync(
             async () => Assert.True(
                 (await node1.Client.CordonAsync(HostB, cordon: true, "outage test")).Value?.Cordoned == true,

@@ -3,7 +3,6 @@ using Orchestrator.Cluster.Pfs;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Domain.Migrations;
 using Orchestrator.Domain.Policies;
 using Orchestrator.Testing;
 using static Orchestrator.Cluster.Pfs.PfProtocol;
@@ -30,7 +29,7 @@ public class LimitsAndFencingTests
 
         foreach (var id in ids)
         {
-            Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
+            await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(60));
         }
 
         // Never more than one migration held a slot on either PF, and every slot was given back.
@@ -56,7 +55,7 @@ public class LimitsAndFencingTests
 
         foreach (var id in ids)
         {
-            Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
+            await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(60));
         }
 
         Assert.Equal(1, observer.MaxConcurrentSlots);

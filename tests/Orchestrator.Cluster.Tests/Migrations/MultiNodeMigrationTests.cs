@@ -1,6 +1,5 @@
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -23,10 +22,8 @@ public class MultiNodeMigrationTests
         var multi = MigrationId.Parse("m-multi-node-2");
         Assert.True((await node3.Client.StartMigrationAsync(multi, WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
 
-        var singleEnd = await cluster.WaitForEndAsync(single, TimeSpan.FromSeconds(30));
-        var multiEnd = await cluster.WaitForEndAsync(multi, TimeSpan.FromSeconds(30));
-        Assert.Equal(MigrationPhase.Completed, singleEnd.State);
-        Assert.Equal(MigrationPhase.Completed, multiEnd.State);
+        var singleEnd = await cluster.WaitForCompletedAsync(single, TimeSpan.FromSeconds(30));
+        var multiEnd = await cluster.WaitForCompletedAsync(multi, TimeSpan.FromSeconds(30));
         Assert.Equal(2, multiEnd.Vfs.Count);
         Assert.All(multiEnd.Vfs, pair => Assert.Equal(HostId.Parse("host-b"), pair.Target.Host));
 
@@ -53,7 +50,7 @@ public class MultiNodeMigrationTests
         {
             var node = await clean.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"]);
             Assert.True((await node.Client.StartMigrationAsync(MigrationId.Parse("m-clean"), WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
-            Assert.Equal(MigrationPhase.Completed, (await clean.WaitForEndAsync(MigrationId.Parse("m-clean"), TimeSpan.FromSeconds(30))).State);
+            await clean.WaitForCompletedAsync(MigrationId.Parse("m-clean"), TimeSpan.FromSeconds(30));
             var report = clean.CheckHistory();
             Assert.True(report.IsSuccess, report.ToText());
         }

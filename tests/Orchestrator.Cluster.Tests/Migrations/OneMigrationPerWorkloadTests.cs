@@ -4,7 +4,6 @@ using Orchestrator.Cluster.Migrations;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Devices.Simulation;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -53,7 +52,7 @@ public class OneMigrationPerWorkloadTests
 
         hang.Release();
         hangC.Release();
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(started.Id, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(started.Id, TimeSpan.FromSeconds(30));
         foreach (var (id, _) in requests.Where(r => r.Id != started.Id))
         {
             // Refused requests left nothing behind: no coordinator holds a request for them.
@@ -94,7 +93,7 @@ public class OneMigrationPerWorkloadTests
             var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => node.Client.StartMigrationAsync(id, workload, null)));
             Assert.All(answers, a => Assert.True(a.IsOk, a.Error?.Message));
             Assert.All(answers, a => Assert.Equal(id, a.Value!.Id));
-            Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+            await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(30));
         }
     }
 
@@ -109,7 +108,7 @@ public class OneMigrationPerWorkloadTests
         var oldSources = (await node.Client.GetInventoryAsync()).Inventory.VfsOf(Vm1).Select(v => v.Id).ToList();
         var first = MigrationId.Parse("m-moves-it");
         Assert.True((await node.Client.StartMigrationAsync(first, Vm1, HostB)).IsOk);
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(first, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(first, TimeSpan.FromSeconds(30));
 
         var stale = MigrationId.Parse("m-stale-read");
         var answer = await node.Runtime.Migrations.Ask<object>(
@@ -124,13 +123,13 @@ public class OneMigrationPerWorkloadTests
         var retried = await node.Client.StartMigrationAsync(stale, Vm1, HostId.Parse("host-a"));
         Assert.True(retried.IsOk, retried.Error?.Message);
         Assert.Equal(HostB, retried.Value!.Source);
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(stale, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(stale, TimeSpan.FromSeconds(30));
 
         // Back on host-a, maybe on the very VF that departed seconds ago: a fresh request from there is not stale.
         var back = MigrationId.Parse("m-ping-pong");
         var again = await node.Client.StartMigrationAsync(back, Vm1, HostB);
         Assert.True(again.IsOk, again.Error?.Message);
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(back, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(back, TimeSpan.FromSeconds(30));
         var report = cluster.CheckHistory();
         Assert.True(report.IsSuccess, report.ToText());
     }
@@ -154,7 +153,7 @@ public class OneMigrationPerWorkloadTests
         Assert.Contains(id.ToString(), second.Error.Message, StringComparison.Ordinal);
 
         hang.Release();
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(30));
     }
 
     [Fact]
@@ -177,7 +176,7 @@ public class OneMigrationPerWorkloadTests
         Assert.Contains(source.ListVfs(), v => v.Index == 0 && v.State == VfioDeviceState.Running);
 
         hang.Release();
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(30));
         var report = cluster.CheckHistory();
         Assert.True(report.IsSuccess, report.ToText());
     }
@@ -206,7 +205,7 @@ public class OneMigrationPerWorkloadTests
         Assert.NotEqual(reserved.Index, created.Value!.Vf.Index);
 
         hang.Release();
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(30));
         Assert.Contains(targetDriver.ListVfs(), v => v.Index == created.Value.Vf.Index);
         Assert.Contains(targetDriver.ListVfs(), v => v.Index == reserved.Index && v.State == VfioDeviceState.Running);
     }

@@ -177,7 +177,7 @@ public class ReconcilerTests
         Assert.Contains($"in use by migration {id}", Assert.IsType<LeftoverRefused>(onTarget).Reason, StringComparison.Ordinal);
 
         hang.Release();
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(60))).State);
+        await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(60));
         Assert.Empty(Ok(await node.Client.ReconcileAsync(HostB, run: true)).Cleaned);
         Assert.Equal(VfioDeviceState.Running, cluster.Driver("host-b", Pf).GetDeviceState(targetVf.Index));
         Assert.Empty(cluster.ReadHistory().OfType<LeftoverCleanedRecord>());
@@ -211,7 +211,7 @@ public class ReconcilerTests
             Assert.DoesNotContain(cleaned, c => c.Migration == next.ToString());
         }));
 
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(next, TimeSpan.FromSeconds(60))).State);
+        await cluster.WaitForCompletedAsync(next, TimeSpan.FromSeconds(60));
         Assert.DoesNotContain(target.ListVfs(), v => v.Index == leftover.Index);
 
         // A late duplicate of the ended migration's command is fenced now, rather than leaving the same leftover again.

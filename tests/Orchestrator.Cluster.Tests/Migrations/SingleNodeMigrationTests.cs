@@ -1,6 +1,5 @@
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
-using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
 
 namespace Orchestrator.Cluster.Tests.Migrations;
@@ -17,8 +16,7 @@ public class SingleNodeMigrationTests
         var started = await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"));
         Assert.True(started.IsOk, started.Error?.Message);
 
-        var end = await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30));
-        Assert.Equal(MigrationPhase.Completed, end.State);
+        var end = await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(30));
         Assert.Equal(HostId.Parse("host-b"), end.Target);
 
         var source = cluster.Driver("host-a", "0000:3b:00.0");

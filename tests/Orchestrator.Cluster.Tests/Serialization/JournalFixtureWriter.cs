@@ -36,7 +36,7 @@ public class JournalFixtureWriter
 
         // 1. Multi-VF migration that completes (quiesce, pre-copy, commit...).
         Ok(await client.StartMigrationAsync(MigrationId.Parse("m-fixture-multi"), WorkloadId.Parse("vm-2"), HostId.Parse("host-b")));
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-multi"), TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(MigrationId.Parse("m-fixture-multi"), TimeSpan.FromSeconds(30));
 
         // 2. A load failure: rollback.
         target.Faults.FailCommand(DeviceCommand.Load, 1, VfioErrno.EIO);
@@ -51,7 +51,7 @@ public class JournalFixtureWriter
         await node.StopAsync();
         hang.Release();
         var restarted = await cluster.StartNodeAsync("node-1b", ["host-a", "host-b", "host-c"]);
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(MigrationId.Parse("m-fixture-recover"), TimeSpan.FromSeconds(60))).State);
+        await cluster.WaitForCompletedAsync(MigrationId.Parse("m-fixture-recover"), TimeSpan.FromSeconds(60));
 
         // 4. A cordon, and an evacuation of host-b (everything moves back to host-a).
         Ok(await restarted.Client.CordonAsync(HostId.Parse("host-c"), true, "fixture"));
@@ -112,7 +112,7 @@ public class JournalFixtureWriter
     {
         var id = MigrationId.Parse("m-fixture-claimed");
         Ok(await node.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-2"), HostId.Parse("host-b")));
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(30));
     }
 
     /// <summary>A migration that waits for a downtime limit it cannot meet completes once the limit is raised.</summary>
@@ -125,7 +125,7 @@ public class JournalFixtureWriter
             async () => Assert.True((await node.Client.GetMigrationAsync(id)).Value?.Rounds.Count >= 2),
             TimeSpan.FromSeconds(30));
         Ok(await node.Client.ChangePolicyAsync(id, TimeSpan.FromSeconds(5), null, clearBandwidthCap: false));
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(id, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(30));
     }
 
     /// <summary>

@@ -81,7 +81,7 @@ public class SnapshotFixtureTests
         var again = MigrationId.Parse("m-snapshot-again");
         var started = await node.Client.StartMigrationAsync(again, WorkloadId.Parse("vm-2"), HostId.Parse(end.State == MigrationPhase.Completed ? "host-a" : "host-b"));
         Assert.True(started.IsOk, started.Error?.Message);
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(again, TimeSpan.FromSeconds(60))).State);
+        await cluster.WaitForCompletedAsync(again, TimeSpan.FromSeconds(60));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public class SnapshotFixtureTests
 
         var moved = MigrationId.Parse("m-snapshot-moved");
         Assert.True((await node.Client.StartMigrationAsync(moved, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(moved, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(moved, TimeSpan.FromSeconds(30));
         Assert.True((await node.Client.CordonAsync(HostId.Parse("host-c"), true, "snapshot fixture")).IsOk);
         Assert.True((await node.Client.CordonAsync(HostId.Parse("host-c"), false)).IsOk);
         Assert.True((await node.Client.CordonAsync(HostId.Parse("host-c"), true, "snapshot fixture")).IsOk);
@@ -139,7 +139,7 @@ public class SnapshotFixtureTests
         await first.Client.WaitForHostsAsync(3, TimeSpan.FromSeconds(10));
         var one = MigrationId.Parse("m-snapshot-count-1");
         Assert.True((await first.Client.StartMigrationAsync(one, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(one, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(one, TimeSpan.FromSeconds(30));
         await Eventually.TrueAsync(() => AuthorityEvents(cluster.JournalPath) > 0, "the first migration's placement events");
         await first.StopAsync();
         var recovered = AuthorityEvents(cluster.JournalPath);
@@ -149,7 +149,7 @@ public class SnapshotFixtureTests
         Assert.DoesNotContain(ReadSnapshots(cluster.JournalPath), s => s.PersistenceId == "placement-authority");
         var two = MigrationId.Parse("m-snapshot-count-2");
         Assert.True((await second.Client.StartMigrationAsync(two, WorkloadId.Parse("vm-2"), HostId.Parse("host-b"))).IsOk);
-        Assert.Equal(MigrationPhase.Completed, (await cluster.WaitForEndAsync(two, TimeSpan.FromSeconds(30))).State);
+        await cluster.WaitForCompletedAsync(two, TimeSpan.FromSeconds(30));
 
         await Eventually.AssertAsync(
             () => Task.Run(() => Assert.Contains(ReadSnapshots(cluster.JournalPath), s => s.PersistenceId == "placement-authority" && s.SequenceNr > recovered)),
