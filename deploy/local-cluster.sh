@@ -66,6 +66,13 @@ status() {
   return $any
 }
 
+# Whether the process runs: it exists and is not a zombie (an orphaned node is reaped by whoever is PID 1, maybe never).
+running() {
+  local st
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1) || return 1
+  [ -n "$st" ] && [ "$st" != Z ]
+}
+
 down() {
   [ -f "$state/pids" ] || { echo "local-cluster: nothing to stop"; return 0; }
   local pids=()
@@ -73,8 +80,14 @@ down() {
     if ours "$pid" "$config"; then kill -TERM "$pid" 2>/dev/null && pids+=("$pid") && echo "stopping $name (pid $pid)"; fi
   done <"$state/pids"
   for pid in "${pids[@]}"; do
-    for _ in $(seq 1 40); do [ -e "/proc/$pid" ] || break; sleep 0.25; done
-    [ -e "/proc/$pid" ] && kill -KILL "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do running "$pid" || break; sleep 0.25; done
+    if running "$pid"; then
+      echo "pid $pid did not stop within 10 s of SIGTERM; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      # SIGKILL is delivered, not done: a large process takes a moment to exit. "Stopped" means stopped.
+      for _ in $(seq 1 40); do running "$pid" || break; sleep 0.25; done
+      running "$pid" && echo "pid $pid still runs after SIGKILL" >&2
+    fi
   done
   rm -f "$state/pids"
   echo "local-cluster: stopped ${#pids[@]} node(s)"

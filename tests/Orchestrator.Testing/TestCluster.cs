@@ -134,8 +134,8 @@ public sealed class TestCluster : IAsyncDisposable
         ClientAskTimeout = TimeSpan.FromSeconds(30), // CI: 2 cores shared with the build and other test assemblies
         // A downtime limit a busy machine cannot miss. The simulated devices here take no time, so every arc time a PF
         // measures is host noise; a fresh PF predicts its load from its one measured arc, and one 150 ms stall there
-        // predicted over 300 ms in every round: rolled back, NonConvergence (CI, stop 44). The tests that are about
-        // the limit pass their own policy.
+        // (injected) predicts over 300 ms in every round: rolled back, NonConvergence, the likeliest cause of a CI
+        // rollback (stop 44). The tests that are about the limit pass their own policy.
         DefaultPolicy = MigrationPolicy.Default with { DowntimeLimit = TimeSpan.FromSeconds(10) },
     };
 
