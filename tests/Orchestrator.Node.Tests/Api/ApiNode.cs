@@ -181,6 +181,16 @@ public sealed class ApiNode : IAsyncLifetime
     }
 
     public Task<ApiMigration> WaitForEndAsync(string id) => WaitForMigrationAsync(id, m => m.IsTerminal, TimeSpan.FromSeconds(30));
+
+    /// <summary>Waits until the migration ends and asserts it completed; otherwise the failure says how it ended and why.</summary>
+    public async Task<ApiMigration> WaitForCompletedAsync(string id)
+    {
+        var end = await WaitForEndAsync(id);
+        Assert.True(end.State == ApiMigration.Completed,
+            $"migration {id} ended {end.State} (code {end.Code ?? "none"}, step {end.Step}): {end.Reason ?? "no reason"}; last error {end.LastError ?? "none"}; "
+            + string.Join(" ", end.Checkpoints.Select(c => $"{c.State}@{c.At:HH:mm:ss.fff}")));
+        return end;
+    }
 }
 
 [CollectionDefinition(Name)]

@@ -73,8 +73,7 @@ public class MigrationApiTests(ApiNode node)
         var conflict = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", other, idempotencyKey: "policy-vm-6"), HttpStatusCode.Conflict);
         Assert.Equal("IdempotencyKeyReused", conflict.Str("code"));
 
-        var end = await node.WaitForEndAsync(started.Str("id"));
-        Assert.Equal("Completed", end.State);
+        var end = await node.WaitForCompletedAsync(started.Str("id"));
         var read = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, $"/api/v1/migrations/{started.Str("id")}", auth: false), HttpStatusCode.OK);
         Assert.Equal("force", read.GetProperty("policy").Str("nonConvergenceAction")); // from the journal: what it ran under
     }
@@ -93,8 +92,7 @@ public class MigrationApiTests(ApiNode node)
         Assert.Equal("IdempotencyKeyReused", other.Str("code"));
         Assert.Contains("idem-vm-2", other.Str("detail"), StringComparison.Ordinal);
 
-        var end = await node.WaitForEndAsync(first.Str("id"));
-        Assert.Equal("Completed", end.State);
+        var end = await node.WaitForCompletedAsync(first.Str("id"));
         var afterEnd = await Json.ReadAsync(await node.SendAsync(HttpMethod.Post, "/api/v1/migrations", body, idempotencyKey: "idem-vm-2"), HttpStatusCode.Accepted);
         Assert.Equal(first.Str("id"), afterEnd.Str("id"));
         Assert.Equal("Completed", afterEnd.Str("state"));
@@ -147,7 +145,7 @@ public class MigrationApiTests(ApiNode node)
         await node.WaitForMigrationAsync(id, m => m.Checkpoints.Any(c => c.State == "Committed"), TimeSpan.FromSeconds(30));
         var refused = await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Conflict);
         Assert.False(string.IsNullOrEmpty(refused.Str("detail")));
-        Assert.Equal("Completed", (await node.WaitForEndAsync(id)).State);
+        await node.WaitForCompletedAsync(id);
         await Json.ReadAsync(await node.SendAsync(HttpMethod.Delete, $"/api/v1/migrations/{id}"), HttpStatusCode.Conflict); // it did happen
 
         // A switchover of a migration that has switched over is done already: repeated, it answers the migration.

@@ -47,8 +47,7 @@ public sealed class MigrationPolicyApiTests : IAsyncLifetime
         Assert.Equal(JsonValueKind.Null, changed.GetProperty("policy").GetProperty("bandwidthBytesPerSecond").ValueKind);
         Assert.Equal("wait", changed.GetProperty("policy").Str("nonConvergenceAction"));
 
-        var end = await _node.WaitForEndAsync(id);
-        Assert.Equal("Completed", end.State);
+        var end = await _node.WaitForCompletedAsync(id);
         Assert.Equal(5000, end.Policy!.DowntimeLimitMs);
         Assert.Null(end.Policy.BandwidthBytesPerSecond);
 

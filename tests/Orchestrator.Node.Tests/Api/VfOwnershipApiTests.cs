@@ -125,8 +125,7 @@ public class VfOwnershipApiTests(ApiNode node)
             faults.Apply(new DeviceFault { Pf = "host-b/0000:3b:00.0", Kind = DeviceFault.Clear });
         }
 
-        var end = await node.WaitForEndAsync(migration);
-        Assert.Equal("Completed", end.State);
+        var end = await node.WaitForCompletedAsync(migration);
         var hosts = await Json.ReadAsync(await node.SendAsync(HttpMethod.Get, "/api/v1/hosts", auth: false), HttpStatusCode.OK);
         var copies = hosts.EnumerateArray()
             .SelectMany(h => h.GetProperty("pfs").EnumerateArray().SelectMany(pf => pf.GetProperty("vfs").EnumerateArray()))
