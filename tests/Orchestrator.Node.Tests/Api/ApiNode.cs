@@ -52,10 +52,7 @@ public sealed class ApiNode : IAsyncLifetime
         SseHeartbeat = TimeSpan.FromMilliseconds(200),
         StepTimeout = TimeSpan.FromSeconds(15),
         ReconcileInterval = TimeSpan.FromMinutes(10), // the reconcile tests say when it runs
-        // The tests about the downtime limit send their own policy. For the others a limit a busy machine cannot miss:
-        // a fresh PF predicts its load from its one timed arc, and one stall of it counts twice (README, "Downtime
-        // prediction"), which under 300 ms rolls back a migration that a test expects to complete.
-        DefaultPolicy = Domain.Policies.MigrationPolicy.Default with { DowntimeLimit = TimeSpan.FromSeconds(10) },
+        DefaultPolicy = TestCluster.PolicyNotAboutDowntime, // the tests about the downtime limit send their own policy
     };
 
     /// <summary>Changes the node's options before it starts (a test's own node).</summary>
