@@ -73,6 +73,11 @@ running() {
   [ -n "$st" ] && [ "$st" != Z ]
 }
 
+exited_within_10s() { # pid
+  for _ in $(seq 1 40); do running "$1" || return 0; sleep 0.25; done
+  ! running "$1"
+}
+
 down() {
   [ -f "$state/pids" ] || { echo "local-cluster: nothing to stop"; return 0; }
   local pids=()
@@ -80,13 +85,11 @@ down() {
     if ours "$pid" "$config"; then kill -TERM "$pid" 2>/dev/null && pids+=("$pid") && echo "stopping $name (pid $pid)"; fi
   done <"$state/pids"
   for pid in "${pids[@]}"; do
-    for _ in $(seq 1 40); do running "$pid" || break; sleep 0.25; done
-    if running "$pid"; then
+    if ! exited_within_10s "$pid"; then
       echo "pid $pid did not stop within 10 s of SIGTERM; sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
       # SIGKILL is delivered, not done: a large process takes a moment to exit. "Stopped" means stopped.
-      for _ in $(seq 1 40); do running "$pid" || break; sleep 0.25; done
-      running "$pid" && echo "pid $pid still runs after SIGKILL" >&2
+      exited_within_10s "$pid" || echo "pid $pid still runs after SIGKILL" >&2
     fi
   done
   rm -f "$state/pids"
