@@ -75,21 +75,25 @@ public static class JournalStorage
     public static TimeSpan UpgradeWait { get; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// What the SQL journal and snapshot plugins read besides the HOCON: for the embedded SQLite default (unless
-    /// <see cref="NodeSettings.SqliteFullSync"/>), connections that commit with <c>synchronous=NORMAL</c>
-    /// (<see cref="SqliteCommitInterceptor"/>); null for other providers.
+    /// What the SQL journal and snapshot plugins read besides the HOCON (<see cref="LinqOptions"/>); null for other
+    /// providers than SQLite.
     /// </summary>
-    public static Setup? DataOptions(NodeSettings settings)
-    {
-        if (settings.Persistence != PersistenceProvider.Sqlite || settings.SqliteFullSync)
-        {
-            return null;
-        }
+    public static Setup? DataOptions(NodeSettings settings) =>
+        LinqOptions(settings) is { } options ? new DataOptionsSetup(options) : null;
 
-        var options = new DataOptions()
-            .UseConnectionString(ProviderName.SQLiteMS, settings.ConnectionString)
-            .UseInterceptor(SqliteCommitInterceptor.Instance);
-        return new DataOptionsSetup(options);
+    /// <summary>
+    /// For the embedded SQLite default: connections that wait for a busy write lock inside SQLite and, unless
+    /// <see cref="NodeSettings.SqliteFullSync"/>, commit with <c>synchronous=NORMAL</c> (<see cref="SqlitePragmaInterceptor"/>);
+    /// null for other providers.
+    /// </summary>
+    internal static DataOptions? LinqOptions(NodeSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Persistence != PersistenceProvider.Sqlite
+            ? null
+            : new DataOptions()
+                .UseConnectionString(ProviderName.SQLiteMS, settings.ConnectionString)
+                .UseInterceptor(settings.SqliteFullSync ? SqlitePragmaInterceptor.FullSync : SqlitePragmaInterceptor.NormalSync);
     }
 
     /// <summary>The set-up of an ActorSystem created directly (tests, bench): the configuration plus <see cref="DataOptions"/>.</summary>

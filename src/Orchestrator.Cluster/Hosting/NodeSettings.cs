@@ -57,7 +57,7 @@ public sealed record NodeSettings
     /// <summary>
     /// SQLite only: fsync every commit (<c>synchronous=FULL</c>) so that the last checkpoints also survive a power loss.
     /// Off by default: the embedded journal runs WAL with <c>synchronous=NORMAL</c>, which survives a crash or kill of
-    /// the process (not of the OS) at a fraction of the cost (see <c>SqliteCommitInterceptor</c>). Several hosts use
+    /// the process (not of the OS) at a fraction of the cost (see <c>SqlitePragmaInterceptor</c>). Several hosts use
     /// PostgreSQL, whose durability is the server's setting.
     /// </summary>
     public bool SqliteFullSync { get; init; }
