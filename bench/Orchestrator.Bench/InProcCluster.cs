@@ -104,9 +104,7 @@ internal sealed class InProcCluster : IAsyncDisposable
             ExtraHocon = "akka.loglevel = OFF\nakka.stdout-loglevel = OFF\n" + extraHocon, // the notes carry what matters; node logs would bury the table
         };
         ThreadPoolSizing.Ensure();
-        var config = OrchestratorConfig.Build(settings);
-        JournalStorage.Prepare(settings, config); // WAL, as a node runs it
-        var system = ActorSystem.Create(ClusterRoles.SystemName, JournalStorage.SystemSetup(settings, config));
+        var system = ActorSystem.Create(ClusterRoles.SystemName, JournalStorage.PrepareSystem(settings)); // WAL, as a node runs it
         var cluster = Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());

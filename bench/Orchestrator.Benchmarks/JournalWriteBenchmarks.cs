@@ -154,9 +154,7 @@ internal sealed class JournalBench : IDisposable
             ConnectionString = _database?.ConnectionString ?? $"Data Source={Path.Combine(_directory, "journal.db")}",
             ExtraHocon = $"akka.loglevel = WARNING\n{hocon}",
         };
-        var config = OrchestratorConfig.Build(settings);
-        JournalStorage.Prepare(settings, config);
-        System = ActorSystem.Create("bench", JournalStorage.SystemSetup(settings, config));
+        System = ActorSystem.Create("bench", JournalStorage.PrepareSystem(settings));
     }
 
     public ActorSystem System { get; }

@@ -79,10 +79,8 @@ public sealed class TestCluster : IAsyncDisposable
             Roles = roles ?? [ClusterRoles.Coordinator, ClusterRoles.Hosts],
             ExtraHocon = extraHocon,
         };
-        var config = OrchestratorConfig.Build(settings);
-        JournalStorage.Prepare(settings, config);
         ThreadPoolSizing.Ensure();
-        var system = ActorSystem.Create(ClusterRoles.SystemName, JournalStorage.SystemSetup(settings, config));
+        var system = ActorSystem.Create(ClusterRoles.SystemName, JournalStorage.PrepareSystem(settings));
         var cluster = Akka.Cluster.Cluster.Get(system);
         var up = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());

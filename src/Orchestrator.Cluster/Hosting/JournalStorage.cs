@@ -96,9 +96,15 @@ public static class JournalStorage
                 .UseInterceptor(settings.SqliteFullSync ? SqlitePragmaInterceptor.FullSync : SqlitePragmaInterceptor.NormalSync);
     }
 
-    /// <summary>The set-up of an ActorSystem created directly (tests, bench): the configuration plus <see cref="DataOptions"/>.</summary>
-    public static ActorSystemSetup SystemSetup(NodeSettings settings, Config config)
+    /// <summary>
+    /// The set-up of an ActorSystem created directly (tests, bench): the node's configuration of
+    /// <paramref name="settings"/> (<see cref="OrchestratorConfig.Build"/>) plus <see cref="DataOptions"/>, once the
+    /// journal's storage is prepared for it (<see cref="Prepare"/>).
+    /// </summary>
+    public static ActorSystemSetup PrepareSystem(NodeSettings settings)
     {
+        var config = OrchestratorConfig.Build(settings);
+        Prepare(settings, config);
         var bootstrap = BootstrapSetup.Create().WithConfig(config);
         return DataOptions(settings) is { } data ? bootstrap.And(data) : ActorSystemSetup.Create(bootstrap);
     }
