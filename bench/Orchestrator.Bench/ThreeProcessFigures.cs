@@ -56,9 +56,9 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
             // The default limits' figure is a note: its failure must not keep the engine's figure from being measured.
             try
             {
-                var policy = await ThroughputAsync(clients, skip: 1);
+                var policy = await ThroughputAsync(cluster, skip: 1);
                 report.Note($"migrations_per_s_3proc with the node default limits (8 per cluster, 2 per host each way, 8 per PF): {Stats.F(policy.PerSecond, "0.##")}/s "
-                    + $"({policy.Completed}/{policy.Total} in {Stats.F(policy.Seconds, "0.00")} s, {label} journal)");
+                    + $"({policy.Completed}/{policy.Total} in {Stats.F(policy.Seconds, "0.00")} s, {label} journal); CPU during the burst: {policy.Cpu}");
             }
             catch (Exception e) when (e is ApiException or TimeoutException or HttpRequestException)
             {
@@ -71,11 +71,12 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
             var (clients, label) = (cluster.Clients, cluster.Label);
             await WarmUpAsync(clients);
             await SettleAsync(cluster, skip: 0);
-            var engine = await ThroughputAsync(clients, skip: 0);
+            var engine = await ThroughputAsync(cluster, skip: 0);
             report.Add("migrations_per_s_3proc", engine.PerSecond, "≥ 500", v => v >= 500,
                 $"{engine.Completed}/{engine.Total} tiny migrations started at once over HTTP, first Requested → last Completed {Stats.F(engine.Seconds, "0.00")} s; client wall {Stats.F(engine.ClientSeconds, "0.00")} s; "
                 + $"limits raised so that none binds ({EngineLimit} per cluster, per host each way and per PF), after the warm-up, {label} journal");
             report.Note("3-process steps under load, limits raised: " + Breakdown(engine.Ends));
+            report.Note($"3-process CPU during the burst, limits raised: {engine.Cpu}");
         });
     }
 
@@ -162,20 +163,29 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
     /// <summary>A limit no run of this bench reaches: the engine's throughput, not the admission policy's.</summary>
     private const int EngineLimit = 1000;
 
-    private sealed record Throughput(int Completed, int Total, double Seconds, double ClientSeconds, JsonElement[] Ends)
+    private sealed record Throughput(int Completed, int Total, double Seconds, double ClientSeconds, JsonElement[] Ends, string Cpu)
     {
         public double PerSecond => Completed / Seconds;
     }
 
     /// <summary>
     /// Every VF of three source hosts (one per node) but the first <paramref name="skip"/> at once, each to a host of
-    /// another node; first Requested to last Completed.
+    /// another node; first Requested to last Completed. Also says how much CPU the nodes and this process (the client:
+    /// the starts and the polls) used from the first start to the last answer.
     /// </summary>
-    private async Task<Throughput> ThroughputAsync(IReadOnlyList<OrchestratorApiClient> clients, int skip)
+    private async Task<Throughput> ThroughputAsync(Cluster cluster, int skip)
     {
         var watch = Stopwatch.StartNew();
         var deadline = TimeSpan.FromSeconds(options.Quick ? 60 : 120);
-        var waited = await BurstAsync(clients, BurstWorkloads(skip), deadline);
+        using var self = Process.GetCurrentProcess();
+        var nodesBefore = cluster.Processes.Select(CpuTime).ToArray();
+        var selfBefore = CpuTime(self);
+        var workloads = BurstWorkloads(skip);
+        var waited = await BurstAsync(cluster.Clients, workloads, deadline);
+        var nodes = cluster.Processes.Select((p, i) => (CpuTime(p) - nodesBefore[i]).TotalSeconds).ToArray();
+        var client = (CpuTime(self) - selfBefore).TotalSeconds;
+        var cpu = $"nodes {string.Join(" / ", nodes.Select(n => Stats.F(n, "0.00")))} s ({Stats.F(nodes.Sum() * 1000 / workloads.Count, "0.0")} ms per migration), "
+            + $"the bench's client {Stats.F(client, "0.00")} s ({Stats.F(client * 1000 / workloads.Count, "0.0")} ms per migration), over {Stats.F(watch.Elapsed.TotalSeconds, "0.00")} s";
         var ends = waited.OfType<JsonElement>().ToArray();
         var stuck = waited.Length - ends.Length;
         if (stuck > 0)
@@ -190,7 +200,7 @@ internal sealed class ThreeProcessFigures(BenchOptions options, BenchReport repo
 
         var completed = ends.Count(e => e.GetProperty("state").GetString() == "Completed");
         var seconds = (ends.Max(e => Checkpoint(e, -1)) - ends.Min(e => Checkpoint(e, 0))).TotalSeconds;
-        return new Throughput(completed, waited.Length, seconds, watch.Elapsed.TotalSeconds, ends);
+        return new Throughput(completed, waited.Length, seconds, watch.Elapsed.TotalSeconds, ends, cpu);
     }
 
     /// <summary>
