@@ -6,8 +6,8 @@ namespace Orchestrator.Cluster.Hosting;
 /// <summary>
 /// Sets the journal's per-connection SQLite settings on every connection it opens (neither is stored in the file).
 /// <list type="bullet">
-/// <item><c>busy_timeout</c>: SQLite lets one transaction write at a time, and every node process on one file (the demo,
-/// <c>deploy/local-cluster.sh</c>) and the journal's parallel batches take turns. Without a busy timeout SQLite answers a
+/// <item><c>busy_timeout</c>: SQLite lets one transaction write at a time, and every node process on one file (the demo's
+/// three nodes) and the journal's parallel batches take turns. Without a busy timeout SQLite answers a
 /// taken write lock with SQLITE_BUSY at once and Microsoft.Data.Sqlite sleeps 150 ms before it tries again, so a
 /// collision with a 10 ms write cost 150 ms (measured: 151 ms every time; 19 ms with the timeout). With it, SQLite
 /// waits inside the call and tries again after 1, 2, 5, 10, 15 … ms. After <see cref="BusyTimeout"/> the library's
