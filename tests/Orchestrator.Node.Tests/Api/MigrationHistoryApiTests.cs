@@ -88,8 +88,7 @@ public sealed class MigrationHistoryApiTests : IAsyncLifetime
         var started = await Json.ReadAsync(
             await _node.SendAsync(HttpMethod.Post, "/api/v1/migrations", $$"""{"workload": "{{workload}}", "target": "{{target}}"}""", idempotencyKey: Guid.NewGuid().ToString()),
             HttpStatusCode.Accepted);
-        var end = await _node.WaitForCompletedAsync(started.Str("id"));
-        return end;
+        return await _node.WaitForCompletedAsync(started.Str("id"));
     }
 
     private async Task<JsonElement> ListAsync(string path) =>
