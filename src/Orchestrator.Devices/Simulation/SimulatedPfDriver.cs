@@ -47,7 +47,7 @@ public sealed partial class SimulatedPfDriver : IPfDriver
         ArgumentNullException.ThrowIfNull(config);
         Model = model;
         _config = config;
-        TimeProvider = timeProvider ?? TimeProvider.System;
+        TimeProvider = timeProvider ?? HighResolutionTimeProvider.Instance;
         var flags = config.Flags ?? model.Flags;
         if (!VfioFsm.IsDefinedFlagSet(flags) || (flags & ~model.Flags) != 0)
         {
