@@ -15,9 +15,7 @@ public sealed record RuntimeOptions
 {
     public ConcurrencyLimits Limits { get; init; } = ConcurrencyLimits.Default;
 
-    /// <summary>The clock of every actor the runtime starts; its timers fire to the millisecond (see
-    /// <see cref="Orchestrator.Devices.Simulation.HighResolutionTimeProvider"/>).</summary>
-    public TimeProvider TimeProvider { get; init; } = Orchestrator.Devices.Simulation.HighResolutionTimeProvider.Instance;
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     public PfActorSettings Pf { get; init; } = new();
 

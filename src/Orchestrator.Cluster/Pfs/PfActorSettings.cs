@@ -38,8 +38,7 @@ public sealed record PfActorSettings
     /// </summary>
     public TimeSpan DirectoryWriteTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
-    /// <summary>The clock of the PF's device lane, its sessions' pre-copy rounds and state streams.</summary>
-    public TimeProvider TimeProvider { get; init; } = Orchestrator.Devices.Simulation.HighResolutionTimeProvider.Instance;
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
     /// Bounds of the PF's ledger: how long a migration that ended on the PF is still fenced and answered from cache

@@ -55,7 +55,7 @@ public sealed class StateTransferListenerOptions
     public int MaxPendingHandshakes { get; init; } = 8;
 
     /// <summary>Clock for timeouts and elapsed time.</summary>
-    public TimeProvider TimeProvider { get; init; } = Orchestrator.Devices.Simulation.HighResolutionTimeProvider.Instance;
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Logger for refusals and failures; none by default.</summary>
     public ILogger? Logger { get; init; }

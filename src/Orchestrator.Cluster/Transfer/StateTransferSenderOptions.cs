@@ -42,7 +42,7 @@ public sealed class StateTransferSenderOptions
     public long? BurstBytes { get; init; }
 
     /// <summary>Clock for timeouts, the bandwidth cap and elapsed time.</summary>
-    public TimeProvider TimeProvider { get; init; } = Orchestrator.Devices.Simulation.HighResolutionTimeProvider.Instance;
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>Logger for failures; none by default.</summary>
     public ILogger? Logger { get; init; }

@@ -10,8 +10,8 @@ namespace Orchestrator.Devices.Simulation;
 /// modelled commands was several milliseconds longer than the model says. Here one thread waits for the earliest
 /// due timer with <see cref="Monitor.Wait(object, int)"/>, whose timeout the kernel keeps to the microsecond,
 /// measured on <see cref="Stopwatch"/>, and hands each callback to the thread pool. A timer fires at most ~1 ms
-/// late (the wait's whole milliseconds), never early. A changed or disposed timer's old entry stays queued until its
-/// due time and is skipped then.
+/// late (the wait's whole milliseconds), never early. A timer moved earlier or disposed leaves its old entry queued
+/// until that entry's time, when it is skipped.
 /// </summary>
 public sealed class HighResolutionTimeProvider : TimeProvider
 {
@@ -19,7 +19,7 @@ public sealed class HighResolutionTimeProvider : TimeProvider
     public static HighResolutionTimeProvider Instance { get; } = new();
 
     private readonly object _gate = new();
-    private readonly PriorityQueue<(Timer Timer, long Version), long> _due = new();
+    private readonly PriorityQueue<Timer, long> _due = new();
     private bool _running;
 
     private HighResolutionTimeProvider()
@@ -35,20 +35,18 @@ public sealed class HighResolutionTimeProvider : TimeProvider
         return timer;
     }
 
-    private void Schedule(Timer timer, long version, long dueTimestamp)
+    /// <summary>Queues <paramref name="timer"/> at <paramref name="due"/>; under the lock.</summary>
+    private void Enqueue(Timer timer, long due)
     {
-        lock (_gate)
+        _due.Enqueue(timer, due);
+        if (!_running)
         {
-            _due.Enqueue((timer, version), dueTimestamp);
-            if (!_running)
-            {
-                _running = true;
-                new Thread(Run) { IsBackground = true, Name = "high-resolution timers" }.Start();
-            }
-            else if (_due.TryPeek(out var first, out _) && ReferenceEquals(first.Timer, timer) && first.Version == version)
-            {
-                Monitor.Pulse(_gate); // the new timer is the earliest: the thread may be waiting for a later one
-            }
+            _running = true;
+            new Thread(Run) { IsBackground = true, Name = "high-resolution timers" }.Start();
+        }
+        else if (_due.TryPeek(out var first, out _) && ReferenceEquals(first, timer))
+        {
+            Monitor.Pulse(_gate); // the earliest now: the thread may be waiting for a later one
         }
     }
 
@@ -58,7 +56,7 @@ public sealed class HighResolutionTimeProvider : TimeProvider
         {
             while (true)
             {
-                if (!_due.TryPeek(out var entry, out var due))
+                if (!_due.TryPeek(out var timer, out var due))
                 {
                     Monitor.Wait(_gate);
                     continue;
@@ -74,51 +72,74 @@ public sealed class HighResolutionTimeProvider : TimeProvider
                 }
 
                 _due.Dequeue();
-                entry.Timer.Fire(entry.Version);
+                timer.Come(due);
             }
         }
     }
 
+    /// <summary>
+    /// A timer is queued at most once for its current due time, and at most once more for an earlier one it was
+    /// moved from: a timer re-armed to a later time (an idle timeout pushed back on every read) only updates its due
+    /// time, and its entry, when it comes up, queues it again for the new one.
+    /// </summary>
     private sealed class Timer(HighResolutionTimeProvider owner, TimerCallback callback, object? state) : ITimer
     {
-        private long _version;
-        private TimeSpan _period = Timeout.InfiniteTimeSpan;
+        private const long Never = long.MaxValue;
+        private long _due = Never;
+        private long _queuedAt = Never;
+        private long _period;
+        private bool _disposed;
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
             CheckTimeout(dueTime, nameof(dueTime));
             CheckTimeout(period, nameof(period));
-            long version;
             lock (owner._gate)
             {
-                if (_version < 0)
+                if (_disposed)
                 {
                     return false;
                 }
 
-                version = ++_version; // entries of earlier versions stay queued and are skipped when they come due
-                _period = period;
-            }
-
-            if (dueTime != Timeout.InfiniteTimeSpan)
-            {
-                owner.Schedule(this, version, Stopwatch.GetTimestamp() + Ticks(dueTime));
+                _period = period == Timeout.InfiniteTimeSpan ? 0 : Ticks(period);
+                _due = dueTime == Timeout.InfiniteTimeSpan ? Never : Stopwatch.GetTimestamp() + Ticks(dueTime);
+                if (_due < _queuedAt)
+                {
+                    _queuedAt = _due;
+                    owner.Enqueue(this, _due);
+                }
             }
 
             return true;
         }
 
-        /// <summary>Called by the timer thread, under the owner's lock.</summary>
-        public void Fire(long version)
+        /// <summary>One of this timer's entries came up, at <paramref name="at"/>; under the owner's lock.</summary>
+        public void Come(long at)
         {
-            if (version != _version)
+            if (at != _queuedAt)
             {
+                return; // an entry it was moved from
+            }
+
+            _queuedAt = Never;
+            if (_due == Never)
+            {
+                return; // stopped or disposed
+            }
+
+            if (_due > at)
+            {
+                _queuedAt = _due; // moved later since it was queued
+                owner.Enqueue(this, _due);
                 return;
             }
 
-            if (_period != Timeout.InfiniteTimeSpan && _period > TimeSpan.Zero)
+            // As System.Threading.Timer: the next period counts from now, a late timer does not catch up.
+            _due = _period > 0 ? Stopwatch.GetTimestamp() + _period : Never;
+            if (_due != Never)
             {
-                owner._due.Enqueue((this, version), Stopwatch.GetTimestamp() + Ticks(_period)); // as System.Threading.Timer: no catching up
+                _queuedAt = _due;
+                owner.Enqueue(this, _due);
             }
 
             ThreadPool.UnsafeQueueUserWorkItem(static s => s.Callback(s.State), (Callback: callback, State: state), preferLocal: false);
@@ -128,7 +149,8 @@ public sealed class HighResolutionTimeProvider : TimeProvider
         {
             lock (owner._gate)
             {
-                _version = -1;
+                _disposed = true;
+                _due = Never;
             }
         }
 

@@ -70,9 +70,7 @@ public static class NodeHost
         services.AddSingleton<IValidateOptions<NodeOptions>, NodeOptionsValidator>();
         services.AddSingleton(token);
         services.AddSingleton(tls);
-        // The system clock with timers kept to the millisecond: TimeProvider.System's run on a 4 ms kernel tick here, and the
-        // simulated devices' command latencies, the state stream's pacing and the pre-copy rounds wait on this clock.
-        services.AddSingleton<TimeProvider>(HighResolutionTimeProvider.Instance);
+        services.AddSingleton(TimeProvider.System);
         services.AddSingleton<NodeRuntime>();
         services.AddSingleton(sp => new ApiMetrics(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ClusterFeed>();
@@ -200,7 +198,8 @@ public static class NodeHost
                 {
                     Seed = options.DeviceSeed,
                     LatencyScale = options.LatencyScale,
-                    TimeProvider = time,
+                    // Modelled command latencies to the millisecond; the system clock's timers count a 4 ms tick here.
+                    TimeProvider = time == TimeProvider.System ? HighResolutionTimeProvider.Instance : time,
                     StateDirectory = options.DeviceStateDirectory,
                 });
             }

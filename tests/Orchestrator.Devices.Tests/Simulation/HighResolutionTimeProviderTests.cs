@@ -86,6 +86,41 @@ public class HighResolutionTimeProviderTests
     }
 
     [Fact]
+    public async Task A_timer_pushed_back_on_every_step_fires_once_after_the_last_push()
+    {
+        // As an idle timeout re-armed before every read: only the last due time counts.
+        var due = TimeSpan.FromMilliseconds(500);
+        var count = 0;
+        var fired = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var timer = Time.CreateTimer(_ =>
+        {
+            Interlocked.Increment(ref count);
+            fired.TrySetResult(Stopwatch.GetTimestamp());
+        }, null, due, Timeout.InfiniteTimeSpan);
+        var lastPush = 0L;
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(5), Time).WaitAsync(Patience);
+            lastPush = Stopwatch.GetTimestamp();
+            Assert.True(timer.Change(due, Timeout.InfiniteTimeSpan));
+        }
+
+        var at = await fired.Task.WaitAsync(Patience);
+        Assert.True(Stopwatch.GetElapsedTime(lastPush, at) >= due);
+        await Task.Delay(due, Time).WaitAsync(Patience);
+        Assert.Equal(1, Volatile.Read(ref count));
+    }
+
+    [Fact]
+    public async Task A_timer_moved_earlier_fires_at_its_new_time()
+    {
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var timer = Time.CreateTimer(_ => fired.TrySetResult(), null, TimeSpan.FromHours(1), Timeout.InfiniteTimeSpan);
+        Assert.True(timer.Change(TimeSpan.FromMilliseconds(10), Timeout.InfiniteTimeSpan));
+        await fired.Task.WaitAsync(Patience);
+    }
+
+    [Fact]
     public async Task A_periodic_timer_fires_until_disposed()
     {
         var count = 0;
