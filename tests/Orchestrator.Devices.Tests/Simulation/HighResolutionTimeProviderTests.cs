@@ -35,7 +35,8 @@ public class HighResolutionTimeProviderTests
         var fired = new List<int>();
         var last = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var timers = new List<ITimer>();
-        foreach (var (id, ms) in new[] { (3, 60), (1, 20), (2, 40) })
+        // 200 ms apart: more than the test's thread or the thread pool is ever held up between two of them.
+        foreach (var (id, ms) in new[] { (3, 600), (1, 200), (2, 400) })
         {
             timers.Add(Time.CreateTimer(_ =>
             {
