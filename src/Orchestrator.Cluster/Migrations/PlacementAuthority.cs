@@ -4,7 +4,6 @@ using Akka.Event;
 using Akka.Persistence;
 using Orchestrator.Cluster.Inventory;
 using Orchestrator.Cluster.Telemetry;
-using Orchestrator.Domain.Compatibility;
 using Orchestrator.Domain.Placement;
 using Orchestrator.Domain.Policies;
 using static Orchestrator.Cluster.Migrations.PlacementEvents;
@@ -396,10 +395,13 @@ public sealed class PlacementAuthority : ReceivePersistentActor, IWithTimers
         var result = Placer.Place(place.Request, _directory.View.Inventory, LedgerWithSettling(), queueForMigrationSlots: true);
         if (result.Target is not { } target)
         {
-            if (!refreshed && result.Rejections.Any(r => r.Code is PlacementRejectionReasonCode.SourceVfNotFound or PlacementRejectionReasonCode.HostNotFound))
+            if (!refreshed)
             {
-                // The client saw a host or VF this copy has not been notified of yet (subscriptions lag by one
-                // notification interval, gossip by more): read again before saying no.
+                // The client may have seen a host or VF this copy has not been notified of yet (subscriptions lag by
+                // one notification interval, gossip by more): a named host or the source VF not found, or a target
+                // host missing from the candidates altogether (CI, 2026-12-06: a migration started as soon as its
+                // node's client saw three hosts was refused "SameHostAsSource" alone, the authority having been
+                // notified of the source host only). A refusal ends the migration: read again before saying no.
                 ReadAgain(place, replyTo);
                 return;
             }

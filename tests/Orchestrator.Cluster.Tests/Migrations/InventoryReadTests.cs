@@ -1,3 +1,5 @@
+using Akka.Actor;
+using Orchestrator.Cluster.Migrations;
 using Orchestrator.Devices.Contract;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Testing;
@@ -68,5 +70,29 @@ public class InventoryReadTests
 
         Assert.Equal(8, made.Distinct().Count());
         Assert.Equal(8, cluster.Driver("host-b", "0000:3b:00.0").ListVfs().Count);
+    }
+
+    [Fact]
+    public async Task A_target_host_the_authority_has_not_been_notified_of_is_read_before_a_placement_is_refused()
+    {
+        // CI, 2026-12-06: a migration started as soon as its node showed three hosts rolled back "no compatible target:
+        // host-a: SameHostAsSource": the authority's subscription had brought it the source host only. Here it hears
+        // of changes every 5 s: it is ready with host-a, then host-b comes up on a second node, and the migration is
+        // asked for once node-1's copy of the directory shows host-b.
+        const string slowNotifications = "akka.cluster.distributed-data.notify-subscribers-interval = 5s";
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
+        var first = await cluster.StartNodeWithHostsAsync("node-1", ["host-a"], extraHocon: slowNotifications);
+        var ready = await first.Runtime.Placement.Ask<PlacementProtocol.AuthorityReady>(PlacementProtocol.ProbeReady.Instance, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, ready.Hosts);
+
+        await cluster.StartNodeAsync("node-2", ["host-b"], extraHocon: slowNotifications);
+        var seen = await first.Client.WaitForHostsAsync(2, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, seen.Hosts.Count);
+
+        var id = MigrationId.Parse("m-after-new-host");
+        var started = await first.Client.StartMigrationAsync(id, WorkloadId.Parse("vm-1"), null);
+        Assert.True(started.IsOk, started.Error?.Message);
+        var done = await cluster.WaitForCompletedAsync(id, TimeSpan.FromSeconds(60));
+        Assert.Equal(HostId.Parse("host-b"), done.Target);
     }
 }
