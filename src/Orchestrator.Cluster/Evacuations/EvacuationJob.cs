@@ -46,6 +46,11 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private bool _rechecking;
     private string? _waitingFor;
 
+    // Workloads whose start has not answered yet: a poll must not take such a start for lost (its migration is unknown
+    // until the start reaches the coordinator) and start it again. A start always answers, within the client's ask
+    // timeout, so a lost one is polled and restarted after that.
+    private readonly HashSet<WorkloadId> _starting = [];
+
     public EvacuationJob(string id, OrchestratorClient client, EvacuationJobSettings settings)
     {
         _id = id;
@@ -84,6 +89,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         });
         Command<GetEvacuation>(_ => Sender.Tell(_host is null ? new UnknownEvacuation(_id) : View()));
         Command<Poll>(_ => PollMigrations());
+        Command<StartAnswered>(a => _starting.Remove(a.Workload));
         Command<Ended>(OnEnded);
         Command<Finish>(_ => OnFinish());
         Command<Rechecked>(OnRechecked);
@@ -137,12 +143,14 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private void OnRestart(Restart restart)
     {
         var now = _settings.Time.GetUtcNow();
-        if (_host is not { } host || _cancelReason is not null || (_restartedAt.TryGetValue(restart.Workload, out var last) && now - last < _settings.RestartInterval))
+        if (_host is not { } host || _cancelReason is not null || _starting.Contains(restart.Workload)
+            || (_restartedAt.TryGetValue(restart.Workload, out var last) && now - last < _settings.RestartInterval))
         {
             return;
         }
 
         _restartedAt[restart.Workload] = now;
+        _starting.Add(restart.Workload);
         var self = Self;
         TrackStarts(StartIfStillOnHostAsync(host, restart).ContinueWith(
             t =>
@@ -151,6 +159,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                 {
                     self.Tell(message);
                 }
+
+                self.Tell(new StartAnswered(restart.Workload));
             },
             TaskScheduler.Default));
     }
@@ -312,6 +322,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
         foreach (var (workload, item) in _items.Where(kv => !IsEnd(kv.Value.State)).ToList())
         {
             // Starting an existing migration id answers it as it is: safe after a crash.
+            _starting.Add(workload);
             starts.Add(_client.StartMigrationAsync(item.Migration, workload, null).ContinueWith(
                 t =>
                 {
@@ -323,6 +334,8 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
                             ? new Progressed(workload, WaitingState)
                             : new Ended(workload, item.Migration, "RolledBack", "not started: " + error.Message));
                     }
+
+                    self.Tell(new StartAnswered(workload));
                 },
                 TaskScheduler.Default));
         }
@@ -355,7 +368,7 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
 
         var self = Self;
         var cancel = _cancelReason;
-        foreach (var (workload, item) in _items.Where(kv => !IsEnd(kv.Value.State)).ToList())
+        foreach (var (workload, item) in _items.Where(kv => !IsEnd(kv.Value.State) && !_starting.Contains(kv.Key)).ToList())
         {
             _client.GetMigrationAsync(item.Migration).ContinueWith(
                 t =>
@@ -582,6 +595,9 @@ public sealed class EvacuationJob : ReceivePersistentActor, IWithTimers
     private sealed record Ended(WorkloadId Workload, MigrationId Migration, string State, string? Reason);
 
     private sealed record Restart(WorkloadId Workload, MigrationId Migration);
+
+    /// <summary>The start of a workload's migration answered (whatever it answered).</summary>
+    private sealed record StartAnswered(WorkloadId Workload);
 
     /// <summary>What the check before the end found: migrations still coming to the host, or workloads that arrived.</summary>
     private sealed record Rechecked(IReadOnlyList<MigrationId> Inbound, IReadOnlyList<EvacuationItem> Arrived, string? Error);

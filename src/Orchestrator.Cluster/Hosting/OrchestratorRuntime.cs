@@ -19,6 +19,9 @@ public sealed record RuntimeOptions
 
     public PfActorSettings Pf { get; init; } = new();
 
+    /// <summary>How often an evacuation job asks after its migrations (<see cref="EvacuationJobSettings.PollInterval"/>).</summary>
+    public TimeSpan EvacuationPollInterval { get; init; } = new EvacuationJobSettings().PollInterval;
+
     public IDeviceObserver Observer { get; init; } = NullDeviceObserver.Instance;
 
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(60);
@@ -101,7 +104,7 @@ public sealed record RuntimeOptions
     internal PlacementAuthoritySettings Authority(IActorRef? migrations) => new() { Migrations = migrations, SnapshotEvery = SnapshotEvery };
 
     /// <summary>Every evacuation job's settings.</summary>
-    internal EvacuationJobSettings Evacuations => new() { Time = TimeProvider };
+    internal EvacuationJobSettings Evacuations => new() { Time = TimeProvider, PollInterval = EvacuationPollInterval };
 
     /// <summary>Every host reconciler's settings.</summary>
     internal ReconcilerSettings Reconcilers(IActorRef placement, IActorRef migrations) => new()

@@ -1,5 +1,8 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Migrations;
+using Orchestrator.Cluster.Tracing;
 using Orchestrator.Domain.Ids;
 using Orchestrator.Domain.Migrations;
 using Orchestrator.Testing;
@@ -45,6 +48,43 @@ public class EvacuationTests
         Assert.Equal("Completed", (await node.Client.StartEvacuationAsync("e-drain-a", hostA)).Value!.State);
         Assert.Equal(Orchestrator.Cluster.Hosting.ClientErrorKind.NotFound, (await node.Client.GetEvacuationAsync("e-nope")).Error!.Kind);
         Assert.True(cluster.CheckHistory().IsSuccess, cluster.CheckHistory().ToText());
+    }
+
+    [Fact]
+    public async Task A_poll_never_takes_a_start_still_on_its_way_for_lost_and_starts_it_again()
+    {
+        // Bench, 2026-12-06: when an evacuation's 64 starts took longer than one poll interval (250 ms), each poll found
+        // their migrations unknown, took the starts for lost and started all 64 again, on top of the load that made
+        // them slow. Here the job polls every millisecond, so every start is still on its way at some poll.
+        var starts = new ConcurrentDictionary<string, int>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = s => s.Name == MigrationTracing.SourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = a =>
+            {
+                if (a.OperationName == "migration.start" && a.GetTagItem(MigrationTracing.MigrationAttribute) is string id)
+                {
+                    starts.AddOrUpdate(id, 1, (_, n) => n + 1);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        await using var cluster = TestCluster.Create(TestTopologies.ThreeHosts);
+        var node = await cluster.StartNodeWithHostsAsync("node-1", ["host-a", "host-b", "host-c"], TestCluster.DefaultOptions with { EvacuationPollInterval = TimeSpan.FromMilliseconds(1) });
+
+        var started = await node.Client.StartEvacuationAsync("e-poll-often", HostId.Parse("host-a"));
+        Assert.True(started.IsOk, started.Error?.Message);
+        EvacuationView? view = null;
+        await Eventually.AssertAsync(
+            async () =>
+            {
+                view = (await node.Client.GetEvacuationAsync("e-poll-often")).Value!;
+                Assert.Equal("Completed", view.State);
+            },
+            TimeSpan.FromSeconds(60));
+        Assert.Equal(2, view!.Completed);
+        Assert.All(view.Workloads, w => Assert.Equal(1, starts.GetValueOrDefault(w.Migration.ToString())));
     }
 
     [Fact]
