@@ -30,15 +30,8 @@ public class EvacuationTests
         Assert.True(started.IsOk, started.Error?.Message);
         Assert.Equal(2, started.Value!.Workloads.Count);
 
-        EvacuationView? view = null;
-        await Eventually.AssertAsync(
-            async () =>
-            {
-                view = (await node.Client.GetEvacuationAsync("e-drain-a")).Value!;
-                Assert.Equal("Completed", view.State);
-            },
-            TimeSpan.FromSeconds(60));
-        Assert.Equal(2, view!.Completed);
+        var view = await WaitForEvacuationCompletedAsync(node, "e-drain-a", TimeSpan.FromSeconds(60));
+        Assert.Equal(2, view.Completed);
         Assert.Equal(0, view.RolledBack);
         Assert.Empty(cluster.Driver("host-a", "0000:3b:00.0").ListVfs());
         Assert.Equal(3, cluster.Driver("host-b", "0000:3b:00.0").ListVfs().Count);
@@ -75,15 +68,8 @@ public class EvacuationTests
 
         var started = await node.Client.StartEvacuationAsync("e-poll-often", HostId.Parse("host-a"));
         Assert.True(started.IsOk, started.Error?.Message);
-        EvacuationView? view = null;
-        await Eventually.AssertAsync(
-            async () =>
-            {
-                view = (await node.Client.GetEvacuationAsync("e-poll-often")).Value!;
-                Assert.Equal("Completed", view.State);
-            },
-            TimeSpan.FromSeconds(60));
-        Assert.Equal(2, view!.Completed);
+        var view = await WaitForEvacuationCompletedAsync(node, "e-poll-often", TimeSpan.FromSeconds(60));
+        Assert.Equal(2, view.Completed);
         Assert.All(view.Workloads, w => Assert.Equal(1, starts.GetValueOrDefault(w.Migration.ToString())));
     }
 
@@ -105,15 +91,8 @@ public class EvacuationTests
 
         hang.Release();
         await cluster.WaitForCompletedAsync(Manual, TimeSpan.FromSeconds(30));
-        EvacuationView? view = null;
-        await Eventually.AssertAsync(
-            async () =>
-            {
-                view = (await node.Client.GetEvacuationAsync("e-overlap")).Value!;
-                Assert.Equal("Completed", view.State);
-            },
-            TimeSpan.FromSeconds(60));
-        Assert.Equal("Moved", view!.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-1")).State);
+        var view = await WaitForEvacuationCompletedAsync(node, "e-overlap", TimeSpan.FromSeconds(60));
+        Assert.Equal("Moved", view.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-1")).State);
         Assert.Equal("Completed", view.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-2")).State);
         Assert.Empty(cluster.Driver("host-a", "0000:3b:00.0").ListVfs());
         var report = cluster.CheckHistory();
@@ -176,15 +155,8 @@ public class EvacuationTests
 
         hang.Release();
         await cluster.WaitForCompletedAsync(Manual, TimeSpan.FromSeconds(30));
-        EvacuationView? view = null;
-        await Eventually.AssertAsync(
-            async () =>
-            {
-                view = (await node.Client.GetEvacuationAsync("e-late")).Value!;
-                Assert.True(view.State == "Completed", $"{view.State}: {string.Join("; ", view.Workloads.Select(w => $"{w.Workload} {w.State} {w.Reason}"))}");
-            },
-            TimeSpan.FromSeconds(90));
-        Assert.Equal("Completed", view!.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-1")).State);
+        var view = await WaitForEvacuationCompletedAsync(node, "e-late", TimeSpan.FromSeconds(90));
+        Assert.Equal("Completed", view.Workloads.Single(w => w.Workload == WorkloadId.Parse("vm-1")).State);
         Assert.Empty(cluster.Driver("host-b", "0000:3b:00.0").ListVfs());
         Assert.Null((await node.Client.GetInventoryAsync()).Inventory.FindHost(hostB)!.Pfs.SelectMany(p => p.Vfs).FirstOrDefault(v => v.Workload is not null));
         var report = cluster.CheckHistory();
@@ -198,5 +170,19 @@ public class EvacuationTests
         Assert.True((await node.Client.StartMigrationAsync(Manual, WorkloadId.Parse("vm-1"), HostId.Parse("host-b"))).IsOk);
         await hang.Reached.WaitAsync(TimeSpan.FromSeconds(30));
         return (node, hang);
+    }
+
+    /// <summary>Waits until evacuation <paramref name="id"/> ends Completed (the job answers its own state), naming each workload's state otherwise.</summary>
+    private static async Task<EvacuationView> WaitForEvacuationCompletedAsync(TestNode node, string id, TimeSpan timeout)
+    {
+        EvacuationView? view = null;
+        await Eventually.AssertAsync(
+            async () =>
+            {
+                view = (await node.Client.GetEvacuationAsync(id)).Value!;
+                Assert.True(view.State == "Completed", $"{view.State}: {string.Join("; ", view.Workloads.Select(w => $"{w.Workload} {w.State} {w.Reason}"))}");
+            },
+            timeout);
+        return view!;
     }
 }
