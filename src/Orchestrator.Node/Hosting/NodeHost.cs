@@ -199,7 +199,7 @@ public static class NodeHost
                     Seed = options.DeviceSeed,
                     LatencyScale = options.LatencyScale,
                     // Modelled command latencies to the millisecond; the system clock's timers count a 4 ms tick here.
-                    TimeProvider = time == TimeProvider.System ? HighResolutionTimeProvider.Instance : time,
+                    TimeProvider = HighResolutionTimeProvider.Instance,
                     StateDirectory = options.DeviceStateDirectory,
                 });
             }
