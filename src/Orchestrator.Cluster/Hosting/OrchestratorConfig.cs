@@ -65,6 +65,7 @@ public static class OrchestratorConfig
                   "Orchestrator.Cluster.Hosts.ReconcilerEvents+IReconcilerEvent, Orchestrator.Cluster" = orchestrator-events
                   "Orchestrator.Cluster.Hosts.HostEntry, Orchestrator.Cluster" = orchestrator-replicated
                   "Orchestrator.Cluster.Migrations.MigrationView, Orchestrator.Cluster" = orchestrator-replicated
+                  "Orchestrator.Cluster.Evacuations.EvacuationView, Orchestrator.Cluster" = orchestrator-replicated
                 }
                 serialization-identifiers {
                   "Orchestrator.Cluster.Serialization.EventSerializer, Orchestrator.Cluster" = 4711

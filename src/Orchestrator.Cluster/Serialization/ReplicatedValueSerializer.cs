@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Akka.Actor;
+using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
 
@@ -9,8 +10,10 @@ namespace Orchestrator.Cluster.Serialization;
 
 /// <summary>
 /// Serializer of the values the nodes replicate through Distributed Data (a host's directory entry, a migration's view
-/// in the index): compact JSON under stable manifests, not Hyperion's CLR type names (~1.8 KB a VF of an entry). A
-/// replicator serializes a key's whole value for every change it digests, gossips or writes to a majority (issue 16).
+/// in the index, an evacuation job's view in its index): compact JSON under stable manifests, not Hyperion's CLR type
+/// names (~1.8 KB a VF of an entry). A replicator serializes a key's whole value for every change it digests, gossips or
+/// writes to a majority (issue 16); Hyperion also built its serializer for a type at its first use inside the
+/// replicator, which held every other read and write of the node for ~100 ms at a process's first evacuation.
 /// Replicated values are never stored (no durable keys), so a new manifest version only needs every node of the
 /// cluster to read it: a full stop, as the README's upgrade notes say.
 /// </summary>
@@ -23,6 +26,7 @@ public sealed class ReplicatedValueSerializer : ManifestJsonSerializer
     {
         ["HostEntry.v1"] = typeof(HostEntry),
         ["MigrationView.v1"] = typeof(MigrationView),
+        ["EvacuationView.v1"] = typeof(EvacuationView),
     };
 
     private readonly JsonSerializerOptions _json;

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.DistributedData.Internal;
+using Orchestrator.Cluster.Evacuations;
 using Orchestrator.Cluster.Hosts;
 using Orchestrator.Cluster.Migrations;
 using Orchestrator.Cluster.Serialization;
@@ -95,6 +96,39 @@ public sealed class ReplicatedValueSerializerTests : IAsyncDisposable
         Assert.Equal(view.Timeline, back.Timeline);
         Assert.Equal(view.Rounds, back.Rounds);
         Assert.Equal(view.Vfs, back.Vfs);
+    }
+
+    [Fact]
+    public void An_evacuation_view_round_trips_through_the_replicated_value_serializer_in_its_index()
+    {
+        // Replicated in the evacuation index: a stable manifest, not Hyperion's CLR type names (which a rename breaks
+        // between two nodes), and no serializer built inside the replicator at a process's first evacuation (issue 16).
+        var at = new DateTimeOffset(2026, 12, 6, 22, 50, 0, 250, TimeSpan.Zero);
+        var view = new EvacuationView(
+            "evac-1", HostId.Parse("host-a"), "Cancelled", at, at.AddSeconds(2.5), Completed: 1, RolledBack: 1, Pending: 0,
+            [
+                new EvacuationWorkloadView(WorkloadId.Parse("vm-1"), MigrationId.Parse("m-evac-1-vm-1"), "Completed", null),
+                new EvacuationWorkloadView(WorkloadId.Parse("vm-2"), MigrationId.Parse("m-evac-1-vm-2"), "RolledBack", "not started: busy"),
+                new EvacuationWorkloadView(WorkloadId.Parse("vm-3"), MigrationId.Parse("m-evac-1-vm-3"), "Cancelled", null),
+            ],
+            Failed: 0, Cancelled: 1, CancelReason: "operator");
+
+        var serializer = _system.Serialization.FindSerializerFor(view);
+        Assert.IsType<ReplicatedValueSerializer>(serializer);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, view);
+        Assert.Equal("EvacuationView.v1", manifest);
+        var back = Assert.IsType<EvacuationView>(_system.Serialization.Deserialize(serializer.ToBinary(view), serializer.Identifier, manifest));
+        Assert.Equal(view with { Workloads = [] }, back with { Workloads = [] });
+        Assert.Equal(view.Workloads, back.Workloads);
+        Assert.True(back.IsTerminal);
+
+        // As the replicators carry it: the index's dictionary through Distributed Data's own serializer.
+        var self = Akka.Cluster.Cluster.Get(_system).SelfUniqueAddress;
+        var index = LWWDictionary<string, EvacuationView>.Empty.SetItem(self, view.Id, view);
+        var dataSerializer = _system.Serialization.FindSerializerFor(index);
+        var read = (LWWDictionary<string, EvacuationView>)_system.Serialization.Deserialize(
+            dataSerializer.ToBinary(index), dataSerializer.Identifier, Akka.Serialization.Serialization.ManifestFor(dataSerializer, index));
+        Assert.Equal(view.Workloads, read.Entries[view.Id].Workloads);
     }
 
     [Fact]
