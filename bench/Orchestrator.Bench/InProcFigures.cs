@@ -396,20 +396,32 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
         MigrationView? after = null;
         var victimAddress = Akka.Cluster.Cluster.Get(cluster.Nodes.Single(n => n.Name == victim).System).SelfAddress;
         var observer = Akka.Cluster.Cluster.Get(hostsNode.System);
-        TimeSpan? unreachableAt = null, removedAt = null;
+        // The hosts node's view of the victim, read every 20 ms on its own: a poll below can wait up to its 1 s ask
+        // timeout while the shard moves, and a view read between polls was up to a second late.
+        using var observed = new CancellationTokenSource();
+        var membership = Task.Run(async () =>
+        {
+            TimeSpan? unreachable = null, removed = null;
+            while (!observed.IsCancellationRequested && (unreachable is null || removed is null))
+            {
+                var state = observer.State;
+                if (unreachable is null && state.Unreachable.Any(m => m.Address == victimAddress))
+                {
+                    unreachable = watch.Elapsed;
+                }
+
+                if (removed is null && state.Members.All(m => m.Address != victimAddress || m.Status == Akka.Cluster.MemberStatus.Down))
+                {
+                    removed = watch.Elapsed;
+                }
+
+                await Task.Delay(20, CancellationToken.None);
+            }
+
+            return (unreachable, removed);
+        });
         while (watch.Elapsed < TimeSpan.FromSeconds(90))
         {
-            var state = observer.State;
-            if (unreachableAt is null && state.Unreachable.Any(m => m.Address == victimAddress))
-            {
-                unreachableAt = watch.Elapsed;
-            }
-
-            if (removedAt is null && state.Members.All(m => m.Address != victimAddress || m.Status == Akka.Cluster.MemberStatus.Down))
-            {
-                removedAt = watch.Elapsed;
-            }
-
             try
             {
                 var now = (await poll.GetMigrationAsync(id)).Value;
@@ -426,6 +438,9 @@ internal sealed class InProcFigures(BenchOptions options, BenchReport report)
 
             await Task.Delay(20);
         }
+
+        await observed.CancelAsync();
+        var (unreachableAt, removedAt) = await membership;
 
         // The first step the new coordinator took after the crash, by its own clock (same process, same clock).
         TimeSpan? moved = after is null
